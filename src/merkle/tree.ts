@@ -1,0 +1,208 @@
+/**
+ * @module merkle/tree
+ * The RFC 9162 §2.1 Merkle tree: leaf hash SHA-256(0x00 || entry), node hash
+ * SHA-256(0x01 || left || right), the empty tree hashes to SHA-256(""). The tree over n leaves
+ * splits at the largest power of two below n, which is the same tree as pairing nodes level by
+ * level and carrying an odd last node up unchanged — the form computed here, in O(n) hashes.
+ *
+ * Vocabulary follows Certificate Transparency: entry, leaf hash, index, size, root, inclusion
+ * proof (audit path, bottom-up), consistency proof. Sizes and indexes are plain numbers
+ * (safe up to 2^53); arithmetic avoids 32-bit bit operators for that reason.
+ */
+import { sha256 } from '../crypto/hash.js';
+import { UrchainError } from '../errors.js';
+
+export const EMPTY_ROOT = sha256(new Uint8Array(0));
+
+const leafBuf = new Uint8Array(33);
+const nodeBuf = new Uint8Array(65);
+nodeBuf[0] = 1;
+
+/** SHA-256(0x00 || entry). */
+export function leafHash(entry: Uint8Array): Uint8Array {
+  if (entry.length === 32) {
+    leafBuf.set(entry, 1);
+    return sha256(leafBuf);
+  }
+  const b = new Uint8Array(entry.length + 1);
+  b.set(entry, 1);
+  return sha256(b);
+}
+
+/** SHA-256(0x01 || left || right). */
+export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+  nodeBuf.set(left, 1);
+  nodeBuf.set(right, 33);
+  return sha256(nodeBuf);
+}
+
+/** Root over leaf hashes (not entries). */
+export function rootOf(leaves: readonly Uint8Array[]): Uint8Array {
+  if (leaves.length === 0) return EMPTY_ROOT;
+  let level = leaves.slice();
+  while (level.length > 1) {
+    const next: Uint8Array[] = new Array(Math.ceil(level.length / 2));
+    for (let i = 0, j = 0; i < level.length; i += 2, j++)
+      next[j] = i + 1 < level.length ? nodeHash(level[i], level[i + 1]) : level[i];
+    level = next;
+  }
+  return level[0];
+}
+
+/** Inclusion proof (RFC 9162 §2.1.3.1 PATH), bottom-up, for leaf `index` of `leaves`. */
+export function inclusionProof(leaves: readonly Uint8Array[], index: number): Uint8Array[] {
+  checkIndex(index, leaves.length);
+  const path: Uint8Array[] = [];
+  let level = leaves.slice();
+  let i = index;
+  while (level.length > 1) {
+    const sib = i % 2 === 1 ? i - 1 : i + 1;
+    if (sib < level.length) path.push(level[sib]);
+    const next: Uint8Array[] = new Array(Math.ceil(level.length / 2));
+    for (let a = 0, j = 0; a < level.length; a += 2, j++)
+      next[j] = a + 1 < level.length ? nodeHash(level[a], level[a + 1]) : level[a];
+    level = next;
+    i = Math.floor(i / 2);
+  }
+  return path;
+}
+
+function checkIndex(index: number, size: number) {
+  if (!Number.isSafeInteger(index) || index < 0 || index >= size)
+    throw new UrchainError('BAD_PROOF', `merkle: index ${index} outside a tree of size ${size}`);
+}
+
+const odd = (n: number) => n % 2 === 1;
+const half = (n: number) => Math.floor(n / 2);
+
+/**
+ * Recomputes the root from a leaf hash and its inclusion proof (RFC 9162 §2.1.3.2).
+ * Throws BAD_PROOF when the path has the wrong length for (index, size).
+ */
+export function rootFromInclusion(index: number, size: number, leaf: Uint8Array, path: readonly Uint8Array[]): Uint8Array {
+  checkIndex(index, size);
+  let fn = index;
+  let sn = size - 1;
+  let r = leaf;
+  for (const p of path) {
+    if (p.length !== 32) throw new UrchainError('BAD_PROOF', `merkle: path element of ${p.length} bytes`);
+    if (sn === 0) throw new UrchainError('BAD_PROOF', 'merkle: inclusion path too long');
+    if (odd(fn) || fn === sn) {
+      r = nodeHash(p, r);
+      while (!odd(fn) && fn !== 0) {
+        fn = half(fn);
+        sn = half(sn);
+      }
+    } else r = nodeHash(r, p);
+    fn = half(fn);
+    sn = half(sn);
+  }
+  if (sn !== 0) throw new UrchainError('BAD_PROOF', 'merkle: inclusion path too short');
+  return r;
+}
+
+export function verifyInclusion(index: number, size: number, leaf: Uint8Array, path: readonly Uint8Array[], root: Uint8Array): boolean {
+  try {
+    return eq(rootFromInclusion(index, size, leaf, path), root);
+  } catch {
+    return false;
+  }
+}
+
+/** Root of the subtree over leaves[lo, hi). */
+function rangeRoot(leaves: readonly Uint8Array[], lo: number, hi: number): Uint8Array {
+  return rootOf(leaves.slice(lo, hi));
+}
+
+function largestPow2Below(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+/** Consistency proof between the first `size1` leaves and all of `leaves` (RFC 9162 §2.1.4.1). */
+export function consistencyProof(leaves: readonly Uint8Array[], size1: number): Uint8Array[] {
+  const n = leaves.length;
+  if (!Number.isSafeInteger(size1) || size1 < 0 || size1 > n)
+    throw new UrchainError('BAD_PROOF', `merkle: size ${size1} outside a tree of size ${n}`);
+  if (size1 === 0 || size1 === n) return [];
+  const out: Uint8Array[] = [];
+  const sub = (m: number, lo: number, hi: number, complete: boolean): void => {
+    const len = hi - lo;
+    if (m === len) {
+      if (!complete) out.push(rangeRoot(leaves, lo, hi));
+      return;
+    }
+    const k = largestPow2Below(len);
+    if (m <= k) {
+      sub(m, lo, lo + k, complete);
+      out.push(rangeRoot(leaves, lo + k, hi));
+    } else {
+      sub(m - k, lo + k, hi, false);
+      out.push(rangeRoot(leaves, lo, lo + k));
+    }
+  };
+  sub(size1, 0, n, true);
+  return out;
+}
+
+/** Verifies a consistency proof (RFC 9162 §2.1.4.2). */
+export function verifyConsistency(size1: number, size2: number, root1: Uint8Array, root2: Uint8Array, path: readonly Uint8Array[]): boolean {
+  if (size1 < 0 || size2 < size1) return false;
+  if (size1 === size2) return path.length === 0 && eq(root1, root2);
+  if (size1 === 0) return path.length === 0;
+  if (path.length === 0) return false;
+  for (const p of path) if (p.length !== 32) return false;
+  let c = path.slice();
+  if (Number.isInteger(Math.log2(size1))) c = [root1, ...c];
+  let fn = size1 - 1;
+  let sn = size2 - 1;
+  while (odd(fn)) {
+    fn = half(fn);
+    sn = half(sn);
+  }
+  let fr = c[0];
+  let sr = c[0];
+  for (const p of c.slice(1)) {
+    if (sn === 0) return false;
+    if (odd(fn) || fn === sn) {
+      fr = nodeHash(p, fr);
+      sr = nodeHash(p, sr);
+      while (!odd(fn) && fn !== 0) {
+        fn = half(fn);
+        sn = half(sn);
+      }
+    } else sr = nodeHash(sr, p);
+    fn = half(fn);
+    sn = half(sn);
+  }
+  return sn === 0 && eq(fr, root1) && eq(sr, root2);
+}
+
+/**
+ * A frontier (compact range) is the list of perfect-subtree roots that make up a tree of `size`
+ * leaves, largest first: one per set bit of `size`. Appending costs O(log n) and needs no
+ * earlier leaves, which is how each header commits to all earlier block hashes.
+ */
+export function frontierAppend(frontier: readonly Uint8Array[], size: number, leaf: Uint8Array): Uint8Array[] {
+  const f = [...frontier, leaf];
+  for (let s = size; odd(s); s = half(s)) {
+    const r = f.pop()!;
+    const l = f.pop()!;
+    f.push(nodeHash(l, r));
+  }
+  return f;
+}
+
+export function frontierRoot(frontier: readonly Uint8Array[]): Uint8Array {
+  if (frontier.length === 0) return EMPTY_ROOT;
+  let acc = frontier[frontier.length - 1];
+  for (let i = frontier.length - 2; i >= 0; i--) acc = nodeHash(frontier[i], acc);
+  return acc;
+}
+
+function eq(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
