@@ -52,19 +52,7 @@ export function rootOf(leaves: readonly Uint8Array[]): Uint8Array {
 /** Inclusion proof (RFC 9162 §2.1.3.1 PATH), bottom-up, for leaf `index` of `leaves`. */
 export function inclusionProof(leaves: readonly Uint8Array[], index: number): Uint8Array[] {
   checkIndex(index, leaves.length);
-  const path: Uint8Array[] = [];
-  let level = leaves.slice();
-  let i = index;
-  while (level.length > 1) {
-    const sib = i % 2 === 1 ? i - 1 : i + 1;
-    if (sib < level.length) path.push(level[sib]);
-    const next: Uint8Array[] = new Array(Math.ceil(level.length / 2));
-    for (let a = 0, j = 0; a < level.length; a += 2, j++)
-      next[j] = a + 1 < level.length ? nodeHash(level[a], level[a + 1]) : level[a];
-    level = next;
-    i = Math.floor(i / 2);
-  }
-  return path;
+  return new MerkleLevels(leaves).proof(index);
 }
 
 function checkIndex(index: number, size: number) {
@@ -205,4 +193,44 @@ function eq(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/**
+ * All levels of one tree, built once, so many inclusion proofs for the same tree cost O(log n)
+ * each instead of O(n). Used for proofs out of large blocks and batches.
+ */
+export class MerkleLevels {
+  readonly levels: Uint8Array[][];
+  constructor(leaves: readonly Uint8Array[]) {
+    if (leaves.length === 0) {
+      this.levels = [[]];
+      return;
+    }
+    const levels: Uint8Array[][] = [leaves.slice()];
+    while (levels[levels.length - 1].length > 1) {
+      const level = levels[levels.length - 1];
+      const next: Uint8Array[] = new Array(Math.ceil(level.length / 2));
+      for (let i = 0, j = 0; i < level.length; i += 2, j++)
+        next[j] = i + 1 < level.length ? nodeHash(level[i], level[i + 1]) : level[i];
+      levels.push(next);
+    }
+    this.levels = levels;
+  }
+  get size(): number {
+    return this.levels[0].length;
+  }
+  root(): Uint8Array {
+    return this.size === 0 ? EMPTY_ROOT : this.levels[this.levels.length - 1][0];
+  }
+  proof(index: number): Uint8Array[] {
+    checkIndex(index, this.size);
+    const path: Uint8Array[] = [];
+    let i = index;
+    for (let l = 0; l < this.levels.length - 1; l++) {
+      const sib = i % 2 === 1 ? i - 1 : i + 1;
+      if (sib < this.levels[l].length) path.push(this.levels[l][sib]);
+      i = Math.floor(i / 2);
+    }
+    return path;
+  }
 }

@@ -1,0 +1,80 @@
+/**
+ * @module chain/batch
+ * Batched signatures (DESIGN decision 3). A node signs, once per commit, the RFC 9162 root over
+ * the ids of the transactions it took in during that commit:
+ *
+ *   batchRoot = MTH(leafHash(txId_0), ..., leafHash(txId_{n-1}))
+ *   signature = Ed25519(origin key, "urchain/batch/v1" || batchRoot)
+ *
+ * A transaction's evidence is (batchSize, index, inclusion path, signature); the verifier
+ * rebuilds batchRoot from the txId and checks one signature. A batch of one has an empty path
+ * and batchRoot = leafHash(txId).
+ */
+import { leafHash, rootOf, inclusionProof, rootFromInclusion } from '../merkle/tree.js';
+import { sign, verify, type KeyPair } from '../crypto/ed25519.js';
+import { toHex, fromHex } from '../codec/bytes.js';
+import { badInput } from '../errors.js';
+
+export interface Evidence {
+  batchSize: number;
+  index: number;
+  path: Uint8Array[];
+  signature: Uint8Array;
+}
+
+export interface SignedBatch {
+  root: Uint8Array;
+  signature: Uint8Array;
+  leaves: Uint8Array[];
+}
+
+export function signBatch(txIds: readonly Uint8Array[], key: KeyPair): SignedBatch {
+  if (txIds.length === 0) throw badInput('batch: nothing to sign');
+  const leaves = txIds.map(leafHash);
+  const root = rootOf(leaves);
+  return { root, signature: sign('batch', root, key.secretKey), leaves };
+}
+
+export function evidenceFor(batchTxIds: readonly Uint8Array[], index: number, signature: Uint8Array): Evidence {
+  const leaves = batchTxIds.map(leafHash);
+  return { batchSize: leaves.length, index, path: inclusionProof(leaves, index), signature };
+}
+
+export function batchRootOf(txId: Uint8Array, ev: Evidence): Uint8Array {
+  return rootFromInclusion(ev.index, ev.batchSize, leafHash(txId), ev.path);
+}
+
+/** True iff `origin` signed a batch containing txId at ev.index. */
+export function verifyEvidence(txId: Uint8Array, origin: Uint8Array, ev: Evidence): boolean {
+  let root: Uint8Array;
+  try {
+    root = batchRootOf(txId, ev);
+  } catch {
+    return false;
+  }
+  return verify('batch', root, ev.signature, origin);
+}
+
+export interface EvidenceJson {
+  batchSize: number;
+  index: number;
+  path: string[];
+  signature: string;
+}
+
+export const evidenceToJson = (e: Evidence): EvidenceJson => ({
+  batchSize: e.batchSize,
+  index: e.index,
+  path: e.path.map(toHex),
+  signature: toHex(e.signature),
+});
+
+export function evidenceFromJson(j: EvidenceJson): Evidence {
+  if (!j || !Array.isArray(j.path)) throw badInput('evidence: expected {batchSize, index, path, signature}');
+  return {
+    batchSize: j.batchSize,
+    index: j.index,
+    path: j.path.map((p, i) => fromHex(p, 32, `evidence.path[${i}]`)),
+    signature: fromHex(j.signature, 64, 'evidence.signature'),
+  };
+}

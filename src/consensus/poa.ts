@@ -1,0 +1,45 @@
+/**
+ * @module consensus/poa
+ * Proof-of-authority: the genesis block lists authority keys and a threshold k; a block is valid
+ * once k distinct authorities signed its hash, its producer among them. Every block adds one unit
+ * of work, so fork choice is the longest chain; ties keep the block seen first.
+ */
+import type { Consensus } from './types.js';
+import type { ChainParams } from '../chain/params.js';
+import { blockHashOf, validSigners, signHeader, type Header, type SignedHeader } from '../chain/header.js';
+import { toHex } from '../codec/bytes.js';
+import { badBlock } from '../errors.js';
+import type { KeyPair } from '../crypto/ed25519.js';
+
+export class ProofOfAuthority implements Consensus {
+  readonly name = 'poa' as const;
+  readonly params: ChainParams;
+  private readonly authorities: Set<string>;
+  constructor(params: ChainParams) {
+    this.params = params;
+    this.authorities = new Set(params.authorities.map(toHex));
+  }
+  difficultyAfter(): number {
+    return 0;
+  }
+  canProduce(key: Uint8Array): boolean {
+    return this.authorities.has(toHex(key));
+  }
+  validate(block: SignedHeader, hash: Uint8Array): void {
+    const h = block.header;
+    if (h.difficulty !== 0 || h.nonce !== 0n) throw badBlock('poa: difficulty and nonce must be 0');
+    const producer = toHex(h.producer);
+    if (!this.authorities.has(producer)) throw badBlock(`poa: producer ${producer.slice(0, 16)}… is not an authority`);
+    const signers = validSigners(hash, block.signatures);
+    let n = 0;
+    for (const s of signers) if (this.authorities.has(s)) n++;
+    if (!signers.has(producer)) throw badBlock('poa: producer signature missing or invalid');
+    if (n < this.params.threshold) throw badBlock(`poa: ${n} of ${this.params.threshold} authority signatures`);
+  }
+  work(): bigint {
+    return 1n;
+  }
+  async seal(header: Header, key: KeyPair): Promise<SignedHeader> {
+    return { header, signatures: [signHeader(blockHashOf(header), key)] };
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * @module ingest/watch
+ * Watched-folder ingest. Each file whose name matches the include glob is taken in once its size
+ * and mtime stay unchanged between two looks (a writer still busy with it is left alone), and it
+ * is moved to `.done/` only after its receipt came back, i.e. after the record is durable. The
+ * record carries an idempotency key made from the file's name, size, mtime and SHA-256: if the
+ * process dies between the receipt and the move, the next run gets the first receipt back instead
+ * of a second record. So a restart neither skips nor duplicates a file.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { sha256 } from '../crypto/hash.js';
+import { toHex } from '../codec/bytes.js';
+import { globToRegExp } from './glob.js';
+import type { RecordInput, Receipt } from '../node/intake.js';
+
+export const DONE_DIR = '.done';
+
+export interface FileEvent {
+  file: string;
+  movedTo: string;
+  receipt: Receipt;
+}
+
+export interface WatchOptions {
+  dir: string;
+  include?: string;
+  kind?: string;
+  meta?: Record<string, string>;
+  submit: (rec: RecordInput) => Promise<Receipt>;
+  onFile?: (e: FileEvent) => void;
+  onError?: (file: string, e: Error) => void;
+  pollMs?: number;
+  maxFileBytes?: number;
+}
+
+export class FolderWatcher {
+  private seen = new Map<string, string>(); // name -> "size:mtime" at the last look
+  private busy = new Set<string>();
+  private timer?: NodeJS.Timeout;
+  private watcher?: fs.FSWatcher;
+  private closed = false;
+  private scanning: Promise<void> | null = null;
+  private rescan = false;
+  private readonly re: RegExp;
+  private readonly done: string;
+  processed = 0;
+
+  constructor(private readonly o: WatchOptions) {
+    this.re = globToRegExp(o.include ?? '*');
+    this.done = path.join(o.dir, DONE_DIR);
+  }
+
+  start(): void {
+    fs.mkdirSync(this.done, { recursive: true });
+    try {
+      this.watcher = fs.watch(this.o.dir, () => this.kick());
+      this.watcher.on('error', () => undefined);
+    } catch {
+      /* polling alone still works */
+    }
+    this.timer = setInterval(() => this.kick(), this.o.pollMs ?? 250);
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.closed) return;
+    if (this.scanning) {
+      this.rescan = true;
+      return;
+    }
+    this.scanning = this.scan().finally(() => {
+      this.scanning = null;
+      if (this.rescan) {
+        this.rescan = false;
+        this.kick();
+      }
+    });
+  }
+
+  /** One look at the folder; files seen unchanged since the previous look are taken in. */
+  async scan(): Promise<void> {
+    let names: string[];
+    try {
+      names = await fs.promises.readdir(this.o.dir);
+    } catch (e) {
+      this.o.onError?.(this.o.dir, e as Error);
+      return;
+    }
+    const jobs: Promise<void>[] = [];
+    const present = new Set<string>();
+    for (const name of names.sort()) {
+      if (name.startsWith('.') || !this.re.test(name) || this.busy.has(name)) continue;
+      const file = path.join(this.o.dir, name);
+      let st: fs.Stats;
+      try {
+        st = await fs.promises.stat(file);
+      } catch {
+        continue;
+      }
+      if (!st.isFile()) continue;
+      present.add(name);
+      const sig = `${st.size}:${st.mtimeMs}`;
+      if (this.seen.get(name) !== sig) {
+        this.seen.set(name, sig);
+        continue; // look again next time: it must hold still for one interval
+      }
+      this.busy.add(name);
+      jobs.push(this.take(name, file, st).finally(() => this.busy.delete(name)));
+    }
+    for (const n of this.seen.keys()) if (!present.has(n) && !this.busy.has(n)) this.seen.delete(n);
+    await Promise.all(jobs);
+  }
+
+  private async take(name: string, file: string, st: fs.Stats): Promise<void> {
+    try {
+      if (this.o.maxFileBytes && st.size > this.o.maxFileBytes) throw new Error(`file of ${st.size} bytes exceeds the limit of ${this.o.maxFileBytes}`);
+      const payload = new Uint8Array(await fs.promises.readFile(file));
+      const idemKey = `file:${name}:${payload.length}:${Math.trunc(st.mtimeMs)}:${toHex(sha256(payload))}`;
+      const receipt = await this.o.submit({ payload, kind: this.o.kind ?? 'record', meta: { ...this.o.meta, source: this.o.meta?.source ?? 'file', filename: name }, idemKey });
+      let dest = path.join(this.done, name);
+      if (fs.existsSync(dest)) dest = path.join(this.done, `${name}.${receipt.txId.slice(0, 12)}`);
+      await fs.promises.rename(file, dest);
+      this.seen.delete(name);
+      this.processed++;
+      this.o.onFile?.({ file, movedTo: dest, receipt });
+    } catch (e) {
+      this.seen.delete(name); // retried on a later look
+      this.o.onError?.(file, e as Error);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.watcher?.close();
+    await this.scanning;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * @module node/init
+ * Creates a data folder: the node key (node.key, mode 0600) and the chain, fixed by its genesis
+ * parameters. With no options this is a proof-of-authority chain with this node as its only
+ * authority, the default `node run` uses on an empty folder.
+ */
+import path from 'node:path';
+import fs from 'node:fs';
+import { loadOrCreateKey } from '../crypto/keyfile.js';
+import { checkParams, chainIdOf, type ChainParams, type ConsensusName } from '../chain/params.js';
+import { genesisWrite } from '../chain/genesis.js';
+import { LmdbStore } from '../store/lmdb.js';
+import { fromHex, toHex, equal } from '../codec/bytes.js';
+import { UrchainError } from '../errors.js';
+import type { KeyPair } from '../crypto/ed25519.js';
+
+export const DEFAULT_BLOCK_TIME_MS = 5000;
+export const DEFAULT_POW_DIFFICULTY = 16;
+
+export interface InitOptions {
+  dataDir: string;
+  name?: string;
+  consensus?: ConsensusName;
+  authorities?: string[];
+  threshold?: number;
+  difficulty?: number;
+  blockTime?: number;
+}
+
+export const keyPath = (dataDir: string) => path.join(dataDir, 'node.key');
+
+export function defaultParams(o: InitOptions, key: KeyPair): ChainParams {
+  const consensus = o.consensus ?? 'poa';
+  const authorities = o.authorities?.length ? o.authorities.map((a, i) => fromHex(a, 32, `--authority #${i + 1}`)) : consensus === 'poa' ? [key.publicKey] : [];
+  return checkParams({
+    version: 1,
+    name: o.name ?? path.basename(path.resolve(o.dataDir)),
+    created: Date.now(),
+    consensus,
+    authorities,
+    threshold: o.threshold ?? (consensus === 'poa' ? 1 : 0),
+    difficulty: consensus === 'pow' ? (o.difficulty ?? DEFAULT_POW_DIFFICULTY) : 0,
+    blockTime: o.blockTime ?? DEFAULT_BLOCK_TIME_MS,
+  });
+}
+
+/** Writes key and genesis; fails with EXISTS if the folder already holds a chain. */
+export async function initData(o: InitOptions): Promise<{ params: ChainParams; chainId: string; publicKey: string; keyFile: string; keyCreated: boolean; genesisHash: string }> {
+  fs.mkdirSync(o.dataDir, { recursive: true });
+  const { key, created } = loadOrCreateKey(keyPath(o.dataDir));
+  const store = await LmdbStore.open(o.dataDir);
+  try {
+    if (store.getParams()) throw new UrchainError('EXISTS', `${o.dataDir} already holds a chain (${toHex(chainIdOf(store.getParams()!))})`);
+    const params = defaultParams(o, key);
+    const g = genesisWrite(params);
+    await store.initChain(params, g);
+    return { params, chainId: toHex(chainIdOf(params)), publicKey: toHex(key.publicKey), keyFile: keyPath(o.dataDir), keyCreated: created, genesisHash: toHex(g.hash) };
+  } finally {
+    await store.close();
+  }
+}
+
+/** True when `key` is one of the chain's authorities (PoA) or any producer may seal (PoW). */
+export function isAuthority(params: ChainParams, key: Uint8Array): boolean {
+  return params.consensus === 'pow' || params.authorities.some((a) => equal(a, key));
+}

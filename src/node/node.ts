@@ -1,0 +1,207 @@
+/**
+ * @module node/node
+ * The composition root: `UrchainNode.start({...})` opens the store, creates or loads the chain,
+ * and wires intake, pool, block tree, producer, query, HTTP API and folder watcher by node type.
+ * `close()` stops them in reverse order; a record in flight is either committed or refused.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { LmdbStore } from '../store/lmdb.js';
+import { consensusFor } from '../consensus/index.js';
+import { BlockTree, type AddOutcome } from '../chain/blocktree.js';
+import { chainIdOf, type ChainParams } from '../chain/params.js';
+import { loadOrCreateKey } from '../crypto/keyfile.js';
+import type { KeyPair } from '../crypto/ed25519.js';
+import { toHex } from '../codec/bytes.js';
+import { Intake, DEFAULT_MAX_PAYLOAD } from './intake.js';
+import { Pool } from './pool.js';
+import { Producer } from './producer.js';
+import { Query } from './query.js';
+import { createApi, parseHostPort } from './api.js';
+import { initData, keyPath, isAuthority, type InitOptions } from './init.js';
+import { ROLES, keepsPayload, type NodeType, type NodeEvent } from './types.js';
+import { FolderWatcher } from '../ingest/watch.js';
+import { UrchainError } from '../errors.js';
+
+export interface NodeOptions {
+  dataDir: string;
+  type?: NodeType;
+  api?: string | false;
+  watch?: { dir: string; include?: string };
+  blockTime?: number;
+  maxPayload?: number;
+  init?: Omit<InitOptions, 'dataDir'>;
+  onEvent?: (e: NodeEvent) => void;
+}
+
+export const DEFAULT_API = '127.0.0.1:7400';
+
+export class UrchainNode {
+  apiUrl?: string;
+  private api?: http.Server;
+  private watcher?: FolderWatcher;
+  private producer?: Producer;
+  private lockFile: string;
+  private constructor(
+    readonly opts: NodeOptions,
+    readonly type: NodeType,
+    readonly key: KeyPair,
+    readonly store: LmdbStore,
+    readonly params: ChainParams,
+    readonly tree: BlockTree,
+    readonly pool: Pool,
+    readonly intake: Intake,
+    readonly query: Query,
+  ) {
+    this.lockFile = path.join(opts.dataDir, 'node.pid');
+  }
+
+  static async start(opts: NodeOptions): Promise<UrchainNode> {
+    const type = opts.type ?? 'full';
+    if (!ROLES[type]) throw new UrchainError('BAD_INPUT', `--type must be one of thin, producer, archive, full; got ${type}`);
+    fs.mkdirSync(opts.dataDir, { recursive: true });
+    takeLock(path.join(opts.dataDir, 'node.pid'));
+    try {
+      if (!fs.existsSync(path.join(opts.dataDir, 'chain.lmdb'))) await initData({ dataDir: opts.dataDir, ...opts.init });
+      const { key } = loadOrCreateKey(keyPath(opts.dataDir));
+      const store = await LmdbStore.open(opts.dataDir);
+      const params = store.getParams();
+      if (!params) throw new UrchainError('NOT_FOUND', `${opts.dataDir} holds no chain; run \`urchain init --data ${opts.dataDir}\``);
+      const consensus = consensusFor(params);
+      const tree = new BlockTree(store, consensus, params);
+      const pool = new Pool(store.pending());
+      const intake = new Intake({
+        store,
+        key,
+        chainId: chainIdOf(params),
+        keepPayloads: keepsPayload(type, true),
+        maxPayload: opts.maxPayload ?? DEFAULT_MAX_PAYLOAD,
+        onCommitted: (ids) => pool.add(ids),
+      });
+      const node = new UrchainNode(opts, type, key, store, params, tree, pool, intake, new Query(store));
+      await node.wire();
+      return node;
+    } catch (e) {
+      fs.rmSync(path.join(opts.dataDir, 'node.pid'), { force: true });
+      throw e;
+    }
+  }
+
+  private emit(e: NodeEvent) {
+    this.opts.onEvent?.(e);
+  }
+
+  private async wire() {
+    const { opts } = this;
+    if (ROLES[this.type].produces && isAuthority(this.params, this.key.publicKey)) {
+      this.producer = new Producer(
+        this.tree,
+        this.pool,
+        this.key,
+        opts.blockTime ?? this.params.blockTime,
+        (out) => this.onBlocks(out),
+        (e) => this.emit({ event: 'error', where: 'producer', message: e.message }),
+      );
+      this.producer.start();
+    }
+    if (opts.api !== false) {
+      const { host, port } = parseHostPort(opts.api ?? DEFAULT_API);
+      this.api = createApi({ intake: this.intake, query: this.query, status: () => this.status(), maxBody: this.intake.maxPayload });
+      await new Promise<void>((resolve, reject) => {
+        this.api!.once('error', (e: NodeJS.ErrnoException) =>
+          reject(new UrchainError('UNAVAILABLE', e.code === 'EADDRINUSE' ? `${host}:${port} is in use; pick another with --api` : e.message)),
+        );
+        this.api!.listen(port, host, () => resolve());
+      });
+      const a = this.api.address() as AddressInfo;
+      this.apiUrl = `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+    }
+    if (opts.watch) {
+      this.watcher = new FolderWatcher({
+        dir: opts.watch.dir,
+        include: opts.watch.include,
+        maxFileBytes: this.intake.maxPayload,
+        submit: (r) => this.intake.submit(r),
+        onFile: (f) => this.emit({ event: 'file', file: f.file, movedTo: f.movedTo, txId: f.receipt.txId, duplicate: f.receipt.duplicate ?? false }),
+        onError: (file, e) => this.emit({ event: 'error', where: 'watch', file, message: e.message }),
+      });
+      this.watcher.start();
+    }
+    this.emit({ event: 'started', ...this.status() });
+  }
+
+  private onBlocks(out: AddOutcome[]) {
+    for (const o of out) {
+      if (o.move) {
+        this.pool.apply(o.move);
+        if (o.move.disconnect.length) this.emit({ event: 'reorg', dropped: o.move.disconnect.length, repending: o.move.repending.length });
+        for (const c of o.move.connect)
+          this.emit({ event: 'block', height: c.height, hash: toHex(c.hash), txCount: c.txIds.length, pending: this.pool.size });
+      }
+    }
+  }
+
+  /** Produces a block now (tests, `--block-time 0`-style manual use). */
+  async produceNow(): Promise<AddOutcome[] | undefined> {
+    return this.producer?.tick();
+  }
+
+  status() {
+    const head = this.store.head()!;
+    const hb = this.store.getBlock(head.hash)!;
+    return {
+      chainId: toHex(this.tree.chainId),
+      chain: this.params.name,
+      consensus: this.params.consensus,
+      type: this.type,
+      publicKey: toHex(this.key.publicKey),
+      producing: !!this.producer,
+      height: head.height,
+      head: toHex(head.hash),
+      headTime: new Date(hb.signed.header.timestamp).toISOString(),
+      pending: this.pool.size,
+      api: this.apiUrl ?? null,
+      dataDir: path.resolve(this.opts.dataDir),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.watcher?.close();
+    if (this.api) {
+      this.api.closeAllConnections?.();
+      await new Promise((r) => this.api!.close(() => r(undefined)));
+    }
+    await this.intake.close();
+    await this.producer?.stop();
+    await this.store.close();
+    fs.rmSync(this.lockFile, { force: true });
+    this.emit({ event: 'stopped' });
+  }
+}
+
+/** One node per data folder: a pid file, taken over only when its process is gone. */
+function takeLock(file: string) {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(fs.readFileSync(file, 'utf8'));
+      let alive = false;
+      try {
+        if (pid > 0 && pid !== process.pid) {
+          process.kill(pid, 0);
+          alive = true;
+        }
+      } catch {
+        alive = false;
+      }
+      if (alive) throw new UrchainError('CONFLICT', `another node (pid ${pid}) is running on ${path.dirname(file)}`);
+      fs.rmSync(file, { force: true }); // stale: left by a killed node
+    }
+  }
+  throw new UrchainError('CONFLICT', `could not lock ${file}`);
+}

@@ -1,0 +1,157 @@
+/**
+ * @module node/query
+ * Read-side answers over a store: blocks, transactions, proofs, product traces, status. The same
+ * code serves the node's HTTP API and the CLI's `--data DIR` mode, so both give the same JSON.
+ * Merkle levels of recently used blocks and batches are cached: a proof out of a block of n
+ * transactions then costs O(log n) hashes, not O(n).
+ */
+import type { Store, StoredBlock } from '../store/types.js';
+import { MerkleLevels, leafHash } from '../merkle/tree.js';
+import { decodeCore, coreToJson, metaGet } from '../chain/transaction.js';
+import { headerToJson, sigsToJson } from '../chain/header.js';
+import { chainIdOf, paramsToJson } from '../chain/params.js';
+import { buildProof, type ProofJson } from '../proof/proof.js';
+import { toHex, fromHex, toBase64 } from '../codec/bytes.js';
+import { UrchainError, notFound, badInput } from '../errors.js';
+
+class Lru<V> {
+  private m = new Map<string, V>();
+  constructor(private readonly max: number) {}
+  get(k: string, make: () => V): V {
+    let v = this.m.get(k);
+    if (v !== undefined) {
+      this.m.delete(k);
+      this.m.set(k, v);
+      return v;
+    }
+    v = make();
+    this.m.set(k, v);
+    if (this.m.size > this.max) this.m.delete(this.m.keys().next().value!);
+    return v;
+  }
+}
+
+export interface BlockView {
+  hash: string;
+  height: number;
+  canonical: boolean;
+  header: ReturnType<typeof headerToJson>;
+  signatures: { key: string; sig: string }[];
+  work: string;
+  txIds?: string[];
+}
+
+export class Query {
+  private blockTrees = new Lru<MerkleLevels>(8);
+  private batchTrees = new Lru<MerkleLevels>(64);
+
+  constructor(readonly store: Store) {}
+
+  /** Resolves "head", a height, or a block hash. */
+  resolveBlock(ref: string): { hash: Uint8Array; block: StoredBlock } {
+    let hash: Uint8Array | undefined;
+    if (ref === 'head' || ref === '') hash = this.store.head()?.hash;
+    else if (/^\d{1,15}$/.test(ref)) hash = this.store.hashAt(Number(ref));
+    else if (/^[0-9a-fA-F]{64}$/.test(ref)) hash = fromHex(ref.toLowerCase(), 32);
+    else throw badInput(`block reference ${JSON.stringify(ref)}: expected head, a height or a 64-digit block hash`);
+    const block = hash && this.store.getBlock(hash);
+    if (!hash || !block) throw notFound(`no block ${ref}`);
+    return { hash, block };
+  }
+
+  block(ref: string, opts: { txIds?: boolean } = { txIds: true }): BlockView {
+    const { hash, block } = this.resolveBlock(ref);
+    const h = block.signed.header;
+    const canon = this.store.hashAt(h.height);
+    return {
+      hash: toHex(hash),
+      height: h.height,
+      canonical: !!canon && toHex(canon) === toHex(hash),
+      header: headerToJson(h),
+      signatures: sigsToJson(block.signed.signatures),
+      work: block.work.toString(),
+      ...(opts.txIds === false ? {} : { txIds: (this.store.getBody(hash) ?? []).map(toHex) }),
+    };
+  }
+
+  private txIdArg(id: string): Uint8Array {
+    if (!/^[0-9a-fA-F]{64}$/.test(id)) throw badInput(`transaction id ${JSON.stringify(id)}: expected 64 hex digits`);
+    return fromHex(id.toLowerCase(), 32);
+  }
+
+  tx(id: string, opts: { payload?: boolean } = {}) {
+    const txId = this.txIdArg(id);
+    const tx = this.store.getTx(txId);
+    if (!tx) throw notFound(`no transaction ${id}`);
+    const core = decodeCore(tx.coreBytes);
+    const loc = this.store.location(txId);
+    const payload = opts.payload ? this.store.getPayload(txId) : undefined;
+    return {
+      txId: toHex(txId),
+      core: coreToJson(core),
+      batchRoot: toHex(tx.batchRoot),
+      block: loc ? { hash: toHex(loc.blockHash), height: loc.height, index: loc.index } : null,
+      payloadStored: opts.payload ? payload !== undefined : undefined,
+      ...(payload ? { payload: toBase64(payload) } : {}),
+    };
+  }
+
+  proof(id: string, opts: { stripped?: boolean } = {}): ProofJson {
+    const txId = this.txIdArg(id);
+    const tx = this.store.getTx(txId);
+    if (!tx) throw notFound(`no transaction ${id}`);
+    const loc = this.store.location(txId);
+    if (!loc) throw new UrchainError('CONFLICT', `transaction ${id} is not in a block yet; try again after the next block`, { pending: true });
+    const batch = this.store.getBatch(tx.batchRoot);
+    if (!batch) throw new UrchainError('STORE', `batch ${toHex(tx.batchRoot)} missing from the store`);
+    const block = this.store.getBlock(loc.blockHash)!;
+    const params = this.store.getParams()!;
+    const payload = opts.stripped ? undefined : this.store.getPayload(txId);
+    if (!opts.stripped && !payload) throw notFound(`payload of ${id} is not stored on this node; ask an archive, or use --stripped`);
+    const batchTree = this.batchTrees.get(toHex(tx.batchRoot), () => new MerkleLevels(batch.txIds.map(leafHash)));
+    const blockTree = this.blockTrees.get(toHex(loc.blockHash), () => new MerkleLevels(this.store.getBody(loc.blockHash)!.map(leafHash)));
+    return buildProof({
+      txId,
+      core: decodeCore(tx.coreBytes),
+      payload,
+      evidence: { batchSize: batch.txIds.length, index: tx.index, path: batchTree.proof(tx.index), signature: batch.signature },
+      block: block.signed,
+      blockHash: loc.blockHash,
+      inclusion: { index: loc.index, path: blockTree.proof(loc.index) },
+      params,
+    });
+  }
+
+  trace(code: string) {
+    if (!code) throw badInput('product code: expected a non-empty string');
+    const rows = this.store.productTxs(code).map((txId) => {
+      const tx = this.store.getTx(txId)!;
+      const core = decodeCore(tx.coreBytes);
+      const loc = this.store.location(txId);
+      return {
+        txId: toHex(txId),
+        timestamp: core.timestamp,
+        time: new Date(core.timestamp).toISOString(),
+        kind: core.kind,
+        origin: toHex(core.origin),
+        meta: Object.fromEntries(core.meta),
+        product: metaGet(core.meta, 'product'),
+        block: loc ? { height: loc.height, hash: toHex(loc.blockHash), index: loc.index } : null,
+      };
+    });
+    // In chain order: included records by (height, index), then pending ones by time.
+    rows.sort((a, b) => {
+      if (a.block && b.block) return a.block.height - b.block.height || a.block.index - b.block.index;
+      if (a.block) return -1;
+      if (b.block) return 1;
+      return a.timestamp - b.timestamp;
+    });
+    return { product: code, count: rows.length, records: rows };
+  }
+
+  params() {
+    const p = this.store.getParams();
+    if (!p) throw notFound('no chain in this store');
+    return { chainId: toHex(chainIdOf(p)), ...paramsToJson(p) };
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * @module store/types
+ * The storage interface (DESIGN decision 6): everything a node keeps, behind one interface, so
+ * a backend other than LMDB can be plugged in. Buckets, each `key -> value`:
+ *
+ *   meta      name (text)               -> bytes (params, head, seq)
+ *   blocks    blockHash                 -> StoredBlock (header, signatures, cumulative work, frontier)
+ *   bodies    blockHash                 -> txId || txId || ...
+ *   heights   height (canonical chain)  -> blockHash
+ *   txs       txId                      -> StoredTx (core bytes, batch root, index in batch)
+ *   batches   batchRoot                 -> StoredBatch (origin, signature, txIds)
+ *   payloads  txId                      -> payload bytes (only where the storage filter keeps them)
+ *   locations txId                      -> where the canonical chain includes it
+ *   pending   txId                      -> arrival order (durable pool of taken-in, unblocked txs)
+ *   products  product code              -> txId (many)
+ *   idem      idempotency key           -> txId (file identity, client keys)
+ *
+ * Writes come in two atomic groups, each durable when its promise resolves: an ingest commit and
+ * a block commit (which may move the canonical chain).
+ */
+import type { SignedHeader } from '../chain/header.js';
+import type { ChainParams } from '../chain/params.js';
+
+export interface StoredBlock {
+  signed: SignedHeader;
+  work: bigint;
+  /** Frontier of the history tree over block hashes 0..height of this branch (inclusive). */
+  frontier: Uint8Array[];
+}
+
+export interface StoredTx {
+  coreBytes: Uint8Array;
+  batchRoot: Uint8Array;
+  index: number;
+}
+
+export interface StoredBatch {
+  origin: Uint8Array;
+  signature: Uint8Array;
+  txIds: Uint8Array[];
+}
+
+export interface TxLocation {
+  blockHash: Uint8Array;
+  height: number;
+  index: number;
+}
+
+export interface Head {
+  hash: Uint8Array;
+  height: number;
+}
+
+export interface IngestTx {
+  txId: Uint8Array;
+  coreBytes: Uint8Array;
+  index: number;
+  payload?: Uint8Array;
+  product?: string;
+  idemKey?: string;
+}
+
+export interface IngestWrite {
+  batchRoot: Uint8Array;
+  batch: StoredBatch;
+  txs: IngestTx[];
+  seq: number;
+}
+
+export interface ChainMove {
+  /** Blocks leaving the canonical chain, tip first. */
+  disconnect: { hash: Uint8Array; height: number; txIds: Uint8Array[] }[];
+  /** Blocks joining it, lowest first. */
+  connect: { hash: Uint8Array; height: number; txIds: Uint8Array[] }[];
+  head: Head;
+  /** Transactions of disconnected blocks that no connected block holds: back to pending. */
+  repending: Uint8Array[];
+}
+
+export interface BlockWrite {
+  hash: Uint8Array;
+  block: StoredBlock;
+  txIds: Uint8Array[];
+  move?: ChainMove;
+}
+
+export interface Store {
+  readonly path: string;
+  readonly readOnly: boolean;
+  getParams(): ChainParams | undefined;
+  head(): Head | undefined;
+  getBlock(hash: Uint8Array): StoredBlock | undefined;
+  getBody(hash: Uint8Array): Uint8Array[] | undefined;
+  hashAt(height: number): Uint8Array | undefined;
+  getTx(txId: Uint8Array): StoredTx | undefined;
+  hasTx(txId: Uint8Array): boolean;
+  getBatch(root: Uint8Array): StoredBatch | undefined;
+  getPayload(txId: Uint8Array): Uint8Array | undefined;
+  location(txId: Uint8Array): TxLocation | undefined;
+  pending(): Uint8Array[];
+  productTxs(code: string): Uint8Array[];
+  idem(key: string): Uint8Array | undefined;
+  lastSeq(): number;
+  initChain(params: ChainParams, genesis: BlockWrite): Promise<void>;
+  commitIngest(w: IngestWrite): Promise<void>;
+  commitBlock(w: BlockWrite): Promise<void>;
+  /** Approximate bytes on disk. */
+  size(): number;
+  close(): Promise<void>;
+}
