@@ -33,6 +33,8 @@ export interface NodeOptions {
   blockTime?: number;
   maxPayload?: number;
   init?: Omit<InitOptions, 'dataDir'>;
+  /** Emit one `record` event per transaction taken in (for `node run --json`). */
+  recordEvents?: boolean;
   onEvent?: (e: NodeEvent) => void;
 }
 
@@ -78,7 +80,10 @@ export class UrchainNode {
         chainId: chainIdOf(params),
         keepPayloads: keepsPayload(type, true),
         maxPayload: opts.maxPayload ?? DEFAULT_MAX_PAYLOAD,
-        onCommitted: (ids) => pool.add(ids),
+        onCommitted: (ids) => {
+          pool.add(ids);
+          if (opts.recordEvents) for (const id of ids) opts.onEvent?.({ event: 'record', txId: toHex(id) });
+        },
       });
       const node = new UrchainNode(opts, type, key, store, params, tree, pool, intake, new Query(store));
       await node.wire();

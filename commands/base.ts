@@ -1,0 +1,87 @@
+/**
+ * Shared base for every urchain command: `--json`, output rendering and error mapping.
+ * stdout carries data only: one JSON document when piped or with --json, readable text on a
+ * terminal. Errors go to stderr as one line (and as {"error":{code,message}} on stdout under
+ * --json); bad input exits 2, every other failure 1.
+ */
+import { Command, Option, UsageError } from 'clipanion';
+import { UrchainError } from '../src/errors.js';
+
+export abstract class UrchainCommand extends Command {
+  json = Option.Boolean('--json', false, { description: 'Print JSON (the default when stdout is not a terminal)' });
+
+  abstract run(): Promise<number | void>;
+
+  async execute(): Promise<number> {
+    try {
+      return (await this.run()) ?? 0;
+    } catch (e) {
+      return this.fail(e);
+    }
+  }
+
+  get wantJson(): boolean {
+    return this.json || !(this.context.stdout as NodeJS.WriteStream).isTTY;
+  }
+
+  /** Prints one result: JSON, or `human(data)` / an indented listing on a terminal. */
+  out(data: unknown, human?: (d: any) => string): void {
+    if (this.wantJson) this.context.stdout.write(JSON.stringify(data) + '\n');
+    else this.context.stdout.write((human ? human(data) : render(data)) + '\n');
+  }
+
+  log(line: string): void {
+    this.context.stderr.write(line + '\n');
+  }
+
+  fail(e: unknown): number {
+    if (e instanceof UsageError) throw e;
+    const err = e instanceof UrchainError ? e : new UrchainError('UNAVAILABLE', (e as Error)?.message ?? String(e));
+    if (this.json) this.context.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message } }) + '\n');
+    this.context.stderr.write(`urchain: ${err.message}\n`);
+    return err.code === 'BAD_INPUT' ? 2 : 1;
+  }
+}
+
+/** A plain indented rendering of JSON data for terminals. */
+export function render(v: unknown, indent = ''): string {
+  if (v === null || v === undefined) return `${indent}-`;
+  if (typeof v !== 'object') return `${indent}${String(v)}`;
+  const lines: string[] = [];
+  if (Array.isArray(v)) {
+    if (v.length === 0) return `${indent}(none)`;
+    for (const x of v) {
+      if (x && typeof x === 'object') lines.push(`${indent}-`, render(x, indent + '  '));
+      else lines.push(`${indent}- ${String(x)}`);
+    }
+    return lines.join('\n');
+  }
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (x === undefined) continue;
+    if (x && typeof x === 'object' && Object.keys(x).length) lines.push(`${indent}${k}:`, render(x, indent + '  '));
+    else lines.push(`${indent}${k}: ${x && typeof x === 'object' ? (Array.isArray(x) ? '(none)' : '{}') : String(x)}`);
+  }
+  return lines.join('\n');
+}
+
+export const dataOption = () => Option.String('--data', { description: 'Read from this data folder (works while a node runs on it)' });
+export const nodeOption = () => Option.String('--node', { description: 'Ask the node at this URL, e.g. http://127.0.0.1:7400' });
+
+/** "15s", "500ms", "2m", "1h"; a bare number is seconds. */
+export function parseDuration(s: string, what: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
+  if (!m) throw new UrchainError('BAD_INPUT', `${what} ${JSON.stringify(s)}: expected a duration such as 500ms, 15s or 2m`);
+  const n = Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const)[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(n);
+}
+
+/** k=v pairs from repeated --meta options. */
+export function parseMeta(pairs: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of pairs ?? []) {
+    const i = p.indexOf('=');
+    if (i <= 0) throw new UrchainError('BAD_INPUT', `--meta ${JSON.stringify(p)}: expected key=value`);
+    out[p.slice(0, i)] = p.slice(i + 1);
+  }
+  return out;
+}

@@ -1,0 +1,28 @@
+import { Option } from 'clipanion';
+import { UrchainCommand } from './base.js';
+import { generateKeyPair } from '../src/crypto/ed25519.js';
+import { writeKeyFile } from '../src/crypto/keyfile.js';
+import { toHex } from '../src/codec/bytes.js';
+import path from 'node:path';
+
+export class KeygenCommand extends UrchainCommand {
+  static override paths = [['keygen']];
+  static override usage = UrchainCommand.Usage({
+    description: 'Create an ed25519 key file',
+    details: `
+      Writes a new key as JSON with mode 0600 and prints its public key. An existing file is never overwritten unless --force is given.
+    `,
+    examples: [
+      ['Create a key for a machine controller', '$0 keygen --out /etc/urchain/press-7.key'],
+      ['Print only the public key', '$0 keygen --out k.json | jq -r .publicKey'],
+    ],
+  });
+  out_ = Option.String('--out,-o', 'urchain.key', { description: 'Where to write the key file (default ./urchain.key)' });
+  force = Option.Boolean('--force', false, { description: 'Replace an existing key file' });
+
+  async run() {
+    const key = generateKeyPair();
+    writeKeyFile(this.out_, key, { force: this.force });
+    this.out({ publicKey: toHex(key.publicKey), path: path.resolve(this.out_) });
+  }
+}

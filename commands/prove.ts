@@ -1,0 +1,36 @@
+import { Option } from 'clipanion';
+import fs from 'node:fs';
+import { UrchainCommand, dataOption, nodeOption } from './base.js';
+import { openSource } from '../src/node/source.js';
+
+export class ProveCommand extends UrchainCommand {
+  static override paths = [['prove']];
+  static override usage = UrchainCommand.Usage({
+    description: 'Write a self-contained proof for a record',
+    details: `
+      The proof holds the record (or with --stripped only its digest), its transaction core, the origin's batch signature evidence, the Merkle path into its block, the block header with its signatures, and the chain parameters. \`urchain verify\` checks it with no node and no network. Format: urchain-formats(5).
+    `,
+    examples: [
+      ['Proof for a customer', '$0 prove 3f1c…e9 --node http://127.0.0.1:7400 --out sn-4711.proof.json'],
+      ['Without the payload (confidential data)', '$0 prove 3f1c…e9 --data ./plant-a --stripped > proof.json'],
+    ],
+  });
+  txId = Option.String({ required: true, name: 'TXID' });
+  data = dataOption();
+  node = nodeOption();
+  stripped = Option.Boolean('--stripped', false, { description: 'Leave the payload out; the proof carries its digest' });
+  file = Option.String('--out,-o', { description: 'Write the proof to this file instead of stdout' });
+
+  async run() {
+    const s = await openSource({ data: this.data, node: this.node });
+    try {
+      const proof = await s.proof(this.txId, this.stripped);
+      if (this.file) {
+        fs.writeFileSync(this.file, JSON.stringify(proof, null, 2) + '\n');
+        this.out({ txId: proof.txId, path: this.file, height: proof.block.header.height, stripped: proof.payload === undefined });
+      } else this.context.stdout.write(JSON.stringify(proof, null, this.wantJson ? undefined : 2) + '\n');
+    } finally {
+      await s.close();
+    }
+  }
+}

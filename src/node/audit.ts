@@ -1,0 +1,181 @@
+/**
+ * @module node/audit
+ * Re-verifies a store from genesis: every canonical header (hash, link, history root, seal),
+ * every body against its Merkle root, every transaction against its id, every payload against
+ * its digest, every batch signature (once per batch), and the indexes that point at them. It
+ * stops at the first inconsistency and says where it is. Reads only; safe while a node runs.
+ */
+import type { Store } from '../store/types.js';
+import { consensusFor } from '../consensus/index.js';
+import { blockHashOf, encodeHeader } from '../chain/header.js';
+import { genesisHeader } from '../chain/genesis.js';
+import { decodeCore, txIdOf } from '../chain/transaction.js';
+import { leafHash, rootOf, frontierAppend, frontierRoot } from '../merkle/tree.js';
+import { verify } from '../crypto/ed25519.js';
+import { sha256 } from '../crypto/hash.js';
+import { chainIdOf } from '../chain/params.js';
+import { equal, toHex } from '../codec/bytes.js';
+
+export interface AuditProblem {
+  height?: number;
+  block?: string;
+  txId?: string;
+  check: string;
+  message: string;
+}
+
+export interface AuditReport {
+  ok: boolean;
+  height: number;
+  blocks: number;
+  transactions: number;
+  batches: number;
+  payloads: number;
+  pending: number;
+  problem?: AuditProblem;
+}
+
+class Found extends Error {
+  constructor(readonly p: AuditProblem) {
+    super(p.message);
+  }
+}
+
+export function audit(store: Store, onProgress?: (height: number, total: number) => void): AuditReport {
+  const params = store.getParams();
+  const head = store.head();
+  const r: AuditReport = { ok: true, height: head?.height ?? -1, blocks: 0, transactions: 0, batches: 0, payloads: 0, pending: 0 };
+  const fail = (p: AuditProblem): never => {
+    throw new Found(p);
+  };
+  try {
+    if (!params || !head) fail({ check: 'chain', message: 'store holds no chain' });
+    const chainId = chainIdOf(params!);
+    const consensus = consensusFor(params!);
+    const batches = new Batches(store);
+    let frontier: Uint8Array[] = [];
+    let prev: Uint8Array | undefined;
+    for (let height = 0; height <= head!.height; height++) {
+      const where = { height };
+      const hash = store.hashAt(height) ?? fail({ ...where, check: 'index', message: `no canonical block at height ${height}` });
+      const at = { height, block: toHex(hash) };
+      let blk;
+      try {
+        blk = store.getBlock(hash);
+      } catch (e) {
+        fail({ ...at, check: 'header', message: `stored header does not decode: ${(e as Error).message}` });
+      }
+      if (!blk) fail({ ...at, check: 'header', message: 'canonical block missing' });
+      const h = blk!.signed.header;
+      if (!equal(blockHashOf(h), hash)) fail({ ...at, check: 'header', message: 'header bytes do not hash to the block hash: the header was changed' });
+      if (h.height !== height) fail({ ...at, check: 'header', message: `header says height ${h.height}` });
+      if (!equal(h.chainId, chainId)) fail({ ...at, check: 'header', message: 'header of another chain' });
+      if (height === 0) {
+        if (!equal(encodeHeader(h), encodeHeader(genesisHeader(params!)))) fail({ ...at, check: 'genesis', message: 'genesis header does not follow from the chain parameters' });
+      } else {
+        if (!equal(h.prevHash, prev!)) fail({ ...at, check: 'link', message: 'previous hash does not match the block below' });
+        if (!equal(h.historyRoot, frontierRoot(frontier))) fail({ ...at, check: 'history', message: 'history root does not match the blocks below' });
+        try {
+          consensus.validate(blk!.signed, hash);
+        } catch (e) {
+          fail({ ...at, check: 'seal', message: (e as Error).message });
+        }
+      }
+      let ids: Uint8Array[] | undefined;
+      try {
+        ids = store.getBody(hash);
+      } catch (e) {
+        fail({ ...at, check: 'body', message: (e as Error).message });
+      }
+      if (!ids) fail({ ...at, check: 'body', message: 'block body missing' });
+      if (ids!.length !== h.txCount || !equal(rootOf(ids!.map(leafHash)), h.merkleRoot))
+        fail({ ...at, check: 'merkle', message: 'transactions do not match the header merkle root' });
+      ids!.forEach((id, i) => {
+        const tat = { ...at, txId: toHex(id) };
+        checkTx(store, id, chainId, batches, r, tat, fail);
+        const loc = store.location(id);
+        if (!loc || !equal(loc.blockHash, hash) || loc.index !== i) fail({ ...tat, check: 'index', message: 'location index does not point at this block' });
+      });
+      frontier = frontierAppend(frontier, height, leafHash(hash));
+      prev = hash;
+      r.blocks++;
+      onProgress?.(height, head!.height);
+    }
+    for (const id of store.pending()) {
+      checkTx(store, id, chainId, batches, r, { txId: toHex(id) }, fail);
+      if (store.location(id)) fail({ txId: toHex(id), check: 'pending', message: 'pending transaction is also in a block' });
+      r.pending++;
+    }
+  } catch (e) {
+    if (!(e instanceof Found)) throw e;
+    r.ok = false;
+    r.problem = e.p;
+  }
+  return r;
+}
+
+interface BatchInfo {
+  origin: Uint8Array;
+  txIds: Uint8Array[];
+}
+
+/** Batches already verified, so each signature is checked once however many transactions it covers. */
+class Batches {
+  private recent = new Map<string, BatchInfo>();
+  constructor(private readonly store: Store) {}
+  get(root: Uint8Array, at: Omit<AuditProblem, 'check' | 'message'>, r: AuditReport, fail: (p: AuditProblem) => never): BatchInfo {
+    const k = toHex(root);
+    const hit = this.recent.get(k);
+    if (hit) return hit;
+    let b;
+    try {
+      b = this.store.getBatch(root);
+    } catch (e) {
+      fail({ ...at, check: 'signature', message: `stored batch does not decode: ${(e as Error).message}` });
+    }
+    if (!b) fail({ ...at, check: 'signature', message: 'signature batch missing' });
+    if (!equal(rootOf(b!.txIds.map(leafHash)), root)) fail({ ...at, check: 'signature', message: 'batch members do not match the batch root' });
+    if (!verify('batch', root, b!.signature, b!.origin)) fail({ ...at, check: 'signature', message: 'batch signature does not verify' });
+    r.batches++;
+    const info = { origin: b!.origin, txIds: b!.txIds };
+    this.recent.set(k, info);
+    if (this.recent.size > 256) this.recent.delete(this.recent.keys().next().value!);
+    return info;
+  }
+}
+
+function checkTx(
+  store: Store,
+  id: Uint8Array,
+  chainId: Uint8Array,
+  batches: Batches,
+  r: AuditReport,
+  at: Omit<AuditProblem, 'check' | 'message'>,
+  fail: (p: AuditProblem) => never,
+) {
+  let tx;
+  try {
+    tx = store.getTx(id);
+  } catch (e) {
+    fail({ ...at, check: 'transaction', message: `stored transaction does not decode: ${(e as Error).message}` });
+  }
+  if (!tx) fail({ ...at, check: 'transaction', message: 'transaction missing' });
+  if (!equal(txIdOf(tx!.coreBytes), id)) fail({ ...at, check: 'transaction', message: 'core bytes do not hash to the transaction id: the transaction was changed' });
+  let core;
+  try {
+    core = decodeCore(tx!.coreBytes);
+  } catch (e) {
+    fail({ ...at, check: 'transaction', message: (e as Error).message });
+  }
+  if (!equal(core!.chainId, chainId)) fail({ ...at, check: 'transaction', message: 'transaction of another chain' });
+  const payload = store.getPayload(id);
+  if (payload) {
+    if (payload.length !== core!.payloadLength || !equal(sha256(payload), core!.payloadDigest))
+      fail({ ...at, check: 'payload', message: 'payload does not match its digest: the record was changed' });
+    r.payloads++;
+  }
+  const b = batches.get(tx!.batchRoot, at, r, fail);
+  if (!equal(b.origin, core!.origin)) fail({ ...at, check: 'signature', message: 'transaction origin is not the key that signed its batch' });
+  if (!b.txIds[tx!.index] || !equal(b.txIds[tx!.index], id)) fail({ ...at, check: 'signature', message: 'transaction is not at its index in the batch' });
+  r.transactions++;
+}

@@ -1,0 +1,95 @@
+/**
+ * @module node/client
+ * HTTP client for a node's API (undici). Connection failures are retried with exponential
+ * back-off; a node's own error answers are not (they would fail the same way again) and come
+ * back as UrchainError with the node's code and message.
+ */
+import { request, Agent } from 'undici';
+import { encode as cborEncode } from 'cbor-x';
+import { UrchainError, badInput, type ErrorCode } from '../errors.js';
+import type { Receipt, RecordInput } from './intake.js';
+
+export interface ClientOptions {
+  retries?: number;
+  baseDelayMs?: number;
+  timeoutMs?: number;
+}
+
+const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'EAI_AGAIN']);
+
+export class NodeClient {
+  readonly base: string;
+  private agent: Agent;
+  constructor(
+    url: string,
+    private readonly o: ClientOptions = {},
+  ) {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      throw badInput(`--node ${JSON.stringify(url)}: expected a URL such as http://127.0.0.1:7400`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw badInput(`--node: expected http:// or https://, got ${u.protocol}`);
+    this.base = u.origin;
+    this.agent = new Agent({ connections: 64, pipelining: 1, keepAliveTimeout: 10_000 });
+  }
+
+  private async call<T>(method: 'GET' | 'POST', path: string, body?: Uint8Array, contentType?: string): Promise<T> {
+    const retries = this.o.retries ?? 5;
+    let delay = this.o.baseDelayMs ?? 200;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await request(this.base + path, {
+          method,
+          body: body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : undefined,
+          headers: contentType ? { 'content-type': contentType } : undefined,
+          dispatcher: this.agent,
+          headersTimeout: this.o.timeoutMs ?? 60_000,
+          bodyTimeout: this.o.timeoutMs ?? 60_000,
+        });
+        const text = await res.body.text();
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          throw new UrchainError('UNAVAILABLE', `${this.base} answered ${res.statusCode} with something that is not JSON`);
+        }
+        if (res.statusCode >= 400) {
+          const err = (json as { error?: { code?: ErrorCode; message?: string } }).error;
+          throw new UrchainError(err?.code ?? 'UNAVAILABLE', err?.message ?? `HTTP ${res.statusCode}`);
+        }
+        return json as T;
+      } catch (e) {
+        if (e instanceof UrchainError) throw e;
+        const code = (e as NodeJS.ErrnoException).code ?? '';
+        if (!RETRYABLE.has(code) || attempt >= retries)
+          throw new UrchainError('UNAVAILABLE', `cannot reach the node at ${this.base}: ${code || (e as Error).message}`);
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+  }
+
+  submit(rec: RecordInput): Promise<Receipt> {
+    const q = new URLSearchParams();
+    if (rec.kind) q.set('kind', rec.kind);
+    if (rec.idemKey) q.set('key', rec.idemKey);
+    const meta = Array.isArray(rec.meta) ? Object.fromEntries(rec.meta) : (rec.meta ?? {});
+    for (const [k, v] of Object.entries(meta)) q.set(['product', 'type', 'source'].includes(k) ? k : `meta.${k}`, v);
+    return this.call('POST', `/v1/records?${q}`, rec.payload, 'application/octet-stream');
+  }
+
+  submitBatch(recs: RecordInput[]): Promise<{ receipts: (Receipt | { error: { code: string; message: string } })[] }> {
+    const body = cborEncode(recs.map((r) => ({ payload: r.payload, kind: r.kind, meta: r.meta, key: r.idemKey })));
+    return this.call('POST', '/v1/records/batch', body, 'application/cbor');
+  }
+
+  get<T = unknown>(path: string): Promise<T> {
+    return this.call('GET', path);
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}

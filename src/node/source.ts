@@ -1,0 +1,55 @@
+/**
+ * @module node/source
+ * Where the read-side commands get their answers: a data folder opened read-only (works while
+ * a node runs on it: LMDB readers never block the writer) or a running node's HTTP API. Both
+ * answer with the same JSON, so `--data` and `--node` are interchangeable.
+ */
+import { LmdbStore } from '../store/lmdb.js';
+import { Query, type BlockView } from './query.js';
+import { NodeClient } from './client.js';
+import type { ProofJson } from '../proof/proof.js';
+import { badInput } from '../errors.js';
+import { toHex } from '../codec/bytes.js';
+import { chainIdOf } from '../chain/params.js';
+
+export interface Source {
+  block(ref: string): Promise<BlockView>;
+  tx(id: string, payload?: boolean): Promise<ReturnType<Query['tx']>>;
+  proof(id: string, stripped: boolean): Promise<ProofJson>;
+  trace(code: string): Promise<ReturnType<Query['trace']>>;
+  params(): Promise<ReturnType<Query['params']>>;
+  status(): Promise<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+export async function openSource(o: { data?: string; node?: string }): Promise<Source> {
+  if (!!o.data === !!o.node) throw badInput('give exactly one of --data DIR or --node URL');
+  if (o.data) {
+    const store = await LmdbStore.open(o.data, { readOnly: true });
+    const q = new Query(store);
+    return {
+      block: async (ref) => q.block(ref),
+      tx: async (id, payload) => q.tx(id, { payload }),
+      proof: async (id, stripped) => q.proof(id, { stripped }),
+      trace: async (code) => q.trace(code),
+      params: async () => q.params(),
+      status: async () => {
+        const head = store.head()!;
+        const p = store.getParams()!;
+        return { chainId: toHex(chainIdOf(p)), chain: p.name, consensus: p.consensus, height: head.height, head: toHex(head.hash), pending: store.pending().length, dataDir: o.data, bytes: store.size() };
+      },
+      close: () => store.close(),
+    };
+  }
+  const c = new NodeClient(o.node!, { retries: 2 });
+  const enc = encodeURIComponent;
+  return {
+    block: (ref) => c.get(`/v1/blocks/${enc(ref)}`),
+    tx: (id, payload) => c.get(`/v1/txs/${enc(id)}${payload ? '?payload=1' : ''}`),
+    proof: (id, stripped) => c.get(`/v1/proofs/${enc(id)}${stripped ? '?stripped=1' : ''}`),
+    trace: (code) => c.get(`/v1/products/${enc(code)}`),
+    params: () => c.get('/v1/params'),
+    status: () => c.get('/v1/status'),
+    close: () => c.close(),
+  };
+}
