@@ -24,3 +24,99 @@ export function cleanup(): void {
 
 export const hex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 export const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import readline from 'node:readline';
+
+export const bin = path.join(root, 'bin', 'urchain');
+
+export interface RunningNode {
+  proc: ChildProcess;
+  url: string;
+  events: any[];
+  /** Resolves with the first event matching `pred` (past or future). */
+  waitFor(pred: (e: any) => boolean, timeoutMs?: number): Promise<any>;
+  stop(): Promise<number | null>;
+  kill9(): Promise<void>;
+}
+
+const children = new Set<ChildProcess>();
+
+/** Starts `urchain node run --json` as a real child process on 127.0.0.1 and a free port. */
+export function startNode(dataDir: string, extra: string[] = []): Promise<RunningNode> {
+  const proc = spawn(process.execPath, [bin, 'node', 'run', '--data', dataDir, '--api', '127.0.0.1:0', '--json', ...extra], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(proc);
+  const events: any[] = [];
+  const waiters: { pred: (e: any) => boolean; resolve: (e: any) => void }[] = [];
+  let stderr = '';
+  proc.stderr!.on('data', (d) => (stderr += d));
+  readline.createInterface({ input: proc.stdout! }).on('line', (line) => {
+    let e: any;
+    try {
+      e = JSON.parse(line);
+    } catch {
+      return;
+    }
+    events.push(e);
+    for (const w of waiters.slice()) if (w.pred(e)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(e);
+    }
+  });
+  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => {
+    children.delete(proc);
+    r(code);
+  }));
+  const waitFor = (pred: (e: any) => boolean, timeoutMs = 20_000) =>
+    new Promise<any>((resolve, reject) => {
+      const hit = events.find(pred);
+      if (hit) return resolve(hit);
+      const t = setTimeout(() => reject(new Error(`timed out waiting for a node event; stderr: ${stderr}`)), timeoutMs);
+      waiters.push({ pred, resolve: (e) => (clearTimeout(t), resolve(e)) });
+      void exited.then(() => reject(new Error(`node exited; stderr: ${stderr}`)));
+    });
+  return waitFor((e) => e.event === 'started').then((s) => ({
+    proc,
+    url: s.api,
+    events,
+    waitFor,
+    stop: () => {
+      proc.kill('SIGTERM');
+      return exited;
+    },
+    kill9: async () => {
+      proc.kill('SIGKILL');
+      await exited;
+    },
+  }));
+}
+
+export function killChildren(): void {
+  for (const c of children) c.kill('SIGKILL');
+}
+
+/** Runs the CLI to completion; returns exit code, stdout and stderr. */
+export function cli(args: string[], input?: string | Buffer): Promise<{ code: number | null; stdout: string; stderr: string; json: any }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    children.add(p);
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('close', (code) => {
+      children.delete(p);
+      let json: any;
+      try {
+        json = JSON.parse(stdout);
+      } catch {
+        json = undefined;
+      }
+      resolve({ code, stdout, stderr, json });
+    });
+    if (input !== undefined) p.stdin.end(input);
+    else p.stdin.end();
+  });
+}

@@ -8,7 +8,7 @@ import path from 'node:path';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
-const pattern = process.argv[2] ?? '\\.test\\.js$';
+const pattern = `${process.argv[2] ?? ''}.*\\.test\\.js$`;
 const child = spawn(process.execPath, [path.join(root, 'node_modules/uvu/bin.js'), path.join('dist', 'test'), pattern, '-c', 'false'], {
   cwd: root,
   stdio: ['ignore', 'pipe', 'inherit'],
