@@ -1,0 +1,174 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { LmdbStore } from '../../src/store/lmdb.js';
+import { BlockTree } from '../../src/chain/blocktree.js';
+import { consensusFor } from '../../src/consensus/index.js';
+import { genesisWrite } from '../../src/chain/genesis.js';
+import { chainIdOf, type ChainParams } from '../../src/chain/params.js';
+import { blockHashOf, signHeader, type Header } from '../../src/chain/header.js';
+import { generateKeyPair } from '../../src/crypto/ed25519.js';
+import { Intake } from '../../src/node/intake.js';
+import { Pool } from '../../src/node/pool.js';
+import { leafHash, rootOf } from '../../src/merkle/tree.js';
+import { toHex } from '../../src/codec/bytes.js';
+import { tmpDir, cleanup } from '../helpers.js';
+
+const T = suite('block tree');
+const a = generateKeyPair();
+const b = generateKeyPair();
+
+async function setup(params: Partial<ChainParams> = {}) {
+  const p: ChainParams = { version: 1, name: 't', created: Date.now() - 10_000, consensus: 'pow', authorities: [], threshold: 0, difficulty: 4, blockTime: 1000, ...params };
+  const store = await LmdbStore.open(tmpDir());
+  await store.initChain(p, genesisWrite(p));
+  const tree = new BlockTree(store, consensusFor(p), p);
+  const pool = new Pool(store.pending());
+  const intake = new Intake({ store, key: a, chainId: chainIdOf(p), keepPayloads: true, onCommitted: (ids) => pool.add(ids) });
+  const ids: Uint8Array[] = [];
+  for (let i = 0; i < 6; i++) ids.push(Buffer.from((await intake.submit({ payload: Buffer.from(`tx ${i}`) })).txId, 'hex'));
+  return { p, store, tree, pool, ids };
+}
+
+async function blockOn(tree: BlockTree, parent: Uint8Array, txIds: Uint8Array[], key = b, tweak: Partial<Header> = {}) {
+  const pb = tree.store.getBlock(parent)!;
+  const { frontierRoot } = await import('../../src/merkle/tree.js');
+  const h: Header = {
+    version: 1,
+    chainId: tree.chainId,
+    height: pb.signed.header.height + 1,
+    timestamp: pb.signed.header.timestamp + 1,
+    prevHash: parent,
+    merkleRoot: rootOf(txIds.map(leafHash)),
+    txCount: txIds.length,
+    difficulty: tree.params.difficulty,
+    nonce: 0n,
+    producer: key.publicKey,
+    historyRoot: frontierRoot(pb.frontier),
+    ...tweak,
+  };
+  return tree.consensus.seal(h, key);
+}
+
+T.after(() => cleanup());
+
+T('a heavier branch reorganises the chain and abandoned transactions go back to pending', async () => {
+  const { store, tree, pool, ids } = await setup();
+  const g = store.hashAt(0)!;
+  const a1 = await blockOn(tree, g, [ids[0], ids[1]], a);
+  let out = await tree.add(a1, [ids[0], ids[1]]);
+  assert.is(out[0].result, 'head');
+  pool.apply(out[0].move!);
+  assert.is(pool.size, 4);
+  const a1h = blockHashOf(a1.header);
+
+  const b1 = await blockOn(tree, g, [ids[2]]);
+  out = await tree.add(b1, [ids[2]]);
+  assert.is(out[0].result, 'side', 'equal work keeps the first block');
+  assert.is(toHex(store.head()!.hash), toHex(a1h));
+
+  const b1h = blockHashOf(b1.header);
+  const b2 = await blockOn(tree, b1h, [ids[3], ids[1]]);
+  out = await tree.add(b2, [ids[3], ids[1]]);
+  assert.is(out[0].result, 'head');
+  const move = out[0].move!;
+  assert.is(move.disconnect.length, 1);
+  assert.is(move.connect.length, 2);
+  // ids[0] was only in the abandoned block: back to pending. ids[1] is in the new branch.
+  assert.equal(move.repending.map(toHex), [toHex(ids[0])]);
+  pool.apply(move);
+  assert.is(store.head()!.height, 2);
+  assert.is(store.location(ids[0]), undefined);
+  assert.is(store.location(ids[2])!.height, 1);
+  assert.is(store.location(ids[1])!.height, 2);
+  assert.ok(store.pending().some((id) => toHex(id) === toHex(ids[0])), 'durably pending again');
+  assert.ok(pool.has(ids[0]));
+  assert.not.ok(pool.has(ids[1]));
+
+  // The producer path re-includes it on the new head.
+  const next = tree.nextHeader(pool.take(10), a.publicKey);
+  const sealed = await tree.consensus.seal(next, a);
+  out = await tree.add(sealed, pool.take(10));
+  assert.is(out[0].result, 'head');
+  assert.is(store.location(ids[0])!.height, 3);
+});
+
+T('orphans wait for their parent and are connected when it arrives', async () => {
+  const { store, tree, ids } = await setup();
+  const g = store.hashAt(0)!;
+  const x1 = await blockOn(tree, g, [ids[0]]);
+  const x1h = blockHashOf(x1.header);
+  // Build x1 <- x2 here, then hand them to a second node's tree in the wrong order.
+  await tree.add(x1, [ids[0]]);
+  const x2 = await blockOn(tree, x1h, [ids[1]]);
+  const s2 = await LmdbStore.open(tmpDir());
+  await s2.initChain(tree.params, genesisWrite(tree.params));
+  const t2 = new BlockTree(s2, consensusFor(tree.params), tree.params);
+  // The second store learns the transactions (as the network layer will deliver them).
+  for (const id of [ids[0], ids[1]]) {
+    const tx = store.getTx(id)!;
+    const batch = store.getBatch(tx.batchRoot)!;
+    await s2.commitIngest({ batchRoot: tx.batchRoot, batch, txs: [{ txId: id, coreBytes: tx.coreBytes, index: tx.index }], seq: 0 });
+  }
+  let out = await t2.add(x2, [ids[1]]);
+  assert.is(out[0].result, 'orphan');
+  assert.is(t2.orphanTotal, 1);
+  out = await t2.add(x1, [ids[0]]);
+  assert.equal(out.map((o) => o.result), ['head', 'head']);
+  assert.is(s2.head()!.height, 2);
+  assert.is(t2.orphanTotal, 0);
+});
+
+T('invalid blocks are refused with a reason', async () => {
+  const { store, tree, ids } = await setup();
+  const g = store.hashAt(0)!;
+  const ok = await blockOn(tree, g, [ids[0]]);
+  const bad = async (s: Promise<unknown> | (() => Promise<unknown>), re: RegExp) => {
+    try {
+      await (typeof s === 'function' ? s() : s);
+      assert.unreachable('accepted');
+    } catch (e) {
+      assert.match((e as Error).message, re);
+    }
+  };
+  await bad(tree.add({ ...ok, header: { ...ok.header, merkleRoot: new Uint8Array(32) } }, [ids[0]]), /merkle root|leading zero|signature/);
+  await bad(tree.add(ok, [ids[1]]), /merkle root/);
+  await bad(tree.add(ok, [ids[0], ids[0]]), /txCount|twice/);
+  await bad(async () => tree.add(await blockOn(tree, g, [new Uint8Array(32).fill(9)]), [new Uint8Array(32).fill(9)]), /unknown transaction/);
+  await bad(async () => tree.add(await blockOn(tree, g, [ids[0]], b, { historyRoot: new Uint8Array(32) }), [ids[0]]), /history root/);
+  await bad(async () => tree.add(await blockOn(tree, g, [ids[0]], b, { height: 5 }), [ids[0]]), /height/);
+  await bad(async () => tree.add(await blockOn(tree, g, [ids[0]], b, { chainId: new Uint8Array(32) }), [ids[0]]), /another chain/);
+  // A valid PoW block with its producer signature swapped for another key's.
+  const forged = { ...ok, signatures: [signHeader(blockHashOf(ok.header), a)] };
+  await bad(tree.add(forged, [ids[0]]), /producer signature/);
+  assert.is((await tree.add(ok, [ids[0]]))[0].result, 'head');
+  // A transaction already on the chain cannot be included again.
+  await bad(async () => tree.add(await blockOn(tree, blockHashOf(ok.header), [ids[0]]), [ids[0]]), /already in block/);
+});
+
+T('proof-of-authority needs k of n authority signatures', async () => {
+  const c = generateKeyPair();
+  const { store, tree, ids } = await setup({ consensus: 'poa', authorities: [a.publicKey, b.publicKey], threshold: 2, difficulty: 0 });
+  const g = store.hashAt(0)!;
+  const h = tree.nextHeader([ids[0]], a.publicKey);
+  const one = await tree.consensus.seal(h, a);
+  try {
+    await tree.add(one, [ids[0]]);
+    assert.unreachable();
+  } catch (e) {
+    assert.match((e as Error).message, /1 of 2/);
+  }
+  const hash = blockHashOf(h);
+  const withOutsider = { ...one, signatures: [...one.signatures, signHeader(hash, c)] };
+  try {
+    await tree.add(withOutsider, [ids[0]]);
+    assert.unreachable();
+  } catch (e) {
+    assert.match((e as Error).message, /1 of 2/);
+  }
+  const two = { ...one, signatures: [...one.signatures, signHeader(hash, b)] };
+  assert.is((await tree.add(two, [ids[0]]))[0].result, 'head');
+  assert.is(toHex(store.head()!.hash), toHex(hash));
+  assert.is(toHex(store.getBlock(hash)!.signed.header.prevHash), toHex(g));
+});
+
+T.run();

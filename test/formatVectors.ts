@@ -1,0 +1,95 @@
+/**
+ * Builds the urchain-formats(5) test vectors from fixed inputs with the library's own code.
+ * `npm run vectors` writes them to test/vectors/formats.json; test/chain/formats.test.ts
+ * rebuilds them and compares byte for byte, so any drift in a hashed or signed format fails.
+ */
+import { encodeParams, chainIdOf, type ChainParams } from '../src/chain/params.js';
+import { genesisHeader } from '../src/chain/genesis.js';
+import { encodeHeader, blockHashOf, signHeader, type Header } from '../src/chain/header.js';
+import { encodeCore, txIdOf, normalizeMeta, type TxCore } from '../src/chain/transaction.js';
+import { signBatch, evidenceFor } from '../src/chain/batch.js';
+import { leafHash, rootOf, inclusionProof, frontierAppend, frontierRoot } from '../src/merkle/tree.js';
+import { publicKeyOf, signedMessage } from '../src/crypto/ed25519.js';
+import { sha256 } from '../src/crypto/hash.js';
+import { buildProof } from '../src/proof/proof.js';
+import { toHex, utf8 } from '../src/codec/bytes.js';
+
+export function buildFormatVectors() {
+  const secretKey = Uint8Array.from({ length: 32 }, (_, i) => i);
+  const publicKey = publicKeyOf(secretKey);
+  const key = { secretKey, publicKey };
+  const params: ChainParams = {
+    version: 1,
+    name: 'vector-chain',
+    created: 1767225600000,
+    consensus: 'poa',
+    authorities: [publicKey],
+    threshold: 1,
+    difficulty: 0,
+    blockTime: 5000,
+  };
+  const chainId = chainIdOf(params);
+  const genesis = genesisHeader(params);
+  const genesisHash = blockHashOf(genesis);
+  const payloads = [utf8('hello, urchain'), utf8('second record')];
+  const cores: TxCore[] = [
+    { version: 1, chainId, origin: publicKey, timestamp: 1767225601000, seq: 1, kind: 'record', meta: normalizeMeta({ product: 'SN-4711', machine: 'press-7' }), payloadDigest: sha256(payloads[0]), payloadLength: payloads[0].length },
+    { version: 1, chainId, origin: publicKey, timestamp: 1767225601000, seq: 2, kind: 'record', meta: normalizeMeta({ type: 'text/plain' }), payloadDigest: sha256(payloads[1]), payloadLength: payloads[1].length },
+  ];
+  const coreBytes = cores.map(encodeCore);
+  const txIds = coreBytes.map(txIdOf);
+  const batch = signBatch(txIds, key);
+  const evidence1 = evidenceFor(txIds, 1, batch.signature);
+  const header: Header = {
+    version: 1,
+    chainId,
+    height: 1,
+    timestamp: 1767225602000,
+    prevHash: genesisHash,
+    merkleRoot: rootOf(txIds.map(leafHash)),
+    txCount: 2,
+    difficulty: 0,
+    nonce: 0n,
+    producer: publicKey,
+    historyRoot: frontierRoot(frontierAppend([], 0, leafHash(genesisHash))),
+  };
+  const blockHash = blockHashOf(header);
+  const blockSig = signHeader(blockHash, key);
+  const proof = buildProof({
+    txId: txIds[1],
+    core: cores[1],
+    payload: payloads[1],
+    evidence: evidence1,
+    block: { header, signatures: [blockSig] },
+    blockHash,
+    inclusion: { index: 1, path: inclusionProof(txIds.map(leafHash), 1) },
+    params,
+  });
+  return {
+    source: 'urchain-formats(5) vectors, built by test/formatVectors.ts from fixed inputs',
+    key: { secretKey: toHex(secretKey), publicKey: toHex(publicKey) },
+    params: { cbor: toHex(encodeParams(params)), chainId: toHex(chainId) },
+    genesis: { cbor: toHex(encodeHeader(genesis)), hash: toHex(genesisHash) },
+    transactions: cores.map((c, i) => ({
+      payload: toHex(payloads[i]),
+      payloadDigest: toHex(c.payloadDigest),
+      core: toHex(coreBytes[i]),
+      txId: toHex(txIds[i]),
+      leafHash: toHex(leafHash(txIds[i])),
+    })),
+    batch: {
+      root: toHex(batch.root),
+      signedMessage: toHex(signedMessage('batch', batch.root)),
+      signature: toHex(batch.signature),
+      evidenceForIndex1: { batchSize: 2, index: 1, path: evidence1.path.map(toHex) },
+    },
+    block: {
+      cbor: toHex(encodeHeader(header)),
+      hash: toHex(blockHash),
+      historyRoot: toHex(header.historyRoot),
+      signedMessage: toHex(signedMessage('block', blockHash)),
+      signature: toHex(blockSig.sig),
+    },
+    proof,
+  };
+}
