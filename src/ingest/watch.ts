@@ -118,6 +118,7 @@ export class FolderWatcher {
       const payload = new Uint8Array(await fs.promises.readFile(file));
       const idemKey = `file:${name}:${payload.length}:${Math.trunc(st.mtimeMs)}:${toHex(sha256(payload))}`;
       const receipt = await this.o.submit({ payload, kind: this.o.kind ?? 'record', meta: { ...this.o.meta, source: this.o.meta?.source ?? 'file', filename: name }, idemKey });
+      await fs.promises.mkdir(this.done, { recursive: true });
       let dest = path.join(this.done, name);
       if (fs.existsSync(dest)) dest = path.join(this.done, `${name}.${receipt.txId.slice(0, 12)}`);
       await fs.promises.rename(file, dest);

@@ -1,0 +1,92 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import path from 'node:path';
+import { FolderWatcher } from '../../src/ingest/watch.js';
+import { globToRegExp } from '../../src/ingest/glob.js';
+import { UrchainNode } from '../../src/node/node.js';
+import { tmpDir, cleanup, startNode, killChildren } from '../helpers.js';
+
+const W = suite('folder watch');
+W.after(() => {
+  killChildren();
+  cleanup();
+});
+
+W('globs', () => {
+  assert.ok(globToRegExp('*.csv').test('a.csv'));
+  assert.not.ok(globToRegExp('*.csv').test('a.csv.tmp'));
+  assert.ok(globToRegExp('report-?.{json,xml}').test('report-7.xml'));
+  assert.not.ok(globToRegExp('report-?.{json,xml}').test('report-77.xml'));
+  assert.ok(globToRegExp('a.b').test('a.b'));
+  assert.not.ok(globToRegExp('a.b').test('axb'));
+  assert.throws(() => globToRegExp('{a,b'), /unclosed/);
+});
+
+W('files are moved to .done only after their receipt; non-matching files stay', async () => {
+  const dir = tmpDir();
+  const inbox = path.join(dir, 'inbox');
+  fs.mkdirSync(inbox);
+  const node = await startNode(path.join(dir, 'data'), ['--watch', inbox, '--include', '*.json', '--block-time', '200ms']);
+  try {
+    for (let i = 0; i < 5; i++) fs.writeFileSync(path.join(inbox, `m${i}.json`), JSON.stringify({ machine: 'press-7', i }));
+    fs.writeFileSync(path.join(inbox, 'skip.txt'), 'not me');
+    const got = new Set<string>();
+    while (got.size < 5) got.add((await node.waitFor((e) => e.event === 'file' && !got.has(e.file))).file);
+    const done = fs.readdirSync(path.join(inbox, '.done')).sort();
+    assert.equal(done, ['m0.json', 'm1.json', 'm2.json', 'm3.json', 'm4.json']);
+    assert.ok(fs.existsSync(path.join(inbox, 'skip.txt')));
+    const ev = node.events.find((e) => e.event === 'file' && e.file.endsWith('m3.json'));
+    const tx = await fetch(`${node.url}/v1/txs/${ev.txId}?payload=1`).then((r) => r.json());
+    assert.is(tx.core.meta.filename, 'm3.json');
+    assert.is(Buffer.from(tx.payload, 'base64').toString(), JSON.stringify({ machine: 'press-7', i: 3 }));
+  } finally {
+    await node.stop();
+  }
+});
+
+W('a crash between receipt and move neither skips nor duplicates the file', async () => {
+  const dir = tmpDir();
+  const inbox = path.join(dir, 'inbox');
+  fs.mkdirSync(inbox);
+  const n = await UrchainNode.start({ dataDir: path.join(dir, 'data'), api: false, blockTime: 60_000 });
+  try {
+    const f = path.join(inbox, 'r.csv');
+    fs.writeFileSync(f, 'a,b,c\n1,2,3\n');
+    // First run: the record becomes durable and its receipt comes back, then the process dies
+    // before it can move the file (modelled by a submit that throws after the receipt).
+    const first: string[] = [];
+    const w1 = new FolderWatcher({
+      dir: inbox,
+      submit: async (r) => {
+        first.push((await n.intake.submit(r)).txId);
+        throw new Error('killed after the receipt');
+      },
+    });
+    await w1.scan();
+    await w1.scan();
+    assert.is(first.length, 1);
+    assert.ok(fs.existsSync(f), 'file still in the inbox: the move did not happen');
+    // Second run (the restart): the file is taken in again and the node answers with the first receipt.
+    const seen: { txId: string; duplicate: boolean }[] = [];
+    const w2 = new FolderWatcher({ dir: inbox, submit: (r) => n.intake.submit(r), onFile: (e) => seen.push({ txId: e.receipt.txId, duplicate: !!e.receipt.duplicate }) });
+    await w2.scan();
+    await w2.scan();
+    assert.equal(seen, [{ txId: first[0], duplicate: true }]);
+    assert.not.ok(fs.existsSync(f));
+    assert.ok(fs.existsSync(path.join(inbox, '.done', 'r.csv')));
+    assert.is(n.pool.size, 1, 'one record, not two');
+    // A file with the same name but new content is a new record.
+    fs.writeFileSync(f, 'a,b,c\n4,5,6\n');
+    await w2.scan();
+    await w2.scan();
+    assert.is(seen.length, 2);
+    assert.is(seen[1].duplicate, false);
+    assert.is(n.pool.size, 2);
+    assert.ok(fs.existsSync(path.join(inbox, '.done', `r.csv.${seen[1].txId.slice(0, 12)}`)));
+  } finally {
+    await n.close();
+  }
+});
+
+W.run();
