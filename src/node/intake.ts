@@ -16,6 +16,7 @@ import type { Store, IngestTx } from '../store/types.js';
 
 export const DEFAULT_MAX_PAYLOAD = 16 * 1024 * 1024;
 export const DEFAULT_MAX_BATCH = 8192;
+const PIPELINE = 2;
 
 export interface RecordInput {
   payload: Uint8Array;
@@ -117,11 +118,18 @@ export class Intake {
     return receipt(txId, decodeCore(tx.coreBytes), tx.batchRoot);
   }
 
+  /**
+   * Commits batches while records wait. Up to PIPELINE commits are in flight: the next batch is
+   * signed and written while the previous one is still being synced to disk.
+   */
   private async flush(): Promise<void> {
+    const inflight: Promise<void>[] = [];
     try {
-      while (this.queue.length) {
-        const items = this.queue.splice(0, this.o.maxBatch ?? DEFAULT_MAX_BATCH);
-        await this.commit(items);
+      while (this.queue.length || inflight.length) {
+        if (this.queue.length && inflight.length < PIPELINE) {
+          inflight.push(this.commit(this.queue.splice(0, this.o.maxBatch ?? DEFAULT_MAX_BATCH)));
+          await new Promise((r) => setImmediate(r)); // let more records join the next batch
+        } else await inflight.shift();
       }
     } finally {
       this.flushing = false;

@@ -1,10 +1,12 @@
 /**
  * @module store/lmdb
  * The embedded default store: one LMDB environment with a named database per bucket
- * (see store/types.ts). Opened with `overlappingSync: false`, so a write transaction's promise
- * resolves only after LMDB's commit has synced to disk: "durable" means fsync'd, and a receipt
- * sent after it survives kill -9 and power loss. lmdb-js batches the writes of one event-loop
- * turn into one transaction; we add our own group commit above it (node/intake.ts).
+ * (see store/types.ts). Every commit method resolves only once its transaction is flushed to
+ * disk (lmdb-js `flushed`, i.e. fsync'd): "durable" means on disk, and a receipt sent after it
+ * survives kill -9 and power loss. With `overlappingSync` the next transaction may be written
+ * while the previous one is still being synced, so commits pipeline instead of queueing behind
+ * each fsync; LMDB keeps the last synced meta page until the sync completes, so a crash lands on
+ * a consistent, fully synced state. Our own group commit sits above it (node/intake.ts).
  */
 import { open, type RootDatabase, type Database } from 'lmdb';
 import fs from 'node:fs';
@@ -64,8 +66,7 @@ export class LmdbStore implements Store {
     this.env = open({
       path: path.join(dir, 'chain.lmdb'),
       maxDbs: 16,
-      overlappingSync: false,
-      noSync: false,
+      overlappingSync: !readOnly,
       compression: false,
       encoding: 'binary',
       readOnly,
@@ -196,12 +197,15 @@ export class LmdbStore implements Store {
       this.meta.putSync('params', buf(encodeParams(params)));
       this.writeBlock(genesis);
     });
+    await this.env.flushed;
   }
   async commitIngest(w: IngestWrite): Promise<void> {
     await this.env.transaction(() => this.writeIngest(w));
+    await this.env.flushed;
   }
   async commitBlock(w: BlockWrite): Promise<void> {
     await this.env.transaction(() => this.writeBlock(w));
+    await this.env.flushed;
   }
   size(): number {
     let n = 0;
