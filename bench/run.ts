@@ -1,0 +1,192 @@
+/**
+ * `npm run bench`: prints one JSON line per measurement. Every rate stands beside the limit
+ * measured in the same run on the same machine: OpenSSL's own ed25519 sign/verify speed and its
+ * SHA-256 speed (`openssl speed`). Runs a real node process on 127.0.0.1 and a temp folder.
+ *
+ *   node dist/bench/run.js [--seconds N] [--only primitives|ingest|proofs]
+ */
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { request, Agent } from 'undici';
+import { encode as cborEncode } from 'cbor-x';
+import * as ed from '../src/crypto/ed25519.js';
+import { portableSha256, sha256 } from '../src/crypto/hash.js';
+import { nodeHash } from '../src/merkle/tree.js';
+import { LmdbStore } from '../src/store/lmdb.js';
+import { Query } from '../src/node/query.js';
+import { verifyProof } from '../src/proof/proof.js';
+import { audit } from '../src/node/audit.js';
+import { startNode, killChildren } from '../test/helpers.js';
+
+const args = process.argv.slice(2);
+const arg = (k: string, d: string) => {
+  const i = args.indexOf(k);
+  return i >= 0 ? args[i + 1] : d;
+};
+const SECONDS = Number(arg('--seconds', '5'));
+const ONLY = arg('--only', 'all');
+
+const emit = (o: Record<string, unknown>) => console.log(JSON.stringify({ ...o, ...baseline }));
+let baseline: Record<string, unknown> = {};
+
+function opensslSpeed() {
+  const e = spawnSync('openssl', ['speed', '-seconds', '2', 'ed25519'], { encoding: 'utf8' });
+  const m = /Ed25519\)\s+\S+\s+\S+\s+([\d.]+)\s+([\d.]+)/.exec(e.stdout ?? '');
+  const s = spawnSync('openssl', ['speed', '-seconds', '2', '-bytes', '64', '-evp', 'sha256'], { encoding: 'utf8' });
+  const k = /sha256\s+([\d.]+)k/.exec(s.stdout ?? '');
+  return {
+    opensslEd25519SignPerSec: m ? Math.round(Number(m[1])) : null,
+    opensslEd25519VerifyPerSec: m ? Math.round(Number(m[2])) : null,
+    opensslSha256Of64BytesPerSec: k ? Math.round((Number(k[1]) * 1000) / 64) : null,
+  };
+}
+
+function rate(fn: () => void, ms = 1000): number {
+  let n = 0;
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    for (let i = 0; i < 64; i++) fn();
+    n += 64;
+  }
+  return Math.round((n * 1000) / ms);
+}
+
+function primitives() {
+  const k = ed.generateKeyPair();
+  const h = crypto.randomBytes(32);
+  const msg = ed.signedMessage('batch', h);
+  const sig = ed.sign('batch', h, k.secretKey);
+  emit({ bench: 'ed25519.sign', impl: 'node:crypto', perSec: rate(() => ed.sign('batch', h, k.secretKey)) });
+  emit({ bench: 'ed25519.verify', impl: 'node:crypto', perSec: rate(() => ed.verify('batch', h, sig, k.publicKey)) });
+  emit({ bench: 'ed25519.sign', impl: '@noble/ed25519', perSec: rate(() => ed.portableSign(msg, k.secretKey), 500) });
+  emit({ bench: 'ed25519.verify', impl: '@noble/ed25519', perSec: rate(() => ed.portableVerify(msg, sig, k.publicKey), 500) });
+  const node65 = crypto.randomBytes(65);
+  emit({ bench: 'sha256.65B', impl: 'node:crypto', perSec: rate(() => sha256(node65)) });
+  emit({ bench: 'sha256.65B', impl: '@noble/hashes', perSec: rate(() => portableSha256(node65)) });
+  const l = crypto.randomBytes(32);
+  const r = crypto.randomBytes(32);
+  emit({ bench: 'merkle.nodeHash', impl: 'node:crypto', perSec: rate(() => nodeHash(l, r)) });
+}
+
+function pct(xs: number[], p: number): number {
+  if (!xs.length) return NaN;
+  const s = xs.slice().sort((a, b) => a - b);
+  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 100) / 100;
+}
+
+async function ingest() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'urchain-bench-'));
+  const data = path.join(dir, 'data');
+  const node = await startNode(data, ['--block-time', '1s']);
+  const agent = new Agent({ connections: 128, keepAliveTimeout: 30_000 });
+  const payload = crypto.randomBytes(1024);
+  const receipts: { txId: string; at: number }[] = [];
+  try {
+    // 1. One record per request, many in flight.
+    for (const conc of [64]) {
+      const lat: number[] = [];
+      const end = performance.now() + SECONDS * 1000;
+      const t0 = performance.now();
+      let n = 0;
+      await Promise.all(
+        Array.from({ length: conc }, async () => {
+          while (performance.now() < end) {
+            const s = performance.now();
+            const res = await request(`${node.url}/v1/records`, { method: 'POST', body: payload, dispatcher: agent });
+            const r = (await res.body.json()) as { txId: string };
+            if (res.statusCode !== 200) throw new Error(JSON.stringify(r));
+            const now = performance.now();
+            lat.push(now - s);
+            receipts.push({ txId: r.txId, at: Date.now() });
+            n++;
+          }
+        }),
+      );
+      const secs = (performance.now() - t0) / 1000;
+      emit({ bench: 'ingest.http.single', payloadBytes: 1024, inFlight: conc, records: n, recordsPerSec: Math.round(n / secs), receiptLatencyMsP50: pct(lat, 50), receiptLatencyMsP99: pct(lat, 99) });
+    }
+    // 2. Batches of 100 records per request (the batch API), a few requests in flight.
+    for (const [batch, conc] of [[100, 8], [1000, 4]] as const) {
+      const lat: number[] = [];
+      const body = cborEncode(Array.from({ length: batch }, () => ({ payload })));
+      const end = performance.now() + SECONDS * 1000;
+      const t0 = performance.now();
+      let n = 0;
+      await Promise.all(
+        Array.from({ length: conc }, async () => {
+          while (performance.now() < end) {
+            const s = performance.now();
+            const res = await request(`${node.url}/v1/records/batch`, { method: 'POST', body, headers: { 'content-type': 'application/cbor' }, dispatcher: agent });
+            const r = (await res.body.json()) as { receipts: { txId: string }[] };
+            if (res.statusCode !== 200) throw new Error(JSON.stringify(r));
+            lat.push(performance.now() - s);
+            const at = Date.now();
+            for (const x of r.receipts) receipts.push({ txId: x.txId, at });
+            n += r.receipts.length;
+          }
+        }),
+      );
+      const secs = (performance.now() - t0) / 1000;
+      emit({ bench: 'ingest.http.batch', payloadBytes: 1024, recordsPerRequest: batch, inFlight: conc, records: n, recordsPerSec: Math.round(n / secs), receiptLatencyMsP50: pct(lat, 50), receiptLatencyMsP99: pct(lat, 99) });
+    }
+    // 3. Inclusion latency: receipt to block, for records sent one by one while the node idles.
+    const incl: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const res = await request(`${node.url}/v1/records`, { method: 'POST', body: payload, dispatcher: agent });
+      const r = (await res.body.json()) as { txId: string };
+      const got = Date.now();
+      receipts.push({ txId: r.txId, at: got });
+      for (;;) {
+        const t = (await (await request(`${node.url}/v1/txs/${r.txId}`, { dispatcher: agent })).body.json()) as { block: unknown };
+        if (t.block) break;
+        await new Promise((x) => setTimeout(x, 10));
+      }
+      incl.push(Date.now() - got);
+      await new Promise((x) => setTimeout(x, Math.random() * 300));
+    }
+    emit({ bench: 'inclusion.latency', blockTimeMs: 1000, samples: incl.length, msP50: pct(incl, 50), msP99: pct(incl, 99) });
+    // 4. Zero loss: wait for the pool to drain, stop the node, audit, count.
+    for (;;) {
+      const s = (await (await request(`${node.url}/v1/status`, { dispatcher: agent })).body.json()) as { pending: number };
+      if (s.pending === 0) break;
+      await new Promise((x) => setTimeout(x, 200));
+    }
+  } finally {
+    await agent.close();
+    await node.stop();
+  }
+  const store = await LmdbStore.open(data, { readOnly: true });
+  const t0 = performance.now();
+  const a = audit(store);
+  const auditSecs = (performance.now() - t0) / 1000;
+  let missing = 0;
+  for (const r of receipts) if (!store.location(Buffer.from(r.txId, 'hex'))) missing++;
+  emit({ bench: 'ingest.loss', receipts: receipts.length, missingFromChain: missing, auditOk: a.ok, auditTxPerSec: Math.round(a.transactions / auditSecs), storeBytes: store.size() });
+
+  // 5. Proofs out of the store, and offline verification.
+  const q = new Query(store);
+  const ids = receipts.filter((_, i) => i % 97 === 0).map((r) => r.txId);
+  const proofs: unknown[] = [];
+  let t = performance.now();
+  for (const id of ids) proofs.push(q.proof(id));
+  let secs = (performance.now() - t) / 1000;
+  emit({ bench: 'proof.generate', proofs: ids.length, perSec: Math.round(ids.length / secs) });
+  t = performance.now();
+  let valid = 0;
+  for (const p of proofs) if (verifyProof(p).valid) valid++;
+  secs = (performance.now() - t) / 1000;
+  emit({ bench: 'proof.verify', proofs: proofs.length, valid, perSec: Math.round(proofs.length / secs) });
+  await store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+baseline = { machine: `${os.cpus().length} cores`, ...opensslSpeed() };
+try {
+  if (ONLY === 'all' || ONLY === 'primitives') primitives();
+  if (ONLY === 'all' || ONLY === 'ingest') await ingest();
+} finally {
+  killChildren();
+}
