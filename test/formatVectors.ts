@@ -7,7 +7,7 @@ import { encodeParams, chainIdOf, type ChainParams } from '../src/chain/params.j
 import { genesisHeader } from '../src/chain/genesis.js';
 import { encodeHeader, blockHashOf, signHeader, type Header } from '../src/chain/header.js';
 import { encodeCore, txIdOf, normalizeMeta, type TxCore } from '../src/chain/transaction.js';
-import { signBatch, evidenceFor } from '../src/chain/batch.js';
+import { signBatch, evidenceFor, batchHead } from '../src/chain/batch.js';
 import { leafHash, rootOf, inclusionProof, frontierAppend, frontierRoot } from '../src/merkle/tree.js';
 import { publicKeyOf, signedMessage } from '../src/crypto/ed25519.js';
 import { sha256 } from '../src/crypto/hash.js';
@@ -79,7 +79,8 @@ export function buildFormatVectors() {
     })),
     batch: {
       root: toHex(batch.root),
-      signedMessage: toHex(signedMessage('batch', batch.root)),
+      head: toHex(batchHead(2, batch.root)),
+      signedMessage: toHex(signedMessage('batch', batchHead(2, batch.root))),
       signature: toHex(batch.signature),
       evidenceForIndex1: { batchSize: 2, index: 1, path: evidence1.path.map(toHex) },
     },

@@ -4,15 +4,20 @@
  * the ids of the transactions it took in during that commit:
  *
  *   batchRoot = MTH(leafHash(txId_0), ..., leafHash(txId_{n-1}))
- *   signature = Ed25519(origin key, "urchain/batch/v1" || batchRoot)
+ *   batchHead = SHA-256(canonical CBOR of [n, batchRoot])
+ *   signature = Ed25519(origin key, "urchain/batch/v1" || batchHead)
  *
  * A transaction's evidence is (batchSize, index, inclusion path, signature); the verifier
- * rebuilds batchRoot from the txId and checks one signature. A batch of one has an empty path
- * and batchRoot = leafHash(txId).
+ * rebuilds batchRoot from the txId and checks one signature. The size is signed with the root
+ * (as in a Certificate Transparency tree head): an inclusion path alone does not fix the tree
+ * size, and nothing in a proof may change without breaking it. A batch of one has an empty
+ * path and batchRoot = leafHash(txId).
  */
 import { leafHash, rootOf, inclusionProof, rootFromInclusion } from '../merkle/tree.js';
 import { sign, verify, type KeyPair } from '../crypto/ed25519.js';
 import { toHex, fromHex } from '../codec/bytes.js';
+import { encode } from '../codec/cbor.js';
+import { sha256 } from '../crypto/hash.js';
 import { badInput } from '../errors.js';
 
 export interface Evidence {
@@ -28,11 +33,21 @@ export interface SignedBatch {
   leaves: Uint8Array[];
 }
 
+/** The hash a batch signature signs: SHA-256 of the canonical CBOR [size, root]. */
+export function batchHead(size: number, root: Uint8Array): Uint8Array {
+  return sha256(encode([size, root]));
+}
+
 export function signBatch(txIds: readonly Uint8Array[], key: KeyPair): SignedBatch {
   if (txIds.length === 0) throw badInput('batch: nothing to sign');
   const leaves = txIds.map(leafHash);
   const root = rootOf(leaves);
-  return { root, signature: sign('batch', root, key.secretKey), leaves };
+  return { root, signature: sign('batch', batchHead(leaves.length, root), key.secretKey), leaves };
+}
+
+/** True iff `origin` signed the batch of `size` transactions with this root. */
+export function verifyBatch(size: number, root: Uint8Array, signature: Uint8Array, origin: Uint8Array): boolean {
+  return verify('batch', batchHead(size, root), signature, origin);
 }
 
 export function evidenceFor(batchTxIds: readonly Uint8Array[], index: number, signature: Uint8Array): Evidence {
@@ -52,7 +67,7 @@ export function verifyEvidence(txId: Uint8Array, origin: Uint8Array, ev: Evidenc
   } catch {
     return false;
   }
-  return verify('batch', root, ev.signature, origin);
+  return verifyBatch(ev.batchSize, root, ev.signature, origin);
 }
 
 export interface EvidenceJson {

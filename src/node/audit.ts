@@ -11,7 +11,7 @@ import { blockHashOf, encodeHeader } from '../chain/header.js';
 import { genesisHeader } from '../chain/genesis.js';
 import { decodeCore, txIdOf } from '../chain/transaction.js';
 import { leafHash, rootOf, frontierAppend, frontierRoot } from '../merkle/tree.js';
-import { verify } from '../crypto/ed25519.js';
+import { verifyBatch } from '../chain/batch.js';
 import { sha256 } from '../crypto/hash.js';
 import { chainIdOf } from '../chain/params.js';
 import { equal, toHex } from '../codec/bytes.js';
@@ -135,7 +135,7 @@ class Batches {
     }
     if (!b) fail({ ...at, check: 'signature', message: 'signature batch missing' });
     if (!equal(rootOf(b!.txIds.map(leafHash)), root)) fail({ ...at, check: 'signature', message: 'batch members do not match the batch root' });
-    if (!verify('batch', root, b!.signature, b!.origin)) fail({ ...at, check: 'signature', message: 'batch signature does not verify' });
+    if (!verifyBatch(b!.txIds.length, root, b!.signature, b!.origin)) fail({ ...at, check: 'signature', message: 'batch signature does not verify' });
     r.batches++;
     const info = { origin: b!.origin, txIds: b!.txIds };
     this.recent.set(k, info);

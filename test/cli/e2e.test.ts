@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { tmpDir, cleanup, startNode, cli, killChildren, type RunningNode } from '../helpers.js';
 import { verifyProof } from '../../src/proof/proof.js';
+import { encode as cborEncode } from 'cbor-x';
 
 const E2E = suite('cli end to end');
 let dir: string;
@@ -43,10 +44,17 @@ E2E('ingest -> block -> prove -> verify, and every changed byte fails verificati
     assert.is(r.json.durable, true);
     receipts.push(r.json);
   }
-  // Batch submits so the block holds more than one transaction and the paths are not empty.
-  await Promise.all(Array.from({ length: 20 }, (_, i) => fetch(`${node!.url}/v1/records`, { method: 'POST', body: `filler ${i}` })));
-  const target = receipts[3].txId;
+  // Twenty records in one batch request share one signature batch and one block, so the proof
+  // of one of them has non-empty batch and block paths.
+  const batch = await fetch(`${node.url}/v1/records/batch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/cbor' },
+    body: new Uint8Array(cborEncode(Array.from({ length: 20 }, (_, i) => ({ payload: Buffer.from(`line ${i} of a batch`), meta: { product: "SN-BATCH" } })))),
+  }).then((r) => r.json());
+  assert.is(batch.receipts.length, 20);
+  const target = batch.receipts[13].txId;
   await waitIncluded(node.url, target);
+  await waitIncluded(node.url, receipts[3].txId);
 
   const proofFile = path.join(dir, 'p.json');
   const pr = await cli(['prove', target, '--node', node.url, '--out', proofFile]);
@@ -61,7 +69,7 @@ E2E('ingest -> block -> prove -> verify, and every changed byte fails verificati
   assert.is(v.json.valid, true);
   assert.is(v.json.trusted, true);
   assert.is(v.json.txId, target);
-  assert.is(v.json.record.meta.product, 'SN-4711');
+  assert.is(v.json.record.meta.product, 'SN-BATCH');
 
   // The same proof from the data folder, while the node runs, is identical.
   const pr2 = await cli(['prove', target, '--data', path.join(dir, 'a')]);
@@ -116,6 +124,7 @@ E2E('ingest -> block -> prove -> verify, and every changed byte fails verificati
   await tamper((p) => (p.block.header.timestamp += 1), 'seal');
   await tamper((p) => (p.evidence.signature = p.evidence.signature.replace(/^./, (c: string) => (c === 'a' ? 'b' : 'a'))), 'signature');
   await tamper((p) => (p.core.meta.product = 'SN-0000'), 'txId');
+  assert.ok(proof.evidence.batchSize >= 2 && proof.block.header.txCount >= 2);
 
   // A trust list naming another origin refuses the proof.
   fs.writeFileSync(trustFile, JSON.stringify({ origins: ['00'.repeat(32)] }));
