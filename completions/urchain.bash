@@ -1,0 +1,41 @@
+# bash completion for urchain (generated from the command definitions; do not edit)
+_urchain() {
+  local cur=${COMP_WORDS[COMP_CWORD]} words=() w i
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    w=${COMP_WORDS[i]}
+    [[ $w == -* ]] && continue
+    words+=("$w")
+  done
+  if ((${#words[@]} == 0)); then
+    COMPREPLY=($(compgen -W 'audit block completion ingest init keygen node prove status trace trust verify' -- "$cur")); return
+  fi
+  local subs=''
+  case "${words[0]}" in
+    'block') subs='inspect' ;;
+    'ingest') subs='send watch' ;;
+    'node') subs='run' ;;
+    'trust') subs='export' ;;
+  esac
+  if [[ -n $subs && ${#words[@]} == 1 && $cur != -* ]]; then
+    COMPREPLY=($(compgen -W "$subs" -- "$cur")); return
+  fi
+  local path="${words[0]}" opts=''
+  [[ -n $subs ]] && path="${words[0]} ${words[1]}"
+  case "$path" in
+    'audit') opts='--json --data' ;;
+    'block inspect') opts='--json --data --node' ;;
+    'completion') opts='--json' ;;
+    'ingest send') opts='--json --node --meta --product --type --kind --key' ;;
+    'ingest watch') opts='--json --node --include --meta --kind --once' ;;
+    'init') opts='--json --data --consensus --authority --threshold --difficulty --block-time --name' ;;
+    'keygen') opts='--json --out -o --force' ;;
+    'node run') opts='--json --data --api --type --watch --include --block-time --max-payload' ;;
+    'prove') opts='--json --data --node --stripped --out -o' ;;
+    'status') opts='--json --data --node' ;;
+    'trace') opts='--json --data --node' ;;
+    'trust export') opts='--json --data --node --origin' ;;
+    'verify') opts='--json --trust' ;;
+  esac
+  if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$opts" -- "$cur")); else COMPREPLY=($(compgen -f -- "$cur")); fi
+}
+complete -F _urchain urchain
