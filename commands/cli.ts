@@ -17,6 +17,10 @@ import { AuditCommand } from './audit.js';
 import { StatusCommand } from './status.js';
 import { TrustExportCommand } from './trust/export.js';
 import { CompletionCommand } from './completion.js';
+import { BrokerServeCommand } from './broker/serve.js';
+import { BrokerAddNetworkCommand } from './broker/add-network.js';
+import { EntanglePushCommand } from './entangle/push.js';
+import { EntanglePullCommand } from './entangle/pull.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -34,6 +38,10 @@ export const COMMANDS = [
   StatusCommand,
   TrustExportCommand,
   CompletionCommand,
+  BrokerServeCommand,
+  BrokerAddNetworkCommand,
+  EntanglePushCommand,
+  EntanglePullCommand,
 ];
 
 export function cli(): Cli {

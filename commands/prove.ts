@@ -20,14 +20,15 @@ export class ProveCommand extends UrchainCommand {
   node = nodeOption();
   stripped = Option.Boolean('--stripped', false, { description: 'Leave the payload out; the proof carries its digest' });
   file = Option.String('--out,-o', { description: 'Write the proof to this file instead of stdout' });
+  countersigned = Option.Boolean('--countersigned', false, { description: "Add partners' countersignatures (see urchain-entangle-push(1))" });
 
   async run() {
     const s = await openSource({ data: this.data, node: this.node });
     try {
-      const proof = await s.proof(this.txId, this.stripped);
+      const proof = await s.proof(this.txId, this.stripped, this.countersigned);
       if (this.file) {
         fs.writeFileSync(this.file, JSON.stringify(proof, null, 2) + '\n');
-        this.out({ txId: proof.txId, path: this.file, height: proof.block.header.height, stripped: proof.payload === undefined });
+        this.out({ txId: proof.txId, path: this.file, height: proof.block.header.height, stripped: proof.payload === undefined, countersignatures: proof.countersignatures?.length ?? 0 });
       } else this.context.stdout.write(JSON.stringify(proof, null, this.wantJson ? undefined : 2) + '\n');
     } finally {
       await s.close();

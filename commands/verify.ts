@@ -41,6 +41,7 @@ function human(r: VerifyResult): string {
     `taken in  ${r.record.takenIn}`,
     `block     ${r.block.height} ${r.block.hash} at ${r.block.time}`,
     `chain     ${r.chain} ${r.chainId}`,
+    ...(r.countersignedBy ?? []).map((c) => `countersigned by ${c.chain} ${c.chainId.slice(0, 16)}… at height ${c.height} (${c.time}), covering up to block ${c.linkHeight}`),
   ];
   return lines.join('\n');
 }

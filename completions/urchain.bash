@@ -7,11 +7,13 @@ _urchain() {
     words+=("$w")
   done
   if ((${#words[@]} == 0)); then
-    COMPREPLY=($(compgen -W 'audit block completion ingest init keygen node prove status trace trust verify' -- "$cur")); return
+    COMPREPLY=($(compgen -W 'audit block broker completion entangle ingest init keygen node prove status trace trust verify' -- "$cur")); return
   fi
   local subs=''
   case "${words[0]}" in
     'block') subs='inspect' ;;
+    'broker') subs='add-network serve' ;;
+    'entangle') subs='pull push' ;;
     'ingest') subs='send watch' ;;
     'node') subs='run' ;;
     'trust') subs='export' ;;
@@ -24,13 +26,17 @@ _urchain() {
   case "$path" in
     'audit') opts='--json --data' ;;
     'block inspect') opts='--json --data --node' ;;
+    'broker add-network') opts='--json --data --name' ;;
+    'broker serve') opts='--json --listen --data --tls-cert --tls-key' ;;
     'completion') opts='--json' ;;
+    'entangle pull') opts='--json --node --broker --key --partners' ;;
+    'entangle push') opts='--json --node --broker --key --partners --to' ;;
     'ingest send') opts='--json --node --meta --product --type --kind --key' ;;
     'ingest watch') opts='--json --node --include --meta --kind --once' ;;
     'init') opts='--json --data --consensus --authority --threshold --difficulty --block-time --name' ;;
     'keygen') opts='--json --out -o --force' ;;
     'node run') opts='--json --data --api --type --watch --include --block-time --max-payload' ;;
-    'prove') opts='--json --data --node --stripped --out -o' ;;
+    'prove') opts='--json --data --node --stripped --out -o --countersigned' ;;
     'status') opts='--json --data --node' ;;
     'trace') opts='--json --data --node' ;;
     'trust export') opts='--json --data --node --origin' ;;

@@ -15,7 +15,9 @@ export type ErrorCode =
   | 'TOO_LARGE'
   | 'STORE'
   | 'UNAVAILABLE'
-  | 'CONFLICT';
+  | 'CONFLICT'
+  | 'FORBIDDEN'
+  | 'REPLAY';
 
 export class UrchainError extends Error {
   readonly code: ErrorCode;

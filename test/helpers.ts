@@ -120,3 +120,28 @@ export function cli(args: string[], input?: string | Buffer): Promise<{ code: nu
     else p.stdin.end();
   });
 }
+
+export interface RunningBroker {
+  proc: ChildProcess;
+  url: string;
+  stop(): Promise<number | null>;
+}
+
+/** Starts `urchain broker serve` as a child process on 127.0.0.1 (port 0 unless given). */
+export function startBroker(dataDir: string, listen = '127.0.0.1:0'): Promise<RunningBroker> {
+  const proc = spawn(process.execPath, [bin, 'broker', 'serve', '--listen', listen, '--data', dataDir, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(proc);
+  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => {
+    children.delete(proc);
+    r(code);
+  }));
+  let err = '';
+  proc.stderr!.on('data', (d) => (err += d));
+  return new Promise((resolve, reject) => {
+    readline.createInterface({ input: proc.stdout! }).once('line', (line) => {
+      const j = JSON.parse(line);
+      resolve({ proc, url: j.url, stop: () => (proc.kill('SIGTERM'), exited) });
+    });
+    void exited.then(() => reject(new Error(`broker exited: ${err}`)));
+  });
+}

@@ -32,6 +32,8 @@ export const DOMAIN = {
   batch: 'urchain/batch/v1',
   block: 'urchain/block/v1',
   checkpoint: 'urchain/checkpoint/v1',
+  envelope: 'urchain/envelope/v1',
+  request: 'urchain/broker-request/v1',
 } as const;
 export type Domain = keyof typeof DOMAIN;
 

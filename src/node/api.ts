@@ -10,7 +10,8 @@
  *   GET  /v1/params           chain parameters and chain id
  *   GET  /v1/blocks/:ref      ref = head | height | hash
  *   GET  /v1/txs/:id          ?payload=1 adds the payload (base64)
- *   GET  /v1/proofs/:id       ?stripped=1 leaves the payload out
+ *   GET  /v1/proofs/:id       ?stripped=1 leaves the payload out, ?countersigned=1 adds partners' countersignatures
+ *   GET  /v1/entangled/:key   proofs of the entangle records holding that partner's checkpoints
  *   GET  /v1/products/:code   every record with that product code, in chain order
  */
 import http from 'node:http';
@@ -35,21 +36,24 @@ const STATUS: Record<string, number> = {
   EXISTS: 409,
   UNAVAILABLE: 503,
   STORE: 503,
+  BAD_SIGNATURE: 401,
+  FORBIDDEN: 403,
+  REPLAY: 409,
 };
 
-function send(res: http.ServerResponse, status: number, body: unknown) {
+export function send(res: http.ServerResponse, status: number, body: unknown) {
   const s = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(s) });
   res.end(s);
 }
 
-function sendError(res: http.ServerResponse, e: unknown) {
+export function sendError(res: http.ServerResponse, e: unknown) {
   const err = e instanceof UrchainError ? e : new UrchainError('STORE', (e as Error).message ?? String(e));
   if (res.headersSent) return res.destroy();
   send(res, STATUS[err.code] ?? 500, { error: { code: err.code, message: err.message } });
 }
 
-function readBody(req: http.IncomingMessage, max: number): Promise<Uint8Array> {
+export function readBody(req: http.IncomingMessage, max: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > max) return reject(new UrchainError('TOO_LARGE', `body of ${declared} bytes exceeds the limit of ${max}`));
@@ -135,7 +139,10 @@ async function handle(d: ApiDeps, req: http.IncomingMessage, res: http.ServerRes
     case 'txs':
       return send(res, 200, d.query.tx(parts[2] ?? '', { payload: flag('payload') }));
     case 'proofs':
+      if (flag('countersigned')) return send(res, 200, d.query.countersignedProof(parts[2] ?? '', { stripped: flag('stripped') }));
       return send(res, 200, d.query.proof(parts[2] ?? '', { stripped: flag('stripped') }));
+    case 'entangled':
+      return send(res, 200, { proofs: d.query.entangled((parts[2] ?? '').toLowerCase(), Math.min(64, Number(url.searchParams.get('limit') ?? 16) || 16)) });
     case 'products':
       return send(res, 200, d.query.trace(parts[2] ?? ''));
   }

@@ -11,7 +11,9 @@ import { decodeCore, coreToJson, metaGet } from '../chain/transaction.js';
 import { headerToJson, sigsToJson } from '../chain/header.js';
 import { chainIdOf, paramsToJson } from '../chain/params.js';
 import { buildProof, type ProofJson } from '../proof/proof.js';
-import { toHex, fromHex, toBase64 } from '../codec/bytes.js';
+import { toHex, fromHex, toBase64, fromBase64 } from '../codec/bytes.js';
+import { openCheckpoint } from '../chain/checkpoint.js';
+import { buildCountersignature, type CountersignatureJson } from '../proof/countersigned.js';
 import { UrchainError, notFound, badInput } from '../errors.js';
 
 class Lru<V> {
@@ -120,6 +122,55 @@ export class Query {
       inclusion: { index: loc.index, path: blockTree.proof(loc.index) },
       params,
     });
+  }
+
+  /** Keys the entanglement records use; heights are zero-padded so keys sort by height. */
+  static entangleKey = (partnerHex: string, height: number) => `entangle:${partnerHex}:${String(height).padStart(15, '0')}`;
+  static countersignKey = (height: number, partnerHex: string) => `countersign:${String(height).padStart(15, '0')}:${partnerHex}`;
+
+  /** Proofs of the included `entangle` records that carry `partnerHex`'s checkpoints, newest first. */
+  entangled(partnerHex: string, limit = 16): ProofJson[] {
+    const rows = [...this.store.idemRange(`entangle:${partnerHex}:`)].reverse();
+    const out: ProofJson[] = [];
+    for (const r of rows) {
+      if (out.length >= limit) break;
+      if (this.store.location(r.txId)) out.push(this.proof(toHex(r.txId)));
+    }
+    return out;
+  }
+
+  private historyTrees = new Lru<MerkleLevels>(4);
+
+  /**
+   * The proof plus, per partner, the first countersignature at or above the record's block: the
+   * link from its block to the checkpointed block and the partner's proof of taking it in.
+   */
+  countersignedProof(id: string, opts: { stripped?: boolean } = {}): ProofJson {
+    const proof = this.proof(id, opts);
+    const h = proof.block.header.height;
+    const seen = new Set<string>();
+    const out: CountersignatureJson[] = [];
+    for (const row of this.store.idemRange('countersign:', Query.countersignKey(h, ''))) {
+      const partner = row.key.slice(row.key.lastIndexOf(':') + 1);
+      if (seen.has(partner)) continue;
+      const payload = this.store.getPayload(row.txId);
+      if (!payload) continue;
+      const partnerProof = JSON.parse(Buffer.from(payload).toString('utf8')) as ProofJson;
+      const cp = openCheckpoint(fromBase64(partnerProof.payload!, 'checkpoint'));
+      const H = cp.height;
+      const linkHash = this.store.hashAt(H);
+      if (!linkHash || toHex(linkHash) !== toHex(cp.blockHash)) continue; // not on our canonical chain (any more)
+      const link = this.store.getBlock(linkHash)!;
+      let path: Uint8Array[] = [];
+      if (H > h) {
+        const tree = this.historyTrees.get(String(H), () => new MerkleLevels(Array.from({ length: H }, (_, i) => leafHash(this.store.hashAt(i)!))));
+        path = tree.proof(h);
+      }
+      out.push(buildCountersignature(link.signed, linkHash, { index: h, size: H, path }, partnerProof));
+      seen.add(partner);
+    }
+    if (!out.length) throw new UrchainError('CONFLICT', `no partner has countersigned block ${h} yet; run \`urchain entangle push\` and \`pull\` on both sides, then try again`);
+    return { ...proof, countersignatures: out };
   }
 
   trace(code: string) {

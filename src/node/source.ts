@@ -15,7 +15,7 @@ import { chainIdOf } from '../chain/params.js';
 export interface Source {
   block(ref: string): Promise<BlockView>;
   tx(id: string, payload?: boolean): Promise<ReturnType<Query['tx']>>;
-  proof(id: string, stripped: boolean): Promise<ProofJson>;
+  proof(id: string, stripped: boolean, countersigned?: boolean): Promise<ProofJson>;
   trace(code: string): Promise<ReturnType<Query['trace']>>;
   params(): Promise<ReturnType<Query['params']>>;
   status(): Promise<Record<string, unknown>>;
@@ -30,7 +30,7 @@ export async function openSource(o: { data?: string; node?: string }): Promise<S
     return {
       block: async (ref) => q.block(ref),
       tx: async (id, payload) => q.tx(id, { payload }),
-      proof: async (id, stripped) => q.proof(id, { stripped }),
+      proof: async (id, stripped, countersigned) => (countersigned ? q.countersignedProof(id, { stripped }) : q.proof(id, { stripped })),
       trace: async (code) => q.trace(code),
       params: async () => q.params(),
       status: async () => {
@@ -46,7 +46,7 @@ export async function openSource(o: { data?: string; node?: string }): Promise<S
   return {
     block: (ref) => c.get(`/v1/blocks/${enc(ref)}`),
     tx: (id, payload) => c.get(`/v1/txs/${enc(id)}${payload ? '?payload=1' : ''}`),
-    proof: (id, stripped) => c.get(`/v1/proofs/${enc(id)}${stripped ? '?stripped=1' : ''}`),
+    proof: (id, stripped, countersigned) => c.get(`/v1/proofs/${enc(id)}?stripped=${stripped ? 1 : 0}&countersigned=${countersigned ? 1 : 0}`),
     trace: (code) => c.get(`/v1/products/${enc(code)}`),
     params: () => c.get('/v1/params'),
     status: () => c.get('/v1/status'),

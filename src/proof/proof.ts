@@ -24,6 +24,7 @@ import { blockHashOf, headerFromJson, headerToJson, sigsFromJson, sigsToJson, va
 import { chainIdOf, paramsFromJson, paramsToJson, type ChainParams, type ChainParamsJson } from '../chain/params.js';
 import { consensusFor } from '../consensus/index.js';
 import { UrchainError } from '../errors.js';
+import { verifyCountersignature, type CountersignatureJson, type Countersigner } from './countersigned.js';
 
 export const PROOF_FORMAT = 'urchain-proof/1';
 
@@ -40,6 +41,8 @@ export interface ProofJson {
     inclusion: { index: number; path: string[] };
   };
   chain: ChainParamsJson;
+  /** With `prove --countersigned`: partners' chains that took in a later block of this chain. */
+  countersignatures?: CountersignatureJson[];
 }
 
 export interface ProofParts {
@@ -76,7 +79,7 @@ export interface TrustList {
   chains?: string[];
 }
 
-export type CheckName = 'format' | 'chain' | 'payload' | 'txId' | 'signature' | 'inclusion' | 'seal' | 'trust';
+export type CheckName = 'format' | 'chain' | 'payload' | 'txId' | 'signature' | 'inclusion' | 'seal' | 'trust' | 'countersignature';
 
 export interface VerifyOk {
   valid: true;
@@ -87,6 +90,7 @@ export interface VerifyOk {
   record: { kind: string; meta: Record<string, string>; payloadDigest: string; payloadLength: number; payloadIncluded: boolean; takenIn: string };
   block: { height: number; hash: string; time: string; timestamp: number; producer: string; signers: string[] };
   trusted: boolean;
+  countersignedBy?: Countersigner[];
   checks: CheckName[];
 }
 export interface VerifyFail {
@@ -183,6 +187,19 @@ export function verifyProof(input: unknown, trust?: TrustList): VerifyResult {
       step('trust', true, '');
       trusted = true;
     }
+    let countersignedBy: Countersigner[] | undefined;
+    if (p.countersignatures !== undefined) {
+      if (!Array.isArray(p.countersignatures) || p.countersignatures.length === 0) step('countersignature', false, 'countersignatures: expected a non-empty list');
+      countersignedBy = [];
+      for (const cs of p.countersignatures) {
+        try {
+          countersignedBy.push(verifyCountersignature(cs, { blockHash: hash, height: h.height, chainId, params: parts.params }, trust, (x, t) => verifyProof(x, t) as never));
+        } catch (e) {
+          step('countersignature', false, (e as Error).message);
+        }
+      }
+      step('countersignature', true, '');
+    }
     return {
       valid: true,
       txId: toHex(parts.txId),
@@ -199,6 +216,7 @@ export function verifyProof(input: unknown, trust?: TrustList): VerifyResult {
       },
       block: { height: h.height, hash: toHex(hash), time: new Date(h.timestamp).toISOString(), timestamp: h.timestamp, producer: toHex(h.producer), signers },
       trusted,
+      ...(countersignedBy ? { countersignedBy } : {}),
       checks: passed,
     };
   } catch (e) {

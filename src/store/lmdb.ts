@@ -152,6 +152,13 @@ export class LmdbStore implements Store {
   idem(key: string): Uint8Array | undefined {
     return u8(this.idems.get(key));
   }
+  *idemRange(prefix: string, start = prefix): Iterable<{ key: string; txId: Uint8Array }> {
+    for (const { key, value } of this.idems.getRange({ start })) {
+      const k = String(key);
+      if (!k.startsWith(prefix)) return;
+      yield { key: k, txId: new Uint8Array(value as Buffer) };
+    }
+  }
   lastSeq(): number {
     const b = u8(this.meta.get('seq'));
     return b ? asUint(decode(b), 'seq') : 0;

@@ -100,6 +100,8 @@ export interface Store {
   pending(): Uint8Array[];
   productTxs(code: string): Uint8Array[];
   idem(key: string): Uint8Array | undefined;
+  /** Idempotency keys in order from `start` while they begin with `prefix`. */
+  idemRange(prefix: string, start?: string): Iterable<{ key: string; txId: Uint8Array }>;
   lastSeq(): number;
   initChain(params: ChainParams, genesis: BlockWrite): Promise<void>;
   commitIngest(w: IngestWrite): Promise<void>;

@@ -1,0 +1,33 @@
+import { Option } from 'clipanion';
+import { UrchainCommand } from '../base.js';
+import { Broker } from '../../src/global/broker.js';
+
+export class BrokerServeCommand extends UrchainCommand {
+  static override paths = [['broker', 'serve']];
+  static override usage = UrchainCommand.Usage({
+    description: 'Run the message broker that carries sealed checkpoints between companies',
+    details: `
+      A store-and-forward HTTPS service with a mailbox per registered network, durable in LMDB. It holds only envelopes encrypted to their receivers and signed by their senders, so it can neither read nor forge a checkpoint. Every request must be signed by a registered network key (\`urchain broker add-network\`); replayed requests, unregistered keys, tampered envelopes and bodies over 1 MiB are refused. A message is kept until its receiver acknowledges it.
+
+      Plain HTTP is allowed only on loopback, with a warning; give --tls-cert and --tls-key otherwise. Prints {"url"} once listening; SIGINT/SIGTERM stop it.
+    `,
+    examples: [
+      ['Between companies', '$0 broker serve --listen 0.0.0.0:7443 --data /var/lib/urchain-broker --tls-cert cert.pem --tls-key key.pem'],
+      ['For a local test', '$0 broker serve --listen 127.0.0.1:7500 --data ./broker'],
+    ],
+  });
+  listen = Option.String('--listen', '127.0.0.1:7500', { description: 'HOST:PORT (default 127.0.0.1:7500)' });
+  data = Option.String('--data', { required: true, description: 'Broker data folder' });
+  tlsCert = Option.String('--tls-cert', { description: 'PEM certificate for HTTPS' });
+  tlsKey = Option.String('--tls-key', { description: 'PEM private key for HTTPS' });
+
+  async run() {
+    const b = await Broker.start({ dataDir: this.data, listen: this.listen, tlsCert: this.tlsCert, tlsKey: this.tlsKey, onWarn: (m) => this.log(`urchain: warning: ${m}`) });
+    this.out({ url: b.url, networks: b.store.list().length });
+    await new Promise<void>((resolve) => {
+      const stop = () => void b.close().then(resolve);
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * @module global/broker
+ * The store-and-forward broker between networks (DESIGN decision 9): a mailbox per registered
+ * network, durable in LMDB. It checks who posts and who fetches by request signature
+ * (global/auth.ts) and every envelope's sender signature, but holds only ciphertext: it cannot
+ * read a checkpoint. A message stays until its receiver acknowledges it.
+ *
+ *   POST /v1/messages   body = envelope (CBOR)        -> {id}
+ *   GET  /v1/messages                                 -> {messages: [{id, envelope (base64)}]}
+ *   POST /v1/ack        body = {"ids": [...]}          -> {acked}
+ *   GET  /v1/health                                   -> {ok: true} (unsigned)
+ *
+ * Buckets: networks (key hex -> {name, added}), mail ("<to hex>:<id>" -> envelope),
+ * nonces (nonce hex -> expiry ms).
+ */
+import http from 'node:http';
+import https from 'node:https';
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { open, type RootDatabase, type Database } from 'lmdb';
+import { parseEnvelope, MAX_ENVELOPE } from './envelope.js';
+import { verifyRequest, MAX_SKEW_MS } from './auth.js';
+import { send, sendError, readBody, parseHostPort } from '../node/api.js';
+import { toHex, toBase64, equal, fromHex } from '../codec/bytes.js';
+import { UrchainError, badInput } from '../errors.js';
+
+export interface BrokerOptions {
+  dataDir: string;
+  listen: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  onWarn?: (msg: string) => void;
+}
+
+export class BrokerStore {
+  private env: RootDatabase;
+  readonly networks: Database<string, string>;
+  readonly mail: Database<Buffer, string>;
+  readonly nonces: Database<number, string>;
+  constructor(dir: string) {
+    fs.mkdirSync(dir, { recursive: true });
+    this.env = open({ path: path.join(dir, 'broker.lmdb'), maxDbs: 8, overlappingSync: true, compression: false } as never);
+    this.networks = this.env.openDB({ name: 'networks', encoding: 'json' } as never) as never;
+    this.mail = this.env.openDB({ name: 'mail', encoding: 'binary' } as never) as never;
+    this.nonces = this.env.openDB({ name: 'nonces', encoding: 'ordered-binary' } as never) as never;
+  }
+  async addNetwork(keyHex: string, name: string): Promise<boolean> {
+    fromHex(keyHex, 32, 'network key');
+    const existed = this.networks.get(keyHex) !== undefined;
+    await this.networks.put(keyHex, JSON.stringify({ name, added: new Date().toISOString() }));
+    await this.env.flushed;
+    return !existed;
+  }
+  isRegistered(keyHex: string): boolean {
+    return this.networks.get(keyHex) !== undefined;
+  }
+  list(): { key: string; name: string }[] {
+    return [...this.networks.getRange({})].map(({ key, value }) => ({ key: String(key), name: JSON.parse(String(value)).name }));
+  }
+  /** Records a nonce; false if it was seen before (a replay). Durable before the request is served. */
+  async useNonce(nonce: string, now: number): Promise<boolean> {
+    let fresh = false;
+    await this.env.transaction(() => {
+      if (this.nonces.get(nonce) !== undefined) return;
+      this.nonces.putSync(nonce, now + 2 * MAX_SKEW_MS);
+      fresh = true;
+    });
+    await this.env.flushed;
+    return fresh;
+  }
+  async expireNonces(now: number): Promise<void> {
+    const old = [...this.nonces.getRange({})].filter(({ value }) => (value as number) < now).map(({ key }) => String(key));
+    if (old.length) await this.env.transaction(() => old.forEach((k) => this.nonces.removeSync(k)));
+  }
+  async deliver(toHexKey: string, envelope: Uint8Array): Promise<string> {
+    const id = `${Date.now().toString().padStart(15, '0')}-${randomBytes(6).toString('hex')}`;
+    await this.mail.put(`${toHexKey}:${id}`, Buffer.from(envelope));
+    await this.env.flushed;
+    return id;
+  }
+  fetch(toHexKey: string, max = 100): { id: string; envelope: Uint8Array }[] {
+    const out: { id: string; envelope: Uint8Array }[] = [];
+    for (const { key, value } of this.mail.getRange({ start: `${toHexKey}:`, end: `${toHexKey};` })) {
+      out.push({ id: String(key).slice(toHexKey.length + 1), envelope: new Uint8Array(value as Buffer) });
+      if (out.length >= max) break;
+    }
+    return out;
+  }
+  async ack(toHexKey: string, ids: string[]): Promise<number> {
+    let n = 0;
+    await this.env.transaction(() => {
+      for (const id of ids) if (this.mail.removeSync(`${toHexKey}:${id}`)) n++;
+    });
+    await this.env.flushed;
+    return n;
+  }
+  async close(): Promise<void> {
+    await this.env.close();
+  }
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+export class Broker {
+  url = '';
+  private server!: http.Server;
+  private timer?: NodeJS.Timeout;
+  private constructor(readonly store: BrokerStore) {}
+
+  static async start(o: BrokerOptions): Promise<Broker> {
+    const { host, port } = parseHostPort(o.listen, '--listen');
+    const tls = !!(o.tlsCert && o.tlsKey);
+    if (!tls && !LOOPBACK.has(host) && !host.startsWith('127.'))
+      throw badInput(`plain HTTP is allowed only on loopback; give --tls-cert and --tls-key to listen on ${host}`);
+    if (!tls) o.onWarn?.('serving plain HTTP on loopback: fine for a test, use --tls-cert/--tls-key between companies');
+    const b = new Broker(new BrokerStore(o.dataDir));
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void b.handle(req, res).catch((e) => sendError(res, e));
+    b.server = tls ? https.createServer({ cert: fs.readFileSync(o.tlsCert!), key: fs.readFileSync(o.tlsKey!) }, handler) : http.createServer(handler);
+    await new Promise<void>((resolve, reject) => {
+      b.server.once('error', reject);
+      b.server.listen(port, host, () => resolve());
+    });
+    const a = b.server.address() as AddressInfo;
+    b.url = `${tls ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+    b.timer = setInterval(() => void b.store.expireNonces(Date.now()), 60_000);
+    return b;
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse) {
+    const url = new URL(req.url ?? '/', 'http://broker');
+    if (req.method === 'GET' && url.pathname === '/v1/health') return send(res, 200, { ok: true, networks: this.store.list().length });
+    const body = await readBody(req, MAX_ENVELOPE + 4096);
+    const auth = verifyRequest(req.headers, req.method ?? '', url.pathname, body);
+    const me = toHex(auth.key);
+    if (!this.store.isRegistered(me)) throw new UrchainError('FORBIDDEN', `network ${me.slice(0, 16)}… is not registered at this broker`);
+    if (!(await this.store.useNonce(auth.nonce, Date.now()))) throw new UrchainError('REPLAY', 'request nonce seen before: replayed request refused');
+    const route = `${req.method} ${url.pathname}`;
+    if (route === 'POST /v1/messages') {
+      const e = parseEnvelope(body);
+      if (!equal(e.from, auth.key)) throw new UrchainError('FORBIDDEN', 'envelope sender is not the key that signed the request');
+      const to = toHex(e.to);
+      if (!this.store.isRegistered(to)) throw new UrchainError('FORBIDDEN', `receiver ${to.slice(0, 16)}… is not registered at this broker`);
+      return send(res, 200, { id: await this.store.deliver(to, body), to });
+    }
+    if (route === 'GET /v1/messages') {
+      return send(res, 200, { messages: this.store.fetch(me).map((m) => ({ id: m.id, envelope: toBase64(m.envelope) })) });
+    }
+    if (route === 'POST /v1/ack') {
+      let ids: unknown;
+      try {
+        ids = JSON.parse(Buffer.from(body).toString('utf8')).ids;
+      } catch {
+        throw badInput('ack: expected {"ids": [...]}');
+      }
+      if (!Array.isArray(ids) || ids.some((x) => typeof x !== 'string')) throw badInput('ack: expected {"ids": [...]}');
+      return send(res, 200, { acked: await this.store.ack(me, ids as string[]) });
+    }
+    throw new UrchainError('NOT_FOUND', `no route ${route}`);
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.server.closeAllConnections?.();
+    await new Promise((r) => this.server.close(() => r(undefined)));
+    await this.store.close();
+  }
+}

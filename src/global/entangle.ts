@@ -1,0 +1,139 @@
+/**
+ * @module global/entangle
+ * One-shot entanglement, made for cron (DESIGN decision 9):
+ *
+ * push: signs a checkpoint of the node's head with the network key and sends it, sealed, to each
+ *       partner through the broker, together with proofs of the entangle records in which this
+ *       chain took in that partner's checkpoints (the partner's countersignatures).
+ * pull: fetches this network's mail, checks each envelope and checkpoint against the configured
+ *       partner keys, takes each checkpoint in as an `entangle` record and each returned
+ *       countersignature as a `countersign` record, and acknowledges the mail only after the
+ *       node's receipts, i.e. once durable. Idempotency keys make a repeated run harmless.
+ */
+import fs from 'node:fs';
+import type { NodeClient } from '../node/client.js';
+import type { BrokerClient } from './client.js';
+import type { KeyPair } from '../crypto/ed25519.js';
+import { signCheckpoint, openCheckpoint, checkpointToJson } from '../chain/checkpoint.js';
+import { sealEnvelope, parseEnvelope, openEnvelope } from './envelope.js';
+import { Query } from '../node/query.js';
+import { verifyProof, type ProofJson } from '../proof/proof.js';
+import { toHex, fromHex, fromBase64, utf8 } from '../codec/bytes.js';
+import { UrchainError, badInput } from '../errors.js';
+import type { BlockView } from '../node/query.js';
+
+export interface Partner {
+  name: string;
+  key: string;
+}
+
+/** Partners file: {"partners": [{"name": "...", "key": "<ed25519 hex>"}]}. */
+export function loadPartners(file: string): Partner[] {
+  let j: { partners?: Partner[] };
+  try {
+    j = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw badInput(`cannot read partners file ${file}: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(j.partners)) throw badInput(`${file}: expected {"partners": [{"name", "key"}]}`);
+  for (const p of j.partners) {
+    if (typeof p.name !== 'string') throw badInput(`${file}: every partner needs a name`);
+    fromHex(p.key, 32, `${file} partner ${p.name} key`);
+  }
+  return j.partners.map((p) => ({ name: p.name, key: p.key.toLowerCase() }));
+}
+
+export interface PushResult {
+  checkpoint: ReturnType<typeof checkpointToJson>;
+  sent: { to: string; name: string; id: string; countersignatures: number }[];
+}
+
+export async function push(o: { node: NodeClient; broker: BrokerClient; key: KeyPair; partners: Partner[]; to?: string[] }): Promise<PushResult> {
+  const targets = o.to?.length ? o.to.map((t) => resolve(o.partners, t)) : o.partners;
+  if (!targets.length) throw badInput('no partners to push to: list them in --partners or give --to KEY');
+  const head = await o.node.get<BlockView>('/v1/blocks/head?noTxs=1');
+  const signed = signCheckpoint({ chainId: fromHex(head.header.chainId, 32), height: head.height, blockHash: fromHex(head.hash, 32), timestamp: head.header.timestamp }, o.key);
+  const sent: PushResult['sent'] = [];
+  for (const p of targets) {
+    const { proofs } = await o.node.get<{ proofs: ProofJson[] }>(`/v1/entangled/${p.key}?limit=16`);
+    const env = sealEnvelope({ checkpoint: signed, countersignatures: proofs.map((x) => JSON.stringify(x)) }, o.key, fromHex(p.key, 32));
+    const r = await o.broker.call<{ id: string }>('POST', '/v1/messages', env);
+    sent.push({ to: p.key, name: p.name, id: r.id, countersignatures: proofs.length });
+  }
+  return { checkpoint: checkpointToJson(openCheckpoint(signed)), sent };
+}
+
+function resolve(partners: Partner[], t: string): Partner {
+  const byName = partners.find((p) => p.name === t);
+  if (byName) return byName;
+  const key = toHex(fromHex(t.toLowerCase(), 32, `--to ${t}`));
+  return partners.find((p) => p.key === key) ?? { name: key.slice(0, 12), key };
+}
+
+export interface PullResult {
+  received: { from: string; name: string; height: number; blockHash: string; txId: string; duplicate: boolean }[];
+  countersignatures: { from: string; name: string; height: number; txId: string; duplicate: boolean }[];
+  refused: { id: string; reason: string }[];
+  acked: number;
+}
+
+export async function pull(o: { node: NodeClient; broker: BrokerClient; key: KeyPair; partners: Partner[] }): Promise<PullResult> {
+  const me = toHex(o.key.publicKey);
+  const params = await o.node.get<{ chainId: string }>('/v1/params');
+  const { messages } = await o.broker.call<{ messages: { id: string; envelope: string }[] }>('GET', '/v1/messages');
+  const out: PullResult = { received: [], countersignatures: [], refused: [], acked: 0 };
+  const done: string[] = [];
+  for (const m of messages) {
+    let env, msg, cp;
+    try {
+      env = parseEnvelope(fromBase64(m.envelope));
+      const from = toHex(env.from);
+      const partner = o.partners.find((p) => p.key === from);
+      if (!partner) throw new UrchainError('FORBIDDEN', `sender ${from.slice(0, 16)}… is not a configured partner`);
+      msg = openEnvelope(env, o.key);
+      cp = openCheckpoint(msg.checkpoint);
+      if (toHex(cp.signer) !== from) throw new UrchainError('BAD_SIGNATURE', 'checkpoint is not signed by the sending network');
+      const r = await o.node.submit({
+        payload: msg.checkpoint,
+        kind: 'entangle',
+        meta: { partner: from, partnerName: partner.name, chain: toHex(cp.chainId), height: String(cp.height), hash: toHex(cp.blockHash) },
+        idemKey: Query.entangleKey(from, cp.height),
+      });
+      out.received.push({ from, name: partner.name, height: cp.height, blockHash: toHex(cp.blockHash), txId: r.txId, duplicate: !!r.duplicate });
+      for (const text of msg.countersignatures) {
+        const cs = checkCountersignature(text, params.chainId, me);
+        if (!cs) continue;
+        const rr = await o.node.submit({
+          payload: utf8(text),
+          kind: 'countersign',
+          meta: { partner: from, partnerName: partner.name, height: String(cs.height), type: 'application/json' },
+          idemKey: Query.countersignKey(cs.height, from),
+        });
+        out.countersignatures.push({ from, name: partner.name, height: cs.height, txId: rr.txId, duplicate: !!rr.duplicate });
+      }
+      done.push(m.id);
+    } catch (e) {
+      const err = e as UrchainError;
+      // Node down or store full: keep the mail for the next run. Anything else is final: refuse and drop it.
+      if (err.code === 'UNAVAILABLE' || err.code === 'STORE') throw err;
+      out.refused.push({ id: m.id, reason: err.message });
+      done.push(m.id);
+    }
+  }
+  if (done.length) out.acked = (await o.broker.call<{ acked: number }>('POST', '/v1/ack', utf8(JSON.stringify({ ids: done })))).acked;
+  return out;
+}
+
+/** A countersignature is a partner's proof of an entangle record holding our own checkpoint. */
+function checkCountersignature(text: string, ourChain: string, me: string): { height: number } | undefined {
+  let p: ProofJson;
+  try {
+    p = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!verifyProof(p).valid || p.core?.kind !== 'entangle' || p.countersignatures || p.payload === undefined) return undefined;
+  const cp = openCheckpoint(fromBase64(p.payload));
+  if (toHex(cp.chainId) !== ourChain || toHex(cp.signer) !== me) return undefined;
+  return { height: cp.height };
+}
