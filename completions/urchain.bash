@@ -29,8 +29,8 @@ _urchain() {
     'broker add-network') opts='--json --data --name' ;;
     'broker serve') opts='--json --listen --data --tls-cert --tls-key' ;;
     'completion') opts='--json' ;;
-    'entangle pull') opts='--json --node --broker --key --partners' ;;
-    'entangle push') opts='--json --node --broker --key --partners --to' ;;
+    'entangle pull') opts='--json --node --broker --broker-ca --key --partners' ;;
+    'entangle push') opts='--json --node --broker --broker-ca --key --partners --to' ;;
     'ingest send') opts='--json --node --meta --product --type --kind --key' ;;
     'ingest watch') opts='--json --node --include --meta --kind --once' ;;
     'init') opts='--json --data --consensus --authority --threshold --difficulty --block-time --name' ;;

@@ -186,6 +186,66 @@ H(header) equals block.hash and the seal rules above hold.
 .B trust
 (with a trust list) core.origin is among its origins, the chain id among its chains, and at least
 \\fIthreshold\\fR (poa; pow: one) valid block signers among its authorities \\- each list only when given.
+.SH CHECKPOINT
+.PP
+A network's signed statement that its chain is at a height with a block hash:
+.IP
+.nf
+checkpoint = [1, chainId, height, blockHash, timestamp, signer]
+signature  = Ed25519(signer, "urchain/checkpoint/v1" || H(CBOR checkpoint))
+signed     = CBOR [CBOR checkpoint (as a byte string), signature]
+.fi
+.PP
+timestamp is the block's; signer is the network key. A partner takes \\fIsigned\\fR in as the payload
+of a transaction of kind \\fBentangle\\fR (meta: partner, partnerName, chain, height, hash).
+.SH ENVELOPE
+.PP
+Checkpoints travel between networks in envelopes the broker cannot read or forge:
+.IP
+.nf
+envelope  = [1, from, to, sentAt, eph, nonce, ct, signature]
+signature = Ed25519(from, "urchain/envelope/v1" ||
+                    H(CBOR [1, from, to, sentAt, eph, nonce, ct]))
+.fi
+.PP
+from and to are the networks' ed25519 keys, sentAt milliseconds. Encryption uses the receiver's
+ed25519 key mapped to X25519 (RFC 7748): secret = the first 32 bytes of SHA\\-512(seed), public
+u = (1 + y) / (1 \\- y) mod p. The sender makes an ephemeral X25519 key \\fIeph\\fR, computes
+the shared secret with the receiver's u, and derives key = HKDF\\-SHA\\-256(shared, salt = eph || u,
+info = "urchain/seal/v1", 32 bytes); ct = AES\\-256\\-GCM(key, 12\\-byte random nonce, associated
+data from || to) of the message, with the 16\\-byte tag appended. The message is
+CBOR [1, signed checkpoint, [proof JSON text, ...]]: the sender's checkpoint and its
+countersignatures for the receiver (proofs of the \\fBentangle\\fR records in which the sender took
+in the receiver's checkpoints).
+.SH BROKER REQUESTS
+.PP
+Every broker request carries headers x\\-urchain\\-key (hex), x\\-urchain\\-time (ms),
+x\\-urchain\\-nonce (16 random bytes, hex) and x\\-urchain\\-signature (hex) =
+Ed25519(key, "urchain/broker\\-request/v1" || H(CBOR [method, path, time, nonce, H(body)])).
+The broker refuses unregistered keys (403), times more than five minutes off and bad signatures
+(401), a nonce seen before (409) and bodies over 1 MiB (413). Routes: POST /v1/messages (body:
+envelope; from must be the request key, to a registered network), GET /v1/messages
+({messages: [{id, envelope: base64}]}), POST /v1/ack ({"ids": [...]}).
+.SH COUNTERSIGNED PROOF
+.PP
+\\fBurchain prove \\-\\-countersigned\\fR adds to a proof of a record in block h a list
+"countersignatures", one per partner, each
+.IP
+.nf
+{ "link": {hash, header, signatures,
+           history: {index: h, size: H, path: [hex]}},
+  "partner": a complete proof (this format, no countersignatures)
+             of the partner's entangle record }
+.fi
+.PP
+It holds when: the link header is this chain's, its hash is link.hash and its seal holds under
+this chain's parameters; H = h and link.hash is the record's block hash, or H > h and the RFC 9162
+root from leafHash(block hash of h), index h, size H and path equals the link header's
+historyRoot; the partner proof verifies (against the same trust list) and is of kind
+\\fBentangle\\fR; its payload is a signed checkpoint with a valid signature, naming this chain,
+height H and link.hash; and its signer is an authority of this chain or in the trust list's
+authorities. A forger who rewrites block h must change every later hash, but the partner's
+chain keeps the original one.
 .SH TRUST LIST
 .PP
 {"origins": [hex public keys], "authorities": [hex public keys], "chains": [hex chain ids]}; each
@@ -226,6 +286,17 @@ ${block('historyRoot', v.block.historyRoot)}
 ${block('block hash', v.block.hash)}
 ${block('signed message', v.block.signedMessage)}
 ${block('signature', v.block.signature)}
+.PP
+Checkpoint of block 1, signed by the key:
+${block('checkpoint (CBOR)', v.checkpoint.cbor)}
+${block('H(checkpoint)', v.checkpoint.hash)}
+${block('signed checkpoint', v.checkpoint.signed)}
+.PP
+The key's X25519 public key (u): ${v.x25519Public}.
+.PP
+Broker request GET /v1/messages at time ${v.request.time}, nonce ${v.request.nonce}, empty body:
+${block('request hash', v.request.hash)}
+${block('signature', v.request.signature)}
 .PP
 The complete proof of transaction 1 is test/vectors/formats.json, field "proof". The RFC 9162
 tree vectors used by the test suite are in test/vectors/rfc9162\\-merkle.json, the RFC 8032 ones in

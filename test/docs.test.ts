@@ -25,7 +25,7 @@ test('every command has a man page and an example', () => {
 test('urchain-formats(5) carries every vector', () => {
   const page = files.get(path.join(root, 'man', 'urchain-formats.5'))!.replace(/\n/g, '');
   const v = vector('formats.json');
-  for (const hex of [v.params.cbor, v.params.chainId, v.genesis.cbor, v.transactions[0].core, v.transactions[0].txId, v.batch.head, v.batch.signature, v.block.cbor, v.block.hash, v.block.signature])
+  for (const hex of [v.params.cbor, v.params.chainId, v.genesis.cbor, v.transactions[0].core, v.transactions[0].txId, v.batch.head, v.batch.signature, v.block.cbor, v.block.hash, v.block.signature, v.checkpoint.signed, v.request.signature, v.x25519Public])
     assert.ok(page.includes(hex), hex.slice(0, 16));
 });
 

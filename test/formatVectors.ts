@@ -13,6 +13,10 @@ import { publicKeyOf, signedMessage } from '../src/crypto/ed25519.js';
 import { sha256 } from '../src/crypto/hash.js';
 import { buildProof } from '../src/proof/proof.js';
 import { toHex, utf8 } from '../src/codec/bytes.js';
+import { signCheckpoint, encodeCheckpoint } from '../src/chain/checkpoint.js';
+import { requestHash } from '../src/global/auth.js';
+import { sign } from '../src/crypto/ed25519.js';
+import { x25519Public } from '../src/crypto/seal.js';
 
 export function buildFormatVectors() {
   const secretKey = Uint8Array.from({ length: 32 }, (_, i) => i);
@@ -65,6 +69,11 @@ export function buildFormatVectors() {
     inclusion: { index: 1, path: inclusionProof(txIds.map(leafHash), 1) },
     params,
   });
+  const cp = { chainId, height: 1, blockHash, timestamp: header.timestamp };
+  const cpBody = encodeCheckpoint({ ...cp, signer: publicKey });
+  const cpSigned = signCheckpoint(cp, key);
+  const reqNonce = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
+  const reqHash = requestHash('GET', '/v1/messages', 1767225603000, reqNonce, new Uint8Array(0));
   return {
     source: 'urchain-formats(5) vectors, built by test/formatVectors.ts from fixed inputs',
     key: { secretKey: toHex(secretKey), publicKey: toHex(publicKey) },
@@ -91,6 +100,20 @@ export function buildFormatVectors() {
       signedMessage: toHex(signedMessage('block', blockHash)),
       signature: toHex(blockSig.sig),
     },
+    checkpoint: {
+      cbor: toHex(cpBody),
+      hash: toHex(sha256(cpBody)),
+      signed: toHex(cpSigned),
+    },
+    request: {
+      method: 'GET',
+      path: '/v1/messages',
+      time: 1767225603000,
+      nonce: toHex(reqNonce),
+      hash: toHex(reqHash),
+      signature: toHex(sign('request', reqHash, secretKey)),
+    },
+    x25519Public: toHex(x25519Public(publicKey)),
     proof,
   };
 }

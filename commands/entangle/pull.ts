@@ -18,13 +18,14 @@ export class EntanglePullCommand extends UrchainCommand {
   });
   node = Option.String('--node', { required: true, description: 'Node API URL' });
   broker = Option.String('--broker', { required: true, description: 'Broker URL' });
+  brokerCa = Option.String('--broker-ca', { description: "PEM file of the broker's certificate authority (private PKI)" });
   key = Option.String('--key', { required: true, description: 'Network key file' });
   partners = Option.String('--partners', { required: true, description: 'Partners file {"partners":[{"name","key"}]}' });
 
   async run() {
     const key = readKeyFile(this.key);
     const node = new NodeClient(this.node, { retries: 3 });
-    const broker = new BrokerClient(this.broker, key);
+    const broker = new BrokerClient(this.broker, key, { ca: this.brokerCa });
     try {
       const r = await pull({ node, broker, key, partners: loadPartners(this.partners) });
       this.out(r);

@@ -20,13 +20,14 @@ export class EntanglePushCommand extends UrchainCommand {
   });
   node = Option.String('--node', { required: true, description: 'Node API URL' });
   broker = Option.String('--broker', { required: true, description: 'Broker URL' });
+  brokerCa = Option.String('--broker-ca', { description: "PEM file of the broker's certificate authority (private PKI)" });
   key = Option.String('--key', { required: true, description: 'Network key file (for a one-node company: DATA/node.key)' });
   partners = Option.String('--partners', { description: 'Partners file {"partners":[{"name","key"}]}' });
   to = Option.Array('--to', { description: 'Only this partner (name or key), repeatable' });
 
   async run() {
     const node = new NodeClient(this.node, { retries: 3 });
-    const broker = new BrokerClient(this.broker, readKeyFile(this.key));
+    const broker = new BrokerClient(this.broker, readKeyFile(this.key), { ca: this.brokerCa });
     try {
       this.out(await push({ node, broker, key: readKeyFile(this.key), partners: this.partners ? loadPartners(this.partners) : [], to: this.to }));
     } finally {

@@ -17,7 +17,7 @@ import { UrchainError } from '../errors.js';
 
 export const MAX_SKEW_MS = 5 * 60_000;
 
-function requestHash(method: string, path: string, time: number, nonce: Uint8Array, body: Uint8Array): Uint8Array {
+export function requestHash(method: string, path: string, time: number, nonce: Uint8Array, body: Uint8Array): Uint8Array {
   return sha256(encode([method, path, time, nonce, sha256(body)]));
 }
 

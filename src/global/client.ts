@@ -5,6 +5,7 @@
  * with their code.
  */
 import { request, Agent } from 'undici';
+import fs from 'node:fs';
 import { signRequest } from './auth.js';
 import type { KeyPair } from '../crypto/ed25519.js';
 import { UrchainError, badInput, type ErrorCode } from '../errors.js';
@@ -13,10 +14,11 @@ const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '
 
 export class BrokerClient {
   readonly base: string;
-  private agent = new Agent({ connections: 4 });
+  private agent: Agent;
   constructor(
     url: string,
     private readonly key: KeyPair,
+    /** ca: a PEM file of the broker's certificate authority, for a private PKI. */
     private readonly o: { retries?: number; baseDelayMs?: number; ca?: string } = {},
   ) {
     let u: URL;
@@ -26,6 +28,7 @@ export class BrokerClient {
       throw badInput(`--broker ${JSON.stringify(url)}: expected a URL such as https://broker.example:7443`);
     }
     this.base = u.origin;
+    this.agent = new Agent({ connections: 4, connect: this.o.ca ? { ca: fs.readFileSync(this.o.ca) } : undefined });
   }
 
   async call<T>(method: 'GET' | 'POST', path: string, body: Uint8Array = new Uint8Array(0)): Promise<T> {
