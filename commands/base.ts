@@ -85,3 +85,12 @@ export function parseMeta(pairs: string[] | undefined): Record<string, string> {
   }
   return out;
 }
+
+/** The options every ingest command shares: where records go, and how they are protected. */
+export const sinkOptions = () => ({
+  node: Option.String('--node', { description: 'Send to the node API at this URL, e.g. http://127.0.0.1:7400' }),
+  profichain: Option.String('--profichain', { description: 'Send over Profichain to HOST:PORT instead' }),
+  tier1: Option.Boolean('--tier1', false, { description: 'Profichain: encrypt the session (key agreement with the node key, AES-256-GCM)' }),
+  nodeKey: Option.String('--node-key', { description: "Profichain: the node's public key (hex) to pin" }),
+  tier2Key: Option.String('--tier2-key', { description: 'Encrypt payloads with this AES key file before they leave (urchain keygen --aes)' }),
+});

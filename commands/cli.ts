@@ -18,6 +18,7 @@ import { StatusCommand } from './status.js';
 import { TrustExportCommand } from './trust/export.js';
 import { CompletionCommand } from './completion.js';
 import { BrokerServeCommand } from './broker/serve.js';
+import { DecryptCommand } from './decrypt.js';
 import { BrokerAddNetworkCommand } from './broker/add-network.js';
 import { EntanglePushCommand } from './entangle/push.js';
 import { EntanglePullCommand } from './entangle/pull.js';
@@ -42,6 +43,7 @@ export const COMMANDS = [
   BrokerAddNetworkCommand,
   EntanglePushCommand,
   EntanglePullCommand,
+  DecryptCommand,
 ];
 
 export function cli(): Cli {

@@ -4,6 +4,7 @@ import { generateKeyPair } from '../src/crypto/ed25519.js';
 import { writeKeyFile } from '../src/crypto/keyfile.js';
 import { toHex } from '../src/codec/bytes.js';
 import path from 'node:path';
+import { writeAesKeyFile, AES_KEY_TYPE } from '../src/ingest/profichain/tier2.js';
 
 export class KeygenCommand extends UrchainCommand {
   static override paths = [['keygen']];
@@ -15,12 +16,19 @@ export class KeygenCommand extends UrchainCommand {
     examples: [
       ['Create a key for a machine controller', '$0 keygen --out /etc/urchain/press-7.key'],
       ['Print only the public key', '$0 keygen --out k.json | jq -r .publicKey'],
+      ['A tier-2 payload key that never leaves this machine', '$0 keygen --aes --out ~/.urchain/aes.json'],
     ],
   });
   out_ = Option.String('--out,-o', 'urchain.key', { description: 'Where to write the key file (default ./urchain.key)' });
   force = Option.Boolean('--force', false, { description: 'Replace an existing key file' });
+  aes = Option.Boolean('--aes', false, { description: 'Make a tier-2 AES-256-GCM payload key instead (see urchain-profichain(7))' });
 
   async run() {
+    if (this.aes) {
+      writeAesKeyFile(this.out_, this.force);
+      this.out({ type: AES_KEY_TYPE, path: path.resolve(this.out_) });
+      return;
+    }
     const key = generateKeyPair();
     writeKeyFile(this.out_, key, { force: this.force });
     this.out({ publicKey: toHex(key.publicKey), path: path.resolve(this.out_) });

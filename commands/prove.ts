@@ -2,6 +2,10 @@ import { Option } from 'clipanion';
 import fs from 'node:fs';
 import { UrchainCommand, dataOption, nodeOption } from './base.js';
 import { openSource } from '../src/node/source.js';
+import { decryptTier2, readAesKeyFile } from '../src/ingest/profichain/tier2.js';
+import { toBase64, fromBase64 } from '../src/codec/bytes.js';
+import { badInput } from '../src/errors.js';
+import type { ProofJson } from '../src/proof/proof.js';
 
 export class ProveCommand extends UrchainCommand {
   static override paths = [['prove']];
@@ -20,12 +24,17 @@ export class ProveCommand extends UrchainCommand {
   node = nodeOption();
   stripped = Option.Boolean('--stripped', false, { description: 'Leave the payload out; the proof carries its digest' });
   file = Option.String('--out,-o', { description: 'Write the proof to this file instead of stdout' });
+  decryptKey = Option.String('--decrypt-key', { description: 'Tier-2 AES key file: also decrypt the payload into a "plaintext" field (base64; not part of the proof)' });
   countersigned = Option.Boolean('--countersigned', false, { description: "Add partners' countersignatures (see urchain-entangle-push(1))" });
 
   async run() {
     const s = await openSource({ data: this.data, node: this.node });
     try {
-      const proof = await s.proof(this.txId, this.stripped, this.countersigned);
+      const proof: ProofJson & { plaintext?: string } = await s.proof(this.txId, this.stripped, this.countersigned);
+      if (this.decryptKey) {
+        if (!proof.payload) throw badInput('--decrypt-key needs the payload: leave out --stripped');
+        proof.plaintext = toBase64(decryptTier2(fromBase64(proof.payload), readAesKeyFile(this.decryptKey)));
+      }
       if (this.file) {
         fs.writeFileSync(this.file, JSON.stringify(proof, null, 2) + '\n');
         this.out({ txId: proof.txId, path: this.file, height: proof.block.header.height, stripped: proof.payload === undefined, countersignatures: proof.countersignatures?.length ?? 0 });

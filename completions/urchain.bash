@@ -7,7 +7,7 @@ _urchain() {
     words+=("$w")
   done
   if ((${#words[@]} == 0)); then
-    COMPREPLY=($(compgen -W 'audit block broker completion entangle ingest init keygen node prove status trace trust verify' -- "$cur")); return
+    COMPREPLY=($(compgen -W 'audit block broker completion decrypt entangle ingest init keygen node prove status trace trust verify' -- "$cur")); return
   fi
   local subs=''
   case "${words[0]}" in
@@ -29,14 +29,15 @@ _urchain() {
     'broker add-network') opts='--json --data --name' ;;
     'broker serve') opts='--json --listen --data --tls-cert --tls-key' ;;
     'completion') opts='--json' ;;
+    'decrypt') opts='--json --key --out -o' ;;
     'entangle pull') opts='--json --node --broker --broker-ca --key --partners' ;;
     'entangle push') opts='--json --node --broker --broker-ca --key --partners --to' ;;
-    'ingest send') opts='--json --node --meta --product --type --kind --key' ;;
-    'ingest watch') opts='--json --node --include --meta --kind --once' ;;
+    'ingest send') opts='--json --node --profichain --tier1 --node-key --tier2-key --meta --product --type --kind --key' ;;
+    'ingest watch') opts='--json --node --profichain --tier1 --node-key --tier2-key --include --meta --kind --once' ;;
     'init') opts='--json --data --consensus --authority --threshold --difficulty --block-time --name' ;;
-    'keygen') opts='--json --out -o --force' ;;
-    'node run') opts='--json --data --api --type --watch --include --block-time --max-payload' ;;
-    'prove') opts='--json --data --node --stripped --out -o --countersigned' ;;
+    'keygen') opts='--json --out -o --force --aes' ;;
+    'node run') opts='--json --data --api --type --profichain --watch --include --block-time --max-payload' ;;
+    'prove') opts='--json --data --node --stripped --out -o --decrypt-key --countersigned' ;;
     'status') opts='--json --data --node' ;;
     'trace') opts='--json --data --node' ;;
     'trust export') opts='--json --data --node --origin' ;;

@@ -1,7 +1,7 @@
 import { Option } from 'clipanion';
 import fs from 'node:fs';
-import { UrchainCommand, parseMeta } from '../base.js';
-import { NodeClient } from '../../src/node/client.js';
+import { UrchainCommand, parseMeta, sinkOptions } from '../base.js';
+import { openSink } from '../../src/ingest/sink.js';
 import { badInput } from '../../src/errors.js';
 
 export class IngestSendCommand extends UrchainCommand {
@@ -17,7 +17,11 @@ export class IngestSendCommand extends UrchainCommand {
     ],
   });
   file = Option.String({ required: false, name: 'FILE|-' });
-  node = Option.String('--node', { required: true, description: 'Node API URL, e.g. http://127.0.0.1:7400' });
+  node = sinkOptions().node;
+  profichain = sinkOptions().profichain;
+  tier1 = sinkOptions().tier1;
+  nodeKey = sinkOptions().nodeKey;
+  tier2Key = sinkOptions().tier2Key;
   meta = Option.Array('--meta', { description: 'Metadata key=value, repeatable' });
   product = Option.String('--product', { description: 'Product code (indexed, for `urchain trace`)' });
   type = Option.String('--type', { description: 'Content type of the payload' });
@@ -30,11 +34,11 @@ export class IngestSendCommand extends UrchainCommand {
     if (this.type) meta.type = this.type;
     if (this.file && this.file !== '-') meta.filename ??= this.file.split('/').pop()!;
     const payload = await readInput(this.file);
-    const c = new NodeClient(this.node);
+    const sink = openSink({ node: this.node, profichain: this.profichain, tier1: this.tier1, nodeKey: this.nodeKey, tier2Key: this.tier2Key });
     try {
-      this.out(await c.submit({ payload, kind: this.kind, meta, idemKey: this.key }));
+      this.out(await sink.submit({ payload, kind: this.kind, meta, idemKey: this.key }));
     } finally {
-      await c.close();
+      await sink.close();
     }
   }
 }

@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
-import { UrchainCommand, parseMeta } from '../base.js';
-import { NodeClient } from '../../src/node/client.js';
+import { UrchainCommand, parseMeta, sinkOptions } from '../base.js';
+import { openSink } from '../../src/ingest/sink.js';
 import { FolderWatcher } from '../../src/ingest/watch.js';
 
 export class IngestWatchCommand extends UrchainCommand {
@@ -16,14 +16,18 @@ export class IngestWatchCommand extends UrchainCommand {
     ],
   });
   dir = Option.String({ required: true, name: 'DIR' });
-  node = Option.String('--node', { required: true, description: 'Node API URL' });
+  node = sinkOptions().node;
+  profichain = sinkOptions().profichain;
+  tier1 = sinkOptions().tier1;
+  nodeKey = sinkOptions().nodeKey;
+  tier2Key = sinkOptions().tier2Key;
   include = Option.String('--include', '*', { description: 'Glob of file names (default *)' });
   meta = Option.Array('--meta', { description: 'Metadata key=value added to every record, repeatable' });
   kind = Option.String('--kind', { description: 'Record kind (default record)' });
   once = Option.Boolean('--once', false, { description: 'Take in the files present now, then exit' });
 
   async run() {
-    const client = new NodeClient(this.node, { retries: 3 });
+    const client = openSink({ node: this.node, profichain: this.profichain, tier1: this.tier1, nodeKey: this.nodeKey, tier2Key: this.tier2Key });
     let errors = 0;
     const w = new FolderWatcher({
       dir: this.dir,

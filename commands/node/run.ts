@@ -16,12 +16,14 @@ export class NodeRunCommand extends UrchainCommand {
     examples: [
       ['A full node on the defaults', '$0 node run --data ./plant-a'],
       ['Watch a folder of CSV exports, one block a second', "$0 node run --data ./plant-a --watch /srv/exports --include '*.csv' --block-time 1s"],
+      ['Also take records in over Profichain (TCP)', '$0 node run --data ./plant-a --profichain 127.0.0.1:7600'],
       ['Events for a supervisor script', '$0 node run --data ./plant-a --json | jq -c "select(.event==\\"block\\")"'],
     ],
   });
   data = Option.String('--data', { required: true, description: 'Data folder (created on first run)' });
   api = Option.String('--api', DEFAULT_API, { description: `Address of the local HTTP API (default ${DEFAULT_API})` });
   type = Option.String('--type', 'full', { description: 'thin, producer, archive or full (default)' });
+  profichain = Option.String('--profichain', { description: 'Serve the Profichain TCP protocol on HOST:PORT (see urchain-profichain(7))' });
   watch = Option.String('--watch', { description: 'Folder to take files in from' });
   include = Option.String('--include', '*', { description: 'Glob of file names to take in from --watch (default *)' });
   blockTime = Option.String('--block-time', { description: 'Time between blocks (default: the chain parameter)' });
@@ -38,6 +40,7 @@ export class NodeRunCommand extends UrchainCommand {
       dataDir: this.data,
       type: this.type as NodeType,
       api: this.api,
+      profichain: this.profichain,
       watch: this.watch ? { dir: this.watch, include: this.include } : undefined,
       blockTime: this.blockTime ? parseDuration(this.blockTime, '--block-time') : undefined,
       maxPayload: this.maxPayload ? Number(this.maxPayload) : undefined,

@@ -59,14 +59,15 @@ export function x25519Secret(edSeed: Uint8Array): Uint8Array {
   return sha512(edSeed).slice(0, 32);
 }
 
-function dh(secret: Uint8Array, pub: Uint8Array): Uint8Array {
+/** X25519(secret, public) through OpenSSL. */
+export function dh(secret: Uint8Array, pub: Uint8Array): Uint8Array {
   const c = need();
   const privateKey = c.createPrivateKey({ key: Buffer.from(concat(X25519_PKCS8, secret)), format: 'der', type: 'pkcs8' });
   const publicKey = c.createPublicKey({ key: Buffer.from(concat(X25519_SPKI, pub)), format: 'der', type: 'spki' });
   return new Uint8Array(c.diffieHellman({ privateKey, publicKey }));
 }
 
-function publicOfSecret(secret: Uint8Array): Uint8Array {
+export function publicOfSecret(secret: Uint8Array): Uint8Array {
   const c = need();
   const k = c.createPublicKey(c.createPrivateKey({ key: Buffer.from(concat(X25519_PKCS8, secret)), format: 'der', type: 'pkcs8' }));
   return new Uint8Array(k.export({ format: 'der', type: 'spki' }).subarray(X25519_SPKI.length));
@@ -112,3 +113,13 @@ export function open(s: Sealed, edSeed: Uint8Array, edPublic: Uint8Array, aad: U
 
 /** For tests: the X25519 public key node:crypto derives from the mapped secret. */
 export const x25519PublicFromSeed = (edSeed: Uint8Array) => publicOfSecret(x25519Secret(edSeed));
+
+/** A fresh X25519 key pair (ephemeral keys for sessions). */
+export function x25519KeyPair(): { secret: Uint8Array; public: Uint8Array } {
+  const secret = new Uint8Array(need().randomBytes(32));
+  return { secret, public: publicOfSecret(secret) };
+}
+
+export function hkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, len: number): Uint8Array {
+  return new Uint8Array(need().hkdfSync('sha256', ikm, salt, info, len));
+}

@@ -12,7 +12,13 @@ import path from 'node:path';
 import { sha256 } from '../crypto/hash.js';
 import { toHex } from '../codec/bytes.js';
 import { globToRegExp } from './glob.js';
-import type { RecordInput, Receipt } from '../node/intake.js';
+import type { RecordInput } from '../node/intake.js';
+
+/** What the watcher needs of a receipt (HTTP and Profichain receipts both have it). */
+export interface Receipt {
+  txId: string;
+  duplicate?: boolean;
+}
 
 export const DONE_DIR = '.done';
 

@@ -23,12 +23,15 @@ import { createApi, parseHostPort } from './api.js';
 import { initData, keyPath, isAuthority, type InitOptions } from './init.js';
 import { ROLES, keepsPayload, type NodeType, type NodeEvent } from './types.js';
 import { FolderWatcher } from '../ingest/watch.js';
+import { ProfichainServer } from '../ingest/profichain/server.js';
 import { UrchainError } from '../errors.js';
 
 export interface NodeOptions {
   dataDir: string;
   type?: NodeType;
   api?: string | false;
+  /** HOST:PORT for the Profichain TCP server (off when absent). */
+  profichain?: string;
   watch?: { dir: string; include?: string };
   blockTime?: number;
   maxPayload?: number;
@@ -44,6 +47,7 @@ export class UrchainNode {
   apiUrl?: string;
   private api?: http.Server;
   private watcher?: FolderWatcher;
+  private profichain?: ProfichainServer;
   private producer?: Producer;
   private lockFile: string;
   private constructor(
@@ -123,6 +127,16 @@ export class UrchainNode {
       const a = this.api.address() as AddressInfo;
       this.apiUrl = `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
     }
+    if (opts.profichain) {
+      this.profichain = await ProfichainServer.start({
+        listen: parseHostPort(opts.profichain, '--profichain'),
+        intake: this.intake,
+        key: this.key,
+        chainId: this.tree.chainId,
+        maxPayload: this.intake.maxPayload,
+        onError: (peer, e) => this.emit({ event: 'error', where: 'profichain', peer, message: e.message }),
+      });
+    }
     if (opts.watch) {
       this.watcher = new FolderWatcher({
         dir: opts.watch.dir,
@@ -148,6 +162,10 @@ export class UrchainNode {
     }
   }
 
+  get profichainAddress(): string | undefined {
+    return this.profichain?.address;
+  }
+
   /** Produces a block now (tests, `--block-time 0`-style manual use). */
   async produceNow(): Promise<AddOutcome[] | undefined> {
     return this.producer?.tick();
@@ -168,12 +186,14 @@ export class UrchainNode {
       headTime: new Date(hb.signed.header.timestamp).toISOString(),
       pending: this.pool.size,
       api: this.apiUrl ?? null,
+      profichain: this.profichain?.address ?? null,
       dataDir: path.resolve(this.opts.dataDir),
     };
   }
 
   async close(): Promise<void> {
     await this.watcher?.close();
+    await this.profichain?.close();
     if (this.api) {
       this.api.closeAllConnections?.();
       await new Promise((r) => this.api!.close(() => r(undefined)));

@@ -1,0 +1,206 @@
+/**
+ * @module ingest/profichain/client
+ * The reference Profichain client (urchain-profichain(7)): connects, says HELLO (optionally with
+ * tier-1 session encryption and a pinned node key), and submits records, many in flight at once;
+ * each promise resolves with the node's durable receipt or rejects with the node's error.
+ */
+import net from 'node:net';
+import { FrameReader, FrameType, frame, decodeBody, PROTOCOL_VERSION, type Frame } from './frames.js';
+import { SealedChannel, clientKeys } from './session.js';
+import { x25519KeyPair } from '../../crypto/seal.js';
+import { asArray, asUint, asBytes, asText, type CborValue } from '../../codec/cbor.js';
+import { toHex, equal } from '../../codec/bytes.js';
+import { normalizeMeta, type Meta } from '../../chain/transaction.js';
+import { UrchainError, badInput, type ErrorCode } from '../../errors.js';
+import type { RecordInput } from '../../node/intake.js';
+
+export interface ProfichainReceipt {
+  txId: string;
+  chainId: string;
+  origin: string;
+  batchRoot: string;
+  timestamp: number;
+  seq: number;
+  durable: true;
+  duplicate?: true;
+  via: 'profichain';
+  tier1: boolean;
+}
+
+export interface ConnectOptions {
+  host: string;
+  port: number;
+  tier1?: boolean;
+  /** Pin the node's ed25519 key: the session fails unless the node proves it holds it. */
+  nodeKey?: Uint8Array;
+  name?: string;
+  timeoutMs?: number;
+}
+
+export function parseAddress(s: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(s);
+  if (!m || Number(m[3]) > 65535) throw badInput(`--profichain ${JSON.stringify(s)}: expected HOST:PORT`);
+  return { host: m[1] ?? m[2], port: Number(m[3]) };
+}
+
+export class ProfichainClient {
+  private reader = new FrameReader(64 * 1024 * 1024);
+  private channel?: SealedChannel;
+  private nextId = 1;
+  private waiting = new Map<number, { resolve: (r: ProfichainReceipt) => void; reject: (e: Error) => void }>();
+  private fatal?: Error;
+  chainId: Uint8Array = new Uint8Array(0);
+  nodeKey: Uint8Array = new Uint8Array(0);
+  maxFrame = 0;
+  private constructor(
+    private readonly sock: net.Socket,
+    readonly tier1: boolean,
+  ) {}
+
+  static connect(o: ConnectOptions): Promise<ProfichainClient> {
+    return new Promise((resolve, reject) => {
+      const sock = net.connect({ host: o.host, port: o.port });
+      const c = new ProfichainClient(sock, !!o.tier1);
+      const eph = o.tier1 ? x25519KeyPair() : undefined;
+      const timer = setTimeout(() => {
+        sock.destroy();
+        reject(new UrchainError('UNAVAILABLE', `no WELCOME from ${o.host}:${o.port}`));
+      }, o.timeoutMs ?? 10_000);
+      let welcomed = false;
+      sock.setNoDelay(true);
+      sock.on('connect', () => sock.write(frame(FrameType.HELLO, [[PROTOCOL_VERSION], o.name ?? 'urchain', o.tier1 ? 1 : 0, eph ? eph.public : new Uint8Array(0)])));
+      sock.on('error', (e: NodeJS.ErrnoException) => {
+        const err = new UrchainError('UNAVAILABLE', `profichain ${o.host}:${o.port}: ${e.code ?? e.message}`);
+        if (!welcomed) {
+          clearTimeout(timer);
+          reject(err);
+        }
+        c.failAll(err);
+      });
+      sock.on('close', () => {
+        c.fatal ??= new UrchainError('UNAVAILABLE', 'connection closed by the node');
+        c.failAll(c.fatal);
+      });
+      sock.on('data', (chunk: Buffer) => {
+        try {
+          for (const f of c.reader.push(chunk)) {
+            if (!welcomed) {
+              if (f.type === FrameType.ERROR) throw c.errorFrom(f);
+              if (f.type !== FrameType.WELCOME) throw new UrchainError('BAD_INPUT', 'expected WELCOME');
+              const a = asArray(decodeBody(f), 6, 'WELCOME');
+              asUint(a[0], 'version');
+              c.nodeKey = asBytes(a[1], 'nodeKey', 32);
+              c.chainId = asBytes(a[2], 'chainId', 32);
+              c.maxFrame = asUint(a[3], 'maxFrame');
+              if (o.nodeKey && !equal(o.nodeKey, c.nodeKey)) throw new UrchainError('BAD_SIGNATURE', `node key ${toHex(c.nodeKey).slice(0, 16)}… is not the pinned one`);
+              if (eph) {
+                if (asUint(a[4], 'tier1') !== 1) throw new UrchainError('BAD_INPUT', 'node refused session encryption');
+                // With a pinned key the derivation uses the pinned key: only its holder can follow.
+                c.channel = new SealedChannel(clientKeys(eph.secret, eph.public, asBytes(a[5], 'nodeEph', 32), o.nodeKey ?? c.nodeKey));
+              }
+              welcomed = true;
+              clearTimeout(timer);
+              resolve(c);
+              continue;
+            }
+            c.onFrame(f);
+          }
+        } catch (e) {
+          clearTimeout(timer);
+          if (!welcomed) reject(e);
+          c.fatal = e as Error;
+          sock.destroy();
+        }
+      });
+    });
+  }
+
+  private errorFrom(f: Frame): UrchainError {
+    const a = asArray(decodeBody(f), 3, 'ERROR');
+    return new UrchainError(asText(a[1], 'code') as ErrorCode, `node: ${asText(a[2], 'message')}`);
+  }
+
+  private onFrame(f: Frame) {
+    let inner = f;
+    if (this.channel) {
+      if (f.type !== FrameType.SEALED) throw new UrchainError('BAD_INPUT', 'expected SEALED frames');
+      inner = this.channel.open(f.body);
+    }
+    if (inner.type === FrameType.RECEIPT) {
+      const a = asArray(decodeBody(inner), 6, 'RECEIPT');
+      const id = asUint(a[0], 'id');
+      const w = this.waiting.get(id);
+      if (!w) return;
+      this.waiting.delete(id);
+      w.resolve({
+        txId: toHex(asBytes(a[1], 'txId', 32)),
+        chainId: toHex(this.chainId),
+        origin: toHex(this.nodeKey),
+        batchRoot: toHex(asBytes(a[2], 'batchRoot', 32)),
+        timestamp: asUint(a[3], 'timestamp'),
+        seq: asUint(a[4], 'seq'),
+        durable: true,
+        ...(asUint(a[5], 'duplicate') === 1 ? { duplicate: true as const } : {}),
+        via: 'profichain',
+        tier1: this.tier1,
+      });
+    } else if (inner.type === FrameType.ERROR) {
+      const a = asArray(decodeBody(inner), 3, 'ERROR');
+      const id = asUint(a[0], 'id');
+      const err = this.errorFrom(inner);
+      if (id === 0) {
+        this.fatal = err;
+        this.failAll(err);
+      } else {
+        this.waiting.get(id)?.reject(err);
+        this.waiting.delete(id);
+      }
+    }
+  }
+
+  private failAll(e: Error) {
+    for (const w of this.waiting.values()) w.reject(e);
+    this.waiting.clear();
+  }
+
+  private sendInner(type: number, body: CborValue) {
+    const inner = frame(type, body);
+    this.sock.write(this.channel ? frame(FrameType.SEALED, this.channel.seal(type, inner.subarray(5)), true) : inner);
+  }
+
+  /** Submits records in one SUBMIT frame; one promise per record. */
+  submitMany(recs: RecordInput[]): Promise<ProfichainReceipt>[] {
+    if (this.fatal) return recs.map(() => Promise.reject(this.fatal));
+    const body: CborValue[] = [];
+    const out = recs.map((r) => {
+      const id = this.nextId++;
+      const meta: Meta = normalizeMeta(r.meta ?? []);
+      body.push([id, r.kind ?? 'record', meta, r.payload, r.idemKey ?? '']);
+      return new Promise<ProfichainReceipt>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    });
+    this.sendInner(FrameType.SUBMIT, body);
+    return out;
+  }
+
+  submit(r: RecordInput): Promise<ProfichainReceipt> {
+    return this.submitMany([r])[0];
+  }
+
+  /** Raw access for tests and tools: writes bytes as they are. */
+  writeRaw(b: Uint8Array): void {
+    this.sock.write(b);
+  }
+
+  get inFlight(): number {
+    return this.waiting.size;
+  }
+
+  close(): Promise<void> {
+    return new Promise((r) => {
+      if (this.sock.destroyed) return r();
+      this.sock.once('close', () => r());
+      this.sock.end();
+      setTimeout(() => this.sock.destroy(), 2000).unref();
+    });
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * @module ingest/profichain/frames
+ * Profichain framing (urchain-profichain(7)). A frame on the wire is
+ *
+ *   length (4 bytes, big-endian, counts what follows) || type (1 byte) || body
+ *
+ * and every body is canonical CBOR (the same subset as urchain-formats(5)). Types:
+ *
+ *   0x01 HELLO    client -> node   [versions, clientName, tier1, clientEph]
+ *   0x02 WELCOME  node -> client   [version, nodeKey, chainId, maxFrame, tier1, nodeEph]
+ *   0x03 SUBMIT   client -> node   [[id, kind, meta, payload, key], ...]
+ *   0x04 RECEIPT  node -> client   [id, txId, batchRoot, timestamp, seq]
+ *   0x05 ERROR    either way       [id, code, message]          (id 0: the connection)
+ *   0x06 PING / 0x07 PONG          [n]
+ *   0x10 SEALED   either way       seq (8 bytes) || AES-256-GCM(inner frame type || body)
+ */
+import { encode, decode, type CborValue } from '../../codec/cbor.js';
+import { UrchainError } from '../../errors.js';
+
+export const PROTOCOL_VERSION = 1;
+export const FrameType = {
+  HELLO: 0x01,
+  WELCOME: 0x02,
+  SUBMIT: 0x03,
+  RECEIPT: 0x04,
+  ERROR: 0x05,
+  PING: 0x06,
+  PONG: 0x07,
+  SEALED: 0x10,
+} as const;
+export type FrameTypeValue = (typeof FrameType)[keyof typeof FrameType];
+const KNOWN = new Set<number>(Object.values(FrameType));
+
+export interface Frame {
+  type: number;
+  body: Uint8Array;
+}
+
+export function frame(type: number, body: CborValue | Uint8Array, raw = false): Buffer {
+  const b = raw ? (body as Uint8Array) : encode(body as CborValue);
+  const out = Buffer.allocUnsafe(5 + b.length);
+  out.writeUInt32BE(1 + b.length, 0);
+  out[4] = type;
+  out.set(b, 5);
+  return out;
+}
+
+export function decodeBody(f: Frame): CborValue {
+  try {
+    return decode(f.body);
+  } catch (e) {
+    throw new UrchainError('BAD_ENCODING', `frame 0x${f.type.toString(16)}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Incremental parser: feed it socket chunks, get whole frames. A length over `maxFrame`, a zero
+ * length or an unknown type is an error at once, before the body arrives. `push` yields frames
+ * one at a time, so a limit raised while handling one frame (HELLO) applies to the next one even
+ * when both came in the same chunk.
+ */
+export class FrameReader {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  constructor(private maxFrame: number) {}
+  setMax(n: number) {
+    this.maxFrame = n;
+  }
+  get pending(): number {
+    return this.buffered;
+  }
+  *push(chunk: Buffer): Generator<Frame> {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    for (;;) {
+      if (this.buffered < 5) break;
+      const head = this.peek(5);
+      const len = head.readUInt32BE(0);
+      if (len === 0) throw new UrchainError('BAD_INPUT', 'frame of length 0');
+      if (len > this.maxFrame) throw new UrchainError('TOO_LARGE', `frame of ${len} bytes exceeds the limit of ${this.maxFrame}`);
+      if (!KNOWN.has(head[4])) throw new UrchainError('BAD_INPUT', `unknown frame type 0x${head[4].toString(16)}`);
+      if (this.buffered < 4 + len) break;
+      const all = this.take(4 + len);
+      yield { type: all[4], body: new Uint8Array(all.buffer, all.byteOffset + 5, len - 1) };
+    }
+  }
+  private peek(n: number): Buffer {
+    if (this.chunks[0].length < n) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0].subarray(0, n);
+  }
+  private take(n: number): Buffer {
+    if (this.chunks[0].length < n) this.chunks = [Buffer.concat(this.chunks)];
+    const head = this.chunks[0];
+    const out = head.subarray(0, n);
+    if (head.length === n) this.chunks.shift();
+    else this.chunks[0] = head.subarray(n);
+    this.buffered -= n;
+    return out;
+  }
+}

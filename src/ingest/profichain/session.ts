@@ -1,0 +1,77 @@
+/**
+ * @module ingest/profichain/session
+ * Tier-1 session encryption. The client sends an ephemeral X25519 key in HELLO, the node answers
+ * with its own in WELCOME; both derive
+ *
+ *   s1  = X25519(client eph, node static)     node static = the node's ed25519 key mapped to X25519
+ *   s2  = X25519(client eph, node eph)
+ *   okm = HKDF-SHA-256(s1 || s2, salt = clientEph || nodeEph, info = "urchain/profichain/v1" || nodeKey, 64)
+ *   client->node key = okm[0..32), node->client key = okm[32..64)
+ *
+ * Only the holder of the node key derives s1, so a client that pinned the node key talks to that
+ * node; s2 gives forward secrecy. Every later frame is SEALED: seq (8 bytes, big-endian, 1, 2, ...
+ * per direction) || AES-256-GCM(key, nonce = 4 zero bytes || seq, aad = 0x10 || seq, inner frame
+ * type || body). A receiver accepts only the next seq: replayed, reordered or dropped frames fail.
+ */
+import { dh, x25519Public, x25519Secret, hkdf } from '../../crypto/seal.js';
+import { nodeCrypto } from '../../crypto/hash.js';
+import { concat, utf8 } from '../../codec/bytes.js';
+import { UrchainError } from '../../errors.js';
+import { FrameType } from './frames.js';
+
+const INFO = utf8('urchain/profichain/v1');
+
+export interface SessionKeys {
+  send: Uint8Array;
+  recv: Uint8Array;
+}
+
+export function clientKeys(clientEphSecret: Uint8Array, clientEph: Uint8Array, nodeEph: Uint8Array, nodeKey: Uint8Array): SessionKeys {
+  const s1 = dh(clientEphSecret, x25519Public(nodeKey));
+  const s2 = dh(clientEphSecret, nodeEph);
+  const okm = hkdf(concat(s1, s2), concat(clientEph, nodeEph), concat(INFO, nodeKey), 64);
+  return { send: okm.slice(0, 32), recv: okm.slice(32) };
+}
+
+export function nodeKeys(nodeSeed: Uint8Array, nodeKey: Uint8Array, nodeEphSecret: Uint8Array, nodeEph: Uint8Array, clientEph: Uint8Array): SessionKeys {
+  const s1 = dh(x25519Secret(nodeSeed), clientEph);
+  const s2 = dh(nodeEphSecret, clientEph);
+  const okm = hkdf(concat(s1, s2), concat(clientEph, nodeEph), concat(INFO, nodeKey), 64);
+  return { send: okm.slice(32), recv: okm.slice(0, 32) };
+}
+
+export class SealedChannel {
+  private sendSeq = 0n;
+  private recvSeq = 0n;
+  constructor(private readonly keys: SessionKeys) {}
+
+  /** Wraps an inner frame (type, body) into a SEALED frame body. */
+  seal(type: number, body: Uint8Array): Uint8Array {
+    const c = nodeCrypto!;
+    const seq = Buffer.alloc(8);
+    seq.writeBigUInt64BE(++this.sendSeq);
+    const cipher = c.createCipheriv('aes-256-gcm', this.keys.send, Buffer.concat([Buffer.alloc(4), seq]));
+    cipher.setAAD(Buffer.concat([Buffer.from([FrameType.SEALED]), seq]));
+    return concat(seq, cipher.update(Buffer.concat([Buffer.from([type]), body])), cipher.final(), cipher.getAuthTag());
+  }
+
+  /** Opens a SEALED frame body; throws REPLAY for a wrong seq, BAD_SIGNATURE when it does not decrypt. */
+  open(sealed: Uint8Array): { type: number; body: Uint8Array } {
+    if (sealed.length < 8 + 1 + 16) throw new UrchainError('BAD_INPUT', 'sealed frame too short');
+    const seqBuf = Buffer.from(sealed.buffer, sealed.byteOffset, 8);
+    const seq = seqBuf.readBigUInt64BE(0);
+    if (seq !== this.recvSeq + 1n) throw new UrchainError('REPLAY', `sealed frame ${seq} where ${this.recvSeq + 1n} was due: replayed or reordered`);
+    const c = nodeCrypto!;
+    const d = c.createDecipheriv('aes-256-gcm', this.keys.recv, Buffer.concat([Buffer.alloc(4), seqBuf]));
+    d.setAAD(Buffer.concat([Buffer.from([FrameType.SEALED]), seqBuf]));
+    d.setAuthTag(sealed.subarray(sealed.length - 16));
+    let plain: Buffer;
+    try {
+      plain = Buffer.concat([d.update(sealed.subarray(8, sealed.length - 16)), d.final()]);
+    } catch {
+      throw new UrchainError('BAD_SIGNATURE', 'sealed frame does not decrypt: wrong key or tampered');
+    }
+    this.recvSeq = seq;
+    return { type: plain[0], body: new Uint8Array(plain.buffer, plain.byteOffset + 1, plain.length - 1) };
+  }
+}

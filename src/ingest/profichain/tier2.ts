@@ -1,0 +1,61 @@
+/**
+ * @module ingest/profichain/tier2
+ * Tier-2 payload encryption: the client encrypts a payload under its own AES-256 key before it
+ * leaves, so nodes store and prove ciphertext nobody in the network can read:
+ *
+ *   tier-2 payload = "UT2" || 0x01 || nonce (12 random bytes) || AES-256-GCM(key, nonce,
+ *                    aad = "UT2" || 0x01, plaintext) || tag (16 bytes)
+ *
+ * Key files: JSON {"type": "urchain-aes256gcm", "key": hex}, mode 0600 (`urchain keygen --aes`).
+ */
+import fs from 'node:fs';
+import { randomBytes, createCipheriv, createDecipheriv } from 'node:crypto';
+import { concat, toHex, fromHex } from '../../codec/bytes.js';
+import { UrchainError, badInput } from '../../errors.js';
+
+const MAGIC = Uint8Array.from([0x55, 0x54, 0x32, 0x01]);
+export const AES_KEY_TYPE = 'urchain-aes256gcm';
+
+export function isTier2(payload: Uint8Array): boolean {
+  return payload.length >= 4 + 12 + 16 && MAGIC.every((b, i) => payload[i] === b);
+}
+
+export function encryptTier2(plaintext: Uint8Array, key: Uint8Array): Uint8Array {
+  const nonce = randomBytes(12);
+  const c = createCipheriv('aes-256-gcm', key, nonce);
+  c.setAAD(MAGIC);
+  return concat(MAGIC, nonce, c.update(plaintext), c.final(), c.getAuthTag());
+}
+
+export function decryptTier2(payload: Uint8Array, key: Uint8Array): Uint8Array {
+  if (!isTier2(payload)) throw badInput('not a tier-2 encrypted payload');
+  const d = createDecipheriv('aes-256-gcm', key, payload.subarray(4, 16));
+  d.setAAD(MAGIC);
+  d.setAuthTag(payload.subarray(payload.length - 16));
+  try {
+    return concat(d.update(payload.subarray(16, payload.length - 16)), d.final());
+  } catch {
+    throw new UrchainError('BAD_SIGNATURE', 'payload does not decrypt with this key');
+  }
+}
+
+export function writeAesKeyFile(file: string, force = false): { path: string } {
+  try {
+    fs.writeFileSync(file, JSON.stringify({ type: AES_KEY_TYPE, key: toHex(randomBytes(32)) }) + '\n', { mode: 0o600, flag: force ? 'w' : 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new UrchainError('EXISTS', `${file} already exists; refusing to overwrite a key (use --force)`);
+    throw e;
+  }
+  return { path: file };
+}
+
+export function readAesKeyFile(file: string): Uint8Array {
+  let j: { type?: string; key?: string };
+  try {
+    j = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw badInput(`cannot read key file ${file}: ${(e as Error).message}`);
+  }
+  if (j.type !== AES_KEY_TYPE || typeof j.key !== 'string') throw badInput(`${file} is not an ${AES_KEY_TYPE} key file (make one with \`urchain keygen --aes\`)`);
+  return fromHex(j.key, 32, `${file} key`);
+}
