@@ -9,6 +9,7 @@ import type { Definition } from 'clipanion';
 import { cli } from '../commands/cli.js';
 import { completionScript } from '../commands/completions.js';
 import { formatsPage } from './formatsPage.js';
+import { profichainPage } from './profichainPage.js';
 
 const DATE = '2026-11';
 const VERSION = '0.1.0';
@@ -101,7 +102,8 @@ function overviewPage(defs: Definition[]): string {
     '.I DATA/node.pid',
     'Lock: one node per data folder.',
     '.SH SEE ALSO',
-    '.BR urchain\\-formats (5)',
+    '.BR urchain\\-formats (5),',
+    '.BR urchain\\-profichain (7)',
     '',
   ].join('\n');
 }
@@ -116,6 +118,8 @@ export function generate(root: string): Map<string, string> {
   for (const d of defs) out.set(path.join(root, 'man', `${pageName(d)}.1`), commandPage(d));
   const vectors = JSON.parse(fs.readFileSync(path.join(root, 'test', 'vectors', 'formats.json'), 'utf8'));
   out.set(path.join(root, 'man', 'urchain-formats.5'), formatsPage(vectors, DATE, VERSION));
+  const pc = JSON.parse(fs.readFileSync(path.join(root, 'test', 'vectors', 'profichain.json'), 'utf8'));
+  out.set(path.join(root, 'man', 'urchain-profichain.7'), profichainPage(pc, DATE, VERSION));
   const all = cli().definitions();
   out.set(path.join(root, 'completions', 'urchain.bash'), completionScript(all, 'bash'));
   out.set(path.join(root, 'completions', '_urchain'), completionScript(all, 'zsh'));

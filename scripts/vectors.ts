@@ -1,9 +1,12 @@
-/** Writes test/vectors/formats.json (run after an intended format change: `npm run vectors`). */
+/** Writes test/vectors/formats.json and profichain.json (run after an intended format change: `npm run vectors`). */
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildFormatVectors } from '../test/formatVectors.js';
+import { buildProfichainVectors } from '../test/profichainVectors.js';
 import { root } from '../test/helpers.js';
 
-const file = path.join(root, 'test', 'vectors', 'formats.json');
-fs.writeFileSync(file, JSON.stringify(buildFormatVectors(), null, 2) + '\n');
-console.log(file);
+for (const [name, v] of [['formats.json', buildFormatVectors()], ['profichain.json', buildProfichainVectors()]] as const) {
+  const file = path.join(root, 'test', 'vectors', name);
+  fs.writeFileSync(file, JSON.stringify(v, null, 2) + '\n');
+  console.log(file);
+}

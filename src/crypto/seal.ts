@@ -90,33 +90,44 @@ export function seal(plaintext: Uint8Array, toEdPublic: Uint8Array, aad: Uint8Ar
   const eph = publicOfSecret(ephSecret);
   const key = aeadKey(dh(ephSecret, to), eph, to);
   const nonce = new Uint8Array(c.randomBytes(12));
-  const cipher = c.createCipheriv('aes-256-gcm', key, nonce);
-  cipher.setAAD(aad);
-  const ct = concat(cipher.update(plaintext), cipher.final(), cipher.getAuthTag());
-  return { eph, nonce, ct };
+  return { eph, nonce, ct: aesGcmEncrypt(key, nonce, aad, plaintext) };
 }
 
 export function open(s: Sealed, edSeed: Uint8Array, edPublic: Uint8Array, aad: Uint8Array): Uint8Array {
-  const c = need();
   if (s.ct.length < 16 || s.nonce.length !== 12 || s.eph.length !== 32) throw new UrchainError('BAD_INPUT', 'sealed message is malformed');
   const to = x25519Public(edPublic);
   const key = aeadKey(dh(x25519Secret(edSeed), s.eph), s.eph, to);
-  const d = c.createDecipheriv('aes-256-gcm', key, s.nonce);
+  return aesGcmDecrypt(key, s.nonce, aad, s.ct, 'sealed message');
+}
+
+/** AES-256-GCM (through OpenSSL): ciphertext || 16-byte tag. */
+export function aesGcmEncrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  const cipher = need().createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(aad);
+  return concat(cipher.update(plaintext), cipher.final(), cipher.getAuthTag());
+}
+
+/** Opens `aesGcmEncrypt`'s output; BAD_SIGNATURE when the key is wrong or a byte changed. */
+export function aesGcmDecrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ctTag: Uint8Array, what = 'ciphertext'): Uint8Array {
+  if (ctTag.length < 16) throw new UrchainError('BAD_INPUT', `${what} is too short`);
+  const d = need().createDecipheriv('aes-256-gcm', key, nonce);
   d.setAAD(aad);
-  d.setAuthTag(s.ct.subarray(s.ct.length - 16));
+  d.setAuthTag(ctTag.subarray(ctTag.length - 16));
   try {
-    return concat(d.update(s.ct.subarray(0, s.ct.length - 16)), d.final());
+    return concat(d.update(ctTag.subarray(0, ctTag.length - 16)), d.final());
   } catch {
-    throw new UrchainError('BAD_SIGNATURE', 'sealed message does not decrypt: wrong key or tampered');
+    throw new UrchainError('BAD_SIGNATURE', `${what} does not decrypt: wrong key or tampered`);
   }
 }
+
+export const randomBytes = (n: number): Uint8Array => new Uint8Array(need().randomBytes(n));
 
 /** For tests: the X25519 public key node:crypto derives from the mapped secret. */
 export const x25519PublicFromSeed = (edSeed: Uint8Array) => publicOfSecret(x25519Secret(edSeed));
 
 /** A fresh X25519 key pair (ephemeral keys for sessions). */
 export function x25519KeyPair(): { secret: Uint8Array; public: Uint8Array } {
-  const secret = new Uint8Array(need().randomBytes(32));
+  const secret = randomBytes(32);
   return { secret, public: publicOfSecret(secret) };
 }
 

@@ -13,8 +13,7 @@
  * per direction) || AES-256-GCM(key, nonce = 4 zero bytes || seq, aad = 0x10 || seq, inner frame
  * type || body). A receiver accepts only the next seq: replayed, reordered or dropped frames fail.
  */
-import { dh, x25519Public, x25519Secret, hkdf } from '../../crypto/seal.js';
-import { nodeCrypto } from '../../crypto/hash.js';
+import { dh, x25519Public, x25519Secret, hkdf, aesGcmEncrypt, aesGcmDecrypt } from '../../crypto/seal.js';
 import { concat, utf8 } from '../../codec/bytes.js';
 import { UrchainError } from '../../errors.js';
 import { FrameType } from './frames.js';
@@ -47,12 +46,9 @@ export class SealedChannel {
 
   /** Wraps an inner frame (type, body) into a SEALED frame body. */
   seal(type: number, body: Uint8Array): Uint8Array {
-    const c = nodeCrypto!;
     const seq = Buffer.alloc(8);
     seq.writeBigUInt64BE(++this.sendSeq);
-    const cipher = c.createCipheriv('aes-256-gcm', this.keys.send, Buffer.concat([Buffer.alloc(4), seq]));
-    cipher.setAAD(Buffer.concat([Buffer.from([FrameType.SEALED]), seq]));
-    return concat(seq, cipher.update(Buffer.concat([Buffer.from([type]), body])), cipher.final(), cipher.getAuthTag());
+    return concat(seq, aesGcmEncrypt(this.keys.send, nonceOf(seq), aadOf(seq), concat(Uint8Array.of(type), body)));
   }
 
   /** Opens a SEALED frame body; throws REPLAY for a wrong seq, BAD_SIGNATURE when it does not decrypt. */
@@ -61,17 +57,12 @@ export class SealedChannel {
     const seqBuf = Buffer.from(sealed.buffer, sealed.byteOffset, 8);
     const seq = seqBuf.readBigUInt64BE(0);
     if (seq !== this.recvSeq + 1n) throw new UrchainError('REPLAY', `sealed frame ${seq} where ${this.recvSeq + 1n} was due: replayed or reordered`);
-    const c = nodeCrypto!;
-    const d = c.createDecipheriv('aes-256-gcm', this.keys.recv, Buffer.concat([Buffer.alloc(4), seqBuf]));
-    d.setAAD(Buffer.concat([Buffer.from([FrameType.SEALED]), seqBuf]));
-    d.setAuthTag(sealed.subarray(sealed.length - 16));
-    let plain: Buffer;
-    try {
-      plain = Buffer.concat([d.update(sealed.subarray(8, sealed.length - 16)), d.final()]);
-    } catch {
-      throw new UrchainError('BAD_SIGNATURE', 'sealed frame does not decrypt: wrong key or tampered');
-    }
+    const plain = aesGcmDecrypt(this.keys.recv, nonceOf(seqBuf), aadOf(seqBuf), sealed.subarray(8), 'sealed frame');
+    if (plain.length === 0) throw new UrchainError('BAD_INPUT', 'sealed frame holds no inner frame');
     this.recvSeq = seq;
-    return { type: plain[0], body: new Uint8Array(plain.buffer, plain.byteOffset + 1, plain.length - 1) };
+    return { type: plain[0], body: plain.subarray(1) };
   }
 }
+
+const nonceOf = (seq: Uint8Array) => concat(new Uint8Array(4), seq);
+const aadOf = (seq: Uint8Array) => concat(Uint8Array.of(FrameType.SEALED), seq);

@@ -9,7 +9,7 @@
  * Key files: JSON {"type": "urchain-aes256gcm", "key": hex}, mode 0600 (`urchain keygen --aes`).
  */
 import fs from 'node:fs';
-import { randomBytes, createCipheriv, createDecipheriv } from 'node:crypto';
+import { randomBytes, aesGcmEncrypt, aesGcmDecrypt } from '../../crypto/seal.js';
 import { concat, toHex, fromHex } from '../../codec/bytes.js';
 import { UrchainError, badInput } from '../../errors.js';
 
@@ -20,23 +20,14 @@ export function isTier2(payload: Uint8Array): boolean {
   return payload.length >= 4 + 12 + 16 && MAGIC.every((b, i) => payload[i] === b);
 }
 
-export function encryptTier2(plaintext: Uint8Array, key: Uint8Array): Uint8Array {
-  const nonce = randomBytes(12);
-  const c = createCipheriv('aes-256-gcm', key, nonce);
-  c.setAAD(MAGIC);
-  return concat(MAGIC, nonce, c.update(plaintext), c.final(), c.getAuthTag());
+/** `nonce` is for test vectors only: a nonce must never repeat under one key. */
+export function encryptTier2(plaintext: Uint8Array, key: Uint8Array, nonce = randomBytes(12)): Uint8Array {
+  return concat(MAGIC, nonce, aesGcmEncrypt(key, nonce, MAGIC, plaintext));
 }
 
 export function decryptTier2(payload: Uint8Array, key: Uint8Array): Uint8Array {
   if (!isTier2(payload)) throw badInput('not a tier-2 encrypted payload');
-  const d = createDecipheriv('aes-256-gcm', key, payload.subarray(4, 16));
-  d.setAAD(MAGIC);
-  d.setAuthTag(payload.subarray(payload.length - 16));
-  try {
-    return concat(d.update(payload.subarray(16, payload.length - 16)), d.final());
-  } catch {
-    throw new UrchainError('BAD_SIGNATURE', 'payload does not decrypt with this key');
-  }
+  return aesGcmDecrypt(key, payload.subarray(4, 16), MAGIC, payload.subarray(16), 'payload');
 }
 
 export function writeAesKeyFile(file: string, force = false): { path: string } {
