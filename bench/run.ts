@@ -3,7 +3,7 @@
  * measured in the same run on the same machine: OpenSSL's own ed25519 sign/verify speed and its
  * SHA-256 speed (`openssl speed`). Runs a real node process on 127.0.0.1 and a temp folder.
  *
- *   node dist/bench/run.js [--seconds N] [--only primitives|ingest|proofs]
+ *   node dist/bench/run.js [--seconds N] [--only primitives|ingest|profichain|opcua]
  */
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -20,6 +20,10 @@ import { Query } from '../src/node/query.js';
 import { verifyProof } from '../src/proof/proof.js';
 import { audit } from '../src/node/audit.js';
 import { startNode, killChildren } from '../test/helpers.js';
+import { ProfichainClient, parseAddress } from '../src/ingest/profichain/client.js';
+import { openSink } from '../src/ingest/sink.js';
+import { OpcuaIngest } from '../src/ingest/opcua.js';
+import { startOpcuaServer } from '../test/opcuaServer.js';
 
 const args = process.argv.slice(2);
 const arg = (k: string, d: string) => {
@@ -183,10 +187,120 @@ async function ingest() {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
+/** Waits for the node's pool to drain, stops it, and counts receipts missing from the chain. */
+async function lossCheck(node: Awaited<ReturnType<typeof startNode>>, data: string, txIds: string[], bench: string) {
+  for (;;) {
+    const s = (await fetch(`${node.url}/v1/status`).then((r) => r.json())) as { pending: number };
+    if (s.pending === 0) break;
+    await new Promise((x) => setTimeout(x, 200));
+  }
+  await node.stop();
+  const store = await LmdbStore.open(data, { readOnly: true });
+  let missing = 0;
+  for (const id of txIds) if (!store.location(Buffer.from(id, 'hex'))) missing++;
+  await store.close();
+  emit({ bench, receipts: txIds.length, missingFromChain: missing });
+}
+
+/** Profichain: records/s and receipt latency over 1 and 8 connections, 100 B, 1 KiB, 100 KiB. */
+async function profichain() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'urchain-bench-'));
+  const data = path.join(dir, 'data');
+  const node = await startNode(data, ['--block-time', '1s', '--profichain', '127.0.0.1:0']);
+  const addr = parseAddress(((await fetch(`${node.url}/v1/status`).then((r) => r.json())) as { profichain: string }).profichain);
+  const txIds: string[] = [];
+  try {
+    for (const bytes of [100, 1024, 100 * 1024]) {
+      for (const conns of [1, 8]) {
+        for (const tier1 of bytes === 1024 ? [false, true] : [false]) {
+          const payload = crypto.randomBytes(bytes);
+          // Records in flight in all: 2048 (enough to fill group commits), at most 4 MiB.
+          const window = Math.max(8, Math.floor(Math.min(2048, (4 << 20) / bytes) / conns));
+          const clients = await Promise.all(Array.from({ length: conns }, () => ProfichainClient.connect({ ...addr, tier1 })));
+          const lat: number[] = [];
+          const seconds = bytes > 10_000 ? Math.max(2, SECONDS / 2) : SECONDS;
+          const end = performance.now() + seconds * 1000;
+          const t0 = performance.now();
+          let n = 0;
+          await Promise.all(
+            clients.flatMap((c) =>
+              Array.from({ length: window }, async () => {
+                while (performance.now() < end) {
+                  const s = performance.now();
+                  const r = await c.submit({ payload });
+                  lat.push(performance.now() - s);
+                  txIds.push(r.txId);
+                  n++;
+                }
+              }),
+            ),
+          );
+          const secs = (performance.now() - t0) / 1000;
+          await Promise.all(clients.map((c) => c.close()));
+          emit({ bench: 'ingest.profichain', payloadBytes: bytes, connections: conns, tier1, inFlightPerConnection: window, records: n, recordsPerSec: Math.round(n / secs), mbPerSec: Math.round((n * bytes) / secs / 1e5) / 10, receiptLatencyMsP50: pct(lat, 50), receiptLatencyMsP99: pct(lat, 99) });
+        }
+      }
+    }
+  } finally {
+    await lossCheck(node, data, txIds, 'ingest.profichain.loss');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** OPC UA: samples/s taken in from a real node-opcua server, 1/10/100 samples of 100 B per record. */
+async function opcuaBench() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'urchain-bench-'));
+  const data = path.join(dir, 'data');
+  const node = await startNode(data, ['--block-time', '1s', '--profichain', '127.0.0.1:0']);
+  const pc = ((await fetch(`${node.url}/v1/status`).then((r) => r.json())) as { profichain: string }).profichain;
+  const variables = 200;
+  const server = await startOpcuaServer(path.join(dir, 'opc'), { intervalMs: 50, payloadBytes: 100, blobs: variables });
+  const txIds: string[] = [];
+  try {
+    for (const batch of [1, 10, 100]) {
+      const sink = openSink({ profichain: pc });
+      const ingest = await OpcuaIngest.start({
+        endpoint: server.endpoint,
+        nodeIds: Array.from({ length: variables }, (_, i) => `ns=1;s=Blob${i}`),
+        submit: (r) => sink.submit(r),
+        batch,
+        maxWaitMs: 0,
+        samplingInterval: 0,
+        publishingInterval: 50,
+        pki: path.join(dir, 'cpki'),
+        onRecord: (r) => txIds.push(r.receipt.txId),
+      });
+      const c0 = server.counter();
+      const t0 = performance.now();
+      await new Promise((r) => setTimeout(r, SECONDS * 1000));
+      const { unsent } = await ingest.close();
+      const secs = (performance.now() - t0) / 1000;
+      await sink.close();
+      emit({
+        bench: 'ingest.opcua',
+        samplesPerRecord: batch,
+        sampleBytes: 100,
+        variables,
+        samplesChangedOnServer: (server.counter() - c0) * variables,
+        samplesTakenIn: ingest.samplesOut,
+        samplesPerSec: Math.round(ingest.samplesOut / secs),
+        records: ingest.recordsOut,
+        unsent,
+      });
+    }
+  } finally {
+    await server.stop();
+    await lossCheck(node, data, txIds, 'ingest.opcua.loss');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 baseline = { machine: `${os.cpus().length} cores`, ...opensslSpeed() };
 try {
   if (ONLY === 'all' || ONLY === 'primitives') primitives();
   if (ONLY === 'all' || ONLY === 'ingest') await ingest();
+  if (ONLY === 'all' || ONLY === 'profichain') await profichain();
+  if (ONLY === 'all' || ONLY === 'opcua') await opcuaBench();
 } finally {
   killChildren();
 }

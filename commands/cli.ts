@@ -9,6 +9,7 @@ import { InitCommand } from './init.js';
 import { NodeRunCommand } from './node/run.js';
 import { IngestSendCommand } from './ingest/send.js';
 import { IngestWatchCommand } from './ingest/watch.js';
+import { IngestOpcuaCommand } from './ingest/opcua.js';
 import { BlockInspectCommand } from './block/inspect.js';
 import { ProveCommand } from './prove.js';
 import { VerifyCommand } from './verify.js';
@@ -31,6 +32,7 @@ export const COMMANDS = [
   NodeRunCommand,
   IngestSendCommand,
   IngestWatchCommand,
+  IngestOpcuaCommand,
   BlockInspectCommand,
   ProveCommand,
   VerifyCommand,

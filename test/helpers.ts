@@ -145,3 +145,58 @@ export function startBroker(dataDir: string, listen = '127.0.0.1:0'): Promise<Ru
     void exited.then(() => reject(new Error(`broker exited: ${err}`)));
   });
 }
+
+export interface RunningCli {
+  proc: ChildProcess;
+  /** stdout lines parsed as JSON, as they come. */
+  lines: any[];
+  stderr(): string;
+  /** Resolves once `pred(lines)` holds (checked on each new line). */
+  until(pred: (lines: any[]) => boolean, timeoutMs?: number): Promise<void>;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts a long-running CLI command (ingest watch, ingest opcua, ...) as a child process. */
+export function spawnCli(args: string[]): RunningCli {
+  const proc = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(proc);
+  const lines: any[] = [];
+  let err = '';
+  const checks: (() => void)[] = [];
+  proc.stderr!.on('data', (d) => (err += d));
+  readline.createInterface({ input: proc.stdout! }).on('line', (l) => {
+    try {
+      lines.push(JSON.parse(l));
+    } catch {
+      lines.push({ text: l });
+    }
+    for (const c of checks.slice()) c();
+  });
+  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => {
+    children.delete(proc);
+    r(code);
+  }));
+  return {
+    proc,
+    lines,
+    stderr: () => err,
+    until: (pred, timeoutMs = 30_000) =>
+      new Promise((resolve, reject) => {
+        if (pred(lines)) return resolve();
+        const t = setTimeout(() => reject(new Error(`timed out after ${lines.length} lines; stderr: ${err}`)), timeoutMs);
+        const check = () => {
+          if (!pred(lines)) return;
+          clearTimeout(t);
+          checks.splice(checks.indexOf(check), 1);
+          resolve();
+        };
+        checks.push(check);
+        void exited.then(() => reject(new Error(`exited after ${lines.length} lines; stderr: ${err}`)));
+      }),
+    stop: () => {
+      proc.kill('SIGTERM');
+      return exited;
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { Option } from 'clipanion';
+import { UrchainCommand, parseMeta, parseDuration, sinkOptions } from '../base.js';
+import { openSink } from '../../src/ingest/sink.js';
+import { OpcuaIngest } from '../../src/ingest/opcua.js';
+import { badInput } from '../../src/errors.js';
+
+export class IngestOpcuaCommand extends UrchainCommand {
+  static override paths = [['ingest', 'opcua']];
+  static override usage = UrchainCommand.Usage({
+    description: 'Take in OPC UA data changes as records',
+    details: `
+      Subscribes to one or more variables of an OPC UA server and takes in each data change as a record, or \`--batch N\` samples of one variable per record. The payload is JSON ({source, nodeId, samples: [{value, sourceTimestamp, serverTimestamp, status}]}); the metadata carries source (the endpoint), nodeId, sourceTimestamp (of the first sample), status and samples, plus --product and --meta.
+
+      Records go to a node's HTTP API (--node) or its Profichain port (--profichain, optionally with --tier1 and --tier2-key). One JSON line per record is printed once its receipt is durable. A sample is kept until then: when the node is unreachable, records wait and are retried; when the OPC UA server restarts, the client reconnects and restores its subscription. On SIGINT or SIGTERM (or after --duration) partial batches are sent and every receipt awaited before it exits.
+    `,
+    examples: [
+      ['Every change of two variables, one record each', "$0 ingest opcua --endpoint opc.tcp://plc-7:4840 --node-id 'ns=1;s=Temperature' --node-id 'ns=1;s=Pressure' --node http://127.0.0.1:7400"],
+      ['100 samples per record over Profichain, encrypted session', "$0 ingest opcua --endpoint opc.tcp://plc-7:4840 --node-id 'ns=2;i=1001' --batch 100 --profichain 127.0.0.1:7600 --tier1"],
+    ],
+  });
+  endpoint = Option.String('--endpoint', { required: true, description: 'OPC UA server, opc.tcp://HOST:PORT[/path]' });
+  nodeIds = Option.Array('--node-id', { required: true, description: 'Variable to subscribe to, e.g. ns=1;s=Temperature (repeatable)' });
+  node = sinkOptions().node;
+  profichain = sinkOptions().profichain;
+  tier1 = sinkOptions().tier1;
+  nodeKey = sinkOptions().nodeKey;
+  tier2Key = sinkOptions().tier2Key;
+  batch = Option.String('--batch', '1', { description: 'Samples of one variable per record (default 1)' });
+  maxWait = Option.String('--max-wait', '5s', { description: 'Send a partial batch once its oldest sample is this old (default 5s; 0 = full batches only)' });
+  sampling = Option.String('--sampling-interval', '100ms', { description: 'OPC UA sampling interval (default 100ms)' });
+  publishing = Option.String('--publishing-interval', '100ms', { description: 'OPC UA publishing interval (default 100ms)' });
+  product = Option.String('--product', { description: 'Product code on every record' });
+  meta = Option.Array('--meta', { description: 'Metadata key=value added to every record, repeatable' });
+  kind = Option.String('--kind', { description: 'Record kind (default record)' });
+  duration = Option.String('--duration', { description: 'Stop after this long (default: run until SIGINT/SIGTERM)' });
+  securityMode = Option.String('--security-mode', { description: 'None (default), Sign or SignAndEncrypt' });
+  securityPolicy = Option.String('--security-policy', { description: 'None (default), Basic256Sha256, Aes128_Sha256_RsaOaep, ...' });
+  pki = Option.String('--pki', { description: "Folder for the OPC UA client's certificates (default: node-opcua's own)" });
+
+  async run() {
+    const batch = Number(this.batch);
+    if (!Number.isInteger(batch) || batch < 1) throw badInput('--batch: expected a whole number of samples, at least 1');
+    const meta = parseMeta(this.meta);
+    if (this.product) meta.product = this.product;
+    const sink = openSink({ node: this.node, profichain: this.profichain, tier1: this.tier1, nodeKey: this.nodeKey, tier2Key: this.tier2Key });
+    const ingest = await OpcuaIngest.start({
+      endpoint: this.endpoint,
+      nodeIds: this.nodeIds,
+      submit: (r) => sink.submit(r),
+      batch,
+      maxWaitMs: parseDuration(this.maxWait, '--max-wait'),
+      samplingInterval: parseDuration(this.sampling, '--sampling-interval'),
+      publishingInterval: parseDuration(this.publishing, '--publishing-interval'),
+      kind: this.kind,
+      meta,
+      pki: this.pki,
+      securityMode: this.securityMode,
+      securityPolicy: this.securityPolicy,
+      onRecord: (r) => this.context.stdout.write(JSON.stringify({ nodeId: r.nodeId, samples: r.samples, sourceTimestamp: r.firstSourceTimestamp, ...r.receipt }) + '\n'),
+      onState: (s, d) => this.log(`urchain: opcua ${s}${d ? ` ${d}` : ''}`),
+      onError: (e) => this.log(`urchain: ${e.message}`),
+    }).catch(async (e) => {
+      await sink.close();
+      throw e;
+    });
+    await new Promise<void>((resolve) => {
+      const t = this.duration ? setTimeout(resolve, parseDuration(this.duration, '--duration')) : undefined;
+      const stop = () => {
+        if (t) clearTimeout(t);
+        resolve();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    const { unsent } = await ingest.close();
+    await sink.close();
+    this.log(`urchain: opcua ${ingest.samplesIn} samples in, ${ingest.samplesOut} in ${ingest.recordsOut} durable records${ingest.failed ? `, ${ingest.failed} records refused` : ''}${unsent ? `, ${unsent} samples NOT sent` : ''}`);
+    return unsent || ingest.failed ? 1 : 0;
+  }
+}
