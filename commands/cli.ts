@@ -20,6 +20,10 @@ import { TrustExportCommand } from './trust/export.js';
 import { CompletionCommand } from './completion.js';
 import { BrokerServeCommand } from './broker/serve.js';
 import { DecryptCommand } from './decrypt.js';
+import { MemberAddCommand } from './member/add.js';
+import { MemberRevokeCommand } from './member/revoke.js';
+import { MemberListCommand } from './member/list.js';
+import { PeersCommand } from './peers.js';
 import { BrokerAddNetworkCommand } from './broker/add-network.js';
 import { EntanglePushCommand } from './entangle/push.js';
 import { EntanglePullCommand } from './entangle/pull.js';
@@ -46,6 +50,10 @@ export const COMMANDS = [
   EntanglePushCommand,
   EntanglePullCommand,
   DecryptCommand,
+  MemberAddCommand,
+  MemberRevokeCommand,
+  MemberListCommand,
+  PeersCommand,
 ];
 
 export function cli(): Cli {

@@ -16,11 +16,13 @@ export class KeygenCommand extends UrchainCommand {
     examples: [
       ['Create a key for a machine controller', '$0 keygen --out /etc/urchain/press-7.key'],
       ['Print only the public key', '$0 keygen --out k.json | jq -r .publicKey'],
+      ['The network key that admits nodes', '$0 keygen --network --out network.key'],
       ['A tier-2 payload key that never leaves this machine', '$0 keygen --aes --out ~/.urchain/aes.json'],
     ],
   });
   out_ = Option.String('--out,-o', 'urchain.key', { description: 'Where to write the key file (default ./urchain.key)' });
   force = Option.Boolean('--force', false, { description: 'Replace an existing key file' });
+  network = Option.Boolean('--network', false, { description: 'The key of a company network: it signs the member list (urchain member add); keep it offline' });
   aes = Option.Boolean('--aes', false, { description: 'Make a tier-2 AES-256-GCM payload key instead (see urchain-profichain(7))' });
 
   async run() {
@@ -31,6 +33,6 @@ export class KeygenCommand extends UrchainCommand {
     }
     const key = generateKeyPair();
     writeKeyFile(this.out_, key, { force: this.force });
-    this.out({ publicKey: toHex(key.publicKey), path: path.resolve(this.out_) });
+    this.out({ publicKey: toHex(key.publicKey), path: path.resolve(this.out_), ...(this.network ? { use: 'network' } : {}) });
   }
 }

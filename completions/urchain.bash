@@ -7,7 +7,7 @@ _urchain() {
     words+=("$w")
   done
   if ((${#words[@]} == 0)); then
-    COMPREPLY=($(compgen -W 'audit block broker completion decrypt entangle ingest init keygen node prove status trace trust verify' -- "$cur")); return
+    COMPREPLY=($(compgen -W 'audit block broker completion decrypt entangle ingest init keygen member node peers prove status trace trust verify' -- "$cur")); return
   fi
   local subs=''
   case "${words[0]}" in
@@ -15,6 +15,7 @@ _urchain() {
     'broker') subs='add-network serve' ;;
     'entangle') subs='pull push' ;;
     'ingest') subs='opcua send watch' ;;
+    'member') subs='add list revoke' ;;
     'node') subs='run' ;;
     'trust') subs='export' ;;
   esac
@@ -36,8 +37,12 @@ _urchain() {
     'ingest send') opts='--json --node --profichain --tier1 --node-key --tier2-key --meta --product --type --kind --key' ;;
     'ingest watch') opts='--json --node --profichain --tier1 --node-key --tier2-key --include --meta --kind --once' ;;
     'init') opts='--json --data --consensus --authority --threshold --difficulty --block-time --name' ;;
-    'keygen') opts='--json --out -o --force --aes' ;;
-    'node run') opts='--json --data --api --type --profichain --watch --include --block-time --max-payload' ;;
+    'keygen') opts='--json --out -o --force --network --aes' ;;
+    'member add') opts='--json --role --network-key --members' ;;
+    'member list') opts='--json --members' ;;
+    'member revoke') opts='--json --network-key --members' ;;
+    'node run') opts='--json --data --api --type --profichain --listen --seed --links --members --genesis --watch --include --block-time --max-payload' ;;
+    'peers') opts='--json --node' ;;
     'prove') opts='--json --data --node --stripped --out -o --decrypt-key --countersigned' ;;
     'status') opts='--json --data --node' ;;
     'trace') opts='--json --data --node' ;;

@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import { Option } from 'clipanion';
+import { paramsFromJson, type ChainParamsJson } from '../../src/chain/params.js';
 import { UrchainCommand, parseDuration } from '../base.js';
 import { UrchainNode, DEFAULT_API } from '../../src/node/node.js';
 import { NODE_TYPES, type NodeType, type NodeEvent } from '../../src/node/types.js';
@@ -17,6 +19,8 @@ export class NodeRunCommand extends UrchainCommand {
       ['A full node on the defaults', '$0 node run --data ./plant-a'],
       ['Watch a folder of CSV exports, one block a second', "$0 node run --data ./plant-a --watch /srv/exports --include '*.csv' --block-time 1s"],
       ['Also take records in over Profichain (TCP)', '$0 node run --data ./plant-a --profichain 127.0.0.1:7600'],
+      ['A thin node joining a network through a seed', "$0 node run --data ./gw-3 --type thin --seed 10.0.0.5:7700 --members members.json --genesis chain.json"],
+      ['A full node other nodes link to', '$0 node run --data ./plant-a --listen 0.0.0.0:7700 --members members.json'],
       ['Events for a supervisor script', '$0 node run --data ./plant-a --json | jq -c "select(.event==\\"block\\")"'],
     ],
   });
@@ -24,6 +28,11 @@ export class NodeRunCommand extends UrchainCommand {
   api = Option.String('--api', DEFAULT_API, { description: `Address of the local HTTP API (default ${DEFAULT_API})` });
   type = Option.String('--type', 'full', { description: 'thin, producer, archive or full (default)' });
   profichain = Option.String('--profichain', { description: 'Serve the Profichain TCP protocol on HOST:PORT (see urchain-profichain(7))' });
+  listen = Option.String('--listen', { description: 'Accept peer links of this network on HOST:PORT (WebSocket)' });
+  seed = Option.Array('--seed', { description: 'HOST:PORT of a node to join the network through (repeatable)' });
+  links = Option.String('--links', { description: `Live peer links to hold (default 8)` });
+  members = Option.String('--members', { description: 'Member list signed by the network key (urchain member add); needed for peer links' });
+  genesis = Option.String('--genesis', { description: "On an empty data folder: join this chain (its parameters as JSON, e.g. from a peer's GET /v1/params)" });
   watch = Option.String('--watch', { description: 'Folder to take files in from' });
   include = Option.String('--include', '*', { description: 'Glob of file names to take in from --watch (default *)' });
   blockTime = Option.String('--block-time', { description: 'Time between blocks (default: the chain parameter)' });
@@ -41,11 +50,15 @@ export class NodeRunCommand extends UrchainCommand {
       type: this.type as NodeType,
       api: this.api,
       profichain: this.profichain,
+      listen: this.listen,
+      seeds: this.seed,
+      links: this.links ? positiveInt(this.links, '--links') : undefined,
+      members: this.members,
       watch: this.watch ? { dir: this.watch, include: this.include } : undefined,
       blockTime: this.blockTime ? parseDuration(this.blockTime, '--block-time') : undefined,
       maxPayload: this.maxPayload ? Number(this.maxPayload) : undefined,
       recordEvents: json,
-      init: { blockTime: this.blockTime ? parseDuration(this.blockTime, '--block-time') : undefined },
+      init: { blockTime: this.blockTime ? parseDuration(this.blockTime, '--block-time') : undefined, params: this.genesis ? readGenesis(this.genesis) : undefined },
       onEvent: emit,
     });
     await new Promise<void>((resolve) => {
@@ -62,4 +75,20 @@ export class NodeRunCommand extends UrchainCommand {
       process.once('SIGTERM', stop);
     });
   }
+}
+
+function positiveInt(v: string, what: string): number {
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw badInput(`${what}: expected a whole number of at least 1, got ${v}`);
+  return Number(v);
+}
+
+function readGenesis(file: string) {
+  let j: unknown;
+  try {
+    j = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw badInput(`--genesis ${file}: ${(e as Error).message}`);
+  }
+  const p = (j as { params?: unknown }).params ?? j; // `urchain init` output or GET /v1/params
+  return paramsFromJson(p as ChainParamsJson);
 }

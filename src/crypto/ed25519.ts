@@ -34,6 +34,8 @@ export const DOMAIN = {
   checkpoint: 'urchain/checkpoint/v1',
   envelope: 'urchain/envelope/v1',
   request: 'urchain/broker-request/v1',
+  members: 'urchain/members/v1',
+  link: 'urchain/link/v1',
 } as const;
 export type Domain = keyof typeof DOMAIN;
 

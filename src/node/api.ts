@@ -13,6 +13,7 @@
  *   GET  /v1/proofs/:id       ?stripped=1 leaves the payload out, ?countersigned=1 adds partners' countersignatures
  *   GET  /v1/entangled/:key   proofs of the entangle records holding that partner's checkpoints
  *   GET  /v1/products/:code   every record with that product code, in chain order
+ *   GET  /v1/peers            links, known peers and sync state (networked nodes)
  */
 import http from 'node:http';
 import { decode as cborDecode } from 'cbor-x';
@@ -25,6 +26,10 @@ export interface ApiDeps {
   query: Query;
   status: () => unknown;
   maxBody: number;
+  /** Peer links and sync state (GET /v1/peers), when the node is networked. */
+  peers?: () => unknown;
+  /** Fetches a payload this node does not keep from an archive peer. */
+  fetchPayload?: (txId: string) => Promise<Uint8Array | undefined>;
 }
 
 const STATUS: Record<string, number> = {
@@ -140,7 +145,18 @@ async function handle(d: ApiDeps, req: http.IncomingMessage, res: http.ServerRes
       return send(res, 200, d.query.tx(parts[2] ?? '', { payload: flag('payload') }));
     case 'proofs':
       if (flag('countersigned')) return send(res, 200, d.query.countersignedProof(parts[2] ?? '', { stripped: flag('stripped') }));
-      return send(res, 200, d.query.proof(parts[2] ?? '', { stripped: flag('stripped') }));
+      try {
+        return send(res, 200, d.query.proof(parts[2] ?? '', { stripped: flag('stripped') }));
+      } catch (e) {
+        // A thin node keeps no payloads of others: fetch it from an archive and prove with it.
+        if (!(e instanceof UrchainError) || e.code !== 'NOT_FOUND' || !d.fetchPayload || !/payload/.test(e.message)) throw e;
+        const payload = await d.fetchPayload(parts[2] ?? '');
+        if (!payload) throw e;
+        return send(res, 200, d.query.proof(parts[2] ?? '', { payload }));
+      }
+    case 'peers':
+      if (!d.peers) throw new UrchainError('NOT_FOUND', 'this node runs without peer links (start it with --listen or --seed)');
+      return send(res, 200, d.peers());
     case 'entangled':
       return send(res, 200, { proofs: d.query.entangled((parts[2] ?? '').toLowerCase(), Math.min(64, Number(url.searchParams.get('limit') ?? 16) || 16)) });
     case 'products':

@@ -25,6 +25,8 @@ export interface InitOptions {
   threshold?: number;
   difficulty?: number;
   blockTime?: number;
+  /** Join an existing chain: its genesis parameters (from `GET /v1/params` or `urchain init`). */
+  params?: ChainParams;
 }
 
 export const keyPath = (dataDir: string) => path.join(dataDir, 'node.key');
@@ -51,7 +53,7 @@ export async function initData(o: InitOptions): Promise<{ params: ChainParams; c
   const store = await LmdbStore.open(o.dataDir);
   try {
     if (store.getParams()) throw new UrchainError('EXISTS', `${o.dataDir} already holds a chain (${toHex(chainIdOf(store.getParams()!))})`);
-    const params = defaultParams(o, key);
+    const params = o.params ? checkParams(o.params) : defaultParams(o, key);
     const g = genesisWrite(params);
     await store.initChain(params, g);
     return { params, chainId: toHex(chainIdOf(params)), publicKey: toHex(key.publicKey), keyFile: keyPath(o.dataDir), keyCreated: created, genesisHash: toHex(g.hash) };

@@ -12,7 +12,7 @@ import { signBatch } from '../chain/batch.js';
 import type { KeyPair } from '../crypto/ed25519.js';
 import { toHex } from '../codec/bytes.js';
 import { badInput, UrchainError } from '../errors.js';
-import type { Store, IngestTx } from '../store/types.js';
+import type { Store, IngestTx, IngestWrite } from '../store/types.js';
 
 export const DEFAULT_MAX_PAYLOAD = 16 * 1024 * 1024;
 export const DEFAULT_MAX_BATCH = 8192;
@@ -55,8 +55,8 @@ export interface IntakeOptions {
   keepPayloads: boolean;
   maxPayload?: number;
   maxBatch?: number;
-  /** Called after each durable commit with the new txIds, in order. */
-  onCommitted?: (txIds: Uint8Array[]) => void;
+  /** Called after each durable commit with the new txIds, in order, and what was written. */
+  onCommitted?: (txIds: Uint8Array[], write: IngestWrite) => void;
 }
 
 export class Intake {
@@ -171,13 +171,9 @@ export class Intake {
       product: metaGet(it.meta, 'product'),
       idemKey: it.rec.idemKey,
     }));
+    const write: IngestWrite = { batchRoot: batch.root, batch: { origin: this.o.key.publicKey, signature: batch.signature, txIds }, txs, seq: this.seq };
     try {
-      await this.o.store.commitIngest({
-        batchRoot: batch.root,
-        batch: { origin: this.o.key.publicKey, signature: batch.signature, txIds },
-        txs,
-        seq: this.seq,
-      });
+      await this.o.store.commitIngest(write);
     } catch (e) {
       const err = new UrchainError('STORE', `could not store the records durably: ${(e as Error).message}`);
       for (const it of items) it.reject(err);
@@ -185,7 +181,7 @@ export class Intake {
     }
     this.committedBatches++;
     this.committedTxs += items.length;
-    this.o.onCommitted?.(txIds);
+    this.o.onCommitted?.(txIds, write);
     items.forEach((it, i) => it.resolve(receipt(txIds[i], cores[i], batch.root)));
   }
 

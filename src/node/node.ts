@@ -24,6 +24,10 @@ import { initData, keyPath, isAuthority, type InitOptions } from './init.js';
 import { ROLES, keepsPayload, type NodeType, type NodeEvent } from './types.js';
 import { FolderWatcher } from '../ingest/watch.js';
 import { ProfichainServer } from '../ingest/profichain/server.js';
+import { Network, DEFAULT_LINKS } from '../net/network.js';
+import { checkMembers, readMembersFile, writeMembersFile, type MemberList } from '../net/members.js';
+import { fromHex, equal } from '../codec/bytes.js';
+import type { IngestWrite } from '../store/types.js';
 import { UrchainError } from '../errors.js';
 
 export interface NodeOptions {
@@ -32,6 +36,14 @@ export interface NodeOptions {
   api?: string | false;
   /** HOST:PORT for the Profichain TCP server (off when absent). */
   profichain?: string;
+  /** HOST:PORT for peer links of this network (WebSocket). */
+  listen?: string;
+  /** HOST:PORT of seed nodes to bootstrap from. */
+  seeds?: string[];
+  /** Live peer links to hold (default 8). */
+  links?: number;
+  /** A member list file (urchain member add); the newest one seen is kept in DATA/members.json. */
+  members?: string;
   watch?: { dir: string; include?: string };
   blockTime?: number;
   maxPayload?: number;
@@ -49,6 +61,8 @@ export class UrchainNode {
   private watcher?: FolderWatcher;
   private profichain?: ProfichainServer;
   private producer?: Producer;
+  network?: Network;
+  private memberList?: MemberList;
   private lockFile: string;
   private constructor(
     readonly opts: NodeOptions,
@@ -76,6 +90,7 @@ export class UrchainNode {
       const params = store.getParams();
       if (!params) throw new UrchainError('NOT_FOUND', `${opts.dataDir} holds no chain; run \`urchain init --data ${opts.dataDir}\``);
       const consensus = consensusFor(params);
+      let nodeRef: UrchainNode | undefined;
       const tree = new BlockTree(store, consensus, params);
       const pool = new Pool(store.pending());
       const intake = new Intake({
@@ -84,12 +99,14 @@ export class UrchainNode {
         chainId: chainIdOf(params),
         keepPayloads: keepsPayload(type, true),
         maxPayload: opts.maxPayload ?? DEFAULT_MAX_PAYLOAD,
-        onCommitted: (ids) => {
+        onCommitted: (ids, write) => {
           pool.add(ids);
+          nodeRef?.network?.announceBatch(write as IngestWrite);
           if (opts.recordEvents) for (const id of ids) opts.onEvent?.({ event: 'record', txId: toHex(id) });
         },
       });
       const node = new UrchainNode(opts, type, key, store, params, tree, pool, intake, new Query(store));
+      nodeRef = node;
       await node.wire();
       return node;
     } catch (e) {
@@ -110,14 +127,26 @@ export class UrchainNode {
         this.pool,
         this.key,
         opts.blockTime ?? this.params.blockTime,
-        (out) => this.onBlocks(out),
+        (out) => {
+          this.onBlocks(out);
+          this.network?.announceBlocks(out);
+        },
         (e) => this.emit({ event: 'error', where: 'producer', message: e.message }),
       );
       this.producer.start();
     }
+    if (opts.listen || opts.seeds?.length) await this.startNetwork();
     if (opts.api !== false) {
       const { host, port } = parseHostPort(opts.api ?? DEFAULT_API);
-      this.api = createApi({ intake: this.intake, query: this.query, status: () => this.status(), maxBody: this.intake.maxPayload });
+      const net = this.network;
+      this.api = createApi({
+        intake: this.intake,
+        query: this.query,
+        status: () => this.status(),
+        maxBody: this.intake.maxPayload,
+        peers: net ? () => net.status() : undefined,
+        fetchPayload: net ? (id) => net.fetchPayload(fromHex(id.toLowerCase(), 32, 'transaction id')) : undefined,
+      });
       await new Promise<void>((resolve, reject) => {
         this.api!.once('error', (e: NodeJS.ErrnoException) =>
           reject(new UrchainError('UNAVAILABLE', e.code === 'EADDRINUSE' ? `${host}:${port} is in use; pick another with --api` : e.message)),
@@ -149,6 +178,60 @@ export class UrchainNode {
       this.watcher.start();
     }
     this.emit({ event: 'started', ...this.status() });
+  }
+
+  /** Loads the member list: the newest of DATA/members.json and --members, same network key. */
+  private loadMembers(): MemberList | undefined {
+    const kept = path.join(this.opts.dataDir, 'members.json');
+    let current = fs.existsSync(kept) ? readMembersFile(kept) : undefined;
+    if (this.opts.members) {
+      const given = readMembersFile(this.opts.members);
+      if (current && !equal(current.networkKey, given.networkKey))
+        throw new UrchainError('FORBIDDEN', `${this.opts.members} is signed by another network key than ${kept}; a node belongs to one network`);
+      if (!current || given.serial > current.serial) {
+        writeMembersFile(kept, given);
+        current = given;
+      }
+    }
+    return current;
+  }
+
+  private adoptMembers(l: MemberList): boolean {
+    const cur = this.memberList;
+    if (cur && (!equal(cur.networkKey, l.networkKey) || l.serial <= cur.serial)) return false;
+    checkMembers(l, cur?.networkKey);
+    writeMembersFile(path.join(this.opts.dataDir, 'members.json'), l);
+    this.memberList = l;
+    // A key the new list leaves out loses its link at once.
+    for (const link of this.network?.links.values() ?? []) if (link.hello && !l.members.some((m) => equal(m.key, link.hello!.nodeKey))) link.close('revoked');
+    return true;
+  }
+
+  private async startNetwork() {
+    this.memberList = this.loadMembers();
+    if (!this.memberList)
+      throw new UrchainError('BAD_INPUT', 'peer links need a member list: make one with `urchain member add KEY --role ROLE --network-key FILE --members FILE` and pass --members FILE');
+    if (!this.memberList.members.some((m) => equal(m.key, this.key.publicKey)))
+      throw new UrchainError('FORBIDDEN', `this node's key ${toHex(this.key.publicKey).slice(0, 16)}… is not on the member list; add it with \`urchain member add\``);
+    this.network = new Network({
+      key: this.key,
+      role: this.type,
+      keepsAllPayloads: ROLES[this.type].keepsAllPayloads,
+      store: this.store,
+      tree: this.tree,
+      pool: this.pool,
+      listen: this.opts.listen ? parseHostPort(this.opts.listen, '--listen') : undefined,
+      seeds: (this.opts.seeds ?? []).map((s) => {
+        parseHostPort(s, '--seed');
+        return s;
+      }),
+      maxLinks: this.opts.links ?? DEFAULT_LINKS,
+      members: () => this.memberList,
+      adoptMembers: (l) => this.adoptMembers(l),
+      onBlocks: (out) => this.onBlocks(out),
+      onEvent: (e) => this.emit(e as NodeEvent),
+    });
+    await this.network.start();
   }
 
   private onBlocks(out: AddOutcome[]) {
@@ -187,6 +270,8 @@ export class UrchainNode {
       pending: this.pool.size,
       api: this.apiUrl ?? null,
       profichain: this.profichain?.address ?? null,
+      listen: this.network?.listenAddress || null,
+      links: this.network?.links.size ?? null,
       dataDir: path.resolve(this.opts.dataDir),
     };
   }
@@ -200,6 +285,7 @@ export class UrchainNode {
     }
     await this.intake.close();
     await this.producer?.stop();
+    await this.network?.close();
     await this.store.close();
     fs.rmSync(this.lockFile, { force: true });
     this.emit({ event: 'stopped' });

@@ -98,7 +98,8 @@ export class Query {
     };
   }
 
-  proof(id: string, opts: { stripped?: boolean } = {}): ProofJson {
+  /** `payload`: one fetched from an archive, for a node that does not keep it. */
+  proof(id: string, opts: { stripped?: boolean; payload?: Uint8Array } = {}): ProofJson {
     const txId = this.txIdArg(id);
     const tx = this.store.getTx(txId);
     if (!tx) throw notFound(`no transaction ${id}`);
@@ -108,7 +109,7 @@ export class Query {
     if (!batch) throw new UrchainError('STORE', `batch ${toHex(tx.batchRoot)} missing from the store`);
     const block = this.store.getBlock(loc.blockHash)!;
     const params = this.store.getParams()!;
-    const payload = opts.stripped ? undefined : this.store.getPayload(txId);
+    const payload = opts.stripped ? undefined : (this.store.getPayload(txId) ?? opts.payload);
     if (!opts.stripped && !payload) throw notFound(`payload of ${id} is not stored on this node; ask an archive, or use --stripped`);
     const batchTree = this.batchTrees.get(toHex(tx.batchRoot), () => new MerkleLevels(batch.txIds.map(leafHash)));
     const blockTree = this.blockTrees.get(toHex(loc.blockHash), () => new MerkleLevels(this.store.getBody(loc.blockHash)!.map(leafHash)));

@@ -175,7 +175,7 @@ export class LmdbStore implements Store {
       if (t.product) this.products.putSync(t.product, k);
       if (t.idemKey) this.idems.putSync(t.idemKey, k);
     }
-    this.meta.putSync('seq', buf(encode(w.seq)));
+    if (w.seq !== undefined) this.meta.putSync('seq', buf(encode(w.seq)));
   }
 
   private writeBlock(w: BlockWrite) {

@@ -64,7 +64,8 @@ export interface IngestWrite {
   batchRoot: Uint8Array;
   batch: StoredBatch;
   txs: IngestTx[];
-  seq: number;
+  /** This node's own counter after the batch; absent for batches received from peers. */
+  seq?: number;
 }
 
 export interface ChainMove {

@@ -1,0 +1,42 @@
+import { Option } from 'clipanion';
+import fs from 'node:fs';
+import { UrchainCommand } from '../base.js';
+import { readKeyFile } from '../../src/crypto/keyfile.js';
+import { fromHex, equal } from '../../src/codec/bytes.js';
+import { signMembers, readMembersFile, writeMembersFile, membersToJson, type Member } from '../../src/net/members.js';
+import { NODE_TYPES, type NodeType } from '../../src/node/types.js';
+import { UrchainError, badInput } from '../../src/errors.js';
+
+/** Loads the list at `file` (or starts one), applies `change`, re-signs it with serial + 1. */
+export function updateMembers(file: string, networkKeyFile: string, change: (ms: Member[]) => Member[]) {
+  const nk = readKeyFile(networkKeyFile);
+  const cur = fs.existsSync(file) ? readMembersFile(file) : undefined;
+  if (cur && !equal(cur.networkKey, nk.publicKey)) throw new UrchainError('FORBIDDEN', `${file} belongs to another network key than ${networkKeyFile}`);
+  const next = signMembers(nk, (cur?.serial ?? 0) + 1, change(cur?.members ?? []));
+  writeMembersFile(file, next);
+  return membersToJson(next);
+}
+
+export class MemberAddCommand extends UrchainCommand {
+  static override paths = [['member', 'add']];
+  static override usage = UrchainCommand.Usage({
+    description: 'Admit node keys to the network (or change their role)',
+    details: `
+      Adds the keys to the member list at --members (creating it), signs it with the network key and raises its serial. Give the list to a node with \`node run --members FILE\`; linked nodes pass the newest list on to each other, so one node with the new list is enough. Only listed keys can link.
+    `,
+    examples: [
+      ['A network key, then the first member', '$0 keygen --network --out network.key && $0 member add $(jq -r .publicKey plant-a/node.key) --role full --network-key network.key --members members.json'],
+      ['Admit a thin gateway', '$0 member add 3f1c… --role thin --network-key network.key --members members.json'],
+    ],
+  });
+  keys = Option.Rest({ required: 1, name: 'KEY' });
+  role = Option.String('--role', 'full', { description: 'thin, producer, archive or full (default)' });
+  networkKey = Option.String('--network-key', { required: true, description: 'The network key file (urchain keygen --network)' });
+  members = Option.String('--members', 'members.json', { description: 'The member list file (default ./members.json)' });
+
+  async run() {
+    if (!NODE_TYPES.includes(this.role as NodeType)) throw badInput(`--role must be one of ${NODE_TYPES.join(', ')}; got ${this.role}`);
+    const add = this.keys.map((k, i) => fromHex(k.toLowerCase(), 32, `KEY #${i + 1}`));
+    this.out(updateMembers(this.members, this.networkKey, (ms) => [...ms.filter((m) => !add.some((k) => equal(k, m.key))), ...add.map((key) => ({ key, role: this.role as NodeType }))]));
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * @module net/link
+ * One authenticated WebSocket link to a peer of the same network. Both sides send HELLO at once
+ * (chain id, key, a fresh nonce, role, listen address, member-list serial, head), then AUTH: a
+ * signature over the peer's nonce and both keys, which proves possession of the key and binds
+ * the link to this pair and this chain (a recorded AUTH is useless on any other link), plus the
+ * member list when the peer's is older. A link is up once the peer's signature verifies and its
+ * key is on the member list. Keep-alive: a WebSocket ping every 5 s; no pong for 15 s ends it.
+ */
+import WebSocket from 'ws';
+import { encode } from '../codec/cbor.js';
+import { toHex, equal } from '../codec/bytes.js';
+import { sha256 } from '../crypto/hash.js';
+import { sign, verify, type KeyPair } from '../crypto/ed25519.js';
+import { randomBytes } from '../crypto/seal.js';
+import { UrchainError } from '../errors.js';
+import { Msg, WIRE_VERSION, encodeMsg, decodeMsg, helloToCbor, helloFromCbor, type Hello } from './wire.js';
+import { decodeMembers, encodeMembers, type MemberList } from './members.js';
+import { asArray, asBytes, type CborValue } from '../codec/cbor.js';
+
+export const HANDSHAKE_TIMEOUT_MS = 5000;
+export const PING_MS = 5000;
+export const DEAD_MS = 15_000;
+
+export interface LinkContext {
+  key: KeyPair;
+  chainId: Uint8Array;
+  role: string;
+  listen: string;
+  head(): { height: number; hash: Uint8Array };
+  members(): MemberList | undefined;
+  /** Adopts a newer member list from a peer (verified there); returns the list now in force. */
+  offerMembers(l: MemberList): void;
+  /** The peer's role, or undefined when its key may not link. */
+  admit(peerKey: Uint8Array): string | undefined;
+}
+
+const authHash = (nonce: Uint8Array, signer: Uint8Array, other: Uint8Array, chainId: Uint8Array) => sha256(encode([nonce, signer, other, chainId]));
+
+export class Link {
+  hello?: Hello;
+  up = false;
+  readonly since = Date.now();
+  private nonce = randomBytes(32);
+  private alive = Date.now();
+  private pinger?: NodeJS.Timeout;
+  private closed = false;
+  onMessage: (m: CborValue[], link: Link) => void = () => undefined;
+  onClose: (link: Link, why: string) => void = () => undefined;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly direction: 'in' | 'out',
+    readonly address: string,
+    private readonly ctx: LinkContext,
+  ) {}
+
+  get peerHex(): string {
+    return this.hello ? toHex(this.hello.nodeKey) : `?${this.address}`;
+  }
+
+  /** Runs the handshake; resolves once the peer is authenticated and admitted. */
+  handshake(): Promise<Hello> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => fail(new UrchainError('UNAVAILABLE', `no handshake from ${this.address} within ${HANDSHAKE_TIMEOUT_MS} ms`)), HANDSHAKE_TIMEOUT_MS);
+      const fail = (e: Error) => {
+        clearTimeout(timer);
+        this.close(e.message, e instanceof UrchainError && e.code === 'FORBIDDEN' ? e : undefined);
+        reject(e);
+      };
+      const head = this.ctx.head();
+      const hello: Hello = {
+        version: WIRE_VERSION,
+        chainId: this.ctx.chainId,
+        nodeKey: this.ctx.key.publicKey,
+        nonce: this.nonce,
+        role: this.ctx.role,
+        listen: this.ctx.listen,
+        membersSerial: this.ctx.members()?.serial ?? 0,
+        height: head.height,
+        headHash: head.hash,
+      };
+      this.ws.on('message', (data: Buffer, isBinary: boolean) => {
+        this.alive = Date.now();
+        if (this.closed) return;
+        let m: CborValue[];
+        try {
+          if (!isBinary) throw new UrchainError('BAD_INPUT', 'text frame: only binary CBOR messages');
+          m = decodeMsg(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+        } catch (e) {
+          if (!this.up) return fail(e as Error);
+          this.onMessage([Msg.ERROR, 'BAD_ENCODING', (e as Error).message], this);
+          return;
+        }
+        if (this.up) return this.onMessage(m, this);
+        try {
+          if (m[0] === Msg.ERROR) throw new UrchainError('FORBIDDEN', `peer refused the link: ${String(m[2])}`);
+          if (!this.hello) {
+            if (m[0] !== Msg.HELLO) throw new UrchainError('BAD_INPUT', 'expected HELLO');
+            const h = helloFromCbor(m);
+            if (h.version !== WIRE_VERSION) throw new UrchainError('BAD_INPUT', `wire version ${h.version}; this node speaks ${WIRE_VERSION}`);
+            if (!equal(h.chainId, this.ctx.chainId)) throw new UrchainError('FORBIDDEN', `peer is on another chain (${toHex(h.chainId).slice(0, 16)}…)`);
+            if (equal(h.nodeKey, this.ctx.key.publicKey)) throw new UrchainError('CONFLICT', 'linked to itself');
+            this.hello = h;
+            const mine = this.ctx.members();
+            const sig = sign('link', authHash(h.nonce, this.ctx.key.publicKey, h.nodeKey, this.ctx.chainId), this.ctx.key.secretKey);
+            this.sendRaw([Msg.AUTH, sig, mine && mine.serial > h.membersSerial ? encodeMembers(mine) : new Uint8Array(0)]);
+            return;
+          }
+          if (m[0] !== Msg.AUTH) throw new UrchainError('BAD_INPUT', 'expected AUTH');
+          const a = asArray(m, 3, 'AUTH');
+          const list = asBytes(a[2], 'members');
+          if (list.length) this.ctx.offerMembers(decodeMembers(list));
+          if (!verify('link', authHash(this.nonce, this.hello.nodeKey, this.ctx.key.publicKey, this.ctx.chainId), asBytes(a[1], 'signature', 64), this.hello.nodeKey))
+            throw new UrchainError('BAD_SIGNATURE', `peer ${toHex(this.hello.nodeKey).slice(0, 16)}… did not prove its key`);
+          if (!this.ctx.admit(this.hello.nodeKey)) throw new UrchainError('FORBIDDEN', `key ${toHex(this.hello.nodeKey).slice(0, 16)}… is not a member of this network`);
+          this.up = true;
+          clearTimeout(timer);
+          this.startKeepAlive();
+          resolve(this.hello);
+        } catch (e) {
+          fail(e as Error);
+        }
+      });
+      this.ws.on('pong', () => (this.alive = Date.now()));
+      this.ws.on('close', () => {
+        clearTimeout(timer);
+        if (!this.up) reject(new UrchainError('UNAVAILABLE', `link to ${this.address} closed during the handshake`));
+        this.close('closed by peer');
+      });
+      this.ws.on('error', (e) => {
+        if (!this.up) fail(new UrchainError('UNAVAILABLE', `${this.address}: ${e.message}`));
+        else this.close(e.message);
+      });
+      const start = () => this.sendRaw(helloToCbor(hello) as CborValue[]);
+      if (this.ws.readyState === WebSocket.OPEN) start();
+      else this.ws.once('open', start);
+    });
+  }
+
+  private startKeepAlive() {
+    this.pinger = setInterval(() => {
+      if (Date.now() - this.alive > DEAD_MS) return this.close('keep-alive: no answer for 15 s');
+      try {
+        this.ws.ping();
+      } catch {
+        /* closing */
+      }
+    }, PING_MS);
+  }
+
+  private sendRaw(m: CborValue[]) {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encodeMsg(m));
+  }
+
+  send(m: CborValue[]): void {
+    if (this.up && !this.closed) this.sendRaw(m);
+  }
+
+  sendBytes(b: Uint8Array): void {
+    if (this.up && !this.closed && this.ws.readyState === WebSocket.OPEN) this.ws.send(b);
+  }
+
+  close(why: string, tell?: UrchainError): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.pinger) clearInterval(this.pinger);
+    try {
+      if (tell) this.sendRaw([Msg.ERROR, tell.code, tell.message]);
+      this.ws.close(1000, why.slice(0, 120));
+    } catch {
+      /* already gone */
+    }
+    setTimeout(() => this.ws.terminate(), 1000).unref();
+    this.onClose(this, why);
+  }
+}

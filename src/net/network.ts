@@ -1,0 +1,473 @@
+/**
+ * @module net/network
+ * A node's part in its company network (DESIGN decision 8): a WebSocket server on `--listen`,
+ * bootstrap from `--seed` nodes, a table of the peers currently online (learned by asking linked
+ * peers, no broadcast), at most `--links` live links, topped up at once when one drops.
+ *
+ * Flooding: a batch of transactions (the unit a node signs) and a block travel each link at
+ * most once — a node forwards only what it had not seen and found valid. A node that is behind
+ * asks a peer for blocks after the newest of its own canonical blocks the peer knows (a block
+ * locator, as in Bitcoin), together with the batches their transactions came in; thin nodes get
+ * them without payloads. A block whose transactions are unknown waits until they are fetched.
+ *
+ * Bad peers: a message that does not decode, a forged signature or an invalid block costs score;
+ * a forgery or malformed message ends the link at once and bans the key for a while. Nothing a
+ * peer sends can stop the node: every handler catches and scores.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, WebSocket } from 'ws';
+import { asArray, asUint, asBytes, asText, type CborValue } from '../codec/cbor.js';
+import { toHex, fromHex, equal } from '../codec/bytes.js';
+import { decodeCore, txIdOf, metaGet } from '../chain/transaction.js';
+import { verifyBatch } from '../chain/batch.js';
+import { blockHashOf } from '../chain/header.js';
+import { leafHash, rootOf } from '../merkle/tree.js';
+import { sha256 } from '../crypto/hash.js';
+import type { KeyPair } from '../crypto/ed25519.js';
+import { UrchainError } from '../errors.js';
+import type { BlockTree, AddOutcome } from '../chain/blocktree.js';
+import type { LmdbStore } from '../store/lmdb.js';
+import type { IngestWrite } from '../store/types.js';
+import type { Pool } from '../node/pool.js';
+import { Link } from './link.js';
+import { Msg, MAX_MESSAGE, MAX_LOCATOR, MAX_BLOCKS_PER_REPLY, MAX_TXS_PER_REQUEST, batchToCbor, batchFromCbor, blockToCbor, blockFromCbor, encodeMsg, type WireBatch, type WireBlock } from './wire.js';
+import { checkMembers, roleOf, type MemberList } from './members.js';
+
+export const DEFAULT_LINKS = 8;
+export const BAN_MS = 60_000;
+const PEER_TTL_MS = 120_000;
+
+export interface NetworkOptions {
+  key: KeyPair;
+  role: string;
+  keepsAllPayloads: boolean;
+  store: LmdbStore;
+  tree: BlockTree;
+  pool: Pool;
+  listen?: { host: string; port: number };
+  seeds: string[];
+  maxLinks?: number;
+  members: () => MemberList | undefined;
+  adoptMembers: (l: MemberList) => boolean;
+  onBlocks: (out: AddOutcome[]) => void;
+  onEvent: (e: Record<string, unknown>) => void;
+}
+
+interface PeerInfo {
+  key: string;
+  listen: string;
+  role: string;
+  lastSeen: number;
+}
+
+export class Network {
+  private server?: http.Server;
+  private wss?: WebSocketServer;
+  listenAddress = '';
+  readonly links = new Map<string, Link>();
+  private dialing = new Set<string>();
+  readonly peers = new Map<string, PeerInfo>();
+  private scores = new Map<string, number>();
+  private bans = new Map<string, number>();
+  private waitingBlocks = new Map<string, { block: WireBlock; from: Link }>();
+  private syncing = new Set<string>();
+  private timer?: NodeJS.Timeout;
+  private ticks = 0;
+  private closed = false;
+  bestPeerHeight = 0;
+
+  constructor(private readonly o: NetworkOptions) {}
+
+  async start(): Promise<void> {
+    if (this.o.listen) {
+      this.server = http.createServer((_q, r) => r.writeHead(426).end('urchain peer links are WebSocket\n'));
+      this.wss = new WebSocketServer({ server: this.server, maxPayload: MAX_MESSAGE });
+      this.wss.on('connection', (ws, req) => this.attach(ws, 'in', `${req.socket.remoteAddress}:${req.socket.remotePort}`));
+      const { host, port } = this.o.listen;
+      await new Promise<void>((resolve, reject) => {
+        this.server!.once('error', (e: NodeJS.ErrnoException) => reject(new UrchainError('UNAVAILABLE', e.code === 'EADDRINUSE' ? `${host}:${port} is in use; pick another with --listen` : e.message)));
+        this.server!.listen(port, host, () => resolve());
+      });
+      const a = this.server.address() as AddressInfo;
+      this.listenAddress = `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+    }
+    this.timer = setInterval(() => this.maintain(), 1000);
+    this.maintain();
+  }
+
+  // ---- links -----------------------------------------------------------------------------
+
+  private context() {
+    return {
+      key: this.o.key,
+      chainId: this.o.tree.chainId,
+      role: this.o.role,
+      listen: this.listenAddress,
+      head: () => this.o.tree.head(),
+      members: this.o.members,
+      offerMembers: (l: MemberList) => {
+        checkMembers(l, this.o.members()?.networkKey);
+        if (this.o.adoptMembers(l)) this.o.onEvent({ event: 'members', serial: l.serial, members: l.members.length });
+      },
+      admit: (k: Uint8Array) => {
+        const hex = toHex(k);
+        if ((this.bans.get(hex) ?? 0) > Date.now()) return undefined;
+        return roleOf(this.o.members(), k);
+      },
+    };
+  }
+
+  private attach(ws: WebSocket, direction: 'in' | 'out', address: string): Promise<Link | undefined> {
+    const link = new Link(ws, direction, address, this.context());
+    return link.handshake().then(
+      (h) => {
+        const k = toHex(h.nodeKey);
+        if (this.closed || this.links.has(k) || this.links.size >= (this.o.maxLinks ?? DEFAULT_LINKS) * 2) {
+          link.close(this.closed ? 'shutting down' : 'already linked or full');
+          return undefined;
+        }
+        this.links.set(k, link);
+        link.onMessage = (m, l) => this.handle(m, l);
+        link.onClose = (l, why) => {
+          if (this.links.get(k) === l) {
+            this.links.delete(k);
+            this.o.onEvent({ event: 'unlink', peer: k, why });
+          }
+        };
+        if (h.listen) this.peers.set(k, { key: k, listen: h.listen, role: h.role, lastSeen: Date.now() });
+        this.o.onEvent({ event: 'link', peer: k, role: h.role, direction, address: h.listen || address });
+        link.send([Msg.GET_PEERS]);
+        this.bestPeerHeight = Math.max(this.bestPeerHeight, h.height);
+        if (h.height > this.o.tree.head().height || !this.o.store.getBlock(h.headHash)) this.requestBlocks(link);
+        return link;
+      },
+      (e: UrchainError) => {
+        if (e.code === 'BAD_SIGNATURE') this.punish(link.peerHex, 100, e.message);
+        this.o.onEvent({ event: 'link-refused', address, direction, message: e.message });
+        return undefined;
+      },
+    );
+  }
+
+  private dial(address: string): Promise<Link | undefined> {
+    if (this.dialing.has(address) || address === this.listenAddress) return Promise.resolve(undefined);
+    this.dialing.add(address);
+    const ws = new WebSocket(`ws://${address}/`, { maxPayload: MAX_MESSAGE, handshakeTimeout: 3000 });
+    ws.on('error', () => undefined);
+    return this.attach(ws, 'out', address).finally(() => this.dialing.delete(address));
+  }
+
+  /** Every second: drop stale peers, top links up to the limit; every 10 s ask for peer lists. */
+  private maintain() {
+    if (this.closed) return;
+    const now = Date.now();
+    for (const [k, p] of this.peers) if (now - p.lastSeen > PEER_TTL_MS && !this.links.has(k)) this.peers.delete(k);
+    const linkedAddrs = new Set([...this.links.values()].map((l) => l.hello?.listen).filter(Boolean));
+    const want = (this.o.maxLinks ?? DEFAULT_LINKS) - this.links.size;
+    if (want > 0) {
+      const candidates = [...this.peers.values()]
+        .filter((p) => !this.links.has(p.key) && p.key !== toHex(this.o.key.publicKey) && !linkedAddrs.has(p.listen) && (this.bans.get(p.key) ?? 0) < now)
+        .map((p) => p.listen);
+      // Seeds when the table has too few; shuffled so nodes spread their links.
+      if (candidates.length < want) candidates.push(...this.o.seeds.filter((s) => !linkedAddrs.has(s)));
+      for (const a of shuffle([...new Set(candidates)]).slice(0, want)) void this.dial(a);
+    }
+    if (++this.ticks % 10 === 0) for (const l of this.links.values()) l.send([Msg.GET_PEERS]);
+  }
+
+  private punish(peer: string, points: number, why: string) {
+    const s = (this.scores.get(peer) ?? 0) - points;
+    this.scores.set(peer, s);
+    this.o.onEvent({ event: 'bad-peer', peer, points, score: s, why });
+    if (s <= -100) {
+      this.bans.set(peer, Date.now() + BAN_MS);
+      this.scores.delete(peer);
+      this.links.get(peer)?.close(`banned: ${why}`, new UrchainError('FORBIDDEN', `banned for ${BAN_MS / 1000} s: ${why}`));
+    }
+  }
+
+  private flood(msg: CborValue[], except?: Link) {
+    const bytes = encodeMsg(msg);
+    for (const l of this.links.values()) if (l !== except) l.sendBytes(bytes);
+  }
+
+  // ---- what the node tells the network ------------------------------------------------------
+
+  /** A batch this node took in: to every link. */
+  announceBatch(w: IngestWrite): void {
+    this.flood([Msg.BATCH, batchToCbor({ origin: w.batch.origin, signature: w.batch.signature, txs: w.txs.map((t) => ({ core: t.coreBytes, payload: t.payload })) })]);
+  }
+
+  /** Blocks that joined this node's tree (its own or a peer's): to every link but the source. */
+  announceBlocks(out: AddOutcome[], except?: Link): void {
+    for (const o of out) {
+      if (o.result !== 'head' && o.result !== 'side') continue;
+      const b = this.o.store.getBlock(o.hash);
+      const ids = this.o.store.getBody(o.hash);
+      if (!b || !ids) continue;
+      this.flood([Msg.BLOCK, blockToCbor({ signed: b.signed, txIds: ids })], except);
+    }
+  }
+
+  // ---- handlers ----------------------------------------------------------------------------
+
+  private handle(m: CborValue[], from: Link) {
+    void this.dispatch(m, from).catch((e: UrchainError) => {
+      const forged = e.code === 'BAD_SIGNATURE' || e.code === 'BAD_ENCODING' || e.code === 'BAD_INPUT';
+      this.punish(from.peerHex, forged ? 100 : e.code === 'BAD_BLOCK' ? 25 : 5, `${e.code}: ${e.message}`);
+    });
+  }
+
+  private async dispatch(m: CborValue[], from: Link): Promise<void> {
+    switch (m[0]) {
+      case Msg.GET_PEERS: {
+        const now = Date.now();
+        const list: CborValue[] = [...this.peers.values()].filter((p) => now - p.lastSeen < PEER_TTL_MS).map((p) => [fromHex(p.key), p.listen, p.role]);
+        if (this.listenAddress) list.push([this.o.key.publicKey, this.listenAddress, this.o.role]);
+        from.send([Msg.PEERS, list]);
+        return;
+      }
+      case Msg.PEERS: {
+        const list = m[1];
+        if (!Array.isArray(list) || list.length > 10_000) throw new UrchainError('BAD_INPUT', 'PEERS: expected an array');
+        for (const e of list) {
+          const a = asArray(e, 3, 'peer');
+          const key = asBytes(a[0], 'key', 32);
+          if (!roleOf(this.o.members(), key) || equal(key, this.o.key.publicKey)) continue;
+          const listen = asText(a[1], 'listen');
+          if (!/^[\w.\-[\]:]{1,100}:\d{1,5}$/.test(listen)) continue;
+          this.peers.set(toHex(key), { key: toHex(key), listen, role: asText(a[2], 'role'), lastSeen: Date.now() });
+        }
+        return;
+      }
+      case Msg.BATCH: {
+        const b = batchFromCbor(asArray(m, 2, 'BATCH')[1]);
+        const fresh = await this.takeBatches([b]);
+        if (fresh.length) this.flood(m, from);
+        await this.retryWaiting();
+        return;
+      }
+      case Msg.BLOCK:
+        return this.takeBlock(blockFromCbor(asArray(m, 2, 'BLOCK')[1]), from);
+      case Msg.GET_BLOCKS:
+        return this.serveBlocks(m, from);
+      case Msg.BLOCKS: {
+        const a = asArray(m, 3, 'BLOCKS');
+        if (!Array.isArray(a[1]) || !Array.isArray(a[2])) throw new UrchainError('BAD_INPUT', 'BLOCKS: expected arrays');
+        await this.takeBatches(a[2].map(batchFromCbor));
+        const blocks = a[1].map(blockFromCbor);
+        for (const b of blocks) await this.takeBlock(b, from, true);
+        this.syncing.delete(from.peerHex);
+        if (blocks.length >= MAX_BLOCKS_PER_REPLY) this.requestBlocks(from);
+        else this.o.onEvent({ event: 'synced', peer: from.peerHex, height: this.o.tree.head().height });
+        return;
+      }
+      case Msg.GET_TXS: {
+        const a = asArray(m, 3, 'GET_TXS');
+        if (!Array.isArray(a[1]) || a[1].length > MAX_TXS_PER_REQUEST) throw new UrchainError('BAD_INPUT', 'GET_TXS: too many ids');
+        const ids = a[1].map((x) => asBytes(x, 'txId', 32));
+        from.send([Msg.TXS, this.batchesFor(ids, asUint(a[2], 'wantPayloads') === 1)]);
+        return;
+      }
+      case Msg.TXS: {
+        const a = asArray(m, 2, 'TXS');
+        if (!Array.isArray(a[1])) throw new UrchainError('BAD_INPUT', 'TXS: expected an array');
+        await this.takeBatches(a[1].map(batchFromCbor));
+        await this.retryWaiting();
+        return;
+      }
+      case Msg.GET_PAYLOAD: {
+        const id = asBytes(asArray(m, 2, 'GET_PAYLOAD')[1], 'txId', 32);
+        const p = this.o.store.getPayload(id);
+        from.send([Msg.PAYLOAD, id, p ?? new Uint8Array(0), p ? 1 : 0]);
+        return;
+      }
+      case Msg.PAYLOAD: {
+        const a = asArray(m, 4, 'PAYLOAD');
+        const id = asBytes(a[1], 'txId', 32);
+        const w = this.payloadWaiters.get(toHex(id));
+        if (!w) return;
+        this.payloadWaiters.delete(toHex(id));
+        w(asUint(a[3], 'found') === 1 ? asBytes(a[2], 'payload') : undefined);
+        return;
+      }
+      case Msg.ERROR:
+        this.o.onEvent({ event: 'peer-error', peer: from.peerHex, code: String(m[1]), message: String(m[2]) });
+        return;
+      default:
+        throw new UrchainError('BAD_INPUT', `unknown message type ${String(m[0])}`);
+    }
+  }
+
+  /**
+   * Verifies and stores batches (stripped for nodes that do not keep every payload). A forged
+   * batch throws BAD_SIGNATURE. Returns the transaction ids that were new here.
+   */
+  private async takeBatches(batches: WireBatch[]): Promise<Uint8Array[]> {
+    const fresh: Uint8Array[] = [];
+    for (const b of batches) {
+      if (!roleOf(this.o.members(), b.origin)) throw new UrchainError('BAD_SIGNATURE', `batch from ${toHex(b.origin).slice(0, 16)}…, which is not a member`);
+      const txIds = b.txs.map((t) => txIdOf(t.core));
+      const root = rootOf(txIds.map(leafHash));
+      const rootHex = toHex(root);
+      if (txIds.every((id) => this.o.store.hasTx(id))) continue; // seen before: not forwarded again
+      if (!verifyBatch(txIds.length, root, b.signature, b.origin)) throw new UrchainError('BAD_SIGNATURE', `batch ${rootHex.slice(0, 16)}…: the signature does not verify`);
+      const txs = b.txs.map((t, index) => {
+        const core = decodeCore(t.core);
+        if (!equal(core.chainId, this.o.tree.chainId)) throw new UrchainError('BAD_INPUT', 'batch: a transaction of another chain');
+        if (!equal(core.origin, b.origin)) throw new UrchainError('BAD_SIGNATURE', 'batch: a transaction of another origin');
+        if (t.payload && (t.payload.length !== core.payloadLength || !equal(sha256(t.payload), core.payloadDigest)))
+          throw new UrchainError('BAD_SIGNATURE', 'batch: a payload does not match its digest');
+        return { txId: txIds[index], coreBytes: t.core, index, payload: this.o.keepsAllPayloads ? t.payload : undefined, product: metaGet(core.meta, 'product') };
+      });
+      const isNew = txIds.filter((id) => !this.o.store.hasTx(id));
+      await this.o.store.commitIngest({ batchRoot: root, batch: { origin: b.origin, signature: b.signature, txIds }, txs });
+      // Pending only what no canonical block holds yet (a syncing node gets old batches too).
+      this.o.pool.add(isNew.filter((id) => !this.o.store.location(id)));
+      fresh.push(...isNew);
+    }
+    return fresh;
+  }
+
+  private async takeBlock(b: WireBlock, from: Link, syncing = false): Promise<void> {
+    const hash = blockHashOf(b.signed.header);
+    const hex = toHex(hash);
+    if (this.o.store.getBlock(hash)) return;
+    this.bestPeerHeight = Math.max(this.bestPeerHeight, b.signed.header.height);
+    const missing = b.txIds.filter((id) => !this.o.store.hasTx(id));
+    if (missing.length) {
+      if (this.waitingBlocks.size < 1024) this.waitingBlocks.set(hex, { block: b, from });
+      from.send([Msg.GET_TXS, missing, this.o.keepsAllPayloads ? 1 : 0]);
+      return;
+    }
+    const out = await this.o.tree.add(b.signed, b.txIds);
+    this.o.onBlocks(out);
+    if (out[0].result === 'orphan') {
+      if (!syncing) this.requestBlocks(from);
+      return;
+    }
+    this.announceBlocks(out, from);
+  }
+
+  private async retryWaiting() {
+    for (const [hex, w] of [...this.waitingBlocks]) {
+      if (w.block.txIds.some((id) => !this.o.store.hasTx(id))) continue;
+      this.waitingBlocks.delete(hex);
+      await this.takeBlock(w.block, w.from).catch((e: UrchainError) => this.punish(w.from.peerHex, 25, `${e.code}: ${e.message}`));
+    }
+  }
+
+  /** Asks `link` for the blocks after the newest canonical block of ours it knows. */
+  private requestBlocks(link: Link) {
+    if (this.syncing.has(link.peerHex)) return;
+    this.syncing.add(link.peerHex);
+    setTimeout(() => this.syncing.delete(link.peerHex), 10_000).unref();
+    const head = this.o.tree.head().height;
+    const locator: Uint8Array[] = [];
+    for (let h = head, step = 1; h >= 0 && locator.length < MAX_LOCATOR - 1; h -= step) {
+      locator.push(this.o.store.hashAt(h)!);
+      if (locator.length > 8) step *= 2;
+    }
+    locator.push(this.o.store.hashAt(0)!);
+    link.send([Msg.GET_BLOCKS, locator, MAX_BLOCKS_PER_REPLY]);
+  }
+
+  private serveBlocks(m: CborValue[], from: Link) {
+    const a = asArray(m, 3, 'GET_BLOCKS');
+    if (!Array.isArray(a[1]) || a[1].length > MAX_LOCATOR) throw new UrchainError('BAD_INPUT', 'GET_BLOCKS: bad locator');
+    const max = Math.min(asUint(a[2], 'max'), MAX_BLOCKS_PER_REPLY);
+    let start = 1;
+    for (const x of a[1]) {
+      const h = asBytes(x, 'locator hash', 32);
+      const b = this.o.store.getBlock(h);
+      if (b && equal(this.o.store.hashAt(b.signed.header.height) ?? new Uint8Array(0), h)) {
+        start = b.signed.header.height + 1;
+        break;
+      }
+    }
+    const head = this.o.tree.head().height;
+    const blocks: CborValue[] = [];
+    const ids: Uint8Array[] = [];
+    for (let h = start; h <= head && blocks.length < max; h++) {
+      const hash = this.o.store.hashAt(h)!;
+      const body = this.o.store.getBody(hash)!;
+      blocks.push(blockToCbor({ signed: this.o.store.getBlock(hash)!.signed, txIds: body }));
+      ids.push(...body);
+    }
+    const wantPayloads = from.hello?.role === 'archive' || from.hello?.role === 'full';
+    from.send([Msg.BLOCKS, blocks, this.batchesFor(ids, wantPayloads)]);
+  }
+
+  /** The batches the given transactions were signed in, each whole (its root needs every id). */
+  private batchesFor(ids: Uint8Array[], payloads: boolean): CborValue[] {
+    const roots = new Map<string, Uint8Array>();
+    for (const id of ids) {
+      const t = this.o.store.getTx(id);
+      if (t) roots.set(toHex(t.batchRoot), t.batchRoot);
+    }
+    const out: CborValue[] = [];
+    for (const root of roots.values()) {
+      const b = this.o.store.getBatch(root);
+      if (!b) continue;
+      out.push(
+        batchToCbor({
+          origin: b.origin,
+          signature: b.signature,
+          txs: b.txIds.map((id) => ({ core: this.o.store.getTx(id)!.coreBytes, payload: payloads ? this.o.store.getPayload(id) : undefined })),
+        }),
+      );
+    }
+    return out;
+  }
+
+  private payloadWaiters = new Map<string, (p: Uint8Array | undefined) => void>();
+
+  /** Fetches a payload this node does not keep from a linked archive or full node. */
+  async fetchPayload(txId: Uint8Array, timeoutMs = 5000): Promise<Uint8Array | undefined> {
+    const core = this.o.store.getTx(txId);
+    if (!core) return undefined;
+    const c = decodeCore(core.coreBytes);
+    for (const l of this.links.values()) {
+      if (l.hello?.role !== 'archive' && l.hello?.role !== 'full') continue;
+      const p = await new Promise<Uint8Array | undefined>((resolve) => {
+        const t = setTimeout(() => resolve(undefined), timeoutMs);
+        this.payloadWaiters.set(toHex(txId), (x) => (clearTimeout(t), resolve(x)));
+        l.send([Msg.GET_PAYLOAD, txId]);
+      });
+      if (p && p.length === c.payloadLength && equal(sha256(p), c.payloadDigest)) return p;
+    }
+    return undefined;
+  }
+
+  status() {
+    return {
+      listen: this.listenAddress || null,
+      links: [...this.links.values()].map((l) => ({ key: l.peerHex, role: l.hello?.role, listen: l.hello?.listen || null, direction: l.direction, since: new Date(l.since).toISOString() })),
+      peers: [...this.peers.values()].map((p) => ({ key: p.key, listen: p.listen, role: p.role, linked: this.links.has(p.key) })),
+      sync: { height: this.o.tree.head().height, bestPeerHeight: this.bestPeerHeight, syncing: this.syncing.size > 0, waitingBlocks: this.waitingBlocks.size },
+      banned: [...this.bans].filter(([, t]) => t > Date.now()).map(([k]) => k),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const l of this.links.values()) l.close('shutting down');
+    for (const c of this.wss?.clients ?? []) c.terminate();
+    await new Promise((r) => (this.wss ? this.wss.close(() => r(undefined)) : r(undefined)));
+    if (this.server) {
+      this.server.closeAllConnections?.();
+      await new Promise((r) => this.server!.close(() => r(undefined)));
+    }
+  }
+}
+
+function shuffle<T>(xs: T[]): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [xs[i], xs[j]] = [xs[j], xs[i]];
+  }
+  return xs;
+}
+

@@ -1,0 +1,135 @@
+/**
+ * @module net/wire
+ * Messages between the nodes of one network, one per WebSocket binary message, each a canonical
+ * CBOR array whose first element is the type. Decoding checks every field's type and size, so a
+ * malformed message is refused before anything acts on it.
+ *
+ *   1  HELLO       [1, version, chainId, nodeKey, nonce, role, listen, membersSerial, height, headHash]
+ *   2  AUTH        [2, signature, memberList | h'']   signature = Ed25519(nodeKey, "urchain/link/v1" ||
+ *                                                    H([peerNonce, nodeKey, peerKey, chainId]))
+ *   3  GET_PEERS   [3]
+ *   4  PEERS       [4, [[key, listen, role], ...]]
+ *   5  BATCH       [5, batch]            batch = [origin, signature, [[core] | [core, payload], ...]]
+ *   6  BLOCK       [6, block]            block = [header, [[key, sig], ...], txIds (32 bytes each, concatenated)]
+ *   7  GET_BLOCKS  [7, [locator hash, ...], max]
+ *   8  BLOCKS      [8, [block, ...], [batch, ...]]
+ *   9  GET_TXS     [9, [txId, ...], wantPayloads (0|1)]
+ *   10 TXS         [10, [batch, ...]]
+ *   11 GET_PAYLOAD [11, txId]
+ *   12 PAYLOAD     [12, txId, payload | h'', found (0|1)]
+ *   13 MEMBERS     [13, memberList]
+ *   15 ERROR       [15, code, message]
+ */
+import { encode, decode, asArray, asUint, asBytes, asText, type CborValue } from '../codec/cbor.js';
+import { concat, split32 } from '../codec/bytes.js';
+import { decodeHeader, encodeHeader, type SignedHeader } from '../chain/header.js';
+import { UrchainError } from '../errors.js';
+
+export const WIRE_VERSION = 1;
+export const MAX_MESSAGE = 64 * 1024 * 1024;
+export const MAX_LOCATOR = 64;
+export const MAX_BLOCKS_PER_REPLY = 200;
+export const MAX_TXS_PER_REQUEST = 100_000;
+
+export const Msg = {
+  HELLO: 1,
+  AUTH: 2,
+  GET_PEERS: 3,
+  PEERS: 4,
+  BATCH: 5,
+  BLOCK: 6,
+  GET_BLOCKS: 7,
+  BLOCKS: 8,
+  GET_TXS: 9,
+  TXS: 10,
+  GET_PAYLOAD: 11,
+  PAYLOAD: 12,
+  MEMBERS: 13,
+  ERROR: 15,
+} as const;
+
+export interface WireBatch {
+  origin: Uint8Array;
+  signature: Uint8Array;
+  txs: { core: Uint8Array; payload?: Uint8Array }[];
+}
+
+export interface WireBlock {
+  signed: SignedHeader;
+  txIds: Uint8Array[];
+}
+
+export interface Hello {
+  version: number;
+  chainId: Uint8Array;
+  nodeKey: Uint8Array;
+  nonce: Uint8Array;
+  role: string;
+  listen: string;
+  membersSerial: number;
+  height: number;
+  headHash: Uint8Array;
+}
+
+export const batchToCbor = (b: WireBatch): CborValue => [b.origin, b.signature, b.txs.map((t) => (t.payload ? [t.core, t.payload] : [t.core]))];
+export const blockToCbor = (b: WireBlock): CborValue => [encodeHeader(b.signed.header), b.signed.signatures.map((s) => [s.key, s.sig]), concat(...b.txIds)];
+
+export function batchFromCbor(v: CborValue): WireBatch {
+  const a = asArray(v, 3, 'batch');
+  const txs = a[2];
+  if (!Array.isArray(txs) || txs.length === 0) throw new UrchainError('BAD_INPUT', 'batch: expected a non-empty array of transactions');
+  return {
+    origin: asBytes(a[0], 'origin', 32),
+    signature: asBytes(a[1], 'signature', 64),
+    txs: txs.map((t) => {
+      if (!Array.isArray(t) || (t.length !== 1 && t.length !== 2)) throw new UrchainError('BAD_INPUT', 'batch tx: expected [core] or [core, payload]');
+      return t.length === 2 ? { core: asBytes(t[0], 'core'), payload: asBytes(t[1], 'payload') } : { core: asBytes(t[0], 'core') };
+    }),
+  };
+}
+
+export function blockFromCbor(v: CborValue): WireBlock {
+  const a = asArray(v, 3, 'block');
+  const sigs = a[1];
+  if (!Array.isArray(sigs) || sigs.length > 256) throw new UrchainError('BAD_INPUT', 'block: signatures must be an array of at most 256');
+  const ids = asBytes(a[2], 'txIds');
+  if (ids.length % 32) throw new UrchainError('BAD_INPUT', 'block: txIds length is not a multiple of 32');
+  return {
+    signed: {
+      header: decodeHeader(asBytes(a[0], 'header')),
+      signatures: sigs.map((s) => {
+        const p = asArray(s, 2, 'signature');
+        return { key: asBytes(p[0], 'key', 32), sig: asBytes(p[1], 'sig', 64) };
+      }),
+    },
+    txIds: split32(ids),
+  };
+}
+
+export function helloToCbor(h: Hello): CborValue {
+  return [Msg.HELLO, h.version, h.chainId, h.nodeKey, h.nonce, h.role, h.listen, h.membersSerial, h.height, h.headHash];
+}
+
+export function helloFromCbor(a: CborValue[]): Hello {
+  asArray(a, 10, 'HELLO');
+  return {
+    version: asUint(a[1], 'version'),
+    chainId: asBytes(a[2], 'chainId', 32),
+    nodeKey: asBytes(a[3], 'nodeKey', 32),
+    nonce: asBytes(a[4], 'nonce', 32),
+    role: asText(a[5], 'role'),
+    listen: asText(a[6], 'listen'),
+    membersSerial: asUint(a[7], 'membersSerial'),
+    height: asUint(a[8], 'height'),
+    headHash: asBytes(a[9], 'headHash', 32),
+  };
+}
+
+export const encodeMsg = (v: CborValue[]): Uint8Array => encode(v);
+
+/** Decodes one message into [type, ...fields]; BAD_INPUT/BAD_ENCODING when it is not one. */
+export function decodeMsg(bytes: Uint8Array): CborValue[] {
+  const v = decode(bytes);
+  if (!Array.isArray(v) || v.length === 0 || typeof v[0] !== 'number') throw new UrchainError('BAD_INPUT', 'message: expected [type, ...]');
+  return v;
+}
