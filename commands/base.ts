@@ -6,6 +6,7 @@
  */
 import { Command, Option, UsageError } from 'clipanion';
 import { UrchainError } from '../src/errors.js';
+import { openSink, type Sink } from '../src/ingest/sink.js';
 
 export abstract class UrchainCommand extends Command {
   json = Option.Boolean('--json', false, { description: 'Print JSON (the default when stdout is not a terminal)' });
@@ -86,11 +87,15 @@ export function parseMeta(pairs: string[] | undefined): Record<string, string> {
   return out;
 }
 
-/** The options every ingest command shares: where records go, and how they are protected. */
-export const sinkOptions = () => ({
-  node: Option.String('--node', { description: 'Send to the node API at this URL, e.g. http://127.0.0.1:7400' }),
-  profichain: Option.String('--profichain', { description: 'Send over Profichain to HOST:PORT instead' }),
-  tier1: Option.Boolean('--tier1', false, { description: 'Profichain: encrypt the session (key agreement with the node key, AES-256-GCM)' }),
-  nodeKey: Option.String('--node-key', { description: "Profichain: the node's public key (hex) to pin" }),
-  tier2Key: Option.String('--tier2-key', { description: 'Encrypt payloads with this AES key file before they leave (urchain keygen --aes)' }),
-});
+/** Base of the ingest commands: where records go (HTTP API or Profichain) and how they are protected. */
+export abstract class SinkCommand extends UrchainCommand {
+  node = Option.String('--node', { description: 'Send to the node API at this URL, e.g. http://127.0.0.1:7400' });
+  profichain = Option.String('--profichain', { description: 'Send over Profichain to HOST:PORT instead' });
+  tier1 = Option.Boolean('--tier1', false, { description: 'Profichain: encrypt the session (key agreement with the node key, AES-256-GCM)' });
+  nodeKey = Option.String('--node-key', { description: "Profichain: the node's public key (hex) to pin" });
+  tier2Key = Option.String('--tier2-key', { description: 'Encrypt payloads with this AES key file before they leave (urchain keygen --aes)' });
+
+  openSink(): Sink {
+    return openSink({ node: this.node, profichain: this.profichain, tier1: this.tier1, nodeKey: this.nodeKey, tier2Key: this.tier2Key });
+  }
+}

@@ -33,7 +33,7 @@ _urchain() {
     'decrypt') opts='--json --key --out -o' ;;
     'entangle pull') opts='--json --node --broker --broker-ca --key --partners' ;;
     'entangle push') opts='--json --node --broker --broker-ca --key --partners --to' ;;
-    'ingest opcua') opts='--json --endpoint --node-id --node --profichain --tier1 --node-key --tier2-key --batch --max-wait --sampling-interval --publishing-interval --product --meta --kind --duration --security-mode --security-policy --pki' ;;
+    'ingest opcua') opts='--json --node --profichain --tier1 --node-key --tier2-key --endpoint --node-id --batch --max-wait --sampling-interval --publishing-interval --product --meta --kind --duration --security-mode --security-policy --pki' ;;
     'ingest send') opts='--json --node --profichain --tier1 --node-key --tier2-key --meta --product --type --kind --key' ;;
     'ingest watch') opts='--json --node --profichain --tier1 --node-key --tier2-key --include --meta --kind --once' ;;
     'init') opts='--json --data --consensus --authority --threshold --difficulty --block-time --name' ;;

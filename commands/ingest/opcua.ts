@@ -1,12 +1,11 @@
 import { Option } from 'clipanion';
-import { UrchainCommand, parseMeta, parseDuration, sinkOptions } from '../base.js';
-import { openSink } from '../../src/ingest/sink.js';
+import { SinkCommand, parseMeta, parseDuration } from '../base.js';
 import { OpcuaIngest } from '../../src/ingest/opcua.js';
 import { badInput } from '../../src/errors.js';
 
-export class IngestOpcuaCommand extends UrchainCommand {
+export class IngestOpcuaCommand extends SinkCommand {
   static override paths = [['ingest', 'opcua']];
-  static override usage = UrchainCommand.Usage({
+  static override usage = SinkCommand.Usage({
     description: 'Take in OPC UA data changes as records',
     details: `
       Subscribes to one or more variables of an OPC UA server and takes in each data change as a record, or \`--batch N\` samples of one variable per record. The payload is JSON ({source, nodeId, samples: [{value, sourceTimestamp, serverTimestamp, status}]}); the metadata carries source (the endpoint), nodeId, sourceTimestamp (of the first sample), status and samples, plus --product and --meta.
@@ -20,11 +19,6 @@ export class IngestOpcuaCommand extends UrchainCommand {
   });
   endpoint = Option.String('--endpoint', { required: true, description: 'OPC UA server, opc.tcp://HOST:PORT[/path]' });
   nodeIds = Option.Array('--node-id', { required: true, description: 'Variable to subscribe to, e.g. ns=1;s=Temperature (repeatable)' });
-  node = sinkOptions().node;
-  profichain = sinkOptions().profichain;
-  tier1 = sinkOptions().tier1;
-  nodeKey = sinkOptions().nodeKey;
-  tier2Key = sinkOptions().tier2Key;
   batch = Option.String('--batch', '1', { description: 'Samples of one variable per record (default 1)' });
   maxWait = Option.String('--max-wait', '5s', { description: 'Send a partial batch once its oldest sample is this old (default 5s; 0 = full batches only)' });
   sampling = Option.String('--sampling-interval', '100ms', { description: 'OPC UA sampling interval (default 100ms)' });
@@ -42,7 +36,7 @@ export class IngestOpcuaCommand extends UrchainCommand {
     if (!Number.isInteger(batch) || batch < 1) throw badInput('--batch: expected a whole number of samples, at least 1');
     const meta = parseMeta(this.meta);
     if (this.product) meta.product = this.product;
-    const sink = openSink({ node: this.node, profichain: this.profichain, tier1: this.tier1, nodeKey: this.nodeKey, tier2Key: this.tier2Key });
+    const sink = this.openSink();
     const ingest = await OpcuaIngest.start({
       endpoint: this.endpoint,
       nodeIds: this.nodeIds,

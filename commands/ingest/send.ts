@@ -1,12 +1,11 @@
 import { Option } from 'clipanion';
 import fs from 'node:fs';
-import { UrchainCommand, parseMeta, sinkOptions } from '../base.js';
-import { openSink } from '../../src/ingest/sink.js';
+import { SinkCommand, parseMeta } from '../base.js';
 import { badInput } from '../../src/errors.js';
 
-export class IngestSendCommand extends UrchainCommand {
+export class IngestSendCommand extends SinkCommand {
   static override paths = [['ingest', 'send']];
-  static override usage = UrchainCommand.Usage({
+  static override usage = SinkCommand.Usage({
     description: 'Send one record to a node and print its receipt',
     details: `
       Reads the record from FILE, or from standard input when FILE is - or missing, and prints the receipt once the node has stored it durably. Connection failures are retried with back-off. Give --key to make a retry after a lost receipt safe: the node then answers with the first receipt instead of taking the record twice.
@@ -17,11 +16,6 @@ export class IngestSendCommand extends UrchainCommand {
     ],
   });
   file = Option.String({ required: false, name: 'FILE|-' });
-  node = sinkOptions().node;
-  profichain = sinkOptions().profichain;
-  tier1 = sinkOptions().tier1;
-  nodeKey = sinkOptions().nodeKey;
-  tier2Key = sinkOptions().tier2Key;
   meta = Option.Array('--meta', { description: 'Metadata key=value, repeatable' });
   product = Option.String('--product', { description: 'Product code (indexed, for `urchain trace`)' });
   type = Option.String('--type', { description: 'Content type of the payload' });
@@ -34,7 +28,7 @@ export class IngestSendCommand extends UrchainCommand {
     if (this.type) meta.type = this.type;
     if (this.file && this.file !== '-') meta.filename ??= this.file.split('/').pop()!;
     const payload = await readInput(this.file);
-    const sink = openSink({ node: this.node, profichain: this.profichain, tier1: this.tier1, nodeKey: this.nodeKey, tier2Key: this.tier2Key });
+    const sink = this.openSink();
     try {
       this.out(await sink.submit({ payload, kind: this.kind, meta, idemKey: this.key }));
     } finally {

@@ -1,11 +1,10 @@
 import { Option } from 'clipanion';
-import { UrchainCommand, parseMeta, sinkOptions } from '../base.js';
-import { openSink } from '../../src/ingest/sink.js';
+import { SinkCommand, parseMeta } from '../base.js';
 import { FolderWatcher } from '../../src/ingest/watch.js';
 
-export class IngestWatchCommand extends UrchainCommand {
+export class IngestWatchCommand extends SinkCommand {
   static override paths = [['ingest', 'watch']];
-  static override usage = UrchainCommand.Usage({
+  static override usage = SinkCommand.Usage({
     description: 'Send every file that lands in a folder to a node',
     details: `
       For machines that run no node themselves. Each file matching --include is sent once it stops changing and moved to DIR/.done/ only after its receipt came back. Each file carries an idempotency key (name, size, mtime, SHA-256), so a restart neither skips nor duplicates a file. Prints one JSON line per file taken in; runs until SIGINT/SIGTERM, or with --once until the folder is empty.
@@ -16,18 +15,13 @@ export class IngestWatchCommand extends UrchainCommand {
     ],
   });
   dir = Option.String({ required: true, name: 'DIR' });
-  node = sinkOptions().node;
-  profichain = sinkOptions().profichain;
-  tier1 = sinkOptions().tier1;
-  nodeKey = sinkOptions().nodeKey;
-  tier2Key = sinkOptions().tier2Key;
   include = Option.String('--include', '*', { description: 'Glob of file names (default *)' });
   meta = Option.Array('--meta', { description: 'Metadata key=value added to every record, repeatable' });
   kind = Option.String('--kind', { description: 'Record kind (default record)' });
   once = Option.Boolean('--once', false, { description: 'Take in the files present now, then exit' });
 
   async run() {
-    const client = openSink({ node: this.node, profichain: this.profichain, tier1: this.tier1, nodeKey: this.nodeKey, tier2Key: this.tier2Key });
+    const client = this.openSink();
     let errors = 0;
     const w = new FolderWatcher({
       dir: this.dir,

@@ -8,7 +8,6 @@
  * key is on the member list. Keep-alive: a WebSocket ping every 5 s; no pong for 15 s ends it.
  */
 import WebSocket from 'ws';
-import { encode } from '../codec/cbor.js';
 import { toHex, equal } from '../codec/bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import { sign, verify, type KeyPair } from '../crypto/ed25519.js';
@@ -16,7 +15,7 @@ import { randomBytes } from '../crypto/seal.js';
 import { UrchainError } from '../errors.js';
 import { Msg, WIRE_VERSION, encodeMsg, decodeMsg, helloToCbor, helloFromCbor, type Hello } from './wire.js';
 import { decodeMembers, encodeMembers, type MemberList } from './members.js';
-import { asArray, asBytes, type CborValue } from '../codec/cbor.js';
+import { encode, asArray, asBytes, type CborValue } from '../codec/cbor.js';
 
 export const HANDSHAKE_TIMEOUT_MS = 5000;
 export const PING_MS = 5000;
