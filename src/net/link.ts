@@ -44,7 +44,10 @@ export class Link {
   private alive = Date.now();
   private pinger?: NodeJS.Timeout;
   private closed = false;
-  onMessage: (m: CborValue[], link: Link) => void = () => undefined;
+  // Messages that arrive after the handshake but before `listen` is called (the same chunk can
+  // carry AUTH and the first messages) wait here instead of being dropped.
+  private early: CborValue[][] = [];
+  private onMessage: (m: CborValue[], link: Link) => void = (m) => void this.early.push(m);
   onClose: (link: Link, why: string) => void = () => undefined;
 
   constructor(
@@ -135,6 +138,12 @@ export class Link {
       if (this.ws.readyState === WebSocket.OPEN) start();
       else this.ws.once('open', start);
     });
+  }
+
+  /** Hands every message from now on (and any that came early) to `fn`. */
+  listen(fn: (m: CborValue[], link: Link) => void): void {
+    this.onMessage = fn;
+    for (const m of this.early.splice(0)) fn(m, this);
   }
 
   private startKeepAlive() {

@@ -128,16 +128,22 @@ export class Network {
           return undefined;
         }
         this.links.set(k, link);
-        link.onMessage = (m, l) => this.handle(m, l);
+        link.listen((m, l) => this.handle(m, l));
         link.onClose = (l, why) => {
           if (this.links.get(k) === l) {
             this.links.delete(k);
             this.o.onEvent({ event: 'unlink', peer: k, why });
           }
         };
-        if (h.listen) this.peers.set(k, { key: k, listen: h.listen, role: h.role, lastSeen: Date.now() });
+        if (h.listen) {
+          this.peers.set(k, { key: k, listen: h.listen, role: h.role, lastSeen: Date.now() });
+          // Tell the other links at once, so the network learns of a newcomer without waiting for
+          // the next round of GET_PEERS (a node linked only to a seed that stops would be cut off).
+          this.flood([Msg.PEERS, [[h.nodeKey, h.listen, h.role]]], link);
+        }
         this.o.onEvent({ event: 'link', peer: k, role: h.role, direction, address: h.listen || address });
         link.send([Msg.GET_PEERS]);
+        this.handOverPending(link);
         this.bestPeerHeight = Math.max(this.bestPeerHeight, h.height);
         if (h.height > this.o.tree.head().height || !this.o.store.getBlock(h.headHash)) this.requestBlocks(link);
         return link;
@@ -190,6 +196,17 @@ export class Network {
   private flood(msg: CborValue[], except?: Link) {
     const bytes = encodeMsg(msg);
     for (const l of this.links.values()) if (l !== except) l.sendBytes(bytes);
+  }
+
+  /**
+   * A new link gets the batches of every transaction still pending here: records taken in while
+   * this node had no link (or whose flood a dropped link lost) still reach a producer.
+   */
+  private handOverPending(link: Link) {
+    const ids = this.o.pool.take(MAX_TXS_PER_REQUEST);
+    if (!ids.length) return;
+    const payloads = link.hello?.role === 'archive' || link.hello?.role === 'full';
+    for (const b of this.batchesFor(ids, payloads)) link.send([Msg.BATCH, b]);
   }
 
   // ---- what the node tells the network ------------------------------------------------------

@@ -27,6 +27,12 @@ let seedAddr: string;
 const status = (n: RunningNode) => fetch(`${n.url}/v1/status`).then((r) => r.json());
 const peers = (n: RunningNode) => fetch(`${n.url}/v1/peers`).then((r) => r.json());
 
+/** Fails instead of hanging when an awaited event never comes. */
+function within<T>(p: Promise<T>, what: string, ms = 15_000): Promise<T> {
+  let t: NodeJS.Timeout;
+  return Promise.race([p, new Promise<T>((_, rej) => (t = setTimeout(() => rej(new Error(`timed out: ${what}`)), ms)))]).finally(() => clearTimeout(t));
+}
+
 async function until(what: string, check: () => Promise<boolean>, ms = 20_000) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -121,16 +127,16 @@ N('an unadmitted key cannot link; a member sending a forged batch is cut off; th
   let told = '';
   s.ws.on('message', (d: Buffer) => (told += d.toString('latin1')));
   const strangerClosed = new Promise<void>((r) => s.ws.on('close', () => r()));
-  await s.link.handshake().catch(() => undefined); // it may see the node's AUTH before the refusal
-  await strangerClosed;
+  await within(s.link.handshake().catch(() => undefined), 'stranger handshake'); // it may see the node's AUTH before the refusal
+  await within(strangerClosed, 'the node closes the stranger link');
   assert.match(told, /not a member of this network/, 'the node says why');
   assert.not.ok((await peers(nodes.full)).links.some((l: any) => l.key === toHex(keys.stranger.publicKey)));
   const t = testLink(keys.tester, addr);
-  await t.link.handshake();
+  await within(t.link.handshake(), 'tester handshake');
   const closed = new Promise<void>((r) => t.ws.on('close', () => r()));
   const forgedCore = new Uint8Array(40).fill(7);
   t.link.send([Msg.BATCH, [keys.tester.publicKey, new Uint8Array(64), [[forgedCore]]]]);
-  await closed;
+  await within(closed, 'the node cuts the forger off');
   const p = await peers(nodes.full);
   assert.ok(p.banned.includes(toHex(keys.tester.publicKey)), 'the forger is banned');
   const r = await cli(['ingest', 'send', '-', '--node', nodes.thin1.url], 'still running');
