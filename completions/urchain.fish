@@ -128,6 +128,7 @@ complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcom
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l type -r -F -d 'thin, producer, archive or full (default)'
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l profichain -r -F -d 'Serve the Profichain TCP protocol on HOST:PORT (see urchain-profichain(7))'
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l listen -r -F -d 'Accept peer links of this network on HOST:PORT (WebSocket)'
+complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l advertise -r -F -d 'HOST:PORT other nodes should dial to reach this one (behind NAT or a proxy; default the --listen address)'
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l seed -r -F -d 'HOST:PORT of a node to join the network through (repeatable)'
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l links -r -F -d 'Live peer links to hold (default 8)'
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l members -r -F -d 'Member list signed by the network key (urchain member add); needed for peer links'

@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'UNAVAILABLE'
   | 'CONFLICT'
   | 'FORBIDDEN'
-  | 'REPLAY';
+  | 'REPLAY'
+  | 'RATE_LIMITED';
 
 export class UrchainError extends Error {
   readonly code: ErrorCode;

@@ -29,6 +29,7 @@ export class NodeRunCommand extends UrchainCommand {
   type = Option.String('--type', 'full', { description: 'thin, producer, archive or full (default)' });
   profichain = Option.String('--profichain', { description: 'Serve the Profichain TCP protocol on HOST:PORT (see urchain-profichain(7))' });
   listen = Option.String('--listen', { description: 'Accept peer links of this network on HOST:PORT (WebSocket)' });
+  advertise = Option.String('--advertise', { description: 'HOST:PORT other nodes should dial to reach this one (behind NAT or a proxy; default the --listen address)' });
   seed = Option.Array('--seed', { description: 'HOST:PORT of a node to join the network through (repeatable)' });
   links = Option.String('--links', { description: `Live peer links to hold (default 8)` });
   members = Option.String('--members', { description: 'Member list signed by the network key (urchain member add); needed for peer links' });
@@ -51,6 +52,7 @@ export class NodeRunCommand extends UrchainCommand {
       api: this.api,
       profichain: this.profichain,
       listen: this.listen,
+      advertise: this.advertise,
       seeds: this.seed,
       links: this.links ? positiveInt(this.links, '--links') : undefined,
       members: this.members,

@@ -20,6 +20,8 @@ import { encode, asArray, asBytes, type CborValue } from '../codec/cbor.js';
 export const HANDSHAKE_TIMEOUT_MS = 5000;
 export const PING_MS = 5000;
 export const DEAD_MS = 15_000;
+/** Messages a peer may send per second; beyond that they are dropped and the peer is scored. */
+export const MAX_MESSAGES_PER_SEC = 5000;
 
 export interface LinkContext {
   key: KeyPair;
@@ -49,6 +51,10 @@ export class Link {
   private early: CborValue[][] = [];
   private onMessage: (m: CborValue[], link: Link) => void = (m) => void this.early.push(m);
   onClose: (link: Link, why: string) => void = () => undefined;
+  /** A malformed or oversized message or a flood from an authenticated peer. */
+  onBad: (link: Link, e: UrchainError) => void = () => undefined;
+  private window = 0;
+  private inWindow = 0;
 
   constructor(
     readonly ws: WebSocket,
@@ -85,13 +91,14 @@ export class Link {
       this.ws.on('message', (data: Buffer, isBinary: boolean) => {
         this.alive = Date.now();
         if (this.closed) return;
+        if (this.up && this.flooded()) return;
         let m: CborValue[];
         try {
           if (!isBinary) throw new UrchainError('BAD_INPUT', 'text frame: only binary CBOR messages');
           m = decodeMsg(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
         } catch (e) {
           if (!this.up) return fail(e as Error);
-          this.onMessage([Msg.ERROR, 'BAD_ENCODING', (e as Error).message], this);
+          this.onBad(this, e instanceof UrchainError ? e : new UrchainError('BAD_ENCODING', (e as Error).message));
           return;
         }
         if (this.up) return this.onMessage(m, this);
@@ -130,14 +137,30 @@ export class Link {
         if (!this.up) reject(new UrchainError('UNAVAILABLE', `link to ${this.address} closed during the handshake`));
         this.close('closed by peer');
       });
-      this.ws.on('error', (e) => {
+      this.ws.on('error', (e: Error & { code?: string }) => {
         if (!this.up) fail(new UrchainError('UNAVAILABLE', `${this.address}: ${e.message}`));
-        else this.close(e.message);
+        else {
+          // ws reports frames over maxPayload and protocol violations here, then closes.
+          if (e.code?.startsWith('WS_ERR_')) this.onBad(this, new UrchainError('BAD_INPUT', `${e.message} (${e.code})`));
+          this.close(e.message);
+        }
       });
       const start = () => this.sendRaw(helloToCbor(hello) as CborValue[]);
       if (this.ws.readyState === WebSocket.OPEN) start();
       else this.ws.once('open', start);
     });
+  }
+
+  /** Counts a message; true (drop it) past the per-second limit, scoring the peer once a second. */
+  private flooded(): boolean {
+    const sec = Math.floor(Date.now() / 1000);
+    if (sec !== this.window) {
+      this.window = sec;
+      this.inWindow = 0;
+    }
+    if (++this.inWindow <= MAX_MESSAGES_PER_SEC) return false;
+    if (this.inWindow === MAX_MESSAGES_PER_SEC + 1) this.onBad(this, new UrchainError('RATE_LIMITED', `more than ${MAX_MESSAGES_PER_SEC} messages in a second`));
+    return true;
   }
 
   /** Hands every message from now on (and any that came early) to `fn`. */

@@ -35,6 +35,7 @@ import { Msg, MAX_MESSAGE, MAX_LOCATOR, MAX_BLOCKS_PER_REPLY, MAX_TXS_PER_REQUES
 import { checkMembers, roleOf, type MemberList } from './members.js';
 
 export const DEFAULT_LINKS = 8;
+export const LINK_PATH = '/urchain/link/v1';
 export const BAN_MS = 60_000;
 const PEER_TTL_MS = 120_000;
 
@@ -46,6 +47,8 @@ export interface NetworkOptions {
   tree: BlockTree;
   pool: Pool;
   listen?: { host: string; port: number };
+  /** HOST:PORT peers should dial (behind NAT or a proxy); default the --listen address. */
+  advertise?: string;
   seeds: string[];
   maxLinks?: number;
   members: () => MemberList | undefined;
@@ -65,6 +68,8 @@ export class Network {
   private server?: http.Server;
   private wss?: WebSocketServer;
   listenAddress = '';
+  /** What this node tells peers to dial: --advertise, else the listen address ('' = none). */
+  advertised = '';
   readonly links = new Map<string, Link>();
   private dialing = new Set<string>();
   readonly peers = new Map<string, PeerInfo>();
@@ -92,6 +97,7 @@ export class Network {
       const a = this.server.address() as AddressInfo;
       this.listenAddress = `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
     }
+    this.advertised = this.o.advertise ?? this.listenAddress;
     this.timer = setInterval(() => this.maintain(), 1000);
     this.maintain();
   }
@@ -103,7 +109,7 @@ export class Network {
       key: this.o.key,
       chainId: this.o.tree.chainId,
       role: this.o.role,
-      listen: this.listenAddress,
+      listen: this.advertised,
       head: () => this.o.tree.head(),
       members: this.o.members,
       offerMembers: (l: MemberList) => {
@@ -112,7 +118,8 @@ export class Network {
       },
       admit: (k: Uint8Array) => {
         const hex = toHex(k);
-        if ((this.bans.get(hex) ?? 0) > Date.now()) return undefined;
+        const until = this.bans.get(hex) ?? 0;
+        if (until > Date.now()) throw new UrchainError('FORBIDDEN', `key ${hex.slice(0, 16)}… is banned until ${new Date(until).toISOString()}`);
         return roleOf(this.o.members(), k);
       },
     };
@@ -128,6 +135,7 @@ export class Network {
           return undefined;
         }
         this.links.set(k, link);
+        link.onBad = (l, e) => this.punish(l.peerHex, penalty(e), `${e.code}: ${e.message}`);
         link.listen((m, l) => this.handle(m, l));
         link.onClose = (l, why) => {
           if (this.links.get(k) === l) {
@@ -157,9 +165,11 @@ export class Network {
   }
 
   private dial(address: string): Promise<Link | undefined> {
-    if (this.dialing.has(address) || address === this.listenAddress) return Promise.resolve(undefined);
+    if (this.dialing.has(address) || address === this.listenAddress || address === this.advertised) return Promise.resolve(undefined);
     this.dialing.add(address);
-    const ws = new WebSocket(`ws://${address}/`, { maxPayload: MAX_MESSAGE, handshakeTimeout: 3000 });
+    // The path names the protocol and the dialer, for proxies and logs; it is not trusted: the
+    // handshake proves the key.
+    const ws = new WebSocket(`ws://${address}${LINK_PATH}?from=${toHex(this.o.key.publicKey)}`, { maxPayload: MAX_MESSAGE, handshakeTimeout: 3000 });
     ws.on('error', () => undefined);
     return this.attach(ws, 'out', address).finally(() => this.dialing.delete(address));
   }
@@ -230,10 +240,7 @@ export class Network {
   // ---- handlers ----------------------------------------------------------------------------
 
   private handle(m: CborValue[], from: Link) {
-    void this.dispatch(m, from).catch((e: UrchainError) => {
-      const forged = e.code === 'BAD_SIGNATURE' || e.code === 'BAD_ENCODING' || e.code === 'BAD_INPUT';
-      this.punish(from.peerHex, forged ? 100 : e.code === 'BAD_BLOCK' ? 25 : 5, `${e.code}: ${e.message}`);
-    });
+    void this.dispatch(m, from).catch((e: UrchainError) => this.punish(from.peerHex, penalty(e), `${e.code}: ${e.message}`));
   }
 
   private async dispatch(m: CborValue[], from: Link): Promise<void> {
@@ -241,7 +248,7 @@ export class Network {
       case Msg.GET_PEERS: {
         const now = Date.now();
         const list: CborValue[] = [...this.peers.values()].filter((p) => now - p.lastSeen < PEER_TTL_MS).map((p) => [fromHex(p.key), p.listen, p.role]);
-        if (this.listenAddress) list.push([this.o.key.publicKey, this.listenAddress, this.o.role]);
+        if (this.advertised) list.push([this.o.key.publicKey, this.advertised, this.o.role]);
         from.send([Msg.PEERS, list]);
         return;
       }
@@ -371,7 +378,7 @@ export class Network {
     for (const [hex, w] of [...this.waitingBlocks]) {
       if (w.block.txIds.some((id) => !this.o.store.hasTx(id))) continue;
       this.waitingBlocks.delete(hex);
-      await this.takeBlock(w.block, w.from).catch((e: UrchainError) => this.punish(w.from.peerHex, 25, `${e.code}: ${e.message}`));
+      await this.takeBlock(w.block, w.from).catch((e: UrchainError) => this.punish(w.from.peerHex, penalty(e), `${e.code}: ${e.message}`));
     }
   }
 
@@ -460,6 +467,7 @@ export class Network {
   status() {
     return {
       listen: this.listenAddress || null,
+      advertise: this.advertised || null,
       links: [...this.links.values()].map((l) => ({ key: l.peerHex, role: l.hello?.role, listen: l.hello?.listen || null, direction: l.direction, since: new Date(l.since).toISOString() })),
       peers: [...this.peers.values()].map((p) => ({ key: p.key, listen: p.listen, role: p.role, linked: this.links.has(p.key) })),
       sync: { height: this.o.tree.head().height, bestPeerHeight: this.bestPeerHeight, syncing: this.syncing.size > 0, waitingBlocks: this.waitingBlocks.size },
@@ -477,6 +485,26 @@ export class Network {
       this.server.closeAllConnections?.();
       await new Promise((r) => this.server!.close(() => r(undefined)));
     }
+  }
+}
+
+/**
+ * Score a peer loses for an error: a forgery, a malformed or oversized message or an invalid
+ * block (an honest node never sends one) ends the link at once; a flood twice; anything else
+ * (a local failure, say) costs little.
+ */
+function penalty(e: UrchainError): number {
+  switch (e.code) {
+    case 'BAD_SIGNATURE':
+    case 'BAD_ENCODING':
+    case 'BAD_INPUT':
+    case 'BAD_BLOCK':
+    case 'TOO_LARGE':
+      return 100;
+    case 'RATE_LIMITED':
+      return 50;
+    default:
+      return 5;
   }
 }
 

@@ -38,6 +38,8 @@ export interface NodeOptions {
   profichain?: string;
   /** HOST:PORT for peer links of this network (WebSocket). */
   listen?: string;
+  /** HOST:PORT peers should dial to reach this node (default: the --listen address). */
+  advertise?: string;
   /** HOST:PORT of seed nodes to bootstrap from. */
   seeds?: string[];
   /** Live peer links to hold (default 8). */
@@ -221,6 +223,7 @@ export class UrchainNode {
       tree: this.tree,
       pool: this.pool,
       listen: this.opts.listen ? parseHostPort(this.opts.listen, '--listen') : undefined,
+      advertise: this.opts.advertise ? (parseHostPort(this.opts.advertise, '--advertise'), this.opts.advertise) : undefined,
       seeds: (this.opts.seeds ?? []).map((s) => {
         parseHostPort(s, '--seed');
         return s;

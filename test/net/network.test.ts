@@ -1,7 +1,10 @@
 /**
- * A company network of real node processes on 127.0.0.1: an archive as seed, a full producer and
- * thin nodes. Records taken in at a thin node reach blocks on every node; the seed can stop;
- * a late node catches up; an unadmitted key cannot link; a member that sends a forged batch is
+ * A company network of five real node processes on 127.0.0.1 (an archive as seed, a full
+ * producer, three thin nodes), every link through a switchboard that can cut it. Records taken
+ * in at any thin node reach blocks on every node; cut links are replaced and a node cut off for a
+ * while delivers what it took in meanwhile; the seed can stop; a late node catches up; a thin
+ * node's folder is a small fraction of the archive's; an unadmitted key cannot link; a member
+ * that sends a forged batch, a forged block, a malformed or oversized message or a flood is
  * disconnected while the node carries on.
  */
 import { suite } from 'uvu';
@@ -14,15 +17,22 @@ import { generateKeyPair, type KeyPair } from '../../src/crypto/ed25519.js';
 import { writeKeyFile } from '../../src/crypto/keyfile.js';
 import { toHex, fromHex } from '../../src/codec/bytes.js';
 import { Link } from '../../src/net/link.js';
-import { Msg } from '../../src/net/wire.js';
+import { Msg, blockToCbor } from '../../src/net/wire.js';
+import { Switchboard } from '../switchboard.js';
+import { blockHashOf, signHeader } from '../../src/chain/header.js';
+import { EMPTY_ROOT } from '../../src/merkle/tree.js';
 
 const N = suite('network');
+const FORGERS = ['forger1', 'forger2', 'forger3', 'forger4', 'forger5'];
+const BULK = 100;
+const BULK_BYTES = 32 * 1024;
 let dir: string;
 const keys: Record<string, KeyPair> = {};
 const nodes: Record<string, RunningNode> = {};
 let members: string;
 let genesis: string;
 let seedAddr: string;
+const sb = new Switchboard();
 
 const status = (n: RunningNode) => fetch(`${n.url}/v1/status`).then((r) => r.json());
 const peers = (n: RunningNode) => fetch(`${n.url}/v1/peers`).then((r) => r.json());
@@ -48,19 +58,25 @@ function prepare(name: string) {
   writeKeyFile(path.join(dir, name, 'node.key'), keys[name]);
 }
 
-const start = (name: string, type: string, extra: string[] = []) =>
-  startNode(path.join(dir, name), ['--type', type, '--listen', '127.0.0.1:0', '--members', members, '--genesis', genesis, '--links', '4', ...extra]).then((n) => (nodes[name] = n));
+/** Starts a node whose peers reach it only through its relay on the switchboard. */
+async function start(name: string, type: string, extra: string[] = []) {
+  const relay = await sb.relay(name, toHex(keys[name].publicKey));
+  const n = await startNode(path.join(dir, name), ['--type', type, '--listen', '127.0.0.1:0', '--advertise', relay, '--members', members, '--genesis', genesis, '--links', '4', ...extra]);
+  sb.target(name, (await status(n)).listen);
+  nodes[name] = n;
+  return n;
+}
 
 N.before(async () => {
   dir = tmpDir();
-  for (const n of ['seed', 'full', 'thin1', 'thin2', 'late', 'tester', 'stranger']) prepare(n);
+  for (const n of ['seed', 'full', 'thin1', 'thin2', 'late', 'stranger', ...FORGERS]) prepare(n);
   const nk = path.join(dir, 'network.key');
   assert.is((await cli(['keygen', '--network', '--out', nk])).code, 0);
   members = path.join(dir, 'members.json');
   const add = (role: string, ...names: string[]) => cli(['member', 'add', ...names.map((n) => toHex(keys[n].publicKey)), '--role', role, '--network-key', nk, '--members', members]);
   assert.is((await add('archive', 'seed')).code, 0);
   assert.is((await add('full', 'full')).code, 0);
-  const r = await add('thin', 'thin1', 'thin2', 'late', 'tester');
+  const r = await add('thin', 'thin1', 'thin2', 'late', ...FORGERS);
   assert.is(r.json.serial, 3);
   // The chain: the full node is its only authority.
   const init = await cli(['init', '--data', path.join(dir, 'full'), '--block-time', '300ms']);
@@ -68,7 +84,7 @@ N.before(async () => {
   genesis = path.join(dir, 'genesis.json');
   fs.writeFileSync(genesis, JSON.stringify(init.json.params));
   await start('seed', 'archive');
-  seedAddr = (await status(nodes.seed)).listen;
+  seedAddr = (await peers(nodes.seed)).advertise;
   await start('full', 'full', ['--seed', seedAddr]);
   await start('thin1', 'thin', ['--seed', seedAddr]);
   await start('thin2', 'thin', ['--seed', seedAddr]);
@@ -76,6 +92,7 @@ N.before(async () => {
 N.after(async () => {
   for (const n of Object.values(nodes)) await n.stop().catch(() => undefined);
   killChildren();
+  await sb.close();
   cleanup();
 });
 
@@ -95,6 +112,14 @@ N('a record taken in at a thin node is in a block on every node; the seed can st
   assert.is(onThin2.payloadStored, false);
   const onSeed = await fetch(`${nodes.seed.url}/v1/txs/${r.json.txId}?payload=1`).then((x) => x.json());
   assert.is(Buffer.from(onSeed.payload, 'base64').toString(), 'from a thin node');
+  // Bulk for the storage comparison: 100 records of 32 KiB taken in at the other thin node.
+  const bulk = await Promise.all(
+    Array.from({ length: BULK }, (_, i) =>
+      fetch(`${nodes.thin2.url}/v1/records?kind=bulk`, { method: 'POST', body: Buffer.alloc(BULK_BYTES, i) }).then((x) => x.json()),
+    ),
+  );
+  await inBlockEverywhere(bulk[BULK - 1].txId, ['seed', 'full', 'thin1', 'thin2']);
+  await inBlockEverywhere(bulk[0].txId, ['seed', 'full', 'thin1', 'thin2']);
   const proof = await cli(['prove', r.json.txId, '--node', nodes.thin2.url]);
   assert.is(proof.code, 0, proof.stderr);
   assert.is(Buffer.from(proof.json.payload, 'base64').toString(), 'from a thin node');
@@ -105,9 +130,27 @@ N('a record taken in at a thin node is in a block on every node; the seed can st
   await inBlockEverywhere(r2.json.txId, ['full', 'thin1', 'thin2']);
 });
 
+N('cut links are replaced at once; a node cut off for a while delivers what it took in meanwhile', async () => {
+  const linksOf = async (n: string) => (await peers(nodes[n])).links.length;
+  await until('thin1 linked', async () => (await linksOf('thin1')) > 0);
+  const unlinksBefore = nodes.thin1.events.filter((e) => e.event === 'unlink').length;
+  assert.ok(sb.cut('thin1') > 0, 'thin1 had links through the switchboard');
+  await until('thin1 saw its links drop', async () => nodes.thin1.events.filter((e) => e.event === 'unlink').length > unlinksBefore);
+  await until('thin1 linked again', async () => (await linksOf('thin1')) > 0, 10_000);
+  // Cut off from everyone: the record is acknowledged (durable at thin1) and delivered after.
+  sb.partition(['thin1'], ['full', 'thin2']);
+  await until('thin1 isolated', async () => (await linksOf('thin1')) === 0);
+  const r = await cli(['ingest', 'send', '-', '--node', nodes.thin1.url, '--product', 'CUT-1'], 'taken in while cut off');
+  assert.is(r.code, 0, r.stderr);
+  await new Promise((res) => setTimeout(res, 1500));
+  assert.not.ok((await fetch(`${nodes.full.url}/v1/txs/${r.json.txId}`)).ok, 'the producer cannot have it yet');
+  sb.heal();
+  await inBlockEverywhere(r.json.txId, ['full', 'thin1', 'thin2']);
+});
+
 N('a node started late catches up, and gets new blocks after', async () => {
   const before = await status(nodes.full);
-  await start('late', 'thin', ['--seed', (await status(nodes.full)).listen]);
+  await start('late', 'thin', ['--seed', (await peers(nodes.full)).advertise]);
   await until('late caught up', async () => (await status(nodes.late)).height >= before.height);
   const r = await cli(['ingest', 'send', '-', '--node', nodes.full.url], 'news for the late node');
   await inBlockEverywhere(r.json.txId, ['late']);
@@ -119,8 +162,31 @@ function testLink(key: KeyPair, address: string, admit = true) {
   return { ws, link: new Link(ws, 'out', address, { key, chainId, role: 'thin', listen: '', head: () => ({ height: 0, hash: new Uint8Array(32) }), members: () => undefined, offerMembers: () => undefined, admit: () => (admit ? 'full' : undefined) }) };
 }
 
-N('an unadmitted key cannot link; a member sending a forged batch is cut off; the node carries on', async () => {
-  const addr = (await status(nodes.full)).listen;
+/** Links a member key to the full node, does something bad, and checks it is cut off and banned. */
+async function misbehave(name: string, act: (t: ReturnType<typeof testLink>) => Promise<void> | void, why: RegExp) {
+  const addr = (await peers(nodes.full)).advertise;
+  const t = testLink(keys[name], addr);
+  await within(t.link.handshake(), `${name} handshake`);
+  const closed = new Promise<void>((r) => t.ws.on('close', () => r()));
+  await act(t);
+  await within(closed, `the node cuts ${name} off`);
+  const key = toHex(keys[name].publicKey);
+  const p = await peers(nodes.full);
+  assert.ok(p.banned.includes(key), `${name} is banned`);
+  const e = nodes.full.events.find((x) => x.event === 'bad-peer' && x.peer === key);
+  assert.match(e?.why ?? '', why);
+  // A banned key cannot link again while the ban lasts.
+  const again = testLink(keys[name], addr);
+  let told = '';
+  again.ws.on('message', (d: Buffer) => (told += d.toString('latin1')));
+  const refused = new Promise<void>((r) => again.ws.on('close', () => r()));
+  await within(again.link.handshake().catch(() => undefined), `${name} handshake again`);
+  await within(refused, `${name} refused while banned`);
+  assert.match(told, /is banned until/);
+}
+
+N('an unadmitted key cannot link; forged batches and blocks, malformed, oversized and flooding messages cut a member off; the node carries on', async () => {
+  const addr = (await peers(nodes.full)).advertise;
   const chainId = (await status(nodes.full)).chainId;
   fs.writeFileSync(genesis, JSON.stringify({ ...JSON.parse(fs.readFileSync(genesis, 'utf8')), chainId }));
   const s = testLink(keys.stranger, addr);
@@ -131,16 +197,70 @@ N('an unadmitted key cannot link; a member sending a forged batch is cut off; th
   await within(strangerClosed, 'the node closes the stranger link');
   assert.match(told, /not a member of this network/, 'the node says why');
   assert.not.ok((await peers(nodes.full)).links.some((l: any) => l.key === toHex(keys.stranger.publicKey)));
-  const t = testLink(keys.tester, addr);
-  await within(t.link.handshake(), 'tester handshake');
-  const closed = new Promise<void>((r) => t.ws.on('close', () => r()));
-  const forgedCore = new Uint8Array(40).fill(7);
-  t.link.send([Msg.BATCH, [keys.tester.publicKey, new Uint8Array(64), [[forgedCore]]]]);
-  await within(closed, 'the node cuts the forger off');
-  const p = await peers(nodes.full);
-  assert.ok(p.banned.includes(toHex(keys.tester.publicKey)), 'the forger is banned');
+
+  const headBefore = (await status(nodes.full)).head;
+  await misbehave('forger1', (t) => t.link.send([Msg.BATCH, [keys.forger1.publicKey, new Uint8Array(64), [[new Uint8Array(40).fill(7)]]]]), /BAD_SIGNATURE|BAD_ENCODING/);
+  // A block claiming the authority as producer, on the head's parent, signed with another key.
+  const head = await fetch(`${nodes.full.url}/v1/blocks/head?noTxs=1`).then((x) => x.json());
+  await misbehave(
+    'forger2',
+    (t) => {
+      const raw = { ...head.header };
+      const h = {
+        version: 1,
+        chainId: fromHex(raw.chainId),
+        height: raw.height,
+        timestamp: Date.now(),
+        prevHash: fromHex(raw.prevHash),
+        merkleRoot: EMPTY_ROOT,
+        txCount: 0,
+        difficulty: 0,
+        nonce: 0n,
+        producer: keys.full.publicKey,
+        historyRoot: fromHex(raw.historyRoot),
+      };
+      const sig = signHeader(blockHashOf(h), keys.forger2);
+      t.link.send([Msg.BLOCK, blockToCbor({ signed: { header: h, signatures: [{ key: keys.full.publicKey, sig: sig.sig }] }, txIds: [] })]);
+    },
+    /BAD_BLOCK.*signature/,
+  );
+  await misbehave('forger3', (t) => t.ws.send(Buffer.from([0xff, 0x00, 0x13])), /BAD_ENCODING|BAD_INPUT/);
+  await misbehave('forger4', (t) => t.ws.send(Buffer.alloc(64 * 1024 * 1024 + 1)), /BAD_INPUT.*(length|large|Max)/i);
+  await misbehave(
+    'forger5',
+    async (t) => {
+      const getPeers = Buffer.from([0x81, 0x03]); // [3]
+      for (let i = 0; i < 10 && t.ws.readyState === WebSocket.OPEN; i++) {
+        for (let j = 0; j < 6000; j++) t.ws.send(getPeers);
+        await new Promise((r) => setTimeout(r, 400));
+      }
+    },
+    /RATE_LIMITED/,
+  );
+  const after = await status(nodes.full);
+  assert.ok(after.height >= 1 && (after.head === headBefore || after.height > head.height), 'the forged block did not become the head');
   const r = await cli(['ingest', 'send', '-', '--node', nodes.thin1.url], 'still running');
   await inBlockEverywhere(r.json.txId, ['full', 'thin1']);
+});
+
+/** Bytes a folder takes on disk (allocated blocks, so sparse files count for what they use). */
+function diskBytes(d: string): number {
+  let n = 0;
+  for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+    const p = path.join(d, e.name);
+    n += e.isDirectory() ? diskBytes(p) : fs.statSync(p).blocks * 512;
+  }
+  return n;
+}
+
+N("a thin node's data folder is a small fraction of the archive's for the same chain", async () => {
+  // The seed (archive) stopped after the bulk records were in its blocks; thin2 has the same chain.
+  const archive = diskBytes(path.join(dir, 'seed'));
+  const thin = diskBytes(path.join(dir, 'thin1'));
+  const ratio = thin / archive;
+  console.log(JSON.stringify({ storage: { archiveBytes: archive, thinBytes: thin, ratio: Number(ratio.toFixed(3)), payloadBytes: BULK * BULK_BYTES } }));
+  assert.ok(archive > BULK * BULK_BYTES, `the archive holds the payloads (${archive} bytes)`);
+  assert.ok(ratio < 0.25, `thin/archive = ${ratio.toFixed(3)}`);
 });
 
 N.run();
