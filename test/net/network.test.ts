@@ -12,93 +12,43 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { tmpDir, cleanup, startNode, cli, killChildren, type RunningNode } from '../helpers.js';
+import { cli } from '../helpers.js';
 import { generateKeyPair, type KeyPair } from '../../src/crypto/ed25519.js';
-import { writeKeyFile } from '../../src/crypto/keyfile.js';
 import { toHex, fromHex } from '../../src/codec/bytes.js';
 import { Link } from '../../src/net/link.js';
 import { Msg, blockToCbor } from '../../src/net/wire.js';
-import { Switchboard } from '../switchboard.js';
 import { blockHashOf, signHeader } from '../../src/chain/header.js';
 import { EMPTY_ROOT } from '../../src/merkle/tree.js';
+import { Cluster, until, within } from './cluster.js';
 
 const N = suite('network');
 const FORGERS = ['forger1', 'forger2', 'forger3', 'forger4', 'forger5'];
 const BULK = 100;
 const BULK_BYTES = 32 * 1024;
-let dir: string;
-const keys: Record<string, KeyPair> = {};
-const nodes: Record<string, RunningNode> = {};
-let members: string;
-let genesis: string;
+const c = new Cluster();
+const { keys, nodes, sb, dir } = c;
+const status = c.status;
+const peers = c.peers;
+const start = (name: string, type: string, extra: string[] = []) => c.start(name, type, extra);
+const inBlockEverywhere = (txId: string, names: string[]) => c.inBlockEverywhere(txId, names);
 let seedAddr: string;
-const sb = new Switchboard();
-
-const status = (n: RunningNode) => fetch(`${n.url}/v1/status`).then((r) => r.json());
-const peers = (n: RunningNode) => fetch(`${n.url}/v1/peers`).then((r) => r.json());
-
-/** Fails instead of hanging when an awaited event never comes. */
-function within<T>(p: Promise<T>, what: string, ms = 15_000): Promise<T> {
-  let t: NodeJS.Timeout;
-  return Promise.race([p, new Promise<T>((_, rej) => (t = setTimeout(() => rej(new Error(`timed out: ${what}`)), ms)))]).finally(() => clearTimeout(t));
-}
-
-async function until(what: string, check: () => Promise<boolean>, ms = 20_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out: ${what}`);
-}
-
-function prepare(name: string) {
-  fs.mkdirSync(path.join(dir, name), { recursive: true });
-  keys[name] = generateKeyPair();
-  writeKeyFile(path.join(dir, name, 'node.key'), keys[name]);
-}
-
-/** Starts a node whose peers reach it only through its relay on the switchboard. */
-async function start(name: string, type: string, extra: string[] = []) {
-  const relay = await sb.relay(name, toHex(keys[name].publicKey));
-  const n = await startNode(path.join(dir, name), ['--type', type, '--listen', '127.0.0.1:0', '--advertise', relay, '--members', members, '--genesis', genesis, '--links', '4', ...extra]);
-  sb.target(name, (await status(n)).listen);
-  nodes[name] = n;
-  return n;
-}
+let chainId: Uint8Array;
 
 N.before(async () => {
-  dir = tmpDir();
-  for (const n of ['seed', 'full', 'thin1', 'thin2', 'late', 'stranger', ...FORGERS]) prepare(n);
-  const nk = path.join(dir, 'network.key');
-  assert.is((await cli(['keygen', '--network', '--out', nk])).code, 0);
-  members = path.join(dir, 'members.json');
-  const add = (role: string, ...names: string[]) => cli(['member', 'add', ...names.map((n) => toHex(keys[n].publicKey)), '--role', role, '--network-key', nk, '--members', members]);
-  assert.is((await add('archive', 'seed')).code, 0);
-  assert.is((await add('full', 'full')).code, 0);
-  const r = await add('thin', 'thin1', 'thin2', 'late', ...FORGERS);
-  assert.is(r.json.serial, 3);
+  await c.admit('archive', 'seed');
+  await c.admit('full', 'full');
+  await c.admit('thin', 'thin1', 'thin2', 'late', ...FORGERS);
+  keys.stranger = generateKeyPair();
   // The chain: the full node is its only authority.
-  const init = await cli(['init', '--data', path.join(dir, 'full'), '--block-time', '300ms']);
-  assert.is(init.code, 0, init.stderr);
-  genesis = path.join(dir, 'genesis.json');
-  fs.writeFileSync(genesis, JSON.stringify(init.json.params));
+  await c.init('full', ['--block-time', '300ms']);
   await start('seed', 'archive');
   seedAddr = (await peers(nodes.seed)).advertise;
   await start('full', 'full', ['--seed', seedAddr]);
+  chainId = fromHex((await status(nodes.full)).chainId);
   await start('thin1', 'thin', ['--seed', seedAddr]);
   await start('thin2', 'thin', ['--seed', seedAddr]);
 });
-N.after(async () => {
-  for (const n of Object.values(nodes)) await n.stop().catch(() => undefined);
-  killChildren();
-  await sb.close();
-  cleanup();
-});
-
-async function inBlockEverywhere(txId: string, names: string[]) {
-  for (const n of names) await until(`${txId.slice(0, 8)} in a block on ${n}`, async () => !!(await fetch(`${nodes[n].url}/v1/txs/${txId}`).then((r) => r.json())).block);
-}
+N.after(() => c.close());
 
 N('a record taken in at a thin node is in a block on every node; the seed can stop', async () => {
   await until('thin1 linked to the producer', async () => (await peers(nodes.thin1)).links.some((l: any) => l.key === toHex(keys.full.publicKey)) || (await peers(nodes.full)).links.length >= 2);
@@ -124,8 +74,7 @@ N('a record taken in at a thin node is in a block on every node; the seed can st
   assert.is(proof.code, 0, proof.stderr);
   assert.is(Buffer.from(proof.json.payload, 'base64').toString(), 'from a thin node');
 
-  await nodes.seed.stop();
-  delete nodes.seed;
+  await c.stop('seed');
   const r2 = await cli(['ingest', 'send', '-', '--node', nodes.thin2.url], 'after the seed stopped');
   await inBlockEverywhere(r2.json.txId, ['full', 'thin1', 'thin2']);
 });
@@ -158,7 +107,6 @@ N('a node started late catches up, and gets new blocks after', async () => {
 
 function testLink(key: KeyPair, address: string, admit = true) {
   const ws = new WebSocket(`ws://${address}/`);
-  const chainId = fromHex(JSON.parse(fs.readFileSync(genesis, 'utf8')).chainId ?? '00'.repeat(32));
   return { ws, link: new Link(ws, 'out', address, { key, chainId, role: 'thin', listen: '', head: () => ({ height: 0, hash: new Uint8Array(32) }), members: () => undefined, offerMembers: () => undefined, admit: () => (admit ? 'full' : undefined) }) };
 }
 
@@ -187,8 +135,6 @@ async function misbehave(name: string, act: (t: ReturnType<typeof testLink>) => 
 
 N('an unadmitted key cannot link; forged batches and blocks, malformed, oversized and flooding messages cut a member off; the node carries on', async () => {
   const addr = (await peers(nodes.full)).advertise;
-  const chainId = (await status(nodes.full)).chainId;
-  fs.writeFileSync(genesis, JSON.stringify({ ...JSON.parse(fs.readFileSync(genesis, 'utf8')), chainId }));
   const s = testLink(keys.stranger, addr);
   let told = '';
   s.ws.on('message', (d: Buffer) => (told += d.toString('latin1')));
