@@ -3,7 +3,7 @@
  * measured in the same run on the same machine: OpenSSL's own ed25519 sign/verify speed and its
  * SHA-256 speed (`openssl speed`). Runs a real node process on 127.0.0.1 and a temp folder.
  *
- *   node dist/bench/run.js [--seconds N] [--only primitives|ingest|profichain|opcua]
+ *   node dist/bench/run.js [--seconds N] [--only primitives|ingest|profichain|opcua|network]
  */
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -24,6 +24,7 @@ import { ProfichainClient, parseAddress } from '../src/ingest/profichain/client.
 import { openSink } from '../src/ingest/sink.js';
 import { OpcuaIngest } from '../src/ingest/opcua.js';
 import { startOpcuaServer } from '../test/opcuaServer.js';
+import { Cluster } from '../test/net/cluster.js';
 
 const args = process.argv.slice(2);
 const arg = (k: string, d: string) => {
@@ -295,12 +296,107 @@ async function opcuaBench() {
   }
 }
 
+/**
+ * A company network on this machine: one producer (full) and three thin nodes verifying every
+ * batch and block. Records/s that reach the canonical chain of all four, and the time from a
+ * receipt to the block holding it being canonical on every node (from the nodes' block events).
+ * Records go in at the producer, then spread over all four nodes.
+ */
+async function network() {
+  for (const spread of [false, true]) {
+    const c = new Cluster({ relay: false });
+    const names = ['producer', 'v1', 'v2', 'v3'];
+    try {
+      await c.admit('full', 'producer');
+      await c.admit('thin', 'v1', 'v2', 'v3');
+      await c.init('producer', ['--block-time', '1s']);
+      await c.start('producer', 'full');
+      const seed = (await c.peers('producer')).advertise;
+      for (const n of names.slice(1)) await c.start(n, 'thin', ['--seed', seed]);
+      for (const n of names)
+        for (;;) {
+          if ((await c.peers(n)).links.length >= 2) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
+      const payload = crypto.randomBytes(1024);
+      const body = cborEncode(Array.from({ length: 500 }, () => ({ payload })));
+      const sent: { txId: string; at: number }[] = [];
+      const t0 = Date.now();
+      const end = performance.now() + SECONDS * 1000;
+      await Promise.all(
+        Array.from({ length: 4 }, async (_, w) => {
+          const url = c.nodes[spread ? names[w] : 'producer'].url;
+          while (performance.now() < end) {
+            const res = await request(`${url}/v1/records/batch`, { method: 'POST', body, headers: { 'content-type': 'application/cbor' }, dispatcher: agent });
+            const r = (await res.body.json()) as { receipts: { txId: string }[] };
+            if (res.statusCode !== 200) throw new Error(JSON.stringify(r));
+            const at = Date.now();
+            for (const x of r.receipts) sent.push({ txId: x.txId, at });
+          }
+        }),
+      );
+      // Wait until every node's canonical chain holds the last records of every sender.
+      const last = sent.slice(-2000);
+      for (const n of names)
+        for (;;) {
+          const st = (await (await request(`${c.nodes[n].url}/v1/status`, { dispatcher: agent })).body.json()) as { pending: number; height: number };
+          const probe = (await Promise.all(last.filter((_, i) => i % 250 === 0).map(async (x) => ((await (await request(`${c.nodes[n].url}/v1/txs/${x.txId}`, { dispatcher: agent })).body.json()) as { block?: unknown }).block))).every(Boolean);
+          if (probe && (n !== 'producer' || st.pending === 0)) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      const allIn = Date.now();
+      // Receipt to canonical on all: per sampled record, the block height on the producer, then
+      // the first block event for that height on each node.
+      const sample = sent.filter((_, i) => i % 97 === 0);
+      const lat: number[] = [];
+      for (const x of sample) {
+        const t = (await (await request(`${c.nodes.producer.url}/v1/txs/${x.txId}`, { dispatcher: agent })).body.json()) as { block: { height: number } };
+        let latest = 0;
+        for (const n of names) {
+          const e = c.nodes[n].events.find((ev) => ev.event === 'block' && ev.height === t.block.height);
+          latest = Math.max(latest, e ? Date.parse(e.at) : Infinity);
+        }
+        lat.push(latest - x.at);
+      }
+      // Every receipt on every node, counted once the chains are complete.
+      let missing = 0;
+      for (const n of names)
+        for (const x of sent.filter((_, i) => i % 13 === 0)) {
+          const t = (await (await request(`${c.nodes[n].url}/v1/txs/${x.txId}`, { dispatcher: agent })).body.json()) as { block?: unknown };
+          if (!t.block) missing++;
+        }
+      const heights = await Promise.all(names.map(async (n) => (await c.status(n)).height));
+      await agent.close();
+      const du = (d: string): number => fs.readdirSync(d, { withFileTypes: true }).reduce((s, e) => s + (e.isDirectory() ? du(path.join(d, e.name)) : fs.statSync(path.join(d, e.name)).blocks * 512), 0);
+      const [full, thin] = [du(path.join(c.dir, 'producer')), du(path.join(c.dir, spread ? 'v3' : 'v1'))];
+      emit({
+        bench: 'network',
+        nodes: '1 producer (full) + 3 thin',
+        recordsSentAt: spread ? 'all four nodes' : 'the producer',
+        payloadBytes: 1024,
+        records: sent.length,
+        recordsPerSecOnAllChains: Math.round(sent.length / ((allIn - t0) / 1000)),
+        receiptToAllNodesMsP50: pct(lat, 50),
+        receiptToAllNodesMsP99: pct(lat, 99),
+        blockTimeMs: 1000,
+        sampledMissing: missing,
+        sameHeight: new Set(heights).size === 1,
+        thinToFullStorageRatio: Math.round((thin / full) * 1000) / 1000,
+      });
+    } finally {
+      await c.close();
+    }
+  }
+}
+
 baseline = { machine: `${os.cpus().length} cores`, ...opensslSpeed() };
 try {
   if (ONLY === 'all' || ONLY === 'primitives') primitives();
   if (ONLY === 'all' || ONLY === 'ingest') await ingest();
   if (ONLY === 'all' || ONLY === 'profichain') await profichain();
   if (ONLY === 'all' || ONLY === 'opcua') await opcuaBench();
+  if (ONLY === 'all' || ONLY === 'network') await network();
 } finally {
   killChildren();
 }

@@ -28,6 +28,8 @@ export async function until(what: string, check: () => Promise<boolean>, ms = 20
 }
 
 export class Cluster {
+  /** `relay: false` links the nodes directly (benchmarks): no switchboard in between. */
+  constructor(private readonly opts: { relay?: boolean } = {}) {}
   readonly dir = tmpDir('urchain-net-');
   readonly keys: Record<string, KeyPair> = {};
   readonly nodes: Record<string, RunningNode> = {};
@@ -57,9 +59,10 @@ export class Cluster {
 
   /** Starts a node whose peers reach it only through its relay on the switchboard. */
   async start(name: string, type: string, extra: string[] = []): Promise<RunningNode> {
-    const relay = await this.sb.relay(name, toHex(this.keys[name].publicKey));
-    const n = await startNode(path.join(this.dir, name), ['--type', type, '--listen', '127.0.0.1:0', '--advertise', relay, '--members', this.members, '--genesis', this.genesis, '--links', '4', ...extra]);
-    this.sb.target(name, (await this.status(n)).listen);
+    const relayed = this.opts.relay !== false;
+    const relay = relayed ? ['--advertise', await this.sb.relay(name, toHex(this.keys[name].publicKey))] : [];
+    const n = await startNode(path.join(this.dir, name), ['--type', type, '--listen', '127.0.0.1:0', ...relay, '--members', this.members, '--genesis', this.genesis, '--links', '4', ...extra]);
+    if (relayed) this.sb.target(name, (await this.status(n)).listen);
     this.nodes[name] = n;
     return n;
   }
