@@ -30,6 +30,8 @@ export class Switchboard {
   /** Opens a relay for `name` and returns the address the node should advertise. */
   async relay(name: string, keyHex: string): Promise<string> {
     this.names.set(keyHex, name);
+    const known = this.relays.get(name);
+    if (known) return `127.0.0.1:${known.port}`; // a restarted node keeps its address
     const server = net.createServer((s) => this.accept(name, s));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as net.AddressInfo).port;

@@ -12,8 +12,8 @@ import { blockHashOf, type Header, type SignedHeader } from './header.js';
 import { chainIdOf } from './params.js';
 import { leafHash, rootOf, frontierAppend, frontierRoot } from '../merkle/tree.js';
 import { equal, toHex } from '../codec/bytes.js';
-import { badBlock } from '../errors.js';
-import type { Store, ChainMove, Head } from '../store/types.js';
+import { badBlock, UrchainError } from '../errors.js';
+import type { Store, ChainMove, Head, StoredBlock } from '../store/types.js';
 
 export const MAX_FUTURE_MS = 2 * 60_000;
 export const MAX_ORPHANS = 1024;
@@ -84,12 +84,7 @@ export class BlockTree {
       this.keepOrphan(signed, txIds);
       return [{ result: 'orphan', hash }];
     }
-    const ph = parent.signed.header;
-    if (h.height !== ph.height + 1) throw badBlock(`height ${h.height} does not follow parent height ${ph.height}`);
-    if (h.timestamp < ph.timestamp) throw badBlock('timestamp before its parent');
-    if (!equal(h.historyRoot, frontierRoot(parent.frontier))) throw badBlock('history root does not match the parent branch');
-    if (h.difficulty !== this.consensus.difficultyAfter(ph)) throw badBlock(`difficulty ${h.difficulty} is not the one required`);
-    this.consensus.validate(signed, hash);
+    this.checkOnParent(signed, hash, parent);
 
     const work = parent.work + this.consensus.work(h);
     const frontier = frontierAppend(parent.frontier, h.height, leafHash(hash));
@@ -113,6 +108,30 @@ export class BlockTree {
       }
     }
     return out;
+  }
+
+  /**
+   * Checks a proposed block as `add` would, except that under proof-of-authority it may still
+   * lack countersignatures: what an authority checks before it countersigns. Throws BAD_BLOCK;
+   * NOT_FOUND when the parent is unknown here.
+   */
+  checkProposal(signed: SignedHeader, txIds: Uint8Array[]): Uint8Array {
+    const hash = blockHashOf(signed.header);
+    this.checkStandalone(signed, txIds);
+    const parent = this.store.getBlock(signed.header.prevHash);
+    if (!parent) throw new UrchainError('NOT_FOUND', `parent ${toHex(signed.header.prevHash).slice(0, 16)}… is not known here`);
+    this.checkOnParent(signed, hash, parent, true);
+    return hash;
+  }
+
+  private checkOnParent(signed: SignedHeader, hash: Uint8Array, parent: StoredBlock, proposal = false) {
+    const h = signed.header;
+    const ph = parent.signed.header;
+    if (h.height !== ph.height + 1) throw badBlock(`height ${h.height} does not follow parent height ${ph.height}`);
+    if (h.timestamp < ph.timestamp) throw badBlock('timestamp before its parent');
+    if (!equal(h.historyRoot, frontierRoot(parent.frontier))) throw badBlock('history root does not match the parent branch');
+    if (h.difficulty !== this.consensus.difficultyAfter(ph)) throw badBlock(`difficulty ${h.difficulty} is not the one required`);
+    this.consensus.validate(signed, hash, { proposal });
   }
 
   private checkStandalone(signed: SignedHeader, txIds: Uint8Array[]) {

@@ -14,12 +14,17 @@ export interface Consensus {
   readonly params: ChainParams;
   /** Difficulty a child of `parent` must carry. */
   difficultyAfter(parent: Header): number;
-  /** Throws BAD_BLOCK when the seal is wrong. `hash` is the header's block hash. */
-  validate(block: SignedHeader, hash: Uint8Array): void;
+  /**
+   * Throws BAD_BLOCK when the seal is wrong. `hash` is the header's block hash. A `proposal` is
+   * a block its producer has sealed but that may still lack countersignatures (PoA, k > 1).
+   */
+  validate(block: SignedHeader, hash: Uint8Array, opts?: { proposal?: boolean }): void;
   /** Work this block adds to its branch; the canonical chain has the most cumulative work. */
   work(header: Header): bigint;
   /** True when this key may produce blocks. */
   canProduce(key: Uint8Array): boolean;
+  /** Whether `key` should propose the block at `height` now, the head being `idleMs` old. */
+  mayPropose?(key: Uint8Array, height: number, idleMs: number, blockTimeMs: number): boolean;
   /** Completes the header (nonce) and signs it. PoA with threshold > 1 returns a partly signed header. */
   seal(header: Header, key: KeyPair, signal?: AbortSignal): Promise<SignedHeader>;
 }

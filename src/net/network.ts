@@ -21,7 +21,8 @@ import { asArray, asUint, asBytes, asText, type CborValue } from '../codec/cbor.
 import { toHex, fromHex, equal } from '../codec/bytes.js';
 import { decodeCore, txIdOf, metaGet } from '../chain/transaction.js';
 import { verifyBatch } from '../chain/batch.js';
-import { blockHashOf } from '../chain/header.js';
+import { blockHashOf, type SignedHeader } from '../chain/header.js';
+import { sign, verify } from '../crypto/ed25519.js';
 import { leafHash, rootOf } from '../merkle/tree.js';
 import { sha256 } from '../crypto/hash.js';
 import type { KeyPair } from '../crypto/ed25519.js';
@@ -37,6 +38,8 @@ import { checkMembers, roleOf, type MemberList } from './members.js';
 export const DEFAULT_LINKS = 8;
 export const LINK_PATH = '/urchain/link/v1';
 export const BAN_MS = 60_000;
+/** An authority countersigns one block per height (per proposer) within this time. */
+export const SIGN_LOCK_MS = 10_000;
 const PEER_TTL_MS = 120_000;
 
 export interface NetworkOptions {
@@ -54,6 +57,8 @@ export interface NetworkOptions {
   members: () => MemberList | undefined;
   adoptMembers: (l: MemberList) => boolean;
   onBlocks: (out: AddOutcome[]) => void;
+  /** This node's key is a proof-of-authority authority: it countersigns valid proposals. */
+  countersigns?: boolean;
   onEvent: (e: Record<string, unknown>) => void;
 }
 
@@ -185,11 +190,19 @@ export class Network {
       const candidates = [...this.peers.values()]
         .filter((p) => !this.links.has(p.key) && p.key !== toHex(this.o.key.publicKey) && !linkedAddrs.has(p.listen) && (this.bans.get(p.key) ?? 0) < now)
         .map((p) => p.listen);
-      // Seeds when the table has too few; shuffled so nodes spread their links.
+      // Seeds when the table has too few; shuffled so nodes spread their links. An authority that
+      // needs countersignatures links to the other authorities first.
       if (candidates.length < want) candidates.push(...this.o.seeds.filter((s) => !linkedAddrs.has(s)));
-      for (const a of shuffle([...new Set(candidates)]).slice(0, want)) void this.dial(a);
+      const first = this.o.countersigns && this.o.tree.params.threshold > 1 ? this.authorityAddresses() : new Set<string>();
+      const order = shuffle([...new Set(candidates)]).sort((x, y) => Number(first.has(y)) - Number(first.has(x)));
+      for (const a of order.slice(0, want)) void this.dial(a);
     }
     if (++this.ticks % 10 === 0) for (const l of this.links.values()) l.send([Msg.GET_PEERS]);
+  }
+
+  private authorityAddresses(): Set<string> {
+    const auth = new Set(this.o.tree.params.authorities.map(toHex));
+    return new Set([...this.peers.values()].filter((p) => auth.has(p.key)).map((p) => p.listen));
   }
 
   private punish(peer: string, points: number, why: string) {
@@ -314,6 +327,22 @@ export class Network {
         if (!w) return;
         this.payloadWaiters.delete(toHex(id));
         w(asUint(a[3], 'found') === 1 ? asBytes(a[2], 'payload') : undefined);
+        return;
+      }
+      case Msg.SIGN_REQ:
+        return this.countersign(blockFromCbor(asArray(m, 2, 'SIGN_REQ')[1]), from);
+      case Msg.SIG: {
+        const a = asArray(m, 4, 'SIG');
+        const hash = asBytes(a[1], 'blockHash', 32);
+        const sig = asBytes(a[2], 'signature');
+        if (!sig.length) {
+          this.o.onEvent({ event: 'countersign-refused', peer: from.peerHex, block: toHex(hash), why: asText(a[3], 'reason') });
+          return;
+        }
+        const w = this.sigWaiters.get(toHex(hash));
+        if (!w) return; // late: the block was completed or given up
+        if (sig.length !== 64 || !verify('block', hash, sig, from.hello!.nodeKey)) throw new UrchainError('BAD_SIGNATURE', `countersignature for ${toHex(hash).slice(0, 16)}… does not verify`);
+        w(from.hello!.nodeKey, sig);
         return;
       }
       case Msg.ERROR:
@@ -443,6 +472,79 @@ export class Network {
       );
     }
     return out;
+  }
+
+  // ---- countersignatures (proof-of-authority, k > 1) ----------------------------------------
+
+  private signedAt = new Map<number, { hash: string; proposer: string; at: number }>();
+  private sigWaiters = new Map<string, (key: Uint8Array, sig: Uint8Array) => void>();
+
+  /** May this node sign block `hash` at `height` for `proposer`? Records it when so. */
+  private lockHeight(height: number, hash: string, proposer: string): boolean {
+    const prev = this.signedAt.get(height);
+    // One block per height: another proposer's block only once the lock has run out (a proposer
+    // that went quiet must not stop the chain); the same proposer may replace its own proposal.
+    if (prev && prev.hash !== hash && prev.proposer !== proposer && Date.now() - prev.at < SIGN_LOCK_MS) return false;
+    this.signedAt.set(height, { hash, proposer, at: Date.now() });
+    for (const h of this.signedAt.keys()) if (h < height - 64) this.signedAt.delete(h);
+    return true;
+  }
+
+  /**
+   * Sends a sealed block to the linked authorities and resolves once it carries the threshold
+   * of authority signatures; rejects with UNAVAILABLE when they do not come in time.
+   */
+  collectSignatures(signed: SignedHeader, txIds: Uint8Array[], timeoutMs: number): Promise<SignedHeader> {
+    const params = this.o.tree.params;
+    const h = signed.header;
+    const hash = blockHashOf(h);
+    const hex = toHex(hash);
+    const auth = new Set(params.authorities.map(toHex));
+    const sigs = [...signed.signatures];
+    const have = new Set(sigs.map((s) => toHex(s.key)).filter((k) => auth.has(k)));
+    this.lockHeight(h.height, hex, toHex(this.o.key.publicKey));
+    const targets = [...this.links.values()].filter((l) => auth.has(l.peerHex) && !have.has(l.peerHex));
+    if (have.size + targets.length < params.threshold)
+      return Promise.reject(new UrchainError('UNAVAILABLE', `block ${h.height} needs ${params.threshold} authority signatures; linked to ${targets.length} other authorities`));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.sigWaiters.delete(hex);
+        reject(new UrchainError('UNAVAILABLE', `block ${h.height}: ${have.size} of ${params.threshold} authority signatures within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.sigWaiters.set(hex, (key, sig) => {
+        const k = toHex(key);
+        if (!auth.has(k) || have.has(k)) return;
+        have.add(k);
+        sigs.push({ key, sig });
+        if (have.size < params.threshold) return;
+        clearTimeout(timer);
+        this.sigWaiters.delete(hex);
+        resolve({ header: h, signatures: sigs });
+      });
+      const msg = encodeMsg([Msg.SIGN_REQ, blockToCbor({ signed, txIds })]);
+      for (const l of targets) l.sendBytes(msg);
+    });
+  }
+
+  /** An authority's answer to SIGN_REQ: its signature, or a refusal with the reason. */
+  private async countersign(b: WireBlock, from: Link) {
+    const h = b.signed.header;
+    const hash = blockHashOf(h);
+    const refuse = (why: string) => from.send([Msg.SIG, hash, new Uint8Array(0), why]);
+    if (!equal(h.producer, from.hello!.nodeKey)) throw new UrchainError('BAD_INPUT', "SIGN_REQ: only a block's producer asks for countersignatures");
+    if (!this.o.countersigns) return refuse('not an authority');
+    const missing = b.txIds.filter((id) => !this.o.store.hasTx(id));
+    if (missing.length) {
+      from.send([Msg.GET_TXS, missing.slice(0, MAX_TXS_PER_REQUEST), this.o.keepsAllPayloads ? 1 : 0]);
+      return refuse(`${missing.length} transactions not here yet; asked for them`);
+    }
+    if (!equal(h.prevHash, this.o.tree.head().hash)) {
+      if (h.height > this.o.tree.head().height) this.requestBlocks(from);
+      return refuse(`not on this node's head (height ${this.o.tree.head().height})`);
+    }
+    this.o.tree.checkProposal(b.signed, b.txIds); // BAD_BLOCK: the proposer is punished
+    if (!this.lockHeight(h.height, toHex(hash), from.peerHex)) return refuse(`already countersigned another block at height ${h.height}`);
+    from.send([Msg.SIG, hash, sign('block', hash, this.o.key.secretKey), '']);
   }
 
   private payloadWaiters = new Map<string, (p: Uint8Array | undefined) => void>();

@@ -19,6 +19,8 @@
  *   12 PAYLOAD     [12, txId, payload | h'', found (0|1)]
  *   13 MEMBERS     [13, memberList]
  *   15 ERROR       [15, code, message]
+ *   16 SIGN_REQ    [16, block]           a producer asks the other authorities to countersign (PoA, k > 1)
+ *   17 SIG         [17, blockHash, signature | h'', refusal reason | ""]
  */
 import { encode, decode, asArray, asUint, asBytes, asText, type CborValue } from '../codec/cbor.js';
 import { concat, split32 } from '../codec/bytes.js';
@@ -46,6 +48,8 @@ export const Msg = {
   PAYLOAD: 12,
   MEMBERS: 13,
   ERROR: 15,
+  SIGN_REQ: 16,
+  SIG: 17,
 } as const;
 
 export interface WireBatch {

@@ -28,6 +28,7 @@ import { Network, DEFAULT_LINKS } from '../net/network.js';
 import { checkMembers, readMembersFile, writeMembersFile, type MemberList } from '../net/members.js';
 import { fromHex, equal } from '../codec/bytes.js';
 import type { IngestWrite } from '../store/types.js';
+import type { SignedHeader } from '../chain/header.js';
 import { UrchainError } from '../errors.js';
 
 export interface NodeOptions {
@@ -134,6 +135,7 @@ export class UrchainNode {
           this.network?.announceBlocks(out);
         },
         (e) => this.emit({ event: 'error', where: 'producer', message: e.message }),
+        this.params.consensus === 'poa' && this.params.threshold > 1 ? (signed, txIds) => this.countersigned(signed, txIds) : undefined,
       );
       this.producer.start();
     }
@@ -232,9 +234,18 @@ export class UrchainNode {
       members: () => this.memberList,
       adoptMembers: (l) => this.adoptMembers(l),
       onBlocks: (out) => this.onBlocks(out),
+      countersigns: this.params.consensus === 'poa' && isAuthority(this.params, this.key.publicKey),
       onEvent: (e) => this.emit(e as NodeEvent),
     });
     await this.network.start();
+  }
+
+  /** PoA with k > 1: the other authorities' signatures, gathered over the peer links. */
+  private countersigned(signed: SignedHeader, txIds: Uint8Array[]): Promise<SignedHeader> {
+    if (!this.network)
+      throw new UrchainError('UNAVAILABLE', `this chain needs ${this.params.threshold} authority signatures per block; link this node to the other authorities (--listen/--seed)`);
+    const blockTime = this.opts.blockTime ?? this.params.blockTime;
+    return this.network.collectSignatures(signed, txIds, Math.min(10_000, Math.max(2000, 2 * blockTime)));
   }
 
   private onBlocks(out: AddOutcome[]) {

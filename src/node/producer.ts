@@ -2,11 +2,17 @@
  * @module node/producer
  * Makes a block every block time while the pending pool holds transactions: takes the oldest
  * pending ids (up to maxTxs), builds the header on the head, seals it with the consensus
- * plug-in, and adds it through the block tree like any other block.
+ * plug-in, gathers the other authorities' countersignatures when the chain needs k > 1 (over
+ * the network), and adds it through the block tree like any other block. A block that does not
+ * get its signatures in time is dropped; its transactions stay pending for the next attempt.
  */
 import type { BlockTree, AddOutcome } from '../chain/blocktree.js';
+import type { SignedHeader } from '../chain/header.js';
 import type { KeyPair } from '../crypto/ed25519.js';
 import type { Pool } from './pool.js';
+
+/** Completes a sealed block with other authorities' signatures (throws when it cannot). */
+export type Countersign = (signed: SignedHeader, txIds: Uint8Array[]) => Promise<SignedHeader>;
 
 export const DEFAULT_MAX_BLOCK_TXS = 1_000_000;
 
@@ -14,6 +20,7 @@ export class Producer {
   private timer?: NodeJS.Timeout;
   private busy = false;
   private abort = new AbortController();
+  private waiting?: { height: number; since: number };
   constructor(
     private readonly tree: BlockTree,
     private readonly pool: Pool,
@@ -21,6 +28,7 @@ export class Producer {
     private readonly intervalMs: number,
     private readonly onBlock: (o: AddOutcome[]) => void,
     private readonly onError: (e: Error) => void,
+    private readonly countersign?: Countersign,
     private readonly maxTxs = DEFAULT_MAX_BLOCK_TXS,
   ) {}
 
@@ -32,9 +40,15 @@ export class Producer {
     if (this.busy || this.pool.size === 0) return;
     this.busy = true;
     try {
+      const c = this.tree.consensus;
+      const next = this.tree.head().height + 1;
+      // How long this height has waited for a block here: authorities take turns by it.
+      if (this.waiting?.height !== next) this.waiting = { height: next, since: Date.now() };
+      if (c.mayPropose && !c.mayPropose(this.key.publicKey, next, Date.now() - this.waiting.since, this.intervalMs)) return;
       const txIds = this.pool.take(this.maxTxs);
       const header = this.tree.nextHeader(txIds, this.key.publicKey);
-      const signed = await this.tree.consensus.seal(header, this.key, this.abort.signal);
+      let signed = await c.seal(header, this.key, this.abort.signal);
+      if (this.countersign) signed = await this.countersign(signed, txIds);
       const out = await this.tree.add(signed, txIds);
       this.onBlock(out);
       return out;
