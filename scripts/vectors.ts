@@ -1,11 +1,12 @@
-/** Writes test/vectors/formats.json and profichain.json (run after an intended format change: `npm run vectors`). */
+/** Writes test/vectors/formats.json, profichain.json and network.json (run after an intended format change: `npm run vectors`). */
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildFormatVectors } from '../test/formatVectors.js';
 import { buildProfichainVectors } from '../test/profichainVectors.js';
+import { buildNetworkVectors } from '../test/networkVectors.js';
 import { root } from '../test/helpers.js';
 
-for (const [name, v] of [['formats.json', buildFormatVectors()], ['profichain.json', buildProfichainVectors()]] as const) {
+for (const [name, v] of [['formats.json', buildFormatVectors()], ['profichain.json', buildProfichainVectors()], ['network.json', buildNetworkVectors()]] as const) {
   const file = path.join(root, 'test', 'vectors', name);
   fs.writeFileSync(file, JSON.stringify(v, null, 2) + '\n');
   console.log(file);

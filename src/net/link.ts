@@ -36,7 +36,8 @@ export interface LinkContext {
   admit(peerKey: Uint8Array): string | undefined;
 }
 
-const authHash = (nonce: Uint8Array, signer: Uint8Array, other: Uint8Array, chainId: Uint8Array) => sha256(encode([nonce, signer, other, chainId]));
+/** What AUTH signs (domain "urchain/link/v1"): SHA-256 of CBOR [peer's nonce, signer key, peer key, chain id]. */
+export const authHash = (nonce: Uint8Array, signer: Uint8Array, other: Uint8Array, chainId: Uint8Array) => sha256(encode([nonce, signer, other, chainId]));
 
 export class Link {
   hello?: Hello;

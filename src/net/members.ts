@@ -31,7 +31,8 @@ export interface MemberList {
   signature: Uint8Array;
 }
 
-function listBytes(networkKey: Uint8Array, serial: number, members: Member[]): Uint8Array {
+/** The canonical CBOR of the list without its signature: what SHA-256 is taken of. */
+export function listBytes(networkKey: Uint8Array, serial: number, members: Member[]): Uint8Array {
   return encode([1, networkKey, serial, members.map((m) => [m.key, m.role])]);
 }
 

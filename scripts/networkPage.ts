@@ -1,0 +1,180 @@
+/**
+ * The text of urchain-network(7): the links between the nodes of one company network — member
+ * list, handshake, messages, flooding, sync, countersignatures and bad-peer rules — with the
+ * vectors of test/vectors/network.json printed into it.
+ */
+const wrap = (hex: string, w = 64) => (hex.match(new RegExp(`.{1,${w}}`, 'g')) ?? ['(empty)']).join('\n');
+
+export function networkPage(v: any, date: string, version: string): string {
+  const block = (label: string, hex: string) => `.PP\n${label}:\n.IP\n.nf\n${wrap(hex)}\n.fi`;
+  const m = v.members;
+  const h = v.handshake;
+  const x = v.messages;
+  return `'\\" t
+.TH URCHAIN\\-NETWORK 7 "${date}" "urchain ${version}" "urchain manual"
+.SH NAME
+urchain\\-network \\- links between the nodes of one company network: member list, handshake, messages
+.SH DESCRIPTION
+.PP
+The nodes of one company form one network with one chain. Which node keys belong is fixed by a
+\\fImember list\\fR signed by the company's \\fInetwork key\\fR (\\fBurchain keygen \\-\\-network\\fR,
+\\fBurchain member add\\fR). Nodes link to each other over WebSocket
+(\\fBurchain node run \\-\\-listen\\fR, \\fB\\-\\-seed\\fR); on each link both sides prove their key
+and show that the list admits them, then they flood signed batches and blocks, sync late nodes,
+fetch payloads from archives and, under proof\\-of\\-authority with a threshold above one, gather
+countersignatures. Everything hashed or signed here is canonical CBOR as in
+\\fBurchain\\-formats\\fR(5); H is SHA\\-256; a signature is Ed25519 over
+\\fIdomain tag\\fR || H(...) as described there.
+.SH TRANSPORT
+.PP
+A node that dials opens \\fBws://HOST:PORT/urchain/link/v1?from=KEY\\fR, KEY being its public key
+in hex. The path is informational (for proxies and logs): nothing is trusted before the
+handshake. Every message is one binary WebSocket message holding one canonical CBOR array whose
+first element is the message type. Limits: a message is at most 64 MiB; at most 5000 messages per
+second per link are taken, further ones dropped. Keep\\-alive: each side sends a WebSocket ping
+every 5 seconds and ends a link that has been silent for 15 seconds.
+.SH MEMBER LIST
+.IP
+.nf
+list      = [1, networkKey, serial, [[memberKey, role], ...]]
+signature = Ed25519(networkKey, "urchain/members/v1" || H(list))
+wire form = [bytes(list), signature]
+.fi
+.PP
+Members are in ascending order of key, each key once; role is one of the text strings thin,
+producer, archive, full; bytes(list) is a CBOR byte string holding the CBOR of list. \\fIserial\\fR grows with every
+change. A node pins the network key of the first list it is given and from then on takes only
+lists signed by that key with a higher serial; it keeps the newest in DATA/members.json (the JSON
+form below, which \\fBurchain member\\fR writes). A key the newest list leaves out is revoked:
+its links are closed and it cannot link again.
+.SH HANDSHAKE
+.PP
+Both sides send HELLO at once:
+.IP
+.nf
+[1, version, chainId, nodeKey, nonce, role, listen, membersSerial, height, headHash]
+.fi
+.PP
+version is 1; nonce 32 fresh random bytes; listen the HOST:PORT peers should dial to reach the
+sender (\\fB\\-\\-advertise\\fR, else \\fB\\-\\-listen\\fR, or "" for a node that only dials);
+membersSerial the serial of its member list; height and headHash its canonical head. A HELLO with
+another version or chain id ends the link. Each side then sends AUTH:
+.IP
+.nf
+[2, signature, memberList | h'']
+signature = Ed25519(nodeKey, "urchain/link/v1" || H([peerNonce, nodeKey, peerKey, chainId]))
+.fi
+.PP
+where peerNonce is the nonce of the other side's HELLO: the signature proves the key, and is
+worthless on any other link (other nonce, other pair of keys, other chain). AUTH carries the
+sender's member list (wire form) when its serial is above the peer's membersSerial, else the
+empty byte string; the receiver adopts a newer list before it checks membership. The link is up
+once the peer's signature verifies and its key is on the list (and not banned). A refusal is an
+ERROR message with a reason (for example "is not a member of this network"), then the link is
+closed.
+.SH MESSAGES
+.TS
+l l l.
+type	name	fields after the type
+3	GET_PEERS	(none)
+4	PEERS	[[key, listen, role], ...]
+5	BATCH	batch
+6	BLOCK	block
+7	GET_BLOCKS	[locator hash, ...], max
+8	BLOCKS	[block, ...], [batch, ...]
+9	GET_TXS	[txId, ...], wantPayloads (0 or 1)
+10	TXS	[batch, ...]
+11	GET_PAYLOAD	txId
+12	PAYLOAD	txId, payload | h'', found (0 or 1)
+15	ERROR	code, message
+16	SIGN_REQ	block
+17	SIG	blockHash, signature | h'', reason | ""
+.TE
+.PP
+A locator has at most 64 hashes, max is at most 200, GET_TXS asks for at most 100000 ids.
+.IP
+.nf
+batch = [origin, signature, [[core] | [core, payload], ...]]
+block = [header, [[key, signature], ...], txIds]
+.fi
+.PP
+core and the batch signature are the transaction core and batch signature of
+\\fBurchain\\-formats\\fR(5): the signature is the origin's over the RFC 9162 root of the batch's
+transaction ids, so a receiver verifies a batch whole, then checks each core's chain id, origin,
+and (when the payload is there) payload length and digest. header is the canonical header bytes;
+txIds the block's transaction ids, 32 bytes each, concatenated.
+.SH FLOODING AND SYNC
+.PP
+A node sends each batch it signs, and each block that joins its tree, to all its links; a node
+that receives one it did not have and finds valid stores it and forwards it to its other links,
+so a message crosses each link at most once. Thin and producer nodes store batches without
+payloads. A block whose transactions are unknown waits while the node asks the sender with
+GET_TXS. A node that is behind (a peer's HELLO shows a greater height or an unknown head, or a
+block's parent is unknown) sends GET_BLOCKS with a locator: its canonical block hashes from the
+head back, the first 9 one apart, then doubling the step, and the genesis hash last. The peer
+answers with up to 200 of its canonical blocks after the newest locator hash on its canonical
+chain, together with the batches of their transactions (with payloads only for archive and full
+nodes); the node asks again until an answer is short. On a new link each side also hands over
+the batches of its pending transactions. Fork choice is the block tree's: the most cumulative
+work wins, and transactions of abandoned blocks go back to pending.
+.PP
+Peers: GET_PEERS every 10 seconds on each link; a node answers with the peers it has heard of in
+the last 2 minutes and itself. It keeps \\fB\\-\\-links\\fR (default 8) links, opening new ones from
+that table (the seeds when it has too few) every second. A node that learns of a new linked peer
+tells its other links at once with PEERS.
+.SH COUNTERSIGNATURES
+.PP
+Under proof\\-of\\-authority with threshold k > 1, the authorities take turns: height h is proposed
+by authority h mod n (in genesis order); the one d places later proposes once the height has
+waited 2 \\(mu d block times at it. The proposer seals the block with its own signature and sends
+SIGN_REQ to its linked authorities. An authority signs (SIG with Ed25519 over
+"urchain/block/v1" || block hash) when the block extends its own head, is valid but for missing
+signatures, its transactions are known, and it has not signed another proposer's block at that
+height in the last 10 seconds; otherwise it answers SIG with an empty signature and the reason.
+The proposer adds the block once it has k authority signatures; a block still short after
+max(2 s, 2 block times), at most 10 s, is dropped and its records stay pending for the next try.
+.SH BAD PEERS
+.PP
+Each peer has a score starting at 0. A forged signature, an undecodable, malformed or oversized
+message or an invalid block costs 100; more than 5000 messages in a second costs 50; other
+errors cost 5. At \\-100 the link is closed with an ERROR and the key is banned for 60 seconds;
+while banned it is refused in the handshake with "banned until TIME". Nothing a peer sends stops
+the node.
+.SH TEST VECTORS
+.PP
+From test/vectors/network.json. Seeds are Ed25519 secret seeds; keys follow from them. Member
+list (serial 2: the key of seed 20..3f as full, the key of seed 40..5f as thin), signed with the
+network seed ${m.networkSeed}:
+${block('list (CBOR)', m.listBytes)}
+${block('H(list)', m.listHash)}
+${block('signed message', m.signedMessage)}
+${block('signature', m.signature)}
+${block('wire form', m.wire)}
+.PP
+Handshake between A, a full node at height 42 with head H("vector-head"), advertising
+10.0.0.5:7700, nonce 80..9f, list serial 2, and B, a thin node that only dials, same head at
+height 40, nonce a0..bf, list serial 1:
+${block('chain id (H("vector-chain"))', h.chainId)}
+${block('key A (seed 20..3f)', h.keyA)}
+${block('key B (seed 40..5f)', h.keyB)}
+${block('HELLO from A', h.helloA)}
+${block('HELLO from B', h.helloB)}
+${block('H([nonceA, keyB, keyA, chainId]), which B signs', h.authHashB)}
+${block('AUTH from B (no list: A has the newer one)', h.authB)}
+${block('H([nonceB, keyA, keyB, chainId]), which A signs', h.authHashA)}
+${block('AUTH from A, carrying the list', h.authA)}
+.PP
+Other messages:
+${block('GET_PEERS', x.getPeers)}
+${block('PEERS', x.peers)}
+${block('GET_PAYLOAD for id c0..df', x.getPayload)}
+${block('SIG by A for block hash H("vector-block")', x.sig)}
+${block('SIG refused', x.sigRefused)}
+${block('ERROR', x.error)}
+.SH SEE ALSO
+.BR urchain\\-node\\-run (1),
+.BR urchain\\-member\\-add (1),
+.BR urchain\\-peers (1),
+.BR urchain\\-formats (5)
+`;
+}
