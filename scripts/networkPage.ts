@@ -115,7 +115,15 @@ head back, the first 9 one apart, then doubling the step, and the genesis hash l
 answers with up to 200 of its canonical blocks after the newest locator hash on its canonical
 chain, together with the batches of their transactions (with payloads only for archive and full
 nodes); the node asks again until an answer is short. On a new link each side also hands over
-the batches of its pending transactions. Fork choice is the block tree's: the most cumulative
+the batches of its pending transactions.
+.PP
+No message an honest node sends goes over the limit: a message carries at most 32 MiB of payloads
+(URCHAIN_MESSAGE_BUDGET sets another number of bytes), payloads beyond that are left out (a
+transaction then travels as [core]), a BLOCKS answer stops before its transactions would pass
+that budget, and a block too big to come with its transactions comes alone, its transactions
+asked for with GET_TXS, 10000 ids at a time. An archive or full node fetches every payload that
+came without, one GET_PAYLOAD at a time, from its archive and full links and from the
+transaction's origin, and stores it once its length and digest match the core. Fork choice is the block tree's: the most cumulative
 work wins, and transactions of abandoned blocks go back to pending.
 .PP
 Peers: GET_PEERS every 10 seconds on each link; a node answers with the peers it has heard of in

@@ -52,8 +52,9 @@ export class Link {
   private early: CborValue[][] = [];
   private onMessage: (m: CborValue[], link: Link) => void = (m) => void this.early.push(m);
   onClose: (link: Link, why: string) => void = () => undefined;
-  /** A malformed or oversized message or a flood from an authenticated peer. */
-  onBad: (link: Link, e: UrchainError) => void = () => undefined;
+  /** A malformed or oversized message or a flood from an authenticated peer (queued like messages until `listen`). */
+  private earlyBad: UrchainError[] = [];
+  private onBad: (link: Link, e: UrchainError) => void = (_l, e) => void this.earlyBad.push(e);
   private window = 0;
   private inWindow = 0;
 
@@ -164,10 +165,12 @@ export class Link {
     return true;
   }
 
-  /** Hands every message from now on (and any that came early) to `fn`. */
-  listen(fn: (m: CborValue[], link: Link) => void): void {
+  /** Hands every message from now on (and any that came early) to `fn`, and bad ones to `onBad`. */
+  listen(fn: (m: CborValue[], link: Link) => void, onBad: (link: Link, e: UrchainError) => void = () => undefined): void {
     this.onMessage = fn;
+    this.onBad = onBad;
     for (const m of this.early.splice(0)) fn(m, this);
+    for (const e of this.earlyBad.splice(0)) onBad(this, e);
   }
 
   private startKeepAlive() {

@@ -38,6 +38,14 @@ import { checkMembers, roleOf, type MemberList } from './members.js';
 export const DEFAULT_LINKS = 8;
 export const LINK_PATH = '/urchain/link/v1';
 export const BAN_MS = 60_000;
+/**
+ * Payload bytes one message may carry (URCHAIN_MESSAGE_BUDGET overrides; default 32 MiB, half the
+ * message limit). Payloads beyond it are left out, and nodes that keep every payload fetch them
+ * one by one afterwards, so no honest message ever goes over the limit.
+ */
+export const MESSAGE_BUDGET = Number(process.env.URCHAIN_MESSAGE_BUDGET) || 32 * 1024 * 1024;
+/** Ids per GET_TXS request. */
+const TXS_CHUNK = 10_000;
 /** An authority countersigns one block per height (per proposer) within this time. */
 export const SIGN_LOCK_MS = 10_000;
 const PEER_TTL_MS = 120_000;
@@ -140,8 +148,10 @@ export class Network {
           return undefined;
         }
         this.links.set(k, link);
-        link.onBad = (l, e) => this.punish(l.peerHex, penalty(e), `${e.code}: ${e.message}`);
-        link.listen((m, l) => this.handle(m, l));
+        link.listen(
+          (m, l) => this.handle(m, l),
+          (l, e) => this.punish(l.peerHex, penalty(e), `${e.code}: ${e.message}`),
+        );
         link.onClose = (l, why) => {
           if (this.links.get(k) === l) {
             this.links.delete(k);
@@ -198,6 +208,29 @@ export class Network {
       for (const a of order.slice(0, want)) void this.dial(a);
     }
     if (++this.ticks % 10 === 0) for (const l of this.links.values()) l.send([Msg.GET_PEERS]);
+    void this.backfill();
+  }
+
+  private missingPayloads = new Set<string>();
+  private backfilling = false;
+
+  /** A node that keeps every payload fetches the ones that came without (a few at a time). */
+  private async backfill() {
+    if (this.backfilling || !this.missingPayloads.size) return;
+    this.backfilling = true;
+    try {
+      for (const hex of [...this.missingPayloads].slice(0, 64)) {
+        if (this.closed) return;
+        const id = fromHex(hex);
+        const p = await this.fetchPayload(id, 3000);
+        if (!p) continue; // tried again next second
+        await this.o.store.putPayload(id, p);
+        this.missingPayloads.delete(hex);
+      }
+      if (!this.missingPayloads.size) this.o.onEvent({ event: 'payloads-complete' });
+    } finally {
+      this.backfilling = false;
+    }
   }
 
   private authorityAddresses(): Set<string> {
@@ -236,7 +269,9 @@ export class Network {
 
   /** A batch this node took in: to every link. */
   announceBatch(w: IngestWrite): void {
-    this.flood([Msg.BATCH, batchToCbor({ origin: w.batch.origin, signature: w.batch.signature, txs: w.txs.map((t) => ({ core: t.coreBytes, payload: t.payload })) })]);
+    const bytes = w.txs.reduce((n, t) => n + (t.payload?.length ?? 0), 0);
+    const strip = bytes > MESSAGE_BUDGET; // archives fetch the payloads one by one
+    this.flood([Msg.BATCH, batchToCbor({ origin: w.batch.origin, signature: w.batch.signature, txs: w.txs.map((t) => ({ core: t.coreBytes, payload: strip ? undefined : t.payload })) })]);
   }
 
   /** Blocks that joined this node's tree (its own or a peer's): to every link but the source. */
@@ -376,6 +411,7 @@ export class Network {
       });
       const isNew = txIds.filter((id) => !this.o.store.hasTx(id));
       await this.o.store.commitIngest({ batchRoot: root, batch: { origin: b.origin, signature: b.signature, txIds }, txs });
+      if (this.o.keepsAllPayloads) for (const t of txs) if (!t.payload && !this.o.store.getPayload(t.txId)) this.missingPayloads.add(toHex(t.txId));
       // Pending only what no canonical block holds yet (a syncing node gets old batches too).
       this.o.pool.add(isNew.filter((id) => !this.o.store.location(id)));
       fresh.push(...isNew);
@@ -391,7 +427,7 @@ export class Network {
     const missing = b.txIds.filter((id) => !this.o.store.hasTx(id));
     if (missing.length) {
       if (this.waitingBlocks.size < 1024) this.waitingBlocks.set(hex, { block: b, from });
-      from.send([Msg.GET_TXS, missing, this.o.keepsAllPayloads ? 1 : 0]);
+      for (let i = 0; i < missing.length; i += TXS_CHUNK) from.send([Msg.GET_TXS, missing.slice(i, i + TXS_CHUNK), this.o.keepsAllPayloads ? 1 : 0]);
       return;
     }
     const out = await this.o.tree.add(b.signed, b.txIds);
@@ -442,11 +478,17 @@ export class Network {
     const head = this.o.tree.head().height;
     const blocks: CborValue[] = [];
     const ids: Uint8Array[] = [];
+    // Ids and cores count against the budget too: a reply stops before it would grow too big,
+    // and a block too big to come with its transactions comes alone (the peer asks GET_TXS).
+    let bytes = 0;
     for (let h = start; h <= head && blocks.length < max; h++) {
       const hash = this.o.store.hashAt(h)!;
       const body = this.o.store.getBody(hash)!;
+      const cost = body.length * 300;
+      if (blocks.length && bytes + cost > MESSAGE_BUDGET) break;
       blocks.push(blockToCbor({ signed: this.o.store.getBlock(hash)!.signed, txIds: body }));
-      ids.push(...body);
+      bytes += cost;
+      if (bytes <= MESSAGE_BUDGET) ids.push(...body);
     }
     const wantPayloads = from.hello?.role === 'archive' || from.hello?.role === 'full';
     from.send([Msg.BLOCKS, blocks, this.batchesFor(ids, wantPayloads)]);
@@ -460,6 +502,7 @@ export class Network {
       if (t) roots.set(toHex(t.batchRoot), t.batchRoot);
     }
     const out: CborValue[] = [];
+    let budget = MESSAGE_BUDGET;
     for (const root of roots.values()) {
       const b = this.o.store.getBatch(root);
       if (!b) continue;
@@ -467,7 +510,13 @@ export class Network {
         batchToCbor({
           origin: b.origin,
           signature: b.signature,
-          txs: b.txIds.map((id) => ({ core: this.o.store.getTx(id)!.coreBytes, payload: payloads ? this.o.store.getPayload(id) : undefined })),
+          txs: b.txIds.map((id) => {
+            // Payloads past the budget are left out; the peer fetches them one by one.
+            let payload = payloads && budget > 0 ? this.o.store.getPayload(id) : undefined;
+            if (payload && payload.length > budget) payload = undefined;
+            if (payload) budget -= payload.length;
+            return { core: this.o.store.getTx(id)!.coreBytes, payload };
+          }),
         }),
       );
     }
@@ -535,7 +584,7 @@ export class Network {
     if (!this.o.countersigns) return refuse('not an authority');
     const missing = b.txIds.filter((id) => !this.o.store.hasTx(id));
     if (missing.length) {
-      from.send([Msg.GET_TXS, missing.slice(0, MAX_TXS_PER_REQUEST), this.o.keepsAllPayloads ? 1 : 0]);
+      from.send([Msg.GET_TXS, missing.slice(0, TXS_CHUNK), this.o.keepsAllPayloads ? 1 : 0]);
       return refuse(`${missing.length} transactions not here yet; asked for them`);
     }
     if (!equal(h.prevHash, this.o.tree.head().hash)) {
@@ -555,7 +604,8 @@ export class Network {
     if (!core) return undefined;
     const c = decodeCore(core.coreBytes);
     for (const l of this.links.values()) {
-      if (l.hello?.role !== 'archive' && l.hello?.role !== 'full') continue;
+      // Archives and full nodes keep every payload; the origin keeps the ones it took in.
+      if (l.hello?.role !== 'archive' && l.hello?.role !== 'full' && !equal(l.hello!.nodeKey, c.origin)) continue;
       const p = await new Promise<Uint8Array | undefined>((resolve) => {
         const t = setTimeout(() => resolve(undefined), timeoutMs);
         this.payloadWaiters.set(toHex(txId), (x) => (clearTimeout(t), resolve(x)));
@@ -572,7 +622,7 @@ export class Network {
       advertise: this.advertised || null,
       links: [...this.links.values()].map((l) => ({ key: l.peerHex, role: l.hello?.role, listen: l.hello?.listen || null, direction: l.direction, since: new Date(l.since).toISOString() })),
       peers: [...this.peers.values()].map((p) => ({ key: p.key, listen: p.listen, role: p.role, linked: this.links.has(p.key) })),
-      sync: { height: this.o.tree.head().height, bestPeerHeight: this.bestPeerHeight, syncing: this.syncing.size > 0, waitingBlocks: this.waitingBlocks.size },
+      sync: { height: this.o.tree.head().height, bestPeerHeight: this.bestPeerHeight, syncing: this.syncing.size > 0, waitingBlocks: this.waitingBlocks.size, missingPayloads: this.missingPayloads.size },
       banned: [...this.bans].filter(([, t]) => t > Date.now()).map(([k]) => k),
     };
   }

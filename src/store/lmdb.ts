@@ -214,6 +214,12 @@ export class LmdbStore implements Store {
     await this.env.transaction(() => this.writeBlock(w));
     await this.env.flushed;
   }
+  async putPayload(txId: Uint8Array, payload: Uint8Array): Promise<void> {
+    await this.env.transaction(() => {
+      if (this.txs.doesExist(buf(txId))) this.payloads.putSync(buf(txId), buf(payload));
+    });
+    await this.env.flushed;
+  }
   size(): number {
     let n = 0;
     for (const f of ['chain.lmdb', 'chain.lmdb-lock']) {

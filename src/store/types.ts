@@ -107,6 +107,8 @@ export interface Store {
   initChain(params: ChainParams, genesis: BlockWrite): Promise<void>;
   commitIngest(w: IngestWrite): Promise<void>;
   commitBlock(w: BlockWrite): Promise<void>;
+  /** Adds the payload of a transaction stored without it (an archive filling a gap); durable. */
+  putPayload(txId: Uint8Array, payload: Uint8Array): Promise<void>;
   /** Approximate bytes on disk. */
   size(): number;
   close(): Promise<void>;
