@@ -85,6 +85,7 @@ export class Network {
   advertised = '';
   readonly links = new Map<string, Link>();
   private dialing = new Set<string>();
+  private refusals = new Map<string, { message: string; at: number }>();
   readonly peers = new Map<string, PeerInfo>();
   private scores = new Map<string, number>();
   private bans = new Map<string, number>();
@@ -148,6 +149,7 @@ export class Network {
           return undefined;
         }
         this.links.set(k, link);
+        this.refusals.delete(address);
         link.listen(
           (m, l) => this.handle(m, l),
           (l, e) => this.punish(l.peerHex, penalty(e), `${e.code}: ${e.message}`),
@@ -173,7 +175,12 @@ export class Network {
       },
       (e: UrchainError) => {
         if (e.code === 'BAD_SIGNATURE') this.punish(link.peerHex, 100, e.message);
-        this.o.onEvent({ event: 'link-refused', address, direction, message: e.message });
+        // A peer that stays down is retried every second; say so once a minute, not each time.
+        const last = direction === 'out' ? this.refusals.get(address) : undefined;
+        if (!last || last.message !== e.message || Date.now() - last.at > 60_000) {
+          if (direction === 'out') this.refusals.set(address, { message: e.message, at: Date.now() });
+          this.o.onEvent({ event: 'link-refused', address, direction, message: e.message });
+        }
         return undefined;
       },
     );
