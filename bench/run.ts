@@ -19,7 +19,7 @@ import { LmdbStore } from '../src/store/lmdb.js';
 import { Query } from '../src/node/query.js';
 import { verifyProof } from '../src/proof/proof.js';
 import { audit } from '../src/node/audit.js';
-import { startNode, killChildren } from '../test/helpers.js';
+import { startNode, killChildren, diskBytes } from '../test/helpers.js';
 import { ProfichainClient, parseAddress } from '../src/ingest/profichain/client.js';
 import { openSink } from '../src/ingest/sink.js';
 import { OpcuaIngest } from '../src/ingest/opcua.js';
@@ -82,6 +82,28 @@ function pct(xs: number[], p: number): number {
   return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 100) / 100;
 }
 
+/**
+ * Runs `workers` loops for `seconds`, each calling `once` (which returns how many records it
+ * moved) again and again; gives the records, the seconds taken and each call's latency in ms.
+ */
+async function drive(workers: number, seconds: number, once: (worker: number) => Promise<number>) {
+  const lat: number[] = [];
+  const end = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  let n = 0;
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      while (performance.now() < end) {
+        const s = performance.now();
+        const k = await once(w); // not `n += await ...`: that reads n before the await and loses counts
+        n += k;
+        lat.push(performance.now() - s);
+      }
+    }),
+  );
+  return { n, lat, secs: (performance.now() - t0) / 1000 };
+}
+
 async function ingest() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'urchain-bench-'));
   const data = path.join(dir, 'data');
@@ -92,49 +114,26 @@ async function ingest() {
   try {
     // 1. One record per request, many in flight.
     for (const conc of [64]) {
-      const lat: number[] = [];
-      const end = performance.now() + SECONDS * 1000;
-      const t0 = performance.now();
-      let n = 0;
-      await Promise.all(
-        Array.from({ length: conc }, async () => {
-          while (performance.now() < end) {
-            const s = performance.now();
-            const res = await request(`${node.url}/v1/records`, { method: 'POST', body: payload, dispatcher: agent });
-            const r = (await res.body.json()) as { txId: string };
-            if (res.statusCode !== 200) throw new Error(JSON.stringify(r));
-            const now = performance.now();
-            lat.push(now - s);
-            receipts.push({ txId: r.txId, at: Date.now() });
-            n++;
-          }
-        }),
-      );
-      const secs = (performance.now() - t0) / 1000;
+      const { n, lat, secs } = await drive(conc, SECONDS, async () => {
+        const res = await request(`${node.url}/v1/records`, { method: 'POST', body: payload, dispatcher: agent });
+        const r = (await res.body.json()) as { txId: string };
+        if (res.statusCode !== 200) throw new Error(JSON.stringify(r));
+        receipts.push({ txId: r.txId, at: Date.now() });
+        return 1;
+      });
       emit({ bench: 'ingest.http.single', payloadBytes: 1024, inFlight: conc, records: n, recordsPerSec: Math.round(n / secs), receiptLatencyMsP50: pct(lat, 50), receiptLatencyMsP99: pct(lat, 99) });
     }
     // 2. Batches of 100 records per request (the batch API), a few requests in flight.
     for (const [batch, conc] of [[100, 8], [1000, 4]] as const) {
-      const lat: number[] = [];
       const body = cborEncode(Array.from({ length: batch }, () => ({ payload })));
-      const end = performance.now() + SECONDS * 1000;
-      const t0 = performance.now();
-      let n = 0;
-      await Promise.all(
-        Array.from({ length: conc }, async () => {
-          while (performance.now() < end) {
-            const s = performance.now();
-            const res = await request(`${node.url}/v1/records/batch`, { method: 'POST', body, headers: { 'content-type': 'application/cbor' }, dispatcher: agent });
-            const r = (await res.body.json()) as { receipts: { txId: string }[] };
-            if (res.statusCode !== 200) throw new Error(JSON.stringify(r));
-            lat.push(performance.now() - s);
-            const at = Date.now();
-            for (const x of r.receipts) receipts.push({ txId: x.txId, at });
-            n += r.receipts.length;
-          }
-        }),
-      );
-      const secs = (performance.now() - t0) / 1000;
+      const { n, lat, secs } = await drive(conc, SECONDS, async () => {
+        const res = await request(`${node.url}/v1/records/batch`, { method: 'POST', body, headers: { 'content-type': 'application/cbor' }, dispatcher: agent });
+        const r = (await res.body.json()) as { receipts: { txId: string }[] };
+        if (res.statusCode !== 200) throw new Error(JSON.stringify(r));
+        const at = Date.now();
+        for (const x of r.receipts) receipts.push({ txId: x.txId, at });
+        return r.receipts.length;
+      });
       emit({ bench: 'ingest.http.batch', payloadBytes: 1024, recordsPerRequest: batch, inFlight: conc, records: n, recordsPerSec: Math.round(n / secs), receiptLatencyMsP50: pct(lat, 50), receiptLatencyMsP99: pct(lat, 99) });
     }
     // 3. Inclusion latency: receipt to block, for records sent one by one while the node idles.
@@ -218,25 +217,11 @@ async function profichain() {
           // Records in flight in all: 2048 (enough to fill group commits), at most 4 MiB.
           const window = Math.max(8, Math.floor(Math.min(2048, (4 << 20) / bytes) / conns));
           const clients = await Promise.all(Array.from({ length: conns }, () => ProfichainClient.connect({ ...addr, tier1 })));
-          const lat: number[] = [];
           const seconds = bytes > 10_000 ? Math.max(2, SECONDS / 2) : SECONDS;
-          const end = performance.now() + seconds * 1000;
-          const t0 = performance.now();
-          let n = 0;
-          await Promise.all(
-            clients.flatMap((c) =>
-              Array.from({ length: window }, async () => {
-                while (performance.now() < end) {
-                  const s = performance.now();
-                  const r = await c.submit({ payload });
-                  lat.push(performance.now() - s);
-                  txIds.push(r.txId);
-                  n++;
-                }
-              }),
-            ),
-          );
-          const secs = (performance.now() - t0) / 1000;
+          const { n, lat, secs } = await drive(conns * window, seconds, async (w) => {
+            txIds.push((await clients[w % conns].submit({ payload })).txId);
+            return 1;
+          });
           await Promise.all(clients.map((c) => c.close()));
           emit({ bench: 'ingest.profichain', payloadBytes: bytes, connections: conns, tier1, inFlightPerConnection: window, records: n, recordsPerSec: Math.round(n / secs), mbPerSec: Math.round((n * bytes) / secs / 1e5) / 10, receiptLatencyMsP50: pct(lat, 50), receiptLatencyMsP99: pct(lat, 99) });
         }
@@ -323,19 +308,14 @@ async function network() {
       const body = cborEncode(Array.from({ length: 500 }, () => ({ payload })));
       const sent: { txId: string; at: number }[] = [];
       const t0 = Date.now();
-      const end = performance.now() + SECONDS * 1000;
-      await Promise.all(
-        Array.from({ length: 4 }, async (_, w) => {
-          const url = c.nodes[spread ? names[w] : 'producer'].url;
-          while (performance.now() < end) {
-            const res = await request(`${url}/v1/records/batch`, { method: 'POST', body, headers: { 'content-type': 'application/cbor' }, dispatcher: agent });
-            const r = (await res.body.json()) as { receipts: { txId: string }[] };
-            if (res.statusCode !== 200) throw new Error(JSON.stringify(r));
-            const at = Date.now();
-            for (const x of r.receipts) sent.push({ txId: x.txId, at });
-          }
-        }),
-      );
+      await drive(4, SECONDS, async (w) => {
+        const res = await request(`${c.nodes[spread ? names[w] : 'producer'].url}/v1/records/batch`, { method: 'POST', body, headers: { 'content-type': 'application/cbor' }, dispatcher: agent });
+        const r = (await res.body.json()) as { receipts: { txId: string }[] };
+        if (res.statusCode !== 200) throw new Error(JSON.stringify(r));
+        const at = Date.now();
+        for (const x of r.receipts) sent.push({ txId: x.txId, at });
+        return r.receipts.length;
+      });
       // Wait until every node's canonical chain holds the last records of every sender.
       const last = sent.slice(-2000);
       for (const n of names)
@@ -368,8 +348,7 @@ async function network() {
         }
       const heights = await Promise.all(names.map(async (n) => (await c.status(n)).height));
       await agent.close();
-      const du = (d: string): number => fs.readdirSync(d, { withFileTypes: true }).reduce((s, e) => s + (e.isDirectory() ? du(path.join(d, e.name)) : fs.statSync(path.join(d, e.name)).blocks * 512), 0);
-      const [full, thin] = [du(path.join(c.dir, 'producer')), du(path.join(c.dir, spread ? 'v3' : 'v1'))];
+      const [full, thin] = [diskBytes(path.join(c.dir, 'producer')), diskBytes(path.join(c.dir, spread ? 'v3' : 'v1'))];
       emit({
         bench: 'network',
         nodes: '1 producer (full) + 3 thin',

@@ -2,10 +2,9 @@
  * The text of urchain-formats(5): every hashed or signed byte, with the vectors of
  * test/vectors/formats.json printed into it, so a verifier can be written from this page alone.
  */
-const wrap = (hex: string, w = 64) => (hex.match(new RegExp(`.{1,${w}}`, 'g')) ?? ['(empty)']).join('\n');
+import { hexBlock as block } from './roff.js';
 
 export function formatsPage(v: any, date: string, version: string): string {
-  const block = (label: string, hex: string) => `.PP\n${label}:\n.IP\n.nf\n${wrap(hex)}\n.fi`;
   const t0 = v.transactions[0];
   const t1 = v.transactions[1];
   return `'\\" t

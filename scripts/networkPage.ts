@@ -3,10 +3,9 @@
  * list, handshake, messages, flooding, sync, countersignatures and bad-peer rules — with the
  * vectors of test/vectors/network.json printed into it.
  */
-const wrap = (hex: string, w = 64) => (hex.match(new RegExp(`.{1,${w}}`, 'g')) ?? ['(empty)']).join('\n');
+import { hexBlock as block } from './roff.js';
 
 export function networkPage(v: any, date: string, version: string): string {
-  const block = (label: string, hex: string) => `.PP\n${label}:\n.IP\n.nf\n${wrap(hex)}\n.fi`;
   const m = v.members;
   const h = v.handshake;
   const x = v.messages;

@@ -2,10 +2,9 @@
  * The text of urchain-profichain(7): the Profichain wire protocol, with the vectors of
  * test/vectors/profichain.json printed into it, so a client can be written from this page alone.
  */
-const wrap = (hex: string, w = 64) => (hex.match(new RegExp(`.{1,${w}}`, 'g')) ?? ['(empty)']).join('\n');
+import { hexBlock as block } from './roff.js';
 
 export function profichainPage(v: any, date: string, version: string): string {
-  const block = (label: string, hex: string) => `.PP\n${label}:\n.IP\n.nf\n${wrap(hex)}\n.fi`;
   const t = v.tier1;
   return `'\\" t
 .TH URCHAIN\\-PROFICHAIN 7 "${date}" "urchain ${version}" "urchain manual"

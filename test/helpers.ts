@@ -22,6 +22,16 @@ export function cleanup(): void {
   for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 }
 
+/** Bytes a folder takes on disk (allocated blocks, so sparse files count for what they use). */
+export function diskBytes(d: string): number {
+  let n = 0;
+  for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+    const p = path.join(d, e.name);
+    n += e.isDirectory() ? diskBytes(p) : fs.statSync(p).blocks * 512;
+  }
+  return n;
+}
+
 export const hex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 export const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 

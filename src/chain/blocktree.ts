@@ -112,16 +112,14 @@ export class BlockTree {
 
   /**
    * Checks a proposed block as `add` would, except that under proof-of-authority it may still
-   * lack countersignatures: what an authority checks before it countersigns. Throws BAD_BLOCK;
-   * NOT_FOUND when the parent is unknown here.
+   * lack countersignatures: what an authority checks before it countersigns. `hash` is its
+   * block hash. Throws BAD_BLOCK; NOT_FOUND when the parent is unknown here.
    */
-  checkProposal(signed: SignedHeader, txIds: Uint8Array[]): Uint8Array {
-    const hash = blockHashOf(signed.header);
+  checkProposal(signed: SignedHeader, txIds: Uint8Array[], hash: Uint8Array): void {
     this.checkStandalone(signed, txIds);
     const parent = this.store.getBlock(signed.header.prevHash);
     if (!parent) throw new UrchainError('NOT_FOUND', `parent ${toHex(signed.header.prevHash).slice(0, 16)}… is not known here`);
     this.checkOnParent(signed, hash, parent, true);
-    return hash;
   }
 
   private checkOnParent(signed: SignedHeader, hash: Uint8Array, parent: StoredBlock, proposal = false) {

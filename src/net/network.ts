@@ -44,6 +44,8 @@ export const BAN_MS = 60_000;
  * one by one afterwards, so no honest message ever goes over the limit.
  */
 export const MESSAGE_BUDGET = Number(process.env.URCHAIN_MESSAGE_BUDGET) || 32 * 1024 * 1024;
+/** What one transaction adds to a BLOCKS reply without its payload (id and core), roughly. */
+const TX_WIRE_BYTES = 300;
 /** Ids per GET_TXS request. */
 const TXS_CHUNK = 10_000;
 /** An authority countersigns one block per height (per proposer) within this time. */
@@ -491,7 +493,7 @@ export class Network {
     for (let h = start; h <= head && blocks.length < max; h++) {
       const hash = this.o.store.hashAt(h)!;
       const body = this.o.store.getBody(hash)!;
-      const cost = body.length * 300;
+      const cost = body.length * TX_WIRE_BYTES;
       if (blocks.length && bytes + cost > MESSAGE_BUDGET) break;
       blocks.push(blockToCbor({ signed: this.o.store.getBlock(hash)!.signed, txIds: body }));
       bytes += cost;
@@ -598,7 +600,7 @@ export class Network {
       if (h.height > this.o.tree.head().height) this.requestBlocks(from);
       return refuse(`not on this node's head (height ${this.o.tree.head().height})`);
     }
-    this.o.tree.checkProposal(b.signed, b.txIds); // BAD_BLOCK: the proposer is punished
+    this.o.tree.checkProposal(b.signed, b.txIds, hash); // BAD_BLOCK: the proposer is punished
     if (!this.lockHeight(h.height, toHex(hash), from.peerHex)) return refuse(`already countersigned another block at height ${h.height}`);
     from.send([Msg.SIG, hash, sign('block', hash, this.o.key.secretKey), '']);
   }

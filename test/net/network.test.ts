@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { cli } from '../helpers.js';
+import { cli, diskBytes } from '../helpers.js';
 import { generateKeyPair, type KeyPair } from '../../src/crypto/ed25519.js';
 import { toHex, fromHex } from '../../src/codec/bytes.js';
 import { Link } from '../../src/net/link.js';
@@ -124,24 +124,23 @@ async function misbehave(name: string, act: (t: ReturnType<typeof testLink>) => 
   const e = nodes.full.events.find((x) => x.event === 'bad-peer' && x.peer === key);
   assert.match(e?.why ?? '', why);
   // A banned key cannot link again while the ban lasts.
-  const again = testLink(keys[name], addr);
+  await refusedWith(keys[name], addr, /is banned until/);
+}
+
+/** Tries to link with `key` and checks the node closes the link saying `why`. */
+async function refusedWith(key: KeyPair, addr: string, why: RegExp) {
+  const t = testLink(key, addr);
   let told = '';
-  again.ws.on('message', (d: Buffer) => (told += d.toString('latin1')));
-  const refused = new Promise<void>((r) => again.ws.on('close', () => r()));
-  await within(again.link.handshake().catch(() => undefined), `${name} handshake again`);
-  await within(refused, `${name} refused while banned`);
-  assert.match(told, /is banned until/);
+  t.ws.on('message', (d: Buffer) => (told += d.toString('latin1')));
+  const closed = new Promise<void>((r) => t.ws.on('close', () => r()));
+  await within(t.link.handshake().catch(() => undefined), 'handshake'); // it may see the node's AUTH before the refusal
+  await within(closed, 'the node closes the link');
+  assert.match(told, why, 'the node says why');
 }
 
 N('an unadmitted key cannot link; forged batches and blocks, malformed, oversized and flooding messages cut a member off; the node carries on', async () => {
   const addr = (await peers(nodes.full)).advertise;
-  const s = testLink(keys.stranger, addr);
-  let told = '';
-  s.ws.on('message', (d: Buffer) => (told += d.toString('latin1')));
-  const strangerClosed = new Promise<void>((r) => s.ws.on('close', () => r()));
-  await within(s.link.handshake().catch(() => undefined), 'stranger handshake'); // it may see the node's AUTH before the refusal
-  await within(strangerClosed, 'the node closes the stranger link');
-  assert.match(told, /not a member of this network/, 'the node says why');
+  await refusedWith(keys.stranger, addr, /not a member of this network/);
   assert.not.ok((await peers(nodes.full)).links.some((l: any) => l.key === toHex(keys.stranger.publicKey)));
 
   const headBefore = (await status(nodes.full)).head;
@@ -188,16 +187,6 @@ N('an unadmitted key cannot link; forged batches and blocks, malformed, oversize
   const r = await cli(['ingest', 'send', '-', '--node', nodes.thin1.url], 'still running');
   await inBlockEverywhere(r.json.txId, ['full', 'thin1']);
 });
-
-/** Bytes a folder takes on disk (allocated blocks, so sparse files count for what they use). */
-function diskBytes(d: string): number {
-  let n = 0;
-  for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-    const p = path.join(d, e.name);
-    n += e.isDirectory() ? diskBytes(p) : fs.statSync(p).blocks * 512;
-  }
-  return n;
-}
 
 N("a thin node's data folder is a small fraction of the archive's for the same chain", async () => {
   // The seed (archive) stopped after the bulk records were in its blocks; thin2 has the same chain.
