@@ -180,7 +180,7 @@ async function ingest() {
   emit({ bench: 'proof.generate', proofs: ids.length, perSec: Math.round(ids.length / secs) });
   t = performance.now();
   let valid = 0;
-  for (const p of proofs) if (verifyProof(p).valid) valid++;
+  for (const p of proofs) if (verifyProof(p, null).valid) valid++;
   secs = (performance.now() - t) / 1000;
   emit({ bench: 'proof.verify', proofs: proofs.length, valid, perSec: Math.round(proofs.length / secs) });
   await store.close();

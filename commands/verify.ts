@@ -1,7 +1,8 @@
 import { Option } from 'clipanion';
 import fs from 'node:fs';
 import { UrchainCommand } from './base.js';
-import { verifyProof, type TrustList, type VerifyResult } from '../src/proof/proof.js';
+import { verifyProofText, type VerifyResult } from '../src/proof/proof.js';
+import { parseTrustList, type TrustList } from '../src/proof/trust.js';
 import { badInput } from '../src/errors.js';
 
 export class VerifyCommand extends UrchainCommand {
@@ -9,23 +10,31 @@ export class VerifyCommand extends UrchainCommand {
   static override usage = UrchainCommand.Usage({
     description: 'Verify a proof offline',
     details: `
-      Needs no node and no network. Checks, in order: format, chain, payload, txId, signature, inclusion, seal, trust (see urchain-formats(5)). Exit 0 and {"valid": true, ...} when every check holds; exit 1 with the failed check and the reason otherwise.
+      Needs no node and no network. Checks, in order: format, chain, payload, txId, signature, inclusion, seal, trust, countersignature (see urchain-formats(5)).
 
-      --trust names a JSON file {"origins": [hex...], "authorities": [hex...], "chains": [hex...]} of keys and chain ids the verifier accepts (each list optional); \`urchain trust export\` writes one for a node. Without it the proof is checked for consistency only and "trusted" is false.
+      Give exactly one of --trust FILE or --no-trust; without either, verify refuses to run (exit 2), so \`urchain verify p.json && echo genuine\` can never pass unchecked.
+
+      --trust names a trust list: {"chains": [chain id...], "authorities": [key...], "origins": [key...], "partners": [{"name", "chains", ...}]} (urchain-formats(5), TRUST LIST; \`urchain trust export\` writes one for a chain). It is read strictly: a file that is not such a list (\`{}\`, a misspelled member, a proof file, an empty list, a value that is not a usable key) is refused with exit 2 and the reason. Exit 0 and {"valid": true, "trusted": true, ...} when every check holds and the proof's chain, origin and block signers are in the list; exit 1 with the failed check and the reason otherwise, also when the trust list does not name the proof's chain. Countersignatures count only from chains the list names as partners, never from the record's own chain; the answer names the partner.
+
+      --no-trust checks the proof for consistency only: exit 0 with "trusted": false and "VALID (not checked against a trust list)". Anyone can make such a proof for a chain of their own, so this says nothing about who made it.
+
+      The proof file is read strictly too (urchain-formats(5), JSON RULES): unknown members, duplicate members, numbers that are not plain integers up to 2^53-1, upper-case hex and any other second encoding of a value fail the format check (exit 1) with the path of the field.
     `,
     examples: [
       ['Check a proof from a supplier', '$0 verify sn-4711.proof.json --trust supplier-a.trust.json'],
       ['In a script', '$0 verify proof.json --trust t.json && echo genuine'],
+      ['Consistency only, trusting nobody', '$0 verify proof.json --no-trust'],
     ],
   });
   proof = Option.String({ required: true, name: 'PROOF|-' });
-  trust = Option.String('--trust', { description: 'Trust list JSON: accepted origin keys, authority keys, chain ids' });
+  trust = Option.String('--trust', { description: 'Trust list JSON: the chains, keys and partners this verifier accepts' });
+  noTrust = Option.Boolean('--no-trust', false, { description: 'Check consistency only; the answer is never "trusted"' });
 
   async run() {
-    const doc = readJson(this.proof, 'proof');
-    const trust = this.trust ? (readJson(this.trust, 'trust list') as TrustList) : undefined;
-    if (trust && (typeof trust !== 'object' || Array.isArray(trust))) throw badInput('trust list: expected {"origins":[...],"authorities":[...],"chains":[...]}');
-    const r = verifyProof(doc, trust);
+    if (!this.trust === !this.noTrust)
+      throw badInput(this.trust ? 'give --trust FILE or --no-trust, not both' : 'verify needs --trust FILE (a trust list, from `urchain trust export`), or --no-trust for a consistency check that trusts nobody');
+    const trust: TrustList | null = this.trust ? parseTrustList(readText(this.trust, 'trust list'), `trust list ${this.trust}`) : null;
+    const r = verifyProofText(readText(this.proof, 'proof'), trust);
     this.out(r, human);
     return r.valid ? 0 : 1;
   }
@@ -41,21 +50,18 @@ function human(r: VerifyResult): string {
     `taken in  ${r.record.takenIn}`,
     `block     ${r.block.height} ${r.block.hash} at ${r.block.time}`,
     `chain     ${r.chain} ${r.chainId}`,
-    ...(r.countersignedBy ?? []).map((c) => `countersigned by ${c.chain} ${c.chainId.slice(0, 16)}… at height ${c.height} (${c.time}), covering up to block ${c.linkHeight}`),
+    ...(r.countersignedBy ?? []).map(
+      (c) =>
+        `countersigned by ${c.partner === null ? `unchecked chain "${c.chain}"` : `partner ${c.partner}`} (chain ${c.chainId.slice(0, 16)}…) at height ${c.height} (${c.time}), covering up to block ${c.linkHeight}`,
+    ),
   ];
   return lines.join('\n');
 }
 
-function readJson(file: string, what: string): unknown {
-  let text: string;
+function readText(file: string, what: string): string {
   try {
-    text = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
+    return fs.readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (e) {
     throw badInput(`cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw badInput(`${what} ${file} is not JSON`);
   }
 }

@@ -2,34 +2,59 @@ import { Option } from 'clipanion';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UrchainCommand, dataOption, nodeOption } from '../base.js';
-import { openSource } from '../../src/node/source.js';
+import { LmdbStore } from '../../src/store/lmdb.js';
+import { NodeClient } from '../../src/node/client.js';
 import { readKeyFile } from '../../src/crypto/keyfile.js';
+import { readMembersFile } from '../../src/net/members.js';
 import { keyPath } from '../../src/node/init.js';
-import { toHex } from '../../src/codec/bytes.js';
+import { trustListFor, type TrustExport } from '../../src/node/trust.js';
+import { checkTrustList } from '../../src/proof/trust.js';
+import { badInput, notFound } from '../../src/errors.js';
 
 export class TrustExportCommand extends UrchainCommand {
   static override paths = [['trust', 'export']];
   static override usage = UrchainCommand.Usage({
     description: 'Write the trust list a verifier needs for this chain',
     details: `
-      Prints {"chains": [chainId], "authorities": [...], "origins": [...]} for the chain: its id, its authority keys, and the node's own key as a record origin (add more origins with --origin). Hand it to partners and customers together with proofs, over a channel they trust.
+      Prints {"chains": [chainId], "authorities": [...], "origins": [...], "name": ...} for the chain (urchain-formats(5), TRUST LIST): its id; for proof-of-authority its authority keys (a proof-of-work chain lists none: its blocks are checked by work, and the chain id says which chain); as origins every key the company's member list admits (DATA/members.json, so records taken in at any member node, a thin gateway included, verify) and the node's own key. Add more origins with --origin. Hand it to partners and customers together with proofs, over a channel they trust.
+
+      A customer who checks countersigned proofs names the partner companies in "partners": each entry is the partner's own exported list with its name, e.g. \`jq -s '.[0] + {partners: [.[1]]}' a.trust.json b.trust.json\`.
     `,
-    examples: [['Trust list for customers', '$0 trust export --data ./plant-a > plant-a.trust.json']],
+    examples: [
+      ['Trust list for customers', '$0 trust export --data ./plant-a > plant-a.trust.json'],
+      ['From a running node', '$0 trust export --node http://127.0.0.1:7400 > plant-a.trust.json'],
+    ],
   });
   data = dataOption();
   node = nodeOption();
   origin = Option.Array('--origin', { description: 'Further origin key (hex) to accept, repeatable' });
 
   async run() {
-    const s = await openSource({ data: this.data, node: this.node });
-    try {
-      const p = await s.params();
-      const origins = new Set(this.origin ?? []);
-      if (this.data && fs.existsSync(keyPath(this.data))) origins.add(toHex(readKeyFile(keyPath(this.data)).publicKey));
-      if (this.node) origins.add(String((await s.status()).publicKey));
-      this.out({ chains: [p.chainId], authorities: p.authorities, origins: [...origins], name: p.name, note: this.data ? path.resolve(this.data) : this.node });
-    } finally {
-      await s.close();
+    if (!!this.data === !!this.node) throw badInput('give exactly one of --data DIR or --node URL');
+    let list: TrustExport;
+    if (this.data) {
+      const store = await LmdbStore.open(this.data, { readOnly: true });
+      try {
+        const params = store.getParams();
+        if (!params) throw notFound(`no chain in ${this.data}`);
+        const own = fs.existsSync(keyPath(this.data)) ? readKeyFile(keyPath(this.data)).publicKey : undefined;
+        const kept = path.join(this.data, 'members.json');
+        const members = fs.existsSync(kept) ? readMembersFile(kept) : undefined;
+        list = { ...trustListFor(params, own, members, this.origin), note: path.resolve(this.data) };
+      } finally {
+        await store.close();
+      }
+    } else {
+      const c = new NodeClient(this.node!, { retries: 2 });
+      try {
+        const fromNode = await c.get<TrustExport>('/v1/trust');
+        const origins = [...new Set([...(fromNode.origins ?? []), ...(this.origin ?? []).map((k) => k.toLowerCase())])];
+        list = { ...fromNode, ...(origins.length ? { origins } : {}), note: this.node };
+      } finally {
+        await c.close();
+      }
     }
+    checkTrustList(list, 'trust export'); // what we hand out must pass the verifier's own reading
+    this.out(list);
   }
 }

@@ -3,10 +3,14 @@
  * Ed25519 keys and signatures, and the one verification rule urchain uses everywhere.
  *
  * Rule (chosen once, here): RFC 8032 §5.1.7 cofactorless verification, with strict encodings:
- * S must be below the group order L, and the y-coordinates of A (public key) and R must be
- * canonical (below p). OpenSSL already enforces S < L and compares R byte-for-byte; the explicit
- * checks below make node:crypto and @noble/ed25519 (zip215: false) agree on every input, so a
- * proof that verifies on a server verifies in a browser and vice versa.
+ * S must be below the group order L; A (public key) and R must be canonical point encodings
+ * (RFC 8032 §5.1.3: y below p, and not x = 0 with the sign bit set, i.e. not y = ±1 with bit 255
+ * set, e.g. `0100…0080`); and A must not be one of the eight small-order points (an identity or
+ * torsion key "signs" every message with a fixed signature). OpenSSL enforces S < L and compares
+ * R byte-for-byte but accepts small-order and x = 0/sign-bit keys; the explicit checks below
+ * make node:crypto and @noble/ed25519 (zip215: false) agree on every input, so a proof that
+ * verifies on a server verifies in a browser and vice versa. The same rule decides which
+ * strings a trust list may name as keys (`validPublicKey`).
  *
  * Signing and verifying go through node:crypto (OpenSSL) when it is there (8× faster than the
  * pure-JS library for signing, 11× for verifying on this machine; see `npm run bench`), and
@@ -109,12 +113,44 @@ function canonicalY(b: Uint8Array): boolean {
   const y = leToBig(b) & ((1n << 255n) - 1n);
   return y < P;
 }
+// The y-coordinates of the eight points of order dividing 8 (identity, order 2, two of order 4
+// at y = 0, four of order 8 at ±Y8): negation keeps the order and y, so y alone decides.
+const Y8 = leToBig(Uint8Array.from([0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05]));
+const SMALL_ORDER_Y = new Set([0n, 1n, P - 1n, Y8, P - Y8]);
+
+/** RFC 8032 §5.1.3 without curve math: y < p, and x = 0 (y = ±1) never comes with the sign bit. */
+function canonicalPoint(b: Uint8Array): boolean {
+  if (!canonicalY(b)) return false;
+  const y = leToBig(b) & ((1n << 255n) - 1n);
+  const sign = b[31] >> 7;
+  return !(sign === 1 && (y === 1n || y === P - 1n));
+}
+
+/** True iff the 32 bytes encode a point of small order (cofactor torsion), canonical or not. */
+export function smallOrder(publicKey: Uint8Array): boolean {
+  return publicKey.length === PUBLIC_KEY_LEN && SMALL_ORDER_Y.has((leToBig(publicKey) & ((1n << 255n) - 1n)) % P);
+}
 
 /** True iff the encodings are strict (see the module comment). Cheap; runs before any curve math. */
 export function strictEncodings(publicKey: Uint8Array, sig: Uint8Array): boolean {
   if (publicKey.length !== PUBLIC_KEY_LEN || sig.length !== SIGNATURE_LEN) return false;
-  if (!canonicalY(publicKey) || !canonicalY(sig.subarray(0, 32))) return false;
+  if (!canonicalPoint(publicKey) || smallOrder(publicKey) || !canonicalPoint(sig.subarray(0, 32))) return false;
   return leToBig(sig.subarray(32)) < L;
+}
+
+/**
+ * True iff the bytes are a public key this rule can verify signatures of: 32 bytes, a canonical
+ * encoding of a point on the curve, not of small order. Decodes the point (pure JS), so it is
+ * for keys read from files, not for the hot path.
+ */
+export function validPublicKey(publicKey: Uint8Array): boolean {
+  if (publicKey.length !== PUBLIC_KEY_LEN || !canonicalPoint(publicKey) || smallOrder(publicKey)) return false;
+  try {
+    ed.Point.fromBytes(publicKey, false);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function verify(domain: Domain, hash: Uint8Array, sig: Uint8Array, publicKey: Uint8Array): boolean {

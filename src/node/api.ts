@@ -8,6 +8,7 @@
  *   POST /v1/records/batch    body = CBOR array of {payload, kind?, meta?, key?} -> {receipts}
  *   GET  /v1/status           chain, head, pending, node type and key
  *   GET  /v1/params           chain parameters and chain id
+ *   GET  /v1/trust            the trust list for verifiers (urchain trust export --node)
  *   GET  /v1/blocks/:ref      ref = head | height | hash
  *   GET  /v1/txs/:id          ?payload=1 adds the payload (base64)
  *   GET  /v1/proofs/:id       ?stripped=1 leaves the payload out, ?countersigned=1 adds partners' countersignatures
@@ -28,6 +29,8 @@ export interface ApiDeps {
   maxBody: number;
   /** Peer links and sync state (GET /v1/peers), when the node is networked. */
   peers?: () => unknown;
+  /** The trust list verifiers need (GET /v1/trust): chain, authorities, every member's key. */
+  trust?: () => unknown;
   /** Fetches a payload this node does not keep from an archive peer. */
   fetchPayload?: (txId: string) => Promise<Uint8Array | undefined>;
 }
@@ -139,6 +142,9 @@ async function handle(d: ApiDeps, req: http.IncomingMessage, res: http.ServerRes
       return send(res, 200, d.status());
     case 'params':
       return send(res, 200, d.query.params());
+    case 'trust':
+      if (!d.trust) throw new UrchainError('NOT_FOUND', 'this node gives no trust list');
+      return send(res, 200, d.trust());
     case 'blocks':
       return send(res, 200, d.query.block(parts[2] ?? 'head', { txIds: !flag('noTxs') }));
     case 'txs':

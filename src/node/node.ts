@@ -25,6 +25,7 @@ import { ROLES, keepsPayload, type NodeType, type NodeEvent } from './types.js';
 import { FolderWatcher } from '../ingest/watch.js';
 import { ProfichainServer } from '../ingest/profichain/server.js';
 import { Network, DEFAULT_LINKS } from '../net/network.js';
+import { trustListFor } from './trust.js';
 import { checkMembers, readMembersFile, writeMembersFile, type MemberList } from '../net/members.js';
 import { fromHex, equal } from '../codec/bytes.js';
 import type { IngestWrite } from '../store/types.js';
@@ -149,6 +150,7 @@ export class UrchainNode {
         status: () => this.status(),
         maxBody: this.intake.maxPayload,
         peers: net ? () => net.status() : undefined,
+        trust: () => trustListFor(this.params, this.key.publicKey, this.memberList),
         fetchPayload: net ? (id) => net.fetchPayload(fromHex(id.toLowerCase(), 32, 'transaction id')) : undefined,
       });
       await new Promise<void>((resolve, reject) => {

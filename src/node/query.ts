@@ -167,7 +167,7 @@ export class Query {
         const tree = this.historyTrees.get(String(H), () => new MerkleLevels(Array.from({ length: H }, (_, i) => leafHash(this.store.hashAt(i)!))));
         path = tree.proof(h);
       }
-      out.push(buildCountersignature(link.signed, linkHash, { index: h, size: H, path }, partnerProof));
+      out.push(buildCountersignature(link.signed, linkHash, { index: h, size: H, path }, partnerProof, this.store.getParams()!));
       seen.add(partner);
     }
     if (!out.length) throw new UrchainError('CONFLICT', `no partner has countersigned block ${h} yet; run \`urchain entangle push\` and \`pull\` on both sides, then try again`);

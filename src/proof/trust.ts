@@ -1,0 +1,111 @@
+/**
+ * @module proof/trust
+ * The trust list: which chains, keys and partners a verifier accepts (urchain-formats(5),
+ * TRUST LIST). Parsed strictly, because a list that is read loosely trusts more than its author
+ * meant: `{}`, a misspelled member or a proof file given by mistake must be an error, never
+ * "trusted". The strict JSON profile (proof/json.ts) applies; then:
+ *
+ *   {"chains": [chain id, ...],                  required, at least one
+ *    "authorities": [key, ...],                  optional, at least one when present
+ *    "origins": [key, ...],                      optional, at least one when present
+ *    "partners": [{"name": text, "chains": [...], "authorities": [...], "origins": [...]}, ...],
+ *    "name": text, "note": text}                 optional, informational
+ *
+ * Keys are 64 lowercase hex digits that the verification rule accepts (canonical, on the curve,
+ * not of small order: crypto/ed25519 validPublicKey). An empty list is refused rather than read
+ * as "nobody" or "anybody". A partner entry is the partner's own trust list (what `urchain
+ * trust export` prints for it) with a name: countersignatures count only from chains named
+ * there, and never from the record's own chain.
+ */
+import { fromHex } from '../codec/bytes.js';
+import { validPublicKey } from '../crypto/ed25519.js';
+import { badInput } from '../errors.js';
+import { parseStrictJson } from './json.js';
+import { obj, sub, list, text, fail } from './shape.js';
+
+/** What one party's records and blocks are checked against. */
+export interface TrustScope {
+  chains: string[];
+  authorities?: string[];
+  origins?: string[];
+}
+
+export interface TrustPartner extends TrustScope {
+  name: string;
+}
+
+export interface TrustList extends TrustScope {
+  partners?: TrustPartner[];
+  name?: string;
+  note?: string;
+}
+
+const SCOPE = ['chains'] as const;
+const SCOPE_OPTIONAL = ['authorities', 'origins', 'name', 'note'] as const;
+const HINT = 'a trust list is {"chains": [...], "authorities": [...], "origins": [...], "partners": [...]} (see urchain-formats(5); `urchain trust export` writes one)';
+
+function keys(v: unknown, path: string, what: 'key' | 'chain id'): string[] {
+  const seen = new Set<string>();
+  return list(v, path, 1, 4096).map((x, i) => {
+    const p = sub(path, i);
+    if (typeof x !== 'string' || !/^[0-9a-f]{64}$/.test(x)) return fail(p, `a ${what} (64 lowercase hex digits)`, x);
+    if (what === 'key' && !validPublicKey(fromHex(x, 32))) throw badInput(`${p}: not a usable ed25519 public key (non-canonical, not on the curve, or of small order)`);
+    if (seen.has(x)) throw badInput(`${p}: listed twice`);
+    seen.add(x);
+    return x;
+  });
+}
+
+function scope(o: Record<string, unknown>, path: string): TrustScope {
+  return {
+    chains: keys(o.chains, sub(path, 'chains'), 'chain id'),
+    ...(o.authorities !== undefined ? { authorities: keys(o.authorities, sub(path, 'authorities'), 'key') } : {}),
+    ...(o.origins !== undefined ? { origins: keys(o.origins, sub(path, 'origins'), 'key') } : {}),
+  };
+}
+
+/** Checks a trust list value (already parsed JSON, or built by a caller); throws BAD_INPUT. */
+export function checkTrustList(v: unknown, what = 'trust list'): TrustList {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw badInput(`${what}: expected an object; ${HINT}`);
+  const top = v as Record<string, unknown>;
+  if (top.chains === undefined) {
+    const known = Object.keys(top).filter((k) => ['authorities', 'origins'].includes(k));
+    throw badInput(`${what}: chains missing${known.length ? '' : ` (members found: ${Object.keys(top).join(', ') || 'none'})`}; ${HINT}`);
+  }
+  let o: Record<string, unknown>;
+  try {
+    o = obj(v, '', SCOPE, [...SCOPE_OPTIONAL, 'partners']);
+  } catch (e) {
+    throw badInput(`${what}: ${(e as Error).message}; ${HINT}`);
+  }
+  const out: TrustList = scope(o, '');
+  if (o.name !== undefined) out.name = text(o.name, 'name');
+  if (o.note !== undefined) out.note = text(o.note, 'note');
+  if (o.partners !== undefined) {
+    const names = new Set<string>();
+    out.partners = list(o.partners, 'partners', 1, 256).map((x, i) => {
+      const p = sub('partners', i);
+      const e = obj(x, p, ['name', 'chains'], ['authorities', 'origins', 'note']);
+      const name = text(e.name, sub(p, 'name'));
+      if (!name) fail(sub(p, 'name'), 'a non-empty name', name);
+      if (names.has(name)) throw badInput(`${sub(p, 'name')}: a second partner named ${JSON.stringify(name)}`);
+      names.add(name);
+      return { name, ...scope(e, p) };
+    });
+  }
+  return out;
+}
+
+/** Reads a trust list file's text: strict JSON, then checkTrustList. Errors are one line. */
+export function parseTrustList(textIn: string, what = 'trust list'): TrustList {
+  const v = parseStrictJson(textIn, what);
+  try {
+    return checkTrustList(v, what);
+  } catch (e) {
+    const m = (e as Error).message;
+    throw badInput(m.startsWith(`${what}:`) ? m : `${what}: ${m}`);
+  }
+}
+
+/** The partner entry that names `chainIdHex`, if any. */
+export const partnerFor = (t: TrustList, chainIdHex: string): TrustPartner | undefined => t.partners?.find((p) => p.chains.includes(chainIdHex));
