@@ -66,6 +66,15 @@ function scope(o: Record<string, unknown>, path: string): TrustScope {
 
 /** Checks a trust list value (already parsed JSON, or built by a caller); throws BAD_INPUT. */
 export function checkTrustList(v: unknown, what = 'trust list'): TrustList {
+  try {
+    return readTrustList(v, what);
+  } catch (e) {
+    const m = (e as Error).message;
+    throw badInput(m.startsWith(`${what}:`) ? m : `${what}: ${m}`);
+  }
+}
+
+function readTrustList(v: unknown, what: string): TrustList {
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw badInput(`${what}: expected an object; ${HINT}`);
   const top = v as Record<string, unknown>;
   if (top.chains === undefined) {
@@ -98,13 +107,7 @@ export function checkTrustList(v: unknown, what = 'trust list'): TrustList {
 
 /** Reads a trust list file's text: strict JSON, then checkTrustList. Errors are one line. */
 export function parseTrustList(textIn: string, what = 'trust list'): TrustList {
-  const v = parseStrictJson(textIn, what);
-  try {
-    return checkTrustList(v, what);
-  } catch (e) {
-    const m = (e as Error).message;
-    throw badInput(m.startsWith(`${what}:`) ? m : `${what}: ${m}`);
-  }
+  return checkTrustList(parseStrictJson(textIn, what), what);
 }
 
 /** The partner entry that names `chainIdHex`, if any. */
