@@ -268,9 +268,9 @@ E2E('bad input gets a clear error and leaves the node running', async () => {
   assert.is(ok.status, 200);
   // CLI usage errors exit 2; unreadable proof exits 2; a non-proof exits 1
   assert.is((await cli(['verify'])).code, 2);
-  assert.is((await cli(['verify', path.join(dir, 'nope.json')])).code, 2);
+  assert.is((await cli(['verify', path.join(dir, 'nope.json'), '--no-trust'])).code, 2);
   fs.writeFileSync(path.join(dir, 'junk.json'), '{"hello":1}');
-  const junk = await cli(['verify', path.join(dir, 'junk.json'), '--json']);
+  const junk = await cli(['verify', path.join(dir, 'junk.json'), '--no-trust', '--json']);
   assert.is(junk.code, 1);
   assert.is(junk.json.failed, 'format');
   const down = await cli(['status', '--node', 'http://127.0.0.1:1']);

@@ -47,7 +47,8 @@ E.before(async () => {
   const ta = (await cli(['trust', 'export', '--data', dataA])).json;
   const tb = (await cli(['trust', 'export', '--data', dataB])).json;
   trustFile = path.join(dir, 'trust.json');
-  fs.writeFileSync(trustFile, JSON.stringify({ chains: [...ta.chains, ...tb.chains], authorities: [...ta.authorities, ...tb.authorities], origins: [...ta.origins, ...tb.origins] }));
+  // The customer trusts A's records and counts B's countersignatures: B is named as a partner.
+  fs.writeFileSync(trustFile, JSON.stringify({ ...ta, partners: [{ ...tb, name: 'plant-b' }] }));
 });
 E.after(async () => {
   await Promise.all([A?.stop(), B?.stop(), broker?.stop()]);
@@ -105,6 +106,7 @@ E('records at A, push/pull both ways twice, a countersigned proof verifies offli
   assert.is(v.json.valid, true);
   const chainB = (await fetch(`${B.url}/v1/params`).then((x) => x.json())).chainId;
   assert.is(v.json.countersignedBy[0].chainId, chainB);
+  assert.is(v.json.countersignedBy[0].partner, 'plant-b');
   assert.ok(v.json.countersignedBy[0].linkHeight >= v.json.block.height);
 });
 
