@@ -47,7 +47,7 @@ _urchain() {
     'status') opts='--json --data --node' ;;
     'trace') opts='--json --data --node' ;;
     'trust export') opts='--json --data --node --origin' ;;
-    'verify') opts='--json --trust' ;;
+    'verify') opts='--json --trust --no-trust' ;;
   esac
   if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$opts" -- "$cur")); else COMPREPLY=($(compgen -f -- "$cur")); fi
 }

@@ -157,4 +157,5 @@ complete -c urchain -n '__fish_seen_subcommand_from trust; and __fish_seen_subco
 complete -c urchain -n '__fish_seen_subcommand_from trust; and __fish_seen_subcommand_from export' -l node -r -F -d 'Ask the node at this URL, e.g. http://127.0.0.1:7400'
 complete -c urchain -n '__fish_seen_subcommand_from trust; and __fish_seen_subcommand_from export' -l origin -r -F -d 'Further origin key (hex) to accept, repeatable'
 complete -c urchain -n '__fish_seen_subcommand_from verify' -l json -d 'Print JSON (the default when stdout is not a terminal)'
-complete -c urchain -n '__fish_seen_subcommand_from verify' -l trust -r -F -d 'Trust list JSON: accepted origin keys, authority keys, chain ids'
+complete -c urchain -n '__fish_seen_subcommand_from verify' -l trust -r -F -d 'Trust list JSON: the chains, keys and partners this verifier accepts'
+complete -c urchain -n '__fish_seen_subcommand_from verify' -l no-trust -d 'Check consistency only; the answer is never "trusted"'

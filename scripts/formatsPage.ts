@@ -4,7 +4,17 @@
  */
 import { hexBlock as block } from './roff.js';
 
-export function formatsPage(v: any, date: string, version: string): string {
+/** JSON, pretty-printed, unfilled, with roff's special characters escaped (copy-pasteable). */
+const jsonBlock = (label: string, value: unknown): string =>
+  `.PP\n${label}:\n.IP\n.nf\n${JSON.stringify(value, null, 2)
+    .replace(/\\/g, '\\e')
+    .replace(/-/g, '\\-')
+    .split('\n')
+    .map((l) => (/^[.']/.test(l) ? `\\&${l}` : l))
+    .join('\n')}\n.fi`;
+
+/** `pv` is test/vectors/proofs.json: the countersigned proof, its trust list, the small-order key. */
+export function formatsPage(v: any, date: string, version: string, pv: any): string {
   const t0 = v.transactions[0];
   const t1 = v.transactions[1];
   return `'\\" t
@@ -30,9 +40,15 @@ head. Only four major types occur: 0 (unsigned integer, up to 2^64\\-1), 2 (byte
 A decoder must reject any other encoding of the same value.
 .TP
 .B Keys and signatures
-Ed25519 (RFC 8032), 32\\-byte public keys, 64\\-byte signatures. Verification rule: cofactorless
-RFC 8032 \\(sc5.1.7 with strict encodings: S < L, and the y\\-coordinates of the public key and of R
-below p = 2^255\\-19; non\\-canonical encodings are rejected.
+Ed25519 (RFC 8032), 32\\-byte public keys, 64\\-byte signatures. Verification rule, the same for
+every signature and for every key a trust list names: cofactorless RFC 8032 \\(sc5.1.7 with strict
+encodings. S < L. The public key A and R are canonical point encodings (RFC 8032 \\(sc5.1.3): the
+y\\-coordinate (bits 0..254, little\\-endian) is below p = 2^255\\-19, and x = 0 (y = 1 or
+y = p\\-1) never comes with the sign bit (bit 255) set \\- so ${pv.smallOrder.key}, the identity
+with the sign bit, is refused. A must not be of small order: the eight points of order dividing 8
+(y in {0, 1, p\\-1, \\(+-Y8} with Y8 the y of 26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05)
+are refused, canonical or not; such a key "signs" every message (see the small\\-order vector
+below). A key in a trust list must also decode to a point on the curve.
 .TP
 .B Domain separation
 Every signature is over ASCII tag || 32\\-byte hash. Tags: \\fBurchain/batch/v1\\fR (transaction
@@ -48,6 +64,18 @@ Inclusion proofs are the audit paths of RFC 9162 \\(sc2.1.3 (bottom\\-up); verif
 .B JSON
 In proofs and API answers bytes are lowercase hex (payloads: padded base64), integers are JSON
 numbers except the 64\\-bit nonce, which is a decimal string.
+.TP
+.B JSON rules (proof and trust files)
+A verifier reads proof and trust files strictly, one accepted encoding per value, and refuses
+anything else naming the field's path: RFC 8259 JSON; an object names each member once (duplicate
+members are refused, not "last one wins"); every member is known (unknown members are refused,
+at every level); integers are written plainly (0 or \\-?[1\\-9][0\\-9]*: no fraction, exponent or
+leading zero, so 67.0 and 1795642866934.00001 are refused) and are at most 2^53\\-1; bytes are
+lowercase hex of the exact length; the nonce is the decimal string of a number 0..2^64\\-1
+without leading zeros ("0", never "00"); a payload is padded base64 in its canonical form (unused
+bits zero); strings are Unicode (no lone surrogate escapes); nesting at most 64 deep; nothing
+but white space after the document. Times are at most 8640000000000000 ms. The order of members
+in an object carries no meaning (meta included).
 .SH CHAIN PARAMETERS AND CHAIN ID
 .PP
 params = [version, name, created, consensus, authorities, threshold, difficulty, blockTime]
@@ -88,7 +116,8 @@ l l l.
 .TE
 .PP
 meta is sorted by key (bytewise on UTF\\-8), keys unique, at most 64 entries; keys match
-[A\\-Za\\-z0\\-9][A\\-Za\\-z0\\-9._:\\-]{0,63}, values are at most 1024 characters. Reserved keys:
+[A\\-Za\\-z0\\-9][A\\-Za\\-z0\\-9._:\\-]{0,63}, values are at most 1024 bytes of UTF\\-8 (not
+characters: '\\(Eu' counts 3). Reserved keys:
 \\fBproduct\\fR (product code, indexed for \\fBurchain trace\\fR), \\fBtype\\fR (content type),
 \\fBsource\\fR, \\fBfilename\\fR.
 .PP
@@ -142,7 +171,7 @@ The history root lets a proof link a block to any later block of the same chain 
 RFC 9162 inclusion proof of O(log n) hashes.
 .SH PROOF FILE
 .PP
-A JSON object:
+A JSON object with exactly these members (JSON rules above):
 .IP
 .nf
 {
@@ -154,14 +183,20 @@ A JSON object:
   "evidence": {batchSize, index, path: [hex], signature},
   "block": {hash, header: {the 11 header fields by name},
             signatures: [{key, sig}], inclusion: {index, path: [hex]}},
-  "chain": {the 8 parameter fields by name, authorities as hex}
+  "chain": {the 8 parameter fields by name, authorities as hex},
+  "countersignatures": [...] (optional, see COUNTERSIGNED PROOF)
 }
 .fi
 .PP
 Verification, in this order; the first failing check is reported:
 .TP
 .B format
-every field present with its type; hex fields have their lengths.
+the JSON rules hold, and every value follows its rule: core.version and header.version are 1;
+kind matches [a\\-z][a\\-z0\\-9._\\-]{0,31}; meta is present (possibly {}) and follows the
+TRANSACTION rules; chain follows CHAIN PARAMETERS (version 1; poa: at least one authority, no
+authority twice, 1 \\(<= threshold \\(<= number of authorities; difficulty at most 64; blockTime at
+least 10); 1 \\(<= evidence.batchSize, evidence.index < batchSize; block.inclusion.index <
+header.txCount; 1 to 256 block signatures, no key twice; Merkle paths at most 53 hashes.
 .TP
 .B chain
 H(params) equals header.chainId and core.chainId.
@@ -177,14 +212,26 @@ the batch evidence verifies against core.origin (see BATCH SIGNATURE).
 .TP
 .B inclusion
 the RFC 9162 root from leafHash(txId), inclusion.index, header.txCount and inclusion.path equals
-header.merkleRoot.
+header.merkleRoot, and header.timestamp \\(>= core.timestamp (a block is not older than its records).
 .TP
 .B seal
-H(header) equals block.hash and the seal rules above hold.
+H(header) equals block.hash and the seal rules above hold: \\fBpoa\\fR: header.difficulty and
+header.nonce are 0, the producer is an authority, at least \\fIthreshold\\fR valid authority
+signatures, the producer's among them; \\fBpow\\fR: header.difficulty equals the parameter, the hash
+has that many leading zero bits, the producer's signature is valid. Every listed signature must
+verify and be by a key allowed to sign: extra signatures by authorities are allowed (poa), outsider
+signatures (poa: a key that is not an authority; pow: any key but the producer) and invalid ones are
+refused. \\fBurchain prove\\fR leaves out any signature a store holds that breaks this rule.
 .TP
 .B trust
-(with a trust list) core.origin is among its origins, the chain id among its chains, and at least
-\\fIthreshold\\fR (poa; pow: one) valid block signers among its authorities \\- each list only when given.
+(with a trust list) the chain id is among its chains (a proof of a chain the list does not name is
+not trusted); core.origin is among its origins, when it lists origins; and when it lists authorities,
+at least \\fIthreshold\\fR (poa; pow: one) of the block's signers are among them. A verifier run
+without a trust list (\\fBurchain verify \\-\\-no\\-trust\\fR) stops before this check and reports
+"trusted": false: anyone can make a consistent proof for a chain of their own.
+.TP
+.B countersignature
+(when present) each countersignature holds (COUNTERSIGNED PROOF), at most one per partner chain.
 .SH CHECKPOINT
 .PP
 A network's signed statement that its chain is at a height with a block hash:
@@ -228,7 +275,7 @@ envelope; from must be the request key, to a registered network), GET /v1/messag
 .SH COUNTERSIGNED PROOF
 .PP
 \\fBurchain prove \\-\\-countersigned\\fR adds to a proof of a record in block h a list
-"countersignatures", one per partner, each
+"countersignatures" (1 to 64), one per partner, each exactly
 .IP
 .nf
 { "link": {hash, header, signatures,
@@ -237,18 +284,59 @@ envelope; from must be the request key, to a registered network), GET /v1/messag
              of the partner's entangle record }
 .fi
 .PP
-It holds when: the link header is this chain's, its hash is link.hash and its seal holds under
-this chain's parameters; H = h and link.hash is the record's block hash, or H > h and the RFC 9162
-root from leafHash(block hash of h), index h, size H and path equals the link header's
-historyRoot; the partner proof verifies (against the same trust list) and is of kind
-\\fBentangle\\fR; its payload is a signed checkpoint with a valid signature, naming this chain,
-height H and link.hash; and its signer is an authority of this chain or in the trust list's
-authorities. A forger who rewrites block h must change every later hash, but the partner's
-chain keeps the original one.
+It holds when:
+.IP 1. 4
+the link header is this chain's, H(link.header) is link.hash, and it passes the \\fBseal\\fR rules of
+this chain and, with a trust list, the same \\fBtrust\\fR rule for its signers as the record's block
+(when the list names authorities, the link block's signers must be among them);
+.IP 2. 4
+history.index = h and history.size = H; either H = h, link.hash is the record's block hash and
+history.path is empty, or H > h, link.header.timestamp \\(>= the record block's, and the RFC 9162
+root from leafHash(block hash of h), index h, size H and path equals link.header.historyRoot;
+.IP 3. 4
+the partner proof is of another chain than the record's: a company cannot countersign itself (it
+could rebuild its chain and write its own checkpoint into it);
+.IP 4. 4
+with a trust list, the partner's chain is named in one of its "partners" entries, and the partner
+proof passes every check against that entry (its chains, authorities, origins); without one it
+passes every check but \\fBtrust\\fR, and no partner is named;
+.IP 5. 4
+the partner record is of kind \\fBentangle\\fR, carries its payload, and that is a signed
+checkpoint with a valid signature naming this chain, height H, link.hash, and timestamp =
+link.header.timestamp;
+.IP 6. 4
+the partner record's meta is exactly chain (this chain id, hex), height (H, decimal), hash
+(link.hash), partner (the checkpoint signer, hex) and optionally partnerName (text);
+.IP 7. 4
+with a trust list, the checkpoint signer is an authority of this chain or listed in the trust
+list's authorities or origins.
+.PP
+The report names the partner by its name in the trust list (the name a chain gives itself in its
+parameters is only informational). A forger who rewrites block h must change every later hash,
+but the partner's chain keeps the original one. The partner block's time is not compared with
+the checkpoint's: the two companies' clocks differ.
 .SH TRUST LIST
 .PP
-{"origins": [hex public keys], "authorities": [hex public keys], "chains": [hex chain ids]}; each
-list optional. \\fBurchain trust export\\fR(1) writes one for a node.
+A JSON object (JSON rules above):
+.IP
+.nf
+{"chains": [hex chain ids],            required, at least one
+ "authorities": [hex public keys],     optional
+ "origins": [hex public keys],         optional
+ "partners": [{"name": text, "chains": [...], "authorities": [...],
+               "origins": [...], "note": text}],   optional
+ "name": text, "note": text}           optional, informational
+.fi
+.PP
+Every list present has at least one entry and no entry twice: an empty list is refused, never read
+as "nobody" or "anybody". Keys follow the verification rule (canonical, on the curve, not of small
+order). Unknown members are refused, so a misspelled member, \\fB{}\\fR or a proof file given as a
+trust list is an error (\\fBurchain verify\\fR exits 2), never "trusted". A proof\\-of\\-work chain's
+list names no authorities: its blocks are checked by work, and "chains" says which chain.
+\\fBurchain trust export\\fR(1) writes a list for a chain: its id, its authorities (poa), and as
+origins every key its member list admits and the node's own key. A partner entry is a partner's
+exported list with a name unique in the list; countersignatures count only from chains named in a
+partner entry (COUNTERSIGNED PROOF).
 .SH TEST VECTORS
 .PP
 Key: secret (RFC 8032 seed) ${v.key.secretKey}, public ${v.key.publicKey}.
@@ -297,7 +385,25 @@ Broker request GET /v1/messages at time ${v.request.time}, nonce ${v.request.non
 ${block('request hash', v.request.hash)}
 ${block('signature', v.request.signature)}
 .PP
-The complete proof of transaction 1 is test/vectors/formats.json, field "proof". The RFC 9162
+The complete proof of transaction 1 (test/vectors/formats.json, field "proof"); it verifies
+against the trust list {"chains": [chainId], "authorities": [the key], "origins": [the key]}:
+${jsonBlock('proof', v.proof)}
+.PP
+A countersigned proof (test/vectors/proofs.json): plant\\-a (key seed 40 41 .. 5f, blockTime 1000,
+created 1767225600000) takes in a record in block 1; plant\\-b (seed 80 81 .. 9f) takes in
+plant\\-a's checkpoint of block 2 as an entangle record in its block 1. It verifies against the
+trust list below and names plant\\-b as the partner; with plant\\-b left out of "partners", or
+with the partner proof replaced by one from plant\\-a's own chain, it fails.
+${jsonBlock('countersigned proof', pv.countersigned)}
+${jsonBlock('trust list', pv.trust)}
+.PP
+Small\\-order key: ${pv.smallOrder.key} (x = 0 with the sign bit set). With R = the identity
+and S = 0 the cofactorless equation [S]B = R + [k]A holds for every message, so this signature
+"verifies" any message under a lax rule; urchain refuses the key (and any proof that uses it).
+${block('signed message', pv.smallOrder.message)}
+${block('signature', pv.smallOrder.signature)}
+.PP
+The RFC 9162
 tree vectors used by the test suite are in test/vectors/rfc9162\\-merkle.json, the RFC 8032 ones in
 test/vectors/rfc8032\\-ed25519.json.
 .SH SEE ALSO

@@ -1,12 +1,13 @@
-/** Writes test/vectors/formats.json, profichain.json and network.json (run after an intended format change: `npm run vectors`). */
+/** Writes test/vectors/formats.json, profichain.json, network.json and proofs.json (run after an intended format change: `npm run vectors`). */
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildFormatVectors } from '../test/formatVectors.js';
 import { buildProfichainVectors } from '../test/profichainVectors.js';
 import { buildNetworkVectors } from '../test/networkVectors.js';
+import { buildProofVectors } from '../test/proofVectors.js';
 import { root } from '../test/helpers.js';
 
-for (const [name, v] of [['formats.json', buildFormatVectors()], ['profichain.json', buildProfichainVectors()], ['network.json', buildNetworkVectors()]] as const) {
+for (const [name, v] of [['formats.json', buildFormatVectors()], ['profichain.json', buildProfichainVectors()], ['network.json', buildNetworkVectors()], ['proofs.json', buildProofVectors()]] as const) {
   const file = path.join(root, 'test', 'vectors', name);
   fs.writeFileSync(file, JSON.stringify(v, null, 2) + '\n');
   console.log(file);
