@@ -7,9 +7,15 @@
  * while the previous one is still being synced, so commits pipeline instead of queueing behind
  * each fsync; LMDB keeps the last synced meta page until the sync completes, so a crash lands on
  * a consistent, fully synced state. Our own group commit sits above it (node/intake.ts).
+ *
+ * A commit is all or nothing: each one runs as an abortable (child) LMDB transaction, because
+ * lmdb-js keeps the writes made before a plain transaction callback throws, and every key is
+ * checked against LMDB's limit before the first write. A commit that fails (a full disk: ENOSPC,
+ * EIO) rejects with a STORE error and leaves the store as it was; the next commit may succeed.
  */
 import { open, type RootDatabase, type Database } from 'lmdb';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { encode, decode, asArray, asUint, asBig, asBytes } from '../codec/cbor.js';
 import { concat, split32 } from '../codec/bytes.js';
@@ -70,6 +76,9 @@ export class LmdbStore implements Store {
       compression: false,
       encoding: 'binary',
       readOnly,
+      // With event-turn batching lmdb-js opens a commit promise of its own for every transaction
+      // and leaves it unhandled when the commit fails (a full disk would end the process).
+      eventTurnBatching: false,
     } as never);
     const db = <K extends 'binary' | 'uint32' | 'ordered-binary'>(name: string, keyEncoding: K, dupSort = false) =>
       this.env.openDB({ name, encoding: 'binary', keyEncoding, dupSort } as never) as never;
@@ -165,60 +174,84 @@ export class LmdbStore implements Store {
   }
 
   private writeIngest(w: IngestWrite) {
+    for (const t of w.txs) {
+      if (t.product !== undefined) checkKey(t.product, 'product code');
+      if (t.idemKey !== undefined) checkKey(t.idemKey, 'idempotency key');
+    }
+    let arrival = this.arrival;
     this.batches.putSync(buf(w.batchRoot), buf(encode([w.batch.origin, w.batch.signature, concat(...w.batch.txIds)])));
     for (const t of w.txs) {
       const k = buf(t.txId);
       if (this.txs.doesExist(k)) continue; // same record taken in twice: keep the first
       this.txs.putSync(k, buf(encode([t.coreBytes, w.batchRoot, t.index])));
       if (t.payload) this.payloads.putSync(k, buf(t.payload));
-      this.pend.putSync(k as never, this.arrival++ as never);
+      this.pend.putSync(k as never, arrival++ as never);
       if (t.product) this.products.putSync(t.product, k);
       if (t.idemKey) this.idems.putSync(t.idemKey, k);
     }
     if (w.seq !== undefined) this.meta.putSync('seq', buf(encode(w.seq)));
+    return () => (this.arrival = Math.max(this.arrival, arrival));
   }
 
   private writeBlock(w: BlockWrite) {
+    let arrival = this.arrival;
     this.blocks.putSync(buf(w.hash), buf(encodeBlock(w.block)));
     this.bodies.putSync(buf(w.hash), buf(concat(...w.txIds)));
     const m = w.move;
-    if (!m) return;
-    for (const d of m.disconnect) {
-      this.heights.removeSync(d.height);
-      for (const id of d.txIds) this.locations.removeSync(buf(id));
+    if (m) {
+      for (const d of m.disconnect) {
+        this.heights.removeSync(d.height);
+        for (const id of d.txIds) this.locations.removeSync(buf(id));
+      }
+      for (const id of m.repending) this.pend.putSync(buf(id) as never, arrival++ as never);
+      for (const c of m.connect) {
+        this.heights.putSync(c.height, buf(c.hash));
+        c.txIds.forEach((id, i) => {
+          this.locations.putSync(buf(id), buf(encode([c.hash, c.height, i])));
+          this.pend.removeSync(buf(id) as never);
+        });
+      }
+      this.meta.putSync('head', buf(encode([m.head.hash, m.head.height])));
     }
-    for (const id of m.repending) this.pend.putSync(buf(id) as never, this.arrival++ as never);
-    for (const c of m.connect) {
-      this.heights.putSync(c.height, buf(c.hash));
-      c.txIds.forEach((id, i) => {
-        this.locations.putSync(buf(id), buf(encode([c.hash, c.height, i])));
-        this.pend.removeSync(buf(id) as never);
+    return () => (this.arrival = Math.max(this.arrival, arrival));
+  }
+
+  /**
+   * Runs `write` as one abortable transaction and resolves once it is on disk. `write` returns
+   * what to apply in memory after the commit, so a failed commit changes nothing here either.
+   */
+  private async commit(write: () => () => void): Promise<void> {
+    let after: (() => void) | undefined;
+    try {
+      await this.env.childTransaction(() => {
+        after = write();
       });
+      await this.env.flushed;
+    } catch (e) {
+      throw await storeError(e);
     }
-    this.meta.putSync('head', buf(encode([m.head.hash, m.head.height])));
+    after?.();
   }
 
   async initChain(params: ChainParams, genesis: BlockWrite): Promise<void> {
-    await this.env.transaction(() => {
+    if (this.meta.get('params')) throw new UrchainError('EXISTS', `${this.path} already holds a chain`);
+    await this.commit(() => {
       if (this.meta.get('params')) throw new UrchainError('EXISTS', `${this.path} already holds a chain`);
       this.meta.putSync('params', buf(encodeParams(params)));
-      this.writeBlock(genesis);
+      return this.writeBlock(genesis);
     });
-    await this.env.flushed;
   }
-  async commitIngest(w: IngestWrite): Promise<void> {
-    await this.env.transaction(() => this.writeIngest(w));
-    await this.env.flushed;
+  commitIngest(w: IngestWrite): Promise<void> {
+    return this.commit(() => this.writeIngest(w));
   }
-  async commitBlock(w: BlockWrite): Promise<void> {
-    await this.env.transaction(() => this.writeBlock(w));
-    await this.env.flushed;
+  commitBlock(w: BlockWrite): Promise<void> {
+    return this.commit(() => this.writeBlock(w));
   }
-  async putPayload(txId: Uint8Array, payload: Uint8Array): Promise<void> {
-    await this.env.transaction(() => {
+  putPayload(txId: Uint8Array, payload: Uint8Array): Promise<void> {
+    return this.commit(() => {
       if (this.txs.doesExist(buf(txId))) this.payloads.putSync(buf(txId), buf(payload));
+      return () => undefined;
     });
-    await this.env.flushed;
   }
   size(): number {
     let n = 0;
@@ -234,4 +267,42 @@ export class LmdbStore implements Store {
   async close(): Promise<void> {
     await this.env.close();
   }
+}
+
+/** LMDB's limit on a key (lmdb-js: 1978 bytes); indexes keyed by text must stay below it. */
+export const MAX_KEY_BYTES = 1978;
+// ordered-binary text keys carry no extra bytes for plain strings; keep a margin anyway.
+const KEY_MARGIN = 16;
+
+function checkKey(key: string, what: string) {
+  const n = Buffer.byteLength(key, 'utf8');
+  if (n === 0 || n > MAX_KEY_BYTES - KEY_MARGIN)
+    throw new UrchainError('BAD_INPUT', `${what} of ${n} bytes does not fit the store's index (1-${MAX_KEY_BYTES - KEY_MARGIN} bytes)`);
+}
+
+/**
+ * A failed commit as a STORE error that says why. lmdb-js rejects with "Commit failed" and puts
+ * the cause (ENOSPC, EIO, ...) in a second promise, `commitError`, which must be handled too or
+ * it ends the process as an unhandled rejection. It settles in the same turn as the first.
+ */
+async function storeError(e: unknown): Promise<UrchainError> {
+  if (e instanceof UrchainError) return e;
+  const err = e as Error & { commitError?: Promise<unknown> };
+  let cause: (Error & { code?: unknown }) | undefined;
+  if (err?.commitError) {
+    let timer: NodeJS.Timeout | undefined;
+    cause = (await Promise.race([
+      err.commitError.then(() => undefined, (c: unknown) => c),
+      new Promise((r) => (timer = setTimeout(r, 100))),
+    ])) as typeof cause;
+    clearTimeout(timer);
+  }
+  const errno = typeof cause?.code === 'number' ? errnoName(cause.code) : undefined;
+  const why = cause?.message ?? err?.message ?? String(e);
+  return new UrchainError('STORE', `the store could not commit${errno ? ` (${errno})` : ''}: ${why}`, errno ? { cause: errno } : {});
+}
+
+function errnoName(n: number): string | undefined {
+  for (const [name, v] of Object.entries(os.constants.errno)) if (v === n) return name;
+  return undefined;
 }
