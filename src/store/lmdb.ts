@@ -293,12 +293,12 @@ async function storeError(e: unknown): Promise<UrchainError> {
     let timer: NodeJS.Timeout | undefined;
     cause = (await Promise.race([
       err.commitError.then(() => undefined, (c: unknown) => c),
-      new Promise((r) => (timer = setTimeout(r, 100))),
+      new Promise((r) => (timer = setTimeout(r, 2000))),
     ])) as typeof cause;
     clearTimeout(timer);
   }
   const errno = typeof cause?.code === 'number' ? errnoName(cause.code) : undefined;
-  const why = cause?.message ?? err?.message ?? String(e);
+  const why = cause?.message ?? (err?.commitError ? 'LMDB could not write the transaction (a full disk or an I/O error?)' : (err?.message ?? String(e)));
   return new UrchainError('STORE', `the store could not commit${errno ? ` (${errno})` : ''}: ${why}`, errno ? { cause: errno } : {});
 }
 
