@@ -175,62 +175,53 @@ export class LmdbStore implements Store {
 
   private writeIngest(w: IngestWrite) {
     for (const t of w.txs) {
-      if (t.product !== undefined) checkKey(t.product, 'product code');
-      if (t.idemKey !== undefined) checkKey(t.idemKey, 'idempotency key');
+      if (t.product) checkKey(t.product, 'product code');
+      if (t.idemKey) checkKey(t.idemKey, 'idempotency key');
     }
-    let arrival = this.arrival;
     this.batches.putSync(buf(w.batchRoot), buf(encode([w.batch.origin, w.batch.signature, concat(...w.batch.txIds)])));
     for (const t of w.txs) {
       const k = buf(t.txId);
       if (this.txs.doesExist(k)) continue; // same record taken in twice: keep the first
       this.txs.putSync(k, buf(encode([t.coreBytes, w.batchRoot, t.index])));
       if (t.payload) this.payloads.putSync(k, buf(t.payload));
-      this.pend.putSync(k as never, arrival++ as never);
+      this.pend.putSync(k as never, this.arrival++ as never);
       if (t.product) this.products.putSync(t.product, k);
       if (t.idemKey) this.idems.putSync(t.idemKey, k);
     }
     if (w.seq !== undefined) this.meta.putSync('seq', buf(encode(w.seq)));
-    return () => (this.arrival = Math.max(this.arrival, arrival));
   }
 
   private writeBlock(w: BlockWrite) {
-    let arrival = this.arrival;
     this.blocks.putSync(buf(w.hash), buf(encodeBlock(w.block)));
     this.bodies.putSync(buf(w.hash), buf(concat(...w.txIds)));
     const m = w.move;
-    if (m) {
-      for (const d of m.disconnect) {
-        this.heights.removeSync(d.height);
-        for (const id of d.txIds) this.locations.removeSync(buf(id));
-      }
-      for (const id of m.repending) this.pend.putSync(buf(id) as never, arrival++ as never);
-      for (const c of m.connect) {
-        this.heights.putSync(c.height, buf(c.hash));
-        c.txIds.forEach((id, i) => {
-          this.locations.putSync(buf(id), buf(encode([c.hash, c.height, i])));
-          this.pend.removeSync(buf(id) as never);
-        });
-      }
-      this.meta.putSync('head', buf(encode([m.head.hash, m.head.height])));
+    if (!m) return;
+    for (const d of m.disconnect) {
+      this.heights.removeSync(d.height);
+      for (const id of d.txIds) this.locations.removeSync(buf(id));
     }
-    return () => (this.arrival = Math.max(this.arrival, arrival));
+    for (const id of m.repending) this.pend.putSync(buf(id) as never, this.arrival++ as never);
+    for (const c of m.connect) {
+      this.heights.putSync(c.height, buf(c.hash));
+      c.txIds.forEach((id, i) => {
+        this.locations.putSync(buf(id), buf(encode([c.hash, c.height, i])));
+        this.pend.removeSync(buf(id) as never);
+      });
+    }
+    this.meta.putSync('head', buf(encode([m.head.hash, m.head.height])));
   }
 
   /**
-   * Runs `write` as one abortable transaction and resolves once it is on disk. `write` returns
-   * what to apply in memory after the commit, so a failed commit changes nothing here either.
+   * Runs `write` as one abortable transaction and resolves once it is on disk. The arrival
+   * counter it advances may skip numbers when a commit fails: it only orders, gaps are harmless.
    */
-  private async commit(write: () => () => void): Promise<void> {
-    let after: (() => void) | undefined;
+  private async commit(write: () => void): Promise<void> {
     try {
-      await this.env.childTransaction(() => {
-        after = write();
-      });
+      await this.env.childTransaction(write);
       await this.env.flushed;
     } catch (e) {
       throw await storeError(e);
     }
-    after?.();
   }
 
   async initChain(params: ChainParams, genesis: BlockWrite): Promise<void> {
@@ -238,7 +229,7 @@ export class LmdbStore implements Store {
     await this.commit(() => {
       if (this.meta.get('params')) throw new UrchainError('EXISTS', `${this.path} already holds a chain`);
       this.meta.putSync('params', buf(encodeParams(params)));
-      return this.writeBlock(genesis);
+      this.writeBlock(genesis);
     });
   }
   commitIngest(w: IngestWrite): Promise<void> {
@@ -250,7 +241,6 @@ export class LmdbStore implements Store {
   putPayload(txId: Uint8Array, payload: Uint8Array): Promise<void> {
     return this.commit(() => {
       if (this.txs.doesExist(buf(txId))) this.payloads.putSync(buf(txId), buf(payload));
-      return () => undefined;
     });
   }
   size(): number {
@@ -276,7 +266,7 @@ const KEY_MARGIN = 16;
 
 function checkKey(key: string, what: string) {
   const n = Buffer.byteLength(key, 'utf8');
-  if (n === 0 || n > MAX_KEY_BYTES - KEY_MARGIN)
+  if (n > MAX_KEY_BYTES - KEY_MARGIN)
     throw new UrchainError('BAD_INPUT', `${what} of ${n} bytes does not fit the store's index (1-${MAX_KEY_BYTES - KEY_MARGIN} bytes)`);
 }
 
