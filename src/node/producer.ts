@@ -57,7 +57,7 @@ export class Producer {
       return out;
     } catch (e) {
       // A failure that repeats every tick (a full disk) is reported once, until a block gets through.
-      const why = (e as Error).message;
+      const why = (e as { code?: string }).code === 'STORE' ? 'STORE' : (e as Error).message;
       if (!this.abort.signal.aborted && why !== this.lastError) this.onError(e as Error);
       this.lastError = why;
     } finally {
