@@ -10,6 +10,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { tmpDir, cleanup, startNode, killChildren, type RunningNode } from '../helpers.js';
+import { LmdbStore } from '../../src/store/lmdb.js';
+import { BlockTree } from '../../src/chain/blocktree.js';
+import { consensusFor } from '../../src/consensus/index.js';
+import { genesisWrite } from '../../src/chain/genesis.js';
+import { chainIdOf, type ChainParams } from '../../src/chain/params.js';
+import { generateKeyPair } from '../../src/crypto/ed25519.js';
+import { Intake } from '../../src/node/intake.js';
+import { Pool } from '../../src/node/pool.js';
+import { Producer } from '../../src/node/producer.js';
+import type { AddOutcome } from '../../src/chain/blocktree.js';
 
 test.after(() => {
   killChildren();
@@ -111,6 +121,60 @@ test('a full disk refuses records with STORE, keeps serving reads and the proces
     node = undefined;
   } finally {
     if (node) await node.kill9();
+    execFileSync('umount', ['-l', mnt]);
+  }
+});
+
+test('a block the full disk cannot take leaves pool, head and pending as they were; the next one gets through', async () => {
+  const mnt = tmpDir('urchain-fulldisk-');
+  const skip = mountTmpfs(mnt, '16m');
+  if (skip) {
+    console.log(`  (skipped: the full-disk test needs a tmpfs mount: ${skip})`);
+    return;
+  }
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  let store: LmdbStore | undefined;
+  try {
+    const key = generateKeyPair();
+    const p: ChainParams = { version: 1, name: 'full', created: Date.now() - 1000, consensus: 'poa', authorities: [key.publicKey], threshold: 1, difficulty: 0, blockTime: 1000 };
+    store = await LmdbStore.open(path.join(mnt, 'data'));
+    await store.initChain(p, genesisWrite(p));
+    const tree = new BlockTree(store, consensusFor(p), p);
+    const pool = new Pool();
+    const intake = new Intake({ store, key, chainId: chainIdOf(p), keepPayloads: true, onCommitted: (ids) => pool.add(ids) });
+    await Promise.all(Array.from({ length: 4000 }, (_, i) => intake.submit({ payload: Buffer.from(`sample ${i}`), meta: { product: `P-${i % 50}` } })));
+    const errors: Error[] = [];
+    const blocks: AddOutcome[][] = [];
+    const producer = new Producer(tree, pool, key, 60_000, (o) => (blocks.push(o), o.forEach((x) => x.move && pool.apply(x.move))), (e) => errors.push(e));
+
+    const filler = path.join(mnt, 'filler');
+    fill(filler);
+    await producer.tick();
+    assert.is(blocks.length, 0, 'a block was committed on a full disk');
+    assert.is(errors.length, 1);
+    assert.is((errors[0] as { code?: string }).code, 'STORE');
+    assert.is(tree.head().height, 0);
+    assert.is(pool.size, 4000);
+    assert.is(store.pending().length, 4000);
+    // Records are refused too, and reads still answer.
+    const e = await intake.submit({ payload: new Uint8Array(1024 * 1024) }).then(() => undefined, (x: { code?: string }) => x.code);
+    assert.is(e, 'STORE');
+    assert.is(store.productTxs('P-7').length, 80);
+
+    fs.rmSync(filler);
+    await producer.tick();
+    assert.is(blocks.length, 1);
+    assert.is(tree.head().height, 1);
+    assert.is(pool.size, 0);
+    assert.is(store.pending().length, 0);
+    await producer.stop();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+    await store?.close();
     execFileSync('umount', ['-l', mnt]);
   }
 });
