@@ -82,10 +82,11 @@ receipts in between. \\fIid\\fR is a uint \\(>= 1 the client chooses, unique amo
 flight (0 is reserved for the connection). \\fIkind\\fR is the record kind (\\fBrecord\\fR unless
 the client has a reason; [a\\-z][a\\-z0\\-9._\\-]{0,31}), \\fImeta\\fR an array of [key, value] text
 pairs (reserved keys: product, type, source, filename; the rules of \\fBurchain\\-formats\\fR(5)),
-\\fIpayload\\fR the bytes, \\fIidemKey\\fR an idempotency key of 1 to 256 characters or the empty
+\\fIpayload\\fR the bytes, \\fIidemKey\\fR an idempotency key of 1 to 256 bytes (UTF\\-8) or the empty
 text for none. A record sent again with the same idemKey is not taken in twice: its receipt comes
-back with duplicate = 1 and the first record's txId. Use one when a record may be retried after
-a lost connection.
+back with duplicate = 1 and the first record's txId. The same idemKey with another kind, meta or
+payload is refused with ERROR code CONFLICT. Use one when a record may be retried after a lost
+connection.
 .TP
 .B 4. RECEIPT or ERROR, per record
 For every record, exactly one of: RECEIPT [id, txId, batchRoot, timestamp, seq, duplicate], sent

@@ -16,7 +16,6 @@ import type { BrokerClient } from './client.js';
 import type { KeyPair } from '../crypto/ed25519.js';
 import { signCheckpoint, openCheckpoint, checkpointToJson } from '../chain/checkpoint.js';
 import { sealEnvelope, parseEnvelope, openEnvelope } from './envelope.js';
-import { Query } from '../node/query.js';
 import { verifyProof, type ProofJson } from '../proof/proof.js';
 import { toHex, fromHex, fromBase64, utf8 } from '../codec/bytes.js';
 import { UrchainError, badInput } from '../errors.js';
@@ -97,7 +96,7 @@ export async function pull(o: { node: NodeClient; broker: BrokerClient; key: Key
         payload: msg.checkpoint,
         kind: 'entangle',
         meta: { partner: from, partnerName: partner.name, chain: toHex(cp.chainId), height: String(cp.height), hash: toHex(cp.blockHash) },
-        idemKey: Query.entangleKey(from, cp.height),
+        // no idemKey: the node derives the keys of entangle and countersign records from their payload
       });
       out.received.push({ from, name: partner.name, height: cp.height, blockHash: toHex(cp.blockHash), txId: r.txId, duplicate: !!r.duplicate });
       for (const text of msg.countersignatures) {
@@ -107,7 +106,6 @@ export async function pull(o: { node: NodeClient; broker: BrokerClient; key: Key
           payload: utf8(text),
           kind: 'countersign',
           meta: { partner: from, partnerName: partner.name, height: String(cs.height), type: 'application/json' },
-          idemKey: Query.countersignKey(cs.height, from),
         });
         out.countersignatures.push({ from, name: partner.name, height: cs.height, txId: rr.txId, duplicate: !!rr.duplicate });
       }

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { sha256 } from '../crypto/hash.js';
 import { toHex } from '../codec/bytes.js';
 import { globToRegExp } from './glob.js';
+import { UrchainError } from '../errors.js';
 import type { RecordInput } from '../node/intake.js';
 
 /** What the watcher needs of a receipt (HTTP and Profichain receipts both have it). */
@@ -40,9 +41,27 @@ export interface WatchOptions {
   maxFileBytes?: number;
 }
 
+const FINAL = new Set(['BAD_INPUT', 'TOO_LARGE', 'CONFLICT']);
+
+/** Idempotency keys are at most 256 bytes (node/idem.ts). */
+const MAX_KEY_BYTES = 256;
+
+/**
+ * A file's identity as an idempotency key: name, size, mtime and SHA-256. A name too long for
+ * the key (file names may have 255 bytes) is replaced by its SHA-256, so the key stays bounded;
+ * shorter names keep the readable form, which earlier versions wrote too.
+ */
+export function fileKey(name: string, size: number, mtimeMs: number, payload: Uint8Array): string {
+  const rest = `${size}:${Math.trunc(mtimeMs)}:${toHex(sha256(payload))}`;
+  const plain = `file:${name}:${rest}`;
+  if (Buffer.byteLength(plain, 'utf8') <= MAX_KEY_BYTES) return plain;
+  return `file#${toHex(sha256(new TextEncoder().encode(name)))}:${rest}`;
+}
+
 export class FolderWatcher {
   private seen = new Map<string, string>(); // name -> "size:mtime" at the last look
   private busy = new Set<string>();
+  private refused = new Map<string, string>(); // name -> "size:mtime" when the node refused it for good
   private timer?: NodeJS.Timeout;
   private watcher?: fs.FSWatcher;
   private closed = false;
@@ -107,6 +126,8 @@ export class FolderWatcher {
       if (!st.isFile()) continue;
       present.add(name);
       const sig = `${st.size}:${st.mtimeMs}`;
+      if (this.refused.get(name) === sig) continue; // reported once; tried again when it changes
+      this.refused.delete(name);
       if (this.seen.get(name) !== sig) {
         this.seen.set(name, sig);
         continue; // look again next time: it must hold still for one interval
@@ -115,14 +136,17 @@ export class FolderWatcher {
       jobs.push(this.take(name, file, st).finally(() => this.busy.delete(name)));
     }
     for (const n of this.seen.keys()) if (!present.has(n) && !this.busy.has(n)) this.seen.delete(n);
+    const listed = new Set(names);
+    for (const n of this.refused.keys()) if (!listed.has(n)) this.refused.delete(n);
     await Promise.all(jobs);
   }
 
   private async take(name: string, file: string, st: fs.Stats): Promise<void> {
     try {
-      if (this.o.maxFileBytes && st.size > this.o.maxFileBytes) throw new Error(`file of ${st.size} bytes exceeds the limit of ${this.o.maxFileBytes}`);
+      if (this.o.maxFileBytes && st.size > this.o.maxFileBytes)
+        throw new UrchainError('TOO_LARGE', `file of ${st.size} bytes exceeds the limit of ${this.o.maxFileBytes}`);
       const payload = new Uint8Array(await fs.promises.readFile(file));
-      const idemKey = `file:${name}:${payload.length}:${Math.trunc(st.mtimeMs)}:${toHex(sha256(payload))}`;
+      const idemKey = fileKey(name, payload.length, st.mtimeMs, payload);
       const receipt = await this.o.submit({ payload, kind: this.o.kind ?? 'record', meta: { ...this.o.meta, source: this.o.meta?.source ?? 'file', filename: name }, idemKey });
       await fs.promises.mkdir(this.done, { recursive: true });
       let dest = path.join(this.done, name);
@@ -133,6 +157,8 @@ export class FolderWatcher {
       this.o.onFile?.({ file, movedTo: dest, receipt });
     } catch (e) {
       this.seen.delete(name); // retried on a later look
+      // A refusal that a retry cannot change is reported once, until the file changes.
+      if (e instanceof UrchainError && FINAL.has(e.code)) this.refused.set(name, `${st.size}:${st.mtimeMs}`);
       this.o.onError?.(file, e as Error);
     }
   }

@@ -4,7 +4,13 @@
  * next batch; each batch is one signature (DESIGN decision 3) and one durable LMDB transaction.
  * A receipt is handed out only after that transaction is on disk, so every receipt survives a
  * crash. An idempotency key (a file's identity, or one a client sends) makes a retry after a
- * lost receipt return the first receipt instead of taking the record in twice.
+ * lost receipt return the first receipt instead of taking the record in twice; the same key with
+ * other content is a CONFLICT (node/idem.ts, also for the keys the node derives itself).
+ *
+ * Every record is checked completely when it is submitted (limits count UTF-8 bytes, the keys
+ * the store indexes must fit), so a batch holds only records the store can take: one bad record
+ * gets its own error and never fails the others. A commit that still fails (a full disk) fails
+ * its whole batch with STORE and leaves nothing behind; the next batch tries again.
  */
 import { sha256 } from '../crypto/hash.js';
 import { encodeCore, normalizeMeta, metaGet, txIdOf, decodeCore, KIND_RE, type Meta, type TxCore } from '../chain/transaction.js';
@@ -13,9 +19,12 @@ import type { KeyPair } from '../crypto/ed25519.js';
 import { toHex } from '../codec/bytes.js';
 import { badInput, UrchainError } from '../errors.js';
 import type { Store, IngestTx, IngestWrite } from '../store/types.js';
+import { clientKey, internalKey, lookup, checkSame, conflict, fingerprint } from './idem.js';
 
 export const DEFAULT_MAX_PAYLOAD = 16 * 1024 * 1024;
 export const DEFAULT_MAX_BATCH = 8192;
+/** A metadata value as taken in, in UTF-8 bytes (a product code is an index key: it must fit). */
+export const MAX_META_VALUE_BYTES = 1024;
 const PIPELINE = 2;
 
 export interface RecordInput {
@@ -44,6 +53,8 @@ interface Item {
   kind: string;
   meta: Meta;
   digest: Uint8Array;
+  /** The stored idempotency key (client: or internal namespace). */
+  key?: string;
   resolve: (r: Receipt) => void;
   reject: (e: Error) => void;
 }
@@ -63,7 +74,7 @@ export class Intake {
   private queue: Item[] = [];
   private flushing = false;
   private seq: number;
-  private inflightKeys = new Map<string, Promise<Receipt>>();
+  private inflightKeys = new Map<string, { p: Promise<Receipt>; fp: string }>();
   private closed = false;
   readonly maxPayload: number;
   committedBatches = 0;
@@ -76,34 +87,56 @@ export class Intake {
 
   submit(rec: RecordInput): Promise<Receipt> {
     if (this.closed) return Promise.reject(new UrchainError('UNAVAILABLE', 'node is shutting down'));
-    if (!(rec.payload instanceof Uint8Array)) return Promise.reject(badInput('record: payload must be bytes'));
-    if (rec.payload.length > this.maxPayload)
-      return Promise.reject(new UrchainError('TOO_LARGE', `record of ${rec.payload.length} bytes exceeds the limit of ${this.maxPayload}`));
-    const kind = rec.kind ?? 'record';
-    if (!KIND_RE.test(kind)) return Promise.reject(badInput(`kind ${JSON.stringify(kind)}: expected 1-32 of a-z 0-9 . _ - starting with a letter`));
-    let meta: Meta;
+    let it: Omit<Item, 'resolve' | 'reject'>;
     try {
-      meta = normalizeMeta(rec.meta ?? []);
+      it = this.check(rec);
     } catch (e) {
       return Promise.reject(e);
     }
-    if (rec.idemKey !== undefined) {
-      if (typeof rec.idemKey !== 'string' || rec.idemKey.length === 0 || rec.idemKey.length > 256)
-        return Promise.reject(badInput('idempotency key: expected 1-256 characters'));
-      const prior = this.o.store.idem(rec.idemKey);
-      if (prior) return Promise.resolve({ ...this.receiptFor(prior), duplicate: true });
-      const inflight = this.inflightKeys.get(rec.idemKey);
-      if (inflight) return inflight.then((r) => ({ ...r, duplicate: true }));
-    }
-    const p = new Promise<Receipt>((resolve, reject) => {
-      this.queue.push({ rec, kind, meta, digest: sha256(rec.payload), resolve, reject });
-    });
-    if (rec.idemKey !== undefined) {
-      const k = rec.idemKey;
-      this.inflightKeys.set(k, p);
-      const drop = () => this.inflightKeys.delete(k);
+    const { key } = it;
+    if (key !== undefined) {
+      const content = { kind: it.kind, meta: it.meta, digest: it.digest, length: rec.payload.length };
+      const fp = fingerprint(content);
+      try {
+        const prior = lookup(this.o.store, key);
+        if (prior) {
+          checkSame(this.o.store, prior, content, key);
+          return Promise.resolve({ ...this.receiptFor(prior), duplicate: true });
+        }
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      const inflight = this.inflightKeys.get(key);
+      if (inflight) {
+        if (inflight.fp !== fp) return Promise.reject(conflict(key));
+        return inflight.p.then((r) => ({ ...r, duplicate: true }));
+      }
+      const p = this.enqueue(it);
+      this.inflightKeys.set(key, { p, fp });
+      const drop = () => this.inflightKeys.delete(key);
       p.then(drop, drop);
+      return p;
     }
+    return this.enqueue(it);
+  }
+
+  /** Checks a record completely, before it may join a batch; throws what is wrong with it. */
+  private check(rec: RecordInput): Omit<Item, 'resolve' | 'reject'> {
+    if (!(rec.payload instanceof Uint8Array)) throw badInput('record: payload must be bytes');
+    if (rec.payload.length > this.maxPayload) throw new UrchainError('TOO_LARGE', `record of ${rec.payload.length} bytes exceeds the limit of ${this.maxPayload}`);
+    const kind = rec.kind ?? 'record';
+    if (typeof kind !== 'string' || !KIND_RE.test(kind)) throw badInput(`kind ${JSON.stringify(kind)}: expected 1-32 of a-z 0-9 . _ - starting with a letter`);
+    const meta = normalizeMeta(rec.meta ?? []);
+    for (const [k, v] of meta) {
+      const n = Buffer.byteLength(v, 'utf8');
+      if (n > MAX_META_VALUE_BYTES) throw badInput(`metadata ${k}: ${n} bytes of UTF-8, at most ${MAX_META_VALUE_BYTES}`);
+    }
+    const key = internalKey(kind, rec.payload, meta, this.o.chainId) ?? (rec.idemKey === undefined ? undefined : clientKey(rec.idemKey));
+    return { rec, kind, meta, digest: sha256(rec.payload), key };
+  }
+
+  private enqueue(it: Omit<Item, 'resolve' | 'reject'>): Promise<Receipt> {
+    const p = new Promise<Receipt>((resolve, reject) => this.queue.push({ ...it, resolve, reject }));
     if (!this.flushing) {
       this.flushing = true;
       setImmediate(() => void this.flush());
@@ -140,7 +173,34 @@ export class Intake {
     }
   }
 
+  /** Commits one batch; never throws: each record is resolved or rejected. */
   private async commit(items: Item[]): Promise<void> {
+    let built: ReturnType<Intake['build']>;
+    try {
+      built = this.build(items);
+      await this.o.store.commitIngest(built.write);
+    } catch (e) {
+      // Nothing of the batch is on disk (the store commits all or nothing); the counter `seq`
+      // may stay ahead, which only leaves a gap: a seq is never used twice.
+      const why = (e as Error).message;
+      const err = new UrchainError('STORE', `could not store the records durably: ${why}`, e instanceof UrchainError ? e.meta : {});
+      for (const it of items) it.reject(err);
+      return;
+    }
+    const { write, cores } = built;
+    const { txIds } = write.batch;
+    this.committedBatches++;
+    this.committedTxs += items.length;
+    try {
+      this.o.onCommitted?.(txIds, write);
+    } catch {
+      /* the records are durable: an observer that fails must not withhold their receipts */
+    }
+    items.forEach((it, i) => it.resolve(receipt(txIds[i], cores[i], write.batchRoot)));
+  }
+
+  /** The cores, the batch signature and the store write of one batch. */
+  private build(items: Item[]): { write: IngestWrite; cores: TxCore[] } {
     const timestamp = Date.now();
     const cores: TxCore[] = [];
     const coreBytes: Uint8Array[] = [];
@@ -169,20 +229,9 @@ export class Intake {
       index: i,
       payload: this.o.keepPayloads ? it.rec.payload : undefined,
       product: metaGet(it.meta, 'product'),
-      idemKey: it.rec.idemKey,
+      idemKey: it.key,
     }));
-    const write: IngestWrite = { batchRoot: batch.root, batch: { origin: this.o.key.publicKey, signature: batch.signature, txIds }, txs, seq: this.seq };
-    try {
-      await this.o.store.commitIngest(write);
-    } catch (e) {
-      const err = new UrchainError('STORE', `could not store the records durably: ${(e as Error).message}`);
-      for (const it of items) it.reject(err);
-      return;
-    }
-    this.committedBatches++;
-    this.committedTxs += items.length;
-    this.o.onCommitted?.(txIds, write);
-    items.forEach((it, i) => it.resolve(receipt(txIds[i], cores[i], batch.root)));
+    return { write: { batchRoot: batch.root, batch: { origin: this.o.key.publicKey, signature: batch.signature, txIds }, txs, seq: this.seq }, cores };
   }
 
   /** Stops taking records; waits for the commit in flight. */

@@ -4,7 +4,8 @@
  * pending ids (up to maxTxs), builds the header on the head, seals it with the consensus
  * plug-in, gathers the other authorities' countersignatures when the chain needs k > 1 (over
  * the network), and adds it through the block tree like any other block. A block that does not
- * get its signatures in time is dropped; its transactions stay pending for the next attempt.
+ * get its signatures in time is dropped; its transactions stay pending for the next attempt, and
+ * so do those of a block the store could not commit (a full disk): nothing in memory moved.
  */
 import type { BlockTree, AddOutcome } from '../chain/blocktree.js';
 import type { SignedHeader } from '../chain/header.js';
@@ -21,6 +22,7 @@ export class Producer {
   private busy = false;
   private abort = new AbortController();
   private waiting?: { height: number; since: number };
+  private lastError?: string;
   constructor(
     private readonly tree: BlockTree,
     private readonly pool: Pool,
@@ -50,10 +52,14 @@ export class Producer {
       let signed = await c.seal(header, this.key, this.abort.signal);
       if (this.countersign) signed = await this.countersign(signed, txIds);
       const out = await this.tree.add(signed, txIds);
+      this.lastError = undefined;
       this.onBlock(out);
       return out;
     } catch (e) {
-      if (!this.abort.signal.aborted) this.onError(e as Error);
+      // A failure that repeats every tick (a full disk) is reported once, until a block gets through.
+      const why = (e as { code?: string }).code === 'STORE' ? 'STORE' : (e as Error).message;
+      if (!this.abort.signal.aborted && why !== this.lastError) this.onError(e as Error);
+      this.lastError = why;
     } finally {
       this.busy = false;
     }

@@ -15,6 +15,7 @@ import { toHex, fromHex, toBase64, fromBase64 } from '../codec/bytes.js';
 import { openCheckpoint } from '../chain/checkpoint.js';
 import { buildCountersignature, type CountersignatureJson } from '../proof/countersigned.js';
 import { UrchainError, notFound, badInput } from '../errors.js';
+import { entangleKey, countersignKey } from './idem.js';
 
 class Lru<V> {
   private m = new Map<string, V>();
@@ -125,9 +126,9 @@ export class Query {
     });
   }
 
-  /** Keys the entanglement records use; heights are zero-padded so keys sort by height. */
-  static entangleKey = (partnerHex: string, height: number) => `entangle:${partnerHex}:${String(height).padStart(15, '0')}`;
-  static countersignKey = (height: number, partnerHex: string) => `countersign:${String(height).padStart(15, '0')}:${partnerHex}`;
+  /** Keys the node derives for entanglement records (node/idem.ts); heights sort. */
+  static entangleKey = entangleKey;
+  static countersignKey = countersignKey;
 
   /** Proofs of the included `entangle` records that carry `partnerHex`'s checkpoints, newest first. */
   entangled(partnerHex: string, limit = 16): ProofJson[] {
@@ -152,12 +153,19 @@ export class Query {
     const seen = new Set<string>();
     const out: CountersignatureJson[] = [];
     for (const row of this.store.idemRange('countersign:', Query.countersignKey(h, ''))) {
-      const partner = row.key.slice(row.key.lastIndexOf(':') + 1);
-      if (seen.has(partner)) continue;
       const payload = this.store.getPayload(row.txId);
       if (!payload) continue;
-      const partnerProof = JSON.parse(Buffer.from(payload).toString('utf8')) as ProofJson;
-      const cp = openCheckpoint(fromBase64(partnerProof.payload!, 'checkpoint'));
+      // The node checked what it stored under these keys; a store written before it did may
+      // hold anything there (a client could use these keys then): skip what does not open.
+      let partnerProof: ProofJson, cp: ReturnType<typeof openCheckpoint>;
+      try {
+        partnerProof = JSON.parse(Buffer.from(payload).toString('utf8')) as ProofJson;
+        cp = openCheckpoint(fromBase64(partnerProof.payload!, 'checkpoint'));
+      } catch {
+        continue;
+      }
+      const partner = String(partnerProof.core?.chainId); // one countersignature per partner chain
+      if (seen.has(partner)) continue;
       const H = cp.height;
       const linkHash = this.store.hashAt(H);
       if (!linkHash || toHex(linkHash) !== toHex(cp.blockHash)) continue; // not on our canonical chain (any more)

@@ -7,9 +7,15 @@
  * while the previous one is still being synced, so commits pipeline instead of queueing behind
  * each fsync; LMDB keeps the last synced meta page until the sync completes, so a crash lands on
  * a consistent, fully synced state. Our own group commit sits above it (node/intake.ts).
+ *
+ * A commit is all or nothing: each one runs as an abortable (child) LMDB transaction, because
+ * lmdb-js keeps the writes made before a plain transaction callback throws, and every key is
+ * checked against LMDB's limit before the first write. A commit that fails (a full disk: ENOSPC,
+ * EIO) rejects with a STORE error and leaves the store as it was; the next commit may succeed.
  */
 import { open, type RootDatabase, type Database } from 'lmdb';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { encode, decode, asArray, asUint, asBig, asBytes } from '../codec/cbor.js';
 import { concat, split32 } from '../codec/bytes.js';
@@ -70,6 +76,9 @@ export class LmdbStore implements Store {
       compression: false,
       encoding: 'binary',
       readOnly,
+      // With event-turn batching lmdb-js opens a commit promise of its own for every transaction
+      // and leaves it unhandled when the commit fails (a full disk would end the process).
+      eventTurnBatching: false,
     } as never);
     const db = <K extends 'binary' | 'uint32' | 'ordered-binary'>(name: string, keyEncoding: K, dupSort = false) =>
       this.env.openDB({ name, encoding: 'binary', keyEncoding, dupSort } as never) as never;
@@ -165,6 +174,10 @@ export class LmdbStore implements Store {
   }
 
   private writeIngest(w: IngestWrite) {
+    for (const t of w.txs) {
+      if (t.product) checkKey(t.product, 'product code');
+      if (t.idemKey) checkKey(t.idemKey, 'idempotency key');
+    }
     this.batches.putSync(buf(w.batchRoot), buf(encode([w.batch.origin, w.batch.signature, concat(...w.batch.txIds)])));
     for (const t of w.txs) {
       const k = buf(t.txId);
@@ -198,27 +211,37 @@ export class LmdbStore implements Store {
     this.meta.putSync('head', buf(encode([m.head.hash, m.head.height])));
   }
 
+  /**
+   * Runs `write` as one abortable transaction and resolves once it is on disk. The arrival
+   * counter it advances may skip numbers when a commit fails: it only orders, gaps are harmless.
+   */
+  private async commit(write: () => void): Promise<void> {
+    try {
+      await this.env.childTransaction(write);
+      await this.env.flushed;
+    } catch (e) {
+      throw await storeError(e);
+    }
+  }
+
   async initChain(params: ChainParams, genesis: BlockWrite): Promise<void> {
-    await this.env.transaction(() => {
+    if (this.meta.get('params')) throw new UrchainError('EXISTS', `${this.path} already holds a chain`);
+    await this.commit(() => {
       if (this.meta.get('params')) throw new UrchainError('EXISTS', `${this.path} already holds a chain`);
       this.meta.putSync('params', buf(encodeParams(params)));
       this.writeBlock(genesis);
     });
-    await this.env.flushed;
   }
-  async commitIngest(w: IngestWrite): Promise<void> {
-    await this.env.transaction(() => this.writeIngest(w));
-    await this.env.flushed;
+  commitIngest(w: IngestWrite): Promise<void> {
+    return this.commit(() => this.writeIngest(w));
   }
-  async commitBlock(w: BlockWrite): Promise<void> {
-    await this.env.transaction(() => this.writeBlock(w));
-    await this.env.flushed;
+  commitBlock(w: BlockWrite): Promise<void> {
+    return this.commit(() => this.writeBlock(w));
   }
-  async putPayload(txId: Uint8Array, payload: Uint8Array): Promise<void> {
-    await this.env.transaction(() => {
+  putPayload(txId: Uint8Array, payload: Uint8Array): Promise<void> {
+    return this.commit(() => {
       if (this.txs.doesExist(buf(txId))) this.payloads.putSync(buf(txId), buf(payload));
     });
-    await this.env.flushed;
   }
   size(): number {
     let n = 0;
@@ -234,4 +257,42 @@ export class LmdbStore implements Store {
   async close(): Promise<void> {
     await this.env.close();
   }
+}
+
+/** LMDB's limit on a key (lmdb-js: 1978 bytes); indexes keyed by text must stay below it. */
+export const MAX_KEY_BYTES = 1978;
+// ordered-binary text keys carry no extra bytes for plain strings; keep a margin anyway.
+const KEY_MARGIN = 16;
+
+function checkKey(key: string, what: string) {
+  const n = Buffer.byteLength(key, 'utf8');
+  if (n > MAX_KEY_BYTES - KEY_MARGIN)
+    throw new UrchainError('BAD_INPUT', `${what} of ${n} bytes does not fit the store's index (1-${MAX_KEY_BYTES - KEY_MARGIN} bytes)`);
+}
+
+/**
+ * A failed commit as a STORE error that says why. lmdb-js rejects with "Commit failed" and puts
+ * the cause (ENOSPC, EIO, ...) in a second promise, `commitError`, which must be handled too or
+ * it ends the process as an unhandled rejection. It settles in the same turn as the first.
+ */
+async function storeError(e: unknown): Promise<UrchainError> {
+  if (e instanceof UrchainError) return e;
+  const err = e as Error & { commitError?: Promise<unknown> };
+  let cause: (Error & { code?: unknown }) | undefined;
+  if (err?.commitError) {
+    let timer: NodeJS.Timeout | undefined;
+    cause = (await Promise.race([
+      err.commitError.then(() => undefined, (c: unknown) => c),
+      new Promise((r) => (timer = setTimeout(r, 2000))),
+    ])) as typeof cause;
+    clearTimeout(timer);
+  }
+  const errno = typeof cause?.code === 'number' ? errnoName(cause.code) : undefined;
+  const why = cause?.message ?? (err?.commitError ? 'LMDB could not write the transaction (a full disk or an I/O error?)' : (err?.message ?? String(e)));
+  return new UrchainError('STORE', `the store could not commit${errno ? ` (${errno})` : ''}: ${why}`, errno ? { cause: errno } : {});
+}
+
+function errnoName(n: number): string | undefined {
+  for (const [name, v] of Object.entries(os.constants.errno)) if (v === n) return name;
+  return undefined;
 }

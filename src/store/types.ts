@@ -13,10 +13,14 @@
  *   locations txId                      -> where the canonical chain includes it
  *   pending   txId                      -> arrival order (durable pool of taken-in, unblocked txs)
  *   products  product code              -> txId (many)
- *   idem      idempotency key           -> txId (file identity, client keys)
+ *   idem      idempotency key           -> txId: `client:<key>` for keys clients send (file
+ *                                          identity, HTTP/Profichain keys; stores from before
+ *                                          the prefix hold them bare), `entangle:…` and
+ *                                          `countersign:…` derived by the node (node/idem.ts)
  *
  * Writes come in two atomic groups, each durable when its promise resolves: an ingest commit and
- * a block commit (which may move the canonical chain).
+ * a block commit (which may move the canonical chain). Each is all or nothing: a commit that
+ * fails (a full disk, a key too long for the index) rejects and leaves every bucket as it was.
  */
 import type { SignedHeader } from '../chain/header.js';
 import type { ChainParams } from '../chain/params.js';

@@ -89,4 +89,33 @@ W('a crash between receipt and move neither skips nor duplicates the file', asyn
   }
 });
 
+W('a file with a 200-character name is taken in once; a file refused for good is reported once', async () => {
+  const dir = tmpDir();
+  const inbox = path.join(dir, 'inbox');
+  fs.mkdirSync(inbox);
+  const n = await UrchainNode.start({ dataDir: path.join(dir, 'data'), api: false, blockTime: 60_000, maxPayload: 64 });
+  try {
+    const name = `${'long-name-'.repeat(19)}0123456789.csv`.slice(-200);
+    assert.is(name.length, 200);
+    fs.writeFileSync(path.join(inbox, name), 'x,y\n1,2\n');
+    fs.writeFileSync(path.join(inbox, 'huge.csv'), 'z'.repeat(100)); // over maxPayload: refused for good
+    const files: string[] = [];
+    const errors: string[] = [];
+    const w = new FolderWatcher({ dir: inbox, submit: (r) => n.intake.submit(r), onFile: (e) => files.push(path.basename(e.file)), onError: (f, e) => errors.push(`${path.basename(f)}: ${e.message}`) });
+    for (let i = 0; i < 6; i++) await w.scan();
+    assert.equal(files, [name]);
+    assert.ok(fs.existsSync(path.join(inbox, '.done', name)));
+    assert.is(n.pool.size, 1);
+    assert.is(errors.length, 1, errors.join('\n'));
+    assert.match(errors[0], /^huge\.csv: .*exceeds the limit/);
+    // Changed, it is looked at again.
+    fs.writeFileSync(path.join(inbox, 'huge.csv'), 'z'.repeat(10));
+    for (let i = 0; i < 3; i++) await w.scan();
+    assert.is(files.length, 2);
+    assert.is(errors.length, 1);
+  } finally {
+    await n.close();
+  }
+});
+
 W.run();

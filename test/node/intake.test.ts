@@ -9,6 +9,10 @@ import { Query } from '../../src/node/query.js';
 import { decodeCore } from '../../src/chain/transaction.js';
 import { verifyEvidence } from '../../src/chain/batch.js';
 import { tmpDir, cleanup, hex } from '../helpers.js';
+import { signCheckpoint } from '../../src/chain/checkpoint.js';
+import { entangleKey, countersignKey } from '../../src/node/idem.js';
+import type { Receipt, RecordInput } from '../../src/node/intake.js';
+import type { UrchainError } from '../../src/errors.js';
 
 test.after(() => cleanup());
 const key = generateKeyPair();
@@ -91,6 +95,108 @@ test('when the store cannot commit (disk full), no receipt is given and the inta
   fail = false;
   const r = await intake.submit({ payload: Buffer.from('later') });
   assert.ok(store.getTx(hex(r.txId)));
+  await store.close();
+});
+
+const refusal = async (p: Promise<unknown>): Promise<UrchainError> => {
+  try {
+    await p;
+  } catch (e) {
+    return e as UrchainError;
+  }
+  throw new Error('accepted');
+};
+
+test("limits count UTF-8 bytes; one bad record in a group commit gets its own error and nothing of it is stored", async () => {
+  const store = await setup();
+  const intake = new Intake({ store, key, chainId: chainIdOf(params), keepPayloads: true });
+  const recs: RecordInput[] = [
+    { payload: Buffer.from('good 1'), meta: { product: 'P-1' } },
+    { payload: Buffer.from('bad'), meta: { product: '€'.repeat(1000) } },
+    { payload: Buffer.from('good 2'), meta: { product: 'P-2' } },
+    { payload: Buffer.from('bad note'), meta: { note: 'ü'.repeat(600) } },
+    { payload: Buffer.from('bad key'), idemKey: '€'.repeat(100) },
+    { payload: Buffer.from('good 3'), meta: { note: 'ü'.repeat(512) }, idemKey: '€'.repeat(85) },
+  ];
+  const out = await Promise.allSettled(recs.map((r) => intake.submit(r)));
+  assert.equal(out.map((o) => o.status), ['fulfilled', 'rejected', 'fulfilled', 'rejected', 'rejected', 'fulfilled']);
+  for (const i of [1, 3, 4]) assert.is(((out[i] as PromiseRejectedResult).reason as UrchainError).code, 'BAD_INPUT');
+  assert.match(((out[1] as PromiseRejectedResult).reason as Error).message, /product: 3000 bytes/);
+  assert.is(intake.committedBatches, 1, 'the good records share one commit');
+  const good = out.filter((o): o is PromiseFulfilledResult<Receipt> => o.status === 'fulfilled').map((o) => o.value.txId);
+  // Nothing of the bad ones anywhere: pending, transactions, product index.
+  assert.equal(store.pending().map((id) => Buffer.from(id).toString('hex')).sort(), [...good].sort());
+  assert.is(store.productTxs('€'.repeat(1000)).length, 0);
+  assert.is(new Query(store).trace('P-1').count, 1);
+  // A retry of the good one with a key stays one record.
+  const again = await intake.submit(recs[5]);
+  assert.is(again.duplicate, true);
+  assert.is(store.pending().length, 3);
+  await store.close();
+});
+
+test('an idempotency key reused with other content is a CONFLICT, stored or in flight; the same content is a duplicate', async () => {
+  const store = await setup();
+  const intake = new Intake({ store, key, chainId: chainIdOf(params), keepPayloads: true });
+  const first = { payload: Buffer.from('v1'), kind: 'report', meta: { product: 'P' }, idemKey: 'K' };
+  // In flight: the second submit comes before the first is durable.
+  const [a, b] = await Promise.allSettled([intake.submit(first), intake.submit({ ...first, payload: Buffer.from('v2') })]);
+  assert.is(a.status, 'fulfilled');
+  assert.is((b as PromiseRejectedResult).reason.code, 'CONFLICT');
+  const r = (a as PromiseFulfilledResult<Receipt>).value;
+  for (const other of <Partial<RecordInput>[]>[{ payload: Buffer.from('v2') }, { meta: { product: 'Q' } }, { meta: {} }, { kind: 'record' }]) {
+    const e = await refusal(intake.submit({ ...first, ...other }));
+    assert.is(e.code, 'CONFLICT', JSON.stringify(other));
+    assert.match(e.message, /idempotency key "K" was used for transaction/);
+  }
+  const dup = await intake.submit({ ...first, meta: { product: 'P' } });
+  assert.is(dup.txId, r.txId);
+  assert.is(dup.duplicate, true);
+  assert.is(store.pending().length, 1);
+  await store.close();
+});
+
+test("client keys cannot reach the node's internal keys; entangle keys are derived from the verified checkpoint", async () => {
+  const store = await setup();
+  const intake = new Intake({ store, key, chainId: chainIdOf(params), keepPayloads: true });
+  const partner = generateKeyPair();
+  const internal = countersignKey(1, 'ab'.repeat(32));
+  const c = await intake.submit({ payload: Buffer.from('not a proof'), idemKey: internal });
+  assert.is(store.idem(internal), undefined, 'a client wrote under an internal key');
+  assert.is([...store.idemRange('countersign:')].length, 0);
+  assert.is((await intake.submit({ payload: Buffer.from('not a proof'), idemKey: internal })).txId, c.txId);
+  // Records of the internal kinds must carry what they claim; the node makes their key.
+  assert.is((await refusal(intake.submit({ payload: Buffer.from('x'), kind: 'countersign', idemKey: internal }))).code, 'BAD_INPUT');
+  assert.is((await refusal(intake.submit({ payload: Buffer.from('x'), kind: 'entangle' }))).code, 'BAD_INPUT');
+  const cp = (height: number, fill: number) =>
+    signCheckpoint({ chainId: new Uint8Array(32).fill(9), height, blockHash: new Uint8Array(32).fill(fill), timestamp: 1 }, partner);
+  const partnerHex = Buffer.from(partner.publicKey).toString('hex');
+  const e1 = await intake.submit({ payload: cp(7, 1), kind: 'entangle', meta: { partner: partnerHex, height: '7' }, idemKey: 'client-chosen' });
+  assert.is(Buffer.from(store.idem(entangleKey(partnerHex, 7))!).toString('hex'), e1.txId);
+  assert.is(store.idem('client:client-chosen'), undefined);
+  assert.is((await intake.submit({ payload: cp(7, 1), kind: 'entangle', meta: { partner: partnerHex, height: '7' } })).duplicate, true);
+  // Another block at the same height from the same partner: a conflict, not a silent duplicate.
+  assert.is((await refusal(intake.submit({ payload: cp(7, 2), kind: 'entangle', meta: { partner: partnerHex, height: '7' } }))).code, 'CONFLICT');
+  // Metadata that contradicts the checkpoint is refused.
+  assert.is((await refusal(intake.submit({ payload: cp(8, 1), kind: 'entangle', meta: { partner: partnerHex, height: '9' } }))).code, 'BAD_INPUT');
+  await store.close();
+});
+
+test('keys stored before the namespaces still find their records', async () => {
+  const store = await setup();
+  const intake = new Intake({ store, key, chainId: chainIdOf(params), keepPayloads: true });
+  // Write as an earlier version did: the client's key as it came.
+  const r = await intake.submit({ payload: Buffer.from('old'), idemKey: 'tmp' });
+  const txId = hex(r.txId);
+  const tx = store.getTx(txId)!;
+  const ids = [new Uint8Array(32).fill(7)];
+  const { signBatch } = await import('../../src/chain/batch.js');
+  const b = signBatch(ids, key);
+  await store.commitIngest({ batchRoot: b.root, batch: { origin: key.publicKey, signature: b.signature, txIds: ids }, txs: [{ txId: ids[0], coreBytes: tx.coreBytes, index: 0, idemKey: 'legacy' }] });
+  // 'legacy' names a record whose core is that of 'old'.
+  const again = await intake.submit({ payload: Buffer.from('old'), idemKey: 'legacy' });
+  assert.is(again.duplicate, true);
+  assert.is(again.txId, Buffer.from(ids[0]).toString('hex'));
   await store.close();
 });
 

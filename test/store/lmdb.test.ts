@@ -6,6 +6,7 @@ import { signBatch } from '../../src/chain/batch.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { tmpDir, cleanup, toHex } from '../helpers.js';
 import type { ChainParams } from '../../src/chain/params.js';
+import type { UrchainError } from '../../src/errors.js';
 
 test.after(() => cleanup());
 
@@ -56,6 +57,63 @@ test('a folder holds one chain; a read-only open of an empty folder says what to
   } catch (e) {
     assert.match((e as Error).message, /urchain init/);
   }
+});
+
+/** Every bucket an ingest commit writes, as counts. */
+function counts(s: LmdbStore, ids: Uint8Array[], root: Uint8Array, product: string, idem: string) {
+  return {
+    txs: ids.filter((id) => s.hasTx(id)).length,
+    payloads: ids.filter((id) => s.getPayload(id)).length,
+    pending: s.pending().length,
+    batch: s.getBatch(root) ? 1 : 0,
+    products: s.productTxs(product).length,
+    idem: s.idem(idem) ? 1 : 0,
+    seq: s.lastSeq(),
+  };
+}
+const none = { txs: 0, payloads: 0, pending: 0, batch: 0, products: 0, idem: 0, seq: 0 };
+
+test('a commit is all or nothing: a product code too long for the index leaves no bucket written', async () => {
+  const s = await LmdbStore.open(tmpDir());
+  await s.initChain(params, genesisWrite(params));
+  const ids = [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2), new Uint8Array(32).fill(3)];
+  const b = signBatch(ids, key);
+  const w = {
+    batchRoot: b.root,
+    batch: { origin: key.publicKey, signature: b.signature, txIds: ids },
+    txs: ids.map((txId, index) => ({ txId, coreBytes: new Uint8Array([0x80]), index, payload: new Uint8Array([index]), product: index === 1 ? '€'.repeat(1000) : 'GOOD', idemKey: `k${index}` })),
+    seq: 3,
+  };
+  try {
+    await s.commitIngest(w);
+    assert.unreachable('committed a key LMDB cannot hold');
+  } catch (e) {
+    assert.is((e as UrchainError).code, 'BAD_INPUT');
+    assert.match((e as Error).message, /product code of 3000 bytes/);
+  }
+  assert.equal(counts(s, ids, b.root, 'GOOD', 'k0'), none);
+  await s.close();
+});
+
+test('a commit whose write fails half-way is rolled back, and the store takes the next one', async () => {
+  const s = await LmdbStore.open(tmpDir());
+  await s.initChain(params, genesisWrite(params));
+  const ids = [new Uint8Array(32).fill(4), new Uint8Array(32).fill(5)];
+  const b = signBatch(ids, key);
+  const txs = ids.map((txId, index) => ({ txId, coreBytes: new Uint8Array([0x80]), index, payload: new Uint8Array([index]), product: 'GOOD', idemKey: `k${index}` }));
+  // The second payload cannot be written: the first transaction's writes are already made then.
+  const bad = [txs[0], { ...txs[1], payload: {} as Uint8Array }];
+  try {
+    await s.commitIngest({ batchRoot: b.root, batch: { origin: key.publicKey, signature: b.signature, txIds: ids }, txs: bad, seq: 2 });
+    assert.unreachable();
+  } catch (e) {
+    assert.is((e as UrchainError).code, 'STORE');
+  }
+  assert.equal(counts(s, ids, b.root, 'GOOD', 'k0'), none);
+  await s.commitIngest({ batchRoot: b.root, batch: { origin: key.publicKey, signature: b.signature, txIds: ids }, txs, seq: 2 });
+  assert.equal(counts(s, ids, b.root, 'GOOD', 'k0'), { txs: 2, payloads: 2, pending: 2, batch: 1, products: 2, idem: 1, seq: 2 });
+  assert.equal(s.pending().map(toHex), ids.map(toHex));
+  await s.close();
 });
 
 test.run();
