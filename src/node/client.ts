@@ -2,10 +2,12 @@
  * @module node/client
  * HTTP client for a node's API (undici). Connection failures are retried with exponential
  * back-off; a node's own error answers are not (they would fail the same way again) and come
- * back as UrchainError with the node's code and message.
+ * back as UrchainError with the node's code and message. A node that requires a token gets it
+ * as `Authorization: Bearer`, read from `tokenFile` or else from $URCHAIN_API_TOKEN_FILE.
  */
 import { request, Agent } from 'undici';
-import { encode as cborEncode } from 'cbor-x';
+import { Encoder } from 'cbor-x';
+import { clientToken } from './apiGuard.js';
 import { UrchainError, badInput, type ErrorCode } from '../errors.js';
 import type { Receipt, RecordInput } from './intake.js';
 
@@ -13,13 +15,19 @@ export interface ClientOptions {
   retries?: number;
   baseDelayMs?: number;
   timeoutMs?: number;
+  /** File holding the node's API token (default: $URCHAIN_API_TOKEN_FILE when set). */
+  tokenFile?: string;
 }
+
+// Plain maps and byte strings, as urchain-api(7) specifies the batch body: no records, no tags.
+const batchEncoder = new Encoder({ useRecords: false, tagUint8Array: false, variableMapSize: true, pack: false });
 
 const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'EAI_AGAIN']);
 
 export class NodeClient {
   readonly base: string;
   private agent: Agent;
+  private readonly auth?: string;
   constructor(
     url: string,
     private readonly o: ClientOptions = {},
@@ -32,6 +40,8 @@ export class NodeClient {
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw badInput(`--node: expected http:// or https://, got ${u.protocol}`);
     this.base = u.origin;
+    const token = clientToken(o.tokenFile);
+    if (token) this.auth = `Bearer ${token}`;
     this.agent = new Agent({ connections: 64, pipelining: 1, keepAliveTimeout: 10_000 });
   }
 
@@ -43,7 +53,7 @@ export class NodeClient {
         const res = await request(this.base + path, {
           method,
           body: body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : undefined,
-          headers: contentType ? { 'content-type': contentType } : undefined,
+          headers: { ...(contentType ? { 'content-type': contentType } : {}), ...(this.auth ? { authorization: this.auth } : {}) },
           dispatcher: this.agent,
           headersTimeout: this.o.timeoutMs ?? 60_000,
           bodyTimeout: this.o.timeoutMs ?? 60_000,
@@ -81,7 +91,12 @@ export class NodeClient {
   }
 
   submitBatch(recs: RecordInput[]): Promise<{ receipts: (Receipt | { error: { code: string; message: string } })[] }> {
-    const body = cborEncode(recs.map((r) => ({ payload: r.payload, kind: r.kind, meta: r.meta, key: r.idemKey })));
+    const body = batchEncoder.encode(
+      recs.map((r) => {
+        const meta = Array.isArray(r.meta) ? Object.fromEntries(r.meta) : r.meta;
+        return { payload: r.payload, ...(r.kind !== undefined ? { kind: r.kind } : {}), ...(meta ? { meta } : {}), ...(r.idemKey !== undefined ? { key: r.idemKey } : {}) };
+      }),
+    );
     return this.call('POST', '/v1/records/batch', body, 'application/cbor');
   }
 
