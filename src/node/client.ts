@@ -1,8 +1,9 @@
 /**
  * @module node/client
- * HTTP client for a node's API (undici). Connection failures are retried with exponential
- * back-off; a node's own error answers are not (they would fail the same way again) and come
- * back as UrchainError with the node's code and message. A node that requires a token gets it
+ * HTTP client for a node's API (undici). Connection failures and 503 answers (the node took
+ * nothing: busy or out of body budget) are retried with exponential back-off; a node's other
+ * error answers are not (they would fail the same way again) and come back as UrchainError with
+ * the node's code and message. A node that requires a token gets it
  * as `Authorization: Bearer`, read from `tokenFile` or else from $URCHAIN_API_TOKEN_FILE.
  */
 import { request, Agent } from 'undici';
@@ -21,6 +22,16 @@ export interface ClientOptions {
 
 // Plain maps and byte strings, as urchain-api(7) specifies the batch body: no records, no tags.
 const batchEncoder = new Encoder({ useRecords: false, tagUint8Array: false, variableMapSize: true, pack: false });
+
+/** The body of POST /v1/records/batch: a CBOR array of {payload, kind?, meta?, key?} maps, absent fields left out. */
+export function encodeBatch(recs: RecordInput[]): Uint8Array {
+  return batchEncoder.encode(
+    recs.map((r) => {
+      const meta = Array.isArray(r.meta) ? Object.fromEntries(r.meta) : r.meta;
+      return { payload: r.payload, ...(r.kind !== undefined ? { kind: r.kind } : {}), ...(meta ? { meta } : {}), ...(r.idemKey !== undefined ? { key: r.idemKey } : {}) };
+    }),
+  );
+}
 
 const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'EAI_AGAIN']);
 
@@ -65,6 +76,12 @@ export class NodeClient {
         } catch {
           throw new UrchainError('UNAVAILABLE', `${this.base} answered ${res.statusCode} with something that is not JSON`);
         }
+        if (res.statusCode === 503 && attempt < retries) {
+          // The node did not take the request (busy, or its body budget spent): safe to send again.
+          await new Promise((r) => setTimeout(r, delay));
+          delay = Math.min(delay * 2, 5000);
+          continue;
+        }
         if (res.statusCode >= 400) {
           const err = (json as { error?: { code?: ErrorCode; message?: string } }).error;
           throw new UrchainError(err?.code ?? 'UNAVAILABLE', err?.message ?? `HTTP ${res.statusCode}`);
@@ -91,12 +108,7 @@ export class NodeClient {
   }
 
   submitBatch(recs: RecordInput[]): Promise<{ receipts: (Receipt | { error: { code: string; message: string } })[] }> {
-    const body = batchEncoder.encode(
-      recs.map((r) => {
-        const meta = Array.isArray(r.meta) ? Object.fromEntries(r.meta) : r.meta;
-        return { payload: r.payload, ...(r.kind !== undefined ? { kind: r.kind } : {}), ...(meta ? { meta } : {}), ...(r.idemKey !== undefined ? { key: r.idemKey } : {}) };
-      }),
-    );
+    const body = encodeBatch(recs);
     return this.call('POST', '/v1/records/batch', body, 'application/cbor');
   }
 
