@@ -165,7 +165,7 @@ from the budget when the request arrives; a chunked body takes it as it comes. A
 not fit gets 503 UNAVAILABLE with \\fBRetry\\-After: 1\\fR and nothing of it is kept; the urchain
 commands retry 503 answers with back\\-off. A client that sends \\fBExpect: 100\\-continue\\fR gets a
 413 or 503 before it sends its body. Otherwise a refused body is read to its end and thrown away
-(at most 64 MiB or 10 seconds more) before the answer, so the client sees the status and not a
+(at most 256 MiB or 10 seconds) before the answer, so the client sees the status and not a
 reset connection; then the connection is closed.
 .SH ERRORS
 .PP
