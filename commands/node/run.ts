@@ -5,7 +5,7 @@ import { UrchainCommand, parseDuration } from '../base.js';
 import { UrchainNode, DEFAULT_API } from '../../src/node/node.js';
 import { NODE_TYPES, type NodeType, type NodeEvent } from '../../src/node/types.js';
 import { badInput } from '../../src/errors.js';
-import { clientToken, TOKEN_ENV } from '../../src/node/apiGuard.js';
+import { apiTokenFrom, TOKEN_ENV } from '../../src/node/apiGuard.js';
 
 export class NodeRunCommand extends UrchainCommand {
   static override paths = [['node', 'run']];
@@ -57,7 +57,7 @@ export class NodeRunCommand extends UrchainCommand {
       dataDir: this.data,
       type: this.type as NodeType,
       api: this.api,
-      apiToken: clientToken(this.apiTokenFile),
+      apiToken: apiTokenFrom(this.apiTokenFile),
       profichain: this.profichain,
       listen: this.listen,
       advertise: this.advertise,

@@ -48,8 +48,8 @@ export function readApiToken(file: string, what = '--api-token-file'): string {
   return token;
 }
 
-/** The token a client sends: from the given file, else from $URCHAIN_API_TOKEN_FILE, else none. */
-export function clientToken(file?: string): string | undefined {
+/** The API token: from the given file, else from the file $URCHAIN_API_TOKEN_FILE names, else none (node and clients alike). */
+export function apiTokenFrom(file?: string): string | undefined {
   if (file) return readApiToken(file);
   const env = process.env[TOKEN_ENV];
   return env ? readApiToken(env, TOKEN_ENV) : undefined;

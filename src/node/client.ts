@@ -8,7 +8,7 @@
  */
 import { request, Agent } from 'undici';
 import { Encoder } from 'cbor-x';
-import { clientToken } from './apiGuard.js';
+import { apiTokenFrom } from './apiGuard.js';
 import { UrchainError, badInput, type ErrorCode } from '../errors.js';
 import type { Receipt, RecordInput } from './intake.js';
 
@@ -51,7 +51,7 @@ export class NodeClient {
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw badInput(`--node: expected http:// or https://, got ${u.protocol}`);
     this.base = u.origin;
-    const token = clientToken(o.tokenFile);
+    const token = apiTokenFrom(o.tokenFile);
     if (token) this.auth = `Bearer ${token}`;
     this.agent = new Agent({ connections: 64, pipelining: 1, keepAliveTimeout: 10_000 });
   }
