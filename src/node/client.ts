@@ -3,8 +3,8 @@
  * HTTP client for a node's API (undici). Connection failures and 503 answers (the node took
  * nothing: busy or out of body budget) are retried with exponential back-off; a node's other
  * error answers are not (they would fail the same way again) and come back as UrchainError with
- * the node's code and message. A node that requires a token gets it
- * as `Authorization: Bearer`, read from `tokenFile` or else from $URCHAIN_API_TOKEN_FILE.
+ * the node's code and message. A node that requires a token gets it as `Authorization: Bearer`,
+ * read from `tokenFile` or else from the file $URCHAIN_API_TOKEN_FILE names.
  */
 import { request, Agent } from 'undici';
 import { Encoder } from 'cbor-x';

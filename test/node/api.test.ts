@@ -294,6 +294,31 @@ test('bodies in flight share one budget: the node refuses (503) instead of buffe
   }
 });
 
+test('clients send a request the node refused with 503 again, with back-off, until it fits', async () => {
+  const api = await serveApi({ maxBody: 64 * 1024, maxBuffered: 256 * 1024 });
+  const http = await import('node:http');
+  try {
+    // One client holds the whole budget with a body it has not finished sending.
+    const hold = http.request({ host: '127.0.0.1', port: api.port, method: 'POST', path: '/v1/records/batch', agent: false, headers: { 'content-length': 256 * 1024 } });
+    const held = new Promise<number>((resolve) => hold.on('response', (res) => (res.resume(), resolve(res.statusCode!))));
+    let seen = 0;
+    const holding = new Promise<void>((r) => api.server.on('request', () => ++seen === 1 && r()));
+    const retried = new Promise<void>((r) => api.server.on('request', () => seen === 3 && r()));
+    hold.write(Buffer.alloc(10));
+    await holding;
+    assert.is(bodyBudget(api.server)!.used, 256 * 1024);
+    const c = new NodeClient(api.url, { retries: 8, baseDelayMs: 5 });
+    const receipt = c.submit({ payload: Buffer.from('late') });
+    await retried; // the hold, the client's first try (503) and its first retry
+    hold.end(Buffer.alloc(256 * 1024 - 10));
+    assert.is(await held, 400);
+    assert.ok((await receipt).txId);
+    await c.close();
+  } finally {
+    await api.close();
+  }
+});
+
 test('urchain-api(7): every route, the status of every code, and a batch example that decodes as described', () => {
   const page = fs.readFileSync(path.join(root, 'man', 'urchain-api.7'), 'utf8').replace(/\\-/g, '-');
   for (const r of ['POST /v1/records', 'POST /v1/records/batch', 'GET /v1/status', 'GET /v1/params', 'GET /v1/blocks/', 'GET /v1/txs/', 'GET /v1/proofs/', 'GET /v1/entangled/', 'GET /v1/products/', 'GET /v1/peers'])
