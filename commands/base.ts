@@ -66,7 +66,8 @@ export function render(v: unknown, indent = ''): string {
 }
 
 export const dataOption = () => Option.String('--data', { description: 'Read from this data folder (works while a node runs on it)' });
-export const nodeOption = () => Option.String('--node', { description: 'Ask the node at this URL, e.g. http://127.0.0.1:7400' });
+export const nodeOption = () =>
+  Option.String('--node', { description: 'Ask the node at this URL, e.g. http://127.0.0.1:7400 (with the token in $URCHAIN_API_TOKEN_FILE when the node needs one)' });
 
 /** "15s", "500ms", "2m", "1h"; a bare number is seconds. */
 export function parseDuration(s: string, what: string): number {
@@ -89,7 +90,7 @@ export function parseMeta(pairs: string[] | undefined): Record<string, string> {
 
 /** Base of the ingest commands: where records go (HTTP API or Profichain) and how they are protected. */
 export abstract class SinkCommand extends UrchainCommand {
-  node = Option.String('--node', { description: 'Send to the node API at this URL, e.g. http://127.0.0.1:7400' });
+  node = Option.String('--node', { description: 'Send to the node API at this URL, e.g. http://127.0.0.1:7400 (with the token in $URCHAIN_API_TOKEN_FILE when the node needs one)' });
   profichain = Option.String('--profichain', { description: 'Send over Profichain to HOST:PORT instead' });
   tier1 = Option.Boolean('--tier1', false, { description: 'Profichain: encrypt the session (key agreement with the node key, AES-256-GCM)' });
   nodeKey = Option.String('--node-key', { description: "Profichain: the node's public key (hex) to pin" });

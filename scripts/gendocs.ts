@@ -11,6 +11,7 @@ import { completionScript } from '../commands/completions.js';
 import { formatsPage } from './formatsPage.js';
 import { profichainPage } from './profichainPage.js';
 import { networkPage } from './networkPage.js';
+import { apiPage } from './apiPage.js';
 
 const DATE = '2026-11';
 const VERSION = '0.1.0';
@@ -104,6 +105,7 @@ function overviewPage(defs: Definition[]): string {
     'Lock: one node per data folder.',
     '.SH SEE ALSO',
     '.BR urchain\\-formats (5),',
+    '.BR urchain\\-api (7),',
     '.BR urchain\\-network (7),',
     '.BR urchain\\-profichain (7)',
     '',
@@ -125,6 +127,7 @@ export function generate(root: string): Map<string, string> {
   out.set(path.join(root, 'man', 'urchain-profichain.7'), profichainPage(pc, DATE, VERSION));
   const nv = JSON.parse(fs.readFileSync(path.join(root, 'test', 'vectors', 'network.json'), 'utf8'));
   out.set(path.join(root, 'man', 'urchain-network.7'), networkPage(nv, DATE, VERSION));
+  out.set(path.join(root, 'man', 'urchain-api.7'), apiPage(DATE, VERSION));
   const all = cli().definitions();
   out.set(path.join(root, 'completions', 'urchain.bash'), completionScript(all, 'bash'));
   out.set(path.join(root, 'completions', '_urchain'), completionScript(all, 'zsh'));

@@ -18,7 +18,10 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'FORBIDDEN'
   | 'REPLAY'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  | 'UNAUTHORIZED'
+  | 'NOT_ALLOWED'
+  | 'INTERNAL';
 
 export class UrchainError extends Error {
   readonly code: ErrorCode;

@@ -5,6 +5,7 @@ import { UrchainCommand, parseDuration } from '../base.js';
 import { UrchainNode, DEFAULT_API } from '../../src/node/node.js';
 import { NODE_TYPES, type NodeType, type NodeEvent } from '../../src/node/types.js';
 import { badInput } from '../../src/errors.js';
+import { apiTokenFrom, TOKEN_ENV } from '../../src/node/apiGuard.js';
 
 export class NodeRunCommand extends UrchainCommand {
   static override paths = [['node', 'run']];
@@ -14,6 +15,8 @@ export class NodeRunCommand extends UrchainCommand {
       Opens (or, on an empty folder, creates) the chain in the data folder and serves the HTTP API on 127.0.0.1. A record is acknowledged only once it is durable on disk. With --watch, each file matching --include is taken in and moved to .done/ after its receipt. SIGINT or SIGTERM stop the node cleanly.
 
       With --json, events (started, record, block, reorg, file, error, stopped) are printed as JSON lines on stdout; otherwise a log goes to stderr.
+
+      On a loopback address the API refuses requests from web pages (an Origin other than its own, or a Host that is not a loopback name). On any other address it requires a bearer token from --api-token-file, or the node refuses to start; clients send it when URCHAIN_API_TOKEN_FILE names the same file. See urchain-api(7).
     `,
     examples: [
       ['A full node on the defaults', '$0 node run --data ./plant-a'],
@@ -21,11 +24,15 @@ export class NodeRunCommand extends UrchainCommand {
       ['Also take records in over Profichain (TCP)', '$0 node run --data ./plant-a --profichain 127.0.0.1:7600'],
       ['A thin node joining a network through a seed', "$0 node run --data ./gw-3 --type thin --seed 10.0.0.5:7700 --members members.json --genesis chain.json"],
       ['A full node other nodes link to', '$0 node run --data ./plant-a --listen 0.0.0.0:7700 --members members.json'],
+      ['The API on the plant network, with a token (clients: URCHAIN_API_TOKEN_FILE=api.token)', '$0 node run --data ./plant-a --api 10.0.0.5:7400 --api-token-file ./api.token'],
       ['Events for a supervisor script', '$0 node run --data ./plant-a --json | jq -c "select(.event==\\"block\\")"'],
     ],
   });
   data = Option.String('--data', { required: true, description: 'Data folder (created on first run)' });
   api = Option.String('--api', DEFAULT_API, { description: `Address of the local HTTP API (default ${DEFAULT_API})` });
+  apiTokenFile = Option.String('--api-token-file', {
+    description: `Require this bearer token on every API request (a file, mode 0600; default $${TOKEN_ENV}); needed when --api is not a loopback address`,
+  });
   type = Option.String('--type', 'full', { description: 'thin, producer, archive or full (default)' });
   profichain = Option.String('--profichain', { description: 'Serve the Profichain TCP protocol on HOST:PORT (see urchain-profichain(7))' });
   listen = Option.String('--listen', { description: 'Accept peer links of this network on HOST:PORT (WebSocket)' });
@@ -50,6 +57,7 @@ export class NodeRunCommand extends UrchainCommand {
       dataDir: this.data,
       type: this.type as NodeType,
       api: this.api,
+      apiToken: apiTokenFrom(this.apiTokenFile),
       profichain: this.profichain,
       listen: this.listen,
       advertise: this.advertise,

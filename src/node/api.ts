@@ -1,7 +1,7 @@
 /**
  * @module node/api
- * The node's local HTTP API (127.0.0.1 by default). JSON out, errors as
- * `{"error":{"code","message"}}` with a matching status. Routes:
+ * The node's HTTP API (127.0.0.1 by default; urchain-api(7) is its contract). JSON out, errors
+ * as `{"error":{"code","message"}}` with the status of one table (STATUS). Routes:
  *
  *   POST /v1/records          body = payload; query kind, product, type, source, meta.<k>=<v>, key
  *                             -> receipt, sent only once the record is durable
@@ -15,18 +15,42 @@
  *   GET  /v1/entangled/:key   proofs of the entangle records holding that partner's checkpoints
  *   GET  /v1/products/:code   every record with that product code, in chain order
  *   GET  /v1/peers            links, known peers and sync state (networked nodes)
+ *
+ * Request bodies are the only memory a client can make the node hold: each is capped (one
+ * record, or four records' worth for a batch) and all bodies in flight share one budget
+ * (node/httpBody), so a request that does not fit is refused (413 / 503) instead of buffered.
  */
 import http from 'node:http';
-import { decode as cborDecode } from 'cbor-x';
-import { UrchainError, badInput } from '../errors.js';
+import { decodeUntrusted, type UntrustedMap, type UntrustedValue } from '../codec/cbor.js';
+import { UrchainError, badInput, type ErrorCode } from '../errors.js';
+import { makeGuard, type Guard } from './apiGuard.js';
+import { BodyBudget, readBody, drain, expectsContinue } from './httpBody.js';
 import type { Intake, RecordInput } from './intake.js';
 import type { Query } from './query.js';
+
+export { BodyBudget, readBody, type ReadBodyOptions } from './httpBody.js';
+
+/** Records in one batch request. */
+export const MAX_BATCH_RECORDS = 10_000;
+/** CBOR data items in one batch body (records, their fields and metadata entries). */
+export const MAX_BATCH_ITEMS = 400_000;
+/** A batch body may be this many times the largest record. */
+export const BATCH_BODY_FACTOR = 4;
 
 export interface ApiDeps {
   intake: Intake;
   query: Query;
   status: () => unknown;
+  /** Largest single-record body; a batch body may be BATCH_BODY_FACTOR times this. */
   maxBody: number;
+  /** Bytes of request bodies held at once across all requests (default twice the batch limit). */
+  maxBuffered?: number;
+  /** Address the API is bound to (default 127.0.0.1): on loopback, Host and Origin are checked. */
+  host?: string;
+  /** Bearer token every request must carry (required off loopback, see apiGuard). */
+  token?: string;
+  /** Errors that are not UrchainErrors, i.e. bugs: logged here, answered with 500. */
+  onError?: (e: Error) => void;
   /** Peer links and sync state (GET /v1/peers), when the node is networked. */
   peers?: () => unknown;
   /** The trust list verifiers need (GET /v1/trust): chain, authorities, every member's key. */
@@ -35,58 +59,68 @@ export interface ApiDeps {
   fetchPayload?: (txId: string) => Promise<Uint8Array | undefined>;
 }
 
-const STATUS: Record<string, number> = {
+/** The one mapping from error codes to HTTP status; a code missing here answers 500. */
+export const STATUS: Partial<Record<ErrorCode, number>> = {
   BAD_INPUT: 400,
   BAD_ENCODING: 400,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  TOO_LARGE: 413,
-  EXISTS: 409,
-  UNAVAILABLE: 503,
-  STORE: 503,
+  BAD_PROOF: 400,
+  BAD_BLOCK: 400,
+  BAD_CHAIN: 400,
   BAD_SIGNATURE: 401,
+  UNAUTHORIZED: 401,
   FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  EXISTS: 409,
   REPLAY: 409,
+  TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+  STORE: 507,
 };
 
-export function send(res: http.ServerResponse, status: number, body: unknown) {
+export function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   const s = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(s) });
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(s) });
   res.end(s);
 }
 
-export function sendError(res: http.ServerResponse, e: unknown) {
-  const err = e instanceof UrchainError ? e : new UrchainError('STORE', (e as Error).message ?? String(e));
-  if (res.headersSent) return res.destroy();
-  send(res, STATUS[err.code] ?? 500, { error: { code: err.code, message: err.message } });
-}
+const logToStderr = (e: Error) => process.stderr.write(`urchain: internal error in the HTTP API: ${e.stack ?? e.message}\n`);
 
-export function readBody(req: http.IncomingMessage, max: number): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > max) return reject(new UrchainError('TOO_LARGE', `body of ${declared} bytes exceeds the limit of ${max}`));
-    const chunks: Buffer[] = [];
-    let n = 0;
-    req.on('data', (c: Buffer) => {
-      n += c.length;
-      if (n > max) {
-        reject(new UrchainError('TOO_LARGE', `body exceeds the limit of ${max} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => {
-      const b = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-      resolve(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
-    });
-    req.on('error', reject);
+/** Answers an error. Anything but an UrchainError is a bug: logged, answered 500. */
+export function sendError(res: http.ServerResponse, e: unknown, log: (e: Error) => void = logToStderr) {
+  let err: UrchainError;
+  if (e instanceof UrchainError) err = e;
+  else {
+    const x = e instanceof Error ? e : new Error(String(e));
+    log(x);
+    err = new UrchainError('INTERNAL', `internal error: ${x.message}`);
+  }
+  if (res.headersSent) return void res.destroy();
+  const status = STATUS[err.code] ?? 500;
+  const headers: Record<string, string> = {};
+  if (status === 405 && typeof err.meta.allow === 'string') headers.allow = err.meta.allow;
+  if (status === 401) headers['www-authenticate'] = 'Bearer';
+  if (status === 503) headers['retry-after'] = '1';
+  const body = { error: { code: err.code, message: err.message } };
+  const req = res.req as http.IncomingMessage | undefined;
+  if (!req || req.complete) return send(res, status, body, headers);
+  // The body has not been read to its end: read and drop it first, then answer and close, so the
+  // client gets the answer and not a reset of a connection it is still writing to.
+  headers.connection = 'close';
+  void drain(req).then(() => {
+    if (!res.headersSent && !res.destroyed) send(res, status, body, headers);
   });
 }
 
 function recordFromQuery(q: URLSearchParams, payload: Uint8Array): RecordInput {
   const meta: Record<string, string> = {};
+  const seen = new Set<string>();
   for (const [k, v] of q) {
+    if (seen.has(k)) throw badInput(`query parameter ${k} given twice`);
+    seen.add(k);
     if (k.startsWith('meta.')) meta[k.slice(5)] = v;
     else if (k === 'product' || k === 'type' || k === 'source') meta[k] = v;
     else if (k !== 'kind' && k !== 'key') throw badInput(`unknown query parameter ${k}`);
@@ -94,50 +128,116 @@ function recordFromQuery(q: URLSearchParams, payload: Uint8Array): RecordInput {
   return { payload, kind: q.get('kind') ?? undefined, meta, idemKey: q.get('key') ?? undefined };
 }
 
-function recordFromCbor(x: unknown, i: number): RecordInput {
-  const o = x as { payload?: unknown; kind?: unknown; meta?: unknown; key?: unknown };
-  if (!o || typeof o !== 'object' || !(o.payload instanceof Uint8Array)) throw badInput(`batch[${i}]: expected {payload: bytes, ...}`);
-  if (o.kind !== undefined && typeof o.kind !== 'string') throw badInput(`batch[${i}].kind: expected text`);
-  if (o.key !== undefined && typeof o.key !== 'string') throw badInput(`batch[${i}].key: expected text`);
-  if (o.meta !== undefined && (typeof o.meta !== 'object' || o.meta === null || Array.isArray(o.meta))) throw badInput(`batch[${i}].meta: expected a map of text`);
-  return { payload: o.payload, kind: o.kind as string | undefined, meta: o.meta as Record<string, string> | undefined, idemKey: o.key as string | undefined };
+const FIELDS = new Set(['payload', 'kind', 'meta', 'key']);
+/** null and undefined stand for an absent field (generic encoders write undefined for one). */
+const opt = (v: UntrustedValue) => (v === null ? undefined : v);
+
+function recordFromCbor(x: UntrustedValue, i: number): RecordInput {
+  if (!x || typeof x !== 'object' || Array.isArray(x) || x instanceof Uint8Array) throw badInput(`batch[${i}]: expected a map {payload, kind?, meta?, key?}`);
+  const o = x as UntrustedMap;
+  for (const k of Object.keys(o)) if (!FIELDS.has(k)) throw badInput(`batch[${i}]: unknown field ${JSON.stringify(k)}`);
+  if (!(o.payload instanceof Uint8Array)) throw badInput(`batch[${i}].payload: expected a byte string`);
+  const kind = opt(o.kind);
+  const key = opt(o.key);
+  const meta = opt(o.meta);
+  if (kind !== undefined && typeof kind !== 'string') throw badInput(`batch[${i}].kind: expected text`);
+  if (key !== undefined && typeof key !== 'string') throw badInput(`batch[${i}].key: expected text`);
+  if (meta !== undefined) {
+    if (typeof meta !== 'object' || Array.isArray(meta) || meta instanceof Uint8Array) throw badInput(`batch[${i}].meta: expected a map of text to text`);
+    for (const [k, v] of Object.entries(meta)) if (typeof v !== 'string') throw badInput(`batch[${i}].meta.${k}: expected text`);
+  }
+  return { payload: o.payload, kind, meta: meta as Record<string, string> | undefined, idemKey: key };
 }
+
+/** Decodes a batch body strictly: no shared references, at most MAX_BATCH_RECORDS records. */
+export function decodeBatch(body: Uint8Array): RecordInput[] {
+  let arr: UntrustedValue;
+  try {
+    // Tag 64 (a byte string marked as a Uint8Array) is what cbor-x writes by default for payloads.
+    arr = decodeUntrusted(body, { maxItems: MAX_BATCH_ITEMS, maxBytes: body.length, tags: [64], copy: false });
+  } catch (e) {
+    throw badInput(`batch: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(arr) || arr.length === 0 || arr.length > MAX_BATCH_RECORDS) throw badInput(`batch: expected a CBOR array of 1-${MAX_BATCH_RECORDS} records`);
+  return arr.map(recordFromCbor);
+}
+
+const budgets = new WeakMap<http.Server, BodyBudget>();
+/** The body budget of an API server (for tests and metrics). */
+export const bodyBudget = (s: http.Server) => budgets.get(s);
 
 export function createApi(d: ApiDeps): http.Server {
-  return http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
-    void handle(d, req, res).catch((e) => sendError(res, e));
+  const guard = makeGuard(d.host ?? '127.0.0.1', d.token);
+  const budget = new BodyBudget(d.maxBuffered ?? 2 * BATCH_BODY_FACTOR * d.maxBody);
+  const log = d.onError ?? logToStderr;
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => void handle(d, guard, budget, req, res).catch((e) => sendError(res, e, log));
+  const server = http.createServer({ keepAliveTimeout: 30_000 }, onRequest);
+  // A client that asks first gets a refusal before it sends a body; readBody tells it to go on.
+  server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    expectsContinue(req);
+    onRequest(req, res);
   });
+  budgets.set(server, budget);
+  return server;
 }
 
-async function handle(d: ApiDeps, req: http.IncomingMessage, res: http.ServerResponse) {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-  if (parts[0] !== 'v1') throw new UrchainError('NOT_FOUND', `no route ${url.pathname}`);
-  const route = `${req.method} ${parts.slice(1, 3).join('/')}`;
+const GET = ['GET', 'HEAD'];
+/** Methods a path takes, undefined for no such path. */
+function methodsFor(p: string[]): string[] | undefined {
+  if (p[0] !== 'v1') return undefined;
+  const [what, arg, ...rest] = p.slice(1);
+  if (rest.length) return undefined;
+  switch (what) {
+    case 'records':
+      return arg === undefined || arg === 'batch' ? ['POST'] : undefined;
+    case 'status':
+    case 'params':
+    case 'peers':
+      return arg === undefined ? GET : undefined;
+    case 'blocks':
+      return GET;
+    case 'txs':
+    case 'proofs':
+    case 'entangled':
+    case 'products':
+      return arg === undefined ? undefined : GET;
+  }
+  return undefined;
+}
+
+async function handle(d: ApiDeps, guard: Guard, budget: BodyBudget, req: http.IncomingMessage, res: http.ServerResponse) {
+  guard.check(req);
+  let url: URL;
+  let parts: string[];
+  try {
+    url = new URL(req.url ?? '/', 'http://localhost');
+    parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    throw badInput(`malformed request target ${JSON.stringify((req.url ?? '').slice(0, 200))} (a bad %-escape?)`);
+  }
+  const allowed = methodsFor(parts);
+  if (!allowed) throw new UrchainError('NOT_FOUND', `no route ${url.pathname}`);
+  if (!allowed.includes(req.method ?? '')) throw new UrchainError('NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}; use ${allowed.join(' or ')}`, { allow: allowed.join(', ') });
   const flag = (k: string) => ['1', 'true', 'yes'].includes(url.searchParams.get(k) ?? '');
-  if (req.method === 'POST' && parts[1] === 'records' && parts.length === 2) {
-    const payload = await readBody(req, d.maxBody);
-    return send(res, 200, await d.intake.submit(recordFromQuery(url.searchParams, payload)));
-  }
-  if (route === 'POST records/batch') {
-    const body = await readBody(req, d.maxBody * 4);
-    let arr: unknown;
-    try {
-      arr = cborDecode(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
-    } catch (e) {
-      throw badInput(`batch: body is not CBOR (${(e as Error).message})`);
-    }
-    if (!Array.isArray(arr) || arr.length === 0 || arr.length > 100_000) throw badInput('batch: expected a CBOR array of 1-100000 records');
-    const recs = arr.map(recordFromCbor);
-    const results = await Promise.allSettled(recs.map((r) => d.intake.submit(r)));
-    return send(res, 200, {
-      receipts: results.map((r) =>
-        r.status === 'fulfilled' ? r.value : { error: { code: (r.reason as UrchainError).code ?? 'STORE', message: (r.reason as Error).message } },
-      ),
-    });
-  }
-  if (req.method !== 'GET') throw new UrchainError('NOT_FOUND', `no route ${req.method} ${url.pathname}`);
+  const arg = parts[2] ?? '';
   switch (parts[1]) {
+    case 'records': {
+      if (arg !== 'batch') {
+        const payload = await readBody(req, d.maxBody, { budget, res });
+        return send(res, 200, await d.intake.submit(recordFromQuery(url.searchParams, payload)));
+      }
+      const recs = decodeBatch(await readBody(req, BATCH_BODY_FACTOR * d.maxBody, { budget, res }));
+      const results = await Promise.allSettled(recs.map((r) => d.intake.submit(r)));
+      // A record the node refuses gets its error in its place; the others are stored regardless.
+      return send(res, 200, {
+        receipts: results.map((r) => {
+          if (r.status === 'fulfilled') return r.value;
+          const e = r.reason instanceof UrchainError ? r.reason : new UrchainError('INTERNAL', `internal error: ${(r.reason as Error)?.message}`);
+          if (!(r.reason instanceof UrchainError)) (d.onError ?? logToStderr)(r.reason as Error);
+          return { error: { code: e.code, message: e.message } };
+        }),
+      });
+    }
     case 'status':
       return send(res, 200, d.status());
     case 'params':
@@ -148,25 +248,25 @@ async function handle(d: ApiDeps, req: http.IncomingMessage, res: http.ServerRes
     case 'blocks':
       return send(res, 200, d.query.block(parts[2] ?? 'head', { txIds: !flag('noTxs') }));
     case 'txs':
-      return send(res, 200, d.query.tx(parts[2] ?? '', { payload: flag('payload') }));
+      return send(res, 200, d.query.tx(arg, { payload: flag('payload') }));
     case 'proofs':
-      if (flag('countersigned')) return send(res, 200, d.query.countersignedProof(parts[2] ?? '', { stripped: flag('stripped') }));
+      if (flag('countersigned')) return send(res, 200, d.query.countersignedProof(arg, { stripped: flag('stripped') }));
       try {
-        return send(res, 200, d.query.proof(parts[2] ?? '', { stripped: flag('stripped') }));
+        return send(res, 200, d.query.proof(arg, { stripped: flag('stripped') }));
       } catch (e) {
         // A thin node keeps no payloads of others: fetch it from an archive and prove with it.
         if (!(e instanceof UrchainError) || e.code !== 'NOT_FOUND' || !d.fetchPayload || !/payload/.test(e.message)) throw e;
-        const payload = await d.fetchPayload(parts[2] ?? '');
+        const payload = await d.fetchPayload(arg);
         if (!payload) throw e;
-        return send(res, 200, d.query.proof(parts[2] ?? '', { payload }));
+        return send(res, 200, d.query.proof(arg, { payload }));
       }
     case 'peers':
       if (!d.peers) throw new UrchainError('NOT_FOUND', 'this node runs without peer links (start it with --listen or --seed)');
       return send(res, 200, d.peers());
     case 'entangled':
-      return send(res, 200, { proofs: d.query.entangled((parts[2] ?? '').toLowerCase(), Math.min(64, Number(url.searchParams.get('limit') ?? 16) || 16)) });
+      return send(res, 200, { proofs: d.query.entangled(arg.toLowerCase(), Math.min(64, Number(url.searchParams.get('limit') ?? 16) || 16)) });
     case 'products':
-      return send(res, 200, d.query.trace(parts[2] ?? ''));
+      return send(res, 200, d.query.trace(arg));
   }
   throw new UrchainError('NOT_FOUND', `no route ${url.pathname}`);
 }

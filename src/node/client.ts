@@ -1,11 +1,14 @@
 /**
  * @module node/client
- * HTTP client for a node's API (undici). Connection failures are retried with exponential
- * back-off; a node's own error answers are not (they would fail the same way again) and come
- * back as UrchainError with the node's code and message.
+ * HTTP client for a node's API (undici). Connection failures and 503 answers (the node took
+ * nothing: busy or out of body budget) are retried with exponential back-off; a node's other
+ * error answers are not (they would fail the same way again) and come back as UrchainError with
+ * the node's code and message. A node that requires a token gets it as `Authorization: Bearer`,
+ * read from `tokenFile` or else from the file $URCHAIN_API_TOKEN_FILE names.
  */
 import { request, Agent } from 'undici';
-import { encode as cborEncode } from 'cbor-x';
+import { Encoder } from 'cbor-x';
+import { apiTokenFrom } from './apiGuard.js';
 import { UrchainError, badInput, type ErrorCode } from '../errors.js';
 import type { Receipt, RecordInput } from './intake.js';
 
@@ -13,6 +16,21 @@ export interface ClientOptions {
   retries?: number;
   baseDelayMs?: number;
   timeoutMs?: number;
+  /** File holding the node's API token (default: $URCHAIN_API_TOKEN_FILE when set). */
+  tokenFile?: string;
+}
+
+// Plain maps and byte strings, as urchain-api(7) specifies the batch body: no records, no tags.
+const batchEncoder = new Encoder({ useRecords: false, tagUint8Array: false, variableMapSize: true, pack: false });
+
+/** The body of POST /v1/records/batch: a CBOR array of {payload, kind?, meta?, key?} maps, absent fields left out. */
+export function encodeBatch(recs: RecordInput[]): Uint8Array {
+  return batchEncoder.encode(
+    recs.map((r) => {
+      const meta = Array.isArray(r.meta) ? Object.fromEntries(r.meta) : r.meta;
+      return { payload: r.payload, ...(r.kind !== undefined ? { kind: r.kind } : {}), ...(meta ? { meta } : {}), ...(r.idemKey !== undefined ? { key: r.idemKey } : {}) };
+    }),
+  );
 }
 
 const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'EAI_AGAIN']);
@@ -20,6 +38,7 @@ const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '
 export class NodeClient {
   readonly base: string;
   private agent: Agent;
+  private readonly auth?: string;
   constructor(
     url: string,
     private readonly o: ClientOptions = {},
@@ -32,6 +51,8 @@ export class NodeClient {
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw badInput(`--node: expected http:// or https://, got ${u.protocol}`);
     this.base = u.origin;
+    const token = apiTokenFrom(o.tokenFile);
+    if (token) this.auth = `Bearer ${token}`;
     this.agent = new Agent({ connections: 64, pipelining: 1, keepAliveTimeout: 10_000 });
   }
 
@@ -43,7 +64,7 @@ export class NodeClient {
         const res = await request(this.base + path, {
           method,
           body: body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : undefined,
-          headers: contentType ? { 'content-type': contentType } : undefined,
+          headers: { ...(contentType ? { 'content-type': contentType } : {}), ...(this.auth ? { authorization: this.auth } : {}) },
           dispatcher: this.agent,
           headersTimeout: this.o.timeoutMs ?? 60_000,
           bodyTimeout: this.o.timeoutMs ?? 60_000,
@@ -54,6 +75,12 @@ export class NodeClient {
           json = JSON.parse(text);
         } catch {
           throw new UrchainError('UNAVAILABLE', `${this.base} answered ${res.statusCode} with something that is not JSON`);
+        }
+        if (res.statusCode === 503 && attempt < retries) {
+          // The node did not take the request (busy, or its body budget spent): safe to send again.
+          await new Promise((r) => setTimeout(r, delay));
+          delay = Math.min(delay * 2, 5000);
+          continue;
         }
         if (res.statusCode >= 400) {
           const err = (json as { error?: { code?: ErrorCode; message?: string } }).error;
@@ -81,7 +108,7 @@ export class NodeClient {
   }
 
   submitBatch(recs: RecordInput[]): Promise<{ receipts: (Receipt | { error: { code: string; message: string } })[] }> {
-    const body = cborEncode(recs.map((r) => ({ payload: r.payload, kind: r.kind, meta: r.meta, key: r.idemKey })));
+    const body = encodeBatch(recs);
     return this.call('POST', '/v1/records/batch', body, 'application/cbor');
   }
 

@@ -20,6 +20,7 @@ import { Pool } from './pool.js';
 import { Producer } from './producer.js';
 import { Query } from './query.js';
 import { createApi, parseHostPort } from './api.js';
+import { checkExposure } from './apiGuard.js';
 import { initData, keyPath, isAuthority, type InitOptions } from './init.js';
 import { ROLES, keepsPayload, type NodeType, type NodeEvent } from './types.js';
 import { FolderWatcher } from '../ingest/watch.js';
@@ -36,6 +37,8 @@ export interface NodeOptions {
   dataDir: string;
   type?: NodeType;
   api?: string | false;
+  /** Bearer token the API requires (needed when `api` is not a loopback address; see node/apiGuard). */
+  apiToken?: string;
   /** HOST:PORT for the Profichain TCP server (off when absent). */
   profichain?: string;
   /** HOST:PORT for peer links of this network (WebSocket). */
@@ -85,6 +88,7 @@ export class UrchainNode {
   static async start(opts: NodeOptions): Promise<UrchainNode> {
     const type = opts.type ?? 'full';
     if (!ROLES[type]) throw new UrchainError('BAD_INPUT', `--type must be one of thin, producer, archive, full; got ${type}`);
+    if (opts.api !== false) checkExposure(parseHostPort(opts.api ?? DEFAULT_API).host, opts.apiToken);
     fs.mkdirSync(opts.dataDir, { recursive: true });
     takeLock(path.join(opts.dataDir, 'node.pid'));
     try {
@@ -149,6 +153,9 @@ export class UrchainNode {
         query: this.query,
         status: () => this.status(),
         maxBody: this.intake.maxPayload,
+        host,
+        token: opts.apiToken,
+        onError: (e) => this.emit({ event: 'error', where: 'api', message: e.stack ?? e.message }),
         peers: net ? () => net.status() : undefined,
         trust: () => trustListFor(this.params, this.key.publicKey, this.memberList),
         fetchPayload: net ? (id) => net.fetchPayload(fromHex(id.toLowerCase(), 32, 'transaction id')) : undefined,
