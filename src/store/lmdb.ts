@@ -70,6 +70,7 @@ export class LmdbStore implements Store {
       compression: false,
       encoding: 'binary',
       readOnly,
+      permissionsMode: 0o600, // chain.lmdb and chain.lmdb-lock: the node's alone
     } as never);
     const db = <K extends 'binary' | 'uint32' | 'ordered-binary'>(name: string, keyEncoding: K, dupSort = false) =>
       this.env.openDB({ name, encoding: 'binary', keyEncoding, dupSort } as never) as never;
@@ -90,7 +91,7 @@ export class LmdbStore implements Store {
     const file = path.join(dir, 'chain.lmdb');
     if (opts.readOnly && !fs.existsSync(file))
       throw new UrchainError('NOT_FOUND', `no urchain data in ${dir} (expected ${file}); run \`urchain init --data ${dir}\` or \`urchain node run --data ${dir}\``);
-    fs.mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     return new LmdbStore(dir, !!opts.readOnly);
   }
 
