@@ -1,6 +1,7 @@
 /**
  * The urchain CLI: registers one clipanion command per file and runs it. `bin/urchain` calls
- * `main()`; tests and the docs generator use `cli()` to read the definitions.
+ * `main()`, which also installs the last-resort handler for unhandled rejections and uncaught
+ * exceptions; tests and the docs generator use `cli()` to read the definitions.
  */
 import { Cli, Builtins } from 'clipanion';
 import { createRequire } from 'node:module';
@@ -65,6 +66,7 @@ export function cli(): Cli {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  installLastResort();
   const c = cli();
   try {
     c.process(argv, Cli.defaultContext); // parse first: bad usage exits 2, not clipanion's 1
@@ -74,4 +76,34 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   process.exitCode = await c.run(argv, Cli.defaultContext);
+  // The command is done (long-running ones return only after SIGINT/SIGTERM or a failed start).
+  // Every command closes what it opened; should a socket or timer still hold the event loop,
+  // the process still ends, with the command's exit code, instead of half-running.
+  setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
+}
+
+/** How long a finished command may take to let go of its last handles. */
+export const EXIT_GRACE_MS = 500;
+
+/**
+ * The last resort: a promise nobody handled or an exception nobody caught means a bug, and the
+ * process is in a state nobody planned for. Say so in one line on stderr and exit with 1; exit
+ * handlers still run (the data-folder lock is released), and every record acknowledged before is
+ * durable already, so nothing acknowledged is lost.
+ */
+export function installLastResort(): void {
+  let dying = false;
+  const die = (what: string) => (e: unknown) => {
+    if (dying) return;
+    dying = true;
+    const message = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    try {
+      process.stderr.write(`urchain: internal error (${what}): ${message}; exiting\n`);
+    } catch {
+      /* stderr gone: exit anyway */
+    }
+    process.exit(1);
+  };
+  process.on('unhandledRejection', die('unhandled rejection'));
+  process.on('uncaughtException', die('uncaught exception'));
 }

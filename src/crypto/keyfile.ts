@@ -2,7 +2,8 @@
  * @module crypto/keyfile
  * Ed25519 key files: JSON `{"type":"urchain-ed25519","publicKey":hex,"secretKey":hex}` (the
  * 32-byte RFC 8032 seed), written with mode 0600 and never overwritten: writing to an existing
- * path fails unless the caller asks to replace it.
+ * path fails unless the caller asks to replace it. Every secret key file (these and the tier-2
+ * AES keys) is read through `readSecretFile`, which refuses one open to group or others.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,26 +14,66 @@ import { UrchainError, badInput } from '../errors.js';
 export const KEY_TYPE = 'urchain-ed25519';
 
 export function writeKeyFile(file: string, key: KeyPair, opts: { force?: boolean } = {}): void {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const body = JSON.stringify({ type: KEY_TYPE, publicKey: toHex(key.publicKey), secretKey: toHex(key.secretKey) }, null, 2) + '\n';
+  writeSecretFile(file, body, opts.force);
+}
+
+/**
+ * Writes a file that holds a secret, mode 0600 from its first byte. Without `force` an existing
+ * file is never overwritten ('wx': no race between check and write); with it the new content
+ * goes to a fresh 0600 file that then replaces the old one, so a looser mode is never inherited.
+ */
+export function writeSecretFile(file: string, body: string, force = false): void {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const target = force ? `${file}.${process.pid}.tmp` : file;
   try {
-    // 'wx' fails if the file exists: no silent overwrite, and no race between check and write.
-    fs.writeFileSync(file, body, { mode: 0o600, flag: opts.force ? 'w' : 'wx' });
-    if (opts.force) fs.chmodSync(file, 0o600);
+    fs.writeFileSync(target, body, { mode: 0o600, flag: 'wx' });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST')
       throw new UrchainError('EXISTS', `${file} already exists; refusing to overwrite a key (use --force to replace it)`);
     throw e;
   }
+  if (force) fs.renameSync(target, file);
+}
+
+/**
+ * Reads a file that holds a secret. Like ssh, refuses one that group or others may read or
+ * write (a key anyone else could have copied is not a secret), and says how to fix it.
+ */
+export function readSecretFile(file: string): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    // fstat on the open file: the mode checked is the mode of the bytes read.
+    const mode = fs.fstatSync(fd).mode & 0o777;
+    if (process.platform !== 'win32' && (mode & 0o077) !== 0)
+      throw new UrchainError(
+        'FORBIDDEN',
+        `${file} holds a secret key but group or others may access it (mode ${mode.toString(8).padStart(4, '0')}); run \`chmod 600 ${shellQuote(file)}\``,
+      );
+    return fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A path as one shell word, so the printed `chmod` can be pasted as it is. */
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 export function readKeyFile(file: string): KeyPair {
   let j: { type?: string; publicKey?: string; secretKey?: string };
+  let text: string;
   try {
-    j = JSON.parse(fs.readFileSync(file, 'utf8'));
+    text = readSecretFile(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UrchainError('NOT_FOUND', `no key file at ${file}`);
+    if (e instanceof UrchainError) throw e;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UrchainError('NOT_FOUND', `no key file at ${file}`);
+    throw badInput(`${file}: not a key file (${(e as Error).message})`);
+  }
+  try {
+    j = JSON.parse(text);
+  } catch (e) {
     throw badInput(`${file}: not a key file (${(e as Error).message})`);
   }
   if (j.type !== KEY_TYPE || typeof j.secretKey !== 'string') throw badInput(`${file}: not an ${KEY_TYPE} key file`);

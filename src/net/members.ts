@@ -120,8 +120,8 @@ export function readMembersFile(file: string): MemberList {
 }
 
 /** Writes atomically (temp file + rename): a crash leaves the old list or the new one. */
-export function writeMembersFile(file: string, l: MemberList): void {
+export function writeMembersFile(file: string, l: MemberList, opts: { mode?: number } = {}): void {
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(membersToJson(l), null, 2) + '\n');
+  fs.writeFileSync(tmp, JSON.stringify(membersToJson(l), null, 2) + '\n', { mode: opts.mode });
   fs.renameSync(tmp, file);
 }

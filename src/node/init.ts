@@ -48,7 +48,7 @@ export function defaultParams(o: InitOptions, key: KeyPair): ChainParams {
 
 /** Writes key and genesis; fails with EXISTS if the folder already holds a chain. */
 export async function initData(o: InitOptions): Promise<{ params: ChainParams; chainId: string; publicKey: string; keyFile: string; keyCreated: boolean; genesisHash: string }> {
-  fs.mkdirSync(o.dataDir, { recursive: true });
+  fs.mkdirSync(o.dataDir, { recursive: true, mode: 0o700 }); // the node's alone: it holds node.key
   const { key, created } = loadOrCreateKey(keyPath(o.dataDir));
   const store = await LmdbStore.open(o.dataDir);
   try {

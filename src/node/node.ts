@@ -32,6 +32,7 @@ import { fromHex, equal } from '../codec/bytes.js';
 import type { IngestWrite } from '../store/types.js';
 import type { SignedHeader } from '../chain/header.js';
 import { UrchainError } from '../errors.js';
+import { FolderLock } from './lock.js';
 
 export interface NodeOptions {
   dataDir: string;
@@ -70,7 +71,8 @@ export class UrchainNode {
   private producer?: Producer;
   network?: Network;
   private memberList?: MemberList;
-  private lockFile: string;
+  /** Set once every part is up: until then nothing is persisted that a failed start would leave. */
+  private started = false;
   private constructor(
     readonly opts: NodeOptions,
     readonly type: NodeType,
@@ -81,24 +83,26 @@ export class UrchainNode {
     readonly pool: Pool,
     readonly intake: Intake,
     readonly query: Query,
-  ) {
-    this.lockFile = path.join(opts.dataDir, 'node.pid');
-  }
+    private readonly lock: FolderLock,
+  ) {}
 
   static async start(opts: NodeOptions): Promise<UrchainNode> {
     const type = opts.type ?? 'full';
     if (!ROLES[type]) throw new UrchainError('BAD_INPUT', `--type must be one of thin, producer, archive, full; got ${type}`);
     if (opts.api !== false) checkExposure(parseHostPort(opts.api ?? DEFAULT_API).host, opts.apiToken);
-    fs.mkdirSync(opts.dataDir, { recursive: true });
-    takeLock(path.join(opts.dataDir, 'node.pid'));
+    makePrivateDir(opts.dataDir);
+    const lock = FolderLock.take(opts.dataDir);
+    const fresh = !fs.existsSync(path.join(opts.dataDir, 'chain.lmdb'));
+    let store: LmdbStore | undefined;
+    let node: UrchainNode | undefined;
     try {
-      if (!fs.existsSync(path.join(opts.dataDir, 'chain.lmdb'))) await initData({ dataDir: opts.dataDir, ...opts.init });
+      if (fresh) await initData({ dataDir: opts.dataDir, ...opts.init });
       const { key } = loadOrCreateKey(keyPath(opts.dataDir));
-      const store = await LmdbStore.open(opts.dataDir);
+      store = await LmdbStore.open(opts.dataDir);
       const params = store.getParams();
       if (!params) throw new UrchainError('NOT_FOUND', `${opts.dataDir} holds no chain; run \`urchain init --data ${opts.dataDir}\``);
+      if (!fresh && opts.init?.params) sameChain(opts.dataDir, params, opts.init.params);
       const consensus = consensusFor(params);
-      let nodeRef: UrchainNode | undefined;
       const tree = new BlockTree(store, consensus, params);
       const pool = new Pool(store.pending());
       const intake = new Intake({
@@ -109,16 +113,25 @@ export class UrchainNode {
         maxPayload: opts.maxPayload ?? DEFAULT_MAX_PAYLOAD,
         onCommitted: (ids, write) => {
           pool.add(ids);
-          nodeRef?.network?.announceBatch(write as IngestWrite);
+          node?.network?.announceBatch(write as IngestWrite);
           if (opts.recordEvents) for (const id of ids) opts.onEvent?.({ event: 'record', txId: toHex(id) });
         },
       });
-      const node = new UrchainNode(opts, type, key, store, params, tree, pool, intake, new Query(store));
-      nodeRef = node;
+      node = new UrchainNode(opts, type, key, store, params, tree, pool, intake, new Query(store), lock);
       await node.wire();
       return node;
     } catch (e) {
-      fs.rmSync(path.join(opts.dataDir, 'node.pid'), { force: true });
+      // Close every listener and the store before the error goes up, so the caller can exit;
+      // a folder this start created is removed again if nothing was taken in. The lock stays
+      // until the process exits (module node/lock).
+      try {
+        if (node) await node.shutdown();
+        else await store?.close();
+        if (fresh) await removeUntouchedChain(opts.dataDir);
+      } catch {
+        /* the start error is the one to report */
+      }
+      lock.keepUntilExit();
       throw e;
     }
   }
@@ -129,21 +142,6 @@ export class UrchainNode {
 
   private async wire() {
     const { opts } = this;
-    if (ROLES[this.type].produces && isAuthority(this.params, this.key.publicKey)) {
-      this.producer = new Producer(
-        this.tree,
-        this.pool,
-        this.key,
-        opts.blockTime ?? this.params.blockTime,
-        (out) => {
-          this.onBlocks(out);
-          this.network?.announceBlocks(out);
-        },
-        (e) => this.emit({ event: 'error', where: 'producer', message: e.message }),
-        this.params.consensus === 'poa' && this.params.threshold > 1 ? (signed, txIds) => this.countersigned(signed, txIds) : undefined,
-      );
-      this.producer.start();
-    }
     if (opts.listen || opts.seeds?.length) await this.startNetwork();
     if (opts.api !== false) {
       const { host, port } = parseHostPort(opts.api ?? DEFAULT_API);
@@ -190,30 +188,59 @@ export class UrchainNode {
       });
       this.watcher.start();
     }
+    // Blocks are made only once everything is up: a start that fails makes none.
+    if (ROLES[this.type].produces && isAuthority(this.params, this.key.publicKey)) {
+      this.producer = new Producer(
+        this.tree,
+        this.pool,
+        this.key,
+        opts.blockTime ?? this.params.blockTime,
+        (out) => {
+          this.onBlocks(out);
+          this.network?.announceBlocks(out);
+        },
+        (e) => this.emit({ event: 'error', where: 'producer', message: e.message }),
+        this.params.consensus === 'poa' && this.params.threshold > 1 ? (signed, txIds) => this.countersigned(signed, txIds) : undefined,
+      );
+      this.producer.start();
+    }
+    this.persistMembers();
+    this.started = true;
     this.emit({ event: 'started', ...this.status() });
   }
 
-  /** Loads the member list: the newest of DATA/members.json and --members, same network key. */
+  private get keptMembers(): string {
+    return path.join(this.opts.dataDir, 'members.json');
+  }
+
+  /**
+   * The member list: the newest of DATA/members.json and --members, same network key. It is
+   * written to DATA/members.json only once the node has started (persistMembers).
+   */
   private loadMembers(): MemberList | undefined {
-    const kept = path.join(this.opts.dataDir, 'members.json');
-    let current = fs.existsSync(kept) ? readMembersFile(kept) : undefined;
-    if (this.opts.members) {
-      const given = readMembersFile(this.opts.members);
-      if (current && !equal(current.networkKey, given.networkKey))
-        throw new UrchainError('FORBIDDEN', `${this.opts.members} is signed by another network key than ${kept}; a node belongs to one network`);
-      if (!current || given.serial > current.serial) {
-        writeMembersFile(kept, given);
-        current = given;
-      }
-    }
-    return current;
+    const kept = this.keptMembers;
+    const current = fs.existsSync(kept) ? readMembersFile(kept) : undefined;
+    if (!this.opts.members) return current;
+    const given = readMembersFile(this.opts.members);
+    if (current && !equal(current.networkKey, given.networkKey))
+      throw new UrchainError('FORBIDDEN', `${this.opts.members} is signed by another network key than ${kept}; a node belongs to one network`);
+    return !current || given.serial > current.serial ? given : current;
+  }
+
+  /** Keeps the member list in use in DATA/members.json when it is newer than the one there. */
+  private persistMembers() {
+    const l = this.memberList;
+    if (!l) return;
+    const kept = this.keptMembers;
+    const old = fs.existsSync(kept) ? readMembersFile(kept) : undefined;
+    if (!old || l.serial > old.serial) writeMembersFile(kept, l, { mode: 0o600 });
   }
 
   private adoptMembers(l: MemberList): boolean {
     const cur = this.memberList;
     if (cur && (!equal(cur.networkKey, l.networkKey) || l.serial <= cur.serial)) return false;
     checkMembers(l, cur?.networkKey);
-    writeMembersFile(path.join(this.opts.dataDir, 'members.json'), l);
+    if (this.started) writeMembersFile(this.keptMembers, l, { mode: 0o600 }); // else persistMembers does, once started
     this.memberList = l;
     // A key the new list leaves out loses its link at once.
     for (const link of this.network?.links.values() ?? []) if (link.hello && !l.members.some((m) => equal(m.key, link.hello!.nodeKey))) link.close('revoked');
@@ -299,43 +326,70 @@ export class UrchainNode {
     };
   }
 
+  /** Stops the node and frees its data folder. */
   async close(): Promise<void> {
-    await this.watcher?.close();
-    await this.profichain?.close();
-    if (this.api) {
-      this.api.closeAllConnections?.();
-      await new Promise((r) => this.api!.close(() => r(undefined)));
-    }
-    await this.intake.close();
-    await this.producer?.stop();
-    await this.network?.close();
-    await this.store.close();
-    fs.rmSync(this.lockFile, { force: true });
+    await this.shutdown();
+    this.lock.release();
     this.emit({ event: 'stopped' });
+  }
+
+  /**
+   * Stops every part that was started, in reverse order, also after a start that failed half
+   * way: each part is stopped even when another fails, and the first failure is reported.
+   */
+  private async shutdown(): Promise<void> {
+    let first: unknown;
+    const step = async (f: () => Promise<unknown> | unknown) => {
+      try {
+        await f();
+      } catch (e) {
+        first ??= e;
+      }
+    };
+    await step(() => this.watcher?.close());
+    await step(() => this.profichain?.close());
+    await step(async () => {
+      if (!this.api) return;
+      this.api.closeAllConnections?.();
+      if (this.api.listening) await new Promise((r) => this.api!.close(() => r(undefined)));
+    });
+    await step(() => this.intake.close());
+    await step(() => this.producer?.stop());
+    await step(() => this.network?.close());
+    await step(() => this.store.close());
+    if (first) throw first;
   }
 }
 
-/** One node per data folder: a pid file, taken over only when its process is gone. */
-function takeLock(file: string) {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number(fs.readFileSync(file, 'utf8'));
-      let alive = false;
-      try {
-        if (pid > 0 && pid !== process.pid) {
-          process.kill(pid, 0);
-          alive = true;
-        }
-      } catch {
-        alive = false;
-      }
-      if (alive) throw new UrchainError('CONFLICT', `another node (pid ${pid}) is running on ${path.dirname(file)}`);
-      fs.rmSync(file, { force: true }); // stale: left by a killed node
-    }
+/** Folders holding chain data and keys are the node's alone (0700; files 0600). */
+export function makePrivateDir(dir: string) {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
+/** `--genesis` on a folder that holds a chain must name that chain. */
+function sameChain(dataDir: string, held: ChainParams, given: ChainParams) {
+  const a = toHex(chainIdOf(held));
+  const b = toHex(chainIdOf(given));
+  if (a !== b)
+    throw new UrchainError(
+      'CONFLICT',
+      `--genesis is chain ${given.name} (${b.slice(0, 16)}…) but ${dataDir} holds chain ${held.name} (${a.slice(0, 16)}…); a data folder holds one chain: use another --data`,
+    );
+}
+
+/**
+ * After a failed start on a folder that held no chain: removes the chain this start created,
+ * unless something is in it beyond the genesis block (then it stays: nothing taken in is lost).
+ */
+async function removeUntouchedChain(dataDir: string) {
+  const file = path.join(dataDir, 'chain.lmdb');
+  if (!fs.existsSync(file)) return;
+  const s = await LmdbStore.open(dataDir, { readOnly: true });
+  let untouched: boolean;
+  try {
+    untouched = !s.getParams() || ((s.head()?.height ?? 0) === 0 && s.pending().length === 0);
+  } finally {
+    await s.close();
   }
-  throw new UrchainError('CONFLICT', `could not lock ${file}`);
+  if (untouched) for (const f of [file, `${file}-lock`]) fs.rmSync(f, { force: true });
 }

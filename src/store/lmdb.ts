@@ -79,6 +79,7 @@ export class LmdbStore implements Store {
       // With event-turn batching lmdb-js opens a commit promise of its own for every transaction
       // and leaves it unhandled when the commit fails (a full disk would end the process).
       eventTurnBatching: false,
+      permissionsMode: 0o600, // chain.lmdb and chain.lmdb-lock: the node's alone
     } as never);
     const db = <K extends 'binary' | 'uint32' | 'ordered-binary'>(name: string, keyEncoding: K, dupSort = false) =>
       this.env.openDB({ name, encoding: 'binary', keyEncoding, dupSort } as never) as never;
@@ -99,7 +100,7 @@ export class LmdbStore implements Store {
     const file = path.join(dir, 'chain.lmdb');
     if (opts.readOnly && !fs.existsSync(file))
       throw new UrchainError('NOT_FOUND', `no urchain data in ${dir} (expected ${file}); run \`urchain init --data ${dir}\` or \`urchain node run --data ${dir}\``);
-    fs.mkdirSync(dir, { recursive: true });
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     return new LmdbStore(dir, !!opts.readOnly);
   }
 

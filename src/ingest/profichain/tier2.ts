@@ -8,10 +8,10 @@
  *
  * Key files: JSON {"type": "urchain-aes256gcm", "key": hex}, mode 0600 (`urchain keygen --aes`).
  */
-import fs from 'node:fs';
 import { randomBytes, aesGcmEncrypt, aesGcmDecrypt } from '../../crypto/seal.js';
 import { concat, toHex, fromHex } from '../../codec/bytes.js';
 import { UrchainError, badInput } from '../../errors.js';
+import { readSecretFile, writeSecretFile } from '../../crypto/keyfile.js';
 
 const MAGIC = Uint8Array.from([0x55, 0x54, 0x32, 0x01]);
 export const AES_KEY_TYPE = 'urchain-aes256gcm';
@@ -31,20 +31,16 @@ export function decryptTier2(payload: Uint8Array, key: Uint8Array): Uint8Array {
 }
 
 export function writeAesKeyFile(file: string, force = false): { path: string } {
-  try {
-    fs.writeFileSync(file, JSON.stringify({ type: AES_KEY_TYPE, key: toHex(randomBytes(32)) }) + '\n', { mode: 0o600, flag: force ? 'w' : 'wx' });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new UrchainError('EXISTS', `${file} already exists; refusing to overwrite a key (use --force)`);
-    throw e;
-  }
+  writeSecretFile(file, JSON.stringify({ type: AES_KEY_TYPE, key: toHex(randomBytes(32)) }) + '\n', force);
   return { path: file };
 }
 
 export function readAesKeyFile(file: string): Uint8Array {
   let j: { type?: string; key?: string };
   try {
-    j = JSON.parse(fs.readFileSync(file, 'utf8'));
+    j = JSON.parse(readSecretFile(file));
   } catch (e) {
+    if (e instanceof UrchainError) throw e;
     throw badInput(`cannot read key file ${file}: ${(e as Error).message}`);
   }
   if (j.type !== AES_KEY_TYPE || typeof j.key !== 'string') throw badInput(`${file} is not an ${AES_KEY_TYPE} key file (make one with \`urchain keygen --aes\`)`);
