@@ -8,11 +8,13 @@
  * most once — a node forwards only what it had not seen and found valid. A node that is behind
  * asks a peer for blocks after the newest of its own canonical blocks the peer knows (a block
  * locator, as in Bitcoin), together with the batches their transactions came in; thin nodes get
- * them without payloads. A block whose transactions are unknown waits until they are fetched.
+ * them without payloads, round after round until it has the head of its best linked peer. A
+ * block whose transactions are unknown waits until they are fetched.
  *
  * Bad peers: a message that does not decode, a forged signature or an invalid block costs score;
- * a forgery or malformed message ends the link at once and bans the key for a while. Nothing a
- * peer sends can stop the node: every handler catches and scores.
+ * a forgery or malformed message ends the link at once and bans the key for a while. Only a key
+ * that proved itself in the handshake is scored; a failed handshake just closes the socket.
+ * Nothing a peer sends can stop the node: every handler catches and scores.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
