@@ -3,7 +3,8 @@
  * member's key in HELLO and then sends a garbage AUTH proves nothing, so the member is neither
  * scored nor banned and its live link stays; members whose AUTH comes in one write with a
  * malformed message are banned and their links closed, and a closed link never holds a slot, so
- * after more of them than the node has slots it still accepts and makes links.
+ * after more of them than the node has slots it still accepts and makes links. Before its AUTH
+ * verifies, a peer gets no more than 4 MiB per message.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -116,6 +117,16 @@ H('members whose AUTH arrives with a malformed message are cut off and never hol
   const m = memberLink(c.keys.member, advertised);
   await within(m.link.handshake(), 'the member links');
   await until('the hub lists the member', async () => (await c.peers('hub')).links.some((l: { key: string }) => l.key === member), 10_000);
+});
+
+H('before its AUTH verifies a peer may send at most 4 MiB in a message', async () => {
+  const ws = new WebSocket(`ws://${direct}/`);
+  opened.push(ws);
+  const closed = new Promise<void>((r) => ws.on('close', () => r()));
+  ws.on('error', () => undefined);
+  ws.on('open', () => ws.send(Buffer.alloc(5 * 1024 * 1024, 0x80)));
+  await within(closed, 'the hub closes the link');
+  await c.nodes.hub.waitFor((e) => e.event === 'link-refused' && /handshake message of 5242880 bytes/.test(e.message));
 });
 
 H.run();
