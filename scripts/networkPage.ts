@@ -29,8 +29,12 @@ countersignatures. Everything hashed or signed here is canonical CBOR as in
 A node that dials opens \\fBws://HOST:PORT/urchain/link/v1?from=KEY\\fR, KEY being its public key
 in hex. The path is informational (for proxies and logs): nothing is trusted before the
 handshake. Every message is one binary WebSocket message holding one canonical CBOR array whose
-first element is the message type. Limits: a message is at most 64 MiB; at most 5000 messages per
-second per link are taken, further ones dropped. Keep\\-alive: each side sends a WebSocket ping
+first element is the message type, decoded strictly: only unsigned integers, byte and text
+strings and arrays in canonical form (no maps, tags, shared references, floats or indefinite
+lengths), anything else is malformed. Limits: a message is at most 64 MiB, and at most 4 MiB until
+the peer's AUTH has verified; a message holds at most 64 + bytes/8 CBOR data items (counted
+before it is decoded; each honest message has far fewer); at most 5000 messages per second per
+link are taken, further ones dropped. Keep\\-alive: each side sends a WebSocket ping
 every 5 seconds and ends a link that has been silent for 15 seconds.
 .SH MEMBER LIST
 .IP
@@ -98,8 +102,10 @@ block = [header, [[key, signature], ...], txIds]
 .fi
 .PP
 core and the batch signature are the transaction core and batch signature of
-\\fBurchain\\-formats\\fR(5): the signature is the origin's over the RFC 9162 root of the batch's
-transaction ids, so a receiver verifies a batch whole, then checks each core's chain id, origin,
+\\fBurchain\\-formats\\fR(5) (BATCH SIGNATURE): with n the number of transactions and batchRoot
+the RFC 9162 root over leafHash(txId) of the batch's transaction ids in order, the signature is
+the origin's Ed25519 over "urchain/batch/v1" || H(canonical CBOR of [n, batchRoot]) (not over
+batchRoot itself), so a receiver verifies a batch whole, then checks each core's chain id, origin,
 and (when the payload is there) payload length and digest. header is the canonical header bytes;
 txIds the block's transaction ids, 32 bytes each, concatenated.
 .SH FLOODING AND SYNC
@@ -113,7 +119,18 @@ block's parent is unknown) sends GET_BLOCKS with a locator: its canonical block 
 head back, the first 9 one apart, then doubling the step, and the genesis hash last. The peer
 answers with up to 200 of its canonical blocks after the newest locator hash on its canonical
 chain, together with the batches of their transactions (with payloads only for archive and full
-nodes); the node asks again until an answer is short. On a new link each side also hands over
+nodes). Sync goes on, round after round, until the node has the head of its best linked peer:
+after each answer (and once the blocks in it that waited for their transactions are in), the
+node sends the next GET_BLOCKS to the same peer while that peer's height (from its HELLO and the
+blocks it has sent since) is above the node's own. An answer can be short for many reasons (200
+blocks, the message budget below, a block that came alone), so its length never ends sync: the
+heights do. An answer that moves the node's head nowhere ends sync with that peer until it shows
+a newer block; a round not answered within 10 seconds is asked again, each second, of the
+highest linked peer. \\fBurchain peers\\fR shows progress under sync: height (this node's),
+target (the highest linked peer's), bestPeerHeight (the highest seen since start), syncing (true
+while height is below target or a request is open), waitingBlocks and missingPayloads; the node
+reports each round as a \\fBsync\\fR event (height, target) and the end as \\fBsynced\\fR, on
+standard error (JSON lines on standard output with \\fB\\-\\-json\\fR). On a new link each side also hands over
 the batches of its pending transactions.
 .PP
 No message an honest node sends goes over the limit: a message carries at most 32 MiB of payloads
@@ -142,11 +159,24 @@ The proposer adds the block once it has k authority signatures; a block still sh
 max(2 s, 2 block times), at most 10 s, is dropped and its records stay pending for the next try.
 .SH BAD PEERS
 .PP
-Each peer has a score starting at 0. A forged signature, an undecodable, malformed or oversized
-message or an invalid block costs 100; more than 5000 messages in a second costs 50; other
-errors cost 5. At \\-100 the link is closed with an ERROR and the key is banned for 60 seconds;
-while banned it is refused in the handshake with "banned until TIME". Nothing a peer sends stops
-the node.
+Only a key that has proved itself is scored: the score belongs to the key of a link that is up
+(the peer's AUTH signature verified and the list admits the key). Each such key has a score
+starting at 0. A forged signature, an undecodable, malformed or oversized message or an invalid
+block costs 100; more than 5000 messages in a second costs 50; other errors cost 5. Messages that
+arrive in the same read as the AUTH count once the link is up. At \\-100 the offending link and
+the key's link in the table are closed with an ERROR and the key is banned for 60 seconds; while
+banned it is refused in the handshake with "banned until TIME".
+.PP
+A peer that fails the handshake (a wrong or missing AUTH signature, another chain or version, a
+key not on the list, a malformed or oversized message, no AUTH within 5 seconds) has proved no
+key: its connection is closed and nothing else happens. The key its HELLO named is only a claim,
+so it is neither scored nor banned, and a link that key already has stays up; no address is
+banned either (the nodes of one host share it). The 4 MiB limit and the 5 second deadline bound
+what such a connection holds.
+.PP
+A closed link, whoever closes it and whenever (in the handshake, in the same read as its AUTH,
+later), leaves the node's table of links at once: only live links count against
+\\fB\\-\\-links\\fR. Nothing a peer sends stops the node.
 .SH TEST VECTORS
 .PP
 From test/vectors/network.json. Seeds are Ed25519 secret seeds; keys follow from them. Member

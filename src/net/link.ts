@@ -22,6 +22,11 @@ export const PING_MS = 5000;
 export const DEAD_MS = 15_000;
 /** Messages a peer may send per second; beyond that they are dropped and the peer is scored. */
 export const MAX_MESSAGES_PER_SEC = 5000;
+/**
+ * Largest message before the handshake is done (HELLO, or AUTH with a member list of some
+ * 90,000 keys): a peer that has not proved a key gets no more of the node than that.
+ */
+export const MAX_HANDSHAKE_MESSAGE = 4 * 1024 * 1024;
 
 export interface LinkContext {
   key: KeyPair;
@@ -42,11 +47,17 @@ export const authHash = (nonce: Uint8Array, signer: Uint8Array, other: Uint8Arra
 export class Link {
   hello?: Hello;
   up = false;
+  /** The highest block height this peer has shown (its HELLO, then blocks it sent): what sync aims at. */
+  height = 0;
   readonly since = Date.now();
   private nonce = randomBytes(32);
   private alive = Date.now();
   private pinger?: NodeJS.Timeout;
   private closed = false;
+  /** True once the link is closed (by either side); a closed link never opens again. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
   // Messages that arrive after the handshake but before `listen` is called (the same chunk can
   // carry AUTH and the first messages) wait here instead of being dropped.
   private early: CborValue[][] = [];
@@ -97,6 +108,7 @@ export class Link {
         let m: CborValue[];
         try {
           if (!isBinary) throw new UrchainError('BAD_INPUT', 'text frame: only binary CBOR messages');
+          if (!this.up && data.byteLength > MAX_HANDSHAKE_MESSAGE) throw new UrchainError('TOO_LARGE', `handshake message of ${data.byteLength} bytes (at most ${MAX_HANDSHAKE_MESSAGE})`);
           m = decodeMsg(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
         } catch (e) {
           if (!this.up) return fail(e as Error);
@@ -113,6 +125,7 @@ export class Link {
             if (!equal(h.chainId, this.ctx.chainId)) throw new UrchainError('FORBIDDEN', `peer is on another chain (${toHex(h.chainId).slice(0, 16)}…)`);
             if (equal(h.nodeKey, this.ctx.key.publicKey)) throw new UrchainError('CONFLICT', 'linked to itself');
             this.hello = h;
+            this.height = h.height;
             const mine = this.ctx.members();
             const sig = sign('link', authHash(h.nonce, this.ctx.key.publicKey, h.nodeKey, this.ctx.chainId), this.ctx.key.secretKey);
             this.sendRaw([Msg.AUTH, sig, mine && mine.serial > h.membersSerial ? encodeMembers(mine) : new Uint8Array(0)]);

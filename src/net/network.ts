@@ -8,11 +8,13 @@
  * most once — a node forwards only what it had not seen and found valid. A node that is behind
  * asks a peer for blocks after the newest of its own canonical blocks the peer knows (a block
  * locator, as in Bitcoin), together with the batches their transactions came in; thin nodes get
- * them without payloads. A block whose transactions are unknown waits until they are fetched.
+ * them without payloads, round after round until it has the head of its best linked peer. A
+ * block whose transactions are unknown waits until they are fetched.
  *
  * Bad peers: a message that does not decode, a forged signature or an invalid block costs score;
- * a forgery or malformed message ends the link at once and bans the key for a while. Nothing a
- * peer sends can stop the node: every handler catches and scores.
+ * a forgery or malformed message ends the link at once and bans the key for a while. Only a key
+ * that proved itself in the handshake is scored; a failed handshake just closes the socket.
+ * Nothing a peer sends can stop the node: every handler catches and scores.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -51,6 +53,8 @@ const TXS_CHUNK = 10_000;
 /** An authority countersigns one block per height (per proposer) within this time. */
 export const SIGN_LOCK_MS = 10_000;
 const PEER_TTL_MS = 120_000;
+/** A sync round not answered within this time may be asked again (of the same or another peer). */
+const SYNC_ROUND_MS = 10_000;
 
 export interface NetworkOptions {
   key: KeyPair;
@@ -92,7 +96,8 @@ export class Network {
   private scores = new Map<string, number>();
   private bans = new Map<string, number>();
   private waitingBlocks = new Map<string, { block: WireBlock; from: Link }>();
-  private syncing = new Set<string>();
+  /** Sync rounds asked for, by peer: when, the head then, and whether the reply came. */
+  private rounds = new Map<string, { asked: number; head: string; answered: boolean }>();
   private timer?: NodeJS.Timeout;
   private ticks = 0;
   private closed = false;
@@ -141,27 +146,32 @@ export class Network {
     };
   }
 
+  /**
+   * Runs the handshake on a new socket and, once the peer has proved its key, enters the link in
+   * the table. The one way out of the table is the link's close (whoever closes it, whenever:
+   * during the handshake, before the table entry, or from a handler run by `listen`), so a closed
+   * link never holds a slot.
+   */
   private attach(ws: WebSocket, direction: 'in' | 'out', address: string): Promise<Link | undefined> {
     const link = new Link(ws, direction, address, this.context());
+    link.onClose = (l, why) => this.unlink(l, why);
     return link.handshake().then(
       (h) => {
         const k = toHex(h.nodeKey);
+        if (link.isClosed) return undefined; // closed between its AUTH and this callback
         if (this.closed || this.links.has(k) || this.links.size >= (this.o.maxLinks ?? DEFAULT_LINKS) * 2) {
           link.close(this.closed ? 'shutting down' : 'already linked or full');
           return undefined;
         }
         this.links.set(k, link);
         this.refusals.delete(address);
+        // Messages that came with the AUTH are handled now and may close the link at once
+        // (a malformed one bans the key): `unlink` takes it out of the table again.
         link.listen(
           (m, l) => this.handle(m, l),
-          (l, e) => this.punish(l.peerHex, penalty(e), `${e.code}: ${e.message}`),
+          (l, e) => this.punish(l, penalty(e), `${e.code}: ${e.message}`),
         );
-        link.onClose = (l, why) => {
-          if (this.links.get(k) === l) {
-            this.links.delete(k);
-            this.o.onEvent({ event: 'unlink', peer: k, why });
-          }
-        };
+        if (link.isClosed) return undefined;
         if (h.listen) {
           this.peers.set(k, { key: k, listen: h.listen, role: h.role, lastSeen: Date.now() });
           // Tell the other links at once, so the network learns of a newcomer without waiting for
@@ -176,7 +186,9 @@ export class Network {
         return link;
       },
       (e: UrchainError) => {
-        if (e.code === 'BAD_SIGNATURE') this.punish(link.peerHex, 100, e.message);
+        // No score here: a peer that failed the handshake has proved no key, and the key its
+        // HELLO named may be a member's (an impostor must not get a member banned). Closing the
+        // socket is all it costs; the handshake deadline bounds how long it holds one.
         // A peer that stays down is retried every second; say so once a minute, not each time.
         const last = direction === 'out' ? this.refusals.get(address) : undefined;
         if (!last || last.message !== e.message || Date.now() - last.at > 60_000) {
@@ -217,6 +229,7 @@ export class Network {
       for (const a of order.slice(0, want)) void this.dial(a);
     }
     if (++this.ticks % 10 === 0) for (const l of this.links.values()) l.send([Msg.GET_PEERS]);
+    this.keepSyncing();
     void this.backfill();
   }
 
@@ -247,14 +260,33 @@ export class Network {
     return new Set([...this.peers.values()].filter((p) => auth.has(p.key)).map((p) => p.listen));
   }
 
-  private punish(peer: string, points: number, why: string) {
+  /** Takes a closed link out of the table (only that link: a newer one for the key stays). */
+  private unlink(link: Link, why: string) {
+    if (!link.up) return;
+    const k = link.peerHex;
+    if (this.links.get(k) !== link) return;
+    this.links.delete(k);
+    this.rounds.delete(k);
+    this.o.onEvent({ event: 'unlink', peer: k, why });
+  }
+
+  /**
+   * Scores the key behind `link`, banning it and closing its links at -100. Only a link whose
+   * peer proved its key (`up`) is scored: the key in an unproved HELLO is only a claim.
+   */
+  private punish(link: Link, points: number, why: string) {
+    if (!link.up) return;
+    const peer = link.peerHex;
     const s = (this.scores.get(peer) ?? 0) - points;
     this.scores.set(peer, s);
     this.o.onEvent({ event: 'bad-peer', peer, points, score: s, why });
     if (s <= -100) {
       this.bans.set(peer, Date.now() + BAN_MS);
       this.scores.delete(peer);
-      this.links.get(peer)?.close(`banned: ${why}`, new UrchainError('FORBIDDEN', `banned for ${BAN_MS / 1000} s: ${why}`));
+      const tell = new UrchainError('FORBIDDEN', `banned for ${BAN_MS / 1000} s: ${why}`);
+      // The offending link (it may already be out of the table) and the key's link in the table.
+      link.close(`banned: ${why}`, tell);
+      this.links.get(peer)?.close(`banned: ${why}`, tell);
     }
   }
 
@@ -297,7 +329,7 @@ export class Network {
   // ---- handlers ----------------------------------------------------------------------------
 
   private handle(m: CborValue[], from: Link) {
-    void this.dispatch(m, from).catch((e: UrchainError) => this.punish(from.peerHex, penalty(e), `${e.code}: ${e.message}`));
+    void this.dispatch(m, from).catch((e: UrchainError) => this.punish(from, penalty(e), `${e.code}: ${e.message}`));
   }
 
   private async dispatch(m: CborValue[], from: Link): Promise<void> {
@@ -339,9 +371,9 @@ export class Network {
         await this.takeBatches(a[2].map(batchFromCbor));
         const blocks = a[1].map(blockFromCbor);
         for (const b of blocks) await this.takeBlock(b, from, true);
-        this.syncing.delete(from.peerHex);
-        if (blocks.length >= MAX_BLOCKS_PER_REPLY) this.requestBlocks(from);
-        else this.o.onEvent({ event: 'synced', peer: from.peerHex, height: this.o.tree.head().height });
+        const round = this.rounds.get(from.peerHex);
+        if (round) round.answered = true;
+        this.nextRound(from);
         return;
       }
       case Msg.GET_TXS: {
@@ -433,6 +465,7 @@ export class Network {
     const hex = toHex(hash);
     if (this.o.store.getBlock(hash)) return;
     this.bestPeerHeight = Math.max(this.bestPeerHeight, b.signed.header.height);
+    from.height = Math.max(from.height, b.signed.header.height);
     const missing = b.txIds.filter((id) => !this.o.store.hasTx(id));
     if (missing.length) {
       if (this.waitingBlocks.size < 1024) this.waitingBlocks.set(hex, { block: b, from });
@@ -449,18 +482,57 @@ export class Network {
   }
 
   private async retryWaiting() {
+    const from = new Set<Link>();
     for (const [hex, w] of [...this.waitingBlocks]) {
       if (w.block.txIds.some((id) => !this.o.store.hasTx(id))) continue;
       this.waitingBlocks.delete(hex);
-      await this.takeBlock(w.block, w.from).catch((e: UrchainError) => this.punish(w.from.peerHex, penalty(e), `${e.code}: ${e.message}`));
+      from.add(w.from);
+      await this.takeBlock(w.block, w.from).catch((e: UrchainError) => this.punish(w.from, penalty(e), `${e.code}: ${e.message}`));
     }
+    for (const l of from) this.nextRound(l);
+  }
+
+  /**
+   * After a sync reply (and once the blocks it brought that waited for their transactions are
+   * in): asks the same peer for the next blocks while it is still ahead. A reply ends a round
+   * for many reasons (200 blocks, the message budget, a block that came alone), so the size of
+   * a reply never decides that sync is done: heights do. A round that moved the head nowhere
+   * ends sync with that peer (it had nothing newer for this node), until it shows a new block.
+   */
+  private nextRound(link: Link) {
+    const k = link.peerHex;
+    const round = this.rounds.get(k);
+    if (!round?.answered || link.isClosed) return;
+    for (const w of this.waitingBlocks.values()) if (w.from === link) return; // the round goes on from retryWaiting
+    this.rounds.delete(k);
+    const head = this.o.tree.head();
+    if (toHex(head.hash) === round.head) link.height = Math.min(link.height, head.height);
+    if (head.height < link.height) {
+      this.o.onEvent({ event: 'sync', peer: k, height: head.height, target: link.height });
+      this.requestBlocks(link);
+    } else this.o.onEvent({ event: 'synced', peer: k, height: head.height });
+  }
+
+  /** The linked peer with the highest chain, when it is ahead of this node. */
+  private aheadPeer(): Link | undefined {
+    let best: Link | undefined;
+    for (const l of this.links.values()) if (l.height > this.o.tree.head().height && (!best || l.height > best.height)) best = l;
+    return best;
+  }
+
+  /** Every second: a node behind its best peer with no round under way asks for one. */
+  private keepSyncing() {
+    const best = this.aheadPeer();
+    const round = best && this.rounds.get(best.peerHex);
+    if (best && !(round && Date.now() - round.asked < SYNC_ROUND_MS)) this.requestBlocks(best);
   }
 
   /** Asks `link` for the blocks after the newest canonical block of ours it knows. */
   private requestBlocks(link: Link) {
-    if (this.syncing.has(link.peerHex)) return;
-    this.syncing.add(link.peerHex);
-    setTimeout(() => this.syncing.delete(link.peerHex), 10_000).unref();
+    const k = link.peerHex;
+    const round = this.rounds.get(k);
+    if (link.isClosed || (round && !round.answered && Date.now() - round.asked < SYNC_ROUND_MS)) return;
+    this.rounds.set(k, { asked: Date.now(), head: toHex(this.o.tree.head().hash), answered: false });
     const head = this.o.tree.head().height;
     const locator: Uint8Array[] = [];
     for (let h = head, step = 1; h >= 0 && locator.length < MAX_LOCATOR - 1; h -= step) {
@@ -631,9 +703,20 @@ export class Network {
       advertise: this.advertised || null,
       links: [...this.links.values()].map((l) => ({ key: l.peerHex, role: l.hello?.role, listen: l.hello?.listen || null, direction: l.direction, since: new Date(l.since).toISOString() })),
       peers: [...this.peers.values()].map((p) => ({ key: p.key, listen: p.listen, role: p.role, linked: this.links.has(p.key) })),
-      sync: { height: this.o.tree.head().height, bestPeerHeight: this.bestPeerHeight, syncing: this.syncing.size > 0, waitingBlocks: this.waitingBlocks.size, missingPayloads: this.missingPayloads.size },
+      sync: this.syncStatus(),
       banned: [...this.bans].filter(([, t]) => t > Date.now()).map(([k]) => k),
     };
+  }
+
+  /**
+   * Sync progress: this node's height, the height of the highest linked peer (`target`; the
+   * best seen since start is `bestPeerHeight`), and `syncing` while behind it or a round is open.
+   */
+  private syncStatus() {
+    const height = this.o.tree.head().height;
+    const target = Math.max(height, ...[...this.links.values()].map((l) => l.height));
+    const open = [...this.rounds.values()].some((r) => !r.answered && Date.now() - r.asked < SYNC_ROUND_MS);
+    return { height, target, bestPeerHeight: this.bestPeerHeight, syncing: height < target || open, waitingBlocks: this.waitingBlocks.size, missingPayloads: this.missingPayloads.size };
   }
 
   async close(): Promise<void> {

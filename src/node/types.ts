@@ -34,6 +34,6 @@ export function keepsPayload(type: NodeType, ownRecord: boolean): boolean {
 }
 
 export interface NodeEvent {
-  event: 'started' | 'record' | 'block' | 'reorg' | 'file' | 'error' | 'stopped' | 'link' | 'unlink' | 'link-refused' | 'bad-peer' | 'synced' | 'members' | 'peer-error';
+  event: 'started' | 'record' | 'block' | 'reorg' | 'file' | 'error' | 'stopped' | 'link' | 'unlink' | 'link-refused' | 'bad-peer' | 'sync' | 'synced' | 'members' | 'peer-error';
   [k: string]: unknown;
 }

@@ -1,0 +1,62 @@
+/**
+ * Network messages are decoded strictly and within bounds: the canonical CBOR decoder (no maps,
+ * tags, shared references or floats), and at most 64 + bytes/8 data items per message, counted
+ * before anything is built, so a message of empty arrays cannot turn a few MiB received into
+ * hundreds of MiB of objects. Honest messages at their limits stay well inside the bound.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Msg, decodeMsg, encodeMsg, itemBudget, MAX_TXS_PER_REQUEST } from '../../src/net/wire.js';
+import { UrchainError } from '../../src/errors.js';
+
+const W = suite('wire');
+
+const refused = (bytes: Uint8Array, why: RegExp) => {
+  try {
+    decodeMsg(bytes);
+  } catch (e) {
+    assert.instance(e, UrchainError);
+    assert.match((e as Error).message, why);
+    return;
+  }
+  assert.unreachable('decoded');
+};
+
+W('a message of many tiny items is refused before it is built', () => {
+  const n = 1_000_000;
+  const b = new Uint8Array(6 + n);
+  b.set([0x9a, 0, 0, 0, 0, Msg.TXS]); // [10, [], [], ...]: an array of n + 1 items
+  new DataView(b.buffer).setUint32(1, n + 1);
+  b.fill(0x80, 6);
+  refused(b, /data items/);
+  // the same with single-byte integers, and nested one level down
+  b.fill(0x00, 6);
+  refused(b, /data items/);
+  const nested = new Uint8Array(8 + n);
+  nested.set([0x82, Msg.TXS, 0x9a]);
+  new DataView(nested.buffer).setUint32(3, n);
+  nested.fill(0x80, 7);
+  refused(nested.subarray(0, 7 + n), /data items/);
+});
+
+W('honest messages at their limits decode', () => {
+  const ids = Array.from({ length: MAX_TXS_PER_REQUEST }, () => new Uint8Array(32));
+  const getTxs = encodeMsg([Msg.GET_TXS, ids, 1]);
+  assert.ok(MAX_TXS_PER_REQUEST + 3 <= itemBudget(getTxs.length));
+  assert.is((decodeMsg(getTxs)[1] as Uint8Array[]).length, MAX_TXS_PER_REQUEST);
+  const peers = encodeMsg([Msg.PEERS, Array.from({ length: 10_000 }, () => [new Uint8Array(32), '10.0.0.1:7401', 'thin'])]);
+  assert.is((decodeMsg(peers)[1] as unknown[]).length, 10_000);
+  for (const small of [[Msg.GET_PEERS], [Msg.SIG, new Uint8Array(32), new Uint8Array(0), ''], [Msg.ERROR, 'BAD_INPUT', 'x']]) assert.equal(decodeMsg(encodeMsg(small)), small);
+});
+
+W('anything but canonical CBOR arrays of a type is refused', () => {
+  refused(new Uint8Array([0xa1, 0x01, 0x02]), /major type 5/); // a map
+  refused(new Uint8Array([0x82, 0xd8, 0x1c, 0x80, 0x01]), /major type 6/); // tag 28 (shared reference)
+  refused(new Uint8Array([0x81, 0xf9, 0x3c, 0x00]), /major type 7|additional info/); // a float
+  refused(new Uint8Array([0x9f, 0x01, 0xff]), /indefinite/);
+  refused(new Uint8Array([0x81, 0x18, 0x03]), /shortest/);
+  refused(new Uint8Array([0x81, 0x03, 0x00]), /trailing/);
+  refused(new Uint8Array([0x80]), /expected \[type/);
+});
+
+W.run();
