@@ -18,7 +18,8 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'FORBIDDEN'
   | 'REPLAY'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  | 'TIMEOUT';
 
 export class UrchainError extends Error {
   readonly code: ErrorCode;
