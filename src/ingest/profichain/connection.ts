@@ -64,6 +64,11 @@ export class Connection {
     return this.paused.size > 0;
   }
 
+  /** Bytes this connection holds in the node right now: frames partly read, output not yet written out. */
+  get held(): number {
+    return this.reader.pending + this.sock.writableLength;
+  }
+
   private onData(chunk: Buffer) {
     if (this.closed) return;
     this.active = true;
@@ -71,8 +76,10 @@ export class Connection {
       let done = 0;
       for (const f of this.reader.push(chunk)) {
         done++;
-        this.release();
         this.handle(f);
+        // Released after handling: the payloads now in flight are charged first, so a waiting
+        // frame never takes bytes that are still held.
+        this.release();
         if (this.closed) return;
       }
       if (done) this.clearTimer('frame');

@@ -32,7 +32,10 @@ export interface ProfichainServerOptions {
 export interface ProfichainStats {
   connections: number;
   paused: number;
+  /** What the budget counts: frames reserved, payloads in flight, output not yet written out. */
   bufferedBytes: number;
+  /** Measured: bytes of partly read frames and unsent output across connections. */
+  heldBytes: number;
   bufferLimit: number;
 }
 
@@ -83,8 +86,12 @@ export class ProfichainServer {
 
   stats(): ProfichainStats {
     let paused = 0;
-    for (const c of this.live.values()) if (c.isPaused) paused++;
-    return { connections: this.live.size, paused, bufferedBytes: this.budget.used, bufferLimit: this.budget.limit };
+    let held = 0;
+    for (const c of this.live.values()) {
+      if (c.isPaused) paused++;
+      held += c.held;
+    }
+    return { connections: this.live.size, paused, bufferedBytes: this.budget.used, heldBytes: held, bufferLimit: this.budget.limit };
   }
 
   private accept(sock: net.Socket) {
