@@ -11,7 +11,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import net from 'node:net';
 import path from 'node:path';
-import { tmpDir, cleanup } from '../helpers.js';
+import { tmpDir, cleanup, vector } from '../helpers.js';
 import { UrchainNode } from '../../src/node/node.js';
 import { ProfichainServer } from '../../src/ingest/profichain/server.js';
 import { ProfichainClient } from '../../src/ingest/profichain/client.js';
@@ -279,6 +279,12 @@ L('HELLO: tier1 is 0 or 1, clientEph empty without tier 1, a small-order clientE
     'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
   ];
   for (const h of smallOrder) await refuse(1, p(h), /clientEph is a point of small order/);
+  // The page's vector is what the node answers, byte for byte.
+  const v = vector('profichain.json');
+  const r = new Raw(s);
+  r.sock.write(Buffer.from(v.frames.helloSmallOrder, 'hex'));
+  const f = await r.frame(0);
+  assert.is(frame(f.type, f.body, true).toString('hex'), v.frames.errorSmallOrder);
   // The right shape still works both ways.
   for (const tier1 of [false, true]) {
     const c = await ProfichainClient.connect({ host: '127.0.0.1', port: portOf(s), tier1 });

@@ -46,7 +46,7 @@ export class Connection {
   private outCharged = 0;
   private paused = new Set<PauseReason>();
   private waiter?: () => boolean;
-  private active = false;
+  private lastActive = Date.now();
   private timers: { hello?: NodeJS.Timeout; frame?: NodeJS.Timeout; idle?: NodeJS.Timeout; stall?: NodeJS.Timeout } = {};
 
   constructor(
@@ -71,7 +71,7 @@ export class Connection {
 
   private onData(chunk: Buffer) {
     if (this.closed) return;
-    this.active = true;
+    this.lastActive = Date.now();
     try {
       let done = 0;
       for (const f of this.reader.push(chunk)) {
@@ -145,14 +145,14 @@ export class Connection {
     this.timers.frame = setTimeout(() => this.fail(timeout(`frame not complete within ${secs(ms)} of its first byte`)), ms);
   }
 
-  private armIdleTimer() {
+  private armIdleTimer(wait = this.c.limits.idleTimeoutMs) {
     const ms = this.c.limits.idleTimeoutMs;
     this.timers.idle = setTimeout(() => {
-      const busy = this.active || this.inFlight.size > 0 || this.reader.pending > 0 || this.paused.size > 0;
-      this.active = false;
-      if (busy) this.armIdleTimer();
+      const left = this.lastActive + ms - Date.now();
+      if (this.inFlight.size > 0 || this.reader.pending > 0 || this.paused.size > 0) this.armIdleTimer();
+      else if (left > 0) this.armIdleTimer(left);
       else this.fail(timeout(`idle for ${secs(ms)} (send PING to hold an idle connection)`));
-    }, ms);
+    }, wait);
   }
 
   private clearTimer(t: keyof Connection['timers']) {
