@@ -126,7 +126,7 @@ complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcom
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l data -r -F -d 'Data folder (created on first run)'
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l api -r -F -d 'Address of the local HTTP API (default 127.0.0.1:7400)'
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l type -r -F -d 'thin, producer, archive or full (default)'
-complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l profichain -r -F -d 'Serve the Profichain TCP protocol on HOST:PORT (see urchain-profichain(7))'
+complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l profichain -r -F -d 'Serve the Profichain TCP protocol on HOST:PORT (see urchain-profichain(7)). It does not authenticate clients: whoever reaches the port can write records, so keep it on 127.0.0.1 or firewall it (off loopback the node warns at start)'
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l listen -r -F -d 'Accept peer links of this network on HOST:PORT (WebSocket)'
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l advertise -r -F -d 'HOST:PORT other nodes should dial to reach this one (behind NAT or a proxy; default the --listen address)'
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l seed -r -F -d 'HOST:PORT of a node to join the network through (repeatable)'

@@ -27,7 +27,7 @@ export class NodeRunCommand extends UrchainCommand {
   data = Option.String('--data', { required: true, description: 'Data folder (created on first run)' });
   api = Option.String('--api', DEFAULT_API, { description: `Address of the local HTTP API (default ${DEFAULT_API})` });
   type = Option.String('--type', 'full', { description: 'thin, producer, archive or full (default)' });
-  profichain = Option.String('--profichain', { description: 'Serve the Profichain TCP protocol on HOST:PORT (see urchain-profichain(7))' });
+  profichain = Option.String('--profichain', { description: 'Serve the Profichain TCP protocol on HOST:PORT (see urchain-profichain(7)). It does not authenticate clients: whoever reaches the port can write records, so keep it on 127.0.0.1 or firewall it (off loopback the node warns at start)' });
   listen = Option.String('--listen', { description: 'Accept peer links of this network on HOST:PORT (WebSocket)' });
   advertise = Option.String('--advertise', { description: 'HOST:PORT other nodes should dial to reach this one (behind NAT or a proxy; default the --listen address)' });
   seed = Option.Array('--seed', { description: 'HOST:PORT of a node to join the network through (repeatable)' });

@@ -11,7 +11,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import net from 'node:net';
 import path from 'node:path';
-import { tmpDir, cleanup, vector } from '../helpers.js';
+import { tmpDir, cleanup, vector, spawnCli, killChildren } from '../helpers.js';
+import { openSink } from '../../src/ingest/sink.js';
 import { UrchainNode } from '../../src/node/node.js';
 import { ProfichainServer } from '../../src/ingest/profichain/server.js';
 import { ProfichainClient } from '../../src/ingest/profichain/client.js';
@@ -37,6 +38,7 @@ L.after.each(async () => {
   for (const s of servers.splice(0)) await s.close();
 });
 L.after(async () => {
+  killChildren();
   await node.close();
   cleanup();
 });
@@ -138,7 +140,7 @@ L('a frame begun and never finished is closed at the frame deadline, and its byt
   await until(() => s.stats().bufferedBytes === 0 && s.stats().connections === 0, 'the bytes are released');
 });
 
-L('a connection that sends nothing is closed at the idle timeout', async () => {
+L('a connection that sends nothing is closed at the idle timeout; the reference sink then reconnects', async () => {
   const s = await serve({ idleTimeoutMs: 300 });
   const r = new Raw(s);
   await r.welcomed();
@@ -146,6 +148,14 @@ L('a connection that sends nothing is closed at the idle timeout', async () => {
   const [, code, msg] = errorOf(r.frames[1]);
   assert.is(code, 'TIMEOUT');
   assert.match(msg, /idle/);
+  const sink = openSink({ profichain: s.address, baseDelayMs: 10 });
+  try {
+    assert.is((await sink.submit({ payload: Buffer.from('before the idle close') })).txId.length, 64);
+    await until(() => s.stats().connections === 0, 'the sink connection closed for idleness');
+    assert.is((await sink.submit({ payload: Buffer.from('after it') })).txId.length, 64);
+  } finally {
+    await sink.close();
+  }
 });
 
 L('many clients with near-maximum frames: the bytes held stay within the budget, the rest wait in TCP and all finish', async () => {
@@ -324,6 +334,17 @@ L('off loopback the server warns who can then write; on loopback it does not', a
   const quiet: string[] = [];
   await serve({}, node.intake, '127.0.0.1', quiet);
   assert.is(quiet.length, 0);
+});
+
+L('a real node serving Profichain off loopback warns on stderr who can then write', async () => {
+  const n = spawnCli(['node', 'run', '--data', path.join(dir, 'off'), '--api', '127.0.0.1:0', '--profichain', '0.0.0.0:0', '--json']);
+  try {
+    await n.until((lines) => lines.some((l) => l.event === 'started'));
+    await until(() => /WARNING: Profichain listens on 0\.0\.0\.0:\d+, off loopback/.test(n.stderr()), 'the warning', 10_000);
+    assert.match(n.stderr(), /anyone who can reach this port can write records/);
+  } finally {
+    await n.stop();
+  }
 });
 
 L.run();
