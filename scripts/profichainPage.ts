@@ -111,15 +111,17 @@ For every record, exactly one of: RECEIPT [id, txId, batchRoot, timestamp, seq, 
 only after the transaction holding the record is durable (txId is the SHA\\-256 of the
 transaction core, see \\fBurchain\\-formats\\fR(5); batchRoot the root of the signed batch it is in;
 timestamp and seq those of the core; duplicate 1 or 0) \\(em or ERROR [id, code, message] when
-that record was refused (too large, a bad kind or meta, a store failure). Receipts come in the
+that record was refused (too large, a bad kind or meta, an idemKey used for other content, a
+store failure). Receipts come in the
 order the node committed the records, which need not be the order they were sent; match them by
 id. A refused record leaves the connection open.
 .TP
 .B 5. Connection errors
 ERROR with id 0 concerns the connection: the node sends it and closes. This happens on a
 malformed frame (bad length, unknown type, CBOR that is not canonical or not the expected shape),
-a frame before HELLO, a sealed frame that does not decrypt or comes out of sequence, or a plain
-frame in an encrypted session. Records in flight on a closed connection may or may not have been
+a frame before HELLO, a HELLO that breaks the rules above, a SUBMIT with a repeated record id, a
+PING of another shape, a sealed frame that does not decrypt or comes out of sequence, a plain
+frame in an encrypted session, or a limit of LIMITS AND FLOW CONTROL running out (TIMEOUT). Records in flight on a closed connection may or may not have been
 taken in: resend them with their idemKey. The node's other connections are not affected.
 .PP
 Error codes (the code is what a client acts on; the message is English text for a log, may
