@@ -21,7 +21,8 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'UNAUTHORIZED'
   | 'NOT_ALLOWED'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  | 'TIMEOUT';
 
 export class UrchainError extends Error {
   readonly code: ErrorCode;

@@ -31,6 +31,12 @@ export function buildProfichainVectors() {
   const receipt = frame(FrameType.RECEIPT, [1, fill(0xa0), fill(0xc0), 1767225601000, 1, 0]);
   const error = frame(FrameType.ERROR, [0, 'TOO_LARGE', 'frame of 50000000 bytes exceeds the limit of 16842752']);
   const ping = frame(FrameType.PING, [7]);
+  const pong = frame(FrameType.PONG, [7]);
+  // A record refused because its idempotency key came back with other content (record id 3).
+  const errorConflict = frame(FrameType.ERROR, [3, 'CONFLICT', 'idempotency key press-7/0001 was used before for other content']);
+  // HELLO with tier 1 and a small-order clientEph (u = 0), and the node's plain answer before WELCOME.
+  const helloSmallOrder = frame(FrameType.HELLO, [[1], 'press-7', 1, new Uint8Array(32)]);
+  const errorSmallOrder = frame(FrameType.ERROR, [0, 'BAD_INPUT', 'clientEph is a point of small order: no shared secret (RFC 7748 §6.1)']);
 
   const s1 = dh(clientEphSecret, x25519Public(nodeKey));
   const s2 = dh(clientEphSecret, nodeEph);
@@ -53,6 +59,10 @@ export function buildProfichainVectors() {
       receipt: toHex(receipt),
       error: toHex(error),
       ping: toHex(ping),
+      pong: toHex(pong),
+      errorConflict: toHex(errorConflict),
+      helloSmallOrder: toHex(helloSmallOrder),
+      errorSmallOrder: toHex(errorSmallOrder),
     },
     tier1: {
       nodeSeed: toHex(nodeSeed),

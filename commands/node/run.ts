@@ -34,7 +34,7 @@ export class NodeRunCommand extends UrchainCommand {
     description: `Require this bearer token on every API request (a file, mode 0600; default $${TOKEN_ENV}); needed when --api is not a loopback address`,
   });
   type = Option.String('--type', 'full', { description: 'thin, producer, archive or full (default)' });
-  profichain = Option.String('--profichain', { description: 'Serve the Profichain TCP protocol on HOST:PORT (see urchain-profichain(7))' });
+  profichain = Option.String('--profichain', { description: 'Serve the Profichain TCP protocol on HOST:PORT (see urchain-profichain(7)). It does not authenticate clients: whoever reaches the port can write records, so keep it on 127.0.0.1 or firewall it (off loopback the node warns at start)' });
   listen = Option.String('--listen', { description: 'Accept peer links of this network on HOST:PORT (WebSocket)' });
   advertise = Option.String('--advertise', { description: 'HOST:PORT other nodes should dial to reach this one (behind NAT or a proxy; default the --listen address)' });
   seed = Option.Array('--seed', { description: 'HOST:PORT of a node to join the network through (repeatable)' });

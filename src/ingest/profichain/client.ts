@@ -149,8 +149,10 @@ export class ProfichainClient {
       const id = asUint(a[0], 'id');
       const err = this.errorFrom(inner);
       if (id === 0) {
-        this.fatal = err;
-        this.failAll(err);
+        // The node closed an idle or stalled connection: like a dropped one, a new connection
+        // carries on (callers retry UNAVAILABLE).
+        this.fatal = err.code === 'TIMEOUT' ? new UrchainError('UNAVAILABLE', err.message) : err;
+        this.failAll(this.fatal);
       } else {
         this.waiting.get(id)?.reject(err);
         this.waiting.delete(id);

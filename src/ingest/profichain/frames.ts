@@ -69,6 +69,10 @@ export class FrameReader {
   get pending(): number {
     return this.buffered;
   }
+  /** The whole size (length field included) of the frame being read, once its length is known; else 0. */
+  get expected(): number {
+    return this.buffered < 5 ? 0 : 4 + this.peek(5).readUInt32BE(0);
+  }
   *push(chunk: Buffer): Generator<Frame> {
     this.chunks.push(chunk);
     this.buffered += chunk.length;

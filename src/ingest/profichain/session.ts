@@ -9,7 +9,8 @@
  *   client->node key = okm[0..32), node->client key = okm[32..64)
  *
  * Only the holder of the node key derives s1, so a client that pinned the node key talks to that
- * node; s2 gives forward secrecy. Every later frame is SEALED: seq (8 bytes, big-endian, 1, 2, ...
+ * node; s2 gives forward secrecy. An ephemeral key of small order makes a shared secret of all
+ * zeros (RFC 7748 §6.1): both sides refuse it, the node before it sends WELCOME. Every later frame is SEALED: seq (8 bytes, big-endian, 1, 2, ...
  * per direction) || AES-256-GCM(key, nonce = 4 zero bytes || seq, aad = 0x10 || seq, inner frame
  * type || body). A receiver accepts only the next seq: replayed, reordered or dropped frames fail.
  */
@@ -25,16 +26,31 @@ export interface SessionKeys {
   recv: Uint8Array;
 }
 
+/**
+ * X25519 that refuses a small-order public key with a clear error: OpenSSL throws its own
+ * message for an all-zero result, other implementations return the zeros (RFC 7748 §6.1 check).
+ */
+export function agree(secret: Uint8Array, pub: Uint8Array, what: string): Uint8Array {
+  let s: Uint8Array | undefined;
+  try {
+    s = dh(secret, pub);
+  } catch {
+    s = undefined;
+  }
+  if (!s || s.every((b) => b === 0)) throw new UrchainError('BAD_INPUT', `${what} is a point of small order: no shared secret (RFC 7748 §6.1)`);
+  return s;
+}
+
 export function clientKeys(clientEphSecret: Uint8Array, clientEph: Uint8Array, nodeEph: Uint8Array, nodeKey: Uint8Array): SessionKeys {
-  const s1 = dh(clientEphSecret, x25519Public(nodeKey));
-  const s2 = dh(clientEphSecret, nodeEph);
+  const s1 = agree(clientEphSecret, x25519Public(nodeKey), 'the node key');
+  const s2 = agree(clientEphSecret, nodeEph, 'nodeEph');
   const okm = hkdf(concat(s1, s2), concat(clientEph, nodeEph), concat(INFO, nodeKey), 64);
   return { send: okm.slice(0, 32), recv: okm.slice(32) };
 }
 
 export function nodeKeys(nodeSeed: Uint8Array, nodeKey: Uint8Array, nodeEphSecret: Uint8Array, nodeEph: Uint8Array, clientEph: Uint8Array): SessionKeys {
-  const s1 = dh(x25519Secret(nodeSeed), clientEph);
-  const s2 = dh(nodeEphSecret, clientEph);
+  const s1 = agree(x25519Secret(nodeSeed), clientEph, 'clientEph');
+  const s2 = agree(nodeEphSecret, clientEph, 'clientEph');
   const okm = hkdf(concat(s1, s2), concat(clientEph, nodeEph), concat(INFO, nodeKey), 64);
   return { send: okm.slice(32), recv: okm.slice(0, 32) };
 }
