@@ -13,12 +13,19 @@ export abstract class UrchainCommand extends Command {
 
   abstract run(): Promise<number | void>;
 
+  /** Set once a line went to stderr; a non-zero exit without one gets a reason line (DESIGN decision 12). */
+  private saidWhy = false;
+  private lastOut: unknown;
+
   async execute(): Promise<number> {
+    let code: number;
     try {
-      return (await this.run()) ?? 0;
+      code = (await this.run()) ?? 0;
     } catch (e) {
       return this.fail(e);
     }
+    if (code !== 0 && !this.saidWhy) this.log(`urchain: ${(this.path ?? []).join(' ')}: ${whyFailed(this.lastOut) ?? `failed (exit ${code})`}`);
+    return code;
   }
 
   get wantJson(): boolean {
@@ -27,11 +34,13 @@ export abstract class UrchainCommand extends Command {
 
   /** Prints one result: JSON, or `human(data)` / an indented listing on a terminal. */
   out(data: unknown, human?: (d: any) => string): void {
+    this.lastOut = data;
     if (this.wantJson) this.context.stdout.write(JSON.stringify(data) + '\n');
     else this.context.stdout.write((human ? human(data) : render(data)) + '\n');
   }
 
   log(line: string): void {
+    this.saidWhy = true;
     this.context.stderr.write(line + '\n');
   }
 
@@ -39,9 +48,17 @@ export abstract class UrchainCommand extends Command {
     if (e instanceof UsageError) throw e;
     const err = e instanceof UrchainError ? e : new UrchainError('UNAVAILABLE', (e as Error)?.message ?? String(e));
     if (this.json) this.context.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message } }) + '\n');
-    this.context.stderr.write(`urchain: ${err.message}\n`);
+    this.log(`urchain: ${err.message}`);
     return err.code === 'BAD_INPUT' ? 2 : 1;
   }
+}
+
+/** A one-line reason from a command's result, when it carries one ({failed, reason} or {error}). */
+function whyFailed(d: unknown): string | undefined {
+  const x = d as { failed?: unknown; reason?: unknown; error?: { message?: unknown } } | undefined;
+  if (x && typeof x.reason === 'string') return `${typeof x.failed === 'string' ? `${x.failed} check failed: ` : ''}${x.reason}`;
+  if (x && typeof x.error?.message === 'string') return x.error.message;
+  return undefined;
 }
 
 /** A plain indented rendering of JSON data for terminals. */

@@ -31,8 +31,8 @@ _urchain() {
     'broker serve') opts='--json --listen --data --tls-cert --tls-key' ;;
     'completion') opts='--json' ;;
     'decrypt') opts='--json --key --out -o' ;;
-    'entangle pull') opts='--json --node --broker --broker-ca --key --partners' ;;
-    'entangle push') opts='--json --node --broker --broker-ca --key --partners --to' ;;
+    'entangle pull') opts='--json --node --broker --broker-ca --key --chain-key --partners --timeout' ;;
+    'entangle push') opts='--json --node --broker --broker-ca --key --chain-key --partners --to --timeout' ;;
     'ingest opcua') opts='--json --node --profichain --tier1 --node-key --tier2-key --endpoint --node-id --batch --max-wait --sampling-interval --publishing-interval --product --meta --kind --duration --security-mode --security-policy --pki' ;;
     'ingest send') opts='--json --node --profichain --tier1 --node-key --tier2-key --meta --product --type --kind --key' ;;
     'ingest watch') opts='--json --node --profichain --tier1 --node-key --tier2-key --include --meta --kind --once' ;;

@@ -18,7 +18,9 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'FORBIDDEN'
   | 'REPLAY'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  /** A server (a broker, say) answered something that is not its protocol. */
+  | 'BAD_REPLY';
 
 export class UrchainError extends Error {
   readonly code: ErrorCode;
