@@ -1,6 +1,5 @@
 import { Option } from 'clipanion';
-import fs from 'node:fs';
-import { UrchainCommand } from './base.js';
+import { UrchainCommand, readInput } from './base.js';
 import { verifyProof, type TrustList, type VerifyResult } from '../src/proof/proof.js';
 import { badInput } from '../src/errors.js';
 
@@ -22,8 +21,8 @@ export class VerifyCommand extends UrchainCommand {
   trust = Option.String('--trust', { description: 'Trust list JSON: accepted origin keys, authority keys, chain ids' });
 
   async run() {
-    const doc = readJson(this.proof, 'proof');
-    const trust = this.trust ? (readJson(this.trust, 'trust list') as TrustList) : undefined;
+    const doc = await readJson(this.proof, 'proof');
+    const trust = this.trust ? ((await readJson(this.trust, 'trust list')) as TrustList) : undefined;
     if (trust && (typeof trust !== 'object' || Array.isArray(trust))) throw badInput('trust list: expected {"origins":[...],"authorities":[...],"chains":[...]}');
     const r = verifyProof(doc, trust);
     this.out(r, human);
@@ -46,13 +45,8 @@ function human(r: VerifyResult): string {
   return lines.join('\n');
 }
 
-function readJson(file: string, what: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file === '-' ? 0 : file, 'utf8');
-  } catch (e) {
-    throw badInput(`cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+async function readJson(file: string, what: string): Promise<unknown> {
+  const text = (await readInput(file, what)).toString('utf8');
   try {
     return JSON.parse(text);
   } catch {
