@@ -37,10 +37,10 @@ _urchain() {
     'ingest send') opts='--json --node --profichain --tier1 --node-key --tier2-key --meta --product --type --kind --key' ;;
     'ingest watch') opts='--json --node --profichain --tier1 --node-key --tier2-key --include --meta --kind --once' ;;
     'init') opts='--json --data --consensus --authority --threshold --difficulty --block-time --name' ;;
-    'keygen') opts='--json --out -o --force --network --aes' ;;
-    'member add') opts='--json --role --network-key --members' ;;
+    'keygen') opts='--json --out -o --force --membership --network --aes' ;;
+    'member add') opts='--json --role --membership-key --network-key --members' ;;
     'member list') opts='--json --members' ;;
-    'member revoke') opts='--json --network-key --members' ;;
+    'member revoke') opts='--json --membership-key --network-key --members' ;;
     'node run') opts='--json --data --api --type --profichain --listen --advertise --seed --links --members --genesis --watch --include --block-time --max-payload' ;;
     'peers') opts='--json --node' ;;
     'prove') opts='--json --data --node --stripped --out -o --decrypt-key --countersigned' ;;

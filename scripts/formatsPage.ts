@@ -195,7 +195,8 @@ signature  = Ed25519(signer, "urchain/checkpoint/v1" || H(CBOR checkpoint))
 signed     = CBOR [CBOR checkpoint (as a byte string), signature]
 .fi
 .PP
-timestamp is the block's; signer is the network key. A partner takes \\fIsigned\\fR in as the payload
+timestamp is the block's; signer is the chain key (an authority key of the chain; the network's
+key at the broker), never the membership key that signs member lists. A partner takes \\fIsigned\\fR in as the payload
 of a transaction of kind \\fBentangle\\fR (meta: partner, partnerName, chain, height, hash).
 .SH ENVELOPE
 .PP

@@ -47,7 +47,7 @@ export class BrokerStore {
     this.nonces = this.env.openDB({ name: 'nonces', encoding: 'ordered-binary' } as never) as never;
   }
   async addNetwork(keyHex: string, name: string): Promise<boolean> {
-    fromHex(keyHex, 32, 'network key');
+    fromHex(keyHex, 32, 'chain key');
     const existed = this.networks.get(keyHex) !== undefined;
     await this.networks.put(keyHex, JSON.stringify({ name, added: new Date().toISOString() }));
     await this.env.flushed;
