@@ -5,6 +5,8 @@
  * --json); bad input exits 2, every other failure 1.
  */
 import { Command, Option, UsageError } from 'clipanion';
+import fs from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
 import { UrchainError } from '../src/errors.js';
 import { openSink, type Sink } from '../src/ingest/sink.js';
 
@@ -13,12 +15,22 @@ export abstract class UrchainCommand extends Command {
 
   abstract run(): Promise<number | void>;
 
+  /** Set once a line went to stderr; a non-zero exit without one gets a reason line (DESIGN decision 12). */
+  private saidWhy = false;
+  private lastOut: unknown;
+
   async execute(): Promise<number> {
+    guardStdout(this.context.stdout);
+    let code: number;
     try {
-      return (await this.run()) ?? 0;
+      code = (await this.run()) ?? 0;
     } catch (e) {
+      if (closedEarly.has(this.context.stdout)) return SIGPIPE_EXIT;
       return this.fail(e);
     }
+    if (closedEarly.has(this.context.stdout)) return SIGPIPE_EXIT;
+    if (code !== 0 && !this.saidWhy) this.log(`urchain: ${(this.path ?? []).join(' ')}: ${whyFailed(this.lastOut) ?? `failed (exit ${code})`}`);
+    return code;
   }
 
   get wantJson(): boolean {
@@ -27,11 +39,13 @@ export abstract class UrchainCommand extends Command {
 
   /** Prints one result: JSON, or `human(data)` / an indented listing on a terminal. */
   out(data: unknown, human?: (d: any) => string): void {
+    this.lastOut = data;
     if (this.wantJson) this.context.stdout.write(JSON.stringify(data) + '\n');
     else this.context.stdout.write((human ? human(data) : render(data)) + '\n');
   }
 
   log(line: string): void {
+    this.saidWhy = true;
     this.context.stderr.write(line + '\n');
   }
 
@@ -39,9 +53,53 @@ export abstract class UrchainCommand extends Command {
     if (e instanceof UsageError) throw e;
     const err = e instanceof UrchainError ? e : new UrchainError('UNAVAILABLE', (e as Error)?.message ?? String(e));
     if (this.json) this.context.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message } }) + '\n');
-    this.context.stderr.write(`urchain: ${err.message}\n`);
+    this.log(`urchain: ${err.message}`);
     return err.code === 'BAD_INPUT' ? 2 : 1;
   }
+}
+
+/** What a shell reports for a tool stopped by SIGPIPE (128 + 13): the reader left before the output ended. */
+export const SIGPIPE_EXIT = 141;
+const closedEarly = new WeakSet<object>();
+const guarded = new WeakSet<object>();
+
+/**
+ * A reader that goes away (`urchain prove … | head -c1`) makes the next write fail with EPIPE,
+ * emitted as an 'error' event that would crash the process with a stack trace. Like the classic
+ * tools, stop quietly instead: later writes are dropped and the command exits 141.
+ */
+export function guardStdout(out: Writable): void {
+  if (guarded.has(out)) return;
+  guarded.add(out);
+  out.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED' && e.code !== 'ECONNRESET') throw e;
+    closedEarly.add(out);
+    process.exitCode = SIGPIPE_EXIT;
+  });
+}
+
+/**
+ * The bytes of `file`, or everything on stdin for "-". stdin is read as a stream to its end: a
+ * pipe whose writer has not written yet (or a non-blocking one) waits instead of failing with
+ * EAGAIN, as a synchronous read of fd 0 does.
+ */
+export async function readInput(file: string, what: string, stdin: Readable = process.stdin): Promise<Buffer> {
+  try {
+    if (file !== '-') return fs.readFileSync(file);
+    const chunks: Buffer[] = [];
+    for await (const c of stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+    return Buffer.concat(chunks);
+  } catch (e) {
+    throw new UrchainError('BAD_INPUT', `cannot read ${what} ${file === '-' ? 'from stdin' : file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** A one-line reason from a command's result, when it carries one ({failed, reason} or {error}). */
+function whyFailed(d: unknown): string | undefined {
+  const x = d as { failed?: unknown; reason?: unknown; error?: { message?: unknown } } | undefined;
+  if (x && typeof x.reason === 'string') return `${typeof x.failed === 'string' ? `${x.failed} check failed: ` : ''}${x.reason}`;
+  if (x && typeof x.error?.message === 'string') return x.error.message;
+  return undefined;
 }
 
 /** A plain indented rendering of JSON data for terminals. */

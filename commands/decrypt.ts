@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
 import fs from 'node:fs';
-import { UrchainCommand } from './base.js';
+import { UrchainCommand, readInput } from './base.js';
 import { decryptTier2, readAesKeyFile } from '../src/ingest/profichain/tier2.js';
 import { fromBase64 } from '../src/codec/bytes.js';
 import { badInput } from '../src/errors.js';
@@ -19,16 +19,16 @@ export class DecryptCommand extends UrchainCommand {
   file = Option.String('--out,-o', { description: 'Write the plaintext here instead of stdout' });
 
   async run() {
-    let raw: Buffer;
-    try {
-      raw = fs.readFileSync(this.input === '-' ? 0 : this.input);
-    } catch (e) {
-      throw badInput(`cannot read ${this.input}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
+    const raw = await readInput(this.input, 'input', this.context.stdin);
     let payload: Uint8Array = new Uint8Array(raw);
     if (raw[0] === 0x7b) {
-      const j = JSON.parse(raw.toString('utf8')) as { payload?: string };
-      if (typeof j.payload !== 'string') throw badInput(`${this.input}: a stripped proof carries no payload to decrypt`);
+      let j: { payload?: string };
+      try {
+        j = JSON.parse(raw.toString('utf8'));
+      } catch {
+        throw badInput(`${this.input}: starts with "{" but is not a JSON proof`);
+      }
+      if (typeof j?.payload !== 'string') throw badInput(`${this.input}: a stripped proof carries no payload to decrypt`);
       payload = fromBase64(j.payload, 'proof payload');
     }
     const plain = decryptTier2(payload, readAesKeyFile(this.key));

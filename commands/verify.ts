@@ -1,6 +1,5 @@
 import { Option } from 'clipanion';
-import fs from 'node:fs';
-import { UrchainCommand } from './base.js';
+import { UrchainCommand, readInput } from './base.js';
 import { verifyProofText, type VerifyResult } from '../src/proof/proof.js';
 import { parseTrustList, type TrustList } from '../src/proof/trust.js';
 import { badInput } from '../src/errors.js';
@@ -33,8 +32,8 @@ export class VerifyCommand extends UrchainCommand {
   async run() {
     if (!this.trust === !this.noTrust)
       throw badInput(this.trust ? 'give --trust FILE or --no-trust, not both' : 'verify needs --trust FILE (a trust list, from `urchain trust export`), or --no-trust for a consistency check that trusts nobody');
-    const trust: TrustList | null = this.trust ? parseTrustList(readText(this.trust, 'trust list'), `trust list ${this.trust}`) : null;
-    const r = verifyProofText(readText(this.proof, 'proof'), trust);
+    const trust: TrustList | null = this.trust ? parseTrustList(await readText(this.trust, 'trust list'), `trust list ${this.trust}`) : null;
+    const r = verifyProofText(await readText(this.proof, 'proof'), trust);
     this.out(r, human);
     return r.valid ? 0 : 1;
   }
@@ -58,10 +57,6 @@ function human(r: VerifyResult): string {
   return lines.join('\n');
 }
 
-function readText(file: string, what: string): string {
-  try {
-    return fs.readFileSync(file === '-' ? 0 : file, 'utf8');
-  } catch (e) {
-    throw badInput(`cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+async function readText(file: string, what: string): Promise<string> {
+  return (await readInput(file, what)).toString('utf8');
 }

@@ -242,7 +242,8 @@ signature  = Ed25519(signer, "urchain/checkpoint/v1" || H(CBOR checkpoint))
 signed     = CBOR [CBOR checkpoint (as a byte string), signature]
 .fi
 .PP
-timestamp is the block's; signer is the network key. A partner takes \\fIsigned\\fR in as the payload
+timestamp is the block's; signer is the chain key (an authority key of the chain; the network's
+key at the broker), never the membership key that signs member lists. A partner takes \\fIsigned\\fR in as the payload
 of a transaction of kind \\fBentangle\\fR (meta: partner, partnerName, chain, height, hash).
 .SH ENVELOPE
 .PP
@@ -265,13 +266,27 @@ countersignatures for the receiver (proofs of the \\fBentangle\\fR records in wh
 in the receiver's checkpoints).
 .SH BROKER REQUESTS
 .PP
-Every broker request carries headers x\\-urchain\\-key (hex), x\\-urchain\\-time (ms),
-x\\-urchain\\-nonce (16 random bytes, hex) and x\\-urchain\\-signature (hex) =
-Ed25519(key, "urchain/broker\\-request/v1" || H(CBOR [method, path, time, nonce, H(body)])).
+Every broker request carries four headers: x\\-urchain\\-key (the 32\\-byte ed25519 key, hex),
+x\\-urchain\\-time (milliseconds since 1970, decimal digits only), x\\-urchain\\-nonce (16 fresh
+random bytes, hex) and x\\-urchain\\-signature (64 bytes, hex):
+.IP
+.nf
+request   = [method, path, query, time, nonce, H(body)]
+signature = Ed25519(key, "urchain/broker\\-request/v1" || H(CBOR request))
+.fi
+.PP
+The CBOR types: method, path and query are text strings; time is an unsigned integer (the value of
+x\\-urchain\\-time); nonce is a 16\\-byte byte string (the bytes of x\\-urchain\\-nonce, not its hex);
+H(body) is a 32\\-byte byte string (H of the empty string for a request without a body). path is the
+request target as sent, up to the first "?"; query is the raw text after that "?", not decoded
+(the empty text string when the target has no "?"). The signature therefore covers the path
+\\fIand\\fR the query: a relay that changes, adds or removes a parameter breaks it.
+.PP
 The broker refuses unregistered keys (403), times more than five minutes off and bad signatures
 (401), a nonce seen before (409) and bodies over 1 MiB (413). Routes: POST /v1/messages (body:
-envelope; from must be the request key, to a registered network), GET /v1/messages
-({messages: [{id, envelope: base64}]}), POST /v1/ack ({"ids": [...]}).
+envelope; from must be the request key, to a registered network), GET /v1/messages[?max=N]
+(N from 1 to 100, default 100; {messages: [{id, envelope: base64}]}), POST /v1/ack
+({"ids": [...]}); errors are {error: {code, message}}.
 .SH COUNTERSIGNED PROOF
 .PP
 \\fBurchain prove \\-\\-countersigned\\fR adds to a proof of a record in block h a list
@@ -381,7 +396,8 @@ ${block('signed checkpoint', v.checkpoint.signed)}
 .PP
 The key's X25519 public key (u): ${v.x25519Public}.
 .PP
-Broker request GET /v1/messages at time ${v.request.time}, nonce ${v.request.nonce}, empty body:
+Broker request GET ${v.request.path}?${v.request.query} at time ${v.request.time}, nonce ${v.request.nonce}, empty body:
+${block('request (CBOR)', v.request.cbor)}
 ${block('request hash', v.request.hash)}
 ${block('signature', v.request.signature)}
 .PP

@@ -16,7 +16,7 @@ urchain\\-network \\- links between the nodes of one company network: member lis
 .SH DESCRIPTION
 .PP
 The nodes of one company form one network with one chain. Which node keys belong is fixed by a
-\\fImember list\\fR signed by the company's \\fInetwork key\\fR (\\fBurchain keygen \\-\\-network\\fR,
+\\fImember list\\fR signed by the company's \\fImembership key\\fR (\\fBurchain keygen \\-\\-membership\\fR,
 \\fBurchain member add\\fR). Nodes link to each other over WebSocket
 (\\fBurchain node run \\-\\-listen\\fR, \\fB\\-\\-seed\\fR); on each link both sides prove their key
 and show that the list admits them, then they flood signed batches and blocks, sync late nodes,
@@ -46,7 +46,7 @@ wire form = [bytes(list), signature]
 .PP
 Members are in ascending order of key, each key once; role is one of the text strings thin,
 producer, archive, full; bytes(list) is a CBOR byte string holding the CBOR of list. \\fIserial\\fR grows with every
-change. A node pins the network key of the first list it is given and from then on takes only
+change. A node pins the membership key (networkKey) of the first list it is given and from then on takes only
 lists signed by that key with a higher serial; it keeps the newest in DATA/members.json (the JSON
 form below, which \\fBurchain member\\fR writes). A key the newest list leaves out is revoked:
 its links are closed and it cannot link again.

@@ -22,7 +22,9 @@ export type ErrorCode =
   | 'UNAUTHORIZED'
   | 'NOT_ALLOWED'
   | 'INTERNAL'
-  | 'TIMEOUT';
+  | 'TIMEOUT'
+  /** A server (a broker, say) answered something that is not its protocol. */
+  | 'BAD_REPLY';
 
 export class UrchainError extends Error {
   readonly code: ErrorCode;

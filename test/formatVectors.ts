@@ -14,7 +14,7 @@ import { sha256 } from '../src/crypto/hash.js';
 import { buildProof } from '../src/proof/proof.js';
 import { toHex, utf8 } from '../src/codec/bytes.js';
 import { signCheckpoint, encodeCheckpoint } from '../src/chain/checkpoint.js';
-import { requestHash } from '../src/global/auth.js';
+import { requestHash, requestBytes } from '../src/global/auth.js';
 import { sign } from '../src/crypto/ed25519.js';
 import { x25519Public } from '../src/crypto/seal.js';
 
@@ -73,7 +73,8 @@ export function buildFormatVectors() {
   const cpBody = encodeCheckpoint({ ...cp, signer: publicKey });
   const cpSigned = signCheckpoint(cp, key);
   const reqNonce = Uint8Array.from({ length: 16 }, (_, i) => 0xa0 + i);
-  const reqHash = requestHash('GET', '/v1/messages', 1767225603000, reqNonce, new Uint8Array(0));
+  const reqTarget = '/v1/messages?max=10';
+  const reqHash = requestHash('GET', reqTarget, 1767225603000, reqNonce, new Uint8Array(0));
   return {
     source: 'urchain-formats(5) vectors, built by test/formatVectors.ts from fixed inputs',
     key: { secretKey: toHex(secretKey), publicKey: toHex(publicKey) },
@@ -108,8 +109,10 @@ export function buildFormatVectors() {
     request: {
       method: 'GET',
       path: '/v1/messages',
+      query: 'max=10',
       time: 1767225603000,
       nonce: toHex(reqNonce),
+      cbor: toHex(requestBytes('GET', reqTarget, 1767225603000, reqNonce, new Uint8Array(0))),
       hash: toHex(reqHash),
       signature: toHex(sign('request', reqHash, secretKey)),
     },

@@ -5,8 +5,8 @@ import { BrokerStore } from '../../src/global/broker.js';
 export class BrokerAddNetworkCommand extends UrchainCommand {
   static override paths = [['broker', 'add-network']];
   static override usage = UrchainCommand.Usage({
-    description: 'Register network keys at a broker',
-    details: 'Only registered networks may post or fetch. Safe to run while the broker runs; registering a key twice only renames it.',
+    description: "Register companies' chain keys at a broker",
+    details: 'Registers the chain key of each company network: the key its `entangle push` and `entangle pull` sign with (an authority key of its chain; on a one-node chain DATA/node.key), not its offline membership key. Only registered networks may post or fetch. Safe to run while the broker runs; registering a key twice only renames it.',
     examples: [['Admit two companies', '$0 broker add-network 5b1f…c0 9e42…17 --data ./broker --name plant-a --name plant-b']],
   });
   keys = Option.Rest({ required: 1, name: 'KEY' });

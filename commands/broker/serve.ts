@@ -7,7 +7,7 @@ export class BrokerServeCommand extends UrchainCommand {
   static override usage = UrchainCommand.Usage({
     description: 'Run the message broker that carries sealed checkpoints between companies',
     details: `
-      A store-and-forward HTTPS service with a mailbox per registered network, durable in LMDB. It holds only envelopes encrypted to their receivers and signed by their senders, so it can neither read nor forge a checkpoint. Every request must be signed by a registered network key (\`urchain broker add-network\`); replayed requests, unregistered keys, tampered envelopes and bodies over 1 MiB are refused. A message is kept until its receiver acknowledges it.
+      A store-and-forward HTTPS service with a mailbox per registered network, durable in LMDB. It holds only envelopes encrypted to their receivers and signed by their senders, so it can neither read nor forge a checkpoint. Every request must be signed by a registered chain key (\`urchain broker add-network\`: the key each company pushes and pulls with); replayed requests, unregistered keys, tampered envelopes and bodies over 1 MiB are refused. A message is kept until its receiver acknowledges it.
 
       Plain HTTP is allowed only on loopback, with a warning; give --tls-cert and --tls-key otherwise. Prints {"url"} once listening; SIGINT/SIGTERM stop it.
     `,

@@ -1,5 +1,5 @@
 import { Option } from 'clipanion';
-import { UrchainCommand } from '../base.js';
+import { UrchainCommand, parseDuration } from '../base.js';
 import { NodeClient } from '../../src/node/client.js';
 import { BrokerClient } from '../../src/global/client.js';
 import { push, loadPartners } from '../../src/global/entangle.js';
@@ -10,26 +10,31 @@ export class EntanglePushCommand extends UrchainCommand {
   static override usage = UrchainCommand.Usage({
     description: "Send this chain's signed checkpoint to partner networks",
     details: `
-      Signs a checkpoint (chain id, height and hash of the node's head) with the network key and sends it through the broker, sealed for each partner, together with proofs that this chain took in that partner's earlier checkpoints (their countersignatures). One-shot and idempotent: safe to run from cron. Exit 0 on success; the broker is retried with back-off and a clear error is printed when it stays down.
+      Signs a checkpoint (chain id, height and hash of the node's head) with the chain key and sends it through the broker, sealed for each partner, together with proofs that this chain took in that partner's earlier checkpoints (their countersignatures). One-shot and idempotent: safe to run from cron. Exit 0 on success; the broker is retried with back-off and a clear error is printed when it stays down or does not answer within --timeout.
+
+      The chain key is the key partners and customers accept as signer of this chain's checkpoints: an authority key of the node's chain (on a one-node chain, the node's own DATA/node.key; under proof-of-work, the node's own key). It is also the key the broker knows this network by and the key partners list in their partners file. Push asks the node for its chain's authorities and refuses (exit 2) any other key, such as another company's key or the offline membership key that signs member lists (\`urchain keygen --membership\`).
 
       A crontab line, every 10 minutes:
 
-      */10 * * * * urchain entangle push --node http://127.0.0.1:7400 --broker https://broker.example:7443 --key /etc/urchain/network.key --partners /etc/urchain/partners.json >> /var/log/urchain-entangle.log 2>&1
+      */10 * * * * urchain entangle push --node http://127.0.0.1:7400 --broker https://broker.example:7443 --key /var/lib/urchain/node.key --partners /etc/urchain/partners.json >> /var/log/urchain-entangle.log 2>&1
     `,
     examples: [['Push to every partner', '$0 entangle push --node http://127.0.0.1:7400 --broker https://broker.example:7443 --key ./plant-a/node.key --partners partners.json']],
   });
   node = Option.String('--node', { required: true, description: 'Node API URL' });
   broker = Option.String('--broker', { required: true, description: 'Broker URL' });
   brokerCa = Option.String('--broker-ca', { description: "PEM file of the broker's certificate authority (private PKI)" });
-  key = Option.String('--key', { required: true, description: 'Network key file (for a one-node company: DATA/node.key)' });
+  key = Option.String('--key,--chain-key', { required: true, description: "Chain key file: an authority key of the node's chain (one-node chain: DATA/node.key)" });
   partners = Option.String('--partners', { description: 'Partners file {"partners":[{"name","key"}]}' });
   to = Option.Array('--to', { description: 'Only this partner (name or key), repeatable' });
+  timeout = Option.String('--timeout', '30s', { description: 'Give up on a broker request after this long, retries included (default 30s)' });
 
   async run() {
+    const key = readKeyFile(this.key);
+    const timeoutMs = parseDuration(this.timeout, '--timeout');
     const node = new NodeClient(this.node, { retries: 3 });
-    const broker = new BrokerClient(this.broker, readKeyFile(this.key), { ca: this.brokerCa });
+    const broker = new BrokerClient(this.broker, key, { ca: this.brokerCa, timeoutMs });
     try {
-      this.out(await push({ node, broker, key: readKeyFile(this.key), partners: this.partners ? loadPartners(this.partners) : [], to: this.to }));
+      this.out(await push({ node, broker, key, partners: this.partners ? loadPartners(this.partners) : [], to: this.to }));
     } finally {
       await node.close();
       await broker.close();

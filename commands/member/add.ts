@@ -11,7 +11,7 @@ import { UrchainError, badInput } from '../../src/errors.js';
 export function updateMembers(file: string, networkKeyFile: string, change: (ms: Member[]) => Member[]) {
   const nk = readKeyFile(networkKeyFile);
   const cur = fs.existsSync(file) ? readMembersFile(file) : undefined;
-  if (cur && !equal(cur.networkKey, nk.publicKey)) throw new UrchainError('FORBIDDEN', `${file} belongs to another network key than ${networkKeyFile}`);
+  if (cur && !equal(cur.networkKey, nk.publicKey)) throw new UrchainError('FORBIDDEN', `${file} is signed by another membership key than ${networkKeyFile}`);
   const next = signMembers(nk, (cur?.serial ?? 0) + 1, change(cur?.members ?? []));
   writeMembersFile(file, next);
   return membersToJson(next);
@@ -22,16 +22,16 @@ export class MemberAddCommand extends UrchainCommand {
   static override usage = UrchainCommand.Usage({
     description: 'Admit node keys to the network (or change their role)',
     details: `
-      Adds the keys to the member list at --members (creating it), signs it with the network key and raises its serial. Give the list to a node with \`node run --members FILE\`; linked nodes pass the newest list on to each other, so one node with the new list is enough. Only listed keys can link.
+      Adds the keys to the member list at --members (creating it), signs it with the company's membership key (the offline key of \`keygen --membership\`, not a node or chain key) and raises its serial. Give the list to a node with \`node run --members FILE\`; linked nodes pass the newest list on to each other, so one node with the new list is enough. Only listed keys can link.
     `,
     examples: [
-      ['A network key, then the first member', '$0 keygen --network --out network.key && $0 member add $(jq -r .publicKey plant-a/node.key) --role full --network-key network.key --members members.json'],
-      ['Admit a thin gateway', '$0 member add 3f1c… --role thin --network-key network.key --members members.json'],
+      ['A membership key, then the first member', '$0 keygen --membership --out membership.key && $0 member add $(jq -r .publicKey plant-a/node.key) --role full --membership-key membership.key --members members.json'],
+      ['Admit a thin gateway', '$0 member add 3f1c… --role thin --membership-key membership.key --members members.json'],
     ],
   });
   keys = Option.Rest({ required: 1, name: 'KEY' });
   role = Option.String('--role', 'full', { description: 'thin, producer, archive or full (default)' });
-  networkKey = Option.String('--network-key', { required: true, description: 'The network key file (urchain keygen --network)' });
+  networkKey = Option.String('--membership-key,--network-key', { required: true, description: 'The membership key file that signs the member list (urchain keygen --membership; --network-key is the old name)' });
   members = Option.String('--members', 'members.json', { description: 'The member list file (default ./members.json)' });
 
   async run() {

@@ -9,12 +9,12 @@ export class MemberRevokeCommand extends UrchainCommand {
   static override usage = UrchainCommand.Usage({
     description: 'Remove node keys from the network',
     details: `
-      Removes the keys from the member list, signs it with a higher serial. Once a node has the new list it refuses links from those keys and drops the links it has with them; the list spreads over the links.
+      Removes the keys from the member list, signs it with the membership key and a higher serial. Once a node has the new list it refuses links from those keys and drops the links it has with them; the list spreads over the links.
     `,
-    examples: [['Revoke a lost gateway', '$0 member revoke 3f1c… --network-key network.key --members members.json']],
+    examples: [['Revoke a lost gateway', '$0 member revoke 3f1c… --membership-key membership.key --members members.json']],
   });
   keys = Option.Rest({ required: 1, name: 'KEY' });
-  networkKey = Option.String('--network-key', { required: true, description: 'The network key file' });
+  networkKey = Option.String('--membership-key,--network-key', { required: true, description: 'The membership key file that signs the member list (--network-key is the old name)' });
   members = Option.String('--members', 'members.json', { description: 'The member list file (default ./members.json)' });
 
   async run() {

@@ -39,7 +39,7 @@ export class NodeRunCommand extends UrchainCommand {
   advertise = Option.String('--advertise', { description: 'HOST:PORT other nodes should dial to reach this one (behind NAT or a proxy; default the --listen address)' });
   seed = Option.Array('--seed', { description: 'HOST:PORT of a node to join the network through (repeatable)' });
   links = Option.String('--links', { description: `Live peer links to hold (default 8)` });
-  members = Option.String('--members', { description: 'Member list signed by the network key (urchain member add); needed for peer links' });
+  members = Option.String('--members', { description: 'Member list signed by the membership key (urchain member add); needed for peer links' });
   genesis = Option.String('--genesis', { description: "On an empty data folder: join this chain (its parameters as JSON, e.g. from a peer's GET /v1/params)" });
   watch = Option.String('--watch', { description: 'Folder to take files in from' });
   include = Option.String('--include', '*', { description: 'Glob of file names to take in from --watch (default *)' });

@@ -2,9 +2,12 @@
  * @module global/auth
  * Signed broker requests. Every request names its key, a time and a fresh nonce, and signs
  *
- *   "urchain/broker-request/v1" || SHA-256(CBOR [method, path, time, nonce, SHA-256(body)])
+ *   "urchain/broker-request/v1" || SHA-256(CBOR [method, path, query, time, nonce, SHA-256(body)])
  *
- * in the headers x-urchain-key, x-urchain-time, x-urchain-nonce, x-urchain-signature (hex).
+ * (method, path, query: text strings; time: unsigned integer; nonce: 16-byte byte string) in the
+ * headers x-urchain-key, x-urchain-time, x-urchain-nonce, x-urchain-signature (hex). path is the
+ * request target up to the first "?", query the raw text after it ("" when there is none), both
+ * exactly as sent: the signature covers the whole target, so a relay cannot change a parameter.
  * The broker refuses unknown keys, times more than five minutes off, nonces it has seen, and
  * signatures that do not verify, so a captured request cannot be replayed.
  */
@@ -17,17 +20,30 @@ import { UrchainError } from '../errors.js';
 
 export const MAX_SKEW_MS = 5 * 60_000;
 
-export function requestHash(method: string, path: string, time: number, nonce: Uint8Array, body: Uint8Array): Uint8Array {
-  return sha256(encode([method, path, time, nonce, sha256(body)]));
+/** Splits a request target "/p?q" into path and raw query (no decoding: the bytes as sent). */
+export function splitTarget(target: string): { path: string; query: string } {
+  const i = target.indexOf('?');
+  return i < 0 ? { path: target, query: '' } : { path: target.slice(0, i), query: target.slice(i + 1) };
 }
 
-export function signRequest(key: KeyPair, method: string, path: string, body: Uint8Array, now = Date.now()): Record<string, string> {
+/** The CBOR array a request signature covers (its hash is signed). */
+export function requestBytes(method: string, target: string, time: number, nonce: Uint8Array, body: Uint8Array): Uint8Array {
+  const { path, query } = splitTarget(target);
+  return encode([method, path, query, time, nonce, sha256(body)]);
+}
+
+export function requestHash(method: string, target: string, time: number, nonce: Uint8Array, body: Uint8Array): Uint8Array {
+  return sha256(requestBytes(method, target, time, nonce, body));
+}
+
+/** Headers that sign a request to `target` (path and query, e.g. "/v1/messages?max=10"). */
+export function signRequest(key: KeyPair, method: string, target: string, body: Uint8Array, now = Date.now()): Record<string, string> {
   const nonce = new Uint8Array(randomBytes(16));
   return {
     'x-urchain-key': toHex(key.publicKey),
     'x-urchain-time': String(now),
     'x-urchain-nonce': toHex(nonce),
-    'x-urchain-signature': toHex(sign('request', requestHash(method, path, now, nonce, body), key.secretKey)),
+    'x-urchain-signature': toHex(sign('request', requestHash(method, target, now, nonce, body), key.secretKey)),
   };
 }
 
@@ -36,8 +52,8 @@ export interface VerifiedRequest {
   nonce: string;
 }
 
-/** Checks the signature and freshness; the caller checks registration and nonce reuse. */
-export function verifyRequest(headers: Record<string, string | string[] | undefined>, method: string, path: string, body: Uint8Array, now = Date.now()): VerifiedRequest {
+/** Checks the signature over the request target as received (path and query) and freshness; the caller checks registration and nonce reuse. */
+export function verifyRequest(headers: Record<string, string | string[] | undefined>, method: string, target: string, body: Uint8Array, now = Date.now()): VerifiedRequest {
   const h = (k: string) => {
     const v = headers[k];
     if (typeof v !== 'string') throw new UrchainError('BAD_SIGNATURE', `request is not signed: header ${k} missing`);
@@ -52,9 +68,10 @@ export function verifyRequest(headers: Record<string, string | string[] | undefi
     if (e instanceof UrchainError && e.code === 'BAD_SIGNATURE') throw e;
     throw new UrchainError('BAD_SIGNATURE', (e as Error).message);
   }
-  const time = Number(h('x-urchain-time'));
+  const t = h('x-urchain-time');
+  const time = /^[0-9]{1,16}$/.test(t) ? Number(t) : NaN;
   if (!Number.isSafeInteger(time) || Math.abs(now - time) > MAX_SKEW_MS) throw new UrchainError('BAD_SIGNATURE', 'request time is more than five minutes off; check the clock');
-  if (!verify('request', requestHash(method, path, time, nonce, body), sig, key)) throw new UrchainError('BAD_SIGNATURE', 'request signature does not verify');
+  if (!verify('request', requestHash(method, target, time, nonce, body), sig, key)) throw new UrchainError('BAD_SIGNATURE', 'request signature does not verify');
   return { key, nonce: toHex(nonce) };
 }
 

@@ -6,7 +6,7 @@
  * read a checkpoint. A message stays until its receiver acknowledges it.
  *
  *   POST /v1/messages   body = envelope (CBOR)        -> {id}
- *   GET  /v1/messages                                 -> {messages: [{id, envelope (base64)}]}
+ *   GET  /v1/messages[?max=N]  N = 1..100, default 100 -> {messages: [{id, envelope (base64)}]}
  *   POST /v1/ack        body = {"ids": [...]}          -> {acked}
  *   GET  /v1/health                                   -> {ok: true} (unsigned)
  *
@@ -47,7 +47,7 @@ export class BrokerStore {
     this.nonces = this.env.openDB({ name: 'nonces', encoding: 'ordered-binary' } as never) as never;
   }
   async addNetwork(keyHex: string, name: string): Promise<boolean> {
-    fromHex(keyHex, 32, 'network key');
+    fromHex(keyHex, 32, 'chain key');
     const existed = this.networks.get(keyHex) !== undefined;
     await this.networks.put(keyHex, JSON.stringify({ name, added: new Date().toISOString() }));
     await this.env.flushed;
@@ -111,6 +111,8 @@ export class Broker {
 
   static async start(o: BrokerOptions): Promise<Broker> {
     const { host, port } = parseHostPort(o.listen, '--listen');
+    // Both or neither: a certificate without its key (or the reverse) must not fall back to plain HTTP.
+    if (!!o.tlsCert !== !!o.tlsKey) throw badInput(`${o.tlsCert ? '--tls-cert' : '--tls-key'} given without ${o.tlsCert ? '--tls-key' : '--tls-cert'}: HTTPS needs both the certificate and its private key`);
     const tls = !!(o.tlsCert && o.tlsKey);
     if (!tls && !LOOPBACK.has(host) && !host.startsWith('127.'))
       throw badInput(`plain HTTP is allowed only on loopback; give --tls-cert and --tls-key to listen on ${host}`);
@@ -132,7 +134,8 @@ export class Broker {
     const url = new URL(req.url ?? '/', 'http://broker');
     if (req.method === 'GET' && url.pathname === '/v1/health') return send(res, 200, { ok: true, networks: this.store.list().length });
     const body = await readBody(req, MAX_ENVELOPE + 4096);
-    const auth = verifyRequest(req.headers, req.method ?? '', url.pathname, body);
+    // The signature covers the target exactly as sent (path and query), not a parsed form of it.
+    const auth = verifyRequest(req.headers, req.method ?? '', req.url ?? '/', body);
     const me = toHex(auth.key);
     if (!this.store.isRegistered(me)) throw new UrchainError('FORBIDDEN', `network ${me.slice(0, 16)}… is not registered at this broker`);
     if (!(await this.store.useNonce(auth.nonce, Date.now()))) throw new UrchainError('REPLAY', 'request nonce seen before: replayed request refused');
@@ -145,7 +148,10 @@ export class Broker {
       return send(res, 200, { id: await this.store.deliver(to, body), to });
     }
     if (route === 'GET /v1/messages') {
-      return send(res, 200, { messages: this.store.fetch(me).map((m) => ({ id: m.id, envelope: toBase64(m.envelope) })) });
+      const maxText = url.searchParams.get('max') ?? '100';
+      const max = /^[0-9]{1,3}$/.test(maxText) ? Number(maxText) : 0;
+      if (max < 1 || max > 100) throw badInput(`max ${JSON.stringify(maxText)}: expected 1 to 100`);
+      return send(res, 200, { messages: this.store.fetch(me, max).map((m) => ({ id: m.id, envelope: toBase64(m.envelope) })) });
     }
     if (route === 'POST /v1/ack') {
       let ids: unknown;

@@ -2,7 +2,9 @@
  * @module global/entangle
  * One-shot entanglement, made for cron (DESIGN decision 9):
  *
- * push: signs a checkpoint of the node's head with the network key and sends it, sealed, to each
+ * push: signs a checkpoint of the node's head with the chain key (an authority key of the node's
+ *       chain: the key verifiers accept as checkpoint signer; on a one-node chain DATA/node.key;
+ *       never the offline membership key that signs member lists) and sends it, sealed, to each
  *       partner through the broker, together with proofs of the entangle records in which this
  *       chain took in that partner's checkpoints (the partner's countersignatures).
  * pull: fetches this network's mail, checks each envelope and checkpoint against the configured
@@ -50,16 +52,38 @@ export interface PushResult {
 export async function push(o: { node: NodeClient; broker: BrokerClient; key: KeyPair; partners: Partner[]; to?: string[] }): Promise<PushResult> {
   const targets = o.to?.length ? o.to.map((t) => resolve(o.partners, t)) : o.partners;
   if (!targets.length) throw badInput('no partners to push to: list them in --partners or give --to KEY');
+  await checkChainKey(o.node, o.key);
   const head = await o.node.get<BlockView>('/v1/blocks/head?noTxs=1');
   const signed = signCheckpoint({ chainId: fromHex(head.header.chainId, 32), height: head.height, blockHash: fromHex(head.hash, 32), timestamp: head.header.timestamp }, o.key);
   const sent: PushResult['sent'] = [];
   for (const p of targets) {
     const { proofs } = await o.node.get<{ proofs: ProofJson[] }>(`/v1/entangled/${p.key}?limit=16`);
     const env = sealEnvelope({ checkpoint: signed, countersignatures: proofs.map((x) => JSON.stringify(x)) }, o.key, fromHex(p.key, 32));
-    const r = await o.broker.call<{ id: string }>('POST', '/v1/messages', env);
+    const r = await o.broker.call('POST', '/v1/messages', env, parsePostReply);
     sent.push({ to: p.key, name: p.name, id: r.id, countersignatures: proofs.length });
   }
   return { checkpoint: checkpointToJson(openCheckpoint(signed)), sent };
+}
+
+/**
+ * The key push signs with must be one a partner's verifier accepts as checkpoint signer of this
+ * chain (proof/countersigned.ts): an authority of a proof-of-authority chain, or under
+ * proof-of-work (no authorities) the node's own key. Anything else (another company's key, the
+ * membership key) would be carried, taken in by the partner and fail every countersigned proof.
+ */
+async function checkChainKey(node: NodeClient, key: KeyPair): Promise<void> {
+  const me = toHex(key.publicKey);
+  const params = await node.get<{ chainId?: unknown; name?: unknown; consensus?: unknown; authorities?: unknown }>('/v1/params');
+  const status = await node.get<{ publicKey?: unknown }>('/v1/status');
+  const hexList = (x: unknown) => (Array.isArray(x) && x.every((k) => typeof k === 'string' && /^[0-9a-f]{64}$/.test(k)) ? (x as string[]) : undefined);
+  const authorities = hexList(params.authorities);
+  if (!authorities || typeof params.chainId !== 'string' || typeof status.publicKey !== 'string')
+    throw new UrchainError('BAD_REPLY', `node at ${node.base} answered /v1/params or /v1/status without chainId, authorities or publicKey`);
+  const accepted = params.consensus === 'pow' && !authorities.length ? [status.publicKey] : authorities;
+  if (accepted.includes(me)) return;
+  const chain = `${typeof params.name === 'string' ? `${params.name} ` : ''}${params.chainId.slice(0, 16)}…`;
+  const which = params.consensus === 'pow' && !authorities.length ? "the node's own key" : `one of its authority keys (${authorities.map((a) => `${a.slice(0, 12)}…`).join(', ')})`;
+  throw badInput(`--key ${me.slice(0, 16)}… is not a chain key of ${chain} at ${node.base}: its checkpoints must be signed by ${which}, or partners' verifiers refuse them; this is not the membership key that signs member lists`);
 }
 
 function resolve(partners: Partner[], t: string): Partner {
@@ -79,7 +103,7 @@ export interface PullResult {
 export async function pull(o: { node: NodeClient; broker: BrokerClient; key: KeyPair; partners: Partner[] }): Promise<PullResult> {
   const me = toHex(o.key.publicKey);
   const params = await o.node.get<{ chainId: string }>('/v1/params');
-  const { messages } = await o.broker.call<{ messages: { id: string; envelope: string }[] }>('GET', '/v1/messages');
+  const { messages } = await o.broker.call('GET', '/v1/messages', undefined, parseMessagesReply);
   const out: PullResult = { received: [], countersignatures: [], refused: [], acked: 0 };
   const done: string[] = [];
   for (const m of messages) {
@@ -118,7 +142,7 @@ export async function pull(o: { node: NodeClient; broker: BrokerClient; key: Key
       done.push(m.id);
     }
   }
-  if (done.length) out.acked = (await o.broker.call<{ acked: number }>('POST', '/v1/ack', utf8(JSON.stringify({ ids: done })))).acked;
+  if (done.length) out.acked = (await o.broker.call('POST', '/v1/ack', utf8(JSON.stringify({ ids: done })), parseAckReply)).acked;
   return out;
 }
 
@@ -136,4 +160,33 @@ function checkCountersignature(text: string, ourChain: string, me: string): { he
   const cp = openCheckpoint(fromBase64(p.payload));
   if (toHex(cp.chainId) !== ourChain || toHex(cp.signer) !== me) return undefined;
   return { height: cp.height };
+}
+
+/*
+ * Broker answers are untrusted input: each is checked for the shape its route promises before
+ * anything reads it (unknown extra fields are allowed, for a newer broker). Each throws a
+ * plain Error naming what is wrong; the client turns it into a one-line BAD_REPLY.
+ */
+const isObj = (j: unknown): j is Record<string, unknown> => typeof j === 'object' && j !== null && !Array.isArray(j);
+const MESSAGE_ID = /^[0-9A-Za-z._-]{1,64}$/;
+
+export function parseMessagesReply(j: unknown): { messages: { id: string; envelope: string }[] } {
+  if (!isObj(j) || !Array.isArray(j.messages)) throw new Error('expected {"messages": [...]}');
+  if (j.messages.length > 100) throw new Error(`${j.messages.length} messages, at most 100 expected`);
+  const messages = j.messages.map((m: unknown, i: number) => {
+    if (!isObj(m) || typeof m.id !== 'string' || typeof m.envelope !== 'string') throw new Error(`messages[${i}]: expected {"id": text, "envelope": base64}`);
+    if (!MESSAGE_ID.test(m.id)) throw new Error(`messages[${i}].id: not a message id`);
+    return { id: m.id, envelope: m.envelope };
+  });
+  return { messages };
+}
+
+export function parsePostReply(j: unknown): { id: string } {
+  if (!isObj(j) || typeof j.id !== 'string' || !MESSAGE_ID.test(j.id)) throw new Error('expected {"id": message id}');
+  return { id: j.id };
+}
+
+export function parseAckReply(j: unknown): { acked: number } {
+  if (!isObj(j) || !Number.isSafeInteger(j.acked) || (j.acked as number) < 0) throw new Error('expected {"acked": count}');
+  return { acked: j.acked as number };
 }

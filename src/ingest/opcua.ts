@@ -59,6 +59,8 @@ export interface OpcuaIngestOptions {
 }
 
 export const MAX_IN_FLIGHT = 256;
+/** Read results that mean a node id can never give samples (a wrong id, not a passing state). */
+const NOT_A_SOURCE = new Set(['BadNodeIdUnknown', 'BadNodeIdInvalid', 'BadAttributeIdInvalid', 'BadNotReadable', 'BadUserAccessDenied']);
 
 let loaded: typeof OpcUa | undefined;
 /** Loads node-opcua on first use, routing its logger to stderr (it writes to stdout otherwise). */
@@ -149,6 +151,7 @@ export class OpcuaIngest {
       throw e instanceof UrchainError ? e : new UrchainError('UNAVAILABLE', `OPC UA ${o.endpoint}: ${(e as Error).message}`);
     }
     this.session.on('session_restored', () => o.onState?.('session-restored'));
+    await this.checkNodes(ua);
     this.subscription = await this.session.createSubscription2({
       requestedPublishingInterval: o.publishingInterval ?? 100,
       requestedMaxKeepAliveCount: 10,
@@ -163,12 +166,35 @@ export class OpcuaIngest {
         { samplingInterval: o.samplingInterval ?? 100, queueSize: 1000, discardOldest: false },
         ua.TimestampsToReturn.Both,
       );
+      // The server may still refuse the item itself (the read above passed): that is as final.
+      const sc = (item as unknown as { statusCode?: OpcUa.StatusCode }).statusCode;
+      if (sc && sc.isNotGood()) await this.refuse(`--node-id ${JSON.stringify(nodeId)}: ${o.endpoint} refuses to monitor it (${sc.name})`);
       item.on('changed', (dv: OpcUa.DataValue) => this.onSample(nodeId, dv));
       item.on('err', (msg: string) => o.onError?.(new UrchainError('UNAVAILABLE', `OPC UA ${nodeId}: ${msg}`)));
     }
     o.onState?.('connected', o.endpoint);
     const wait = o.maxWaitMs ?? 5000;
     if (wait > 0) this.timer = setInterval(() => this.flushOld(wait), Math.min(wait, 1000));
+  }
+
+  /**
+   * Reads each variable once before subscribing: a node id the server does not know (or that
+   * is not a readable variable) would otherwise be monitored in silence with 0 samples for ever.
+   */
+  private async checkNodes(ua: typeof OpcUa) {
+    const values = await this.session!.read(this.o.nodeIds.map((nodeId) => ({ nodeId, attributeId: ua.AttributeIds.Value })));
+    for (const [i, dv] of values.entries()) {
+      const name = dv.statusCode?.name ?? 'Good';
+      if (!NOT_A_SOURCE.has(name)) continue;
+      const why = name === 'BadAttributeIdInvalid' ? 'is not a variable' : name === 'BadNodeIdUnknown' ? 'does not exist' : 'cannot be read';
+      await this.refuse(`--node-id ${JSON.stringify(this.o.nodeIds[i])}: ${why} on ${this.o.endpoint} (${name})`);
+    }
+  }
+
+  private async refuse(message: string): Promise<never> {
+    await this.session?.close().catch(() => undefined);
+    await this.client?.disconnect().catch(() => undefined);
+    throw badInput(message);
   }
 
   private onSample(nodeId: string, dv: OpcUa.DataValue) {

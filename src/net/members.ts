@@ -1,6 +1,7 @@
 /**
  * @module net/members
- * Who belongs to a company network: a member list signed by the network key.
+ * Who belongs to a company network: a member list signed by the membership key (the offline
+ * key of `keygen --membership`; the list's field is still called networkKey).
  *
  *   list      = [version (1), networkKey, serial, [[memberKey, role], ...]]   (sorted by key)
  *   signature = Ed25519(networkKey, "urchain/members/v1" || SHA-256(canonical CBOR of list))
@@ -43,11 +44,11 @@ export function signMembers(networkKey: KeyPair, serial: number, members: Member
   return { networkKey: networkKey.publicKey, serial, members: sorted, signature };
 }
 
-/** Throws unless the list is signed by its network key (and, when given, that is `pinned`). */
+/** Throws unless the list is signed by its membership key (and, when given, that is `pinned`). */
 export function checkMembers(l: MemberList, pinned?: Uint8Array): MemberList {
   if (pinned && !equal(pinned, l.networkKey)) throw new UrchainError('FORBIDDEN', `member list of another network (${toHex(l.networkKey).slice(0, 16)}…)`);
   if (!verify('members', sha256(listBytes(l.networkKey, l.serial, l.members)), l.signature, l.networkKey))
-    throw new UrchainError('BAD_SIGNATURE', 'member list: the network key signature does not verify');
+    throw new UrchainError('BAD_SIGNATURE', 'member list: the membership key signature does not verify');
   return l;
 }
 

@@ -4,6 +4,10 @@
  * every body against its Merkle root, every transaction against its id, every payload against
  * its digest, every batch signature (once per batch), and the indexes that point at them. It
  * stops at the first inconsistency and says where it is. Reads only; safe while a node runs.
+ *
+ * The checks are one generator that yields after each block and each few pending transactions:
+ * `audit` runs it straight through; `auditAsync` hands the event loop back every `yieldMs`, so a
+ * terminal spinner animates and Ctrl-C (an AbortSignal) stops a long audit promptly.
  */
 import type { Store } from '../store/types.js';
 import { consensusFor } from '../consensus/index.js';
@@ -33,6 +37,15 @@ export interface AuditReport {
   payloads: number;
   pending: number;
   problem?: AuditProblem;
+  /** Set when the audit was stopped (signal) before it finished: ok is then false. */
+  interrupted?: boolean;
+}
+
+export interface AuditProgress {
+  phase: 'blocks' | 'pending';
+  /** Blocks (or pending transactions) checked so far, and how many there are. */
+  done: number;
+  total: number;
 }
 
 class Found extends Error {
@@ -41,14 +54,59 @@ class Found extends Error {
   }
 }
 
+/** The whole audit, straight through (blocks the event loop: for tests and small stores). */
 export function audit(store: Store, onProgress?: (height: number, total: number) => void): AuditReport {
+  const r = emptyReport(store);
+  const steps = checks(store, r, (p) => p.phase === 'blocks' && onProgress?.(p.done - 1, p.total - 1));
+  try {
+    while (!steps.next().done);
+  } catch (e) {
+    found(r, e);
+  }
+  return r;
+}
+
+/** The same audit, yielding to the event loop at least every `yieldMs`; stops when `signal` aborts. */
+export async function auditAsync(store: Store, o: { onProgress?: (p: AuditProgress) => void; signal?: AbortSignal; yieldMs?: number } = {}): Promise<AuditReport> {
+  const r = emptyReport(store);
+  const steps = checks(store, r, (p) => o.onProgress?.(p));
+  const every = o.yieldMs ?? 20;
+  let last = Date.now();
+  try {
+    while (!steps.next().done) {
+      if (Date.now() - last < every) continue;
+      await new Promise((res) => setImmediate(res));
+      last = Date.now();
+      if (o.signal?.aborted) {
+        r.ok = false;
+        r.interrupted = true;
+        return r;
+      }
+    }
+  } catch (e) {
+    found(r, e);
+  }
+  return r;
+}
+
+function emptyReport(store: Store): AuditReport {
+  return { ok: true, height: store.head()?.height ?? -1, blocks: 0, transactions: 0, batches: 0, payloads: 0, pending: 0 };
+}
+
+function found(r: AuditReport, e: unknown): void {
+  if (!(e instanceof Found)) throw e;
+  r.ok = false;
+  r.problem = e.p;
+}
+
+/** Every check, in order; yields after each block and every 64 pending transactions. */
+function* checks(store: Store, r: AuditReport, progress: (p: AuditProgress) => void): Generator<void, void> {
   const params = store.getParams();
   const head = store.head();
-  const r: AuditReport = { ok: true, height: head?.height ?? -1, blocks: 0, transactions: 0, batches: 0, payloads: 0, pending: 0 };
   const fail = (p: AuditProblem): never => {
     throw new Found(p);
   };
-  try {
+  {
     if (!params || !head) fail({ check: 'chain', message: 'store holds no chain' });
     const chainId = chainIdOf(params!);
     const consensus = consensusFor(params!);
@@ -99,19 +157,20 @@ export function audit(store: Store, onProgress?: (height: number, total: number)
       frontier = frontierAppend(frontier, height, leafHash(hash));
       prev = hash;
       r.blocks++;
-      onProgress?.(height, head!.height);
+      progress({ phase: 'blocks', done: height + 1, total: head!.height + 1 });
+      yield;
     }
-    for (const id of store.pending()) {
+    const pending = store.pending();
+    for (const id of pending) {
       checkTx(store, id, chainId, batches, r, { txId: toHex(id) }, fail);
       if (store.location(id)) fail({ txId: toHex(id), check: 'pending', message: 'pending transaction is also in a block' });
       r.pending++;
+      if (r.pending % 64 === 0 || r.pending === pending.length) {
+        progress({ phase: 'pending', done: r.pending, total: pending.length });
+        yield;
+      }
     }
-  } catch (e) {
-    if (!(e instanceof Found)) throw e;
-    r.ok = false;
-    r.problem = e.p;
   }
-  return r;
 }
 
 interface BatchInfo {

@@ -223,7 +223,7 @@ export class UrchainNode {
     if (!this.opts.members) return current;
     const given = readMembersFile(this.opts.members);
     if (current && !equal(current.networkKey, given.networkKey))
-      throw new UrchainError('FORBIDDEN', `${this.opts.members} is signed by another network key than ${kept}; a node belongs to one network`);
+      throw new UrchainError('FORBIDDEN', `${this.opts.members} is signed by another membership key than ${kept}; a node belongs to one network`);
     return !current || given.serial > current.serial ? given : current;
   }
 
@@ -250,7 +250,7 @@ export class UrchainNode {
   private async startNetwork() {
     this.memberList = this.loadMembers();
     if (!this.memberList)
-      throw new UrchainError('BAD_INPUT', 'peer links need a member list: make one with `urchain member add KEY --role ROLE --network-key FILE --members FILE` and pass --members FILE');
+      throw new UrchainError('BAD_INPUT', 'peer links need a member list: make one with `urchain member add KEY --role ROLE --membership-key FILE --members FILE` and pass --members FILE');
     if (!this.memberList.members.some((m) => equal(m.key, this.key.publicKey)))
       throw new UrchainError('FORBIDDEN', `this node's key ${toHex(this.key.publicKey).slice(0, 16)}… is not on the member list; add it with \`urchain member add\``);
     this.network = new Network({

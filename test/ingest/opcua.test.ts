@@ -88,4 +88,15 @@ O('bad options: a clear error, exit 2', async () => {
   assert.is(r2.code, 2);
 });
 
+O('a node id the server does not have: exit 2 naming it, not a silent run with 0 samples', async () => {
+  const bad = 'ns=1;s=NoSuchVariable';
+  const r = await cli(['ingest', 'opcua', '--endpoint', server.endpoint, '--node-id', 'ns=1;s=Counter', '--node-id', bad, '--node', node.url, '--duration', '2s', '--pki', path.join(dir, 'cpki')]);
+  assert.is(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--node-id "ns=1;s=NoSuchVariable": does not exist on opc\.tcp:\/\/.* \(BadNodeIdUnknown\)/);
+  assert.is(r.stdout, '', 'no record taken in');
+  const obj = await cli(['ingest', 'opcua', '--endpoint', server.endpoint, '--node-id', 'i=85', '--node', node.url, '--duration', '2s', '--pki', path.join(dir, 'cpki')]);
+  assert.is(obj.code, 2, obj.stderr);
+  assert.match(obj.stderr, /"i=85": is not a variable/);
+});
+
 O.run();
