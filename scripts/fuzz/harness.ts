@@ -63,8 +63,8 @@ export class FuzzNode {
   listen = '';
   chainId: Uint8Array = new Uint8Array(32);
   readonly nodeKey = generateKeyPair();
-  /** Member keys the fuzzer links with: one per connection of the post-handshake target, one for before it. */
-  readonly memberKeys: KeyPair[] = Array.from({ length: 17 }, () => generateKeyPair());
+  /** Member keys the fuzzer links with: 8 for the post-handshake target, 17 (those and more) for before it, one to probe that links still work. With --links 8 the node holds 16 links: dead ones left by refused handshakes fill that. */
+  readonly memberKeys: KeyPair[] = Array.from({ length: 18 }, () => generateKeyPair());
   members!: MemberList;
   dead = false;
   deaths = 0;
@@ -86,7 +86,7 @@ export class FuzzNode {
       writeMembersFile(this.membersFile, this.members);
     }
     const entry = path.join(root, 'dist', 'scripts', 'fuzz', 'host.js');
-    const args = ['--profichain', '127.0.0.1:0', '--listen', '127.0.0.1:0', '--members', this.membersFile, '--links', '64', '--block-time', '500ms'];
+    const args = ['--profichain', '127.0.0.1:0', '--listen', '127.0.0.1:0', '--members', this.membersFile, '--links', '8', '--block-time', '500ms'];
     // Only what the harness reads is kept: a long run logs an error for every refused input.
     this.node = await startNode(this.data, args, { entry, keep: (e) => e.event === 'stopped', stderrMax: 64 * 1024 });
     this.dead = false;

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { Pool as HttpPool } from 'undici';
 import WebSocket from 'ws';
 import { encode as cborxEncode } from 'cbor-x';
-import type { FuzzNode, Target } from './harness.js';
+import { Finding, type FuzzNode, type Target } from './harness.js';
 import { Rng, mutateBytes, mutateCbor, join } from './mutate.js';
 import { encode, type CborValue } from '../../src/codec/cbor.js';
 import { frame, FrameType, FrameReader, PROTOCOL_VERSION } from '../../src/ingest/profichain/frames.js';
@@ -60,10 +60,16 @@ export function httpBatch(node: FuzzNode): Target {
       }
       try {
         const res = await pool!.request({ path: '/v1/records/batch', method: 'POST', body: Buffer.from(x.bytes), headers: { 'content-type': 'application/cbor' } });
-        await res.body.text();
+        const text = await res.body.text();
         statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+        if (res.statusCode === 200) {
+          // A record needs at least 10 body bytes ({"payload": h''}): more records than that
+          // means the decoder expanded shared references (tags 28/29), i.e. amplification.
+          const n = (JSON.parse(text) as { receipts: unknown[] }).receipts.length;
+          if (n * 10 > x.bytes.length) throw new Finding('inconsistent', `amplification: ${n} records taken from a body of ${x.bytes.length} bytes`);
+        }
       } catch (e) {
-        if (!down(e)) throw e;
+        if (e instanceof Finding || !down(e)) throw e;
         statuses.error = (statuses.error ?? 0) + 1;
       }
     },
@@ -289,7 +295,6 @@ function wsWait(ws: WebSocket, quietMs = 40, maxMs = 3000): Promise<void> {
 }
 
 export function netPre(node: FuzzNode): Target {
-  const key = () => node.memberKeys[16];
   return {
     name: 'net-pre',
     concurrency: 24,
@@ -297,12 +302,13 @@ export function netPre(node: FuzzNode): Target {
     make(r) {
       return { bytes: encode([r.int(0xffffffff), r.int(12)]) };
     },
-    async send(x) {
+    async send(x, i) {
       const [salt, plan] = decode(x.bytes) as [number, number];
       const r = new Rng(salt);
       const { ws, hello } = await wsOpen(node.listen);
       if (!hello) return void ws.terminate();
-      const k = key();
+      // Keys rotate over 17 members: a link the node leaves in its table after refusing it would pile up.
+      const k = node.memberKeys[salt % 17];
       const mine = helloToCbor({ version: WIRE_VERSION, chainId: node.chainId, nodeKey: k.publicKey, nonce: randomBytes(32), role: 'thin', listen: '', membersSerial: hello.membersSerial, height: hello.height, headHash: hello.headHash });
       const sig = sign('link', authHash(hello.nonce, k.publicKey, hello.nodeKey, node.chainId), k.secretKey);
       const auth: CborValue[] = [Msg.AUTH, sig, r.chance(0.3) ? encodeMembers(node.members) : new Uint8Array(0)];
@@ -316,6 +322,14 @@ export function netPre(node: FuzzNode): Target {
       const text = plan === 11;
       for (const m of msgs) if (ws.readyState === WebSocket.OPEN) ws.send(text ? Buffer.from(m).toString('latin1') : m, { binary: !text });
       await wsWait(ws);
+      // Every so often a well-behaved member must still get a working link: refused handshakes
+      // must not leave dead links that fill the node's link table.
+      if (i % 500 === 499) {
+        const c = await memberLink(node, node.memberKeys[17]);
+        const ok = c ? await answered(c) : false;
+        c?.ws.terminate();
+        if (!ok) throw new Finding('inconsistent', `after ${i + 1} refused handshakes a member can no longer link (dead links fill the link table)`);
+      }
     },
   };
 }
@@ -329,49 +343,65 @@ interface PostConn {
   wake?: () => void;
 }
 
+/** Links to the node as member `k` (a real handshake); undefined when the node refuses. */
+async function memberLink(node: FuzzNode, k: KeyPair): Promise<PostConn | undefined> {
+  const head = await fetch(`${node.url}/v1/blocks/head?noTxs=1`).then((x) => x.json());
+  const ws = new WebSocket(`ws://${node.listen}/`, { maxPayload: 64 << 20 });
+  ws.on('error', () => undefined);
+  const link = new Link(ws, 'out', node.listen, {
+    key: k,
+    chainId: node.chainId,
+    role: 'thin',
+    listen: '',
+    head: () => ({ height: head.height, hash: fromHex(head.hash, 32) }),
+    members: () => node.members,
+    offerMembers: () => undefined,
+    admit: () => 'full',
+  });
+  try {
+    await link.handshake();
+  } catch {
+    ws.terminate();
+    return undefined;
+  }
+  const c: PostConn = { link, ws, closed: false };
+  link.listen((m) => {
+    if (m[0] === Msg.PEERS) c.wake?.();
+  });
+  ws.on('close', () => {
+    c.closed = true;
+    c.wake?.();
+  });
+  return c;
+}
+
+/** Sends GET_PEERS on a link; true once PEERS comes back, false when the link closes or stays silent. */
+function answered(c: PostConn, before?: Uint8Array): Promise<boolean> {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), 2000);
+    c.wake = () => (clearTimeout(t), resolve(!c.closed));
+    if (before) c.link.sendBytes(before);
+    c.link.send([Msg.GET_PEERS]);
+  });
+}
+
 export function netPost(node: FuzzNode): Target {
   const conns: (PostConn | undefined)[] = [];
   let seeds: Uint8Array[] = [];
   let refused = 0;
   let reconnects = 0;
-  const free = Array.from({ length: 16 }, (_, k) => k);
+  const free = Array.from({ length: 8 }, (_, k) => k);
 
-  async function connect(k: KeyPair): Promise<PostConn | undefined> {
-    const head = await fetch(`${node.url}/v1/blocks/head?noTxs=1`).then((x) => x.json());
-    const ws = new WebSocket(`ws://${node.listen}/`, { maxPayload: 64 << 20 });
-    ws.on('error', () => undefined);
-    const link = new Link(ws, 'out', node.listen, {
-      key: k,
-      chainId: node.chainId,
-      role: 'thin',
-      listen: '',
-      head: () => ({ height: head.height, hash: fromHex(head.hash, 32) }),
-      members: () => node.members,
-      offerMembers: () => undefined,
-      admit: () => 'full',
-    });
-    try {
-      await link.handshake();
-    } catch {
-      refused++;
-      ws.terminate();
-      return undefined;
-    }
-    const c: PostConn = { link, ws, closed: false };
-    link.listen((m) => {
-      if (m[0] === Msg.PEERS) c.wake?.();
-    });
-    ws.on('close', () => {
-      c.closed = true;
-      c.wake?.();
-    });
-    reconnects++;
+  const connect = async (k: KeyPair) => {
+    const c = await memberLink(node, k);
+    if (c) reconnects++;
+    else refused++;
     return c;
-  }
+  };
 
   return {
     name: 'net-post',
-    concurrency: 16,
+    concurrency: 8,
     usesNode: true,
     async setup() {
       const k = node.memberKeys[0];
@@ -417,12 +447,7 @@ export function netPost(node: FuzzNode): Target {
         }
         const conn = c;
         // The node answers GET_PEERS in order: its PEERS says the input before it was taken.
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(() => resolve(), 2000);
-          conn.wake = () => (clearTimeout(t), resolve());
-          conn.link.sendBytes(x.bytes);
-          conn.link.send([Msg.GET_PEERS]);
-        });
+        await answered(conn, x.bytes);
       } finally {
         free.push(w);
       }
