@@ -200,6 +200,7 @@ export async function runTarget(t: Target, o: RunOptions): Promise<Line> {
   let peak = 0;
   let rssFlagged = false;
   let handlingDeath = false;
+  let harnessErrors = 0;
   const inFlight = new Map<number, FuzzInput>();
   const recent: [number, FuzzInput][] = [];
   const record = (kind: string, i: number, x: FuzzInput, message: string) => {
@@ -252,6 +253,7 @@ export async function runTarget(t: Target, o: RunOptions): Promise<Line> {
           await t.send(x, i);
         } catch (e) {
           if (e instanceof Finding) record(e.kind, i, x, e.message);
+          else if (harnessErrors++ < 3) process.stderr.write(`fuzz: ${t.name}: the harness failed on input ${i} (not counted as a crash): ${(e as Error)?.stack ?? e}\n`);
         } finally {
           inFlight.delete(i);
           recent.push([i, x]);
@@ -271,6 +273,6 @@ export async function runTarget(t: Target, o: RunOptions): Promise<Line> {
   await sampler;
   if (node?.pid) peak = Math.max(peak, peakRss(node.pid));
   currentCatch = undefined;
-  return { target: t.name, inputs: o.n, crashes, unhandledRejections: unhandled, peakRssBytes: node ? peak : process.memoryUsage().rss, seconds: Math.round((performance.now() - t0) / 100) / 10, ...t.extra?.(), findings: o.crashes.of(t.name) };
+  return { target: t.name, inputs: o.n, crashes, unhandledRejections: unhandled, peakRssBytes: node ? peak : process.memoryUsage().rss, seconds: Math.round((performance.now() - t0) / 100) / 10, ...t.extra?.(), ...(harnessErrors ? { harnessErrors } : {}), findings: o.crashes.of(t.name) };
 }
 

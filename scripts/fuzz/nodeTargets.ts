@@ -62,6 +62,7 @@ export function httpBatch(node: FuzzNode): Target {
         const res = await pool!.request({ path: '/v1/records/batch', method: 'POST', body: Buffer.from(x.bytes), headers: { 'content-type': 'application/cbor' } });
         const text = await res.body.text();
         statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+        if (res.statusCode >= 500) throw new Finding('inconsistent', `HTTP ${res.statusCode} for a malformed batch (a bad request is 4xx): ${text.slice(0, 200)}`);
         if (res.statusCode === 200) {
           // A record needs at least 10 body bytes ({"payload": h''}): more records than that
           // means the decoder expanded shared references (tags 28/29), i.e. amplification.
@@ -82,8 +83,11 @@ export function httpBatch(node: FuzzNode): Target {
 
 // ---- Profichain ---------------------------------------------------------------------------
 
-/** Connects, writes `chunks`, and waits until the node closes or stays quiet; never throws. */
-function tcpExchange(address: string, first: Uint8Array[], then?: (sock: net.Socket, data: Buffer) => Uint8Array[] | undefined, quietMs = 40, maxMs = 3000): Promise<void> {
+/**
+ * Connects, writes `first`, and waits until the node closes or stays quiet; never throws.
+ * `onData` sees every chunk the node sends and may answer with more bytes to write.
+ */
+function tcpExchange(address: string, first: Uint8Array[], onData?: (data: Buffer) => Uint8Array[] | undefined, quietMs = 40, maxMs = 3000): Promise<void> {
   const m = /^(.*):(\d+)$/.exec(address)!;
   return new Promise((resolve) => {
     const sock = net.connect({ host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) });
@@ -102,17 +106,10 @@ function tcpExchange(address: string, first: Uint8Array[], then?: (sock: net.Soc
     sock.setNoDelay(true);
     sock.on('connect', () => {
       for (const c of first) sock.write(c);
-      if (!then) arm();
+      if (!onData) arm();
     });
-    let answered = false;
     sock.on('data', (d: Buffer) => {
-      if (then && !answered) {
-        const more = then(sock, d);
-        if (more) {
-          answered = true;
-          for (const c of more) sock.write(c);
-        } else return;
-      }
+      for (const c of onData?.(d) ?? []) sock.write(c);
       arm();
     });
     sock.on('error', () => undefined);
@@ -230,26 +227,39 @@ export function profichainSealed(node: FuzzNode): Target {
       if (helloMode === 1) hello = mutateCbor(r, hello, corpus);
       if (helloMode === 2) hello = encode([[PROTOCOL_VERSION], 'fuzz', 1, pick(r, LOW_ORDER_X25519)]);
       const reader = new FrameReader(1 << 20);
-      await tcpExchange(node.profichain, [frame(FrameType.HELLO, hello, true)], (_sock, d) => {
+      let welcomed = false;
+      let plain = '';
+      await tcpExchange(node.profichain, [frame(FrameType.HELLO, hello, true)], (d) => {
         try {
+          const out: Uint8Array[] = [];
           for (const f of reader.push(d)) {
-            if (f.type !== FrameType.WELCOME || helloMode) return [];
+            if (welcomed) {
+              // Once the node has said tier 1, everything it sends must be sealed.
+              if (f.type !== FrameType.SEALED) plain ||= `frame 0x${f.type.toString(16)} ${Buffer.from(f.body).toString('latin1').replace(/[^ -~]/g, '.').slice(0, 200)}`;
+              continue;
+            }
+            if (f.type !== FrameType.WELCOME) continue;
             const a = asArray(decode(f.body), 6, 'WELCOME');
+            welcomed = a[4] === 1;
+            if (helloMode) continue;
             const ch = new SealedChannel(clientKeys(eph.secret, eph.public, asBytes(a[5], 'nodeEph', 32), asBytes(a[1], 'nodeKey', 32)));
             // raw: arbitrary bytes as the sealed plaintext (inner type || body)
-            if (raw.length) return [frame(FrameType.SEALED, ch.seal(raw[0], raw.subarray(1)), true)];
-            const out: Uint8Array[] = list.map(([t, b]) => frame(FrameType.SEALED, ch.seal(t, b), true));
-            if (sealedMut) {
-              const k = new Rng(sealedMut).int(out.length);
-              out[k] = mutateBytes(new Rng(sealedMut), out[k]);
+            if (raw.length) out.push(frame(FrameType.SEALED, ch.seal(raw[0], raw.subarray(1)), true));
+            else {
+              const sealed: Uint8Array[] = list.map(([t, b]) => frame(FrameType.SEALED, ch.seal(t, b), true));
+              if (sealedMut) {
+                const k = new Rng(sealedMut).int(sealed.length);
+                sealed[k] = mutateBytes(new Rng(sealedMut), sealed[k]);
+              }
+              out.push(...sealed);
             }
-            return out;
           }
+          return out;
         } catch {
           return [];
         }
-        return undefined;
       });
+      if (plain) throw new Finding('inconsistent', `after an encrypted WELCOME the node sent a plain ${plain}`);
     },
   };
 }
