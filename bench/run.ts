@@ -19,7 +19,7 @@ import { LmdbStore } from '../src/store/lmdb.js';
 import { Query } from '../src/node/query.js';
 import { verifyProof } from '../src/proof/proof.js';
 import { audit } from '../src/node/audit.js';
-import { startNode, killChildren, diskBytes } from '../test/helpers.js';
+import { startNode, killChildren, diskBytes, waitDrained } from '../test/helpers.js';
 import { ProfichainClient, parseAddress } from '../src/ingest/profichain/client.js';
 import { openSink } from '../src/ingest/sink.js';
 import { OpcuaIngest } from '../src/ingest/opcua.js';
@@ -189,11 +189,7 @@ async function ingest() {
 
 /** Waits for the node's pool to drain, stops it, and counts receipts missing from the chain. */
 async function lossCheck(node: Awaited<ReturnType<typeof startNode>>, data: string, txIds: string[], bench: string) {
-  for (;;) {
-    const s = (await fetch(`${node.url}/v1/status`).then((r) => r.json())) as { pending: number };
-    if (s.pending === 0) break;
-    await new Promise((x) => setTimeout(x, 200));
-  }
+  await waitDrained(node.url, 600_000);
   await node.stop();
   const store = await LmdbStore.open(data, { readOnly: true });
   let missing = 0;

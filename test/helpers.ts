@@ -48,20 +48,35 @@ export interface RunningNode {
   waitFor(pred: (e: any) => boolean, timeoutMs?: number): Promise<any>;
   stop(): Promise<number | null>;
   kill9(): Promise<void>;
+  /** What the node wrote to stderr (the newest part). */
+  stderr(): string;
 }
 
 const children = new Set<ChildProcess>();
 
+export interface StartOptions {
+  /** Script to run instead of bin/urchain (it must take the CLI's arguments), e.g. the fuzz host. */
+  entry?: string;
+  /** Which events to keep in `events` (default all; `started` is always kept). */
+  keep?: (e: any) => boolean;
+  /** Keep at most this many characters of stderr (default 1 MB; the newest are kept). */
+  stderrMax?: number;
+}
+
 /** Starts `urchain node run --json` as a real child process on 127.0.0.1 and a free port. */
-export function startNode(dataDir: string, extra: string[] = []): Promise<RunningNode> {
-  const proc = spawn(process.execPath, [bin, 'node', 'run', '--data', dataDir, '--api', '127.0.0.1:0', '--json', ...extra], {
+export function startNode(dataDir: string, extra: string[] = [], o: StartOptions = {}): Promise<RunningNode> {
+  const proc = spawn(process.execPath, [o.entry ?? bin, 'node', 'run', '--data', dataDir, '--api', '127.0.0.1:0', '--json', ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(proc);
   const events: any[] = [];
   const waiters: { pred: (e: any) => boolean; resolve: (e: any) => void }[] = [];
   let stderr = '';
-  proc.stderr!.on('data', (d) => (stderr += d));
+  const stderrMax = o.stderrMax ?? 1 << 20;
+  proc.stderr!.on('data', (d) => {
+    stderr += d;
+    if (stderr.length > stderrMax) stderr = stderr.slice(-stderrMax);
+  });
   readline.createInterface({ input: proc.stdout! }).on('line', (line) => {
     let e: any;
     try {
@@ -69,7 +84,7 @@ export function startNode(dataDir: string, extra: string[] = []): Promise<Runnin
     } catch {
       return;
     }
-    events.push(e);
+    if (!o.keep || e.event === 'started' || o.keep(e)) events.push(e);
     for (const w of waiters.slice()) if (w.pred(e)) {
       waiters.splice(waiters.indexOf(w), 1);
       w.resolve(e);
@@ -100,6 +115,7 @@ export function startNode(dataDir: string, extra: string[] = []): Promise<Runnin
       proc.kill('SIGKILL');
       await exited;
     },
+    stderr: () => stderr,
   }));
 }
 
@@ -209,4 +225,56 @@ export function spawnCli(args: string[]): RunningCli {
       return exited;
     },
   };
+}
+
+/** Peak resident set size of a process (VmHWM in /proc/PID/status), in bytes; 0 when unknown. */
+export function peakRss(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Resident set size now (VmRSS), in bytes; 0 when unknown. */
+export function rss(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Resets a process's peak RSS (Linux: "5" to /proc/PID/clear_refs); false when not allowed. */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Polls the node's API until the transaction is in a block; returns its /v1/txs answer. */
+export async function waitIncluded(url: string, txId: string, timeoutMs = 20_000): Promise<any> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await fetch(`${url}/v1/txs/${txId}`).then((r) => r.json());
+    if (r.block) return r;
+    if (Date.now() > until) throw new Error(`${txId} not in a block after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Polls the node's API until no record is pending (every record taken in is in a block). */
+export async function waitDrained(url: string, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await fetch(`${url}/v1/status`).then((r) => r.json());
+    if (s.pending === 0) return;
+    if (Date.now() > until) throw new Error(`${s.pending} records still pending after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

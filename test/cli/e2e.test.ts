@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { tmpDir, cleanup, startNode, cli, killChildren, type RunningNode } from '../helpers.js';
+import { tmpDir, cleanup, startNode, cli, killChildren, waitIncluded, waitDrained, type RunningNode } from '../helpers.js';
 import { verifyProof } from '../../src/proof/proof.js';
 import { encode as cborEncode } from 'cbor-x';
 
@@ -22,16 +22,6 @@ E2E.after(() => {
   killChildren();
   cleanup();
 });
-
-async function waitIncluded(url: string, txId: string, timeoutMs = 20_000): Promise<any> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await fetch(`${url}/v1/txs/${txId}`).then((r) => r.json());
-    if (r.block) return r;
-    if (Date.now() > until) throw new Error(`${txId} not in a block after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 E2E('ingest -> block -> prove -> verify, and every changed byte fails verification', async () => {
   dir = tmpDir();
@@ -180,13 +170,7 @@ E2E('kill -9 while a client streams records: every receipt is in a block after r
 
   node = await startNode(data, ['--block-time', '300ms']);
   for (const id of acknowledged.slice(-50)) await waitIncluded(node.url, id);
-  // Wait until nothing is pending any more.
-  for (let i = 0; ; i++) {
-    const s = await fetch(`${node.url}/v1/status`).then((r) => r.json());
-    if (s.pending === 0) break;
-    if (i > 200) throw new Error('pending never drained');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitDrained(node.url, 20_000);
   let missing = 0;
   for (const id of acknowledged) {
     const r = await fetch(`${node.url}/v1/txs/${id}`).then((r) => r.json());

@@ -1,0 +1,470 @@
+/**
+ * @module scripts/fuzz/nodeTargets
+ * Fuzz targets that reach the node child process over real sockets on 127.0.0.1: the HTTP batch
+ * body, Profichain frames (plain, and sealed after a real tier-1 key agreement), and network
+ * messages before the handshake (HELLO/AUTH) and after it (every message type, from a member).
+ */
+import net from 'node:net';
+import { Pool as HttpPool } from 'undici';
+import WebSocket from 'ws';
+import { encode as cborxEncode } from 'cbor-x';
+import { Finding, type FuzzNode, type Target } from './harness.js';
+import { Rng, mutateBytes, mutateCbor, join } from './mutate.js';
+import { encode, type CborValue } from '../../src/codec/cbor.js';
+import { frame, FrameType, FrameReader, PROTOCOL_VERSION } from '../../src/ingest/profichain/frames.js';
+import { SealedChannel, clientKeys } from '../../src/ingest/profichain/session.js';
+import { x25519KeyPair, randomBytes } from '../../src/crypto/seal.js';
+import { decode, asArray, asBytes } from '../../src/codec/cbor.js';
+import { Link, authHash } from '../../src/net/link.js';
+import { Msg, WIRE_VERSION, encodeMsg, decodeMsg, helloFromCbor, helloToCbor, batchToCbor, blockToCbor } from '../../src/net/wire.js';
+import { encodeMembers } from '../../src/net/members.js';
+import { sign, type KeyPair } from '../../src/crypto/ed25519.js';
+import { sha256 } from '../../src/crypto/hash.js';
+import { encodeCore, txIdOf, normalizeMeta } from '../../src/chain/transaction.js';
+import { signBatch } from '../../src/chain/batch.js';
+import { headerFromJson, sigsFromJson } from '../../src/chain/header.js';
+import { fromHex, utf8 } from '../../src/codec/bytes.js';
+
+const pick = <T>(r: Rng, xs: readonly T[]) => xs[r.int(xs.length)];
+
+/** Down or dying node: the harness sees the death; the input is just not counted as a finding. */
+const down = (e: unknown) => /ECONNREFUSED|ECONNRESET|UND_ERR|socket|closed|EPIPE/i.test(String((e as Error)?.message ?? e));
+
+// ---- HTTP batch ---------------------------------------------------------------------------
+
+export function httpBatch(node: FuzzNode): Target {
+  let pool: HttpPool | undefined;
+  let poolUrl = '';
+  const statuses: Record<string, number> = {};
+  const payload = (n: number, c: number) => Buffer.alloc(n, c);
+  const seeds: Uint8Array[] = [
+    cborxEncode([{ payload: payload(16, 0x61) }]),
+    cborxEncode([{ payload: payload(100, 0x62), kind: 'sensor', meta: { product: 'SN-1', line: '3' }, key: 'fuzz-k1' }, { payload: payload(3, 0x63) }]),
+    cborxEncode(Array.from({ length: 6 }, (_, i) => ({ payload: payload(40 + i, 0x30 + i), meta: { product: `P${i}` } }))),
+    cborxEncode([{ payload: new Uint8Array(32).fill(7), kind: 'record', meta: { type: 'text/plain' } }]), // tag 64: how cbor-x writes a Uint8Array
+    encode([]),
+  ].map((b) => new Uint8Array(b));
+  return {
+    name: 'http-batch',
+    concurrency: 32,
+    usesNode: true,
+    make(r) {
+      const seed = pick(r, seeds);
+      return { bytes: r.chance(0.8) ? mutateCbor(r, seed, seeds) : mutateBytes(r, seed, seeds) };
+    },
+    async send(x) {
+      if (poolUrl !== node.url) {
+        void pool?.destroy();
+        pool = new HttpPool(node.url, { connections: 16, pipelining: 4 });
+        poolUrl = node.url;
+      }
+      try {
+        const res = await pool!.request({ path: '/v1/records/batch', method: 'POST', body: Buffer.from(x.bytes), headers: { 'content-type': 'application/cbor' } });
+        const text = await res.body.text();
+        statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+        if (res.statusCode >= 500) throw new Finding('inconsistent', `HTTP ${res.statusCode} for a malformed batch (a bad request is 4xx): ${text.slice(0, 200)}`);
+        if (res.statusCode === 200) {
+          // A record needs at least 10 body bytes ({"payload": h''}): more records than that
+          // means the decoder expanded shared references (tags 28/29), i.e. amplification.
+          const n = (JSON.parse(text) as { receipts: unknown[] }).receipts.length;
+          if (n * 10 > x.bytes.length) throw new Finding('inconsistent', `amplification: ${n} records taken from a body of ${x.bytes.length} bytes`);
+        }
+      } catch (e) {
+        if (e instanceof Finding || !down(e)) throw e;
+        statuses.error = (statuses.error ?? 0) + 1;
+      }
+    },
+    async teardown() {
+      await pool?.destroy();
+    },
+    extra: () => ({ statuses }),
+  };
+}
+
+// ---- Profichain ---------------------------------------------------------------------------
+
+/**
+ * Connects, writes `first`, and waits until the node closes or stays quiet; never throws.
+ * `onData` sees every chunk the node sends and may answer with more bytes to write.
+ */
+function tcpExchange(address: string, first: Uint8Array[], onData?: (data: Buffer) => Uint8Array[] | undefined, quietMs = 40, maxMs = 3000): Promise<void> {
+  const m = /^(.*):(\d+)$/.exec(address)!;
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) });
+    let quiet: NodeJS.Timeout | undefined;
+    const done = () => {
+      clearTimeout(quiet);
+      clearTimeout(cap);
+      sock.destroy();
+      resolve();
+    };
+    const arm = () => {
+      clearTimeout(quiet);
+      quiet = setTimeout(done, quietMs);
+    };
+    const cap = setTimeout(done, maxMs);
+    sock.setNoDelay(true);
+    sock.on('connect', () => {
+      for (const c of first) sock.write(c);
+      if (!onData) arm();
+    });
+    sock.on('data', (d: Buffer) => {
+      for (const c of onData?.(d) ?? []) sock.write(c);
+      arm();
+    });
+    sock.on('error', () => undefined);
+    sock.on('close', done);
+  });
+}
+
+const LOW_ORDER_X25519 = [
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
+  '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+].map((h) => fromHex(h));
+
+/** Inner frames (type, body) a client sends after HELLO: submits of every shape, and PINGs. */
+function innerSeeds(): [number, Uint8Array][] {
+  const rec = (id: number, kind: string, meta: [string, string][], payload: Uint8Array, key: string): CborValue => [id, kind, meta, payload, key];
+  return [
+    [FrameType.SUBMIT, encode([rec(1, 'record', [], utf8('one record'), '')])],
+    [FrameType.SUBMIT, encode([rec(1, 'sensor', [['line', '3'], ['product', 'SN-9']], new Uint8Array(64).fill(1), 'pc-key-1'), rec(2, 'record', [], utf8('x'), '')])],
+    [FrameType.SUBMIT, encode(Array.from({ length: 5 }, (_, i) => rec(i + 1, 'record', [['type', 'text/plain']], utf8(`r${i}`), '')))],
+    [FrameType.PING, encode([7])],
+  ];
+}
+
+/** Mutates a list of frames: one body (CBOR-aware), a head, the list itself, or the raw stream. */
+function mutateFrames(r: Rng, frames: [number, Uint8Array][], corpus: Uint8Array[]): { list: [number, Uint8Array][]; raw?: Uint8Array } {
+  const list = frames.map(([t, b]) => [t, b] as [number, Uint8Array]);
+  const roll = r.int(10);
+  if (roll < 5) {
+    const k = r.int(list.length);
+    list[k] = [list[k][0], mutateCbor(r, list[k][1], corpus)];
+  } else if (roll === 5) {
+    const k = r.int(list.length);
+    list[k] = [pick(r, [0, 0x02, 0x04, 0x05, 0x07, 0x08, 0x10, 0x11, 0xff, FrameType.SUBMIT, FrameType.PING]), list[k][1]];
+  } else if (roll === 6) {
+    const k = r.int(list.length);
+    if (r.chance(0.5)) list.splice(k, 0, list[k]);
+    else list.splice(k, 1);
+  } else if (roll === 7) {
+    for (let i = r.int(50); i > 0; i--) list.push(list[r.int(list.length)] ?? [FrameType.PING, encode([1])]);
+  } else {
+    // the stream itself: a length prefix or any byte
+    const raw = join(...list.map(([t, b]) => frame(t, b, true)));
+    if (roll === 8 && raw.length >= 4) {
+      const at = r.int(list.length) && 0; // the first frame's length
+      const v = pick(r, [0, 1, 2, 0xffff, 0x01000000, 0x7fffffff, 0xffffffff, raw.length]);
+      new DataView(raw.buffer, raw.byteOffset).setUint32(at, v >>> 0);
+      return { list, raw };
+    }
+    return { list, raw: mutateBytes(r, raw, corpus) };
+  }
+  return { list };
+}
+
+/** Splits bytes into 1-4 writes at random places (exercises the frame reader across chunks). */
+function chunked(r: Rng, b: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let rest = b;
+  for (let k = r.int(4); k > 0 && rest.length > 1; k--) {
+    const at = 1 + r.int(rest.length - 1);
+    out.push(rest.subarray(0, at));
+    rest = rest.subarray(at);
+  }
+  out.push(rest);
+  return out;
+}
+
+export function profichainPlain(node: FuzzNode): Target {
+  const hello = encode([[PROTOCOL_VERSION], 'fuzz', 0, new Uint8Array(0)]);
+  const seeds = innerSeeds();
+  const corpus = [hello, ...seeds.map((s) => s[1])];
+  return {
+    name: 'profichain-plain',
+    concurrency: 48,
+    usesNode: true,
+    make(r) {
+      const frames: [number, Uint8Array][] = [[FrameType.HELLO, hello], ...Array.from({ length: 1 + r.int(3) }, () => pick(r, seeds))];
+      const m = mutateFrames(r, frames, corpus);
+      return { bytes: m.raw ?? join(...m.list.map(([t, b]) => frame(t, b, true))) };
+    },
+    async send(x, i) {
+      await tcpExchange(node.profichain, chunked(new Rng(i), x.bytes));
+    },
+  };
+}
+
+/**
+ * Tier 1: HELLO with a fresh X25519 key, the node's WELCOME read and the session keys derived, then
+ * mutated inner frames sealed properly (so they reach the decoders behind the decryption), or the
+ * sealed frames themselves changed. Sometimes the HELLO is the mutated part (low-order keys too).
+ */
+export function profichainSealed(node: FuzzNode): Target {
+  const seeds = innerSeeds();
+  const corpus = seeds.map((s) => s[1]);
+  return {
+    name: 'profichain-sealed',
+    concurrency: 32,
+    usesNode: true,
+    make(r) {
+      // bytes: a CBOR record of what to do, so a reproducer holds it all: [hello mutation, inner frames, sealed-byte mutation seed]
+      const frames = Array.from({ length: 1 + r.int(3) }, () => pick(r, seeds));
+      const roll = r.int(10);
+      const helloMode = roll === 0 ? 1 : roll === 1 ? 2 : 0; // 1: mutated HELLO body, 2: low-order key
+      const m = helloMode ? { list: frames } : mutateFrames(r, frames, corpus);
+      const sealedMut = !helloMode && r.chance(0.15) ? 1 + r.int(0xffff) : 0;
+      return { bytes: encode([helloMode, m.list.map(([t, b]) => [t, b]), m.raw ?? new Uint8Array(0), sealedMut, r.int(0xffffff)]) };
+    },
+    async send(x) {
+      const [helloMode, list, raw, sealedMut, salt] = decode(x.bytes) as [number, [number, Uint8Array][], Uint8Array, number, number];
+      const r = new Rng(salt);
+      const eph = x25519KeyPair();
+      let hello = encode([[PROTOCOL_VERSION], 'fuzz', 1, eph.public]);
+      if (helloMode === 1) hello = mutateCbor(r, hello, corpus);
+      if (helloMode === 2) hello = encode([[PROTOCOL_VERSION], 'fuzz', 1, pick(r, LOW_ORDER_X25519)]);
+      const reader = new FrameReader(1 << 20);
+      let welcomed = false;
+      let plain = '';
+      await tcpExchange(node.profichain, [frame(FrameType.HELLO, hello, true)], (d) => {
+        try {
+          const out: Uint8Array[] = [];
+          for (const f of reader.push(d)) {
+            if (welcomed) {
+              // Once the node has said tier 1, everything it sends must be sealed.
+              if (f.type !== FrameType.SEALED) plain ||= `frame 0x${f.type.toString(16)} ${Buffer.from(f.body).toString('latin1').replace(/[^ -~]/g, '.').slice(0, 200)}`;
+              continue;
+            }
+            if (f.type !== FrameType.WELCOME) continue;
+            const a = asArray(decode(f.body), 6, 'WELCOME');
+            welcomed = a[4] === 1;
+            if (helloMode) continue;
+            const ch = new SealedChannel(clientKeys(eph.secret, eph.public, asBytes(a[5], 'nodeEph', 32), asBytes(a[1], 'nodeKey', 32)));
+            // raw: arbitrary bytes as the sealed plaintext (inner type || body)
+            if (raw.length) out.push(frame(FrameType.SEALED, ch.seal(raw[0], raw.subarray(1)), true));
+            else {
+              const sealed: Uint8Array[] = list.map(([t, b]) => frame(FrameType.SEALED, ch.seal(t, b), true));
+              if (sealedMut) {
+                const k = new Rng(sealedMut).int(sealed.length);
+                sealed[k] = mutateBytes(new Rng(sealedMut), sealed[k]);
+              }
+              out.push(...sealed);
+            }
+          }
+          return out;
+        } catch {
+          return [];
+        }
+      });
+      if (plain) throw new Finding('inconsistent', `after an encrypted WELCOME the node sent a plain ${plain}`);
+    },
+  };
+}
+
+// ---- network: before the handshake ---------------------------------------------------------
+
+/** Opens a WebSocket to the node's peer port; resolves with the node's HELLO (or undefined). */
+function wsOpen(address: string): Promise<{ ws: WebSocket; hello?: ReturnType<typeof helloFromCbor> }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`ws://${address}/`, { maxPayload: 64 << 20, handshakeTimeout: 3000 });
+    const t = setTimeout(() => resolve({ ws }), 3000);
+    ws.on('error', () => (clearTimeout(t), resolve({ ws })));
+    ws.once('message', (d: Buffer) => {
+      clearTimeout(t);
+      try {
+        resolve({ ws, hello: helloFromCbor(decodeMsg(new Uint8Array(d))) });
+      } catch {
+        resolve({ ws });
+      }
+    });
+  });
+}
+
+function wsWait(ws: WebSocket, quietMs = 40, maxMs = 3000): Promise<void> {
+  return new Promise((resolve) => {
+    let quiet: NodeJS.Timeout | undefined;
+    const done = () => {
+      clearTimeout(quiet);
+      clearTimeout(cap);
+      ws.terminate();
+      resolve();
+    };
+    const arm = () => {
+      clearTimeout(quiet);
+      quiet = setTimeout(done, quietMs);
+    };
+    const cap = setTimeout(done, maxMs);
+    ws.on('message', arm);
+    ws.on('close', done);
+    if (ws.readyState !== WebSocket.OPEN) done();
+    else arm();
+  });
+}
+
+export function netPre(node: FuzzNode): Target {
+  return {
+    name: 'net-pre',
+    concurrency: 24,
+    usesNode: true,
+    make(r) {
+      return { bytes: encode([r.int(0xffffffff), r.int(12)]) };
+    },
+    async send(x, i) {
+      const [salt, plan] = decode(x.bytes) as [number, number];
+      const r = new Rng(salt);
+      const { ws, hello } = await wsOpen(node.listen);
+      if (!hello) return void ws.terminate();
+      // Keys rotate over 17 members: a link the node leaves in its table after refusing it would pile up.
+      const k = node.memberKeys[salt % 17];
+      const mine = helloToCbor({ version: WIRE_VERSION, chainId: node.chainId, nodeKey: k.publicKey, nonce: randomBytes(32), role: 'thin', listen: '', membersSerial: hello.membersSerial, height: hello.height, headHash: hello.headHash });
+      const sig = sign('link', authHash(hello.nonce, k.publicKey, hello.nodeKey, node.chainId), k.secretKey);
+      const auth: CborValue[] = [Msg.AUTH, sig, r.chance(0.3) ? encodeMembers(node.members) : new Uint8Array(0)];
+      let msgs: Uint8Array[] = [encodeMsg(mine as CborValue[]), encodeMsg(auth)];
+      const corpus = msgs.slice();
+      if (plan < 4) msgs[0] = mutateCbor(r, msgs[0], corpus);
+      else if (plan < 8) msgs[1] = mutateCbor(r, msgs[1], corpus);
+      else if (plan === 8) msgs = [msgs[1], msgs[0]];
+      else if (plan === 9) msgs.push(mutateCbor(r, encodeMsg([Msg.GET_PEERS]), corpus)); // AUTH and a bad message in one write
+      else if (plan === 10) msgs = [mutateBytes(r, msgs[0], corpus), msgs[1]];
+      const text = plan === 11;
+      for (const m of msgs) if (ws.readyState === WebSocket.OPEN) ws.send(text ? Buffer.from(m).toString('latin1') : m, { binary: !text });
+      await wsWait(ws);
+      // Every so often a well-behaved member must still get a working link: refused handshakes
+      // must not leave dead links that fill the node's link table.
+      if (i % 500 === 499) {
+        const c = await memberLink(node, node.memberKeys[17]);
+        const ok = c ? await answered(c) : false;
+        c?.ws.terminate();
+        if (!ok) throw new Finding('inconsistent', `after ${i + 1} refused handshakes a member can no longer link (dead links fill the link table)`);
+      }
+    },
+  };
+}
+
+// ---- network: after the handshake ----------------------------------------------------------
+
+interface PostConn {
+  link: Link;
+  ws: WebSocket;
+  closed: boolean;
+  wake?: () => void;
+}
+
+/** Links to the node as member `k` (a real handshake); undefined when the node refuses. */
+async function memberLink(node: FuzzNode, k: KeyPair): Promise<PostConn | undefined> {
+  const head = await fetch(`${node.url}/v1/blocks/head?noTxs=1`).then((x) => x.json());
+  const ws = new WebSocket(`ws://${node.listen}/`, { maxPayload: 64 << 20 });
+  ws.on('error', () => undefined);
+  const link = new Link(ws, 'out', node.listen, {
+    key: k,
+    chainId: node.chainId,
+    role: 'thin',
+    listen: '',
+    head: () => ({ height: head.height, hash: fromHex(head.hash, 32) }),
+    members: () => node.members,
+    offerMembers: () => undefined,
+    admit: () => 'full',
+  });
+  try {
+    await link.handshake();
+  } catch {
+    ws.terminate();
+    return undefined;
+  }
+  const c: PostConn = { link, ws, closed: false };
+  link.listen((m) => {
+    if (m[0] === Msg.PEERS) c.wake?.();
+  });
+  ws.on('close', () => {
+    c.closed = true;
+    c.wake?.();
+  });
+  return c;
+}
+
+/** Sends GET_PEERS on a link; true once PEERS comes back, false when the link closes or stays silent. */
+function answered(c: PostConn, before?: Uint8Array): Promise<boolean> {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), 2000);
+    c.wake = () => (clearTimeout(t), resolve(!c.closed));
+    if (before) c.link.sendBytes(before);
+    c.link.send([Msg.GET_PEERS]);
+  });
+}
+
+export function netPost(node: FuzzNode): Target {
+  const conns: (PostConn | undefined)[] = [];
+  let seeds: Uint8Array[] = [];
+  let refused = 0;
+  let reconnects = 0;
+  const free = Array.from({ length: 8 }, (_, k) => k);
+
+  const connect = async (k: KeyPair) => {
+    const c = await memberLink(node, k);
+    if (c) reconnects++;
+    else refused++;
+    return c;
+  };
+
+  return {
+    name: 'net-post',
+    concurrency: 8,
+    usesNode: true,
+    async setup() {
+      const k = node.memberKeys[0];
+      const headRes = await fetch(`${node.url}/v1/blocks/head`).then((x) => x.json());
+      const block = { signed: { header: headerFromJson(headRes.header), signatures: sigsFromJson(headRes.signatures) }, txIds: (headRes.txIds ?? []).map((t: string) => fromHex(t, 32)) };
+      const payloads = [utf8('a record from a member'), new Uint8Array(100).fill(9)];
+      const cores = payloads.map((p, i) => encodeCore({ version: 1, chainId: node.chainId, origin: k.publicKey, timestamp: Date.now(), seq: i + 1, kind: 'record', meta: normalizeMeta({ product: 'NET' }), payloadDigest: sha256(p), payloadLength: p.length }));
+      const ids = cores.map(txIdOf);
+      const b = signBatch(ids, k);
+      const batch = batchToCbor({ origin: k.publicKey, signature: b.signature, txs: cores.map((core, i) => ({ core, payload: payloads[i] })) });
+      const hash = fromHex(headRes.hash, 32);
+      seeds = (
+        [
+          [Msg.GET_PEERS],
+          [Msg.PEERS, [[node.memberKeys[1].publicKey, '127.0.0.1:9', 'thin']]],
+          [Msg.BATCH, batch],
+          [Msg.BLOCK, blockToCbor(block)],
+          [Msg.GET_BLOCKS, [hash], 10],
+          [Msg.BLOCKS, [blockToCbor(block)], [batch]],
+          [Msg.GET_TXS, ids, 1],
+          [Msg.TXS, [batch]],
+          [Msg.GET_PAYLOAD, ids[0]],
+          [Msg.PAYLOAD, ids[0], payloads[0], 1],
+          [Msg.MEMBERS, encodeMembers(node.members)],
+          [Msg.ERROR, 'BAD_INPUT', 'fuzz'],
+          [Msg.SIGN_REQ, blockToCbor(block)],
+          [Msg.SIG, hash, new Uint8Array(64), ''],
+        ] as CborValue[][]
+      ).map(encodeMsg);
+    },
+    make(r) {
+      const s = pick(r, seeds);
+      return { bytes: r.chance(0.85) ? mutateCbor(r, s, seeds) : mutateBytes(r, s, seeds) };
+    },
+    async send(x) {
+      // One link per member key, one input at a time on it: each worker holds a key while it sends.
+      const w = free.pop()!;
+      try {
+        let c = conns[w];
+        if (!c || c.closed) {
+          c = conns[w] = await connect(node.memberKeys[w]);
+          if (!c) return;
+        }
+        const conn = c;
+        // The node answers GET_PEERS in order: its PEERS says the input before it was taken.
+        await answered(conn, x.bytes);
+      } finally {
+        free.push(w);
+      }
+    },
+    async teardown() {
+      for (const c of conns) c?.ws.terminate();
+    },
+    extra: () => ({ links: reconnects, refusedLinks: refused }),
+  };
+}
