@@ -12,6 +12,7 @@ import { formatsPage } from './formatsPage.js';
 import { profichainPage } from './profichainPage.js';
 import { networkPage } from './networkPage.js';
 import { apiPage } from './apiPage.js';
+import { securityPage } from './securityPage.js';
 
 const DATE = '2026-11';
 const VERSION = '0.1.0';
@@ -107,7 +108,8 @@ function overviewPage(defs: Definition[]): string {
     '.BR urchain\\-formats (5),',
     '.BR urchain\\-api (7),',
     '.BR urchain\\-network (7),',
-    '.BR urchain\\-profichain (7)',
+    '.BR urchain\\-profichain (7),',
+    '.BR urchain\\-security (7)',
     '',
   ].join('\n');
 }
@@ -128,6 +130,7 @@ export function generate(root: string): Map<string, string> {
   const nv = JSON.parse(fs.readFileSync(path.join(root, 'test', 'vectors', 'network.json'), 'utf8'));
   out.set(path.join(root, 'man', 'urchain-network.7'), networkPage(nv, DATE, VERSION));
   out.set(path.join(root, 'man', 'urchain-api.7'), apiPage(DATE, VERSION));
+  out.set(path.join(root, 'man', 'urchain-security.7'), securityPage(DATE, VERSION));
   const all = cli().definitions();
   out.set(path.join(root, 'completions', 'urchain.bash'), completionScript(all, 'bash'));
   out.set(path.join(root, 'completions', '_urchain'), completionScript(all, 'zsh'));
