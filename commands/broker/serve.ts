@@ -9,7 +9,7 @@ export class BrokerServeCommand extends UrchainCommand {
     details: `
       A store-and-forward HTTPS service with a mailbox per registered network, durable in LMDB. It holds only envelopes encrypted to their receivers and signed by their senders, so it can neither read nor forge a checkpoint. Every request must be signed by a registered chain key (\`urchain broker add-network\`: the key each company pushes and pulls with); replayed requests, unregistered keys, tampered envelopes and bodies over 1 MiB are refused. A message is kept until its receiver acknowledges it.
 
-      Plain HTTP is allowed only on loopback, with a warning; give --tls-cert and --tls-key otherwise. Prints {"url"} once listening; SIGINT/SIGTERM stop it.
+      Plain HTTP is allowed only on loopback, with a warning; give --tls-cert and --tls-key otherwise. The two go together: one without the other is refused (exit 2), never a silent fall-back to plain HTTP. Prints {"url"} once listening; SIGINT/SIGTERM stop it.
     `,
     examples: [
       ['Between companies', '$0 broker serve --listen 0.0.0.0:7443 --data /var/lib/urchain-broker --tls-cert cert.pem --tls-key key.pem'],
