@@ -106,7 +106,7 @@ export interface VerifyFail {
 }
 export type VerifyResult = VerifyOk | VerifyFail;
 
-export class CheckFailed extends Error {
+class CheckFailed extends Error {
   constructor(
     readonly check: CheckName,
     message: string,
@@ -132,17 +132,13 @@ export function verifyProofText(text: string, trust: TrustList | null): VerifyRe
  */
 export function verifyProof(input: unknown, trust: TrustList | null): VerifyResult {
   const t = trust === null ? null : checkTrustList(trust);
-  return verifyWith(input, t, 'proof');
-}
-
-function verifyWith(input: unknown, trust: TrustScope | TrustList | null, what: string): VerifyResult {
   let p: ParsedProof;
   try {
-    p = parseProof(input, '', what !== 'proof');
+    p = parseProof(input);
   } catch (e) {
     return { valid: false, failed: 'format', reason: (e as Error).message, checks: [] };
   }
-  return verifyParsed(p, trust);
+  return verifyParsed(p, t);
 }
 
 /** The checks after `format`, on a proof parse.ts has read. */
