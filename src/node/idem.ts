@@ -63,7 +63,7 @@ export function internalKey(kind: string, payload: Uint8Array, meta: Meta, chain
   if (kind === 'countersign') {
     const what = "a countersign record carries a partner's proof of an entangle record holding this chain's checkpoint";
     const p = open(() => JSON.parse(Buffer.from(payload).toString('utf8')) as ProofJson, what);
-    const v = verifyProof(p);
+    const v = verifyProof(p, null);
     if (!v.valid) throw badInput(`${what}: ${v.reason}`);
     if (p.core.kind !== 'entangle' || p.countersignatures || p.payload === undefined) throw badInput(what);
     const cp = open(() => openCheckpoint(fromBase64(p.payload!, 'checkpoint')), what);
