@@ -400,7 +400,7 @@ export function netPost(node: FuzzNode): Target {
   let seeds: Uint8Array[] = [];
   let refused = 0;
   let reconnects = 0;
-  const free = Array.from({ length: 8 }, (_, k) => k);
+  const free = Array.from({ length: 15 }, (_, k) => k);
 
   const connect = async (k: KeyPair) => {
     const c = await memberLink(node, k);
@@ -411,7 +411,7 @@ export function netPost(node: FuzzNode): Target {
 
   return {
     name: 'net-post',
-    concurrency: 8,
+    concurrency: 15,
     usesNode: true,
     async setup() {
       const k = node.memberKeys[0];
