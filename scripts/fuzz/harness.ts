@@ -113,7 +113,10 @@ export class FuzzNode {
   restart(): Promise<void> {
     this.restarting ??= (async () => {
       this.deaths++;
-      if (this.node && !this.dead) await this.node.kill9();
+      // Forget the old process first, so that killing it on purpose (memory bound) is no death.
+      const old = this.node;
+      this.node = undefined;
+      if (old && !this.dead) await old.kill9();
       await this.start();
     })().finally(() => (this.restarting = undefined));
     return this.restarting;
