@@ -13,7 +13,7 @@
  * with the seed and index to replay it). Exits 1 when anything crashed.
  *
  *   node dist/scripts/fuzz.js [--n N] [--quick] [--only a,b] [--seed S] [--from I]
- *                             [--rss-mb MB] [--cli-every K] [--out DIR]
+ *                             [--rss-mb MB] [--cli-every K] [--out DIR] [--serial]
  *
  * Environment: FUZZ_N (default inputs per target), FUZZ_SEED.
  */
@@ -21,7 +21,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { FuzzNode, CrashLog, runTarget, type Target } from './fuzz/harness.js';
-import { httpBatch, profichainPlain, profichainSealed, netPre, netPost } from './fuzz/nodeTargets.js';
+import { httpBatch, profichainPlain, profichainSealed } from './fuzz/nodeTargets.js';
+import { netPre, netPost } from './fuzz/netTargets.js';
 import { verifyProofTarget, verifyTrustTarget, entanglePullTarget } from './fuzz/fileTargets.js';
 import { seedWorld } from './fuzz/proofs.js';
 import { killChildren, root } from '../test/helpers.js';
@@ -36,7 +37,8 @@ const n = Number(arg('--n', process.env.FUZZ_N ?? (quick ? '300' : '100000')));
 const seed = Number(arg('--seed', process.env.FUZZ_SEED ?? '1'));
 const from = Number(arg('--from', '0'));
 const rssBound = Number(arg('--rss-mb', '1024')) * 1024 * 1024;
-const cliEvery = Number(arg('--cli-every', String(Math.max(1, Math.floor(n / 20)))));
+// Inputs that also go through the real CLI binary (a child process each): 20 per target, 4 with --quick.
+const cliEvery = Number(arg('--cli-every', String(Math.max(1, Math.floor(n / (quick ? 4 : 20))))));
 const only = arg('--only')?.split(',');
 const crashDir = path.resolve(arg('--out', path.join(root, 'fuzz-crashes'))!);
 if (!Number.isInteger(n) || n < 1) {
@@ -64,11 +66,17 @@ try {
   ].filter((t) => !only || only.includes(t.name));
   if (!targets.length) throw new Error(`--only ${only}: no such target`);
   if (targets.some((t) => t.usesNode)) await node.start();
-  for (const t of targets) {
-    const line = await runTarget(t, { n, from, seed, rssBound, node, crashes });
-    console.log(JSON.stringify(line));
-    if (line.crashes || line.unhandledRejections) failed = true;
-  }
+  // Two lanes on two cores: the node targets (one at a time, so each has the node's peak RSS to
+  // itself) beside the in-process targets. --serial runs everything one after the other.
+  const lane = async (ts: Target[]) => {
+    for (const t of ts) {
+      const line = await runTarget(t, { n, from, seed, rssBound, node, crashes });
+      console.log(JSON.stringify(line));
+      if (line.crashes || line.unhandledRejections) failed = true;
+    }
+  };
+  if (args.includes('--serial')) await lane(targets);
+  else await Promise.all([lane(targets.filter((t) => t.usesNode)), lane(targets.filter((t) => !t.usesNode))]);
 } catch (e) {
   process.stderr.write(`fuzz: ${(e as Error).stack}\n`);
   failed = true;

@@ -17,7 +17,7 @@ import http from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
 import { Writable, PassThrough } from 'node:stream';
 import type { AddressInfo } from 'node:net';
-import { Finding, type Target } from './harness.js';
+import { Finding, type Target, type FuzzInput } from './harness.js';
 import { mutateJson, mutateJsonText, mutateCbor, mutateBytes, utf8 } from './mutate.js';
 import type { SeedWorld } from './proofs.js';
 import { Cli } from 'clipanion';
@@ -49,8 +49,6 @@ async function inProcess(args: string[]): Promise<{ code: number; stdout: string
 type Kind = 'proof' | 'trust';
 
 function verifyTarget(kind: Kind, world: SeedWorld, dir: string, cliEvery: number): Target {
-  const proofFile = path.join(dir, `${kind}-proof.json`);
-  const trustFile = path.join(dir, `${kind}-trust.json`);
   const seeds = world.proofs;
   const texts = seeds.map((s) => te.encode(JSON.stringify(kind === 'proof' ? s.proof : s.trust)));
   // Trust files people get wrong: empty, misspelled keys, a proof given as trust list, PoW with no authorities.
@@ -65,7 +63,8 @@ function verifyTarget(kind: Kind, world: SeedWorld, dir: string, cliEvery: numbe
   let viaCli = 0;
   return {
     name: kind === 'proof' ? 'verify-proof' : 'verify-trust',
-    concurrency: 1,
+    // Several in flight so that the runs through the real CLI (child processes) overlap the rest.
+    concurrency: 8,
     usesNode: false,
     make(r) {
       const s = r.int(seeds.length);
@@ -75,6 +74,20 @@ function verifyTarget(kind: Kind, world: SeedWorld, dir: string, cliEvery: numbe
     },
     async send(x, i) {
       const s = seeds[(x.flags?.seed as number) ?? 0];
+      const proofFile = path.join(dir, `${kind}-${i}-proof.json`);
+      const trustFile = path.join(dir, `${kind}-${i}-trust.json`);
+      try {
+        await check(x, i, s, proofFile, trustFile);
+      } finally {
+        fs.rmSync(proofFile, { force: true });
+        fs.rmSync(trustFile, { force: true });
+      }
+    },
+    extra: () => ({ validAnswers: valid, throughCli: viaCli }),
+  };
+
+  async function check(x: FuzzInput, i: number, s: SeedWorld['proofs'][number], proofFile: string, trustFile: string) {
+    {
       fs.writeFileSync(kind === 'proof' ? proofFile : trustFile, x.bytes);
       if (kind === 'proof') fs.writeFileSync(trustFile, JSON.stringify(s.trust));
       else fs.writeFileSync(proofFile, JSON.stringify(s.proof));
@@ -119,9 +132,8 @@ function verifyTarget(kind: Kind, world: SeedWorld, dir: string, cliEvery: numbe
         const why = strictTrustProblem(value, out, rewritten && !isDeepStrictEqual(utf8(x.bytes), JSON.stringify(value)));
         if (why) throw new Finding('inconsistent', `trusted although ${why}`);
       }
-    },
-    extra: () => ({ validAnswers: valid, throughCli: viaCli }),
-  };
+    }
+  }
 }
 
 const without = (o: any, k: string) => {
@@ -133,7 +145,8 @@ const without = (o: any, k: string) => {
 /** The first path where two JSON values differ, for the finding's message. */
 function diff(a: any, b: any, at = '$'): string {
   if (isDeepStrictEqual(a, b)) return '(same)';
-  if (typeof a !== 'object' || typeof b !== 'object' || !a || !b || Array.isArray(a) !== Array.isArray(b)) return `${at}: ${JSON.stringify(a)?.slice(0, 80)} -> ${JSON.stringify(b)?.slice(0, 80)}`;
+  const show = (v: unknown) => (Object.is(v, -0) ? '-0' : JSON.stringify(v)?.slice(0, 80));
+  if (typeof a !== 'object' || typeof b !== 'object' || !a || !b || Array.isArray(a) !== Array.isArray(b)) return `${at}: ${show(a)} -> ${show(b)}`;
   for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) if (!isDeepStrictEqual(a[k], b[k])) return diff(a[k], b[k], `${at}.${k}`);
   return at;
 }

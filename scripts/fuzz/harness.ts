@@ -63,7 +63,7 @@ export class FuzzNode {
   listen = '';
   chainId: Uint8Array = new Uint8Array(32);
   readonly nodeKey = generateKeyPair();
-  /** Member keys the fuzzer links with: 8 for the post-handshake target, 17 (those and more) for before it, one to probe that links still work. With --links 8 the node holds 16 links: dead ones left by refused handshakes fill that. */
+  /** Member keys the fuzzer links with: 15 for the post-handshake target (the node holds 16 links), 17 (those and two more) for before it, one to probe that links still work. */
   readonly memberKeys: KeyPair[] = Array.from({ length: 18 }, () => generateKeyPair());
   members!: MemberList;
   dead = false;
@@ -113,7 +113,10 @@ export class FuzzNode {
   restart(): Promise<void> {
     this.restarting ??= (async () => {
       this.deaths++;
-      if (this.node && !this.dead) await this.node.kill9();
+      // Forget the old process first, so that killing it on purpose (memory bound) is no death.
+      const old = this.node;
+      this.node = undefined;
+      if (old && !this.dead) await old.kill9();
       await this.start();
     })().finally(() => (this.restarting = undefined));
     return this.restarting;
@@ -189,9 +192,17 @@ const rngFor = (seed: number, target: string, i: number) => {
   return new Rng((h ^ Math.imul(i + 1, 0x9e3779b1)) >>> 0);
 };
 
-let currentCatch: ((kind: 'uncaught' | 'unhandled-rejection', e: unknown) => void) | undefined;
-process.on('unhandledRejection', (e) => (currentCatch ? currentCatch('unhandled-rejection', e) : process.stderr.write(`fuzz: unhandled rejection outside a target: ${String(e)}\n`)));
-process.on('uncaughtException', (e) => (currentCatch ? currentCatch('uncaught', e) : process.stderr.write(`fuzz: uncaught exception outside a target: ${e.stack}\n`)));
+// Targets running now, in-process ones first: an unhandled rejection or uncaught exception in this
+// process is put on the in-process target, as the node targets' decoders run in the child.
+type Catch = (kind: 'uncaught' | 'unhandled-rejection', e: unknown) => void;
+const catchers: { inProcess: boolean; fn: Catch }[] = [];
+const onStray = (kind: 'uncaught' | 'unhandled-rejection', e: unknown) => {
+  const c = catchers.find((x) => x.inProcess) ?? catchers[0];
+  if (c) c.fn(kind, e);
+  else process.stderr.write(`fuzz: ${kind} outside a target: ${(e as Error)?.stack ?? String(e)}\n`);
+};
+process.on('unhandledRejection', (e) => onStray('unhandled-rejection', e));
+process.on('uncaughtException', (e) => onStray('uncaught', e));
 
 export async function runTarget(t: Target, o: RunOptions): Promise<Line> {
   const t0 = performance.now();
@@ -216,10 +227,14 @@ export async function runTarget(t: Target, o: RunOptions): Promise<Line> {
     o.crashes.save(t.name, kind, [...all.keys()][0] ?? 0, { bytes: new Uint8Array(0), flags: { candidates: log.saved } }, message);
     process.stderr.write(`fuzz: ${t.name}: ${kind}: ${message.slice(0, 300)} (${all.size} candidate inputs saved)\n`);
   };
-  currentCatch = (kind, e) => {
-    if (kind === 'unhandled-rejection') unhandled++;
-    saveAll(kind, e instanceof Error ? (e.stack ?? e.message) : String(e));
+  const catcher = {
+    inProcess: !t.usesNode,
+    fn: ((kind, e) => {
+      if (kind === 'unhandled-rejection') unhandled++;
+      saveAll(kind, e instanceof Error ? (e.stack ?? e.message) : String(e));
+    }) as Catch,
   };
+  catchers.push(catcher);
   const node = t.usesNode ? o.node : undefined;
   if (node?.pid) resetPeakRss(node.pid);
   let sampling = true;
@@ -272,7 +287,7 @@ export async function runTarget(t: Target, o: RunOptions): Promise<Line> {
   sampling = false;
   await sampler;
   if (node?.pid) peak = Math.max(peak, peakRss(node.pid));
-  currentCatch = undefined;
+  catchers.splice(catchers.indexOf(catcher), 1);
   return { target: t.name, inputs: o.n, crashes, unhandledRejections: unhandled, peakRssBytes: node ? peak : process.memoryUsage().rss, seconds: Math.round((performance.now() - t0) / 100) / 10, ...t.extra?.(), ...(harnessErrors ? { harnessErrors } : {}), findings: o.crashes.of(t.name) };
 }
 
