@@ -132,6 +132,11 @@ time, pending records, the API, Profichain and peer\\-link addresses, the data f
 .B GET /v1/params
 The chain parameters of the genesis block with the chain id (what \\fBnode run \\-\\-genesis\\fR takes).
 .TP
+.B GET /v1/trust
+The trust list a verifier needs for this chain (what \\fBurchain trust export\\fR prints):
+\\fB{"name", "chains", "authorities"?, "origins"}\\fR, origins being every key the member list admits and
+the node's own; no authorities on a proof\\-of\\-work chain (urchain\\-formats(5), TRUST LIST).
+.TP
 .B GET /v1/blocks/\\fIref\\fB
 ref is head, a height or a 64\\-digit block hash: hash, height, canonical, header, signatures,
 cumulative work and the transaction ids (left out with \\fB?noTxs=1\\fR).

@@ -46,7 +46,7 @@ naming a member can neither ban it nor drop its link. A proven member that sends
 block, a malformed or oversized message or a flood is cut off and banned.
 .TP
 .B Broker (broker serve, HTTPS)
-Only registered network keys are served; every request is signed over method, path, query, time,
+Only registered chain keys (one per company network) are served; every request is signed over method, path, query, time,
 nonce and body hash, and replays are refused. It stores sealed envelopes it cannot open or forge.
 .TP
 .B Data folder
@@ -60,7 +60,7 @@ Signs the batches of records the node takes in (it is their \\fIorigin\\fR) and,
 authority, blocks. Whoever holds it can create records in that node's name and, where it is an
 authority, blocks; revoke it by a new member list. Key files readable by group or others are refused.
 .TP
-.B membership key (urchain keygen \\-\\-network)
+.B membership key (urchain keygen \\-\\-membership)
 Signs member lists, i.e. decides which node keys belong to the company network (and so which
 origins \\fBtrust export\\fR lists). Keep it offline. It signs nothing else: not blocks, not
 checkpoints.

@@ -192,6 +192,7 @@ function methodsFor(p: string[]): string[] | undefined {
       return arg === undefined || arg === 'batch' ? ['POST'] : undefined;
     case 'status':
     case 'params':
+    case 'trust':
     case 'peers':
       return arg === undefined ? GET : undefined;
     case 'blocks':

@@ -15,7 +15,7 @@ test('a proof that fails verification: exit 1, JSON on stdout, the failed check 
   proof.core.payloadLength += 1;
   const f = path.join(tmpDir(), 'bad.proof.json');
   fs.writeFileSync(f, JSON.stringify(proof));
-  const r = await cli(['verify', f, '--json']);
+  const r = await cli(['verify', f, '--no-trust', '--json']);
   assert.is(r.code, 1, r.stderr);
   assert.is(r.json.valid, false);
   assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
