@@ -216,9 +216,15 @@ export class LmdbStore implements Store {
    * counter it advances may skip numbers when a commit fails: it only orders, gaps are harmless.
    */
   private async commit(write: () => void): Promise<void> {
+    const committed = this.env.childTransaction(write);
+    // `env.flushed` means the flush of the newest transaction queued when it is asked: asked
+    // after the await, it may be that of a later commit, which never comes if that one fails
+    // (a full disk), and this commit would wait forever. So it is taken now, for this one.
+    const flushed = new Promise((resolve, reject) => void this.env.flushed.then(resolve, reject));
+    flushed.catch(() => undefined); // awaited below unless the commit failed first
     try {
-      await this.env.childTransaction(write);
-      await this.env.flushed;
+      await committed;
+      await flushed;
     } catch (e) {
       throw await storeError(e);
     }
