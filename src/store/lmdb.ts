@@ -215,19 +215,8 @@ export class LmdbStore implements Store {
    * Runs `write` as one abortable transaction and resolves once it is on disk. The arrival
    * counter it advances may skip numbers when a commit fails: it only orders, gaps are harmless.
    */
-  private async commit(write: () => void): Promise<void> {
-    const committed = this.env.childTransaction(write);
-    // `env.flushed` means the flush of the newest transaction queued when it is asked: asked
-    // after the await, it may be that of a later commit, which never comes if that one fails
-    // (a full disk), and this commit would wait forever. So it is taken now, for this one.
-    const flushed = new Promise((resolve, reject) => void this.env.flushed.then(resolve, reject));
-    flushed.catch(() => undefined); // awaited below unless the commit failed first
-    try {
-      await committed;
-      await flushed;
-    } catch (e) {
-      throw await storeError(e);
-    }
+  private commit(write: () => void): Promise<void> {
+    return durableCommit(this.env, write);
   }
 
   async initChain(params: ChainParams, genesis: BlockWrite): Promise<void> {
@@ -274,6 +263,27 @@ function checkKey(key: string, what: string) {
   const n = Buffer.byteLength(key, 'utf8');
   if (n > MAX_KEY_BYTES - KEY_MARGIN)
     throw new UrchainError('BAD_INPUT', `${what} of ${n} bytes does not fit the store's index (1-${MAX_KEY_BYTES - KEY_MARGIN} bytes)`);
+}
+
+/**
+ * Runs `write` as one abortable LMDB transaction and resolves once it is synced; a failure
+ * rejects with a STORE error (the cause, e.g. ENOSPC, in its message) and leaves nothing written.
+ * Open the environment with `eventTurnBatching: false` (see the constructor above). Any lmdb-js
+ * environment that must survive a full disk can use it (the broker's store, too).
+ */
+export async function durableCommit(env: RootDatabase, write: () => void): Promise<void> {
+  const committed = env.childTransaction(write);
+  // `env.flushed` means the flush of the newest transaction queued when it is asked: asked
+  // after the await, it may be that of a later commit, which never comes if that one fails
+  // (a full disk), and this commit would wait forever. So it is taken now, for this one.
+  const flushed = new Promise((resolve, reject) => void env.flushed.then(resolve, reject));
+  flushed.catch(() => undefined); // awaited below unless the commit failed first
+  try {
+    await committed;
+    await flushed;
+  } catch (e) {
+    throw await storeError(e);
+  }
 }
 
 /**
