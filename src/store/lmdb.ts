@@ -304,6 +304,7 @@ async function storeError(e: unknown): Promise<UrchainError> {
     clearTimeout(timer);
   }
   const errno = typeof cause?.code === 'number' ? errnoName(cause.code) : undefined;
+  if (errno === 'ENOSPC') return new UrchainError('STORE', 'the disk holding the store is full (ENOSPC); free space and try again', { cause: errno });
   const why = cause?.message ?? (err?.commitError ? 'LMDB could not write the transaction (a full disk or an I/O error?)' : (err?.message ?? String(e)));
   return new UrchainError('STORE', `the store could not commit${errno ? ` (${errno})` : ''}: ${why}`, errno ? { cause: errno } : {});
 }
