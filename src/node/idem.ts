@@ -12,7 +12,8 @@
  * A client can thus never write under an internal key, whatever key it sends: for `entangle` and
  * `countersign` records the node ignores a client key and derives the key from the payload, whose
  * signatures it checks first. Stores written before the namespaces hold client keys without the
- * prefix; they are still found (except under the internal prefixes, which are the node's now).
+ * prefix; they are still found (except under the prefixes the node uses now: client:, entangle:,
+ * countersign:).
  *
  * A key names content: the same key with the same kind, metadata and payload is a retry and gets
  * the first receipt back; with anything different it is a CONFLICT, never a silent duplicate.
@@ -97,7 +98,8 @@ export function lookup(store: Store, key: string): Uint8Array | undefined {
   const found = store.idem(key);
   if (found || !key.startsWith(CLIENT_PREFIX)) return found;
   const legacy = key.slice(CLIENT_PREFIX.length);
-  return INTERNAL_PREFIXES.some((p) => legacy.startsWith(p)) ? undefined : store.idem(legacy);
+  // Not under a prefix the node now uses itself: `client:x` bare is the new form of key x.
+  return [CLIENT_PREFIX, ...INTERNAL_PREFIXES].some((p) => legacy.startsWith(p)) ? undefined : store.idem(legacy);
 }
 
 /** Throws CONFLICT unless the stored transaction `txId` holds the same content. */

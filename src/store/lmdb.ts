@@ -216,13 +216,8 @@ export class LmdbStore implements Store {
    * Runs `write` as one abortable transaction and resolves once it is on disk. The arrival
    * counter it advances may skip numbers when a commit fails: it only orders, gaps are harmless.
    */
-  private async commit(write: () => void): Promise<void> {
-    try {
-      await this.env.childTransaction(write);
-      await this.env.flushed;
-    } catch (e) {
-      throw await storeError(e);
-    }
+  private commit(write: () => void): Promise<void> {
+    return durableCommit(this.env, write);
   }
 
   async initChain(params: ChainParams, genesis: BlockWrite): Promise<void> {
@@ -272,6 +267,27 @@ function checkKey(key: string, what: string) {
 }
 
 /**
+ * Runs `write` as one abortable LMDB transaction and resolves once it is synced; a failure
+ * rejects with a STORE error (the cause, e.g. ENOSPC, in its message) and leaves nothing written.
+ * Open the environment with `eventTurnBatching: false` (see the constructor above). Any lmdb-js
+ * environment that must survive a full disk can use it (the broker's store, too).
+ */
+export async function durableCommit(env: RootDatabase, write: () => void): Promise<void> {
+  const committed = env.childTransaction(write);
+  // `env.flushed` means the flush of the newest transaction queued when it is asked: asked
+  // after the await, it may be that of a later commit, which never comes if that one fails
+  // (a full disk), and this commit would wait forever. So it is taken now, for this one.
+  const flushed = new Promise((resolve, reject) => void env.flushed.then(resolve, reject));
+  flushed.catch(() => undefined); // awaited below unless the commit failed first
+  try {
+    await committed;
+    await flushed;
+  } catch (e) {
+    throw await storeError(e);
+  }
+}
+
+/**
  * A failed commit as a STORE error that says why. lmdb-js rejects with "Commit failed" and puts
  * the cause (ENOSPC, EIO, ...) in a second promise, `commitError`, which must be handled too or
  * it ends the process as an unhandled rejection. It settles in the same turn as the first.
@@ -289,6 +305,7 @@ async function storeError(e: unknown): Promise<UrchainError> {
     clearTimeout(timer);
   }
   const errno = typeof cause?.code === 'number' ? errnoName(cause.code) : undefined;
+  if (errno === 'ENOSPC') return new UrchainError('STORE', 'the disk holding the store is full (ENOSPC); free space and try again', { cause: errno });
   const why = cause?.message ?? (err?.commitError ? 'LMDB could not write the transaction (a full disk or an I/O error?)' : (err?.message ?? String(e)));
   return new UrchainError('STORE', `the store could not commit${errno ? ` (${errno})` : ''}: ${why}`, errno ? { cause: errno } : {});
 }

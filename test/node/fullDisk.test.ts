@@ -8,8 +8,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { tmpDir, cleanup, startNode, killChildren, type RunningNode } from '../helpers.js';
+import { mountTmpfs, fill, unmount } from '../tmpfs.js';
 import { LmdbStore } from '../../src/store/lmdb.js';
 import { BlockTree } from '../../src/chain/blocktree.js';
 import { consensusFor } from '../../src/consensus/index.js';
@@ -25,38 +25,6 @@ test.after(() => {
   killChildren();
   cleanup();
 });
-
-function mountTmpfs(dir: string, size: string): string | undefined {
-  if (process.getuid?.() !== 0) return 'not running as root';
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
-    return undefined;
-  } catch (e) {
-    return `mount failed: ${String((e as { stderr?: Buffer }).stderr ?? (e as Error).message).trim()}`;
-  }
-}
-
-/** Writes a file until the file system is full. */
-function fill(file: string) {
-  const fd = fs.openSync(file, 'w');
-  const chunk = Buffer.alloc(64 * 1024, 7);
-  try {
-    for (;;) fs.writeSync(fd, chunk);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
-  } finally {
-    fs.closeSync(fd);
-  }
-  // The last partial block, too.
-  const fd2 = fs.openSync(file, 'a');
-  try {
-    for (;;) fs.writeSync(fd2, Buffer.alloc(512, 7));
-  } catch {
-    /* full */
-  } finally {
-    fs.closeSync(fd2);
-  }
-}
 
 const post = (url: string, body: Uint8Array | string, key?: string) =>
   fetch(`${url}/v1/records?product=P-1${key ? `&key=${key}` : ''}`, { method: 'POST', body: body as never }).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
@@ -121,7 +89,7 @@ test('a full disk refuses records with STORE, keeps serving reads and the proces
     node = undefined;
   } finally {
     if (node) await node.kill9();
-    execFileSync('umount', ['-l', mnt]);
+    unmount(mnt);
   }
 });
 
@@ -175,7 +143,7 @@ test('a block the full disk cannot take leaves pool, head and pending as they we
   } finally {
     process.off('unhandledRejection', onUnhandled);
     await store?.close();
-    execFileSync('umount', ['-l', mnt]);
+    unmount(mnt);
   }
 });
 

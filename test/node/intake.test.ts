@@ -197,6 +197,10 @@ test('keys stored before the namespaces still find their records', async () => {
   const again = await intake.submit({ payload: Buffer.from('old'), idemKey: 'legacy' });
   assert.is(again.duplicate, true);
   assert.is(again.txId, Buffer.from(ids[0]).toString('hex'));
+  // A client key that looks like a stored one is its own key, not another's.
+  const own = await intake.submit({ payload: Buffer.from('mine'), idemKey: 'client:tmp' });
+  assert.is(own.duplicate, undefined);
+  assert.is.not(own.txId, r.txId);
   await store.close();
 });
 
