@@ -17,7 +17,7 @@
  * Nothing a peer sends can stop the node: every handler catches and scores.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, WebSocket } from 'ws';
 import { asArray, asUint, asBytes, asText, type CborValue } from '../codec/cbor.js';
 import { toHex, fromHex, equal } from '../codec/bytes.js';
@@ -33,7 +33,7 @@ import type { BlockTree, AddOutcome } from '../chain/blocktree.js';
 import type { LmdbStore } from '../store/lmdb.js';
 import type { IngestWrite } from '../store/types.js';
 import type { Pool } from '../node/pool.js';
-import { Link } from './link.js';
+import { Link, MAX_HANDSHAKE_BYTES, MAX_HANDSHAKES } from './link.js';
 import { Msg, MAX_MESSAGE, MAX_LOCATOR, MAX_BLOCKS_PER_REPLY, MAX_TXS_PER_REQUEST, batchToCbor, batchFromCbor, blockToCbor, blockFromCbor, encodeMsg, type WireBatch, type WireBlock } from './wire.js';
 import { checkMembers, roleOf, type MemberList } from './members.js';
 
@@ -109,7 +109,7 @@ export class Network {
     if (this.o.listen) {
       this.server = http.createServer((_q, r) => r.writeHead(426).end('urchain peer links are WebSocket\n'));
       this.wss = new WebSocketServer({ server: this.server, maxPayload: MAX_MESSAGE });
-      this.wss.on('connection', (ws, req) => this.attach(ws, 'in', `${req.socket.remoteAddress}:${req.socket.remotePort}`));
+      this.wss.on('connection', (ws, req) => this.accept(ws, req.socket));
       const { host, port } = this.o.listen;
       await new Promise<void>((resolve, reject) => {
         this.server!.once('error', (e: NodeJS.ErrnoException) => reject(new UrchainError('UNAVAILABLE', e.code === 'EADDRINUSE' ? `${host}:${port} is in use; pick another with --listen` : e.message)));
@@ -198,6 +198,33 @@ export class Network {
         return undefined;
       },
     );
+  }
+
+  private handshaking = 0;
+
+  /**
+   * An inbound connection: what it can hold before it proves a key is bounded, in bytes (a
+   * frame is buffered whole before it is read, so the socket's bytes are counted as they come)
+   * and in number of connections doing so at once.
+   */
+  private accept(ws: WebSocket, socket: Socket) {
+    const address = `${socket.remoteAddress}:${socket.remotePort}`;
+    const refuse = (message: string) => {
+      this.o.onEvent({ event: 'link-refused', address, direction: 'in', message });
+      socket.destroy();
+    };
+    if (this.handshaking >= MAX_HANDSHAKES) return refuse(`${MAX_HANDSHAKES} handshakes already in progress`);
+    this.handshaking++;
+    let bytes = 0;
+    const count = (d: Buffer) => {
+      bytes += d.length;
+      if (bytes > MAX_HANDSHAKE_BYTES) refuse(`more than ${MAX_HANDSHAKE_BYTES} bytes before the handshake completed`);
+    };
+    socket.on('data', count);
+    void this.attach(ws, 'in', address).finally(() => {
+      this.handshaking--;
+      socket.off('data', count);
+    });
   }
 
   private dial(address: string): Promise<Link | undefined> {
