@@ -151,8 +151,12 @@ export class Network {
     return link.handshake().then(
       (h) => {
         const k = toHex(h.nodeKey);
-        if (link.isClosed) return undefined; // closed between its AUTH and this callback
-        if (this.closed || this.links.has(k) || this.links.size >= (this.o.maxLinks ?? DEFAULT_LINKS) * 2) {
+        const bad = (l: Link, e: UrchainError) => this.punish(l, penalty(e), `${e.code}: ${e.message}`);
+        // Closed between its AUTH and this callback (say, an oversized frame came with the AUTH),
+        // or not wanted: it never enters the table, but what it did wrong still counts against
+        // the key it proved.
+        if (link.isClosed || this.closed || this.links.has(k) || this.links.size >= (this.o.maxLinks ?? DEFAULT_LINKS) * 2) {
+          link.listen(() => undefined, bad);
           link.close(this.closed ? 'shutting down' : 'already linked or full');
           return undefined;
         }
@@ -160,10 +164,7 @@ export class Network {
         this.refusals.delete(address);
         // Messages that came with the AUTH are handled now and may close the link at once
         // (a malformed one bans the key): `unlink` takes it out of the table again.
-        link.listen(
-          (m, l) => this.handle(m, l),
-          (l, e) => this.punish(l, penalty(e), `${e.code}: ${e.message}`),
-        );
+        link.listen((m, l) => this.handle(m, l), bad);
         if (link.isClosed) return undefined;
         if (h.listen) {
           this.peers.set(k, { key: k, listen: h.listen, role: h.role, lastSeen: Date.now() });

@@ -85,21 +85,28 @@ H('members whose AUTH arrives with a malformed message are cut off and never hol
   const other = toHex(c.keys.other.publicKey);
   await until('the hub links to the other node', async () => (await c.peers('hub')).links.some((l: { key: string }) => l.key === other));
 
-  for (const name of ATTACKERS) {
+  for (const [i, name] of ATTACKERS.entries()) {
     const key = c.keys[name];
     const a = rawClient(key.publicKey, direct, (h, ws) => {
       const sig = sign('link', authHash(h.nonce, key.publicKey, h.nodeKey, chainId), key.secretKey);
-      // AUTH and a message that does not decode, in one write.
+      // AUTH and, in the same write, a message that does not decode or (every other one) the
+      // head of a frame over the 64 MiB limit, which closes the link before it is in the table.
       const sock = (ws as unknown as { _socket: import('node:net').Socket })._socket;
       sock.cork();
       ws.send(encodeMsg([Msg.AUTH, sig, new Uint8Array(0)]));
-      ws.send(Buffer.from([0xff, 0x00]));
+      if (i % 2) {
+        const head = Buffer.alloc(14);
+        head[0] = 0x82;
+        head[1] = 0x80 | 127;
+        head.writeBigUInt64BE(64n * 1024n * 1024n + 1n, 2);
+        sock.write(head);
+      } else ws.send(Buffer.from([0xff, 0x00]));
       sock.uncork();
     });
     await within(a.closed, `the hub cuts ${name} off`);
   }
   const p = await c.peers('hub');
-  for (const name of ATTACKERS.slice(0, 4)) assert.ok(p.banned.includes(toHex(c.keys[name].publicKey)), `${name} is banned`);
+  for (const name of ATTACKERS) assert.ok(p.banned.includes(toHex(c.keys[name].publicKey)), `${name} is banned`);
   assert.equal(
     p.links.map((l: { key: string }) => l.key),
     [other],
