@@ -165,7 +165,8 @@ Only a key that has proved itself is scored: the score belongs to the key of a l
 (the peer's AUTH signature verified and the list admits the key). Each such key has a score
 starting at 0. A forged signature, an undecodable, malformed or oversized message or an invalid
 block costs 100; more than 5000 messages in a second costs 50; other errors cost 5. Messages that
-arrive in the same read as the AUTH count once the link is up. At \\-100 the offending link and
+arrive in the same read as the AUTH count once the link is up, also when they close it at once
+or the link is not kept (already linked, no free slot). At \\-100 the offending link and
 the key's link in the table are closed with an ERROR and the key is banned for 60 seconds; while
 banned it is refused in the handshake with "banned until TIME".
 .PP
