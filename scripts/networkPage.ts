@@ -31,8 +31,10 @@ in hex. The path is informational (for proxies and logs): nothing is trusted bef
 handshake. Every message is one binary WebSocket message holding one canonical CBOR array whose
 first element is the message type, decoded strictly: only unsigned integers, byte and text
 strings and arrays in canonical form (no maps, tags, shared references, floats or indefinite
-lengths), anything else is malformed. Limits: a message is at most 64 MiB, and at most 4 MiB until
-the peer's AUTH has verified; a message holds at most 64 + bytes/8 CBOR data items (counted
+lengths), anything else is malformed. Limits: a message is at most 64 MiB; until the peer's AUTH
+has verified, a message is at most 1 MiB, an inbound connection may send at most 2 MiB + 64 KiB
+in all, and at most 32 inbound connections may be in the handshake at once (more are closed at
+once and may try again); a message holds at most 64 + bytes/8 CBOR data items (counted
 before it is decoded; each honest message has far fewer); at most 5000 messages per second per
 link are taken, further ones dropped. Keep\\-alive: each side sends a WebSocket ping
 every 5 seconds and ends a link that has been silent for 15 seconds.
@@ -163,7 +165,8 @@ Only a key that has proved itself is scored: the score belongs to the key of a l
 (the peer's AUTH signature verified and the list admits the key). Each such key has a score
 starting at 0. A forged signature, an undecodable, malformed or oversized message or an invalid
 block costs 100; more than 5000 messages in a second costs 50; other errors cost 5. Messages that
-arrive in the same read as the AUTH count once the link is up. At \\-100 the offending link and
+arrive in the same read as the AUTH count once the link is up, also when they close it at once
+or the link is not kept (already linked, no free slot). At \\-100 the offending link and
 the key's link in the table are closed with an ERROR and the key is banned for 60 seconds; while
 banned it is refused in the handshake with "banned until TIME".
 .PP
@@ -171,8 +174,8 @@ A peer that fails the handshake (a wrong or missing AUTH signature, another chai
 key not on the list, a malformed or oversized message, no AUTH within 5 seconds) has proved no
 key: its connection is closed and nothing else happens. The key its HELLO named is only a claim,
 so it is neither scored nor banned, and a link that key already has stays up; no address is
-banned either (the nodes of one host share it). The 4 MiB limit and the 5 second deadline bound
-what such a connection holds.
+banned either (the nodes of one host share it). The handshake limits (TRANSPORT) and the 5
+second deadline bound what such connections hold.
 .PP
 A closed link, whoever closes it and whenever (in the handshake, in the same read as its AUTH,
 later), leaves the node's table of links at once: only live links count against

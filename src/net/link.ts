@@ -24,9 +24,13 @@ export const DEAD_MS = 15_000;
 export const MAX_MESSAGES_PER_SEC = 5000;
 /**
  * Largest message before the handshake is done (HELLO, or AUTH with a member list of some
- * 90,000 keys): a peer that has not proved a key gets no more of the node than that.
+ * 20,000 keys): a peer that has not proved a key gets no more of the node than that.
  */
-export const MAX_HANDSHAKE_MESSAGE = 4 * 1024 * 1024;
+export const MAX_HANDSHAKE_MESSAGE = 1024 * 1024;
+/** Bytes an inbound connection may send before its AUTH verifies (HELLO, AUTH, framing). */
+export const MAX_HANDSHAKE_BYTES = 2 * MAX_HANDSHAKE_MESSAGE + 64 * 1024;
+/** Inbound connections in the handshake at once; more are closed at once (they retry). */
+export const MAX_HANDSHAKES = 32;
 
 export interface LinkContext {
   key: KeyPair;

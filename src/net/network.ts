@@ -17,7 +17,7 @@
  * Nothing a peer sends can stop the node: every handler catches and scores.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, WebSocket } from 'ws';
 import { asArray, asUint, asBytes, asText, type CborValue } from '../codec/cbor.js';
 import { toHex, fromHex, equal } from '../codec/bytes.js';
@@ -33,21 +33,14 @@ import type { BlockTree, AddOutcome } from '../chain/blocktree.js';
 import type { LmdbStore } from '../store/lmdb.js';
 import type { IngestWrite } from '../store/types.js';
 import type { Pool } from '../node/pool.js';
-import { Link } from './link.js';
+import { Link, MAX_HANDSHAKE_BYTES, MAX_HANDSHAKES } from './link.js';
 import { Msg, MAX_MESSAGE, MAX_LOCATOR, MAX_BLOCKS_PER_REPLY, MAX_TXS_PER_REQUEST, batchToCbor, batchFromCbor, blockToCbor, blockFromCbor, encodeMsg, type WireBatch, type WireBlock } from './wire.js';
+import { MESSAGE_BUDGET, locatorOf, blocksAfter, batchesFor } from './sync.js';
 import { checkMembers, roleOf, type MemberList } from './members.js';
 
 export const DEFAULT_LINKS = 8;
 export const LINK_PATH = '/urchain/link/v1';
 export const BAN_MS = 60_000;
-/**
- * Payload bytes one message may carry (URCHAIN_MESSAGE_BUDGET overrides; default 32 MiB, half the
- * message limit). Payloads beyond it are left out, and nodes that keep every payload fetch them
- * one by one afterwards, so no honest message ever goes over the limit.
- */
-export const MESSAGE_BUDGET = Number(process.env.URCHAIN_MESSAGE_BUDGET) || 32 * 1024 * 1024;
-/** What one transaction adds to a BLOCKS reply without its payload (id and core), roughly. */
-const TX_WIRE_BYTES = 300;
 /** Ids per GET_TXS request. */
 const TXS_CHUNK = 10_000;
 /** An authority countersigns one block per height (per proposer) within this time. */
@@ -109,7 +102,7 @@ export class Network {
     if (this.o.listen) {
       this.server = http.createServer((_q, r) => r.writeHead(426).end('urchain peer links are WebSocket\n'));
       this.wss = new WebSocketServer({ server: this.server, maxPayload: MAX_MESSAGE });
-      this.wss.on('connection', (ws, req) => this.attach(ws, 'in', `${req.socket.remoteAddress}:${req.socket.remotePort}`));
+      this.wss.on('connection', (ws, req) => this.accept(ws, req.socket));
       const { host, port } = this.o.listen;
       await new Promise<void>((resolve, reject) => {
         this.server!.once('error', (e: NodeJS.ErrnoException) => reject(new UrchainError('UNAVAILABLE', e.code === 'EADDRINUSE' ? `${host}:${port} is in use; pick another with --listen` : e.message)));
@@ -158,8 +151,12 @@ export class Network {
     return link.handshake().then(
       (h) => {
         const k = toHex(h.nodeKey);
-        if (link.isClosed) return undefined; // closed between its AUTH and this callback
-        if (this.closed || this.links.has(k) || this.links.size >= (this.o.maxLinks ?? DEFAULT_LINKS) * 2) {
+        const bad = (l: Link, e: UrchainError) => this.punish(l, penalty(e), `${e.code}: ${e.message}`);
+        // Closed between its AUTH and this callback (say, an oversized frame came with the AUTH),
+        // or not wanted: it never enters the table, but what it did wrong still counts against
+        // the key it proved.
+        if (link.isClosed || this.closed || this.links.has(k) || this.links.size >= (this.o.maxLinks ?? DEFAULT_LINKS) * 2) {
+          link.listen(() => undefined, bad);
           link.close(this.closed ? 'shutting down' : 'already linked or full');
           return undefined;
         }
@@ -167,10 +164,7 @@ export class Network {
         this.refusals.delete(address);
         // Messages that came with the AUTH are handled now and may close the link at once
         // (a malformed one bans the key): `unlink` takes it out of the table again.
-        link.listen(
-          (m, l) => this.handle(m, l),
-          (l, e) => this.punish(l, penalty(e), `${e.code}: ${e.message}`),
-        );
+        link.listen((m, l) => this.handle(m, l), bad);
         if (link.isClosed) return undefined;
         if (h.listen) {
           this.peers.set(k, { key: k, listen: h.listen, role: h.role, lastSeen: Date.now() });
@@ -198,6 +192,33 @@ export class Network {
         return undefined;
       },
     );
+  }
+
+  private handshaking = 0;
+
+  /**
+   * An inbound connection: what it can hold before it proves a key is bounded, in bytes (a
+   * frame is buffered whole before it is read, so the socket's bytes are counted as they come)
+   * and in number of connections doing so at once.
+   */
+  private accept(ws: WebSocket, socket: Socket) {
+    const address = `${socket.remoteAddress}:${socket.remotePort}`;
+    const refuse = (message: string) => {
+      this.o.onEvent({ event: 'link-refused', address, direction: 'in', message });
+      socket.destroy();
+    };
+    if (this.handshaking >= MAX_HANDSHAKES) return refuse(`${MAX_HANDSHAKES} handshakes already in progress`);
+    this.handshaking++;
+    let bytes = 0;
+    const count = (d: Buffer) => {
+      bytes += d.length;
+      if (bytes > MAX_HANDSHAKE_BYTES) refuse(`more than ${MAX_HANDSHAKE_BYTES} bytes before the handshake completed`);
+    };
+    socket.on('data', count);
+    void this.attach(ws, 'in', address).finally(() => {
+      this.handshaking--;
+      socket.off('data', count);
+    });
   }
 
   private dial(address: string): Promise<Link | undefined> {
@@ -303,7 +324,7 @@ export class Network {
     const ids = this.o.pool.take(MAX_TXS_PER_REQUEST);
     if (!ids.length) return;
     const payloads = link.hello?.role === 'archive' || link.hello?.role === 'full';
-    for (const b of this.batchesFor(ids, payloads)) link.send([Msg.BATCH, b]);
+    for (const b of batchesFor(this.o.store, ids, payloads)) link.send([Msg.BATCH, b]);
   }
 
   // ---- what the node tells the network ------------------------------------------------------
@@ -380,7 +401,7 @@ export class Network {
         const a = asArray(m, 3, 'GET_TXS');
         if (!Array.isArray(a[1]) || a[1].length > MAX_TXS_PER_REQUEST) throw new UrchainError('BAD_INPUT', 'GET_TXS: too many ids');
         const ids = a[1].map((x) => asBytes(x, 'txId', 32));
-        from.send([Msg.TXS, this.batchesFor(ids, asUint(a[2], 'wantPayloads') === 1)]);
+        from.send([Msg.TXS, batchesFor(this.o.store, ids, asUint(a[2], 'wantPayloads') === 1)]);
         return;
       }
       case Msg.TXS: {
@@ -533,76 +554,18 @@ export class Network {
     const round = this.rounds.get(k);
     if (link.isClosed || (round && !round.answered && Date.now() - round.asked < SYNC_ROUND_MS)) return;
     this.rounds.set(k, { asked: Date.now(), head: toHex(this.o.tree.head().hash), answered: false });
-    const head = this.o.tree.head().height;
-    const locator: Uint8Array[] = [];
-    for (let h = head, step = 1; h >= 0 && locator.length < MAX_LOCATOR - 1; h -= step) {
-      locator.push(this.o.store.hashAt(h)!);
-      if (locator.length > 8) step *= 2;
-    }
-    locator.push(this.o.store.hashAt(0)!);
-    link.send([Msg.GET_BLOCKS, locator, MAX_BLOCKS_PER_REPLY]);
+    link.send([Msg.GET_BLOCKS, locatorOf(this.o.store, this.o.tree.head().height), MAX_BLOCKS_PER_REPLY]);
   }
 
   private serveBlocks(m: CborValue[], from: Link) {
     const a = asArray(m, 3, 'GET_BLOCKS');
     if (!Array.isArray(a[1]) || a[1].length > MAX_LOCATOR) throw new UrchainError('BAD_INPUT', 'GET_BLOCKS: bad locator');
+    const locator = a[1].map((x) => asBytes(x, 'locator hash', 32));
     const max = Math.min(asUint(a[2], 'max'), MAX_BLOCKS_PER_REPLY);
-    let start = 1;
-    for (const x of a[1]) {
-      const h = asBytes(x, 'locator hash', 32);
-      const b = this.o.store.getBlock(h);
-      if (b && equal(this.o.store.hashAt(b.signed.header.height) ?? new Uint8Array(0), h)) {
-        start = b.signed.header.height + 1;
-        break;
-      }
-    }
-    const head = this.o.tree.head().height;
-    const blocks: CborValue[] = [];
-    const ids: Uint8Array[] = [];
-    // Ids and cores count against the budget too: a reply stops before it would grow too big,
-    // and a block too big to come with its transactions comes alone (the peer asks GET_TXS).
-    let bytes = 0;
-    for (let h = start; h <= head && blocks.length < max; h++) {
-      const hash = this.o.store.hashAt(h)!;
-      const body = this.o.store.getBody(hash)!;
-      const cost = body.length * TX_WIRE_BYTES;
-      if (blocks.length && bytes + cost > MESSAGE_BUDGET) break;
-      blocks.push(blockToCbor({ signed: this.o.store.getBlock(hash)!.signed, txIds: body }));
-      bytes += cost;
-      if (bytes <= MESSAGE_BUDGET) ids.push(...body);
-    }
-    const wantPayloads = from.hello?.role === 'archive' || from.hello?.role === 'full';
-    from.send([Msg.BLOCKS, blocks, this.batchesFor(ids, wantPayloads)]);
+    const { blocks, ids } = blocksAfter(this.o.store, locator, this.o.tree.head().height, max);
+    from.send([Msg.BLOCKS, blocks, batchesFor(this.o.store, ids, from.hello?.role === 'archive' || from.hello?.role === 'full')]);
   }
 
-  /** The batches the given transactions were signed in, each whole (its root needs every id). */
-  private batchesFor(ids: Uint8Array[], payloads: boolean): CborValue[] {
-    const roots = new Map<string, Uint8Array>();
-    for (const id of ids) {
-      const t = this.o.store.getTx(id);
-      if (t) roots.set(toHex(t.batchRoot), t.batchRoot);
-    }
-    const out: CborValue[] = [];
-    let budget = MESSAGE_BUDGET;
-    for (const root of roots.values()) {
-      const b = this.o.store.getBatch(root);
-      if (!b) continue;
-      out.push(
-        batchToCbor({
-          origin: b.origin,
-          signature: b.signature,
-          txs: b.txIds.map((id) => {
-            // Payloads past the budget are left out; the peer fetches them one by one.
-            let payload = payloads && budget > 0 ? this.o.store.getPayload(id) : undefined;
-            if (payload && payload.length > budget) payload = undefined;
-            if (payload) budget -= payload.length;
-            return { core: this.o.store.getTx(id)!.coreBytes, payload };
-          }),
-        }),
-      );
-    }
-    return out;
-  }
 
   // ---- countersignatures (proof-of-authority, k > 1) ----------------------------------------
 

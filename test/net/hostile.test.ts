@@ -4,7 +4,7 @@
  * scored nor banned and its live link stays; members whose AUTH comes in one write with a
  * malformed message are banned and their links closed, and a closed link never holds a slot, so
  * after more of them than the node has slots it still accepts and makes links. Before its AUTH
- * verifies, a peer gets no more than 4 MiB per message.
+ * verifies, a connection gets no more than 1 MiB per message, 2 MiB in all, and one of 32 places.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -85,21 +85,28 @@ H('members whose AUTH arrives with a malformed message are cut off and never hol
   const other = toHex(c.keys.other.publicKey);
   await until('the hub links to the other node', async () => (await c.peers('hub')).links.some((l: { key: string }) => l.key === other));
 
-  for (const name of ATTACKERS) {
+  for (const [i, name] of ATTACKERS.entries()) {
     const key = c.keys[name];
     const a = rawClient(key.publicKey, direct, (h, ws) => {
       const sig = sign('link', authHash(h.nonce, key.publicKey, h.nodeKey, chainId), key.secretKey);
-      // AUTH and a message that does not decode, in one write.
+      // AUTH and, in the same write, a message that does not decode or (every other one) the
+      // head of a frame over the 64 MiB limit, which closes the link before it is in the table.
       const sock = (ws as unknown as { _socket: import('node:net').Socket })._socket;
       sock.cork();
       ws.send(encodeMsg([Msg.AUTH, sig, new Uint8Array(0)]));
-      ws.send(Buffer.from([0xff, 0x00]));
+      if (i % 2) {
+        const head = Buffer.alloc(14);
+        head[0] = 0x82;
+        head[1] = 0x80 | 127;
+        head.writeBigUInt64BE(64n * 1024n * 1024n + 1n, 2);
+        sock.write(head);
+      } else ws.send(Buffer.from([0xff, 0x00]));
       sock.uncork();
     });
     await within(a.closed, `the hub cuts ${name} off`);
   }
   const p = await c.peers('hub');
-  for (const name of ATTACKERS.slice(0, 4)) assert.ok(p.banned.includes(toHex(c.keys[name].publicKey)), `${name} is banned`);
+  for (const name of ATTACKERS) assert.ok(p.banned.includes(toHex(c.keys[name].publicKey)), `${name} is banned`);
   assert.equal(
     p.links.map((l: { key: string }) => l.key),
     [other],
@@ -119,14 +126,40 @@ H('members whose AUTH arrives with a malformed message are cut off and never hol
   await until('the hub lists the member', async () => (await c.peers('hub')).links.some((l: { key: string }) => l.key === member), 10_000);
 });
 
-H('before its AUTH verifies a peer may send at most 4 MiB in a message', async () => {
-  const ws = new WebSocket(`ws://${direct}/`);
-  opened.push(ws);
-  const closed = new Promise<void>((r) => ws.on('close', () => r()));
-  ws.on('error', () => undefined);
-  ws.on('open', () => ws.send(Buffer.alloc(5 * 1024 * 1024, 0x80)));
-  await within(closed, 'the hub closes the link');
-  await c.nodes.hub.waitFor((e) => e.event === 'link-refused' && /handshake message of 5242880 bytes/.test(e.message));
+H('before its AUTH verifies a peer may send at most 1 MiB in a message, 2 MiB in all, on one of 32 connections', async () => {
+  const opens = (n: number) =>
+    Array.from({ length: n }, () => {
+      const ws = new WebSocket(`ws://${direct}/`);
+      opened.push(ws);
+      ws.on('error', () => undefined);
+      return { ws, open: new Promise<void>((r) => ws.on('open', () => r())), closed: new Promise<void>((r) => ws.on('close', () => r())) };
+    });
+  const [big] = opens(1);
+  await big.open;
+  big.ws.send(Buffer.alloc(1.5 * 1024 * 1024, 0x80));
+  await within(big.closed, 'the hub closes the link');
+  await c.nodes.hub.waitFor((e) => e.event === 'link-refused' && /handshake message of 1572864 bytes/.test(e.message));
+
+  // A frame announced as 60 MiB and sent slowly is cut off once 2 MiB have come, not buffered.
+  const [slow] = opens(1);
+  await slow.open;
+  const sock = (slow.ws as unknown as { _socket: import('node:net').Socket })._socket;
+  const head = Buffer.alloc(14);
+  head[0] = 0x82; // FIN, binary
+  head[1] = 0x80 | 127; // masked, 64-bit length
+  head.writeBigUInt64BE(60n * 1024n * 1024n, 2);
+  sock.write(head);
+  for (let i = 0; i < 48 && !sock.destroyed; i++) sock.write(Buffer.alloc(64 * 1024, 0x55));
+  await within(slow.closed, 'the hub cuts the slow frame off');
+  await c.nodes.hub.waitFor((e) => e.event === 'link-refused' && /bytes before the handshake completed/.test(e.message));
+
+  // Connections that never say HELLO: the 33rd is closed at once.
+  const idle = opens(32);
+  await Promise.all(idle.map((x) => x.open));
+  const [extra] = opens(1);
+  await within(extra.closed, 'the hub closes the 33rd');
+  await c.nodes.hub.waitFor((e) => e.event === 'link-refused' && /32 handshakes already in progress/.test(e.message));
+  for (const x of idle) x.ws.terminate();
 });
 
 H.run();
