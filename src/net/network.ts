@@ -251,7 +251,7 @@ export class Network {
     }
     if (++this.ticks % 10 === 0) for (const l of this.links.values()) l.send([Msg.GET_PEERS]);
     this.keepSyncing();
-    void this.backfill();
+    this.backfill().catch((e: Error) => this.o.onEvent({ event: 'error', where: 'backfill', message: e.message }));
   }
 
   private missingPayloads = new Set<string>();
@@ -700,7 +700,7 @@ export class Network {
  * block (an honest node never sends one) ends the link at once; a flood twice; anything else
  * (a local failure, say) costs little.
  */
-function penalty(e: UrchainError): number {
+export function penalty(e: UrchainError): number {
   switch (e.code) {
     case 'BAD_SIGNATURE':
     case 'BAD_ENCODING':
@@ -710,6 +710,8 @@ function penalty(e: UrchainError): number {
       return 100;
     case 'RATE_LIMITED':
       return 50;
+    case 'STORE':
+      return 0; // this node's own disk failed (full, say): not the peer's doing
     default:
       return 5;
   }
