@@ -187,7 +187,7 @@ L('a wrong --members file writes nothing and keeps the member list the folder ha
   writeMembersFile(other, signMembers(generateKeyPair(), 7, [{ key: Buffer.from(toHex(generateKeyPair().publicKey), 'hex'), role: 'full' }]));
   const r = await run(['node', 'run', '--data', data, '--api', '127.0.0.1:0', '--listen', '127.0.0.1:0', '--members', other]);
   assert.is(r.code, 1, r.stderr);
-  assert.match(r.stderr, /another network key/);
+  assert.match(r.stderr, /another membership key/);
   assert.is(fs.readFileSync(path.join(data, 'members.json'), 'utf8'), kept);
   // A fresh folder and a list that does not name this node: no members.json, no chain left behind.
   const fresh = path.join(dir, 'fresh');
