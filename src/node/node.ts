@@ -58,6 +58,8 @@ export interface NodeOptions {
 }
 
 export const DEFAULT_API = '127.0.0.1:7400';
+/** How long a failed start waits for its parts to close before it reports the failure anyway. */
+const FAILED_START_CLEANUP_MS = 800;
 
 export class UrchainNode {
   apiUrl?: string;
@@ -119,15 +121,17 @@ export class UrchainNode {
     } catch (e) {
       // Close every listener and the store before the error goes up, so the caller can exit;
       // a folder this start created is removed again if nothing was taken in. The lock stays
-      // until the process exits (module node/lock).
-      try {
+      // until the process exits (module node/lock). A cleanup that hangs does not hold the
+      // error back: the caller hears of the failure within a second either way.
+      const cleanup = (async () => {
         if (nodeRef) await nodeRef.shutdown();
         else await store?.close();
         if (fresh) await removeUntouchedChain(opts.dataDir);
-      } catch {
-        /* the start error is the one to report */
-      }
-      lock.keepUntilExit();
+      })().then(
+        () => lock.keepUntilExit(),
+        () => undefined, // the start error is the one to report; the folder stays locked
+      );
+      await Promise.race([cleanup, new Promise((r) => setTimeout(r, FAILED_START_CLEANUP_MS).unref())]);
       throw e;
     }
   }
