@@ -135,7 +135,7 @@ complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcom
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l seed -r -F -d 'HOST:PORT of a node to join the network through (repeatable)'
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l links -r -F -d 'Live peer links to hold (default 8)'
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l members -r -F -d 'Member list signed by the membership key (urchain member add); needed for peer links'
-complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l genesis -r -F -d 'On an empty data folder: join this chain (its parameters as JSON, e.g. from a peer'\''s GET /v1/params)'
+complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l genesis -r -F -d 'On an empty data folder: join this chain (its parameters as JSON, e.g. from a peer'\''s GET /v1/params); on a folder with a chain it must be that chain'
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l watch -r -F -d 'Folder to take files in from'
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l include -r -F -d 'Glob of file names to take in from --watch (default *)'
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l block-time -r -F -d 'Time between blocks (default: the chain parameter)'

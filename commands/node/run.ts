@@ -14,9 +14,13 @@ export class NodeRunCommand extends UrchainCommand {
     details: `
       Opens (or, on an empty folder, creates) the chain in the data folder and serves the HTTP API on 127.0.0.1. A record is acknowledged only once it is durable on disk. With --watch, each file matching --include is taken in and moved to .done/ after its receipt. SIGINT or SIGTERM stop the node cleanly.
 
-      With --json, events (started, record, block, reorg, file, error, stopped) are printed as JSON lines on stdout; otherwise a log goes to stderr.
+      With --json, events (started, record, block, reorg, file, error, stopped, and on a network link, unlink, link-refused, bad-peer, sync, synced, members) are printed as JSON lines on stdout; otherwise a log goes to stderr.
 
       On a loopback address the API refuses requests from web pages (an Origin other than its own, or a Host that is not a loopback name). On any other address it requires a bearer token from --api-token-file, or the node refuses to start; clients send it when URCHAIN_API_TOKEN_FILE names the same file. See urchain-api(7).
+
+      One node runs per data folder: DATA/node.pid names its process, and a start on a folder whose node still runs is refused; a lock left by kill -9 is recognised as stale. The folder is created 0700 and its files 0600; a node.key that group or others may read is refused with the chmod that fixes it. --genesis on a folder that already holds a chain must name that chain.
+
+      A start that fails (an address in use, this node's key not on the member list, a member list of another network, anything else) prints one line, closes every port it had opened and exits 1 at once; its lock stays until the process is gone. It writes nothing: DATA/members.json is kept only once the node runs, and a chain it had just created in an empty folder is removed again (the node key stays, to be added to the member list).
     `,
     examples: [
       ['A full node on the defaults', '$0 node run --data ./plant-a'],
@@ -40,7 +44,7 @@ export class NodeRunCommand extends UrchainCommand {
   seed = Option.Array('--seed', { description: 'HOST:PORT of a node to join the network through (repeatable)' });
   links = Option.String('--links', { description: `Live peer links to hold (default 8)` });
   members = Option.String('--members', { description: 'Member list signed by the membership key (urchain member add); needed for peer links' });
-  genesis = Option.String('--genesis', { description: "On an empty data folder: join this chain (its parameters as JSON, e.g. from a peer's GET /v1/params)" });
+  genesis = Option.String('--genesis', { description: "On an empty data folder: join this chain (its parameters as JSON, e.g. from a peer's GET /v1/params); on a folder with a chain it must be that chain" });
   watch = Option.String('--watch', { description: 'Folder to take files in from' });
   include = Option.String('--include', '*', { description: 'Glob of file names to take in from --watch (default *)' });
   blockTime = Option.String('--block-time', { description: 'Time between blocks (default: the chain parameter)' });

@@ -40,8 +40,8 @@ export class BrokerStore {
   readonly mail: Database<Buffer, string>;
   readonly nonces: Database<number, string>;
   constructor(dir: string) {
-    fs.mkdirSync(dir, { recursive: true });
-    this.env = open({ path: path.join(dir, 'broker.lmdb'), maxDbs: 8, overlappingSync: true, compression: false } as never);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 }); // the broker's alone, like a node's data folder
+    this.env = open({ path: path.join(dir, 'broker.lmdb'), maxDbs: 8, overlappingSync: true, compression: false, permissionsMode: 0o600 } as never);
     this.networks = this.env.openDB({ name: 'networks', encoding: 'json' } as never) as never;
     this.mail = this.env.openDB({ name: 'mail', encoding: 'binary' } as never) as never;
     this.nonces = this.env.openDB({ name: 'nonces', encoding: 'ordered-binary' } as never) as never;

@@ -2,7 +2,9 @@
  * @module node/init
  * Creates a data folder: the node key (node.key, mode 0600) and the chain, fixed by its genesis
  * parameters. With no options this is a proof-of-authority chain with this node as its only
- * authority, the default `node run` uses on an empty folder.
+ * authority, the default `node run` uses on an empty folder. Also what a start needs around
+ * that: the folder's modes, the check of --genesis against the chain a folder holds, and undoing
+ * the creation of a chain when the start that made it fails.
  */
 import path from 'node:path';
 import fs from 'node:fs';
@@ -48,7 +50,7 @@ export function defaultParams(o: InitOptions, key: KeyPair): ChainParams {
 
 /** Writes key and genesis; fails with EXISTS if the folder already holds a chain. */
 export async function initData(o: InitOptions): Promise<{ params: ChainParams; chainId: string; publicKey: string; keyFile: string; keyCreated: boolean; genesisHash: string }> {
-  fs.mkdirSync(o.dataDir, { recursive: true, mode: 0o700 }); // the node's alone: it holds node.key
+  makePrivateDir(o.dataDir);
   const { key, created } = loadOrCreateKey(keyPath(o.dataDir));
   const store = await LmdbStore.open(o.dataDir);
   try {
@@ -65,4 +67,37 @@ export async function initData(o: InitOptions): Promise<{ params: ChainParams; c
 /** True when `key` is one of the chain's authorities (PoA) or any producer may seal (PoW). */
 export function isAuthority(params: ChainParams, key: Uint8Array): boolean {
   return params.consensus === 'pow' || params.authorities.some((a) => equal(a, key));
+}
+
+/** Folders holding chain data and keys are the node's alone (0700; files 0600). */
+export function makePrivateDir(dir: string) {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
+/** `--genesis` on a folder that holds a chain must name that chain. */
+export function sameChain(dataDir: string, held: ChainParams, given: ChainParams) {
+  const a = toHex(chainIdOf(held));
+  const b = toHex(chainIdOf(given));
+  if (a !== b)
+    throw new UrchainError(
+      'CONFLICT',
+      `--genesis is chain ${given.name} (${b.slice(0, 16)}…) but ${dataDir} holds chain ${held.name} (${a.slice(0, 16)}…); a data folder holds one chain: use another --data`,
+    );
+}
+
+/**
+ * After a failed start on a folder that held no chain: removes the chain this start created,
+ * unless something is in it beyond the genesis block (then it stays: nothing taken in is lost).
+ */
+export async function removeUntouchedChain(dataDir: string) {
+  const file = path.join(dataDir, 'chain.lmdb');
+  if (!fs.existsSync(file)) return;
+  const s = await LmdbStore.open(dataDir, { readOnly: true });
+  let untouched: boolean;
+  try {
+    untouched = !s.getParams() || ((s.head()?.height ?? 0) === 0 && s.pending().length === 0);
+  } finally {
+    await s.close();
+  }
+  if (untouched) for (const f of [file, `${file}-lock`]) fs.rmSync(f, { force: true });
 }

@@ -1,8 +1,9 @@
 /**
  * @module node/lock
- * One node per data folder. The lock is the file `DATA/node.pid`, created exclusively (`wx`)
- * and holding `PID STARTTIME BOOTID`: the process id, when that process started (Linux
- * /proc/PID/stat, field 22) and the kernel's boot id. A lock counts while its process lives;
+ * One node per data folder. The lock is the file `DATA/node.pid`, created exclusively and
+ * whole (link(2) of a written temporary file) and holding `PID STARTTIME BOOTID`: the process
+ * id, when that process started (Linux /proc/PID/stat, field 22) and the kernel's boot id.
+ * A lock counts while its process lives;
  * one whose process is gone (kill -9, power loss), or whose pid now belongs to another process
  * (other start time or boot), is stale and taken over. Where /proc is missing, only the pid is
  * compared, erring on the side of "still running".
@@ -12,6 +13,11 @@
  * otherwise when the process exits. A start that fails therefore keeps its lock until its
  * process is gone: nothing can start on the folder while anything of the failed start might
  * still be running, and a failed start never removes a lock that belongs to someone else.
+ *
+ * Taking over a stale lock moves it aside with rename(2) and checks that the file moved is the
+ * one judged stale; a fresh lock moved by mistake is linked back. What this cannot order is three
+ * starts racing on one stale lock within the same microseconds, where the put-back can find a
+ * third lock in place; the test suite races three starts and sees exactly one run.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -38,14 +44,11 @@ export class FolderLock {
     if (mine?.running) throw new UrchainError('CONFLICT', `another node (pid ${process.pid}, this process) is running on ${dir}`);
     const content = identity(process.pid) + '\n';
     for (let attempt = 0; attempt < 5; attempt++) {
-      try {
-        fs.writeFileSync(file, content, { flag: 'wx', mode: 0o600 });
+      if (createWhole(file, content)) {
         const lock = new FolderLock(file, content);
         held.set(file, { lock, running: true });
         installExitHook();
         return lock;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
       const seen = readOrUndefined(file);
       if (seen === undefined) continue; // removed meanwhile: try again
@@ -69,6 +72,34 @@ export class FolderLock {
   keepUntilExit(): void {
     const h = held.get(this.file);
     if (h) h.running = false;
+  }
+}
+
+/**
+ * Creates `file` holding `content`, or returns false if it exists. The content is written to a
+ * private temporary file first and linked into place (link(2) fails on an existing name), so
+ * nobody ever reads a lock that exists but is still empty.
+ */
+function createWhole(file: string, content: string): boolean {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  fs.writeFileSync(tmp, content, { flag: 'wx', mode: 0o600 });
+  try {
+    fs.linkSync(tmp, file);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw e;
+    // A file system without hard links: exclusive create, then write (a short empty window).
+    try {
+      fs.writeFileSync(file, content, { flag: 'wx', mode: 0o600 });
+      return true;
+    } catch (e2) {
+      if ((e2 as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e2;
+    }
+  } finally {
+    fs.rmSync(tmp, { force: true });
   }
 }
 

@@ -21,7 +21,7 @@ import { Producer } from './producer.js';
 import { Query } from './query.js';
 import { createApi, parseHostPort } from './api.js';
 import { checkExposure } from './apiGuard.js';
-import { initData, keyPath, isAuthority, type InitOptions } from './init.js';
+import { initData, keyPath, isAuthority, makePrivateDir, sameChain, removeUntouchedChain, type InitOptions } from './init.js';
 import { ROLES, keepsPayload, type NodeType, type NodeEvent } from './types.js';
 import { FolderWatcher } from '../ingest/watch.js';
 import { ProfichainServer } from '../ingest/profichain/server.js';
@@ -62,6 +62,8 @@ export interface NodeOptions {
 }
 
 export const DEFAULT_API = '127.0.0.1:7400';
+/** How long a failed start waits for its parts to close before it reports the failure anyway. */
+const FAILED_START_CLEANUP_MS = 800;
 
 export class UrchainNode {
   apiUrl?: string;
@@ -94,7 +96,7 @@ export class UrchainNode {
     const lock = FolderLock.take(opts.dataDir);
     const fresh = !fs.existsSync(path.join(opts.dataDir, 'chain.lmdb'));
     let store: LmdbStore | undefined;
-    let node: UrchainNode | undefined;
+    let nodeRef: UrchainNode | undefined;
     try {
       if (fresh) await initData({ dataDir: opts.dataDir, ...opts.init });
       const { key } = loadOrCreateKey(keyPath(opts.dataDir));
@@ -113,25 +115,28 @@ export class UrchainNode {
         maxPayload: opts.maxPayload ?? DEFAULT_MAX_PAYLOAD,
         onCommitted: (ids, write) => {
           pool.add(ids);
-          node?.network?.announceBatch(write as IngestWrite);
+          nodeRef?.network?.announceBatch(write as IngestWrite);
           if (opts.recordEvents) for (const id of ids) opts.onEvent?.({ event: 'record', txId: toHex(id) });
         },
       });
-      node = new UrchainNode(opts, type, key, store, params, tree, pool, intake, new Query(store), lock);
+      const node = new UrchainNode(opts, type, key, store, params, tree, pool, intake, new Query(store), lock);
+      nodeRef = node;
       await node.wire();
       return node;
     } catch (e) {
       // Close every listener and the store before the error goes up, so the caller can exit;
       // a folder this start created is removed again if nothing was taken in. The lock stays
-      // until the process exits (module node/lock).
-      try {
-        if (node) await node.shutdown();
+      // until the process exits (module node/lock). A cleanup that hangs does not hold the
+      // error back: the caller hears of the failure within a second either way.
+      const cleanup = (async () => {
+        if (nodeRef) await nodeRef.shutdown();
         else await store?.close();
         if (fresh) await removeUntouchedChain(opts.dataDir);
-      } catch {
-        /* the start error is the one to report */
-      }
-      lock.keepUntilExit();
+      })().then(
+        () => lock.keepUntilExit(),
+        () => undefined, // the start error is the one to report; the folder stays locked
+      );
+      await Promise.race([cleanup, new Promise((r) => setTimeout(r, FAILED_START_CLEANUP_MS).unref())]);
       throw e;
     }
   }
@@ -142,6 +147,20 @@ export class UrchainNode {
 
   private async wire() {
     const { opts } = this;
+    if (ROLES[this.type].produces && isAuthority(this.params, this.key.publicKey)) {
+      this.producer = new Producer(
+        this.tree,
+        this.pool,
+        this.key,
+        opts.blockTime ?? this.params.blockTime,
+        (out) => {
+          this.onBlocks(out);
+          this.network?.announceBlocks(out);
+        },
+        (e) => this.emit({ event: 'error', where: 'producer', message: e.message }),
+        this.params.consensus === 'poa' && this.params.threshold > 1 ? (signed, txIds) => this.countersigned(signed, txIds) : undefined,
+      );
+    }
     if (opts.listen || opts.seeds?.length) await this.startNetwork();
     if (opts.api !== false) {
       const { host, port } = parseHostPort(opts.api ?? DEFAULT_API);
@@ -188,22 +207,7 @@ export class UrchainNode {
       });
       this.watcher.start();
     }
-    // Blocks are made only once everything is up: a start that fails makes none.
-    if (ROLES[this.type].produces && isAuthority(this.params, this.key.publicKey)) {
-      this.producer = new Producer(
-        this.tree,
-        this.pool,
-        this.key,
-        opts.blockTime ?? this.params.blockTime,
-        (out) => {
-          this.onBlocks(out);
-          this.network?.announceBlocks(out);
-        },
-        (e) => this.emit({ event: 'error', where: 'producer', message: e.message }),
-        this.params.consensus === 'poa' && this.params.threshold > 1 ? (signed, txIds) => this.countersigned(signed, txIds) : undefined,
-      );
-      this.producer.start();
-    }
+    this.producer?.start(); // blocks are made only once everything is up: a start that fails makes none
     this.persistMembers();
     this.started = true;
     this.emit({ event: 'started', ...this.status() });
@@ -359,37 +363,4 @@ export class UrchainNode {
     await step(() => this.store.close());
     if (first) throw first;
   }
-}
-
-/** Folders holding chain data and keys are the node's alone (0700; files 0600). */
-export function makePrivateDir(dir: string) {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-}
-
-/** `--genesis` on a folder that holds a chain must name that chain. */
-function sameChain(dataDir: string, held: ChainParams, given: ChainParams) {
-  const a = toHex(chainIdOf(held));
-  const b = toHex(chainIdOf(given));
-  if (a !== b)
-    throw new UrchainError(
-      'CONFLICT',
-      `--genesis is chain ${given.name} (${b.slice(0, 16)}…) but ${dataDir} holds chain ${held.name} (${a.slice(0, 16)}…); a data folder holds one chain: use another --data`,
-    );
-}
-
-/**
- * After a failed start on a folder that held no chain: removes the chain this start created,
- * unless something is in it beyond the genesis block (then it stays: nothing taken in is lost).
- */
-async function removeUntouchedChain(dataDir: string) {
-  const file = path.join(dataDir, 'chain.lmdb');
-  if (!fs.existsSync(file)) return;
-  const s = await LmdbStore.open(dataDir, { readOnly: true });
-  let untouched: boolean;
-  try {
-    untouched = !s.getParams() || ((s.head()?.height ?? 0) === 0 && s.pending().length === 0);
-  } finally {
-    await s.close();
-  }
-  if (untouched) for (const f of [file, `${file}-lock`]) fs.rmSync(f, { force: true });
 }

@@ -176,6 +176,35 @@ L('kill -9 leaves a lock the next start recognises as stale; a reused pid is not
   running.push(await startNode(data));
 });
 
+L('three starts at once on a folder with a stale lock: exactly one runs', async () => {
+  const dir = tmpDir();
+  const data = path.join(dir, 'race');
+  await initData({ dataDir: data });
+  const dead = spawn(process.execPath, ['-e', '']);
+  await new Promise((r) => dead.on('exit', r));
+  fs.writeFileSync(lockOf(data), `${dead.pid}\n`); // an older release's lock, its process gone
+  const starts = [0, 1, 2].map(() => {
+    const p = spawn(process.execPath, [bin, 'node', 'run', '--data', data, '--api', '127.0.0.1:0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    const outcome = new Promise<string>((resolve) => {
+      p.stdout.on('data', (d) => String(d).includes('"event":"started"') && resolve('started'));
+      p.on('exit', (code) => resolve(`exit ${code}: ${err.trim()}`));
+    });
+    return { p, outcome };
+  });
+  try {
+    const outcomes = await Promise.all(starts.map((s) => s.outcome));
+    assert.is(outcomes.filter((o) => o === 'started').length, 1, outcomes.join('; '));
+    for (const o of outcomes.filter((o) => o !== 'started')) assert.match(o, /^exit 1: urchain: another node/);
+    const winner = starts[outcomes.indexOf('started')].p;
+    assert.is(fs.readFileSync(lockOf(data), 'utf8').split(' ')[0], String(winner.pid));
+  } finally {
+    for (const s of starts) s.p.kill('SIGTERM');
+    await Promise.all(starts.map((s) => s.p.exitCode === null && new Promise((r) => s.p.on('exit', r))));
+  }
+});
+
 L('a wrong --members file writes nothing and keeps the member list the folder has', async () => {
   const dir = tmpDir();
   const { data, members } = await memberFolder(dir, 'e');
