@@ -33,7 +33,7 @@ export class DecryptCommand extends UrchainCommand {
     }
     const plain = decryptTier2(payload, readAesKeyFile(this.key));
     if (this.file) {
-      fs.writeFileSync(this.file, plain);
+      fs.writeFileSync(this.file, plain, { mode: 0o600 }); // a plaintext only the key holder should read
       this.out({ path: this.file, bytes: plain.length });
     } else this.context.stdout.write(plain);
   }

@@ -82,6 +82,18 @@ S('decrypt - reads a slow, non-blocking pipe to its end', async () => {
   assert.ok(r.stdout.equals(plain), `${r.stdout.length} bytes out`);
 });
 
+S('decrypt --out writes the plaintext readable by its owner only (0600)', async () => {
+  const keyFile = path.join(dir, 'aes-out.json');
+  writeAesKeyFile(keyFile);
+  const ctFile = path.join(dir, 'secret.ct');
+  fs.writeFileSync(ctFile, encryptTier2(Buffer.from('spec rev C'), readAesKeyFile(keyFile)));
+  const out = path.join(dir, 'secret.txt');
+  const r = await cli(['decrypt', ctFile, '--key', keyFile, '--out', out]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(fs.readFileSync(out, 'utf8'), 'spec rev C');
+  assert.is(fs.statSync(out).mode & 0o777, 0o600);
+});
+
 S('a reader that leaves early: decrypt and prove exit 141 quietly, no EPIPE stack trace', async () => {
   const keyFile = path.join(dir, 'aes.json');
   const ctFile = path.join(dir, 'big.ct');
