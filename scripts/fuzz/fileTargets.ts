@@ -196,7 +196,8 @@ function verifyTarget(kind: Kind, world: SeedWorld, dir: string, cliEvery: numbe
       if (out.trusted) trusted++;
     } else if (res.code === 0) throw new Finding('inconsistent', `exit 0 without a valid answer: ${res.stdout.slice(0, 300)}`);
 
-    const text = utf8(x.bytes);
+    // As `verify` reads the file: Buffer's UTF-8 decoding keeps a byte order mark (TextDecoder drops it).
+    const text = Buffer.from(x.bytes).toString('utf8');
     let value: unknown;
     let textProblem: string | undefined;
     try {
