@@ -147,7 +147,9 @@ work wins, and transactions of abandoned blocks go back to pending.
 Peers: GET_PEERS every 10 seconds on each link; a node answers with the peers it has heard of in
 the last 2 minutes and itself. It keeps \\fB\\-\\-links\\fR (default 8) links, opening new ones from
 that table (the seeds when it has too few) every second. A node that learns of a new linked peer
-tells its other links at once with PEERS.
+tells its other links at once with PEERS. Only member keys with a dialable listen address
+(HOST:PORT, port 1\-65535, a host that parses in a ws:// URL) are kept; other entries, and a HELLO's
+listen address that is not dialable, are ignored.
 .SH COUNTERSIGNATURES
 .PP
 Under proof\\-of\\-authority with threshold k > 1, the authorities take turns: height h is proposed

@@ -5,11 +5,16 @@
  * real CLI binary to check both agree), and broker replies given to `entangle pull` (a fake
  * broker on 127.0.0.1, the pull library function in-process with a deadline).
  *
- * Oracles: `verify` must answer with one JSON document and exit 0 only for a valid proof; a
- * valid answer for a proof whose JSON value differs from the seed's (or is the seed written with
- * a duplicated key or another number form) is inconsistent, as is `trusted` for a trust list that
- * is not strictly {chains|authorities|origins: [64 lowercase hex]} naming the proof's chain or
- * keys. `pull` may fail only with an UrchainError.
+ * Oracles, written from urchain-verify(1) and urchain-formats(5) (JSON RULES, TRUST LIST,
+ * COUNTERSIGNED PROOF) apart from the code under test: `verify` answers with one JSON document and
+ * a reason on stderr for any non-zero exit. A proof verifies only when its JSON value is a seed's
+ * (with the payload or countersignatures left out at most) written by the JSON rules (no member
+ * twice, plain integers, no lone surrogate), and a seed written by those rules always verifies.
+ * A trust list that breaks the format (unknown or missing members, an empty list, an entry twice,
+ * upper-case hex, a key that is not usable, a partner without a unique name) is refused with
+ * exit 2; a well-formed one is never refused, and makes the proof trusted (exit 0) exactly when
+ * it names the chain, the origin and enough block signers, and every countersigning chain is
+ * another chain named under partners. `pull` fails only with an UrchainError, within its deadline.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,6 +25,7 @@ import type { AddressInfo } from 'node:net';
 import { Finding, type Target, type FuzzInput } from './harness.js';
 import { mutateJson, mutateJsonText, mutateCbor, mutateBytes, utf8 } from './mutate.js';
 import type { SeedWorld } from './proofs.js';
+import * as ed from '@noble/ed25519';
 import { Cli } from 'clipanion';
 import { VerifyCommand } from '../../commands/verify.js';
 import { cli as runCli } from '../../test/helpers.js';
@@ -27,7 +33,9 @@ import { sealEnvelope } from '../../src/global/envelope.js';
 import { pull } from '../../src/global/entangle.js';
 import { BrokerClient } from '../../src/global/client.js';
 import { UrchainError } from '../../src/errors.js';
-import { toHex, toBase64 } from '../../src/codec/bytes.js';
+import { toHex, toBase64, fromBase64 } from '../../src/codec/bytes.js';
+import { openCheckpoint } from '../../src/chain/checkpoint.js';
+import type { ProofJson } from '../../src/proof/proof.js';
 import type { NodeClient } from '../../src/node/client.js';
 
 const te = new TextEncoder();
@@ -48,32 +56,101 @@ async function inProcess(args: string[]): Promise<{ code: number; stdout: string
 
 type Kind = 'proof' | 'trust';
 
+/** What the oracle knows of a seed proof, read from its JSON: whose it is and who countersigned it. */
+interface Facts {
+  chainId: string;
+  origin: string;
+  signers: string[];
+  /** Trusted block signers needed: the threshold under proof of authority, 1 otherwise. */
+  threshold: number;
+  authorities: string[];
+  countersignatures: { chainId: string; origin: string; signers: string[]; threshold: number; checkpointSigner: string }[];
+}
+
+function factsOf(p: ProofJson): Facts {
+  const one = (q: ProofJson) => ({
+    chainId: q.block.header.chainId,
+    origin: q.core.origin,
+    signers: q.block.signatures.map((s) => s.key),
+    threshold: q.chain.consensus === 'poa' ? q.chain.threshold : 1,
+  });
+  return {
+    ...one(p),
+    authorities: p.chain.authorities,
+    countersignatures: (p.countersignatures ?? []).map((c) => ({ ...one(c.partner), checkpointSigner: toHex(openCheckpoint(fromBase64(c.partner.payload!)).signer) })),
+  };
+}
+
 function verifyTarget(kind: Kind, world: SeedWorld, dir: string, cliEvery: number): Target {
   const seeds = world.proofs;
+  const facts = seeds.map((s) => factsOf(s.proof));
   const texts = seeds.map((s) => te.encode(JSON.stringify(kind === 'proof' ? s.proof : s.trust)));
-  // Trust files people get wrong: empty, misspelled keys, a proof given as trust list, PoW with no authorities.
-  const oddTrust = [
-    '{}',
-    JSON.stringify({ chain: seeds[0].trust.chains, authority: seeds[0].trust.authorities }),
-    JSON.stringify(seeds[0].proof),
-    JSON.stringify({ chains: seeds[1].trust.chains, authorities: [] }),
-    JSON.stringify({ origins: ['01' + '00'.repeat(30) + '80'] }),
+  const at = (name: string) => seeds.findIndex((s) => s.name === name);
+  const [poa, pow, cs, self] = ['poa', 'pow', 'countersigned', 'self-countersigned'].map(at);
+  const A = seeds[poa].trust;
+  const { chains, authorities, origins } = seeds[cs].trust.partners![0];
+  const B = { chains, authorities, origins };
+  const SMALL = '01' + '00'.repeat(30) + '80'; // x = 0 with the sign bit: small order, non-canonical
+  // Trust files people get wrong, and lists that are well-formed but must not make a proof
+  // trusted (each with the seed proof it is tried on).
+  const oddTrust: [number, string][] = [
+    [poa, '{}'],
+    [poa, JSON.stringify({ chain: A.chains, authority: A.authorities })],
+    [poa, JSON.stringify(seeds[poa].proof)],
+    [pow, JSON.stringify({ chains: seeds[pow].trust.chains, authorities: [] })],
+    [poa, JSON.stringify({ origins: [SMALL] })],
+    [poa, JSON.stringify({ ...A, origins: [SMALL] })],
+    [poa, JSON.stringify({ ...A, origins: A.origins!.map((o) => o.toUpperCase()) })],
+    [poa, JSON.stringify({ ...A, chains: [...A.chains, ...A.chains] })],
+    [pow, JSON.stringify({ ...seeds[pow].trust, authorities: A.authorities })],
+    [cs, JSON.stringify(A)],
+    [cs, JSON.stringify({ chains: [...A.chains, ...B.chains], authorities: [...A.authorities!, ...B.authorities!], origins: [...A.origins!, ...B.origins!] })],
+    [cs, JSON.stringify({ ...A, partners: [] })],
+    [cs, JSON.stringify({ ...A, partners: [{ chains: B.chains }] })],
+    [cs, JSON.stringify({ ...A, partners: [{ name: '', ...B }] })],
+    [cs, JSON.stringify({ ...A, partners: [{ ...B, name: 'plant-b' }, { ...B, name: 'plant-b' }] })],
+    [cs, JSON.stringify({ ...A, partners: [{ name: 'plant-b', ...B, origins: A.origins }] })],
+    [cs, JSON.stringify({ ...A, partners: [{ name: 'plant-b', ...B, authorities: A.authorities }] })],
+    [cs, JSON.stringify({ ...A, partners: [{ name: 'plant-b', chains: B.chains }] })],
+    [self, JSON.stringify({ ...A, partners: [{ name: 'plant-a', ...A }] })],
+    [self, JSON.stringify({ chains: [...A.chains, ...B.chains], partners: [{ name: 'plant-a', ...A }, { name: 'plant-b', ...B }] })],
   ];
   let valid = 0;
+  let trusted = 0;
+  let refusedLists = 0;
   let viaCli = 0;
   return {
     name: kind === 'proof' ? 'verify-proof' : 'verify-trust',
     // Several in flight so that the runs through the real CLI (child processes) overlap the rest.
     concurrency: 8,
     usesNode: false,
+    async setup() {
+      // The oracle's model must hold for the seeds themselves, or every finding is noise.
+      const expect = async (s: number, trust: unknown, code: number, what: string) => {
+        const proofFile = path.join(dir, `${kind}-setup-proof.json`);
+        const trustFile = path.join(dir, `${kind}-setup-trust.json`);
+        fs.writeFileSync(proofFile, JSON.stringify(seeds[s].proof));
+        if (trust) fs.writeFileSync(trustFile, JSON.stringify(trust));
+        const res = await inProcess(['verify', proofFile, ...(trust ? ['--trust', trustFile] : ['--no-trust']), '--json']);
+        if (res.code !== code) throw new Error(`fuzz seed ${seeds[s].name} ${what}: exit ${res.code}, expected ${code}: ${res.stdout} ${res.stderr}`);
+      };
+      for (const [s, seed] of seeds.entries()) {
+        await expect(s, seed.trust, seed.forged ? 1 : 0, 'with its trust list');
+        await expect(s, null, seed.forged ? 1 : 0, 'with --no-trust');
+      }
+      await expect(cs, A, 1, 'with a trust list that does not name the partner');
+    },
     make(r) {
+      if (kind === 'trust' && r.chance(0.1)) {
+        const [s, text] = r.pick(oddTrust);
+        return { bytes: te.encode(text), flags: { seed: s, how: 'odd' } };
+      }
       const s = r.int(seeds.length);
-      if (kind === 'trust' && r.chance(0.1)) return { bytes: te.encode(r.pick(oddTrust)), flags: { seed: s, odd: true } };
       const m = mutateJson(r, utf8(texts[s]), texts);
-      return { bytes: m.bytes, flags: { seed: s, how: m.how } };
+      return { bytes: m.bytes, flags: { seed: s, how: m.how, ...(kind === 'proof' && r.chance(0.1) ? { noTrust: true } : {}) } };
     },
     async send(x, i) {
-      const s = seeds[(x.flags?.seed as number) ?? 0];
+      const s = (x.flags?.seed as number) ?? 0;
       const proofFile = path.join(dir, `${kind}-${i}-proof.json`);
       const trustFile = path.join(dir, `${kind}-${i}-trust.json`);
       try {
@@ -83,56 +160,74 @@ function verifyTarget(kind: Kind, world: SeedWorld, dir: string, cliEvery: numbe
         fs.rmSync(trustFile, { force: true });
       }
     },
-    extra: () => ({ validAnswers: valid, throughCli: viaCli }),
+    extra: () => ({ validAnswers: valid, trustedAnswers: trusted, ...(kind === 'trust' ? { refusedLists } : {}), throughCli: viaCli }),
   };
 
-  async function check(x: FuzzInput, i: number, s: SeedWorld['proofs'][number], proofFile: string, trustFile: string) {
-    {
-      fs.writeFileSync(kind === 'proof' ? proofFile : trustFile, x.bytes);
-      if (kind === 'proof') fs.writeFileSync(trustFile, JSON.stringify(s.trust));
-      else fs.writeFileSync(proofFile, JSON.stringify(s.proof));
-      const args = ['verify', proofFile, '--trust', trustFile, '--json'];
-      let res;
-      try {
-        res = await inProcess(args);
-      } catch (e) {
-        throw new Finding('threw', `verify threw: ${(e as Error).stack}`);
-      }
-      if (cliEvery && i % cliEvery === 0) {
-        viaCli++;
-        const real = await runCli(args);
-        if (real.code !== res.code) throw new Finding('inconsistent', `the CLI exits ${real.code}, the command in-process ${res.code}: ${real.stderr}`);
-      }
-      let out: any;
-      try {
-        out = JSON.parse(res.stdout.trim().split('\n').pop() || 'null');
-      } catch {
-        throw new Finding('inconsistent', `verify printed no JSON document (exit ${res.code}): ${res.stdout.slice(0, 300)} ${res.stderr.slice(0, 300)}`);
-      }
-      if (/\n\s+at /.test(res.stderr)) throw new Finding('threw', `verify printed a stack trace: ${res.stderr.slice(0, 500)}`);
-      if (!out?.valid) {
-        if (res.code === 0) throw new Finding('inconsistent', `exit 0 for an invalid proof: ${res.stdout.slice(0, 300)}`);
-        return;
-      }
-      valid++;
-      if (res.code !== 0 && out.trusted) throw new Finding('inconsistent', `valid and trusted, but exit ${res.code}`);
-      let value: unknown;
-      try {
-        value = JSON.parse(utf8(x.bytes));
-      } catch {
-        throw new Finding('inconsistent', 'verify accepted a file that is not JSON');
-      }
-      // A duplicated key or another number form keeps the value but is not the one accepted encoding.
-      const rewritten = x.flags?.how === 'duplicate-key' || x.flags?.how === 'number-form';
-      if (kind === 'proof') {
-        const allowed = [s.proof, without(s.proof, 'payload'), without(s.proof, 'countersignatures'), without(without(s.proof, 'payload'), 'countersignatures')];
-        if (!allowed.some((a) => isDeepStrictEqual(a, value))) throw new Finding('inconsistent', `a changed proof verifies: ${diff(s.proof, value)}`);
-        if (rewritten && !isDeepStrictEqual(utf8(x.bytes), JSON.stringify(value))) throw new Finding('inconsistent', 'a proof written with a duplicated key or another number form verifies');
-      } else if (out.trusted) {
-        const why = strictTrustProblem(value, out, rewritten && !isDeepStrictEqual(utf8(x.bytes), JSON.stringify(value)));
-        if (why) throw new Finding('inconsistent', `trusted although ${why}`);
-      }
+  async function check(x: FuzzInput, i: number, si: number, proofFile: string, trustFile: string) {
+    const s = seeds[si];
+    const noTrust = !!x.flags?.noTrust;
+    fs.writeFileSync(kind === 'proof' ? proofFile : trustFile, x.bytes);
+    if (kind === 'proof') fs.writeFileSync(trustFile, JSON.stringify(s.trust));
+    else fs.writeFileSync(proofFile, JSON.stringify(s.proof));
+    const args = ['verify', proofFile, ...(noTrust ? ['--no-trust'] : ['--trust', trustFile]), '--json'];
+    let res;
+    try {
+      res = await inProcess(args);
+    } catch (e) {
+      throw new Finding('threw', `verify threw: ${(e as Error).stack}`);
     }
+    if (cliEvery && i % cliEvery === 0) {
+      viaCli++;
+      const real = await runCli(args);
+      if (real.code !== res.code) throw new Finding('inconsistent', `the CLI exits ${real.code}, the command in-process ${res.code}: ${real.stderr}`);
+    }
+    let out: any;
+    try {
+      out = JSON.parse(res.stdout.trim().split('\n').pop() || 'null');
+    } catch {
+      throw new Finding('inconsistent', `verify printed no JSON document (exit ${res.code}): ${res.stdout.slice(0, 300)} ${res.stderr.slice(0, 300)}`);
+    }
+    if (/\n\s+at /.test(res.stderr)) throw new Finding('threw', `verify printed a stack trace: ${res.stderr.slice(0, 500)}`);
+    if (res.code !== 0 && !res.stderr.trim()) throw new Finding('inconsistent', `exit ${res.code} with nothing on stderr`);
+    if (out?.valid) {
+      valid++;
+      if (res.code !== 0) throw new Finding('inconsistent', `valid, but exit ${res.code}`);
+      if (out.trusted !== !noTrust) throw new Finding('inconsistent', `"trusted": ${out.trusted} ${noTrust ? 'with --no-trust' : 'with a trust list'}`);
+      if (out.trusted) trusted++;
+    } else if (res.code === 0) throw new Finding('inconsistent', `exit 0 without a valid answer: ${res.stdout.slice(0, 300)}`);
+
+    // As `verify` reads the file: Buffer's UTF-8 decoding keeps a byte order mark (TextDecoder drops it).
+    const text = Buffer.from(x.bytes).toString('utf8');
+    let value: unknown;
+    let textProblem: string | undefined;
+    try {
+      value = JSON.parse(text);
+      textProblem = strictTextProblem(text);
+    } catch {
+      textProblem = 'it is not JSON';
+    }
+    if (kind === 'proof') {
+      // A proof file is never a usage error: a bad one fails a check (exit 1, urchain-verify(1)).
+      if (res.code !== 0 && res.code !== 1) throw new Finding('inconsistent', `exit ${res.code} for a proof file (a bad proof fails a check, exit 1): ${res.stderr.slice(0, 300)}`);
+      const base = s.forged ? [without(s.proof, 'countersignatures')] : [s.proof, without(s.proof, 'countersignatures')];
+      const allowed = [...base, ...base.map((p) => without(p, 'payload'))];
+      const same = allowed.some((a) => isDeepStrictEqual(a, value));
+      if (out?.valid) {
+        if (textProblem) throw new Finding('inconsistent', `a proof verifies although ${textProblem}`);
+        if (!same) throw new Finding('inconsistent', `a changed proof verifies: ${diff(s.proof, value)}`);
+      } else if (same && !textProblem) throw new Finding('inconsistent', `a genuine proof (only written differently) fails: ${out?.failed}: ${out?.reason}`);
+      return;
+    }
+    const problem = textProblem ?? trustListProblem(value);
+    if (problem) {
+      if (res.code !== 2) throw new Finding('inconsistent', `a trust list is accepted (exit ${res.code}) although ${problem}`);
+      refusedLists++;
+      return;
+    }
+    if (res.code === 2) throw new Finding('inconsistent', `a well-formed trust list is refused: ${res.stderr.trim().slice(0, 300)}`);
+    const why = notTrustedBecause(value as TrustValue, facts[si]);
+    if (res.code === 0 && why) throw new Finding('inconsistent', `trusted although ${why}`);
+    if (res.code === 1 && !why) throw new Finding('inconsistent', `not trusted although the list names all it needs: ${out?.failed}: ${out?.reason}`);
   }
 }
 
@@ -151,17 +246,120 @@ function diff(a: any, b: any, at = '$'): string {
   return at;
 }
 
-/** What makes a trust list not a strict one that names this proof; undefined when it is fine. */
-function strictTrustProblem(t: any, out: any, rewritten: boolean): string | undefined {
-  if (rewritten) return 'the trust file repeats a key or writes a number another way';
-  if (!t || typeof t !== 'object' || Array.isArray(t)) return 'the trust list is not an object';
-  const keys = Object.keys(t);
-  const unknown = keys.filter((k) => !['chains', 'authorities', 'origins'].includes(k));
-  if (unknown.length) return `the trust list has unknown keys ${unknown.join(', ')}`;
-  if (!keys.length) return 'the trust list names nothing';
-  for (const k of keys) if (!Array.isArray(t[k]) || t[k].some((v: unknown) => typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v))) return `${k} is not a list of 64 lowercase hex digits`;
-  const names = t.chains ? t.chains.includes(out.chainId) : (t.origins ?? []).includes(out.origin) || (t.authorities ?? []).some((a: string) => out.block?.signers?.includes(a));
-  if (!names) return 'the trust list does not name the chain';
+// ---- the oracle of urchain-formats(5): JSON RULES and TRUST LIST, written apart from src/ ----
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * What breaks the JSON rules in a text JSON.parse accepts: a member named twice, a number that
+ * is not a plain integer of at most 2^53 - 1, a lone surrogate. A scan of its own (not the
+ * parser under test).
+ */
+function strictTextProblem(text: string): string | undefined {
+  const objects: (Set<string> | null)[] = [];
+  for (let i = 0; i < text.length; ) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      const s = JSON.parse(text.slice(i, j + 1)) as string;
+      if (LONE_SURROGATE.test(s)) return 'a string holds a lone surrogate';
+      i = j + 1;
+      while (/\s/.test(text[i] ?? '')) i++;
+      const top = objects[objects.length - 1];
+      if (text[i] === ':' && top) {
+        if (top.has(s)) return `member ${JSON.stringify(s)} appears twice`;
+        top.add(s);
+      }
+    } else if (c === '{' || c === '[') (objects.push(c === '{' ? new Set() : null), i++);
+    else if (c === '}' || c === ']') (objects.pop(), i++);
+    else if (c === '-' || (c >= '0' && c <= '9')) {
+      const n = /^-?[0-9.eE+-]+/.exec(text.slice(i))![0];
+      if (!/^(0|-?[1-9][0-9]*)$/.test(n) || !Number.isSafeInteger(Number(n))) return `the number ${n} is not a plain integer of at most 2^53 - 1`;
+      i += n.length;
+    } else i++;
+  }
+  return undefined;
+}
+
+type TrustValue = { chains: string[]; authorities?: string[]; origins?: string[]; partners?: { name: string; chains: string[]; authorities?: string[]; origins?: string[] }[] };
+
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+
+/** A key the verification rule accepts: a canonical encoding of a point on the curve, not of small order (checked with @noble/ed25519 directly). */
+function usableKey(hex: string): boolean {
+  try {
+    const p = ed.Point.fromHex(hex, false);
+    return !p.isSmallOrder() && p.toHex() === hex;
+  } catch {
+    return false;
+  }
+}
+
+function listProblem(v: unknown, at: string, keys: boolean): string | undefined {
+  if (!Array.isArray(v)) return `${at} is not a list`;
+  if (!v.length) return `${at} is empty`;
+  for (const x of v) {
+    if (typeof x !== 'string' || !/^[0-9a-f]{64}$/.test(x)) return `${at} holds ${JSON.stringify(x)?.slice(0, 40)}, not 64 lowercase hex digits`;
+    if (keys && !usableKey(x)) return `${at} names ${x.slice(0, 16)}…, not a usable key (non-canonical, off the curve or of small order)`;
+  }
+  if (new Set(v).size !== v.length) return `${at} names an entry twice`;
+  return undefined;
+}
+
+function scopeProblem(o: unknown, at: string, allowed: string[]): string | undefined {
+  if (!isObject(o)) return `${at || 'the trust list'} is not an object`;
+  const unknown = Object.keys(o).filter((k) => !allowed.includes(k));
+  if (unknown.length) return `${at}${unknown.join(', ')}: unknown member(s)`;
+  if (!has(o, 'chains')) return `${at}chains is missing`;
+  for (const k of ['chains', 'authorities', 'origins']) {
+    const p = has(o, k) ? listProblem(o[k], `${at}${k}`, k !== 'chains') : undefined;
+    if (p) return p;
+  }
+  for (const k of ['name', 'note']) if (has(o, k) && typeof o[k] !== 'string') return `${at}${k} is not text`;
+  return undefined;
+}
+
+/** What makes a value not a trust list by urchain-formats(5), TRUST LIST; undefined when it is one. */
+function trustListProblem(t: unknown): string | undefined {
+  const top = scopeProblem(t, '', ['chains', 'authorities', 'origins', 'partners', 'name', 'note']);
+  if (top || !has(t as object, 'partners')) return top;
+  const partners = (t as Record<string, unknown>).partners;
+  if (!Array.isArray(partners)) return 'partners is not a list';
+  if (!partners.length) return 'partners is empty';
+  const names = new Set<string>();
+  for (const [k, e] of partners.entries()) {
+    const p = scopeProblem(e, `partners[${k}].`, ['name', 'chains', 'authorities', 'origins', 'note']);
+    if (p) return p;
+    const name = (e as Record<string, unknown>).name;
+    if (typeof name !== 'string' || !name) return `partners[${k}].name is missing or empty`;
+    if (names.has(name)) return `two partners are named ${JSON.stringify(name)}`;
+    names.add(name);
+  }
+  return undefined;
+}
+
+/**
+ * Why a well-formed trust list must not make this proof trusted (undefined: it must). The
+ * record's chain is named, its origin and enough block signers are when those lists are given,
+ * and every countersignature comes from another chain named under partners, whose entry admits
+ * the partner's origin and signers, with a checkpoint signed by a key accepted for the record's
+ * chain (urchain-formats(5), COUNTERSIGNED PROOF).
+ */
+function notTrustedBecause(t: TrustValue, f: Facts): string | undefined {
+  const enough = (signers: string[], authorities: string[] | undefined, need: number) => !authorities || signers.filter((s) => authorities.includes(s)).length >= need;
+  if (!t.chains.includes(f.chainId)) return 'the list does not name the chain';
+  if (t.origins && !t.origins.includes(f.origin)) return 'the list does not name the origin';
+  if (!enough(f.signers, t.authorities, f.threshold)) return 'too few block signers are in the list';
+  for (const c of f.countersignatures) {
+    if (c.chainId === f.chainId) return 'a countersignature comes from the record’s own chain';
+    const e = t.partners?.find((p) => p.chains.includes(c.chainId));
+    if (!e) return 'a countersigning chain is not named as a partner';
+    if (e.origins && !e.origins.includes(c.origin)) return "the partner's entry does not name the partner record's origin";
+    if (!enough(c.signers, e.authorities, c.threshold)) return "too few of the partner block's signers are in its entry";
+    if (![...f.authorities, ...(t.authorities ?? []), ...(t.origins ?? [])].includes(c.checkpointSigner)) return 'the checkpoint signer is not accepted for the chain';
+  }
   return undefined;
 }
 
@@ -189,12 +387,31 @@ export function entanglePullTarget(world: SeedWorld): Target {
   const corpus = seeds.map((s) => te.encode(s));
   const servers: { server: http.Server; url: string; broker?: BrokerClient; reply?: Reply }[] = [];
   const free: number[] = [];
-  let timeouts = 0;
+  let taken = 0;
+  let refusedMail = 0;
   let refusedByPull = 0;
-  const nodeStub = {
-    get: async () => ({ chainId: toHex(world.a.chainId) }),
-    submit: async () => ({ txId: toHex(new Uint8Array(32).fill(1)), duplicate: false }),
-  } as unknown as NodeClient;
+  // The node as pull sees it; what pull submits is checked: an entangle record holds a checkpoint
+  // signed by the partner that sent it, a countersign record a proof of our own checkpoint.
+  const nodeStub = (wrong: string[]) =>
+    ({
+      get: async () => ({ chainId: toHex(world.a.chainId) }),
+      submit: async (r: { payload: Uint8Array; kind: string; meta: Record<string, string> }) => {
+        try {
+          if (r.kind === 'entangle') {
+            if (toHex(openCheckpoint(r.payload).signer) !== toHex(partner.publicKey)) wrong.push('an entangle record of a checkpoint the partner did not sign');
+          } else if (r.kind === 'countersign') {
+            const p = JSON.parse(utf8(r.payload)) as ProofJson;
+            const c = openCheckpoint(fromBase64(p.payload!));
+            if (toHex(c.chainId) !== toHex(world.a.chainId) || toHex(c.signer) !== toHex(me.publicKey)) wrong.push('a countersign record of a checkpoint that is not ours');
+          } else wrong.push(`a record of kind ${r.kind}`);
+        } catch (e) {
+          wrong.push(`a ${r.kind} record that does not open: ${(e as Error).message}`);
+        }
+        return { txId: toHex(new Uint8Array(32).fill(1)), duplicate: false };
+      },
+    }) as unknown as NodeClient;
+  // The broker client's own deadline: a broker that never finishes its answer is an error after it.
+  const timeoutMs = 1500;
 
   return {
     name: 'entangle-pull',
@@ -225,7 +442,7 @@ export function entanglePullTarget(world: SeedWorld): Target {
         });
         await new Promise<void>((ok) => slot.server.listen(0, '127.0.0.1', ok));
         slot.url = `http://127.0.0.1:${(slot.server.address() as AddressInfo).port}`;
-        slot.broker = new BrokerClient(slot.url, me, { retries: 0, baseDelayMs: 1 });
+        slot.broker = new BrokerClient(slot.url, me, { retries: 0, baseDelayMs: 1, timeoutMs });
         servers.push(slot);
         free.push(k);
       }
@@ -252,13 +469,20 @@ export function entanglePullTarget(world: SeedWorld): Target {
       const slot = servers[k];
       slot.reply = { status: x.flags!.status as number, body: x.bytes, trick: x.flags!.trick as number, ack: x.flags!.ack ? te.encode(x.flags!.ack as string) : undefined };
       // A reply that never ends holds its connection: such an input gets a client of its own.
-      const broker = slot.reply.trick === 1 ? new BrokerClient(slot.url, me, { retries: 0 }) : slot.broker!;
+      const broker = slot.reply.trick === 1 ? new BrokerClient(slot.url, me, { retries: 0, timeoutMs }) : slot.broker!;
       let timer: NodeJS.Timeout | undefined;
+      const wrong: string[] = [];
       try {
-        const deadline = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), 3000)));
-        const got = await Promise.race([pull({ node: nodeStub, broker, key: me, partners }), deadline]);
-        if (got === 'timeout') timeouts++;
+        // Two calls (messages, ack), each within timeoutMs: anything much later is a hang.
+        const deadline = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), 2 * timeoutMs + 2000)));
+        const t0 = performance.now();
+        const got = await Promise.race([pull({ node: nodeStub(wrong), broker, key: me, partners }), deadline]);
+        if (got === 'timeout') throw new Finding('hang', `pull still running after ${Math.round(performance.now() - t0)} ms with a broker deadline of ${timeoutMs} ms`);
+        if (wrong.length) throw new Finding('inconsistent', `pull stored ${wrong[0]}`);
+        taken += got.received.length + got.countersignatures.length;
+        refusedMail += got.refused.length;
       } catch (e) {
+        if (e instanceof Finding) throw e;
         if (!(e instanceof UrchainError)) throw new Finding('threw', `pull threw ${(e as Error)?.constructor?.name}: ${(e as Error)?.stack ?? String(e)}`);
         refusedByPull++;
       } finally {
@@ -274,6 +498,6 @@ export function entanglePullTarget(world: SeedWorld): Target {
         s.server.close();
       }
     },
-    extra: () => ({ timeouts, failedWithUrchainError: refusedByPull }),
+    extra: () => ({ recordsTaken: taken, mailRefused: refusedMail, failedWithUrchainError: refusedByPull }),
   };
 }

@@ -306,7 +306,9 @@ export function mutateJsonValue(r: Rng, doc: Json): Json {
       }
       return copy;
     case 2: // unknown key
-      if (target && typeof target === 'object' && !Array.isArray(target)) (target as any)[r.pick(['extra', 'chain', 'authority', '__proto__', 'constructor', 'format'])] = r.pick(ODD_JSON) as Json;
+      // defineProperty: "__proto__" must become an own member (an assignment would set the prototype)
+      if (target && typeof target === 'object' && !Array.isArray(target))
+        Object.defineProperty(target, r.pick(['extra', 'chain', 'authority', 'partner', '__proto__', 'constructor', 'format']), { value: structuredClone(r.pick(ODD_JSON)), enumerable: true, writable: true, configurable: true });
       return copy;
     case 3: // numbers at the edges
       if (typeof target === 'number') return setHere(r.pick([target + 1, target - 1, -target, target * 2 ** 32, target + 0.5, Number.MAX_SAFE_INTEGER + 2, 0]));

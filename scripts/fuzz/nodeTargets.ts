@@ -56,8 +56,14 @@ export function httpBatch(node: FuzzNode): Target {
         if (res.statusCode === 200) {
           // A record needs at least 10 body bytes ({"payload": h''}): more records than that
           // means the decoder expanded shared references (tags 28/29), i.e. amplification.
-          const n = (JSON.parse(text) as { receipts: unknown[] }).receipts.length;
-          if (n * 10 > x.bytes.length) throw new Finding('inconsistent', `amplification: ${n} records taken from a body of ${x.bytes.length} bytes`);
+          const receipts = (JSON.parse(text) as { receipts: { error?: { code: string; message: string } }[] }).receipts;
+          if (receipts.length * 10 > x.bytes.length) throw new Finding('inconsistent', `amplification: ${receipts.length} records taken from a body of ${x.bytes.length} bytes`);
+          // A record refused in a 200 answer carries its own error (README, urchain-api(7)); an internal one is a defect.
+          for (const r of receipts) {
+            if (!r.error) continue;
+            statuses[`item ${r.error.code}`] = (statuses[`item ${r.error.code}`] ?? 0) + 1;
+            if (r.error.code === 'INTERNAL') throw new Finding('inconsistent', `a record of a batch failed with an internal error: ${r.error.message.slice(0, 200)}`);
+          }
         }
       } catch (e) {
         if (e instanceof Finding || !down(e)) throw e;

@@ -3,8 +3,10 @@
  * Seed proofs for the verify targets, built in-process with the library's own code from fixed
  * keys: a proof-of-authority proof with non-empty batch and block paths, the same record under
  * proof of work, and a countersigned proof (a partner chain took the record's block in through
- * an entangle record carrying the record chain's signed checkpoint). Each comes with the trust
- * list that names its chain, as `trust export` would write it.
+ * an entangle record carrying the record chain's signed checkpoint). Each comes with the strict
+ * trust list that names its chain, as `trust export` would write it, and for the countersigned
+ * proof the partner under `partners`. One more is a forgery that must never verify: the record
+ * chain "countersigning" itself from a rebuilt block (issue 9).
  */
 import { chainIdOf, type ChainParams } from '../../src/chain/params.js';
 import { genesisHeader } from '../../src/chain/genesis.js';
@@ -28,7 +30,22 @@ const keyOf = (first: number): KeyPair => {
 export interface SeedProof {
   name: string;
   proof: ProofJson;
-  trust: { chains: string[]; authorities: string[]; origins: string[] };
+  /** The proof is a forgery that must never verify as it is (only with its countersignatures taken out). */
+  forged?: boolean;
+  /** A strict trust list (urchain-formats(5), TRUST LIST) under which the proof is valid and trusted. */
+  trust: SeedTrust;
+}
+
+export interface SeedScope {
+  chains: string[];
+  authorities?: string[];
+  origins?: string[];
+}
+
+export interface SeedTrust extends SeedScope {
+  partners?: (SeedScope & { name: string; note?: string })[];
+  name?: string;
+  note?: string;
 }
 
 export interface Chain {
@@ -96,7 +113,8 @@ async function block1(c: Chain, records: { payload: Uint8Array; kind: string; me
   return { proof, header: sealed.header, hash, signatures: sealed.signatures };
 }
 
-const trustOf = (c: Chain) => ({ chains: [toHex(c.chainId)], authorities: c.params.authorities.map(toHex), origins: [toHex(c.key.publicKey)] });
+/** What `trust export` writes for a chain: no authorities under proof of work (an empty list is refused). */
+const trustOf = (c: Chain): SeedScope => ({ chains: [toHex(c.chainId)], ...(c.params.authorities.length ? { authorities: c.params.authorities.map(toHex) } : {}), origins: [toHex(c.key.publicKey)] });
 
 export interface SeedWorld {
   proofs: SeedProof[];
@@ -118,14 +136,21 @@ export async function seedWorld(): Promise<SeedWorld> {
   // Partner B takes A's block 1 in: an entangle record whose payload is A's signed checkpoint.
   const b = chain('plant-b', keyOf(0x50), 'poa');
   const cp = signCheckpoint({ chainId: a.chainId, height: 1, blockHash: pa.hash, timestamp: pa.header.timestamp }, a.key);
-  const pb = await block1(b, [{ payload: cp, kind: 'entangle', meta: { partner: toHex(a.key.publicKey), height: '1', hash: toHex(pa.hash) } }, records[0]], 0);
-  const cs = buildCountersignature({ header: pa.header, signatures: pa.signatures }, pa.hash, { index: 1, size: 1, path: [] }, pb.proof);
-  const both = { chains: [...trustOf(a).chains, ...trustOf(b).chains], authorities: [...trustOf(a).authorities, ...trustOf(b).authorities], origins: [...trustOf(a).origins, ...trustOf(b).origins] };
+  const pb = await block1(b, [{ payload: cp, kind: 'entangle', meta: { partner: toHex(a.key.publicKey), partnerName: 'plant-a', chain: toHex(a.chainId), height: '1', hash: toHex(pa.hash) } }, records[0]], 0);
+  const cs = buildCountersignature({ header: pa.header, signatures: pa.signatures }, pa.hash, { index: 1, size: 1, path: [] }, pb.proof, a.params);
+  // A countersignature counts only from a chain the list names as a partner (never the record's own).
+  const withPartner: SeedTrust = { name: 'plant-a', ...trustOf(a), partners: [{ name: 'plant-b', ...trustOf(b), note: 'entangled since 2026' }], note: 'fuzz seed' };
+  // The attack of issue 9: company A rebuilds its chain (another block 1 of the same chain id)
+  // with an entangle record of its own checkpoint and offers that as a "partner" countersignature.
+  const self = await block1(a, [{ payload: cp, kind: 'entangle', meta: { partner: toHex(a.key.publicKey), chain: toHex(a.chainId), height: '1', hash: toHex(pa.hash) } }], 0);
+  const selfCs = buildCountersignature({ header: pa.header, signatures: pa.signatures }, pa.hash, { index: 1, size: 1, path: [] }, self.proof, a.params);
+  const selfTrust: SeedTrust = { ...trustOf(a), partners: [{ name: 'plant-a-too', ...trustOf(a) }, { name: 'plant-b', ...trustOf(b) }] };
   return {
     proofs: [
       { name: 'poa', proof: pa.proof, trust: trustOf(a) },
       { name: 'pow', proof: pw.proof, trust: trustOf(w) },
-      { name: 'countersigned', proof: { ...pa.proof, countersignatures: [cs] }, trust: both },
+      { name: 'countersigned', proof: { ...pa.proof, countersignatures: [cs] }, trust: withPartner },
+      { name: 'self-countersigned', proof: { ...pa.proof, countersignatures: [selfCs] }, trust: selfTrust, forged: true },
     ],
     a,
     b,

@@ -46,6 +46,22 @@ const TXS_CHUNK = 10_000;
 /** An authority countersigns one block per height (per proposer) within this time. */
 export const SIGN_LOCK_MS = 10_000;
 const PEER_TTL_MS = 120_000;
+
+/**
+ * True iff `listen` is a HOST:PORT this node can dial: what peers say (HELLO, PEERS) is checked
+ * before it is kept or passed on, because `ws://…` is parsed only at the dial, where a host such
+ * as `12k.0.0.1` (a dotted name ending in a number must be an IPv4 address) or port 99999 throws.
+ */
+export function dialable(listen: string): boolean {
+  const m = /^([\w.\-[\]:]{1,100}):(\d{1,5})$/.exec(listen);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) return false;
+  try {
+    return new URL(`ws://${listen}/`).hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 /** A sync round not answered within this time may be asked again (of the same or another peer). */
 const SYNC_ROUND_MS = 10_000;
 
@@ -166,7 +182,7 @@ export class Network {
         // (a malformed one bans the key): `unlink` takes it out of the table again.
         link.listen((m, l) => this.handle(m, l), bad);
         if (link.isClosed) return undefined;
-        if (h.listen) {
+        if (h.listen && dialable(h.listen)) {
           this.peers.set(k, { key: k, listen: h.listen, role: h.role, lastSeen: Date.now() });
           // Tell the other links at once, so the network learns of a newcomer without waiting for
           // the next round of GET_PEERS (a node linked only to a seed that stops would be cut off).
@@ -223,10 +239,16 @@ export class Network {
 
   private dial(address: string): Promise<Link | undefined> {
     if (this.dialing.has(address) || address === this.listenAddress || address === this.advertised) return Promise.resolve(undefined);
-    this.dialing.add(address);
     // The path names the protocol and the dialer, for proxies and logs; it is not trusted: the
-    // handshake proves the key.
-    const ws = new WebSocket(`ws://${address}${LINK_PATH}?from=${toHex(this.o.key.publicKey)}`, { maxPayload: MAX_MESSAGE, handshakeTimeout: 3000 });
+    // handshake proves the key. The constructor throws on an address it cannot parse (a seed
+    // given on the command line): in a timer that would end the process.
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(`ws://${address}${LINK_PATH}?from=${toHex(this.o.key.publicKey)}`, { maxPayload: MAX_MESSAGE, handshakeTimeout: 3000 });
+    } catch {
+      return Promise.resolve(undefined);
+    }
+    this.dialing.add(address);
     ws.on('error', () => undefined);
     return this.attach(ws, 'out', address).finally(() => this.dialing.delete(address));
   }
@@ -370,7 +392,7 @@ export class Network {
           const key = asBytes(a[0], 'key', 32);
           if (!roleOf(this.o.members(), key) || equal(key, this.o.key.publicKey)) continue;
           const listen = asText(a[1], 'listen');
-          if (!/^[\w.\-[\]:]{1,100}:\d{1,5}$/.test(listen)) continue;
+          if (!dialable(listen)) continue;
           this.peers.set(toHex(key), { key: toHex(key), listen, role: asText(a[2], 'role'), lastSeen: Date.now() });
         }
         return;

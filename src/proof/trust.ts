@@ -32,6 +32,7 @@ export interface TrustScope {
 
 export interface TrustPartner extends TrustScope {
   name: string;
+  note?: string;
 }
 
 export interface TrustList extends TrustScope {
@@ -99,7 +100,8 @@ function readTrustList(v: unknown, what: string): TrustList {
       if (!name) fail(sub(p, 'name'), 'a non-empty name', name);
       if (names.has(name)) throw badInput(`${sub(p, 'name')}: a second partner named ${JSON.stringify(name)}`);
       names.add(name);
-      return { name, ...scope(e, p) };
+      // Informational, but text like the list's own note: any other value is not this format.
+      return { name, ...scope(e, p), ...(e.note !== undefined ? { note: text(e.note, sub(p, 'note')) } : {}) };
     });
   }
   return out;

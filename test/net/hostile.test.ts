@@ -5,10 +5,13 @@
  * malformed message are banned and their links closed, and a closed link never holds a slot, so
  * after more of them than the node has slots it still accepts and makes links. Before its AUTH
  * verifies, a connection gets no more than 1 MiB per message, 2 MiB in all, and one of 32 places.
+ * Peer addresses a member names that cannot be dialed are dropped, not dialed into a crash.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { sign, type KeyPair } from '../../src/crypto/ed25519.js';
 import { toHex, fromHex } from '../../src/codec/bytes.js';
 import { Link, authHash } from '../../src/net/link.js';
@@ -26,7 +29,7 @@ const opened: WebSocket[] = [];
 
 H.before(async () => {
   await c.admit('full', 'hub');
-  await c.admit('thin', 'other', 'member', ...ATTACKERS);
+  await c.admit('thin', 'other', 'member', 'prober', 'peerA', 'peerB', 'peerC', ...ATTACKERS);
   await c.init('hub', ['--block-time', '300ms']);
   await c.start('hub', 'full');
   const p = await c.peers('hub');
@@ -40,10 +43,10 @@ H.after(async () => {
 });
 
 /** A link made with the real handshake code, as a member would. */
-function memberLink(key: KeyPair, address: string) {
+function memberLink(key: KeyPair, address: string, listen = '') {
   const ws = new WebSocket(`ws://${address}/`);
   opened.push(ws);
-  const link = new Link(ws, 'out', address, { key, chainId, role: 'thin', listen: '', head: () => ({ height: 0, hash: new Uint8Array(32) }), members: () => undefined, offerMembers: () => undefined, admit: () => 'full' });
+  const link = new Link(ws, 'out', address, { key, chainId, role: 'thin', listen, head: () => ({ height: 0, hash: new Uint8Array(32) }), members: () => undefined, offerMembers: () => undefined, admit: () => 'full' });
   return { ws, link };
 }
 
@@ -160,6 +163,31 @@ H('before its AUTH verifies a peer may send at most 1 MiB in a message, 2 MiB in
   await within(extra.closed, 'the hub closes the 33rd');
   await c.nodes.hub.waitFor((e) => e.event === 'link-refused' && /32 handshakes already in progress/.test(e.message));
   for (const x of idle) x.ws.terminate();
+});
+
+// Found by npm run fuzz (net-post): a PEERS entry "12k.0.0.1:9" passed the address pattern, was
+// dialed a second later, and `new WebSocket` threw in the timer: the node died.
+H('peer addresses a member gives that cannot be dialed are dropped, and the node stays up', async () => {
+  const member = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  try {
+    await once(member, 'listening');
+    const good = `127.0.0.1:${(member.address() as AddressInfo).port}`;
+    const dialed = new Promise<void>((r) => member.on('connection', (s) => (s.terminate(), r())));
+    const m = memberLink(c.keys.prober, advertised, '12k.0.0.1:9');
+    await within(m.link.handshake(), 'the prober links');
+    const bad = ['12k.0.0.1:9', '127.0.0.1:99999', '127.0.0.1:0'];
+    m.link.send([Msg.PEERS, [...bad.map((a, i) => [c.keys[['peerA', 'peerB', 'prober'][i]].publicKey, a, 'thin']), [c.keys.peerC.publicKey, good, 'thin']]]);
+    // The hub dials what it learnt on its next round; the bad entries were in the same list.
+    await within(dialed, 'the hub dials the dialable peer');
+    const p = await c.peers('hub');
+    const kept = p.peers.map((x: { listen: string }) => x.listen);
+    assert.ok(kept.includes(good), 'the dialable address is kept');
+    for (const a of bad) assert.not.ok(kept.includes(a), `${a} is not kept as a peer address`);
+    assert.ok((await c.status('hub')).chainId, 'the hub still answers');
+    m.link.close('done');
+  } finally {
+    member.close();
+  }
 });
 
 H.run();

@@ -26,6 +26,10 @@ test('refused: {}, misspelled members, a proof file, empty lists, non-keys, dupl
     [JSON.stringify({ chains: [chain], origins: ['0100000000000000000000000000000000000000000000000000000000000080'] }), /origins\[0\]: not a usable ed25519 public key/],
     [JSON.stringify({ chains: [chain], authorities: ['0100000000000000000000000000000000000000000000000000000000000000'] }), /not a usable/],
     [JSON.stringify({ chains: [chain], partners: [{ chains: [chain] }] }), /partners\[0\]\.name: missing/],
+    // found by npm run fuzz: a partner's note was not checked at all
+    [JSON.stringify({ chains: [chain], partners: [{ name: 'b', chains: [chain], note: -1 }] }), /partners\[0\]\.note: expected text/],
+    [JSON.stringify({ chains: [chain], partners: [{ name: 'b', chains: [chain], note: {} }] }), /partners\[0\]\.note: expected text/],
+    [JSON.stringify({ chains: [chain], note: null }), /note: expected text/],
     [`{"chains":["${chain}"],"chains":["${chain}"]}`, /member "chains" appears twice/],
     ['[]', /expected an object/],
     ['not json', /unexpected/],
