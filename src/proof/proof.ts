@@ -55,16 +55,8 @@ export interface ProofJson {
   countersignatures?: CountersignatureJson[];
 }
 
-export interface ProofParts {
-  txId: Uint8Array;
-  core: TxCore;
-  payload?: Uint8Array;
-  evidence: Evidence;
-  block: SignedHeader;
-  blockHash: Uint8Array;
-  inclusion: { index: number; path: Uint8Array[] };
-  params: ChainParams;
-}
+/** What a proof is built from: a parsed proof without its countersignatures. */
+export type ProofParts = Omit<ParsedProof, 'countersignatures'>;
 
 export function buildProof(p: ProofParts): ProofJson {
   const block = sealSignatures(p.params, p.block, p.blockHash);
