@@ -14,6 +14,7 @@
  *
  * Every mutation is a pure function of the PRNG state, so a run is reproducible from its seed.
  */
+import { concat } from '../../src/codec/bytes.js';
 
 /** sfc32 (Chris Doty-Humphrey's small fast counter): 32-bit arithmetic only, seedable, fast. */
 export class Rng {
@@ -70,18 +71,18 @@ export function mutateBytes(r: Rng, input: Uint8Array, corpus: readonly Uint8Arr
         if (b.length) b[Math.min(at, b.length - 1)] = r.int(256);
         break;
       case 2: // insert bytes
-        b = join(b.subarray(0, at), r.bytes(1 + r.int(8)), b.subarray(at));
+        b = concat(b.subarray(0, at), r.bytes(1 + r.int(8)), b.subarray(at));
         break;
       case 3: {
         // delete a run
         const n = 1 + r.int(Math.max(1, Math.min(16, b.length - at)));
-        b = join(b.subarray(0, at), b.subarray(Math.min(b.length, at + n)));
+        b = concat(b.subarray(0, at), b.subarray(Math.min(b.length, at + n)));
         break;
       }
       case 4: {
         // duplicate a run
         const n = 1 + r.int(32);
-        b = join(b.subarray(0, at), b.subarray(at, at + n), b.subarray(at));
+        b = concat(b.subarray(0, at), b.subarray(at, at + n), b.subarray(at));
         break;
       }
       case 5: {
@@ -97,7 +98,7 @@ export function mutateBytes(r: Rng, input: Uint8Array, corpus: readonly Uint8Arr
         if (!corpus.length) break;
         const o = r.pick(corpus);
         const from = r.int(o.length + 1);
-        b = join(b.subarray(0, at), o.subarray(from, from + r.int(64)), b.subarray(at));
+        b = concat(b.subarray(0, at), o.subarray(from, from + r.int(64)), b.subarray(at));
         break;
       }
       default: // truncate
@@ -107,17 +108,6 @@ export function mutateBytes(r: Rng, input: Uint8Array, corpus: readonly Uint8Arr
   return b;
 }
 
-export function join(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 // ---- cbor ------------------------------------------------------------------------------------
 
@@ -214,55 +204,55 @@ export function mutateCbor(r: Rng, input: Uint8Array, corpus: readonly Uint8Arra
   const body = input.subarray(it.headEnd, it.end);
   switch (r.int(12)) {
     case 0: // another major type, same argument
-      return join(before, head((it.major + 1 + r.int(7)) % 8, Math.min(it.arg, 0xffffffff)), body, after);
+      return concat(before, head((it.major + 1 + r.int(7)) % 8, Math.min(it.arg, 0xffffffff)), body, after);
     case 1: {
       // another length/argument
       const n = r.pick([0, 1, it.arg + 1, Math.max(0, it.arg - 1), 23, 24, 255, 65535, 0x7fffffff, 0xffffffff, 2 ** 53 + 1, 2 ** 64 - 1]);
-      return join(before, head(it.major, n), body, after);
+      return concat(before, head(it.major, n), body, after);
     }
     case 2: // non-shortest head
-      return join(before, head(it.major, Math.min(it.arg, 0xffffffff), r.pick([1, 2, 4, 8])), body, after);
+      return concat(before, head(it.major, Math.min(it.arg, 0xffffffff), r.pick([1, 2, 4, 8])), body, after);
     case 3: // wrap in a tag
-      return join(before, head(6, r.pick(TAGS)), value, after);
+      return concat(before, head(6, r.pick(TAGS)), value, after);
     case 4: // mark shareable (28) and refer back to it (29) elsewhere
-      return join(before, head(6, 28), value, after.length ? join(head(6, 29), Uint8Array.of(0)) : new Uint8Array(0), after);
+      return concat(before, head(6, 28), value, after.length ? concat(head(6, 29), Uint8Array.of(0)) : new Uint8Array(0), after);
     case 5: // an odd value instead
-      return join(before, r.pick(ODD_VALUES), after);
+      return concat(before, r.pick(ODD_VALUES), after);
     case 6: {
       // duplicate the item; its innermost enclosing array claims one element more
       const parent = items.filter((p) => p.major === 4 && p.start < it.start && p.end >= it.end).pop();
-      const dup = join(input.subarray(0, it.end), value, input.subarray(it.end));
+      const dup = concat(input.subarray(0, it.end), value, input.subarray(it.end));
       return parent && r.chance(0.7) ? spliceHead(dup, parent, parent.arg + 1) : dup;
     }
     case 7: {
       // drop the item; mostly with its array claiming one element less
       const parent = items.filter((p) => p.major === 4 && p.start < it.start && p.end >= it.end).pop();
-      const cut = join(before, after);
+      const cut = concat(before, after);
       return parent && parent.arg > 0 && r.chance(0.7) ? spliceHead(cut, parent, parent.arg - 1) : cut;
     }
     case 8: {
       // deep nesting
       const depth = r.pick([64, 1000, 10_000, 100_000]);
-      return join(before, new Uint8Array(depth).fill(0x81), value, after);
+      return concat(before, new Uint8Array(depth).fill(0x81), value, after);
     }
     case 9: // a byte string or text grows, its head still claims the old length
-      return join(before, input.subarray(it.start, it.headEnd), body, r.bytes(1 + r.int(16)), after);
+      return concat(before, input.subarray(it.start, it.headEnd), body, r.bytes(1 + r.int(16)), after);
     case 10: // many references to one shared item (amplification)
       if (it.major === 4 && it.arg > 0) {
         const n = r.pick([100, 1000, 5000]);
         const refs: Uint8Array[] = [head(4, n), head(6, 28), body.subarray(0, cborItems(body)[0]?.end ?? body.length)];
         for (let i = 1; i < n; i++) refs.push(Uint8Array.of(0xd8, 0x1d, 0x00));
-        return join(before, ...refs, after);
+        return concat(before, ...refs, after);
       }
-      return join(before, head(6, 28), value, after);
+      return concat(before, head(6, 28), value, after);
     default: // bytes-level change inside the item
-      return join(before, mutateBytes(r, value, corpus), after);
+      return concat(before, mutateBytes(r, value, corpus), after);
   }
 }
 
 /** Rewrites the head of `parent` (an array) in `b` to claim `n` elements. */
 function spliceHead(b: Uint8Array, parent: Item, n: number): Uint8Array {
-  return join(b.subarray(0, parent.start), head(4, n), b.subarray(parent.headEnd));
+  return concat(b.subarray(0, parent.start), head(4, n), b.subarray(parent.headEnd));
 }
 
 // ---- json ------------------------------------------------------------------------------------

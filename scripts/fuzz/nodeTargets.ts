@@ -8,7 +8,8 @@ import net from 'node:net';
 import { Pool as HttpPool } from 'undici';
 import { encode as cborxEncode } from 'cbor-x';
 import { Finding, type FuzzNode, type Target } from './harness.js';
-import { Rng, mutateBytes, mutateCbor, join } from './mutate.js';
+import { Rng, mutateBytes, mutateCbor } from './mutate.js';
+import { concat } from '../../src/codec/bytes.js';
 import { encode, decode, asArray, asBytes, type CborValue } from '../../src/codec/cbor.js';
 import { frame, FrameType, FrameReader, PROTOCOL_VERSION } from '../../src/ingest/profichain/frames.js';
 import { SealedChannel, clientKeys } from '../../src/ingest/profichain/session.js';
@@ -150,7 +151,7 @@ function mutateFrames(r: Rng, frames: [number, Uint8Array][], corpus: Uint8Array
     for (let i = r.int(50); i > 0; i--) list.push(list[r.int(list.length)] ?? [FrameType.PING, encode([1])]);
   } else {
     // the stream itself: a length prefix or any byte
-    const raw = join(...list.map(([t, b]) => frame(t, b, true)));
+    const raw = concat(...list.map(([t, b]) => frame(t, b, true)));
     if (roll === 8 && raw.length >= 4) {
       const at = r.int(list.length) && 0; // the first frame's length
       const v = pick(r, [0, 1, 2, 0xffff, 0x01000000, 0x7fffffff, 0xffffffff, raw.length]);
@@ -186,7 +187,7 @@ export function profichainPlain(node: FuzzNode): Target {
     make(r) {
       const frames: [number, Uint8Array][] = [[FrameType.HELLO, hello], ...Array.from({ length: 1 + r.int(3) }, () => pick(r, seeds))];
       const m = mutateFrames(r, frames, corpus);
-      return { bytes: m.raw ?? join(...m.list.map(([t, b]) => frame(t, b, true))) };
+      return { bytes: m.raw ?? concat(...m.list.map(([t, b]) => frame(t, b, true))) };
     },
     async send(x, i) {
       await tcpExchange(node.profichain, chunked(new Rng(i), x.bytes));
