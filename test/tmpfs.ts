@@ -1,9 +1,25 @@
 /**
- * A small file system that can be filled: a tmpfs mount (root only). `mountTmpfs` answers why
- * it cannot mount (the caller skips with that message); the caller unmounts in a finally.
+ * A small file system that can be filled: a tmpfs mount (root only). `onTmpfs` runs a test body
+ * on a fresh one and unmounts it afterwards, or skips with the reason it cannot mount.
  */
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { tmpDir } from './helpers.js';
+
+/** Runs `body` on a new tmpfs of `size` (e.g. '16m'), unmounted afterwards, pass or fail. */
+export async function onTmpfs(size: string, body: (mnt: string) => Promise<void>): Promise<void> {
+  const mnt = tmpDir('urchain-fulldisk-');
+  const skip = mountTmpfs(mnt, size);
+  if (skip) {
+    console.log(`  (skipped: the full-disk test needs a tmpfs mount: ${skip})`);
+    return;
+  }
+  try {
+    await body(mnt);
+  } finally {
+    unmount(mnt);
+  }
+}
 
 export function mountTmpfs(dir: string, size: string): string | undefined {
   if (process.getuid?.() !== 0) return 'not running as root';

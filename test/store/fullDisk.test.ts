@@ -14,8 +14,8 @@ import { signBatch } from '../../src/chain/batch.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import type { IngestWrite } from '../../src/store/types.js';
 import type { ChainParams } from '../../src/chain/params.js';
-import { tmpDir, cleanup } from '../helpers.js';
-import { mountTmpfs, fill, unmount } from '../tmpfs.js';
+import { cleanup } from '../helpers.js';
+import { onTmpfs, fill } from '../tmpfs.js';
 
 test.after(() => cleanup());
 
@@ -32,45 +32,40 @@ const settled = (p: Promise<void>, ms = 15_000) =>
   Promise.race([p.then(() => 'ok', (e: { code?: string }) => `failed ${e.code}`), new Promise<string>((r) => setTimeout(() => r('never settled'), ms).unref())]);
 
 test('overlapping commits on a full disk each settle, and the disk holds exactly those that resolved', async () => {
-  const mnt = tmpDir('urchain-fulldisk-');
-  const skip = mountTmpfs(mnt, '4m');
-  if (skip) {
-    console.log(`  (skipped: the full-disk test needs a tmpfs mount: ${skip})`);
-    return;
-  }
-  const unhandled: unknown[] = [];
-  const onUnhandled = (e: unknown) => unhandled.push(e);
-  process.on('unhandledRejection', onUnhandled);
-  let s: LmdbStore | undefined;
-  try {
-    s = await LmdbStore.open(path.join(mnt, 'data'));
-    await s.initChain(params, genesisWrite(params));
-    fill(path.join(mnt, 'filler'), 1024 * 1024);
-    const outcomes: string[] = [];
-    for (let round = 0; round < 8; round++) {
-      const small = write(16);
-      const big = write(3 * 1024 * 1024);
-      const p1 = s.commitIngest(small);
-      await new Promise((r) => setTimeout(r, round % 4));
-      const p2 = s.commitIngest(big);
-      const [a, b] = [await settled(p1), await settled(p2)];
-      assert.is.not(a, 'never settled', `round ${round}: a commit waited for the flush of a later, failed one`);
-      assert.is(b, 'failed STORE');
-      assert.is(s.hasTx(small.txs[0].txId), a === 'ok', `round ${round}: ${a} but the disk says otherwise`);
-      assert.not.ok(s.hasTx(big.txs[0].txId));
-      outcomes.push(a);
+  await onTmpfs('4m', async (mnt) => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    let s: LmdbStore | undefined;
+    try {
+      s = await LmdbStore.open(path.join(mnt, 'data'));
+      await s.initChain(params, genesisWrite(params));
+      fill(path.join(mnt, 'filler'), 1024 * 1024);
+      const outcomes: string[] = [];
+      for (let round = 0; round < 8; round++) {
+        const small = write(16);
+        const big = write(3 * 1024 * 1024);
+        const p1 = s.commitIngest(small);
+        await new Promise((r) => setTimeout(r, round % 4));
+        const p2 = s.commitIngest(big);
+        const [a, b] = [await settled(p1), await settled(p2)];
+        assert.is.not(a, 'never settled', `round ${round}: a commit waited for the flush of a later, failed one`);
+        assert.is(b, 'failed STORE');
+        assert.is(s.hasTx(small.txs[0].txId), a === 'ok', `round ${round}: ${a} but the disk says otherwise`);
+        assert.not.ok(s.hasTx(big.txs[0].txId));
+        outcomes.push(a);
+      }
+      fs.rmSync(path.join(mnt, 'filler'));
+      const after = write(3 * 1024 * 1024);
+      assert.is(await settled(s.commitIngest(after)), 'ok');
+      assert.ok(s.hasTx(after.txs[0].txId));
+      await new Promise((r) => setImmediate(r));
+      assert.equal(unhandled, [], 'unhandled rejections');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await s?.close();
     }
-    fs.rmSync(path.join(mnt, 'filler'));
-    const after = write(3 * 1024 * 1024);
-    assert.is(await settled(s.commitIngest(after)), 'ok');
-    assert.ok(s.hasTx(after.txs[0].txId));
-    await new Promise((r) => setImmediate(r));
-    assert.equal(unhandled, [], 'unhandled rejections');
-  } finally {
-    process.off('unhandledRejection', onUnhandled);
-    await s?.close();
-    unmount(mnt);
-  }
+  });
 });
 
 test.run();
