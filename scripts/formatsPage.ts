@@ -348,6 +348,11 @@ as "nobody" or "anybody". Keys follow the verification rule (canonical, on the c
 order). Unknown members are refused, so a misspelled member, \\fB{}\\fR or a proof file given as a
 trust list is an error (\\fBurchain verify\\fR exits 2), never "trusted". A proof\\-of\\-work chain's
 list names no authorities: its blocks are checked by work, and "chains" says which chain.
+A proof is trusted when its chain id is in "chains"; when "origins" is present, its origin key is
+in it; when "authorities" is present, at least threshold (poa; pow: the producer) of its block's
+signers are in it. A member left out adds no condition: without "origins" any origin of a named
+chain is accepted, and without "authorities" the chain's own authorities (fixed by its chain id
+through the parameters) are.
 \\fBurchain trust export\\fR(1) writes a list for a chain: its id, its authorities (poa), and as
 origins every key its member list admits and the node's own key. A partner entry is a partner's
 exported list with a name unique in the list; countersignatures count only from chains named in a
