@@ -89,7 +89,7 @@ The body is the payload (any bytes, any content type; at most \\fB\\-\\-max\\-pa
 ${DEFAULT_MAX_PAYLOAD / MiB} MiB by default). Query parameters, each at most once, any other
 refused with 400: \\fBkind\\fR (default record; 1\\-32 of a\\-z 0\\-9 . _ \\- starting with a
 letter), \\fBproduct\\fR, \\fBtype\\fR (a media type), \\fBsource\\fR, \\fBmeta.\\fIK\\fB=\\fIV\\fR
-(any metadata entry), \\fBkey\\fR (an idempotency key, 1\\-256 characters: sent again with the same
+(any metadata entry), \\fBkey\\fR (an idempotency key, 1\\-256 bytes of UTF\\-8: sent again with the same
 content it returns the first receipt with \\fB"duplicate":true\\fR; with other content it is 409
 CONFLICT). Answer, once the record is durable: a receipt
 .IP

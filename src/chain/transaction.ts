@@ -12,7 +12,7 @@
  * verifies. Byte layout and vectors: urchain-formats(5).
  */
 import { encode, decode, asArray, asUint, asBytes, asText, type CborValue } from '../codec/cbor.js';
-import { toHex, fromHex } from '../codec/bytes.js';
+import { toHex, fromHex, utf8 } from '../codec/bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import { badInput } from '../errors.js';
 
@@ -42,7 +42,10 @@ export function normalizeMeta(input: Record<string, string> | Meta): Meta {
   if (pairs.length > MAX_META_ENTRIES) throw badInput(`metadata: at most ${MAX_META_ENTRIES} entries, got ${pairs.length}`);
   for (const [k, v] of pairs) {
     if (typeof k !== 'string' || !META_KEY_RE.test(k)) throw badInput(`metadata key ${JSON.stringify(k)}: expected 1-64 of A-Z a-z 0-9 . _ : - (not starting with punctuation)`);
-    if (typeof v !== 'string' || v.length > MAX_META_TEXT) throw badInput(`metadata ${k}: expected text of at most ${MAX_META_TEXT} characters`);
+    if (typeof v !== 'string') throw badInput(`metadata ${k}: expected text`);
+    // Bytes, not characters: a value (a product code) becomes an index key, whose limit is in bytes.
+    const n = utf8(v).length;
+    if (n > MAX_META_TEXT) throw badInput(`metadata ${k}: ${n} bytes of UTF-8, at most ${MAX_META_TEXT}`);
   }
   pairs.sort((a, b) => Buffer.compare(Buffer.from(a[0]), Buffer.from(b[0])));
   for (let i = 1; i < pairs.length; i++) if (pairs[i][0] === pairs[i - 1][0]) throw badInput(`metadata: key ${pairs[i][0]} given twice`);

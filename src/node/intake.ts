@@ -23,8 +23,6 @@ import { clientKey, internalKey, lookup, checkSame, conflict, fingerprint } from
 
 export const DEFAULT_MAX_PAYLOAD = 16 * 1024 * 1024;
 export const DEFAULT_MAX_BATCH = 8192;
-/** A metadata value as taken in, in UTF-8 bytes (a product code is an index key: it must fit). */
-export const MAX_META_VALUE_BYTES = 1024;
 const PIPELINE = 2;
 
 export interface RecordInput {
@@ -126,11 +124,7 @@ export class Intake {
     if (rec.payload.length > this.maxPayload) throw new UrchainError('TOO_LARGE', `record of ${rec.payload.length} bytes exceeds the limit of ${this.maxPayload}`);
     const kind = rec.kind ?? 'record';
     if (typeof kind !== 'string' || !KIND_RE.test(kind)) throw badInput(`kind ${JSON.stringify(kind)}: expected 1-32 of a-z 0-9 . _ - starting with a letter`);
-    const meta = normalizeMeta(rec.meta ?? []);
-    for (const [k, v] of meta) {
-      const n = Buffer.byteLength(v, 'utf8');
-      if (n > MAX_META_VALUE_BYTES) throw badInput(`metadata ${k}: ${n} bytes of UTF-8, at most ${MAX_META_VALUE_BYTES}`);
-    }
+    const meta = normalizeMeta(rec.meta ?? []); // limits in UTF-8 bytes (chain/transaction)
     const key = internalKey(kind, rec.payload, meta, this.o.chainId) ?? (rec.idemKey === undefined ? undefined : clientKey(rec.idemKey));
     return { rec, kind, meta, digest: sha256(rec.payload), key };
   }
