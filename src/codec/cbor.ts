@@ -87,9 +87,19 @@ export function encode(v: CborValue): Uint8Array {
 
 const MAX_DEPTH = 16;
 
-/** Decodes canonical CBOR; throws BAD_ENCODING on any non-canonical or trailing byte. */
-export function decode(bytes: Uint8Array): CborValue {
-  const r = { pos: 0 };
+interface Cursor {
+  pos: number;
+  /** Data items so far: the top value and every array element, counted at the array's head. */
+  items: number;
+  maxItems: number;
+}
+
+/**
+ * Decodes canonical CBOR; throws BAD_ENCODING on any non-canonical or trailing byte, BAD_INPUT
+ * when the value holds more than `maxItems` data items (checked before an array is built).
+ */
+export function decode(bytes: Uint8Array, maxItems = Infinity): CborValue {
+  const r: Cursor = { pos: 0, items: 1, maxItems };
   const v = readValue(bytes, r, 0);
   if (r.pos !== bytes.length) throw fail(`${bytes.length - r.pos} trailing bytes`);
   return v;
@@ -132,7 +142,7 @@ function readHead(b: Uint8Array, r: { pos: number }): { major: number; n: number
   return { major, n };
 }
 
-function readValue(b: Uint8Array, r: { pos: number }, depth: number): CborValue {
+function readValue(b: Uint8Array, r: Cursor, depth: number): CborValue {
   if (depth > MAX_DEPTH) throw fail('nesting too deep');
   const { major, n } = readHead(b, r);
   if (major === 0) return n;
@@ -152,6 +162,8 @@ function readValue(b: Uint8Array, r: { pos: number }, depth: number): CborValue 
     }
     case 4: {
       if (n > b.length - r.pos) throw fail('array longer than input');
+      r.items += n;
+      if (r.items > r.maxItems) throw new UrchainError('BAD_INPUT', `cbor: more than ${r.maxItems} data items in ${b.length} bytes`);
       const out: CborValue[] = new Array(n);
       for (let i = 0; i < n; i++) out[i] = readValue(b, r, depth + 1);
       return out;
