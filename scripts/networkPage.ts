@@ -35,8 +35,8 @@ lengths), anything else is malformed. Limits: a message is at most 64 MiB; until
 has verified, a message is at most 1 MiB, an inbound connection may send at most 2 MiB + 64 KiB
 in all, and at most 32 inbound connections may be in the handshake at once (more are closed at
 once and may try again); a message holds at most 64 + bytes/8 CBOR data items (counted
-before it is decoded; each honest message has far fewer); at most 5000 messages per second per
-link are taken, further ones dropped. Keep\\-alive: each side sends a WebSocket ping
+at each array's head, before the array is built; each honest message has far fewer); at most
+5000 messages per second per link are taken, further ones dropped. Keep\\-alive: each side sends a WebSocket ping
 every 5 seconds and ends a link that has been silent for 15 seconds.
 .SH MEMBER LIST
 .IP

@@ -87,9 +87,19 @@ export function encode(v: CborValue): Uint8Array {
 
 const MAX_DEPTH = 16;
 
-/** Decodes canonical CBOR; throws BAD_ENCODING on any non-canonical or trailing byte. */
-export function decode(bytes: Uint8Array): CborValue {
-  const r = { pos: 0 };
+interface Cursor {
+  pos: number;
+  /** Data items so far: the top value and every array element, counted at the array's head. */
+  items: number;
+  maxItems: number;
+}
+
+/**
+ * Decodes canonical CBOR; throws BAD_ENCODING on any non-canonical or trailing byte, BAD_INPUT
+ * when the value holds more than `maxItems` data items (checked before an array is built).
+ */
+export function decode(bytes: Uint8Array, maxItems = Infinity): CborValue {
+  const r: Cursor = { pos: 0, items: 1, maxItems };
   const v = readValue(bytes, r, 0);
   if (r.pos !== bytes.length) throw fail(`${bytes.length - r.pos} trailing bytes`);
   return v;
@@ -99,33 +109,40 @@ function fail(msg: string) {
   return new UrchainError('BAD_ENCODING', `cbor: ${msg}`);
 }
 
-function readHead(b: Uint8Array, r: { pos: number }): { major: number; n: number | bigint } {
+/**
+ * Reads one head: major type, additional info and argument, whether or not in the shortest form
+ * (the canonical decoder checks that, the untrusted one does not). Arguments above 2^53 come back
+ * as bigints; indefinite lengths and reserved additional info are refused.
+ */
+function readArg(b: Uint8Array, r: { pos: number }): { major: number; ai: number; n: number | bigint } {
   if (r.pos >= b.length) throw fail('unexpected end of input');
+  const at = r.pos;
   const ib = b[r.pos++];
   const major = ib >> 5;
   const ai = ib & 31;
-  if (ai < 24) return { major, n: ai };
+  if (ai < 24) return { major, ai, n: ai };
   const size = ai === 24 ? 1 : ai === 25 ? 2 : ai === 26 ? 4 : ai === 27 ? 8 : 0;
-  if (!size) throw fail(`unsupported additional info ${ai} (indefinite lengths are not canonical)`);
+  if (!size) throw fail(ai === 31 ? `indefinite length at byte ${at} is not accepted` : `reserved additional info ${ai} at byte ${at}`);
   if (r.pos + size > b.length) throw fail('unexpected end of input');
   const dv = new DataView(b.buffer, b.byteOffset + r.pos, size);
   r.pos += size;
-  let n: number | bigint;
-  let min: number | bigint;
-  if (size === 1) (n = dv.getUint8(0)), (min = 24);
-  else if (size === 2) (n = dv.getUint16(0)), (min = 0x100);
-  else if (size === 4) (n = dv.getUint32(0)), (min = 0x10000);
-  else {
-    const big = dv.getBigUint64(0);
-    if (big < 0x100000000n) throw fail('integer not in shortest form');
-    n = big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
-    return { major, n };
-  }
-  if (n < min) throw fail('integer not in shortest form');
+  if (size === 1) return { major, ai, n: dv.getUint8(0) };
+  if (size === 2) return { major, ai, n: dv.getUint16(0) };
+  if (size === 4) return { major, ai, n: dv.getUint32(0) };
+  const big = dv.getBigUint64(0);
+  return { major, ai, n: big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big };
+}
+
+/** Smallest argument each of additional info 24..27 may carry in the shortest form. */
+const SHORTEST = [24, 0x100, 0x10000, 0x100000000];
+
+function readHead(b: Uint8Array, r: { pos: number }): { major: number; n: number | bigint } {
+  const { major, ai, n } = readArg(b, r);
+  if (ai >= 24 && n < SHORTEST[ai - 24]) throw fail('integer not in shortest form');
   return { major, n };
 }
 
-function readValue(b: Uint8Array, r: { pos: number }, depth: number): CborValue {
+function readValue(b: Uint8Array, r: Cursor, depth: number): CborValue {
   if (depth > MAX_DEPTH) throw fail('nesting too deep');
   const { major, n } = readHead(b, r);
   if (major === 0) return n;
@@ -145,6 +162,8 @@ function readValue(b: Uint8Array, r: { pos: number }, depth: number): CborValue 
     }
     case 4: {
       if (n > b.length - r.pos) throw fail('array longer than input');
+      r.items += n;
+      if (r.items > r.maxItems) throw new UrchainError('BAD_INPUT', `cbor: more than ${r.maxItems} data items in ${b.length} bytes`);
       const out: CborValue[] = new Array(n);
       for (let i = 0; i < n; i++) out[i] = readValue(b, r, depth + 1);
       return out;
@@ -242,27 +261,6 @@ class UntrustedReader {
     if (this.items > this.maxItems) throw fail(`more than ${this.maxItems} data items (at byte ${this.pos})`);
   }
 
-  /** Argument of a head as a number; lengths and tags above 2^53 can never fit and are refused. */
-  private head(): { major: number; ai: number; n: number | bigint } {
-    const b = this.b;
-    if (this.pos >= b.length) throw fail('unexpected end of input');
-    const at = this.pos;
-    const ib = b[this.pos++];
-    const major = ib >> 5;
-    const ai = ib & 31;
-    if (ai < 24) return { major, ai, n: ai };
-    const size = ai === 24 ? 1 : ai === 25 ? 2 : ai === 26 ? 4 : ai === 27 ? 8 : 0;
-    if (!size) throw fail(ai === 31 ? `indefinite length at byte ${at} is not accepted` : `reserved additional info ${ai} at byte ${at}`);
-    if (this.pos + size > b.length) throw fail('unexpected end of input');
-    const dv = new DataView(b.buffer, b.byteOffset + this.pos, size);
-    this.pos += size;
-    if (size === 1) return { major, ai, n: dv.getUint8(0) };
-    if (size === 2) return { major, ai, n: dv.getUint16(0) };
-    if (size === 4) return { major, ai, n: dv.getUint32(0) };
-    const big = dv.getBigUint64(0);
-    return { major, ai, n: big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big };
-  }
-
   private length(n: number | bigint, what: string, at: number): number {
     if (typeof n === 'bigint' || n > this.b.length - this.pos) throw fail(`${what} at byte ${at} is longer than the input`);
     return n;
@@ -272,7 +270,7 @@ class UntrustedReader {
     if (depth > this.maxDepth) throw fail(`nested deeper than ${this.maxDepth} (at byte ${this.pos})`);
     this.count(1);
     const at = this.pos;
-    const { major, ai, n } = this.head();
+    const { major, ai, n } = readArg(this.b, this);
     switch (major) {
       case 0:
         return n;

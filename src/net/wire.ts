@@ -141,40 +141,11 @@ export const itemBudget = (bytes: number) => 64 + Math.floor(bytes / 8);
 /**
  * Decodes one message into [type, ...fields]; BAD_INPUT/BAD_ENCODING when it is not one. The
  * decoder is urchain's strict canonical CBOR (integers, byte and text strings, arrays only: no
- * maps, tags, shared references or floats), and the items are counted before anything is built.
+ * maps, tags, shared references or floats), which counts the items at each array's head,
+ * before it builds the array: one pass, nothing built beyond the budget.
  */
 export function decodeMsg(bytes: Uint8Array): CborValue[] {
-  const items = countItems(bytes, itemBudget(bytes.length));
-  if (items > itemBudget(bytes.length)) throw new UrchainError('BAD_INPUT', `message: more than ${itemBudget(bytes.length)} data items in ${bytes.length} bytes`);
-  const v = decode(bytes);
+  const v = decode(bytes, itemBudget(bytes.length));
   if (!Array.isArray(v) || v.length === 0 || typeof v[0] !== 'number') throw new UrchainError('BAD_INPUT', 'message: expected [type, ...]');
   return v;
-}
-
-/**
- * Counts the data items of the CBOR value at the start of `b` by reading heads only (string
- * contents are skipped, nothing is allocated), stopping once past `max`. Whatever is malformed
- * is left for the decoder to refuse.
- */
-function countItems(b: Uint8Array, max: number): number {
-  let pos = 0;
-  let pending = 1;
-  let items = 0;
-  while (pending > 0 && pos < b.length && items <= max) {
-    const ai = b[pos] & 31;
-    const major = b[pos++] >> 5;
-    let n = ai;
-    if (ai >= 24) {
-      const size = ai === 24 ? 1 : ai === 25 ? 2 : ai === 26 ? 4 : ai === 27 ? 8 : 0;
-      if (!size || pos + size > b.length) break;
-      n = 0;
-      for (let i = 0; i < size; i++) n = n * 256 + b[pos + i];
-      pos += size;
-    }
-    pending--;
-    items++;
-    if (major === 2 || major === 3) pos += n;
-    else if (major === 4) pending += n;
-  }
-  return items;
 }

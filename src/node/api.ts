@@ -89,15 +89,17 @@ export function send(res: http.ServerResponse, status: number, body: unknown, he
 
 const logToStderr = (e: Error) => process.stderr.write(`urchain: internal error in the HTTP API: ${e.stack ?? e.message}\n`);
 
+/** An UrchainError as it is; anything else is a bug: logged, and INTERNAL. */
+function known(e: unknown, log: (e: Error) => void): UrchainError {
+  if (e instanceof UrchainError) return e;
+  const x = e instanceof Error ? e : new Error(String(e));
+  log(x);
+  return new UrchainError('INTERNAL', `internal error: ${x.message}`);
+}
+
 /** Answers an error. Anything but an UrchainError is a bug: logged, answered 500. */
 export function sendError(res: http.ServerResponse, e: unknown, log: (e: Error) => void = logToStderr) {
-  let err: UrchainError;
-  if (e instanceof UrchainError) err = e;
-  else {
-    const x = e instanceof Error ? e : new Error(String(e));
-    log(x);
-    err = new UrchainError('INTERNAL', `internal error: ${x.message}`);
-  }
+  const err = known(e, log);
   if (res.headersSent) return void res.destroy();
   const status = STATUS[err.code] ?? 500;
   const headers: Record<string, string> = {};
@@ -233,8 +235,7 @@ async function handle(d: ApiDeps, guard: Guard, budget: BodyBudget, req: http.In
       return send(res, 200, {
         receipts: results.map((r) => {
           if (r.status === 'fulfilled') return r.value;
-          const e = r.reason instanceof UrchainError ? r.reason : new UrchainError('INTERNAL', `internal error: ${(r.reason as Error)?.message}`);
-          if (!(r.reason instanceof UrchainError)) (d.onError ?? logToStderr)(r.reason as Error);
+          const e = known(r.reason, d.onError ?? logToStderr);
           return { error: { code: e.code, message: e.message } };
         }),
       });

@@ -7,11 +7,11 @@
  * the API requires a bearer token (`--api-token-file`), or the node refuses to start: anyone who
  * can reach the port could otherwise write records signed by the node's key.
  */
-import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { UrchainError, badInput } from '../errors.js';
+import { readSecretFile } from '../crypto/keyfile.js';
 
 /** Environment variable naming the token file, for the node and for every client command. */
 export const TOKEN_ENV = 'URCHAIN_API_TOKEN_FILE';
@@ -32,16 +32,14 @@ export function isLoopback(host: string): boolean {
  * refused, with the command that fixes it.
  */
 export function readApiToken(file: string, what = '--api-token-file'): string {
-  let st: fs.Stats;
   let text: string;
   try {
-    st = fs.statSync(file);
-    text = fs.readFileSync(file, 'utf8');
+    // The rule every secret file follows (crypto/keyfile); a bad token file is bad input here.
+    text = readSecretFile(file);
   } catch (e) {
-    throw badInput(`${what} ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    const why = e instanceof UrchainError ? e.message : (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
+    throw badInput(`${what} ${file}: ${why}`);
   }
-  if (process.platform !== 'win32' && (st.mode & 0o077) !== 0)
-    throw badInput(`${what} ${file} can be read by others (mode ${(st.mode & 0o777).toString(8)}); run: chmod 600 ${file}`);
   const token = text.trim();
   if (token.length < MIN_TOKEN || !/^[\x21-\x7e]+$/.test(token))
     throw badInput(`${what} ${file}: expected one token of at least ${MIN_TOKEN} visible ASCII characters, e.g. from: openssl rand -hex 32`);

@@ -56,9 +56,7 @@ export class ByteBudget {
   constructor(readonly limit: number) {}
 
   tryTake(n: number): boolean {
-    if (this.waiters.length > 0 || this.used + n > this.limit) return false;
-    this.used += n;
-    return true;
+    return this.waiters.length === 0 && this.takeIfFits(n);
   }
 
   force(n: number): void {
