@@ -7,11 +7,11 @@
  * the API requires a bearer token (`--api-token-file`), or the node refuses to start: anyone who
  * can reach the port could otherwise write records signed by the node's key.
  */
-import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { UrchainError, badInput } from '../errors.js';
+import { readSecretFile } from '../crypto/keyfile.js';
 
 /** Environment variable naming the token file, for the node and for every client command. */
 export const TOKEN_ENV = 'URCHAIN_API_TOKEN_FILE';
@@ -28,20 +28,17 @@ export function isLoopback(host: string): boolean {
 
 /**
  * Reads a bearer token: the file's content without surrounding white space, at least 16
- * characters of visible ASCII. Like ssh with key files, a file readable by group or others is
- * refused, with the command that fixes it.
+ * characters of visible ASCII. The file is read like a key file (crypto/keyfile), so one open
+ * to group or others is refused with the command that fixes it.
  */
 export function readApiToken(file: string, what = '--api-token-file'): string {
-  let st: fs.Stats;
   let text: string;
   try {
-    st = fs.statSync(file);
-    text = fs.readFileSync(file, 'utf8');
+    text = readSecretFile(file);
   } catch (e) {
+    if (e instanceof UrchainError) throw e;
     throw badInput(`${what} ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
-  if (process.platform !== 'win32' && (st.mode & 0o077) !== 0)
-    throw badInput(`${what} ${file} can be read by others (mode ${(st.mode & 0o777).toString(8)}); run: chmod 600 ${file}`);
   const token = text.trim();
   if (token.length < MIN_TOKEN || !/^[\x21-\x7e]+$/.test(token))
     throw badInput(`${what} ${file}: expected one token of at least ${MIN_TOKEN} visible ASCII characters, e.g. from: openssl rand -hex 32`);
