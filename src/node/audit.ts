@@ -106,69 +106,67 @@ function* checks(store: Store, r: AuditReport, progress: (p: AuditProgress) => v
   const fail = (p: AuditProblem): never => {
     throw new Found(p);
   };
-  {
-    if (!params || !head) fail({ check: 'chain', message: 'store holds no chain' });
-    const chainId = chainIdOf(params!);
-    const consensus = consensusFor(params!);
-    const batches = new Batches(store);
-    let frontier: Uint8Array[] = [];
-    let prev: Uint8Array | undefined;
-    for (let height = 0; height <= head!.height; height++) {
-      const where = { height };
-      const hash = store.hashAt(height) ?? fail({ ...where, check: 'index', message: `no canonical block at height ${height}` });
-      const at = { height, block: toHex(hash) };
-      let blk;
-      try {
-        blk = store.getBlock(hash);
-      } catch (e) {
-        fail({ ...at, check: 'header', message: `stored header does not decode: ${(e as Error).message}` });
-      }
-      if (!blk) fail({ ...at, check: 'header', message: 'canonical block missing' });
-      const h = blk!.signed.header;
-      if (!equal(blockHashOf(h), hash)) fail({ ...at, check: 'header', message: 'header bytes do not hash to the block hash: the header was changed' });
-      if (h.height !== height) fail({ ...at, check: 'header', message: `header says height ${h.height}` });
-      if (!equal(h.chainId, chainId)) fail({ ...at, check: 'header', message: 'header of another chain' });
-      if (height === 0) {
-        if (!equal(encodeHeader(h), encodeHeader(genesisHeader(params!)))) fail({ ...at, check: 'genesis', message: 'genesis header does not follow from the chain parameters' });
-      } else {
-        if (!equal(h.prevHash, prev!)) fail({ ...at, check: 'link', message: 'previous hash does not match the block below' });
-        if (!equal(h.historyRoot, frontierRoot(frontier))) fail({ ...at, check: 'history', message: 'history root does not match the blocks below' });
-        try {
-          consensus.validate(blk!.signed, hash);
-        } catch (e) {
-          fail({ ...at, check: 'seal', message: (e as Error).message });
-        }
-      }
-      let ids: Uint8Array[] | undefined;
-      try {
-        ids = store.getBody(hash);
-      } catch (e) {
-        fail({ ...at, check: 'body', message: (e as Error).message });
-      }
-      if (!ids) fail({ ...at, check: 'body', message: 'block body missing' });
-      if (ids!.length !== h.txCount || !equal(rootOf(ids!.map(leafHash)), h.merkleRoot))
-        fail({ ...at, check: 'merkle', message: 'transactions do not match the header merkle root' });
-      ids!.forEach((id, i) => {
-        const tat = { ...at, txId: toHex(id) };
-        checkTx(store, id, chainId, batches, r, tat, fail);
-        const loc = store.location(id);
-        if (!loc || !equal(loc.blockHash, hash) || loc.index !== i) fail({ ...tat, check: 'index', message: 'location index does not point at this block' });
-      });
-      frontier = frontierAppend(frontier, height, leafHash(hash));
-      prev = hash;
-      r.blocks++;
-      progress({ phase: 'blocks', done: height + 1, total: head!.height + 1 });
-      yield;
+  if (!params || !head) fail({ check: 'chain', message: 'store holds no chain' });
+  const chainId = chainIdOf(params!);
+  const consensus = consensusFor(params!);
+  const batches = new Batches(store);
+  let frontier: Uint8Array[] = [];
+  let prev: Uint8Array | undefined;
+  for (let height = 0; height <= head!.height; height++) {
+    const where = { height };
+    const hash = store.hashAt(height) ?? fail({ ...where, check: 'index', message: `no canonical block at height ${height}` });
+    const at = { height, block: toHex(hash) };
+    let blk;
+    try {
+      blk = store.getBlock(hash);
+    } catch (e) {
+      fail({ ...at, check: 'header', message: `stored header does not decode: ${(e as Error).message}` });
     }
-    const pending = store.pending();
-    for (const id of pending) {
-      checkTx(store, id, chainId, batches, r, { txId: toHex(id) }, fail);
-      if (store.location(id)) fail({ txId: toHex(id), check: 'pending', message: 'pending transaction is also in a block' });
-      r.pending++;
-      if (r.pending % 64 === 0 || r.pending === pending.length) {
-        progress({ phase: 'pending', done: r.pending, total: pending.length });
-        yield;
+    if (!blk) fail({ ...at, check: 'header', message: 'canonical block missing' });
+    const h = blk!.signed.header;
+    if (!equal(blockHashOf(h), hash)) fail({ ...at, check: 'header', message: 'header bytes do not hash to the block hash: the header was changed' });
+    if (h.height !== height) fail({ ...at, check: 'header', message: `header says height ${h.height}` });
+    if (!equal(h.chainId, chainId)) fail({ ...at, check: 'header', message: 'header of another chain' });
+    if (height === 0) {
+      if (!equal(encodeHeader(h), encodeHeader(genesisHeader(params!)))) fail({ ...at, check: 'genesis', message: 'genesis header does not follow from the chain parameters' });
+    } else {
+      if (!equal(h.prevHash, prev!)) fail({ ...at, check: 'link', message: 'previous hash does not match the block below' });
+      if (!equal(h.historyRoot, frontierRoot(frontier))) fail({ ...at, check: 'history', message: 'history root does not match the blocks below' });
+      try {
+        consensus.validate(blk!.signed, hash);
+      } catch (e) {
+        fail({ ...at, check: 'seal', message: (e as Error).message });
       }
+    }
+    let ids: Uint8Array[] | undefined;
+    try {
+      ids = store.getBody(hash);
+    } catch (e) {
+      fail({ ...at, check: 'body', message: (e as Error).message });
+    }
+    if (!ids) fail({ ...at, check: 'body', message: 'block body missing' });
+    if (ids!.length !== h.txCount || !equal(rootOf(ids!.map(leafHash)), h.merkleRoot))
+      fail({ ...at, check: 'merkle', message: 'transactions do not match the header merkle root' });
+    ids!.forEach((id, i) => {
+      const tat = { ...at, txId: toHex(id) };
+      checkTx(store, id, chainId, batches, r, tat, fail);
+      const loc = store.location(id);
+      if (!loc || !equal(loc.blockHash, hash) || loc.index !== i) fail({ ...tat, check: 'index', message: 'location index does not point at this block' });
+    });
+    frontier = frontierAppend(frontier, height, leafHash(hash));
+    prev = hash;
+    r.blocks++;
+    progress({ phase: 'blocks', done: height + 1, total: head!.height + 1 });
+    yield;
+  }
+  const pending = store.pending();
+  for (const id of pending) {
+    checkTx(store, id, chainId, batches, r, { txId: toHex(id) }, fail);
+    if (store.location(id)) fail({ txId: toHex(id), check: 'pending', message: 'pending transaction is also in a block' });
+    r.pending++;
+    if (r.pending % 64 === 0 || r.pending === pending.length) {
+      progress({ phase: 'pending', done: r.pending, total: pending.length });
+      yield;
     }
   }
 }

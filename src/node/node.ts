@@ -213,6 +213,9 @@ export class UrchainNode {
     this.emit({ event: 'started', ...this.status() });
   }
 
+  /** Serial of the list loadMembers found in DATA/members.json (-1: none), so it is read once. */
+  private keptSerial = -1;
+
   private get keptMembers(): string {
     return path.join(this.opts.dataDir, 'members.json');
   }
@@ -224,6 +227,7 @@ export class UrchainNode {
   private loadMembers(): MemberList | undefined {
     const kept = this.keptMembers;
     const current = fs.existsSync(kept) ? readMembersFile(kept) : undefined;
+    this.keptSerial = current?.serial ?? -1;
     if (!this.opts.members) return current;
     const given = readMembersFile(this.opts.members);
     if (current && !equal(current.networkKey, given.networkKey))
@@ -234,10 +238,7 @@ export class UrchainNode {
   /** Keeps the member list in use in DATA/members.json when it is newer than the one there. */
   private persistMembers() {
     const l = this.memberList;
-    if (!l) return;
-    const kept = this.keptMembers;
-    const old = fs.existsSync(kept) ? readMembersFile(kept) : undefined;
-    if (!old || l.serial > old.serial) writeMembersFile(kept, l, { mode: 0o600 });
+    if (l && l.serial > this.keptSerial) writeMembersFile(this.keptMembers, l, { mode: 0o600 });
   }
 
   private adoptMembers(l: MemberList): boolean {
