@@ -20,17 +20,29 @@ function maySign(params: ChainParams, block: SignedHeader): Set<string> {
   return new Set(params.consensus === 'poa' ? params.authorities.map(toHex) : [toHex(block.header.producer)]);
 }
 
+/**
+ * Blocks already sealed, by the keys allowed, block hash and signatures offered (all the answer
+ * depends on): a node builds many proofs of one block, and which signatures verify never changes.
+ */
+const sealed = new Map<string, SignedHeader['signatures']>();
+
 /** Keeps the signatures a verifier accepts: valid, by a key allowed to sign, one per key. */
 export function sealSignatures(params: ChainParams, block: SignedHeader, hash: Uint8Array): SignedHeader {
   const allowed = maySign(params, block);
-  const seen = new Set<string>();
-  const signatures = block.signatures.filter((s) => {
-    const k = toHex(s.key);
-    if (seen.has(k) || !allowed.has(k) || !verify('block', hash, s.sig, s.key)) return false;
-    seen.add(k);
-    return true;
-  });
-  return { header: block.header, signatures };
+  const id = `${[...allowed].join()}/${toHex(hash)}/${block.signatures.map((s) => toHex(s.key) + toHex(s.sig)).join()}`;
+  let signatures = sealed.get(id);
+  if (!signatures) {
+    const seen = new Set<string>();
+    signatures = block.signatures.filter((s) => {
+      const k = toHex(s.key);
+      if (seen.has(k) || !allowed.has(k) || !verify('block', hash, s.sig, s.key)) return false;
+      seen.add(k);
+      return true;
+    });
+    if (sealed.size >= 256) sealed.clear();
+    sealed.set(id, signatures);
+  }
+  return { header: block.header, signatures: [...signatures] };
 }
 
 /**
