@@ -17,8 +17,10 @@ export interface Consensus {
   /**
    * Throws BAD_BLOCK when the seal is wrong. `hash` is the header's block hash. A `proposal` is
    * a block its producer has sealed but that may still lack countersignatures (PoA, k > 1).
+   * `signers`, when the caller has verified the signatures already, is validSigners(hash,
+   * block.signatures): the check then verifies none a second time.
    */
-  validate(block: SignedHeader, hash: Uint8Array, opts?: { proposal?: boolean }): void;
+  validate(block: SignedHeader, hash: Uint8Array, opts?: { proposal?: boolean; signers?: ReadonlySet<string> }): void;
   /** Work this block adds to its branch; the canonical chain has the most cumulative work. */
   work(header: Header): bigint;
   /** True when this key may produce blocks. */

@@ -104,37 +104,45 @@ export function sign(domain: Domain, hash: Uint8Array, secretKey: Uint8Array): U
 // p = 2^255 - 19 and L = 2^252 + 27742317777372353535851937790883648493, little-endian checks.
 const P = (1n << 255n) - 19n;
 const L = (1n << 252n) + 27742317777372353535851937790883648493n;
+// Through a hex string: one BigInt parse instead of 32 BigInt shifts (half the time per call).
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 function leToBig(b: Uint8Array): bigint {
-  let n = 0n;
-  for (let i = b.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i]);
-  return n;
+  let s = '0x0';
+  for (let i = b.length - 1; i >= 0; i--) s += HEX[b[i]];
+  return BigInt(s);
 }
-function canonicalY(b: Uint8Array): boolean {
-  const y = leToBig(b) & ((1n << 255n) - 1n);
-  return y < P;
-}
+/** The y-coordinate of a point encoding: the low 255 bits (bit 255 is the sign of x). */
+const yOf = (b: Uint8Array): bigint => leToBig(b) & ((1n << 255n) - 1n);
 // The y-coordinates of the eight points of order dividing 8 (identity, order 2, two of order 4
 // at y = 0, four of order 8 at ±Y8): negation keeps the order and y, so y alone decides.
 const Y8 = leToBig(Uint8Array.from([0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05]));
 const SMALL_ORDER_Y = new Set([0n, 1n, P - 1n, Y8, P - Y8]);
 
-/** RFC 8032 §5.1.3 without curve math: y < p, and x = 0 (y = ±1) never comes with the sign bit. */
-function canonicalPoint(b: Uint8Array): boolean {
-  if (!canonicalY(b)) return false;
-  const y = leToBig(b) & ((1n << 255n) - 1n);
-  const sign = b[31] >> 7;
-  return !(sign === 1 && (y === 1n || y === P - 1n));
+/**
+ * RFC 8032 §5.1.3 without curve math: y < p, and x = 0 (y = ±1) never comes with the sign bit.
+ * `y` is yOf(b), passed in so each encoding is turned into a number once per check.
+ */
+function canonicalPoint(b: Uint8Array, y: bigint): boolean {
+  if (y >= P) return false;
+  return !(b[31] >> 7 === 1 && (y === 1n || y === P - 1n));
 }
 
 /** True iff the 32 bytes encode a point of small order (cofactor torsion), canonical or not. */
 export function smallOrder(publicKey: Uint8Array): boolean {
-  return publicKey.length === PUBLIC_KEY_LEN && SMALL_ORDER_Y.has((leToBig(publicKey) & ((1n << 255n) - 1n)) % P);
+  return publicKey.length === PUBLIC_KEY_LEN && SMALL_ORDER_Y.has(yOf(publicKey) % P);
+}
+
+/** A: canonical and not of small order (y < p there, so no reduction is needed). */
+function strictKey(publicKey: Uint8Array): boolean {
+  const y = yOf(publicKey);
+  return canonicalPoint(publicKey, y) && !SMALL_ORDER_Y.has(y);
 }
 
 /** True iff the encodings are strict (see the module comment). Cheap; runs before any curve math. */
 export function strictEncodings(publicKey: Uint8Array, sig: Uint8Array): boolean {
   if (publicKey.length !== PUBLIC_KEY_LEN || sig.length !== SIGNATURE_LEN) return false;
-  if (!canonicalPoint(publicKey) || smallOrder(publicKey) || !canonicalPoint(sig.subarray(0, 32))) return false;
+  const r = sig.subarray(0, 32);
+  if (!strictKey(publicKey) || !canonicalPoint(r, yOf(r))) return false;
   return leToBig(sig.subarray(32)) < L;
 }
 
@@ -144,7 +152,7 @@ export function strictEncodings(publicKey: Uint8Array, sig: Uint8Array): boolean
  * for keys read from files, not for the hot path.
  */
 export function validPublicKey(publicKey: Uint8Array): boolean {
-  if (publicKey.length !== PUBLIC_KEY_LEN || !canonicalPoint(publicKey) || smallOrder(publicKey)) return false;
+  if (publicKey.length !== PUBLIC_KEY_LEN || !strictKey(publicKey)) return false;
   try {
     ed.Point.fromBytes(publicKey, false);
     return true;

@@ -20,17 +20,29 @@ function maySign(params: ChainParams, block: SignedHeader): Set<string> {
   return new Set(params.consensus === 'poa' ? params.authorities.map(toHex) : [toHex(block.header.producer)]);
 }
 
+/**
+ * Blocks already sealed, by the keys allowed, block hash and signatures offered (all the answer
+ * depends on): a node builds many proofs of one block, and which signatures verify never changes.
+ */
+const sealed = new Map<string, SignedHeader['signatures']>();
+
 /** Keeps the signatures a verifier accepts: valid, by a key allowed to sign, one per key. */
 export function sealSignatures(params: ChainParams, block: SignedHeader, hash: Uint8Array): SignedHeader {
   const allowed = maySign(params, block);
-  const seen = new Set<string>();
-  const signatures = block.signatures.filter((s) => {
-    const k = toHex(s.key);
-    if (seen.has(k) || !allowed.has(k) || !verify('block', hash, s.sig, s.key)) return false;
-    seen.add(k);
-    return true;
-  });
-  return { header: block.header, signatures };
+  const id = `${[...allowed].join()}/${toHex(hash)}/${block.signatures.map((s) => toHex(s.key) + toHex(s.sig)).join()}`;
+  let signatures = sealed.get(id);
+  if (!signatures) {
+    const seen = new Set<string>();
+    signatures = block.signatures.filter((s) => {
+      const k = toHex(s.key);
+      if (seen.has(k) || !allowed.has(k) || !verify('block', hash, s.sig, s.key)) return false;
+      seen.add(k);
+      return true;
+    });
+    if (sealed.size >= 256) sealed.clear();
+    sealed.set(id, signatures);
+  }
+  return { header: block.header, signatures: [...signatures] };
 }
 
 /**
@@ -40,13 +52,16 @@ export function sealSignatures(params: ChainParams, block: SignedHeader, hash: U
  * Error(reason).
  */
 export function checkSeal(block: SignedHeader, hash: Uint8Array, params: ChainParams, what = 'block'): string[] {
-  consensusFor(params).validate(block, hash);
+  // Each signature is verified once, here; consensus then counts these instead of verifying again.
+  const valid = block.signatures.map((s) => verify('block', hash, s.sig, s.key));
+  const signers = new Set(block.signatures.filter((_, i) => valid[i]).map((s) => toHex(s.key)));
+  consensusFor(params).validate(block, hash, { signers });
   const allowed = maySign(params, block);
-  for (const s of block.signatures) {
+  block.signatures.forEach((s, i) => {
     const k = toHex(s.key);
     if (!allowed.has(k)) throw new Error(`${what}: signature by ${k.slice(0, 16)}…, which may not sign blocks of this chain (${params.consensus === 'poa' ? 'not an authority' : 'not the producer'})`);
-    if (!verify('block', hash, s.sig, s.key)) throw new Error(`${what}: the signature by ${k.slice(0, 16)}… does not verify`);
-  }
+    if (!valid[i]) throw new Error(`${what}: the signature by ${k.slice(0, 16)}… does not verify`);
+  });
   return block.signatures.map((s) => toHex(s.key));
 }
 

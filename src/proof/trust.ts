@@ -45,12 +45,26 @@ const SCOPE = ['chains'] as const;
 const SCOPE_OPTIONAL = ['authorities', 'origins', 'name', 'note'] as const;
 const HINT = 'a trust list is {"chains": [...], "authorities": [...], "origins": [...], "partners": [...]} (see urchain-formats(5); `urchain trust export` writes one)';
 
+/**
+ * Keys already found usable. validPublicKey decodes the point in pure JS, and verifyProof checks
+ * the trust list it is given on every call (the verify command parses it first, a library
+ * caller may verify many proofs with one list): the answer for a key never changes.
+ */
+const usable = new Set<string>();
+function usableKey(x: string): boolean {
+  if (usable.has(x)) return true;
+  if (!validPublicKey(fromHex(x, 32))) return false;
+  if (usable.size >= 10_000) usable.clear();
+  usable.add(x);
+  return true;
+}
+
 function keys(v: unknown, path: string, what: 'key' | 'chain id'): string[] {
   const seen = new Set<string>();
   return list(v, path, 1, 4096).map((x, i) => {
     const p = sub(path, i);
     if (typeof x !== 'string' || !/^[0-9a-f]{64}$/.test(x)) return fail(p, `a ${what} (64 lowercase hex digits)`, x);
-    if (what === 'key' && !validPublicKey(fromHex(x, 32))) throw badInput(`${p}: not a usable ed25519 public key (non-canonical, not on the curve, or of small order)`);
+    if (what === 'key' && !usableKey(x)) throw badInput(`${p}: not a usable ed25519 public key (non-canonical, not on the curve, or of small order)`);
     if (seen.has(x)) throw badInput(`${p}: listed twice`);
     seen.add(x);
     return x;
