@@ -135,6 +135,13 @@ export function parseDuration(s: string, what: string): number {
   return Math.round(n);
 }
 
+/** A whole number option ("--threshold 2"); undefined stays undefined; `min` is the least allowed. */
+export function parseCount(v: string | undefined, what: string, min = 0): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) throw new UrchainError('BAD_INPUT', `${what}: expected a whole number${min ? ` of at least ${min}` : ''}, got ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
 /** k=v pairs from repeated --meta options. */
 export function parseMeta(pairs: string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};

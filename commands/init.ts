@@ -1,5 +1,5 @@
 import { Option } from 'clipanion';
-import { UrchainCommand, parseDuration } from './base.js';
+import { UrchainCommand, parseDuration, parseCount } from './base.js';
 import { initData } from '../src/node/init.js';
 import { paramsToJson } from '../src/chain/params.js';
 import { badInput } from '../src/errors.js';
@@ -27,17 +27,12 @@ export class InitCommand extends UrchainCommand {
 
   async run() {
     if (this.consensus !== 'poa' && this.consensus !== 'pow') throw badInput(`--consensus must be poa or pow, got ${this.consensus}`);
-    const int = (v: string | undefined, what: string) => {
-      if (v === undefined) return undefined;
-      if (!/^\d+$/.test(v)) throw badInput(`${what}: expected a whole number, got ${v}`);
-      return Number(v);
-    };
     const r = await initData({
       dataDir: this.data,
       consensus: this.consensus,
       authorities: this.authority,
-      threshold: int(this.threshold, '--threshold'),
-      difficulty: int(this.difficulty, '--difficulty'),
+      threshold: parseCount(this.threshold, '--threshold'),
+      difficulty: parseCount(this.difficulty, '--difficulty'),
       blockTime: parseDuration(this.blockTime, '--block-time'),
       name: this.name,
     });

@@ -25,7 +25,7 @@ _urchain() {
   local path="${words[0]}" opts=''
   [[ -n $subs ]] && path="${words[0]} ${words[1]}"
   case "$path" in
-    'audit') opts='--json --data' ;;
+    'audit') opts='--json --data --rate' ;;
     'block inspect') opts='--json --data --node' ;;
     'broker add-network') opts='--json --data --name' ;;
     'broker serve') opts='--json --listen --data --tls-cert --tls-key' ;;

@@ -32,6 +32,7 @@ complete -c urchain -n '__fish_seen_subcommand_from trust; and not __fish_seen_s
 complete -c urchain -n __fish_use_subcommand -a 'verify' -d 'Verify a proof offline'
 complete -c urchain -n '__fish_seen_subcommand_from audit' -l json -d 'Print JSON (the default when stdout is not a terminal)'
 complete -c urchain -n '__fish_seen_subcommand_from audit' -l data -r -F -d 'Data folder to check'
+complete -c urchain -n '__fish_seen_subcommand_from audit' -l rate -r -F -d 'Check at most this many transactions per second (default: as fast as it goes), to spare a busy node'
 complete -c urchain -n '__fish_seen_subcommand_from block; and __fish_seen_subcommand_from inspect' -l json -d 'Print JSON (the default when stdout is not a terminal)'
 complete -c urchain -n '__fish_seen_subcommand_from block; and __fish_seen_subcommand_from inspect' -l data -r -F -d 'Read from this data folder (works while a node runs on it)'
 complete -c urchain -n '__fish_seen_subcommand_from block; and __fish_seen_subcommand_from inspect' -l node -r -F -d 'Ask the node at this URL, e.g. http://127.0.0.1:7400 (with the token in $URCHAIN_API_TOKEN_FILE when the node needs one)'

@@ -76,7 +76,8 @@ A('timers run during the audit, and an abort stops it part way with interrupted'
 A('urchain audit on a terminal: the spinner moves and Ctrl-C stops it with exit 130', async () => {
   // `script` gives the child a pseudo-terminal, as an operator's shell would; \x03 is Ctrl-C.
   // The pty gets a size (a pipe has none, and a zero-width terminal makes the spinner redraw wildly).
-  const cmd = `stty cols 100 rows 30; exec ${process.execPath} ${bin} audit --data ${dir}`;
+  // --rate holds the audit to about ten seconds however fast the machine is, so Ctrl-C lands mid-way.
+  const cmd = `stty cols 100 rows 30; exec ${process.execPath} ${bin} audit --data ${dir} --rate 2000`;
   const p = spawn('script', ['-qfec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TERM: 'xterm' } });
   let out = '';
   const tail = () => out.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').slice(-300);
@@ -99,6 +100,26 @@ A('urchain audit on a terminal: the spinner moves and Ctrl-C stops it with exit 
     clearTimeout(cap);
     p.kill('SIGKILL');
   }
+});
+
+A('--rate paces the audit, and a bad --rate is refused before anything is opened', async () => {
+  const s = await LmdbStore.open(dir, { readOnly: true });
+  try {
+    const t0 = Date.now();
+    const r = await auditAsync(s, { rate: 40_000 });
+    const ms = Date.now() - t0;
+    assert.is(r.ok, true);
+    // 20,000 transactions at 40,000 a second cannot take less than half a second.
+    assert.ok(ms >= 490, `paced audit took ${ms} ms`);
+  } finally {
+    await s.close();
+  }
+  const bad = spawn(process.execPath, [bin, 'audit', '--data', dir, '--rate', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  bad.stderr.on('data', (d) => (err += d));
+  const code = await new Promise<number | null>((r) => bad.on('close', r));
+  assert.is(code, 2, err);
+  assert.match(err, /--rate: expected a whole number of at least 1/);
 });
 
 A.run();
