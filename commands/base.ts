@@ -7,7 +7,7 @@
 import { Command, Option, UsageError } from 'clipanion';
 import fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import { UrchainError } from '../src/errors.js';
+import { UrchainError, asUrchainError } from '../src/errors.js';
 import { openSink, type Sink } from '../src/ingest/sink.js';
 
 export abstract class UrchainCommand extends Command {
@@ -51,10 +51,10 @@ export abstract class UrchainCommand extends Command {
 
   fail(e: unknown): number {
     if (e instanceof UsageError) throw e;
-    const err = e instanceof UrchainError ? e : new UrchainError('UNAVAILABLE', (e as Error)?.message ?? String(e));
+    const err = asUrchainError(e);
     if (this.json) this.context.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message } }) + '\n');
     this.log(`urchain: ${err.message}`);
-    return err.code === 'BAD_INPUT' ? 2 : 1;
+    return err.spec.exit;
   }
 }
 

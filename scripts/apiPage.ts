@@ -5,7 +5,8 @@
  * own encoder, so the page cannot drift from the code.
  */
 import { hexBlock as block } from './roff.js';
-import { STATUS, MAX_BATCH_RECORDS, MAX_BATCH_ITEMS, BATCH_BODY_FACTOR } from '../src/node/api.js';
+import { ERRORS, type ErrorCode } from '../src/errors.js';
+import { MAX_BATCH_RECORDS, MAX_BATCH_ITEMS, BATCH_BODY_FACTOR } from '../src/node/api.js';
 import { encodeBatch } from '../src/node/client.js';
 import { DEFAULT_MAX_PAYLOAD } from '../src/node/intake.js';
 import { TOKEN_ENV } from '../src/node/apiGuard.js';
@@ -41,9 +42,10 @@ export function apiPage(date: string, version: string): string {
       { payload: new Uint8Array([1, 2, 3]) },
     ]),
   ).toString('hex');
-  const statuses = Object.entries(STATUS)
-    .sort((a, b) => a[1]! - b[1]! || a[0].localeCompare(b[0]))
-    .map(([code, status]) => `${status}\t${code}\tT{\n${MEANING[code] ?? ''}\nT}`)
+  const statuses = Object.entries(ERRORS)
+    .map(([code, spec]) => [code, spec.http] as const)
+    .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))
+    .map(([code, status]) => `${status}\t${code}\tT{\n${MEANING[code] ?? ERRORS[code as ErrorCode].about}\nT}`)
     .join('\n');
   return `'\\" t
 .TH URCHAIN\\-API 7 "${date}" "urchain ${version}" "urchain manual"

@@ -28,7 +28,7 @@ import { sign, verify } from '../crypto/ed25519.js';
 import { leafHash, rootOf } from '../merkle/tree.js';
 import { sha256 } from '../crypto/hash.js';
 import type { KeyPair } from '../crypto/ed25519.js';
-import { UrchainError } from '../errors.js';
+import { UrchainError, asUrchainError } from '../errors.js';
 import type { BlockTree, AddOutcome } from '../chain/blocktree.js';
 import type { LmdbStore } from '../store/lmdb.js';
 import type { IngestWrite } from '../store/types.js';
@@ -722,21 +722,8 @@ export class Network {
  * block (an honest node never sends one) ends the link at once; a flood twice; anything else
  * (a local failure, say) costs little.
  */
-export function penalty(e: UrchainError): number {
-  switch (e.code) {
-    case 'BAD_SIGNATURE':
-    case 'BAD_ENCODING':
-    case 'BAD_INPUT':
-    case 'BAD_BLOCK':
-    case 'TOO_LARGE':
-      return 100;
-    case 'RATE_LIMITED':
-      return 50;
-    case 'STORE':
-      return 0; // this node's own disk failed (full, say): not the peer's doing
-    default:
-      return 5;
-  }
+export function penalty(e: unknown): number {
+  return asUrchainError(e).spec.penalty;
 }
 
 function shuffle<T>(xs: T[]): T[] {

@@ -1,7 +1,7 @@
 /**
  * @module node/api
  * The node's HTTP API (127.0.0.1 by default; urchain-api(7) is its contract). JSON out, errors
- * as `{"error":{"code","message"}}` with the status of one table (STATUS). Routes:
+ * as `{"error":{"code","message"}}` with the HTTP status of the error table (src/errors.ts). Routes:
  *
  *   POST /v1/records          body = payload; query kind, product, type, source, meta.<k>=<v>, key
  *                             -> receipt, sent only once the record is durable
@@ -22,7 +22,7 @@
  */
 import http from 'node:http';
 import { decodeUntrusted, type UntrustedMap, type UntrustedValue } from '../codec/cbor.js';
-import { UrchainError, badInput, type ErrorCode } from '../errors.js';
+import { UrchainError, asUrchainError, badInput } from '../errors.js';
 import { makeGuard, type Guard } from './apiGuard.js';
 import { BodyBudget, readBody, drain, expectsContinue } from './httpBody.js';
 import type { Intake, RecordInput } from './intake.js';
@@ -59,28 +59,6 @@ export interface ApiDeps {
   fetchPayload?: (txId: string) => Promise<Uint8Array | undefined>;
 }
 
-/** The one mapping from error codes to HTTP status; a code missing here answers 500. */
-export const STATUS: Partial<Record<ErrorCode, number>> = {
-  BAD_INPUT: 400,
-  BAD_ENCODING: 400,
-  BAD_PROOF: 400,
-  BAD_BLOCK: 400,
-  BAD_CHAIN: 400,
-  BAD_SIGNATURE: 401,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  NOT_ALLOWED: 405,
-  CONFLICT: 409,
-  EXISTS: 409,
-  REPLAY: 409,
-  TOO_LARGE: 413,
-  RATE_LIMITED: 429,
-  INTERNAL: 500,
-  UNAVAILABLE: 503,
-  STORE: 507,
-};
-
 export function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   const s = JSON.stringify(body);
   res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(s) });
@@ -91,17 +69,16 @@ const logToStderr = (e: Error) => process.stderr.write(`urchain: internal error 
 
 /** An UrchainError as it is; anything else is a bug: logged, and INTERNAL. */
 function known(e: unknown, log: (e: Error) => void): UrchainError {
-  if (e instanceof UrchainError) return e;
-  const x = e instanceof Error ? e : new Error(String(e));
-  log(x);
-  return new UrchainError('INTERNAL', `internal error: ${x.message}`);
+  const err = asUrchainError(e);
+  if (err.code === 'INTERNAL' && err.cause instanceof Error) log(err.cause);
+  return err;
 }
 
 /** Answers an error. Anything but an UrchainError is a bug: logged, answered 500. */
 export function sendError(res: http.ServerResponse, e: unknown, log: (e: Error) => void = logToStderr) {
   const err = known(e, log);
   if (res.headersSent) return void res.destroy();
-  const status = STATUS[err.code] ?? 500;
+  const status = err.spec.http;
   const headers: Record<string, string> = {};
   if (status === 405 && typeof err.meta.allow === 'string') headers.allow = err.meta.allow;
   if (status === 401) headers['www-authenticate'] = 'Bearer';

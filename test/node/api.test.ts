@@ -5,7 +5,8 @@ import path from 'node:path';
 import { encode as cborxEncode } from 'cbor-x';
 import { UrchainError } from '../../src/errors.js';
 import { NodeClient } from '../../src/node/client.js';
-import { bodyBudget, decodeBatch, STATUS } from '../../src/node/api.js';
+import { bodyBudget, decodeBatch } from '../../src/node/api.js';
+import { ERRORS } from '../../src/errors.js';
 import { TOKEN_ENV } from '../../src/node/apiGuard.js';
 import { UrchainNode } from '../../src/node/node.js';
 import { tmpDir, cleanup, cli, killChildren, root } from '../helpers.js';
@@ -323,7 +324,7 @@ test('urchain-api(7): every route, the status of every code, and a batch example
   const page = fs.readFileSync(path.join(root, 'man', 'urchain-api.7'), 'utf8').replace(/\\-/g, '-');
   for (const r of ['POST /v1/records', 'POST /v1/records/batch', 'GET /v1/status', 'GET /v1/params', 'GET /v1/blocks/', 'GET /v1/txs/', 'GET /v1/proofs/', 'GET /v1/entangled/', 'GET /v1/products/', 'GET /v1/peers'])
     assert.ok(page.includes(r), r);
-  for (const [code, status] of Object.entries(STATUS)) assert.match(page, new RegExp(`${status}\t${code}\t`));
+  for (const [code, spec] of Object.entries(ERRORS)) assert.match(page, new RegExp(`${spec.http}\t${code}\t`));
   for (const w of ['Allow', 'Retry-After', 'WWW-Authenticate', 'Origin', 'Host', 'Bearer', 'URCHAIN_API_TOKEN_FILE', '100-continue', 'tags 28 and 29']) assert.ok(page.includes(w), w);
   const hexLines = /body:\n\.IP\n\.nf\n([0-9a-f\n]+)\.fi/.exec(page)![1];
   const recs = decodeBatch(new Uint8Array(Buffer.from(hexLines.replace(/\n/g, ''), 'hex')));
