@@ -4,7 +4,7 @@ import { UrchainCommand } from '../base.js';
 import { readKeyFile } from '../../src/crypto/keyfile.js';
 import { fromHex, equal } from '../../src/codec/bytes.js';
 import { signMembers, readMembersFile, writeMembersFile, membersToJson, type Member } from '../../src/net/members.js';
-import { NODE_TYPES, type NodeType } from '../../src/node/types.js';
+import { NODE_TYPES, type NodeType } from '../../src/contracts/roles.js';
 import { UrchainError, badInput } from '../../src/errors.js';
 
 /** Loads the list at `file` (or starts one), applies `change`, re-signs it with serial + 1. */

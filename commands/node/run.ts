@@ -3,7 +3,8 @@ import { Option } from 'clipanion';
 import { paramsFromJson, type ChainParamsJson } from '../../src/chain/params.js';
 import { UrchainCommand, parseDuration } from '../base.js';
 import { UrchainNode, DEFAULT_API } from '../../src/node/node.js';
-import { NODE_TYPES, type NodeType, type NodeEvent } from '../../src/node/types.js';
+import { NODE_TYPES, type NodeType } from '../../src/contracts/roles.js';
+import type { NodeEvent } from '../../src/contracts/events.js';
 import { badInput } from '../../src/errors.js';
 import { apiTokenFrom, TOKEN_ENV } from '../../src/node/apiGuard.js';
 

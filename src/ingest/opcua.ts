@@ -20,7 +20,7 @@ import { sha256 } from '../crypto/hash.js';
 import { randomBytes } from '../crypto/seal.js';
 import { concat, toHex, utf8 } from '../codec/bytes.js';
 import { UrchainError, badInput } from '../errors.js';
-import type { RecordInput } from '../node/intake.js';
+import type { RecordInput } from '../contracts/records.js';
 import type { SinkReceipt } from './sink.js';
 
 export interface Sample {

@@ -11,7 +11,7 @@ import { ProfichainClient, parseAddress } from './profichain/client.js';
 import { encryptTier2, readAesKeyFile } from './profichain/tier2.js';
 import { fromHex } from '../codec/bytes.js';
 import { badInput } from '../errors.js';
-import type { RecordInput } from '../node/intake.js';
+import type { RecordInput } from '../contracts/records.js';
 
 export interface SinkReceipt {
   txId: string;

@@ -13,7 +13,7 @@ import { sha256 } from '../crypto/hash.js';
 import { toHex } from '../codec/bytes.js';
 import { globToRegExp } from './glob.js';
 import { UrchainError } from '../errors.js';
-import type { RecordInput } from '../node/intake.js';
+import type { RecordInput } from '../contracts/records.js';
 
 /** What the watcher needs of a receipt (HTTP and Profichain receipts both have it). */
 export interface Receipt {

@@ -18,7 +18,7 @@ import { toHex, fromHex, equal } from '../codec/bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import { sign, verify, type KeyPair } from '../crypto/ed25519.js';
 import { UrchainError, badInput } from '../errors.js';
-import { NODE_TYPES, type NodeType } from '../node/types.js';
+import { NODE_TYPES, type NodeType } from '../contracts/roles.js';
 
 export interface Member {
   key: Uint8Array;

@@ -29,6 +29,7 @@ import { leafHash, rootOf } from '../merkle/tree.js';
 import { sha256 } from '../crypto/hash.js';
 import type { KeyPair } from '../crypto/ed25519.js';
 import { UrchainError, asUrchainError } from '../errors.js';
+import { peerRole, type NodeRole } from '../contracts/roles.js';
 import type { BlockTree, AddOutcome } from '../chain/blocktree.js';
 import type { LmdbStore } from '../store/lmdb.js';
 import type { IngestWrite } from '../store/types.js';
@@ -67,8 +68,8 @@ const SYNC_ROUND_MS = 10_000;
 
 export interface NetworkOptions {
   key: KeyPair;
-  role: string;
-  keepsAllPayloads: boolean;
+  /** This node's type as a policy: what it keeps, serves and announces. */
+  role: NodeRole;
   store: LmdbStore;
   tree: BlockTree;
   pool: Pool;
@@ -138,7 +139,7 @@ export class Network {
     return {
       key: this.o.key,
       chainId: this.o.tree.chainId,
-      role: this.o.role,
+      role: this.o.role.type,
       listen: this.advertised,
       head: () => this.o.tree.head(),
       members: this.o.members,
@@ -345,7 +346,7 @@ export class Network {
   private handOverPending(link: Link) {
     const ids = this.o.pool.take(MAX_TXS_PER_REQUEST);
     if (!ids.length) return;
-    const payloads = link.hello?.role === 'archive' || link.hello?.role === 'full';
+    const payloads = !!peerRole(link.hello?.role)?.servesPayloads;
     for (const b of batchesFor(this.o.store, ids, payloads)) link.send([Msg.BATCH, b]);
   }
 
@@ -380,7 +381,7 @@ export class Network {
       case Msg.GET_PEERS: {
         const now = Date.now();
         const list: CborValue[] = [...this.peers.values()].filter((p) => now - p.lastSeen < PEER_TTL_MS).map((p) => [fromHex(p.key), p.listen, p.role]);
-        if (this.advertised) list.push([this.o.key.publicKey, this.advertised, this.o.role]);
+        if (this.advertised) list.push([this.o.key.publicKey, this.advertised, this.o.role.type]);
         from.send([Msg.PEERS, list]);
         return;
       }
@@ -491,11 +492,11 @@ export class Network {
         if (!equal(core.origin, b.origin)) throw new UrchainError('BAD_SIGNATURE', 'batch: a transaction of another origin');
         if (t.payload && (t.payload.length !== core.payloadLength || !equal(sha256(t.payload), core.payloadDigest)))
           throw new UrchainError('BAD_SIGNATURE', 'batch: a payload does not match its digest');
-        return { txId: txIds[index], coreBytes: t.core, index, payload: this.o.keepsAllPayloads ? t.payload : undefined, product: metaGet(core.meta, 'product') };
+        return { txId: txIds[index], coreBytes: t.core, index, payload: this.o.role.keepsPayload(false) ? t.payload : undefined, product: metaGet(core.meta, 'product') };
       });
       const isNew = txIds.filter((id) => !this.o.store.hasTx(id));
       await this.o.store.commitIngest({ batchRoot: root, batch: { origin: b.origin, signature: b.signature, txIds }, txs });
-      if (this.o.keepsAllPayloads) for (const t of txs) if (!t.payload && !this.o.store.getPayload(t.txId)) this.missingPayloads.add(toHex(t.txId));
+      if (this.o.role.keepsPayload(false)) for (const t of txs) if (!t.payload && !this.o.store.getPayload(t.txId)) this.missingPayloads.add(toHex(t.txId));
       // Pending only what no canonical block holds yet (a syncing node gets old batches too).
       this.o.pool.add(isNew.filter((id) => !this.o.store.location(id)));
       fresh.push(...isNew);
@@ -512,7 +513,7 @@ export class Network {
     const missing = b.txIds.filter((id) => !this.o.store.hasTx(id));
     if (missing.length) {
       if (this.waitingBlocks.size < 1024) this.waitingBlocks.set(hex, { block: b, from });
-      for (let i = 0; i < missing.length; i += TXS_CHUNK) from.send([Msg.GET_TXS, missing.slice(i, i + TXS_CHUNK), this.o.keepsAllPayloads ? 1 : 0]);
+      for (let i = 0; i < missing.length; i += TXS_CHUNK) from.send([Msg.GET_TXS, missing.slice(i, i + TXS_CHUNK), this.o.role.keepsPayload(false) ? 1 : 0]);
       return;
     }
     const out = await this.o.tree.add(b.signed, b.txIds);
@@ -585,7 +586,7 @@ export class Network {
     const locator = a[1].map((x) => asBytes(x, 'locator hash', 32));
     const max = Math.min(asUint(a[2], 'max'), MAX_BLOCKS_PER_REPLY);
     const { blocks, ids } = blocksAfter(this.o.store, locator, this.o.tree.head().height, max);
-    from.send([Msg.BLOCKS, blocks, batchesFor(this.o.store, ids, from.hello?.role === 'archive' || from.hello?.role === 'full')]);
+    from.send([Msg.BLOCKS, blocks, batchesFor(this.o.store, ids, !!peerRole(from.hello?.role)?.servesPayloads)]);
   }
 
 
@@ -650,7 +651,7 @@ export class Network {
     if (!this.o.countersigns) return refuse('not an authority');
     const missing = b.txIds.filter((id) => !this.o.store.hasTx(id));
     if (missing.length) {
-      from.send([Msg.GET_TXS, missing.slice(0, TXS_CHUNK), this.o.keepsAllPayloads ? 1 : 0]);
+      from.send([Msg.GET_TXS, missing.slice(0, TXS_CHUNK), this.o.role.keepsPayload(false) ? 1 : 0]);
       return refuse(`${missing.length} transactions not here yet; asked for them`);
     }
     if (!equal(h.prevHash, this.o.tree.head().hash)) {
@@ -671,7 +672,7 @@ export class Network {
     const c = decodeCore(core.coreBytes);
     for (const l of this.links.values()) {
       // Archives and full nodes keep every payload; the origin keeps the ones it took in.
-      if (l.hello?.role !== 'archive' && l.hello?.role !== 'full' && !equal(l.hello!.nodeKey, c.origin)) continue;
+      if (!peerRole(l.hello?.role)?.servesPayloads && !equal(l.hello!.nodeKey, c.origin)) continue;
       const p = await new Promise<Uint8Array | undefined>((resolve) => {
         const t = setTimeout(() => resolve(undefined), timeoutMs);
         this.payloadWaiters.set(toHex(txId), (x) => (clearTimeout(t), resolve(x)));

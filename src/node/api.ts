@@ -25,7 +25,8 @@ import { decodeUntrusted, type UntrustedMap, type UntrustedValue } from '../code
 import { UrchainError, asUrchainError, badInput } from '../errors.js';
 import { makeGuard, type Guard } from './apiGuard.js';
 import { BodyBudget, readBody, drain, expectsContinue } from './httpBody.js';
-import type { Intake, RecordInput } from './intake.js';
+import type { Intake } from './intake.js';
+import type { RecordInput } from '../contracts/records.js';
 import type { Query } from './query.js';
 
 export { BodyBudget, readBody, type ReadBodyOptions } from './httpBody.js';

@@ -10,7 +10,7 @@ import { request, Agent } from 'undici';
 import { Encoder } from 'cbor-x';
 import { apiTokenFrom } from './apiGuard.js';
 import { UrchainError, badInput, type ErrorCode } from '../errors.js';
-import type { Receipt, RecordInput } from './intake.js';
+import type { Receipt, RecordInput } from '../contracts/records.js';
 
 export interface ClientOptions {
   retries?: number;

@@ -19,32 +19,12 @@ import type { KeyPair } from '../crypto/ed25519.js';
 import { toHex } from '../codec/bytes.js';
 import { badInput, UrchainError } from '../errors.js';
 import type { Store, IngestTx, IngestWrite } from '../store/types.js';
+import type { RecordInput, Receipt } from '../contracts/records.js';
 import { clientKey, internalKey, lookup, checkSame, conflict, fingerprint } from './idem.js';
 
 export const DEFAULT_MAX_PAYLOAD = 16 * 1024 * 1024;
 export const DEFAULT_MAX_BATCH = 8192;
 const PIPELINE = 2;
-
-export interface RecordInput {
-  payload: Uint8Array;
-  kind?: string;
-  meta?: Record<string, string> | Meta;
-  idemKey?: string;
-}
-
-export interface Receipt {
-  txId: string;
-  chainId: string;
-  origin: string;
-  timestamp: number;
-  seq: number;
-  kind: string;
-  payloadDigest: string;
-  payloadLength: number;
-  batchRoot: string;
-  durable: true;
-  duplicate?: true;
-}
 
 interface Item {
   rec: RecordInput;

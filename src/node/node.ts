@@ -22,7 +22,8 @@ import { Query } from './query.js';
 import { createApi, parseHostPort } from './api.js';
 import { checkExposure } from './apiGuard.js';
 import { initData, keyPath, isAuthority, makePrivateDir, sameChain, removeUntouchedChain, type InitOptions } from './init.js';
-import { ROLES, keepsPayload, type NodeType, type NodeEvent } from './types.js';
+import { nodeRole, type NodeRole, type NodeType } from '../contracts/roles.js';
+import type { NodeEvent } from '../contracts/events.js';
 import { FolderWatcher } from '../ingest/watch.js';
 import { ProfichainServer } from '../ingest/profichain/server.js';
 import { Network, DEFAULT_LINKS } from '../net/network.js';
@@ -77,7 +78,7 @@ export class UrchainNode {
   private started = false;
   private constructor(
     readonly opts: NodeOptions,
-    readonly type: NodeType,
+    readonly role: NodeRole,
     readonly key: KeyPair,
     readonly store: LmdbStore,
     readonly params: ChainParams,
@@ -89,8 +90,7 @@ export class UrchainNode {
   ) {}
 
   static async start(opts: NodeOptions): Promise<UrchainNode> {
-    const type = opts.type ?? 'full';
-    if (!ROLES[type]) throw new UrchainError('BAD_INPUT', `--type must be one of thin, producer, archive, full; got ${type}`);
+    const role = nodeRole(opts.type ?? 'full');
     if (opts.api !== false) checkExposure(parseHostPort(opts.api ?? DEFAULT_API).host, opts.apiToken);
     makePrivateDir(opts.dataDir);
     const lock = FolderLock.take(opts.dataDir);
@@ -111,7 +111,7 @@ export class UrchainNode {
         store,
         key,
         chainId: chainIdOf(params),
-        keepPayloads: keepsPayload(type, true),
+        keepPayloads: role.keepsPayload(true),
         maxPayload: opts.maxPayload ?? DEFAULT_MAX_PAYLOAD,
         onCommitted: (ids, write) => {
           pool.add(ids);
@@ -119,7 +119,7 @@ export class UrchainNode {
           if (opts.recordEvents) for (const id of ids) opts.onEvent?.({ event: 'record', txId: toHex(id) });
         },
       });
-      const node = new UrchainNode(opts, type, key, store, params, tree, pool, intake, new Query(store), lock);
+      const node = new UrchainNode(opts, role, key, store, params, tree, pool, intake, new Query(store), lock);
       nodeRef = node;
       await node.wire();
       return node;
@@ -147,7 +147,7 @@ export class UrchainNode {
 
   private async wire() {
     const { opts } = this;
-    if (ROLES[this.type].produces && isAuthority(this.params, this.key.publicKey)) {
+    if (this.role.produces && isAuthority(this.params, this.key.publicKey)) {
       this.producer = new Producer(
         this.tree,
         this.pool,
@@ -260,8 +260,7 @@ export class UrchainNode {
       throw new UrchainError('FORBIDDEN', `this node's key ${toHex(this.key.publicKey).slice(0, 16)}… is not on the member list; add it with \`urchain member add\``);
     this.network = new Network({
       key: this.key,
-      role: this.type,
-      keepsAllPayloads: ROLES[this.type].keepsAllPayloads,
+      role: this.role,
       store: this.store,
       tree: this.tree,
       pool: this.pool,
@@ -316,7 +315,7 @@ export class UrchainNode {
       chainId: toHex(this.tree.chainId),
       chain: this.params.name,
       consensus: this.params.consensus,
-      type: this.type,
+      type: this.role.type,
       publicKey: toHex(this.key.publicKey),
       producing: !!this.producer,
       height: head.height,

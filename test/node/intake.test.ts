@@ -11,7 +11,7 @@ import { verifyEvidence } from '../../src/chain/batch.js';
 import { tmpDir, cleanup, hex } from '../helpers.js';
 import { signCheckpoint } from '../../src/chain/checkpoint.js';
 import { entangleKey, countersignKey } from '../../src/node/idem.js';
-import type { Receipt, RecordInput } from '../../src/node/intake.js';
+import type { Receipt, RecordInput } from '../../src/contracts/records.js';
 import type { UrchainError } from '../../src/errors.js';
 
 test.after(() => cleanup());

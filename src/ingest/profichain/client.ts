@@ -12,7 +12,7 @@ import { asArray, asUint, asBytes, asText, type CborValue } from '../../codec/cb
 import { toHex, equal } from '../../codec/bytes.js';
 import { normalizeMeta, type Meta } from '../../chain/transaction.js';
 import { UrchainError, badInput, type ErrorCode } from '../../errors.js';
-import type { RecordInput } from '../../node/intake.js';
+import type { RecordInput } from '../../contracts/records.js';
 
 export interface ProfichainReceipt {
   txId: string;

@@ -19,7 +19,8 @@ import { x25519KeyPair } from '../../crypto/seal.js';
 import { asArray, asUint, asBytes, asText, type CborValue } from '../../codec/cbor.js';
 import { fromHex } from '../../codec/bytes.js';
 import { UrchainError } from '../../errors.js';
-import type { Intake, RecordInput } from '../../node/intake.js';
+import type { Intake } from '../../node/intake.js';
+import type { RecordInput } from '../../contracts/records.js';
 import type { KeyPair } from '../../crypto/ed25519.js';
 
 export interface ConnectionContext {
