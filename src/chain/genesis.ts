@@ -4,12 +4,12 @@
  * parameters agrees on it without a signature: height 0, timestamp = params.created, no
  * transactions (merkleRoot and historyRoot are the empty-tree hash), producer and prevHash all
  * zeros, difficulty and nonce 0, no signatures. The parameters themselves are bound by the
- * chain id every later header carries.
+ * chain id every later header carries. The store write that creates a chain with it is
+ * ledger/genesis.ts.
  */
 import { chainIdOf, type ChainParams } from './params.js';
-import { blockHashOf, type Header } from './header.js';
-import { EMPTY_ROOT, leafHash, frontierAppend } from '../merkle/tree.js';
-import type { BlockWrite } from '../store/types.js';
+import type { Header } from './header.js';
+import { EMPTY_ROOT } from '../merkle/tree.js';
 
 export function genesisHeader(params: ChainParams): Header {
   return {
@@ -24,16 +24,5 @@ export function genesisHeader(params: ChainParams): Header {
     nonce: 0n,
     producer: new Uint8Array(32),
     historyRoot: EMPTY_ROOT,
-  };
-}
-
-export function genesisWrite(params: ChainParams): BlockWrite {
-  const header = genesisHeader(params);
-  const hash = blockHashOf(header);
-  return {
-    hash,
-    block: { signed: { header, signatures: [] }, work: 0n, frontier: frontierAppend([], 0, leafHash(hash)) },
-    txIds: [],
-    move: { disconnect: [], connect: [{ hash, height: 0, txIds: [] }], head: { hash, height: 0 }, repending: [] },
   };
 }

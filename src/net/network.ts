@@ -30,7 +30,7 @@ import { sha256 } from '../crypto/hash.js';
 import type { KeyPair } from '../crypto/ed25519.js';
 import { UrchainError, asUrchainError } from '../errors.js';
 import { peerRole, type NodeRole } from '../contracts/roles.js';
-import type { BlockTree, AddOutcome } from '../chain/blocktree.js';
+import type { BlockTree, AddOutcome } from '../ledger/blocktree.js';
 import type { LmdbStore } from '../store/lmdb.js';
 import type { IngestWrite } from '../store/types.js';
 import type { Pool } from '../node/pool.js';

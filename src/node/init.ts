@@ -10,7 +10,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { loadOrCreateKey } from '../crypto/keyfile.js';
 import { checkParams, chainIdOf, type ChainParams, type ConsensusName } from '../chain/params.js';
-import { genesisWrite } from '../chain/genesis.js';
+import { genesisWrite } from '../ledger/genesis.js';
 import { LmdbStore } from '../store/lmdb.js';
 import { fromHex, toHex, equal } from '../codec/bytes.js';
 import { UrchainError } from '../errors.js';

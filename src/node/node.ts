@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import { LmdbStore } from '../store/lmdb.js';
 import { consensusFor } from '../consensus/index.js';
-import { BlockTree, type AddOutcome } from '../chain/blocktree.js';
+import { BlockTree, type AddOutcome } from '../ledger/blocktree.js';
 import { chainIdOf, type ChainParams } from '../chain/params.js';
 import { loadOrCreateKey } from '../crypto/keyfile.js';
 import type { KeyPair } from '../crypto/ed25519.js';

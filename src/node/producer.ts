@@ -7,7 +7,7 @@
  * get its signatures in time is dropped; its transactions stay pending for the next attempt, and
  * so do those of a block the store could not commit (a full disk): nothing in memory moved.
  */
-import type { BlockTree, AddOutcome } from '../chain/blocktree.js';
+import type { BlockTree, AddOutcome } from '../ledger/blocktree.js';
 import type { SignedHeader } from '../chain/header.js';
 import type { KeyPair } from '../crypto/ed25519.js';
 import type { Pool } from './pool.js';

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LmdbStore } from '../../src/store/lmdb.js';
-import { genesisWrite } from '../../src/chain/genesis.js';
+import { genesisWrite } from '../../src/ledger/genesis.js';
 import { chainIdOf, type ChainParams } from '../../src/chain/params.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { Intake } from '../../src/node/intake.js';

@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { LmdbStore } from '../../src/store/lmdb.js';
-import { genesisWrite } from '../../src/chain/genesis.js';
+import { genesisWrite } from '../../src/ledger/genesis.js';
 import { signBatch } from '../../src/chain/batch.js';
 import { encodeCore, txIdOf } from '../../src/chain/transaction.js';
 import { chainIdOf, type ChainParams } from '../../src/chain/params.js';

@@ -11,15 +11,15 @@ import path from 'node:path';
 import { cleanup, startNode, killChildren, type RunningNode } from '../helpers.js';
 import { onTmpfs, fill } from '../tmpfs.js';
 import { LmdbStore } from '../../src/store/lmdb.js';
-import { BlockTree } from '../../src/chain/blocktree.js';
+import { BlockTree } from '../../src/ledger/blocktree.js';
 import { consensusFor } from '../../src/consensus/index.js';
-import { genesisWrite } from '../../src/chain/genesis.js';
+import { genesisWrite } from '../../src/ledger/genesis.js';
 import { chainIdOf, type ChainParams } from '../../src/chain/params.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { Intake } from '../../src/node/intake.js';
 import { Pool } from '../../src/node/pool.js';
 import { Producer } from '../../src/node/producer.js';
-import type { AddOutcome } from '../../src/chain/blocktree.js';
+import type { AddOutcome } from '../../src/ledger/blocktree.js';
 
 test.after(() => {
   killChildren();

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LmdbStore } from '../../src/store/lmdb.js';
-import { genesisWrite } from '../../src/chain/genesis.js';
+import { genesisWrite } from '../../src/ledger/genesis.js';
 import { chainIdOf, type ChainParams } from '../../src/chain/params.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { Intake } from '../../src/node/intake.js';

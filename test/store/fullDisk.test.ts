@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import path from 'node:path';
 import fs from 'node:fs';
 import { LmdbStore } from '../../src/store/lmdb.js';
-import { genesisWrite } from '../../src/chain/genesis.js';
+import { genesisWrite } from '../../src/ledger/genesis.js';
 import { signBatch } from '../../src/chain/batch.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import type { IngestWrite } from '../../src/store/types.js';

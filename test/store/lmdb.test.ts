@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LmdbStore } from '../../src/store/lmdb.js';
-import { genesisWrite } from '../../src/chain/genesis.js';
+import { genesisWrite } from '../../src/ledger/genesis.js';
 import { signBatch } from '../../src/chain/batch.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { tmpDir, cleanup, toHex } from '../helpers.js';

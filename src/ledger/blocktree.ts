@@ -1,18 +1,25 @@
 /**
- * @module chain/blocktree
- * Every header a node knows: the canonical chain (most cumulative work), side branches, and
- * orphans waiting for their parent. Adding a block validates it against its parent, stores it,
- * and, when its branch now has more work than the head, moves the canonical chain in the same
- * atomic commit: transactions of abandoned blocks that the new branch does not hold go back to
- * the pending pool, so a reorganisation loses nothing that was taken in.
+ * @module ledger/blocktree
+ * Every header a node knows: the canonical chain, side branches, and orphans waiting for their
+ * parent. Adding a block validates it against its parent, stores it, and, when its branch now
+ * wins fork choice, moves the canonical chain in the same atomic commit: transactions of
+ * abandoned blocks that the new branch does not hold go back to the pending pool, so a
+ * reorganisation loses nothing that was taken in.
+ *
+ * Fork choice: the head is the block with the most cumulative work; between equally heavy heads
+ * the one with the lowest block hash (bytewise) wins. That is a total order on blocks, so every
+ * node that knows the same blocks has the same head, whatever order they arrived in, and two
+ * branches of equal work need no further block to settle.
+ *
+ * It lives above chain, consensus and store (it uses all three), so none of them imports it.
  */
 import type { Consensus } from '../consensus/types.js';
-import type { ChainParams } from './params.js';
-import { blockHashOf, type Header, type SignedHeader } from './header.js';
-import { chainIdOf } from './params.js';
+import type { ChainParams } from '../chain/params.js';
+import { blockHashOf, type Header, type SignedHeader } from '../chain/header.js';
+import { chainIdOf } from '../chain/params.js';
 import { leafHash, rootOf, frontierAppend, frontierRoot } from '../merkle/tree.js';
 import { equal, toHex } from '../codec/bytes.js';
-import { badBlock, UrchainError } from '../errors.js';
+import { badBlock, notFound } from '../errors.js';
 import type { Store, ChainMove, Head, StoredBlock } from '../store/types.js';
 
 export const MAX_FUTURE_MS = 2 * 60_000;
@@ -91,7 +98,7 @@ export class BlockTree {
     const head = this.head();
     const headBlock = this.store.getBlock(head.hash)!;
     let move: ChainMove | undefined;
-    if (work > headBlock.work) move = this.planMove(hash, h, txIds, head);
+    if (heavier(work, hash, headBlock.work, head.hash)) move = this.planMove(hash, h, txIds, head);
     await this.store.commitBlock({ hash, block: { signed, work, frontier }, txIds, move });
     const out: AddOutcome[] = [{ result: move ? 'head' : 'side', hash, move }];
     // Orphans waiting for this block can now be added.
@@ -118,7 +125,7 @@ export class BlockTree {
   checkProposal(signed: SignedHeader, txIds: Uint8Array[], hash: Uint8Array): void {
     this.checkStandalone(signed, txIds);
     const parent = this.store.getBlock(signed.header.prevHash);
-    if (!parent) throw new UrchainError('NOT_FOUND', `parent ${toHex(signed.header.prevHash).slice(0, 16)}… is not known here`);
+    if (!parent) throw notFound(`parent ${toHex(signed.header.prevHash).slice(0, 16)}… is not known here`);
     this.checkOnParent(signed, hash, parent, true);
   }
 
@@ -193,4 +200,15 @@ export class BlockTree {
     for (const d of disconnect) for (const id of d.txIds) if (!incoming.has(toHex(id))) repending.push(id);
     return { disconnect, connect, head: { hash, height: h.height }, repending };
   }
+}
+
+/** Fork choice: does a block with `work` and `hash` beat the head? More work, or as much and a lower hash. */
+export function heavier(work: bigint, hash: Uint8Array, headWork: bigint, headHash: Uint8Array): boolean {
+  return work > headWork || (work === headWork && lowerHash(hash, headHash));
+}
+
+/** Bytewise: is `a` below `b`? (Block hashes are all 32 bytes.) */
+function lowerHash(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < a.length && i < b.length; i++) if (a[i] !== b[i]) return a[i] < b[i];
+  return a.length < b.length;
 }

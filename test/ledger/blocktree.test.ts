@@ -1,9 +1,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LmdbStore } from '../../src/store/lmdb.js';
-import { BlockTree } from '../../src/chain/blocktree.js';
+import { BlockTree } from '../../src/ledger/blocktree.js';
 import { consensusFor } from '../../src/consensus/index.js';
-import { genesisWrite } from '../../src/chain/genesis.js';
+import { genesisWrite } from '../../src/ledger/genesis.js';
 import { chainIdOf, type ChainParams } from '../../src/chain/params.js';
 import { blockHashOf, signHeader, type Header } from '../../src/chain/header.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
