@@ -142,7 +142,9 @@ that budget, and a block too big to come with its transactions comes alone, its 
 asked for with GET_TXS, 10000 ids at a time. An archive or full node fetches every payload that
 came without, one GET_PAYLOAD at a time, from its archive and full links and from the
 transaction's origin, and stores it once its length and digest match the core. Fork choice is the block tree's: the most cumulative
-work wins, and transactions of abandoned blocks go back to pending.
+work wins; between heads of equal work the lowest block hash (compared bytewise) wins, whatever
+the order the blocks arrived in, so nodes that know the same blocks follow the same head without
+waiting for another block; transactions of abandoned blocks go back to pending.
 .PP
 Peers: GET_PEERS every 10 seconds on each link; a node answers with the peers it has heard of in
 the last 2 minutes and itself. It keeps \\fB\\-\\-links\\fR (default 8) links, opening new ones from

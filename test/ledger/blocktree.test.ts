@@ -17,11 +17,28 @@ const T = suite('block tree');
 const a = generateKeyPair();
 const b = generateKeyPair();
 
-async function setup(params: Partial<ChainParams> = {}) {
-  const p: ChainParams = { version: 1, name: 't', created: Date.now() - 10_000, consensus: 'pow', authorities: [], threshold: 0, difficulty: 4, blockTime: 1000, ...params };
+const paramsOf = (params: Partial<ChainParams> = {}): ChainParams => ({
+  version: 1,
+  name: 't',
+  created: Date.now() - 10_000,
+  consensus: 'pow',
+  authorities: [],
+  threshold: 0,
+  difficulty: 4,
+  blockTime: 1000,
+  ...params,
+});
+
+/** A fresh store holding only the genesis block of `p`, and its block tree. */
+async function treeOf(p: ChainParams) {
   const store = await LmdbStore.open(tmpDir());
   await store.initChain(p, genesisWrite(p));
-  const tree = new BlockTree(store, consensusFor(p), p);
+  return { store, tree: new BlockTree(store, consensusFor(p), p) };
+}
+
+async function setup(params: Partial<ChainParams> = {}) {
+  const p = paramsOf(params);
+  const { store, tree } = await treeOf(p);
   const pool = new Pool(store.pending());
   const intake = new Intake({ store, key: a, chainId: chainIdOf(p), keepPayloads: true, onCommitted: (ids) => pool.add(ids) });
   const ids: Uint8Array[] = [];
@@ -61,9 +78,11 @@ T('a heavier branch reorganises the chain and abandoned transactions go back to 
   assert.is(pool.size, 4);
   const a1h = blockHashOf(a1.header);
 
-  const b1 = await blockOn(tree, g, [ids[2]]);
+  // A rival at the same height with a higher hash (as much work): it stays a side branch.
+  let b1 = await blockOn(tree, g, [ids[2]]);
+  for (let t = 2; lower(blockHashOf(b1.header), a1h); t++) b1 = await blockOn(tree, g, [ids[2]], b, { timestamp: b1.header.timestamp + t });
   out = await tree.add(b1, [ids[2]]);
-  assert.is(out[0].result, 'side', 'equal work keeps the first block');
+  assert.is(out[0].result, 'side', 'equal work and a higher hash: the head stays');
   assert.is(toHex(store.head()!.hash), toHex(a1h));
 
   const b1h = blockHashOf(b1.header);
@@ -90,6 +109,33 @@ T('a heavier branch reorganises the chain and abandoned transactions go back to 
   out = await tree.add(sealed, pool.take(10));
   assert.is(out[0].result, 'head');
   assert.is(store.location(ids[0])!.height, 3);
+});
+
+/** Bytewise order of two block hashes, as fork choice compares them. */
+const lower = (x: Uint8Array, y: Uint8Array) => Buffer.compare(Buffer.from(x), Buffer.from(y)) < 0;
+
+T('equally heavy heads: the lowest block hash wins, whatever the arrival order', async () => {
+  const p = paramsOf();
+  const one = await treeOf(p);
+  const two = await treeOf(p);
+  const g = one.store.hashAt(0)!;
+  // Two empty blocks on genesis by two producers: the same work, different hashes.
+  const x = await blockOn(one.tree, g, [], a);
+  const y = await blockOn(one.tree, g, [], b);
+  const [xh, yh] = [blockHashOf(x.header), blockHashOf(y.header)];
+  const low = toHex(lower(xh, yh) ? xh : yh);
+  await one.tree.add(x, []);
+  await one.tree.add(y, []);
+  await two.tree.add(y, []);
+  await two.tree.add(x, []);
+  assert.is(toHex(one.store.head()!.hash), low, 'x first, then y');
+  assert.is(toHex(two.store.head()!.hash), low, 'y first, then x');
+  // The loser is kept as a side branch on both, and the canonical chain at height 1 agrees.
+  for (const s of [one.store, two.store]) {
+    assert.ok(s.getBlock(xh) && s.getBlock(yh));
+    assert.is(toHex(s.hashAt(1)!), low);
+  }
+  await Promise.all([one.store.close(), two.store.close()]);
 });
 
 T('orphans wait for their parent and are connected when it arrives', async () => {
