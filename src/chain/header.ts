@@ -12,7 +12,7 @@
  * 0..height-1 of this block's own branch (the empty-tree hash for genesis), so any later block
  * links to any earlier one in O(log n) hashes.
  */
-import { encode, decode, asArray, asUint, asBig, asBytes } from '../codec/cbor.js';
+import { encode, decode, asArray, asUint, asBig, asBytes, type CborValue } from '../codec/cbor.js';
 import { toHex, fromHex } from '../codec/bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import { sign, verify, type KeyPair } from '../crypto/ed25519.js';
@@ -131,6 +131,19 @@ export function headerFromJson(j: HeaderJson): Header {
     producer: fromHex(j.producer, 32, 'header.producer'),
     historyRoot: fromHex(j.historyRoot, 32, 'header.historyRoot'),
   };
+}
+
+/**
+ * Block signatures in CBOR, `[[key, sig], ...]`: the one form a block's signatures take in the
+ * store (store/buckets.ts, blocks) and on the wire (net/wire.ts, BLOCK).
+ */
+export const sigsToCbor = (s: readonly BlockSignature[]): CborValue => s.map((x) => [x.key, x.sig]);
+export function sigsFromCbor(v: CborValue): BlockSignature[] {
+  if (!Array.isArray(v)) throw badInput('signatures: expected an array');
+  return v.map((s) => {
+    const p = asArray(s, 2, 'signature');
+    return { key: asBytes(p[0], 'key', 32), sig: asBytes(p[1], 'sig', 64) };
+  });
 }
 
 export const sigsToJson = (s: readonly BlockSignature[]) => s.map((x) => ({ key: toHex(x.key), sig: toHex(x.sig) }));

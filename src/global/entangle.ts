@@ -21,7 +21,7 @@ import { sealEnvelope, parseEnvelope, openEnvelope } from './envelope.js';
 import { verifyProof, type ProofJson } from '../proof/proof.js';
 import { toHex, fromHex, fromBase64, utf8 } from '../codec/bytes.js';
 import { UrchainError, badInput } from '../errors.js';
-import type { BlockView } from '../node/query.js';
+import type { BlockView } from '../contracts/blockView.js';
 
 export interface Partner {
   name: string;

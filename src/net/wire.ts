@@ -24,7 +24,7 @@
  */
 import { encode, decode, asArray, asUint, asBytes, asText, type CborValue } from '../codec/cbor.js';
 import { concat, split32 } from '../codec/bytes.js';
-import { decodeHeader, encodeHeader, type SignedHeader } from '../chain/header.js';
+import { decodeHeader, encodeHeader, sigsToCbor, sigsFromCbor, type SignedHeader } from '../chain/header.js';
 import { UrchainError } from '../errors.js';
 
 export const WIRE_VERSION = 1;
@@ -76,7 +76,7 @@ export interface Hello {
 }
 
 export const batchToCbor = (b: WireBatch): CborValue => [b.origin, b.signature, b.txs.map((t) => (t.payload ? [t.core, t.payload] : [t.core]))];
-export const blockToCbor = (b: WireBlock): CborValue => [encodeHeader(b.signed.header), b.signed.signatures.map((s) => [s.key, s.sig]), concat(...b.txIds)];
+export const blockToCbor = (b: WireBlock): CborValue => [encodeHeader(b.signed.header), sigsToCbor(b.signed.signatures), concat(...b.txIds)];
 
 export function batchFromCbor(v: CborValue): WireBatch {
   const a = asArray(v, 3, 'batch');
@@ -101,10 +101,7 @@ export function blockFromCbor(v: CborValue): WireBlock {
   return {
     signed: {
       header: decodeHeader(asBytes(a[0], 'header')),
-      signatures: sigs.map((s) => {
-        const p = asArray(s, 2, 'signature');
-        return { key: asBytes(p[0], 'key', 32), sig: asBytes(p[1], 'sig', 64) };
-      }),
+      signatures: sigsFromCbor(sigs),
     },
     txIds: split32(ids),
   };

@@ -9,6 +9,10 @@
  *   countersign:<height>:<chain> derived by the node from the verified partner proof a
  *                                `countersign` record carries (our checkpointed height, their chain)
  *
+ * The store keeps client keys in its idem bucket and the two derived kinds in its entanglement
+ * index (store/buckets.ts builds those keys), where node/query.ts finds a partner's checkpoints
+ * and the countersignatures of a height; `store.idem(key)` looks a key up wherever it belongs.
+ *
  * A client can thus never write under an internal key, whatever key it sends: for `entangle` and
  * `countersign` records the node ignores a client key and derives the key from the payload, whose
  * signatures it checks first. Stores written before the namespaces hold client keys without the
@@ -24,15 +28,10 @@ import { verifyProof, type ProofJson } from '../proof/proof.js';
 import { toHex, fromBase64 } from '../codec/bytes.js';
 import { UrchainError, badInput } from '../errors.js';
 import type { Store } from '../store/types.js';
+import { entangleKey, countersignKey, ENTANGLE_INDEX_PREFIXES } from '../store/buckets.js';
 
 export const MAX_CLIENT_KEY_BYTES = 256;
 export const CLIENT_PREFIX = 'client:';
-const INTERNAL_PREFIXES = ['entangle:', 'countersign:'];
-
-const pad = (height: number) => String(height).padStart(15, '0');
-/** Keys the entanglement records use; heights are zero-padded so keys sort by height. */
-export const entangleKey = (signerHex: string, height: number) => `entangle:${signerHex}:${pad(height)}`;
-export const countersignKey = (height: number, partnerChainHex: string) => `countersign:${pad(height)}:${partnerChainHex}`;
 
 /** What a record is, for telling a retry from a conflicting reuse of its key. */
 export interface Content {
@@ -99,21 +98,20 @@ export function lookup(store: Store, key: string): Uint8Array | undefined {
   if (found || !key.startsWith(CLIENT_PREFIX)) return found;
   const legacy = key.slice(CLIENT_PREFIX.length);
   // Not under a prefix the node now uses itself: `client:x` bare is the new form of key x.
-  return [CLIENT_PREFIX, ...INTERNAL_PREFIXES].some((p) => legacy.startsWith(p)) ? undefined : store.idem(legacy);
+  return [CLIENT_PREFIX, ...ENTANGLE_INDEX_PREFIXES].some((p) => legacy.startsWith(p)) ? undefined : store.idem(legacy);
 }
 
 /** Throws CONFLICT unless the stored transaction `txId` holds the same content. */
 export function checkSame(store: Store, txId: Uint8Array, c: Content, key: string): void {
   const tx = store.getTx(txId);
-  if (!tx) throw new UrchainError('STORE', `idempotency key ${JSON.stringify(key)} names transaction ${toHex(txId)}, which is missing from the store`);
+  if (!tx) throw UrchainError.STORE(`idempotency key ${JSON.stringify(key)} names transaction ${toHex(txId)}, which is missing from the store`);
   const core = decodeCore(tx.coreBytes);
   if (fingerprint({ kind: core.kind, meta: core.meta, digest: core.payloadDigest, length: core.payloadLength }) !== fingerprint(c)) throw conflict(key, toHex(txId));
 }
 
 export function conflict(key: string, txIdHex?: string): UrchainError {
   const shown = key.startsWith(CLIENT_PREFIX) ? key.slice(CLIENT_PREFIX.length) : key;
-  return new UrchainError(
-    'CONFLICT',
+  return UrchainError.CONFLICT(
     `idempotency key ${JSON.stringify(shown)} was used${txIdHex ? ` for transaction ${txIdHex}` : ' by a record in flight'} with a different payload, kind or metadata; use a new key for new content`,
     txIdHex ? { txId: txIdHex } : {},
   );

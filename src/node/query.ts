@@ -15,7 +15,8 @@ import { toHex, fromHex, toBase64, fromBase64 } from '../codec/bytes.js';
 import { openCheckpoint } from '../chain/checkpoint.js';
 import { buildCountersignature, type CountersignatureJson } from '../proof/countersigned.js';
 import { UrchainError, notFound, badInput } from '../errors.js';
-import { entangleKey, countersignKey } from './idem.js';
+import { countersignKey, entanglePrefixOf, COUNTERSIGN_PREFIX } from '../store/buckets.js';
+import type { BlockView } from '../contracts/blockView.js';
 
 class Lru<V> {
   private m = new Map<string, V>();
@@ -32,16 +33,6 @@ class Lru<V> {
     if (this.m.size > this.max) this.m.delete(this.m.keys().next().value!);
     return v;
   }
-}
-
-export interface BlockView {
-  hash: string;
-  height: number;
-  canonical: boolean;
-  header: ReturnType<typeof headerToJson>;
-  signatures: { key: string; sig: string }[];
-  work: string;
-  txIds?: string[];
 }
 
 export class Query {
@@ -126,13 +117,9 @@ export class Query {
     });
   }
 
-  /** Keys the node derives for entanglement records (node/idem.ts); heights sort. */
-  static entangleKey = entangleKey;
-  static countersignKey = countersignKey;
-
   /** Proofs of the included `entangle` records that carry `partnerHex`'s checkpoints, newest first. */
   entangled(partnerHex: string, limit = 16): ProofJson[] {
-    const rows = [...this.store.idemRange(`entangle:${partnerHex}:`)].reverse();
+    const rows = [...this.store.entangleRange(entanglePrefixOf(partnerHex))].reverse(); // keys sort by height
     const out: ProofJson[] = [];
     for (const r of rows) {
       if (out.length >= limit) break;
@@ -152,7 +139,7 @@ export class Query {
     const h = proof.block.header.height;
     const seen = new Set<string>();
     const out: CountersignatureJson[] = [];
-    for (const row of this.store.idemRange('countersign:', Query.countersignKey(h, ''))) {
+    for (const row of this.store.entangleRange(COUNTERSIGN_PREFIX, countersignKey(h, ''))) {
       const payload = this.store.getPayload(row.txId);
       if (!payload) continue;
       // The node checked what it stored under these keys; a store written before it did may
@@ -178,7 +165,7 @@ export class Query {
       out.push(buildCountersignature(link.signed, linkHash, { index: h, size: H, path }, partnerProof, this.store.getParams()!));
       seen.add(partner);
     }
-    if (!out.length) throw new UrchainError('CONFLICT', `no partner has countersigned block ${h} yet; run \`urchain entangle push\` and \`pull\` on both sides, then try again`);
+    if (!out.length) throw UrchainError.CONFLICT(`no partner has countersigned block ${h} yet; run \`urchain entangle push\` and \`pull\` on both sides, then try again`);
     return { ...proof, countersignatures: out };
   }
 

@@ -5,7 +5,8 @@
  * answer with the same JSON, so `--data` and `--node` are interchangeable.
  */
 import { LmdbStore } from '../store/lmdb.js';
-import { Query, type BlockView } from './query.js';
+import { Query } from './query.js';
+import type { BlockView } from '../contracts/blockView.js';
 import { NodeClient } from './client.js';
 import type { ProofJson } from '../proof/proof.js';
 import { badInput } from '../errors.js';

@@ -12,48 +12,48 @@
  * lmdb-js keeps the writes made before a plain transaction callback throws, and every key is
  * checked against LMDB's limit before the first write. A commit that fails (a full disk: ENOSPC,
  * EIO) rejects with a STORE error and leaves the store as it was; the next commit may succeed.
+ *
+ * The buckets (names, key and value encodings) are the table in store/buckets.ts. A store written
+ * before the entanglement index had its own bucket is brought up to date when it is opened for
+ * writing, in one durable commit; opened read-only, it is read as it is.
  */
 import { open, type RootDatabase, type Database } from 'lmdb';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { encode, decode, asArray, asUint, asBig, asBytes } from '../codec/cbor.js';
-import { concat, split32 } from '../codec/bytes.js';
-import { decodeHeader, encodeHeader } from '../chain/header.js';
-import { encodeParams, decodeParams, type ChainParams } from '../chain/params.js';
+import type { ChainParams } from '../chain/params.js';
 import { UrchainError } from '../errors.js';
 import type { Store, StoredBlock, StoredTx, StoredBatch, TxLocation, Head, IngestWrite, BlockWrite } from './types.js';
+import {
+  BUCKETS,
+  ENTANGLE_INDEX_PREFIXES,
+  isEntangleIndexKey,
+  blockCodec,
+  idsCodec,
+  txCodec,
+  batchCodec,
+  locationCodec,
+  headCodec,
+  seqCodec,
+  paramsCodec,
+  type BucketSpec,
+  type Codec,
+} from './buckets.js';
 
 type Bin = Database<Buffer, Buffer>;
+type TextKeyed = Database<Buffer, string>;
 
 const u8 = (b: Buffer | undefined): Uint8Array | undefined =>
   b === undefined ? undefined : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 const buf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-
-export function encodeBlock(b: StoredBlock): Uint8Array {
-  return encode([encodeHeader(b.signed.header), b.signed.signatures.map((s) => [s.key, s.sig]), b.work, b.frontier]);
-}
-export function decodeBlock(bytes: Uint8Array): StoredBlock {
-  const a = asArray(decode(bytes), 4, 'stored block');
-  const sigs = a[1] as unknown[];
-  return {
-    signed: {
-      header: decodeHeader(asBytes(a[0], 'header')),
-      signatures: sigs.map((s) => {
-        const p = asArray(s as never, 2, 'signature');
-        return { key: asBytes(p[0], 'key', 32), sig: asBytes(p[1], 'sig', 64) };
-      }),
-    },
-    work: asBig(a[2], 'work'),
-    frontier: (a[3] as unknown[]).map((f) => asBytes(f as never, 'frontier', 32)),
-  };
-}
+const read = <V>(c: Codec<V>, b: Buffer | undefined): V | undefined => (b === undefined ? undefined : c.decode(u8(b)!));
+const write = <V>(c: Codec<V>, v: V): Buffer => buf(c.encode(v));
 
 export class LmdbStore implements Store {
   readonly path: string;
   readonly readOnly: boolean;
   private env: RootDatabase;
-  private meta: Database<Buffer, string>;
+  private meta: TextKeyed;
   private blocks: Bin;
   private bodies: Bin;
   private heights: Database<Buffer, number>;
@@ -62,8 +62,12 @@ export class LmdbStore implements Store {
   private payloads: Bin;
   private locations: Bin;
   private pend: Database<number, Buffer>;
-  private products: Database<Buffer, string>;
-  private idems: Database<Buffer, string>;
+  private products: TextKeyed;
+  private idems: TextKeyed;
+  /** Absent only in a store from before this bucket, opened read-only (LMDB cannot create it then). */
+  private entangle: TextKeyed | undefined;
+  /** Opened read-only, a store from before the entangle bucket keeps its index in idem. */
+  private indexInIdem = false;
   private arrival = 0;
 
   private constructor(dir: string, readOnly: boolean) {
@@ -81,73 +85,99 @@ export class LmdbStore implements Store {
       eventTurnBatching: false,
       permissionsMode: 0o600, // chain.lmdb and chain.lmdb-lock: the node's alone
     } as never);
-    const db = <K extends 'binary' | 'uint32' | 'ordered-binary'>(name: string, keyEncoding: K, dupSort = false) =>
-      this.env.openDB({ name, encoding: 'binary', keyEncoding, dupSort } as never) as never;
-    this.meta = db('meta', 'ordered-binary');
-    this.blocks = db('blocks', 'binary');
-    this.bodies = db('bodies', 'binary');
-    this.heights = db('heights', 'uint32');
-    this.txs = db('txs', 'binary');
-    this.batches = db('batches', 'binary');
-    this.payloads = db('payloads', 'binary');
-    this.locations = db('locations', 'binary');
-    this.pend = this.env.openDB({ name: 'pending', encoding: 'ordered-binary', keyEncoding: 'binary' } as never) as never;
-    this.products = db('products', 'ordered-binary', true);
-    this.idems = db('idem', 'ordered-binary');
+    const db = (b: BucketSpec) => this.env.openDB({ name: b.name, encoding: b.value, keyEncoding: b.key, dupSort: b.dupSort } as never) as never;
+    this.meta = db(BUCKETS.meta);
+    this.blocks = db(BUCKETS.blocks);
+    this.bodies = db(BUCKETS.bodies);
+    this.heights = db(BUCKETS.heights);
+    this.txs = db(BUCKETS.txs);
+    this.batches = db(BUCKETS.batches);
+    this.payloads = db(BUCKETS.payloads);
+    this.locations = db(BUCKETS.locations);
+    this.pend = db(BUCKETS.pending);
+    this.products = db(BUCKETS.products);
+    this.idems = db(BUCKETS.idem);
+    this.entangle = db(BUCKETS.entangle);
   }
 
   static async open(dir: string, opts: { readOnly?: boolean } = {}): Promise<LmdbStore> {
     const file = path.join(dir, 'chain.lmdb');
     if (opts.readOnly && !fs.existsSync(file))
-      throw new UrchainError('NOT_FOUND', `no urchain data in ${dir} (expected ${file}); run \`urchain init --data ${dir}\` or \`urchain node run --data ${dir}\``);
+      throw UrchainError.NOT_FOUND(`no urchain data in ${dir} (expected ${file}); run \`urchain init --data ${dir}\` or \`urchain node run --data ${dir}\``);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    return new LmdbStore(dir, !!opts.readOnly);
+    const s = new LmdbStore(dir, !!opts.readOnly);
+    if (s.idemHoldsIndex()) {
+      if (s.readOnly) s.indexInIdem = true;
+      else {
+        try {
+          await s.moveIndexOutOfIdem();
+        } catch (e) {
+          await s.close();
+          throw e;
+        }
+      }
+    }
+    return s;
+  }
+
+  /** Entanglement keys in idem: a store written before the entangle bucket. */
+  private idemHoldsIndex(): boolean {
+    return ENTANGLE_INDEX_PREFIXES.some((p) => {
+      for (const _ of this.rows(this.idems, p)) return true; // closes the range again
+      return false;
+    });
+  }
+
+  /** Moves the entanglement keys from idem to their own bucket, all in one durable commit. */
+  private moveIndexOutOfIdem(): Promise<void> {
+    return this.commit(() => {
+      const rows = ENTANGLE_INDEX_PREFIXES.flatMap((p) => [...this.rows(this.idems, p)]); // read all, then write
+      for (const r of rows) {
+        this.entangle!.putSync(r.key, r.value);
+        this.idems.removeSync(r.key);
+      }
+    });
+  }
+
+  /** Rows of a text-keyed bucket in key order from `start` while keys begin with `prefix`. */
+  private *rows(db: TextKeyed | undefined, prefix: string, start = prefix): Generator<{ key: string; value: Buffer }> {
+    if (!db) return;
+    for (const { key, value } of db.getRange({ start })) {
+      const k = String(key);
+      if (!k.startsWith(prefix)) return;
+      yield { key: k, value: value as Buffer };
+    }
   }
 
   getParams(): ChainParams | undefined {
-    const b = this.meta.get('params');
-    return b ? decodeParams(u8(b)!) : undefined;
+    return read(paramsCodec, this.meta.get('params'));
   }
   head(): Head | undefined {
-    const b = u8(this.meta.get('head'));
-    if (!b) return undefined;
-    const a = asArray(decode(b), 2, 'head');
-    return { hash: asBytes(a[0], 'hash', 32), height: asUint(a[1], 'height') };
+    return read(headCodec, this.meta.get('head'));
   }
   getBlock(hash: Uint8Array): StoredBlock | undefined {
-    const b = u8(this.blocks.get(buf(hash)));
-    return b ? decodeBlock(b) : undefined;
+    return read(blockCodec, this.blocks.get(buf(hash)));
   }
   getBody(hash: Uint8Array): Uint8Array[] | undefined {
-    const b = u8(this.bodies.get(buf(hash)));
-    return b ? split32(b) : undefined;
+    return read(idsCodec, this.bodies.get(buf(hash)));
   }
   hashAt(height: number): Uint8Array | undefined {
     return u8(this.heights.get(height));
   }
   getTx(txId: Uint8Array): StoredTx | undefined {
-    const b = u8(this.txs.get(buf(txId)));
-    if (!b) return undefined;
-    const a = asArray(decode(b), 3, 'stored tx');
-    return { coreBytes: asBytes(a[0], 'core'), batchRoot: asBytes(a[1], 'batchRoot', 32), index: asUint(a[2], 'index') };
+    return read(txCodec, this.txs.get(buf(txId)));
   }
   hasTx(txId: Uint8Array): boolean {
     return this.txs.doesExist(buf(txId));
   }
   getBatch(root: Uint8Array): StoredBatch | undefined {
-    const b = u8(this.batches.get(buf(root)));
-    if (!b) return undefined;
-    const a = asArray(decode(b), 3, 'stored batch');
-    return { origin: asBytes(a[0], 'origin', 32), signature: asBytes(a[1], 'signature', 64), txIds: split32(asBytes(a[2], 'txIds')) };
+    return read(batchCodec, this.batches.get(buf(root)));
   }
   getPayload(txId: Uint8Array): Uint8Array | undefined {
     return u8(this.payloads.get(buf(txId)));
   }
   location(txId: Uint8Array): TxLocation | undefined {
-    const b = u8(this.locations.get(buf(txId)));
-    if (!b) return undefined;
-    const a = asArray(decode(b), 3, 'location');
-    return { blockHash: asBytes(a[0], 'hash', 32), height: asUint(a[1], 'height'), index: asUint(a[2], 'index') };
+    return read(locationCodec, this.locations.get(buf(txId)));
   }
   pending(): Uint8Array[] {
     const all: [number, Uint8Array][] = [];
@@ -160,18 +190,17 @@ export class LmdbStore implements Store {
     return [...this.products.getValues(code)].map((b) => new Uint8Array(b));
   }
   idem(key: string): Uint8Array | undefined {
-    return u8(this.idems.get(key));
+    if (!isEntangleIndexKey(key)) return u8(this.idems.get(key));
+    return u8(this.entangle?.get(key) ?? (this.indexInIdem ? this.idems.get(key) : undefined));
   }
-  *idemRange(prefix: string, start = prefix): Iterable<{ key: string; txId: Uint8Array }> {
-    for (const { key, value } of this.idems.getRange({ start })) {
-      const k = String(key);
-      if (!k.startsWith(prefix)) return;
-      yield { key: k, txId: new Uint8Array(value as Buffer) };
-    }
+  *entangleRange(prefix: string, start = prefix): Iterable<{ key: string; txId: Uint8Array }> {
+    let rows: Iterable<{ key: string; value: Buffer }> = this.rows(this.entangle, prefix, start);
+    // Read-only over an old store: its index is (also) in idem; merge the two in key order.
+    if (this.indexInIdem) rows = [...rows, ...this.rows(this.idems, prefix, start)].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const r of rows) yield { key: r.key, txId: new Uint8Array(r.value) };
   }
   lastSeq(): number {
-    const b = u8(this.meta.get('seq'));
-    return b ? asUint(decode(b), 'seq') : 0;
+    return read(seqCodec, this.meta.get('seq')) ?? 0;
   }
 
   private writeIngest(w: IngestWrite) {
@@ -179,22 +208,22 @@ export class LmdbStore implements Store {
       if (t.product) checkKey(t.product, 'product code');
       if (t.idemKey) checkKey(t.idemKey, 'idempotency key');
     }
-    this.batches.putSync(buf(w.batchRoot), buf(encode([w.batch.origin, w.batch.signature, concat(...w.batch.txIds)])));
+    this.batches.putSync(buf(w.batchRoot), write(batchCodec, w.batch));
     for (const t of w.txs) {
       const k = buf(t.txId);
       if (this.txs.doesExist(k)) continue; // same record taken in twice: keep the first
-      this.txs.putSync(k, buf(encode([t.coreBytes, w.batchRoot, t.index])));
+      this.txs.putSync(k, write(txCodec, { coreBytes: t.coreBytes, batchRoot: w.batchRoot, index: t.index }));
       if (t.payload) this.payloads.putSync(k, buf(t.payload));
       this.pend.putSync(k as never, this.arrival++ as never);
       if (t.product) this.products.putSync(t.product, k);
-      if (t.idemKey) this.idems.putSync(t.idemKey, k);
+      if (t.idemKey) (isEntangleIndexKey(t.idemKey) ? this.entangle! : this.idems).putSync(t.idemKey, k);
     }
-    if (w.seq !== undefined) this.meta.putSync('seq', buf(encode(w.seq)));
+    if (w.seq !== undefined) this.meta.putSync('seq', write(seqCodec, w.seq));
   }
 
   private writeBlock(w: BlockWrite) {
-    this.blocks.putSync(buf(w.hash), buf(encodeBlock(w.block)));
-    this.bodies.putSync(buf(w.hash), buf(concat(...w.txIds)));
+    this.blocks.putSync(buf(w.hash), write(blockCodec, w.block));
+    this.bodies.putSync(buf(w.hash), write(idsCodec, w.txIds));
     const m = w.move;
     if (!m) return;
     for (const d of m.disconnect) {
@@ -205,11 +234,11 @@ export class LmdbStore implements Store {
     for (const c of m.connect) {
       this.heights.putSync(c.height, buf(c.hash));
       c.txIds.forEach((id, i) => {
-        this.locations.putSync(buf(id), buf(encode([c.hash, c.height, i])));
+        this.locations.putSync(buf(id), write(locationCodec, { blockHash: c.hash, height: c.height, index: i }));
         this.pend.removeSync(buf(id) as never);
       });
     }
-    this.meta.putSync('head', buf(encode([m.head.hash, m.head.height])));
+    this.meta.putSync('head', write(headCodec, m.head));
   }
 
   /**
@@ -221,10 +250,10 @@ export class LmdbStore implements Store {
   }
 
   async initChain(params: ChainParams, genesis: BlockWrite): Promise<void> {
-    if (this.meta.get('params')) throw new UrchainError('EXISTS', `${this.path} already holds a chain`);
+    if (this.meta.get('params')) throw UrchainError.EXISTS(`${this.path} already holds a chain`);
     await this.commit(() => {
-      if (this.meta.get('params')) throw new UrchainError('EXISTS', `${this.path} already holds a chain`);
-      this.meta.putSync('params', buf(encodeParams(params)));
+      if (this.meta.get('params')) throw UrchainError.EXISTS(`${this.path} already holds a chain`);
+      this.meta.putSync('params', write(paramsCodec, params));
       this.writeBlock(genesis);
     });
   }
@@ -263,7 +292,7 @@ const KEY_MARGIN = 16;
 function checkKey(key: string, what: string) {
   const n = Buffer.byteLength(key, 'utf8');
   if (n > MAX_KEY_BYTES - KEY_MARGIN)
-    throw new UrchainError('BAD_INPUT', `${what} of ${n} bytes does not fit the store's index (1-${MAX_KEY_BYTES - KEY_MARGIN} bytes)`);
+    throw UrchainError.BAD_INPUT(`${what} of ${n} bytes does not fit the store's index (1-${MAX_KEY_BYTES - KEY_MARGIN} bytes)`);
 }
 
 /**
@@ -305,9 +334,9 @@ async function storeError(e: unknown): Promise<UrchainError> {
     clearTimeout(timer);
   }
   const errno = typeof cause?.code === 'number' ? errnoName(cause.code) : undefined;
-  if (errno === 'ENOSPC') return new UrchainError('STORE', 'the disk holding the store is full (ENOSPC); free space and try again', { cause: errno });
+  if (errno === 'ENOSPC') return UrchainError.STORE('the disk holding the store is full (ENOSPC); free space and try again', { cause: errno });
   const why = cause?.message ?? (err?.commitError ? 'LMDB could not write the transaction (a full disk or an I/O error?)' : (err?.message ?? String(e)));
-  return new UrchainError('STORE', `the store could not commit${errno ? ` (${errno})` : ''}: ${why}`, errno ? { cause: errno } : {});
+  return UrchainError.STORE(`the store could not commit${errno ? ` (${errno})` : ''}: ${why}`, errno ? { cause: errno } : {});
 }
 
 function errnoName(n: number): string | undefined {

@@ -1,7 +1,8 @@
 /**
  * @module store/types
  * The storage interface (DESIGN decision 6): everything a node keeps, behind one interface, so
- * a backend other than LMDB can be plugged in. Buckets, each `key -> value`:
+ * a backend other than LMDB can be plugged in. Buckets, each `key -> value` (names, key and
+ * value encodings in store/buckets.ts):
  *
  *   meta      name (text)               -> bytes (params, head, seq)
  *   blocks    blockHash                 -> StoredBlock (header, signatures, cumulative work, frontier)
@@ -13,10 +14,15 @@
  *   locations txId                      -> where the canonical chain includes it
  *   pending   txId                      -> arrival order (durable pool of taken-in, unblocked txs)
  *   products  product code              -> txId (many)
- *   idem      idempotency key           -> txId: `client:<key>` for keys clients send (file
+ *   idem      client idempotency key    -> txId: `client:<key>` for keys clients send (file
  *                                          identity, HTTP/Profichain keys; stores from before
- *                                          the prefix hold them bare), `entangle:…` and
- *                                          `countersign:…` derived by the node (node/idem.ts)
+ *                                          the prefix hold them bare)
+ *   entangle  entanglement key          -> txId: `entangle:<signer>:<height>` and
+ *                                          `countersign:<height>:<chain>`, derived by the node
+ *                                          from verified entanglement records (node/idem.ts);
+ *                                          they double as those records' idempotency keys.
+ *                                          Stores written before this bucket kept them in idem:
+ *                                          opened for writing, they move here in one commit.
  *
  * Writes come in two atomic groups, each durable when its promise resolves: an ingest commit and
  * a block commit (which may move the canonical chain). Each is all or nothing: a commit that
@@ -61,6 +67,7 @@ export interface IngestTx {
   index: number;
   payload?: Uint8Array;
   product?: string;
+  /** A client key (`client:…`, to idem) or an entanglement key the node derived (to entangle). */
   idemKey?: string;
 }
 
@@ -104,9 +111,10 @@ export interface Store {
   location(txId: Uint8Array): TxLocation | undefined;
   pending(): Uint8Array[];
   productTxs(code: string): Uint8Array[];
+  /** The transaction an idempotency key names: a client key in idem, an entanglement key in entangle. */
   idem(key: string): Uint8Array | undefined;
-  /** Idempotency keys in order from `start` while they begin with `prefix`. */
-  idemRange(prefix: string, start?: string): Iterable<{ key: string; txId: Uint8Array }>;
+  /** Entanglement index rows in key order, from `start` while keys begin with `prefix`. */
+  entangleRange(prefix: string, start?: string): Iterable<{ key: string; txId: Uint8Array }>;
   lastSeq(): number;
   initChain(params: ChainParams, genesis: BlockWrite): Promise<void>;
   commitIngest(w: IngestWrite): Promise<void>;

@@ -10,7 +10,7 @@ import { decodeCore } from '../../src/chain/transaction.js';
 import { verifyEvidence } from '../../src/chain/batch.js';
 import { tmpDir, cleanup, hex } from '../helpers.js';
 import { signCheckpoint } from '../../src/chain/checkpoint.js';
-import { entangleKey, countersignKey } from '../../src/node/idem.js';
+import { entangleKey, countersignKey } from '../../src/store/buckets.js';
 import type { Receipt, RecordInput } from '../../src/contracts/records.js';
 import type { UrchainError } from '../../src/errors.js';
 
@@ -163,7 +163,7 @@ test("client keys cannot reach the node's internal keys; entangle keys are deriv
   const internal = countersignKey(1, 'ab'.repeat(32));
   const c = await intake.submit({ payload: Buffer.from('not a proof'), idemKey: internal });
   assert.is(store.idem(internal), undefined, 'a client wrote under an internal key');
-  assert.is([...store.idemRange('countersign:')].length, 0);
+  assert.is([...store.entangleRange('countersign:')].length, 0);
   assert.is((await intake.submit({ payload: Buffer.from('not a proof'), idemKey: internal })).txId, c.txId);
   // Records of the internal kinds must carry what they claim; the node makes their key.
   assert.is((await refusal(intake.submit({ payload: Buffer.from('x'), kind: 'countersign', idemKey: internal }))).code, 'BAD_INPUT');
