@@ -11,7 +11,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { UrchainError, badInput } from '../errors.js';
-import { readSecretFile } from '../crypto/keyfile.js';
+import { readSecretFile } from '../io/keyfile.js';
 
 /** Environment variable naming the token file, for the node and for every client command. */
 export const TOKEN_ENV = 'URCHAIN_API_TOKEN_FILE';

@@ -6,6 +6,7 @@
  */
 import { toHex } from '../codec/bytes.js';
 import { verify } from '../crypto/ed25519.js';
+import { blockMessage } from '../crypto/signed.js';
 import type { SignedHeader } from '../chain/header.js';
 import type { ChainParams } from '../chain/params.js';
 import { consensusFor } from '../consensus/index.js';
@@ -33,9 +34,10 @@ export function sealSignatures(params: ChainParams, block: SignedHeader, hash: U
   let signatures = sealed.get(id);
   if (!signatures) {
     const seen = new Set<string>();
+    const msg = blockMessage(hash);
     signatures = block.signatures.filter((s) => {
       const k = toHex(s.key);
-      if (seen.has(k) || !allowed.has(k) || !verify('block', hash, s.sig, s.key)) return false;
+      if (seen.has(k) || !allowed.has(k) || !verify(msg, s.sig, s.key)) return false;
       seen.add(k);
       return true;
     });
@@ -53,7 +55,8 @@ export function sealSignatures(params: ChainParams, block: SignedHeader, hash: U
  */
 export function checkSeal(block: SignedHeader, hash: Uint8Array, params: ChainParams, what = 'block'): string[] {
   // Each signature is verified once, here; consensus then counts these instead of verifying again.
-  const valid = block.signatures.map((s) => verify('block', hash, s.sig, s.key));
+  const msg = blockMessage(hash);
+  const valid = block.signatures.map((s) => verify(msg, s.sig, s.key));
   const signers = new Set(block.signatures.filter((_, i) => valid[i]).map((s) => toHex(s.key)));
   consensusFor(params).validate(block, hash, { signers });
   const allowed = maySign(params, block);
