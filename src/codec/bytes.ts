@@ -3,7 +3,7 @@
  * Hex and base64 at the edges, Uint8Array inside. Hex is always lowercase; parsing checks the
  * alphabet and, where asked, the length, and says what it expected.
  *
- * Plain Uint8Array and TextEncoder/TextDecoder only, no Buffer (DESIGN decision 15): the same
+ * Plain Uint8Array and TextEncoder/TextDecoder only, nothing of Node's (DESIGN decision 15): the same
  * code runs in the offline verifier in a browser.
  */
 import { badInput } from '../errors.js';
@@ -16,7 +16,8 @@ for (let i = 0; i < 16; i++) {
   HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
   HEX_VALUE['0123456789ABCDEF'.charCodeAt(i)] = i;
 }
-const ascii = new TextDecoder('latin1');
+// Hex and base64 digits are ASCII, which UTF-8 decodes on its fast path.
+const ascii = new TextDecoder();
 const te = new TextEncoder();
 
 export function toHex(b: Uint8Array): string {
