@@ -1,7 +1,7 @@
 /**
  * @module io/fastCrypto
- * OpenSSL through node:crypto as urchain's crypto backend, registered when this module is
- * loaded (DESIGN decision 11). The core stays pure @noble so that it runs in a browser
+ * OpenSSL through node:crypto as urchain's crypto backend, and Buffer's native hex and base64
+ * for codec/bytes, registered when this module is loaded (DESIGN decision 11). The core stays pure @noble so that it runs in a browser
  * (crypto/backend); a server process loads this once at startup: the CLI (commands/cli.ts),
  * the bench and the test runner do. Measured on this machine: ed25519 signing about 8x and
  * verifying about 11x @noble/ed25519, SHA-256 on 65-byte Merkle nodes about twice
@@ -9,6 +9,7 @@
  */
 import crypto, { type KeyObject } from 'node:crypto';
 import { useCryptoBackend, type CryptoBackend } from '../crypto/backend.js';
+import { useNativeBytes } from '../codec/bytes.js';
 
 const ED25519_PKCS8 = Buffer.from('302e020100300506032b657004220420', 'hex');
 const ED25519_SPKI = Buffer.from('302a300506032b6570032100', 'hex');
@@ -92,3 +93,12 @@ if (typeof (crypto as { hash?: unknown }).hash !== 'function') {
 }
 
 useCryptoBackend(openSslBackend);
+
+// Hex and base64 through Buffer (native); codec/bytes checks the input before it gets here.
+const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+useNativeBytes({
+  toHex: (b) => buf(b).toString('hex'),
+  fromHex: (s) => copy(Buffer.from(s, 'hex')),
+  toBase64: (b) => buf(b).toString('base64'),
+  fromBase64: (s) => copy(Buffer.from(s, 'base64')),
+});
