@@ -34,7 +34,7 @@ export function isLoopback(host: string): boolean {
 export function readApiToken(file: string, what = '--api-token-file'): string {
   let text: string;
   try {
-    // The rule every secret file follows (crypto/keyfile); a bad token file is bad input here.
+    // The rule every secret file follows (io/keyfile); a bad token file is bad input here.
     text = readSecretFile(file);
   } catch (e) {
     const why = e instanceof UrchainError ? e.message : (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
