@@ -25,10 +25,10 @@
 import { toHex, toBase64, equal } from '../codec/bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import { leafHash, rootFromInclusion } from '../merkle/tree.js';
-import { coreToJson, encodeCore, txIdOf, type TxCore, type TxCoreJson } from '../chain/transaction.js';
-import { evidenceToJson, verifyEvidence, type Evidence, type EvidenceJson } from '../chain/batch.js';
-import { blockHashOf, headerToJson, sigsToJson, type SignedHeader, type HeaderJson } from '../chain/header.js';
-import { chainIdOf, paramsToJson, type ChainParams, type ChainParamsJson } from '../chain/params.js';
+import { coreToJson, encodeCore, txIdOf, type TxCoreJson } from '../chain/transaction.js';
+import { evidenceToJson, verifyEvidence, type EvidenceJson } from '../chain/batch.js';
+import { blockHashOf, headerToJson, sigsToJson, type HeaderJson } from '../chain/header.js';
+import { chainIdOf, paramsToJson, type ChainParamsJson } from '../chain/params.js';
 import { sealSignatures, checkSeal, checkBlockTrust } from './seal.js';
 import { parseStrictJson } from './json.js';
 import { parseProof, PROOF_FORMAT, type ParsedProof } from './parse.js';
