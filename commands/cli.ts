@@ -3,6 +3,7 @@
  * `main()`, which also installs the last-resort handler for unhandled rejections and uncaught
  * exceptions; tests and the docs generator use `cli()` to read the definitions.
  */
+import '../src/io/fastCrypto.js'; // OpenSSL for hashing and signatures (DESIGN decision 11)
 import { Cli, Builtins } from 'clipanion';
 import { createRequire } from 'node:module';
 import { KeygenCommand } from './keygen.js';

@@ -1,7 +1,7 @@
 import { Option } from 'clipanion';
 import { UrchainCommand } from './base.js';
 import { generateKeyPair } from '../src/crypto/ed25519.js';
-import { writeKeyFile } from '../src/crypto/keyfile.js';
+import { writeKeyFile } from '../src/io/keyfile.js';
 import { toHex } from '../src/codec/bytes.js';
 import path from 'node:path';
 import { writeAesKeyFile, AES_KEY_TYPE } from '../src/ingest/profichain/tier2.js';

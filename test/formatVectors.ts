@@ -9,7 +9,8 @@ import { encodeHeader, blockHashOf, signHeader, type Header } from '../src/chain
 import { encodeCore, txIdOf, normalizeMeta, type TxCore } from '../src/chain/transaction.js';
 import { signBatch, evidenceFor, batchHead } from '../src/chain/batch.js';
 import { leafHash, rootOf, inclusionProof, frontierAppend, frontierRoot } from '../src/merkle/tree.js';
-import { publicKeyOf, signedMessage } from '../src/crypto/ed25519.js';
+import { publicKeyOf } from '../src/crypto/ed25519.js';
+import { signedMessage } from '../src/crypto/signed.js';
 import { sha256 } from '../src/crypto/hash.js';
 import { buildProof } from '../src/proof/proof.js';
 import { toHex, utf8 } from '../src/codec/bytes.js';
@@ -114,7 +115,7 @@ export function buildFormatVectors() {
       nonce: toHex(reqNonce),
       cbor: toHex(requestBytes('GET', reqTarget, 1767225603000, reqNonce, new Uint8Array(0))),
       hash: toHex(reqHash),
-      signature: toHex(sign('request', reqHash, secretKey)),
+      signature: toHex(sign(signedMessage('request', reqHash), secretKey)),
     },
     x25519Public: toHex(x25519Public(publicKey)),
     proof,

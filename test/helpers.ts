@@ -1,6 +1,7 @@
 /**
  * Test helpers: the repo root, vector files, temp dirs that clean up after themselves.
  */
+import '../src/io/fastCrypto.js'; // tests and the scripts that use these helpers run on OpenSSL, as the CLI does
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import fs from 'node:fs';

@@ -4,7 +4,8 @@
  * hash, and a few other messages. `npm run vectors` writes them to test/vectors/network.json;
  * test/net/networkVectors.test.ts rebuilds them and checks them independently.
  */
-import { publicKeyOf, signedMessage, sign, type KeyPair } from '../src/crypto/ed25519.js';
+import { publicKeyOf, sign, type KeyPair } from '../src/crypto/ed25519.js';
+import { signedMessage, blockMessage } from '../src/crypto/signed.js';
 import { sha256 } from '../src/crypto/hash.js';
 import { toHex, utf8 } from '../src/codec/bytes.js';
 import { signMembers, listBytes, encodeMembers, membersToJson } from '../src/net/members.js';
@@ -33,9 +34,9 @@ export function buildNetworkVectors() {
   const helloB = encodeMsg(helloToCbor({ version: WIRE_VERSION, chainId, nodeKey: b.publicKey, nonce: nonceB, role: 'thin', listen: '', membersSerial: 1, height: 40, headHash: head }) as never);
   // B signs A's nonce; A's list is newer than B's, so A's AUTH carries it.
   const authHashB = authHash(nonceA, b.publicKey, a.publicKey, chainId);
-  const sigB = sign('link', authHashB, b.secretKey);
+  const sigB = sign(signedMessage('link', authHashB), b.secretKey);
   const authHashA = authHash(nonceB, a.publicKey, b.publicKey, chainId);
-  const sigA = sign('link', authHashA, a.secretKey);
+  const sigA = sign(signedMessage('link', authHashA), a.secretKey);
   const blockHash = sha256(utf8('vector-block'));
   return {
     source: 'urchain-network(7) vectors, built by test/networkVectors.ts from fixed inputs',
@@ -65,7 +66,7 @@ export function buildNetworkVectors() {
       getPeers: toHex(encodeMsg([Msg.GET_PEERS])),
       peers: toHex(encodeMsg([Msg.PEERS, [[a.publicKey, '10.0.0.5:7700', 'full']]])),
       getPayload: toHex(encodeMsg([Msg.GET_PAYLOAD, fill(0xc0)])),
-      sig: toHex(encodeMsg([Msg.SIG, blockHash, sign('block', blockHash, a.secretKey), ''])),
+      sig: toHex(encodeMsg([Msg.SIG, blockHash, sign(blockMessage(blockHash), a.secretKey), ''])),
       sigRefused: toHex(encodeMsg([Msg.SIG, blockHash, new Uint8Array(0), 'not an authority'])),
       error: toHex(encodeMsg([Msg.ERROR, 'FORBIDDEN', 'key 0123456789abcdef… is not a member of this network'])),
     },

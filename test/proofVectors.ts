@@ -5,7 +5,8 @@
  * test/proof/vectors.test.ts rebuilds it and compares byte for byte.
  */
 import { TestChain, entangle, signer, smallOrderSigner, SMALL_ORDER_KEY } from './proof/make.js';
-import { publicKeyOf, signedMessage } from '../src/crypto/ed25519.js';
+import { publicKeyOf } from '../src/crypto/ed25519.js';
+import { signedMessage } from '../src/crypto/signed.js';
 import { toHex } from '../src/codec/bytes.js';
 
 const fixedKey = (b: number) => {

@@ -3,13 +3,15 @@
  * that CI reads. uvu prints its own totals; this wrapper only restates them in that form.
  */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 const pattern = `${process.argv[2] ?? ''}.*\\.test\\.js$`;
-const child = spawn(process.execPath, [path.join(root, 'node_modules/uvu/bin.js'), path.join('dist', 'test'), pattern, '-c', 'false'], {
+// Every test file runs on the OpenSSL backend, as the CLI does (src/io/fastCrypto.ts).
+const fast = pathToFileURL(path.join(root, 'dist/src/io/fastCrypto.js')).href;
+const child = spawn(process.execPath, ['--import', fast, path.join(root, 'node_modules/uvu/bin.js'), path.join('dist', 'test'), pattern, '-c', 'false'], {
   cwd: root,
   stdio: ['ignore', 'pipe', 'inherit'],
   env: { ...process.env, FORCE_COLOR: '0' },

@@ -3,7 +3,7 @@ import { UrchainCommand, parseDuration } from '../base.js';
 import { NodeClient } from '../../src/node/client.js';
 import { BrokerClient } from '../../src/global/client.js';
 import { pull, loadPartners } from '../../src/global/entangle.js';
-import { readKeyFile } from '../../src/crypto/keyfile.js';
+import { readKeyFile } from '../../src/io/keyfile.js';
 
 export class EntanglePullCommand extends UrchainCommand {
   static override paths = [['entangle', 'pull']];

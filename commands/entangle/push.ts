@@ -3,7 +3,7 @@ import { UrchainCommand, parseDuration } from '../base.js';
 import { NodeClient } from '../../src/node/client.js';
 import { BrokerClient } from '../../src/global/client.js';
 import { push, loadPartners } from '../../src/global/entangle.js';
-import { readKeyFile } from '../../src/crypto/keyfile.js';
+import { readKeyFile } from '../../src/io/keyfile.js';
 
 export class EntanglePushCommand extends UrchainCommand {
   static override paths = [['entangle', 'push']];

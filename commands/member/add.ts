@@ -1,7 +1,7 @@
 import { Option } from 'clipanion';
 import fs from 'node:fs';
 import { UrchainCommand } from '../base.js';
-import { readKeyFile } from '../../src/crypto/keyfile.js';
+import { readKeyFile } from '../../src/io/keyfile.js';
 import { fromHex, equal } from '../../src/codec/bytes.js';
 import { signMembers, readMembersFile, writeMembersFile, membersToJson, type Member } from '../../src/net/members.js';
 import { NODE_TYPES, type NodeType } from '../../src/contracts/roles.js';

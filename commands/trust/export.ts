@@ -4,7 +4,7 @@ import path from 'node:path';
 import { UrchainCommand, dataOption, nodeOption } from '../base.js';
 import { LmdbStore } from '../../src/store/lmdb.js';
 import { NodeClient } from '../../src/node/client.js';
-import { readKeyFile } from '../../src/crypto/keyfile.js';
+import { readKeyFile } from '../../src/io/keyfile.js';
 import { readMembersFile } from '../../src/net/members.js';
 import { keyPath } from '../../src/node/init.js';
 import { trustListFor, type TrustExport } from '../../src/node/trust.js';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Rng } from './mutate.js';
 import { startNode, peakRss, rss, resetPeakRss, root, type RunningNode } from '../../test/helpers.js';
 import { generateKeyPair, type KeyPair } from '../../src/crypto/ed25519.js';
-import { writeKeyFile } from '../../src/crypto/keyfile.js';
+import { writeKeyFile } from '../../src/io/keyfile.js';
 import { signMembers, writeMembersFile, type MemberList } from '../../src/net/members.js';
 import { fromHex } from '../../src/codec/bytes.js';
 

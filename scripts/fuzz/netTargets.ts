@@ -10,7 +10,8 @@ import { Finding, type FuzzNode, type Target } from './harness.js';
 import { Rng, mutateBytes, mutateCbor } from './mutate.js';
 import { encode, decode, type CborValue } from '../../src/codec/cbor.js';
 import { randomBytes } from '../../src/crypto/seal.js';
-import { Link, authHash } from '../../src/net/link.js';
+import { Link } from '../../src/net/link.js';
+import { linkMessage } from '../../src/crypto/signed.js';
 import { Msg, WIRE_VERSION, encodeMsg, decodeMsg, helloFromCbor, helloToCbor, batchToCbor, blockToCbor } from '../../src/net/wire.js';
 import { encodeMembers } from '../../src/net/members.js';
 import { sign, type KeyPair } from '../../src/crypto/ed25519.js';
@@ -78,7 +79,7 @@ export function netPre(node: FuzzNode): Target {
       // Keys rotate over 17 members: a link the node leaves in its table after refusing it would pile up.
       const k = node.memberKeys[salt % 17];
       const mine = helloToCbor({ version: WIRE_VERSION, chainId: node.chainId, nodeKey: k.publicKey, nonce: randomBytes(32), role: 'thin', listen: '', membersSerial: hello.membersSerial, height: hello.height, headHash: hello.headHash });
-      const sig = sign('link', authHash(hello.nonce, k.publicKey, hello.nodeKey, node.chainId), k.secretKey);
+      const sig = sign(linkMessage(hello.nonce, k.publicKey, hello.nodeKey, node.chainId), k.secretKey);
       const auth: CborValue[] = [Msg.AUTH, sig, r.chance(0.3) ? encodeMembers(node.members) : new Uint8Array(0)];
       let msgs: Uint8Array[] = [encodeMsg(mine as CborValue[]), encodeMsg(auth)];
       const corpus = msgs.slice();

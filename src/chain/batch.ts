@@ -15,9 +15,8 @@
  */
 import { leafHash, rootOf, inclusionProof, rootFromInclusion } from '../merkle/tree.js';
 import { sign, verify, type KeyPair } from '../crypto/ed25519.js';
+import { batchMessage } from '../crypto/signed.js';
 import { toHex, fromHex } from '../codec/bytes.js';
-import { encode } from '../codec/cbor.js';
-import { sha256 } from '../crypto/hash.js';
 import { badInput } from '../errors.js';
 
 export interface Evidence {
@@ -33,21 +32,19 @@ export interface SignedBatch {
   leaves: Uint8Array[];
 }
 
-/** The hash a batch signature signs: SHA-256 of the canonical CBOR [size, root]. */
-export function batchHead(size: number, root: Uint8Array): Uint8Array {
-  return sha256(encode([size, root]));
-}
+/** The hash a batch signature signs: SHA-256 of the canonical CBOR [size, root] (built in crypto/signed). */
+export { batchHead } from '../crypto/signed.js';
 
 export function signBatch(txIds: readonly Uint8Array[], key: KeyPair): SignedBatch {
   if (txIds.length === 0) throw badInput('batch: nothing to sign');
   const leaves = txIds.map(leafHash);
   const root = rootOf(leaves);
-  return { root, signature: sign('batch', batchHead(leaves.length, root), key.secretKey), leaves };
+  return { root, signature: sign(batchMessage(leaves.length, root), key.secretKey), leaves };
 }
 
 /** True iff `origin` signed the batch of `size` transactions with this root. */
 export function verifyBatch(size: number, root: Uint8Array, signature: Uint8Array, origin: Uint8Array): boolean {
-  return verify('batch', batchHead(size, root), signature, origin);
+  return verify(batchMessage(size, root), signature, origin);
 }
 
 export function evidenceFor(batchTxIds: readonly Uint8Array[], index: number, signature: Uint8Array): Evidence {

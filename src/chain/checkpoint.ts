@@ -7,8 +7,8 @@
  *   signed     = CBOR [CBOR checkpoint, signature]      (the payload of an `entangle` record)
  */
 import { encode, decode, asArray, asUint, asBytes } from '../codec/cbor.js';
-import { sha256 } from '../crypto/hash.js';
 import { sign, verify, type KeyPair } from '../crypto/ed25519.js';
+import { checkpointMessage } from '../crypto/signed.js';
 import { toHex } from '../codec/bytes.js';
 import { UrchainError } from '../errors.js';
 
@@ -26,7 +26,7 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
 
 export function signCheckpoint(c: Omit<Checkpoint, 'signer'>, key: KeyPair): Uint8Array {
   const body = encodeCheckpoint({ ...c, signer: key.publicKey });
-  return encode([body, sign('checkpoint', sha256(body), key.secretKey)]);
+  return encode([body, sign(checkpointMessage(body), key.secretKey)]);
 }
 
 /** Decodes a signed checkpoint and checks its signature; throws BAD_SIGNATURE otherwise. */
@@ -35,7 +35,7 @@ export function openCheckpoint(signed: Uint8Array): Checkpoint {
   const body = asBytes(bodyV, 'checkpoint');
   const sig = asBytes(sigV, 'checkpoint signature', 64);
   const a = asArray(decode(body), 6, 'checkpoint');
-  if (asUint(a[0], 'version') !== 1) throw new UrchainError('BAD_INPUT', 'checkpoint: unknown version');
+  if (asUint(a[0], 'version') !== 1) throw UrchainError.BAD_INPUT('checkpoint: unknown version');
   const c: Checkpoint = {
     chainId: asBytes(a[1], 'chainId', 32),
     height: asUint(a[2], 'height'),
@@ -43,7 +43,7 @@ export function openCheckpoint(signed: Uint8Array): Checkpoint {
     timestamp: asUint(a[4], 'timestamp'),
     signer: asBytes(a[5], 'signer', 32),
   };
-  if (!verify('checkpoint', sha256(body), sig, c.signer)) throw new UrchainError('BAD_SIGNATURE', `checkpoint signature of ${toHex(c.signer).slice(0, 16)}… does not verify`);
+  if (!verify(checkpointMessage(body), sig, c.signer)) throw UrchainError.BAD_SIGNATURE(`checkpoint signature of ${toHex(c.signer).slice(0, 16)}… does not verify`);
   return c;
 }
 

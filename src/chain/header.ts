@@ -16,6 +16,7 @@ import { encode, decode, asArray, asUint, asBig, asBytes, type CborValue } from 
 import { toHex, fromHex } from '../codec/bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import { sign, verify, type KeyPair } from '../crypto/ed25519.js';
+import { blockMessage } from '../crypto/signed.js';
 import { badInput } from '../errors.js';
 
 export const HEADER_VERSION = 1;
@@ -70,15 +71,16 @@ export function decodeHeader(bytes: Uint8Array): Header {
 export const blockHashOf = (h: Header): Uint8Array => sha256(encodeHeader(h));
 
 export function signHeader(hash: Uint8Array, key: KeyPair): BlockSignature {
-  return { key: key.publicKey, sig: sign('block', hash, key.secretKey) };
+  return { key: key.publicKey, sig: sign(blockMessage(hash), key.secretKey) };
 }
 
 /** The distinct keys whose signatures over `hash` verify (one count per key). */
 export function validSigners(hash: Uint8Array, sigs: readonly BlockSignature[]): Set<string> {
   const ok = new Set<string>();
+  const msg = blockMessage(hash);
   for (const s of sigs) {
     const k = toHex(s.key);
-    if (!ok.has(k) && verify('block', hash, s.sig, s.key)) ok.add(k);
+    if (!ok.has(k) && verify(msg, s.sig, s.key)) ok.add(k);
   }
   return ok;
 }

@@ -12,7 +12,7 @@
  * verifies. Byte layout and vectors: urchain-formats(5).
  */
 import { encode, decode, asArray, asUint, asBytes, asText, type CborValue } from '../codec/cbor.js';
-import { toHex, fromHex, utf8 } from '../codec/bytes.js';
+import { toHex, fromHex, utf8, compareBytes } from '../codec/bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import { badInput } from '../errors.js';
 
@@ -47,7 +47,7 @@ export function normalizeMeta(input: Record<string, string> | Meta): Meta {
     const n = utf8(v).length;
     if (n > MAX_META_TEXT) throw badInput(`metadata ${k}: ${n} bytes of UTF-8, at most ${MAX_META_TEXT}`);
   }
-  pairs.sort((a, b) => Buffer.compare(Buffer.from(a[0]), Buffer.from(b[0])));
+  pairs.sort((a, b) => compareBytes(utf8(a[0]), utf8(b[0])));
   for (let i = 1; i < pairs.length; i++) if (pairs[i][0] === pairs[i - 1][0]) throw badInput(`metadata: key ${pairs[i][0]} given twice`);
   return pairs;
 }

@@ -29,7 +29,7 @@ class Writer {
   head(major: number, n: number | bigint): void {
     const m = major << 5;
     if (typeof n === 'bigint') {
-      if (n < 0n || n > 0xffffffffffffffffn) throw new UrchainError('BAD_ENCODING', `cbor: integer out of range: ${n}`);
+      if (n < 0n || n > 0xffffffffffffffffn) throw UrchainError.BAD_ENCODING(`cbor: integer out of range: ${n}`);
       if (n <= 0xffffffffn) return this.head(major, Number(n));
       this.ensure(9);
       this.buf[this.len++] = m | 27;
@@ -37,7 +37,7 @@ class Writer {
       this.len += 8;
       return;
     }
-    if (!Number.isSafeInteger(n) || n < 0) throw new UrchainError('BAD_ENCODING', `cbor: expected an unsigned safe integer, got ${n}`);
+    if (!Number.isSafeInteger(n) || n < 0) throw UrchainError.BAD_ENCODING(`cbor: expected an unsigned safe integer, got ${n}`);
     this.ensure(9);
     if (n < 24) this.buf[this.len++] = m | n;
     else if (n < 0x100) {
@@ -74,7 +74,7 @@ class Writer {
     } else if (Array.isArray(v)) {
       this.head(4, v.length);
       for (const x of v) this.value(x);
-    } else throw new UrchainError('BAD_ENCODING', `cbor: cannot encode ${typeof v} in a hashed structure`);
+    } else throw UrchainError.BAD_ENCODING(`cbor: cannot encode ${typeof v} in a hashed structure`);
   }
 }
 
@@ -106,7 +106,7 @@ export function decode(bytes: Uint8Array, maxItems = Infinity): CborValue {
 }
 
 function fail(msg: string) {
-  return new UrchainError('BAD_ENCODING', `cbor: ${msg}`);
+  return UrchainError.BAD_ENCODING(`cbor: ${msg}`);
 }
 
 /**
@@ -163,7 +163,7 @@ function readValue(b: Uint8Array, r: Cursor, depth: number): CborValue {
     case 4: {
       if (n > b.length - r.pos) throw fail('array longer than input');
       r.items += n;
-      if (r.items > r.maxItems) throw new UrchainError('BAD_INPUT', `cbor: more than ${r.maxItems} data items in ${b.length} bytes`);
+      if (r.items > r.maxItems) throw UrchainError.BAD_INPUT(`cbor: more than ${r.maxItems} data items in ${b.length} bytes`);
       const out: CborValue[] = new Array(n);
       for (let i = 0; i < n; i++) out[i] = readValue(b, r, depth + 1);
       return out;

@@ -12,6 +12,13 @@ import { toHex } from '../codec/bytes.js';
 import { badBlock, UrchainError } from '../errors.js';
 import type { KeyPair } from '../crypto/ed25519.js';
 
+/**
+ * Lets other work run between rounds of the nonce search: setImmediate where there is one (Node:
+ * no timer clamp), a zero timeout elsewhere (proof verification loads this module in a browser).
+ */
+const yieldToEventLoop: () => Promise<void> =
+  typeof setImmediate === 'function' ? () => new Promise((r) => setImmediate(r)) : () => new Promise((r) => setTimeout(r, 0));
+
 export function leadingZeroBits(hash: Uint8Array): number {
   let n = 0;
   for (const b of hash) {
@@ -52,8 +59,8 @@ export class ProofOfWork implements Consensus {
       const hash = blockHashOf(h);
       if (leadingZeroBits(hash) >= h.difficulty) return { header: h, signatures: [signHeader(hash, key)] };
       if (nonce % 4096n === 4095n) {
-        await new Promise((r) => setImmediate(r));
-        if (signal?.aborted) throw new UrchainError('UNAVAILABLE', 'pow: sealing aborted');
+        await yieldToEventLoop();
+        if (signal?.aborted) throw UrchainError.UNAVAILABLE('pow: sealing aborted');
       }
     }
   }

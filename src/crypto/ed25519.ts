@@ -12,46 +12,19 @@
  * verifies on a server verifies in a browser and vice versa. The same rule decides which
  * strings a trust list may name as keys (`validPublicKey`).
  *
- * Signing and verifying go through node:crypto (OpenSSL) when it is there (8× faster than the
- * pure-JS library for signing, 11× for verifying on this machine; see `npm run bench`), and
- * through @noble/ed25519 otherwise.
+ * Signing and verifying go through the registered backend (crypto/backend): OpenSSL on a server
+ * (8x faster than the pure-JS library for signing, 11x for verifying on this machine; see
+ * `npm run bench`), @noble/ed25519 anywhere else. What is signed is always a `Signable` built by
+ * crypto/signed, the one file that assembles signed bytes.
  */
 import * as ed from '@noble/ed25519';
-import { sha512 } from '@noble/hashes/sha2.js';
-import { nodeCrypto } from './hash.js';
+import { backend, portableBackend } from './backend.js';
 import { badInput } from '../errors.js';
-import { concat, utf8 } from '../codec/bytes.js';
-
-ed.hashes.sha512 = sha512;
+import type { Signable } from './signed.js';
 
 export const PUBLIC_KEY_LEN = 32;
 export const SECRET_KEY_LEN = 32;
 export const SIGNATURE_LEN = 64;
-
-const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
-const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00]);
-
-/** Domain tags: a signature made for one purpose never verifies for another (DESIGN decision 1). */
-export const DOMAIN = {
-  batch: 'urchain/batch/v1',
-  block: 'urchain/block/v1',
-  checkpoint: 'urchain/checkpoint/v1',
-  envelope: 'urchain/envelope/v1',
-  request: 'urchain/broker-request/v1',
-  members: 'urchain/members/v1',
-  link: 'urchain/link/v1',
-} as const;
-export type Domain = keyof typeof DOMAIN;
-
-const domainBytes = new Map<Domain, Uint8Array>(
-  (Object.keys(DOMAIN) as Domain[]).map((d) => [d, utf8(DOMAIN[d])]),
-);
-
-/** The exact bytes signed: ASCII domain tag || 32-byte hash. */
-export function signedMessage(domain: Domain, hash: Uint8Array): Uint8Array {
-  if (hash.length !== 32) throw badInput(`signed hash: expected 32 bytes, got ${hash.length}`);
-  return concat(domainBytes.get(domain)!, hash);
-}
 
 export interface KeyPair {
   secretKey: Uint8Array; // 32-byte seed (RFC 8032 private key)
@@ -59,46 +32,18 @@ export interface KeyPair {
 }
 
 export function generateKeyPair(): KeyPair {
-  const secretKey = ed.utils.randomSecretKey();
+  const secretKey = backend.randomBytes(SECRET_KEY_LEN);
   return { secretKey, publicKey: publicKeyOf(secretKey) };
 }
 
 export function publicKeyOf(secretKey: Uint8Array): Uint8Array {
   if (secretKey.length !== SECRET_KEY_LEN) throw badInput(`secret key: expected 32 bytes, got ${secretKey.length}`);
-  if (nodeCrypto) {
-    const pub = nodeCrypto.createPublicKey(privateKeyObject(secretKey)).export({ format: 'der', type: 'spki' });
-    return new Uint8Array(pub.subarray(SPKI_PREFIX.length));
-  }
-  return ed.getPublicKey(secretKey);
+  return backend.publicKeyOf(secretKey);
 }
 
-const privCache = new WeakMap<Uint8Array, unknown>();
-function privateKeyObject(secretKey: Uint8Array): NodeCryptoKey {
-  let k = privCache.get(secretKey) as NodeCryptoKey | undefined;
-  if (!k) {
-    k = nodeCrypto!.createPrivateKey({ key: Buffer.from(concat(PKCS8_PREFIX, secretKey)), format: 'der', type: 'pkcs8' });
-    privCache.set(secretKey, k);
-  }
-  return k;
-}
-type NodeCryptoKey = ReturnType<NonNullable<typeof nodeCrypto>['createPrivateKey']>;
-
-const pubCache = new Map<string, NodeCryptoKey>();
-function publicKeyObject(publicKey: Uint8Array): NodeCryptoKey {
-  const id = Buffer.from(publicKey).toString('hex');
-  let k = pubCache.get(id);
-  if (!k) {
-    k = nodeCrypto!.createPublicKey({ key: Buffer.from(concat(SPKI_PREFIX, publicKey)), format: 'der', type: 'spki' });
-    if (pubCache.size > 10_000) pubCache.clear();
-    pubCache.set(id, k);
-  }
-  return k;
-}
-
-export function sign(domain: Domain, hash: Uint8Array, secretKey: Uint8Array): Uint8Array {
-  const msg = signedMessage(domain, hash);
-  if (nodeCrypto) return new Uint8Array(nodeCrypto.sign(null, msg, privateKeyObject(secretKey)));
-  return ed.sign(msg, secretKey);
+/** Signs a message built by crypto/signed. */
+export function sign(msg: Signable, secretKey: Uint8Array): Uint8Array {
+  return backend.sign(msg, secretKey);
 }
 
 // p = 2^255 - 19 and L = 2^252 + 27742317777372353535851937790883648493, little-endian checks.
@@ -161,28 +106,16 @@ export function validPublicKey(publicKey: Uint8Array): boolean {
   }
 }
 
-export function verify(domain: Domain, hash: Uint8Array, sig: Uint8Array, publicKey: Uint8Array): boolean {
+/** True iff `sig` is `publicKey`'s signature of a message built by crypto/signed, under the strict rule. */
+export function verify(msg: Signable, sig: Uint8Array, publicKey: Uint8Array): boolean {
   if (!strictEncodings(publicKey, sig)) return false;
-  const msg = signedMessage(domain, hash);
-  if (nodeCrypto) {
-    try {
-      return nodeCrypto.verify(null, msg, publicKeyObject(publicKey), sig);
-    } catch {
-      return false;
-    }
-  }
-  return portableVerify(msg, sig, publicKey);
+  return backend.verify(msg, sig, publicKey);
 }
 
-/** The pure-JS path, used by the offline verifier in a browser and by the cross-check tests. */
-export function portableVerify(msg: Uint8Array, sig: Uint8Array, publicKey: Uint8Array): boolean {
-  try {
-    return ed.verify(sig, msg, publicKey, { zip215: false });
-  } catch {
-    return false;
-  }
-}
+/**
+ * The pure-JS path whatever backend is registered (the browser verifier's path), for the
+ * cross-check tests and the bench. No strict encoding checks: the tests feed it raw vectors.
+ */
+export const portableVerify = (msg: Uint8Array, sig: Uint8Array, publicKey: Uint8Array): boolean => portableBackend.verify(msg, sig, publicKey);
 
-export function portableSign(msg: Uint8Array, secretKey: Uint8Array): Uint8Array {
-  return ed.sign(msg, secretKey);
-}
+export const portableSign = (msg: Uint8Array, secretKey: Uint8Array): Uint8Array => portableBackend.sign(msg, secretKey);

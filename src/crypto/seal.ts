@@ -8,20 +8,22 @@
  * ephemeral X25519 key, computes the shared secret with the receiver's mapped key, derives an
  * AES-256-GCM key with HKDF-SHA-256 (salt = ephemeral public || receiver u, info =
  * "urchain/seal/v1") and encrypts with a random 12-byte nonce and the caller's associated data.
+ *
+ * X25519 and AES-256-GCM come from the registered backend (crypto/backend: OpenSSL, registered
+ * by src/io/fastCrypto.ts); the key mapping, HKDF and the format are here.
  */
 import { sha512 } from '@noble/hashes/sha2.js';
-import { nodeCrypto } from './hash.js';
+import { backend, type SealPrimitives } from './backend.js';
+import { KDF_INFO } from './signed.js';
 import { concat, utf8 } from '../codec/bytes.js';
 import { UrchainError } from '../errors.js';
 
 const P = (1n << 255n) - 19n;
-const X25519_PKCS8 = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20]);
-const X25519_SPKI = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00]);
-const INFO = utf8('urchain/seal/v1');
+const INFO = utf8(KDF_INFO.seal);
 
-function need() {
-  if (!nodeCrypto) throw new UrchainError('UNAVAILABLE', 'sealing needs node:crypto');
-  return nodeCrypto;
+function need(): SealPrimitives {
+  if (!backend.seal) throw UrchainError.UNAVAILABLE('sealing needs node:crypto (load src/io/fastCrypto.js at startup)');
+  return backend.seal;
 }
 
 const le = (b: Uint8Array) => {
@@ -50,7 +52,7 @@ function pow(b: bigint, e: bigint): bigint {
 
 export function x25519Public(edPublic: Uint8Array): Uint8Array {
   const y = le(edPublic) & ((1n << 255n) - 1n);
-  if (y >= P || y === 1n) throw new UrchainError('BAD_INPUT', 'key cannot be used for encryption');
+  if (y >= P || y === 1n) throw UrchainError.BAD_INPUT('key cannot be used for encryption');
   const u = ((1n + y) * pow((1n - y + P) % P, P - 2n)) % P;
   return toLe32(u);
 }
@@ -59,22 +61,13 @@ export function x25519Secret(edSeed: Uint8Array): Uint8Array {
   return sha512(edSeed).slice(0, 32);
 }
 
-/** X25519(secret, public) through OpenSSL. */
-export function dh(secret: Uint8Array, pub: Uint8Array): Uint8Array {
-  const c = need();
-  const privateKey = c.createPrivateKey({ key: Buffer.from(concat(X25519_PKCS8, secret)), format: 'der', type: 'pkcs8' });
-  const publicKey = c.createPublicKey({ key: Buffer.from(concat(X25519_SPKI, pub)), format: 'der', type: 'spki' });
-  return new Uint8Array(c.diffieHellman({ privateKey, publicKey }));
-}
+/** X25519(secret, public). */
+export const dh = (secret: Uint8Array, pub: Uint8Array): Uint8Array => need().x25519(secret, pub);
 
-export function publicOfSecret(secret: Uint8Array): Uint8Array {
-  const c = need();
-  const k = c.createPublicKey(c.createPrivateKey({ key: Buffer.from(concat(X25519_PKCS8, secret)), format: 'der', type: 'pkcs8' }));
-  return new Uint8Array(k.export({ format: 'der', type: 'spki' }).subarray(X25519_SPKI.length));
-}
+export const publicOfSecret = (secret: Uint8Array): Uint8Array => need().x25519PublicOf(secret);
 
-function aeadKey(shared: Uint8Array, eph: Uint8Array, to: Uint8Array): Buffer {
-  return Buffer.from(need().hkdfSync('sha256', shared, concat(eph, to), INFO, 32));
+function aeadKey(shared: Uint8Array, eph: Uint8Array, to: Uint8Array): Uint8Array {
+  return hkdf(shared, concat(eph, to), INFO, 32);
 }
 
 export interface Sealed {
@@ -84,43 +77,35 @@ export interface Sealed {
 }
 
 export function seal(plaintext: Uint8Array, toEdPublic: Uint8Array, aad: Uint8Array): Sealed {
-  const c = need();
   const to = x25519Public(toEdPublic);
-  const ephSecret = new Uint8Array(c.randomBytes(32));
+  const ephSecret = randomBytes(32);
   const eph = publicOfSecret(ephSecret);
   const key = aeadKey(dh(ephSecret, to), eph, to);
-  const nonce = new Uint8Array(c.randomBytes(12));
+  const nonce = randomBytes(12);
   return { eph, nonce, ct: aesGcmEncrypt(key, nonce, aad, plaintext) };
 }
 
 export function open(s: Sealed, edSeed: Uint8Array, edPublic: Uint8Array, aad: Uint8Array): Uint8Array {
-  if (s.ct.length < 16 || s.nonce.length !== 12 || s.eph.length !== 32) throw new UrchainError('BAD_INPUT', 'sealed message is malformed');
+  if (s.ct.length < 16 || s.nonce.length !== 12 || s.eph.length !== 32) throw UrchainError.BAD_INPUT('sealed message is malformed');
   const to = x25519Public(edPublic);
   const key = aeadKey(dh(x25519Secret(edSeed), s.eph), s.eph, to);
   return aesGcmDecrypt(key, s.nonce, aad, s.ct, 'sealed message');
 }
 
-/** AES-256-GCM (through OpenSSL): ciphertext || 16-byte tag. */
+/** AES-256-GCM: ciphertext || 16-byte tag. */
 export function aesGcmEncrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
-  const cipher = need().createCipheriv('aes-256-gcm', key, nonce);
-  cipher.setAAD(aad);
-  return concat(cipher.update(plaintext), cipher.final(), cipher.getAuthTag());
+  return need().aesGcmEncrypt(key, nonce, aad, plaintext);
 }
 
 /** Opens `aesGcmEncrypt`'s output; BAD_SIGNATURE when the key is wrong or a byte changed. */
 export function aesGcmDecrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ctTag: Uint8Array, what = 'ciphertext'): Uint8Array {
-  if (ctTag.length < 16) throw new UrchainError('BAD_INPUT', `${what} is too short`);
-  const d = need().createDecipheriv('aes-256-gcm', key, nonce);
-  d.setAAD(aad);
-  d.setAuthTag(ctTag.subarray(ctTag.length - 16));
-  try {
-    return concat(d.update(ctTag.subarray(0, ctTag.length - 16)), d.final());
-  } catch {
-    throw new UrchainError('BAD_SIGNATURE', `${what} does not decrypt: wrong key or tampered`);
-  }
+  if (ctTag.length < 16) throw UrchainError.BAD_INPUT(`${what} is too short`);
+  const plain = need().aesGcmDecrypt(key, nonce, aad, ctTag);
+  if (!plain) throw UrchainError.BAD_SIGNATURE(`${what} does not decrypt: wrong key or tampered`);
+  return plain;
 }
 
-export const randomBytes = (n: number): Uint8Array => new Uint8Array(need().randomBytes(n));
+export const randomBytes = (n: number): Uint8Array => backend.randomBytes(n);
 
 /** For tests: the X25519 public key node:crypto derives from the mapped secret. */
 export const x25519PublicFromSeed = (edSeed: Uint8Array) => publicOfSecret(x25519Secret(edSeed));
@@ -131,6 +116,5 @@ export function x25519KeyPair(): { secret: Uint8Array; public: Uint8Array } {
   return { secret, public: publicOfSecret(secret) };
 }
 
-export function hkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, len: number): Uint8Array {
-  return new Uint8Array(need().hkdfSync('sha256', ikm, salt, info, len));
-}
+/** HKDF-SHA-256 (RFC 5869). */
+export const hkdf = (ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, len: number): Uint8Array => backend.hkdf(ikm, salt, info, len);

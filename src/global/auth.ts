@@ -12,9 +12,9 @@
  * signatures that do not verify, so a captured request cannot be replayed.
  */
 import { randomBytes } from 'node:crypto';
-import { encode } from '../codec/cbor.js';
 import { sha256 } from '../crypto/hash.js';
 import { sign, verify, type KeyPair } from '../crypto/ed25519.js';
+import { requestBody, requestMessage } from '../crypto/signed.js';
 import { toHex, fromHex, utf8 } from '../codec/bytes.js';
 import { UrchainError } from '../errors.js';
 
@@ -28,8 +28,7 @@ export function splitTarget(target: string): { path: string; query: string } {
 
 /** The CBOR array a request signature covers (its hash is signed). */
 export function requestBytes(method: string, target: string, time: number, nonce: Uint8Array, body: Uint8Array): Uint8Array {
-  const { path, query } = splitTarget(target);
-  return encode([method, path, query, time, nonce, sha256(body)]);
+  return requestBody({ method, ...splitTarget(target), time, nonce, body });
 }
 
 export function requestHash(method: string, target: string, time: number, nonce: Uint8Array, body: Uint8Array): Uint8Array {
@@ -43,7 +42,7 @@ export function signRequest(key: KeyPair, method: string, target: string, body: 
     'x-urchain-key': toHex(key.publicKey),
     'x-urchain-time': String(now),
     'x-urchain-nonce': toHex(nonce),
-    'x-urchain-signature': toHex(sign('request', requestHash(method, target, now, nonce, body), key.secretKey)),
+    'x-urchain-signature': toHex(sign(requestMessage({ method, ...splitTarget(target), time: now, nonce, body }), key.secretKey)),
   };
 }
 
@@ -71,7 +70,7 @@ export function verifyRequest(headers: Record<string, string | string[] | undefi
   const t = h('x-urchain-time');
   const time = /^[0-9]{1,16}$/.test(t) ? Number(t) : NaN;
   if (!Number.isSafeInteger(time) || Math.abs(now - time) > MAX_SKEW_MS) throw new UrchainError('BAD_SIGNATURE', 'request time is more than five minutes off; check the clock');
-  if (!verify('request', requestHash(method, target, time, nonce, body), sig, key)) throw new UrchainError('BAD_SIGNATURE', 'request signature does not verify');
+  if (!verify(requestMessage({ method, ...splitTarget(target), time, nonce, body }), sig, key)) throw new UrchainError('BAD_SIGNATURE', 'request signature does not verify');
   return { key, nonce: toHex(nonce) };
 }
 

@@ -10,8 +10,8 @@
  * The plaintext is a message: CBOR [version, signed checkpoint, [countersignature proof JSON, ...]].
  */
 import { encode, decode, asArray, asUint, asBytes, asText } from '../codec/cbor.js';
-import { sha256 } from '../crypto/hash.js';
 import { sign, verify, type KeyPair } from '../crypto/ed25519.js';
+import { envelopeMessage } from '../crypto/signed.js';
 import { seal, open } from '../crypto/seal.js';
 import { concat, equal, toHex } from '../codec/bytes.js';
 import { UrchainError } from '../errors.js';
@@ -33,13 +33,11 @@ export interface Message {
   countersignatures: string[];
 }
 
-const signedPart = (e: Omit<Envelope, 'signature'>) => encode([1, e.from, e.to, e.sentAt, e.eph, e.nonce, e.ct]);
-
 export function sealEnvelope(msg: Message, from: KeyPair, to: Uint8Array, now = Date.now()): Uint8Array {
   const plaintext = encode([1, msg.checkpoint, msg.countersignatures]);
   const s = seal(plaintext, to, concat(from.publicKey, to));
   const e = { from: from.publicKey, to, sentAt: now, ...s };
-  const signature = sign('envelope', sha256(signedPart(e)), from.secretKey);
+  const signature = sign(envelopeMessage(e), from.secretKey);
   return encode([1, e.from, e.to, e.sentAt, e.eph, e.nonce, e.ct, signature]);
 }
 
@@ -62,7 +60,7 @@ export function parseEnvelope(bytes: Uint8Array): Envelope {
     ct: asBytes(a[6], 'ct'),
     signature: asBytes(a[7], 'signature', 64),
   };
-  if (!verify('envelope', sha256(signedPart(e)), e.signature, e.from))
+  if (!verify(envelopeMessage(e), e.signature, e.from))
     throw new UrchainError('BAD_SIGNATURE', `envelope signature of ${toHex(e.from).slice(0, 16)}… does not verify: tampered or forged`);
   return e;
 }

@@ -57,7 +57,7 @@ export function inclusionProof(leaves: readonly Uint8Array[], index: number): Ui
 
 function checkIndex(index: number, size: number) {
   if (!Number.isSafeInteger(index) || index < 0 || index >= size)
-    throw new UrchainError('BAD_PROOF', `merkle: index ${index} outside a tree of size ${size}`);
+    throw UrchainError.BAD_PROOF(`merkle: index ${index} outside a tree of size ${size}`);
 }
 
 const odd = (n: number) => n % 2 === 1;
@@ -73,8 +73,8 @@ export function rootFromInclusion(index: number, size: number, leaf: Uint8Array,
   let sn = size - 1;
   let r = leaf;
   for (const p of path) {
-    if (p.length !== 32) throw new UrchainError('BAD_PROOF', `merkle: path element of ${p.length} bytes`);
-    if (sn === 0) throw new UrchainError('BAD_PROOF', 'merkle: inclusion path too long');
+    if (p.length !== 32) throw UrchainError.BAD_PROOF(`merkle: path element of ${p.length} bytes`);
+    if (sn === 0) throw UrchainError.BAD_PROOF('merkle: inclusion path too long');
     if (odd(fn) || fn === sn) {
       r = nodeHash(p, r);
       while (!odd(fn) && fn !== 0) {
@@ -85,7 +85,7 @@ export function rootFromInclusion(index: number, size: number, leaf: Uint8Array,
     fn = half(fn);
     sn = half(sn);
   }
-  if (sn !== 0) throw new UrchainError('BAD_PROOF', 'merkle: inclusion path too short');
+  if (sn !== 0) throw UrchainError.BAD_PROOF('merkle: inclusion path too short');
   return r;
 }
 
@@ -112,7 +112,7 @@ function largestPow2Below(n: number): number {
 export function consistencyProof(leaves: readonly Uint8Array[], size1: number): Uint8Array[] {
   const n = leaves.length;
   if (!Number.isSafeInteger(size1) || size1 < 0 || size1 > n)
-    throw new UrchainError('BAD_PROOF', `merkle: size ${size1} outside a tree of size ${n}`);
+    throw UrchainError.BAD_PROOF(`merkle: size ${size1} outside a tree of size ${n}`);
   if (size1 === 0 || size1 === n) return [];
   const out: Uint8Array[] = [];
   const sub = (m: number, lo: number, hi: number, complete: boolean): void => {

@@ -9,13 +9,13 @@
  */
 import WebSocket from 'ws';
 import { toHex, equal } from '../codec/bytes.js';
-import { sha256 } from '../crypto/hash.js';
 import { sign, verify, type KeyPair } from '../crypto/ed25519.js';
+import { linkHash, linkMessage } from '../crypto/signed.js';
 import { randomBytes } from '../crypto/seal.js';
 import { UrchainError } from '../errors.js';
 import { Msg, WIRE_VERSION, encodeMsg, decodeMsg, helloToCbor, helloFromCbor, type Hello } from './wire.js';
 import { decodeMembers, encodeMembers, type MemberList } from './members.js';
-import { encode, asArray, asBytes, type CborValue } from '../codec/cbor.js';
+import { asArray, asBytes, type CborValue } from '../codec/cbor.js';
 
 export const HANDSHAKE_TIMEOUT_MS = 5000;
 export const PING_MS = 5000;
@@ -46,7 +46,7 @@ export interface LinkContext {
 }
 
 /** What AUTH signs (domain "urchain/link/v1"): SHA-256 of CBOR [peer's nonce, signer key, peer key, chain id]. */
-export const authHash = (nonce: Uint8Array, signer: Uint8Array, other: Uint8Array, chainId: Uint8Array) => sha256(encode([nonce, signer, other, chainId]));
+export const authHash = linkHash;
 
 export class Link {
   hello?: Hello;
@@ -131,7 +131,7 @@ export class Link {
             this.hello = h;
             this.height = h.height;
             const mine = this.ctx.members();
-            const sig = sign('link', authHash(h.nonce, this.ctx.key.publicKey, h.nodeKey, this.ctx.chainId), this.ctx.key.secretKey);
+            const sig = sign(linkMessage(h.nonce, this.ctx.key.publicKey, h.nodeKey, this.ctx.chainId), this.ctx.key.secretKey);
             this.sendRaw([Msg.AUTH, sig, mine && mine.serial > h.membersSerial ? encodeMembers(mine) : new Uint8Array(0)]);
             return;
           }
@@ -139,7 +139,7 @@ export class Link {
           const a = asArray(m, 3, 'AUTH');
           const list = asBytes(a[2], 'members');
           if (list.length) this.ctx.offerMembers(decodeMembers(list));
-          if (!verify('link', authHash(this.nonce, this.hello.nodeKey, this.ctx.key.publicKey, this.ctx.chainId), asBytes(a[1], 'signature', 64), this.hello.nodeKey))
+          if (!verify(linkMessage(this.nonce, this.hello.nodeKey, this.ctx.key.publicKey, this.ctx.chainId), asBytes(a[1], 'signature', 64), this.hello.nodeKey))
             throw new UrchainError('BAD_SIGNATURE', `peer ${toHex(this.hello.nodeKey).slice(0, 16)}… did not prove its key`);
           if (!this.ctx.admit(this.hello.nodeKey)) throw new UrchainError('FORBIDDEN', `key ${toHex(this.hello.nodeKey).slice(0, 16)}… is not a member of this network`);
           this.up = true;

@@ -15,8 +15,8 @@
 import fs from 'node:fs';
 import { encode, decode, asArray, asUint, asBytes, asText } from '../codec/cbor.js';
 import { toHex, fromHex, equal } from '../codec/bytes.js';
-import { sha256 } from '../crypto/hash.js';
 import { sign, verify, type KeyPair } from '../crypto/ed25519.js';
+import { membersMessage } from '../crypto/signed.js';
 import { UrchainError, badInput } from '../errors.js';
 import { NODE_TYPES, type NodeType } from '../contracts/roles.js';
 
@@ -40,14 +40,14 @@ export function listBytes(networkKey: Uint8Array, serial: number, members: Membe
 export function signMembers(networkKey: KeyPair, serial: number, members: Member[]): MemberList {
   const sorted = [...members].sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
   for (let i = 1; i < sorted.length; i++) if (equal(sorted[i].key, sorted[i - 1].key)) throw badInput(`member ${toHex(sorted[i].key)} listed twice`);
-  const signature = sign('members', sha256(listBytes(networkKey.publicKey, serial, sorted)), networkKey.secretKey);
+  const signature = sign(membersMessage(listBytes(networkKey.publicKey, serial, sorted)), networkKey.secretKey);
   return { networkKey: networkKey.publicKey, serial, members: sorted, signature };
 }
 
 /** Throws unless the list is signed by its membership key (and, when given, that is `pinned`). */
 export function checkMembers(l: MemberList, pinned?: Uint8Array): MemberList {
   if (pinned && !equal(pinned, l.networkKey)) throw new UrchainError('FORBIDDEN', `member list of another network (${toHex(l.networkKey).slice(0, 16)}…)`);
-  if (!verify('members', sha256(listBytes(l.networkKey, l.serial, l.members)), l.signature, l.networkKey))
+  if (!verify(membersMessage(listBytes(l.networkKey, l.serial, l.members)), l.signature, l.networkKey))
     throw new UrchainError('BAD_SIGNATURE', 'member list: the membership key signature does not verify');
   return l;
 }

@@ -25,6 +25,7 @@ import { decodeCore, txIdOf, metaGet } from '../chain/transaction.js';
 import { verifyBatch } from '../chain/batch.js';
 import { blockHashOf, type SignedHeader } from '../chain/header.js';
 import { sign, verify } from '../crypto/ed25519.js';
+import { blockMessage } from '../crypto/signed.js';
 import { leafHash, rootOf } from '../merkle/tree.js';
 import { sha256 } from '../crypto/hash.js';
 import type { KeyPair } from '../crypto/ed25519.js';
@@ -461,7 +462,7 @@ export class Network {
         }
         const w = this.sigWaiters.get(toHex(hash));
         if (!w) return; // late: the block was completed or given up
-        if (sig.length !== 64 || !verify('block', hash, sig, from.hello!.nodeKey)) throw new UrchainError('BAD_SIGNATURE', `countersignature for ${toHex(hash).slice(0, 16)}… does not verify`);
+        if (sig.length !== 64 || !verify(blockMessage(hash), sig, from.hello!.nodeKey)) throw new UrchainError('BAD_SIGNATURE', `countersignature for ${toHex(hash).slice(0, 16)}… does not verify`);
         w(from.hello!.nodeKey, sig);
         return;
       }
@@ -660,7 +661,7 @@ export class Network {
     }
     this.o.tree.checkProposal(b.signed, b.txIds, hash); // BAD_BLOCK: the proposer is punished
     if (!this.lockHeight(h.height, toHex(hash), from.peerHex)) return refuse(`already countersigned another block at height ${h.height}`);
-    from.send([Msg.SIG, hash, sign('block', hash, this.o.key.secretKey), '']);
+    from.send([Msg.SIG, hash, sign(blockMessage(hash), this.o.key.secretKey), '']);
   }
 
   private payloadWaiters = new Map<string, (p: Uint8Array | undefined) => void>();

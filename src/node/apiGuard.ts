@@ -11,7 +11,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { UrchainError, badInput } from '../errors.js';
-import { readSecretFile } from '../crypto/keyfile.js';
+import { readSecretFile } from '../io/keyfile.js';
 
 /** Environment variable naming the token file, for the node and for every client command. */
 export const TOKEN_ENV = 'URCHAIN_API_TOKEN_FILE';
@@ -34,7 +34,7 @@ export function isLoopback(host: string): boolean {
 export function readApiToken(file: string, what = '--api-token-file'): string {
   let text: string;
   try {
-    // The rule every secret file follows (crypto/keyfile); a bad token file is bad input here.
+    // The rule every secret file follows (io/keyfile); a bad token file is bad input here.
     text = readSecretFile(file);
   } catch (e) {
     const why = e instanceof UrchainError ? e.message : (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;

@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import fs from 'node:fs';
-import { loadOrCreateKey } from '../crypto/keyfile.js';
+import { loadOrCreateKey } from '../io/keyfile.js';
 import { checkParams, chainIdOf, type ChainParams, type ConsensusName } from '../chain/params.js';
 import { genesisWrite } from '../ledger/genesis.js';
 import { LmdbStore } from '../store/lmdb.js';

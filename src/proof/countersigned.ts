@@ -26,6 +26,7 @@ import type { ParsedCountersignature, ParsedProof } from './parse.js';
 import { partnerFor, type TrustList, type TrustScope } from './trust.js';
 import type { ProofJson, VerifyOk } from './proof.js';
 import { checkSeal, checkBlockTrust, sealSignatures } from './seal.js';
+import { UrchainError } from '../errors.js';
 
 export interface CountersignatureJson {
   link: {
@@ -65,7 +66,7 @@ const ENTANGLE_META = new Set(['chain', 'hash', 'height', 'partner', 'partnerNam
 /**
  * Checks one countersignature for a base proof that passed its own checks. `verifyPartner`
  * verifies the partner proof against a trust scope (passed in to keep the modules acyclic)
- * and throws when it fails. Throws Error(reason) when the countersignature does not hold.
+ * and throws when it fails. Throws BAD_PROOF (the reason) when the countersignature does not hold.
  */
 export function verifyCountersignature(
   cs: ParsedCountersignature,
@@ -77,56 +78,56 @@ export function verifyCountersignature(
   const lh = cs.link.header;
   const h = base.header.height;
   const linkHash = blockHashOf(lh);
-  if (!equal(linkHash, cs.linkHash)) throw new Error(`${at}.link.hash does not match its header`);
-  if (!equal(lh.chainId, base.chainId)) throw new Error(`${at}.link.header is of another chain than the record`);
+  if (!equal(linkHash, cs.linkHash)) throw UrchainError.BAD_PROOF(`${at}.link.hash does not match its header`);
+  if (!equal(lh.chainId, base.chainId)) throw UrchainError.BAD_PROOF(`${at}.link.header is of another chain than the record`);
   const signers = checkSeal(cs.link, linkHash, base.params, `${at}.link`);
   if (trust) checkBlockTrust(signers, base.params, trust, `${at}.link`);
 
   const H = lh.height;
   const hist = cs.history;
-  if (hist.index !== h || hist.size !== H) throw new Error(`${at}.link.history is for block ${hist.index} of ${hist.size}, not ${h} of ${H}`);
-  if (H < h) throw new Error(`${at}.link block ${H} is older than the record block ${h}`);
+  if (hist.index !== h || hist.size !== H) throw UrchainError.BAD_PROOF(`${at}.link.history is for block ${hist.index} of ${hist.size}, not ${h} of ${H}`);
+  if (H < h) throw UrchainError.BAD_PROOF(`${at}.link block ${H} is older than the record block ${h}`);
   if (H === h) {
-    if (!equal(linkHash, base.blockHash)) throw new Error(`${at}.link block is at the record's height but is not the record's block`);
-    if (hist.path.length !== 0) throw new Error(`${at}.link.history.path: must be empty when the link block is the record's block`);
+    if (!equal(linkHash, base.blockHash)) throw UrchainError.BAD_PROOF(`${at}.link block is at the record's height but is not the record's block`);
+    if (hist.path.length !== 0) throw UrchainError.BAD_PROOF(`${at}.link.history.path: must be empty when the link block is the record's block`);
   } else {
-    if (lh.timestamp < base.header.timestamp) throw new Error(`${at}.link.header.timestamp is before the record block's`);
+    if (lh.timestamp < base.header.timestamp) throw UrchainError.BAD_PROOF(`${at}.link.header.timestamp is before the record block's`);
     const root = rootFromInclusion(hist.index, hist.size, leafHash(base.blockHash), hist.path);
-    if (!equal(root, lh.historyRoot)) throw new Error(`${at}: the record block is not in the link block's history`);
+    if (!equal(root, lh.historyRoot)) throw UrchainError.BAD_PROOF(`${at}: the record block is not in the link block's history`);
   }
 
   const p = cs.partner;
   const partnerChain = toHex(chainIdOf(p.params));
-  if (equal(chainIdOf(p.params), base.chainId)) throw new Error(`${at}.partner is a proof of the record's own chain: a chain cannot countersign itself`);
+  if (equal(chainIdOf(p.params), base.chainId)) throw UrchainError.BAD_PROOF(`${at}.partner is a proof of the record's own chain: a chain cannot countersign itself`);
   let scope: TrustScope | null = null;
   let partnerName: string | null = null;
   if (trust) {
     const entry = partnerFor(trust, partnerChain);
-    if (!entry) throw new Error(`${at}.partner: chain ${partnerChain} ("${p.params.name}") is not named as a partner in the trust list`);
+    if (!entry) throw UrchainError.BAD_PROOF(`${at}.partner: chain ${partnerChain} ("${p.params.name}") is not named as a partner in the trust list`);
     scope = entry;
     partnerName = entry.name;
   }
   const r = verifyPartner(p, scope);
-  if (p.core.kind !== 'entangle') throw new Error(`${at}.partner.core.kind: expected "entangle", got "${p.core.kind}"`);
-  if (p.payload === undefined) throw new Error(`${at}.partner.payload: missing (the checkpoint)`);
+  if (p.core.kind !== 'entangle') throw UrchainError.BAD_PROOF(`${at}.partner.core.kind: expected "entangle", got "${p.core.kind}"`);
+  if (p.payload === undefined) throw UrchainError.BAD_PROOF(`${at}.partner.payload: missing (the checkpoint)`);
   let cp;
   try {
     cp = openCheckpoint(p.payload);
   } catch (e) {
-    throw new Error(`${at}.partner.payload: ${(e as Error).message}`);
+    throw UrchainError.BAD_PROOF(`${at}.partner.payload: ${(e as Error).message}`);
   }
   if (!equal(cp.chainId, base.chainId) || cp.height !== H || !equal(cp.blockHash, linkHash))
-    throw new Error(`${at}: the partner took in a different block (height ${cp.height}) than the link block ${H}`);
-  if (cp.timestamp !== lh.timestamp) throw new Error(`${at}: the checkpoint's time ${cp.timestamp} is not the link block's ${lh.timestamp}`);
+    throw UrchainError.BAD_PROOF(`${at}: the partner took in a different block (height ${cp.height}) than the link block ${H}`);
+  if (cp.timestamp !== lh.timestamp) throw UrchainError.BAD_PROOF(`${at}: the checkpoint's time ${cp.timestamp} is not the link block's ${lh.timestamp}`);
   const signer = toHex(cp.signer);
   const expect: Record<string, string> = { chain: toHex(cp.chainId), height: String(cp.height), hash: toHex(cp.blockHash), partner: signer };
-  for (const [k] of p.core.meta) if (!ENTANGLE_META.has(k)) throw new Error(`${at}.partner.core.meta.${k}: not a member of an entangle record`);
+  for (const [k] of p.core.meta) if (!ENTANGLE_META.has(k)) throw UrchainError.BAD_PROOF(`${at}.partner.core.meta.${k}: not a member of an entangle record`);
   for (const [k, v] of Object.entries(expect)) {
-    if (metaGet(p.core.meta, k) !== v) throw new Error(`${at}.partner.core.meta.${k}: expected ${v}, got ${metaGet(p.core.meta, k) ?? 'nothing'}`);
+    if (metaGet(p.core.meta, k) !== v) throw UrchainError.BAD_PROOF(`${at}.partner.core.meta.${k}: expected ${v}, got ${metaGet(p.core.meta, k) ?? 'nothing'}`);
   }
   if (trust) {
     const accepted = new Set([...base.params.authorities.map(toHex), ...(trust.authorities ?? []), ...(trust.origins ?? [])]);
-    if (!accepted.has(signer)) throw new Error(`${at}: checkpoint signer ${signer.slice(0, 16)}… is neither an authority of this chain nor in the trust list`);
+    if (!accepted.has(signer)) throw UrchainError.BAD_PROOF(`${at}: checkpoint signer ${signer.slice(0, 16)}… is neither an authority of this chain nor in the trust list`);
   }
   return {
     partner: partnerName,

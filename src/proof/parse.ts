@@ -10,7 +10,7 @@ import { KIND_RE, MAX_META_ENTRIES, MAX_META_TEXT, TX_VERSION, type TxCore, type
 import { HEADER_VERSION, type Header, type SignedHeader, type BlockSignature } from '../chain/header.js';
 import { checkParams, type ChainParams } from '../chain/params.js';
 import type { Evidence } from '../chain/batch.js';
-import { toHex } from '../codec/bytes.js';
+import { toHex, utf8, compareBytes } from '../codec/bytes.js';
 import { badInput } from '../errors.js';
 import { obj, sub, uint, hex, text, list, base64, utf8Length, fail } from './shape.js';
 
@@ -47,13 +47,6 @@ export interface ParsedCountersignature {
   path: string;
 }
 
-const enc = new TextEncoder();
-function compareUtf8(a: string, b: string): number {
-  const x = enc.encode(a);
-  const y = enc.encode(b);
-  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
-  return x.length - y.length;
-}
 
 const hashes = (v: unknown, path: string): Uint8Array[] => list(v, path, 0, MAX_PATH).map((x, i) => hex(x, sub(path, i), 32));
 
@@ -73,7 +66,7 @@ export function parseCore(v: unknown, path: string): TxCore {
     if (utf8Length(val) > MAX_META_TEXT) throw badInput(`${p}: at most ${MAX_META_TEXT} bytes of UTF-8, got ${utf8Length(val)}`);
     return [k, val];
   });
-  meta.sort((a, b) => compareUtf8(a[0], b[0]));
+  meta.sort((a, b) => compareBytes(utf8(a[0]), utf8(b[0])));
   return {
     version,
     chainId: hex(o.chainId, sub(path, 'chainId'), 32),

@@ -25,15 +25,16 @@
 import { toHex, toBase64, equal } from '../codec/bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import { leafHash, rootFromInclusion } from '../merkle/tree.js';
-import { coreToJson, encodeCore, txIdOf, type TxCore, type TxCoreJson } from '../chain/transaction.js';
-import { evidenceToJson, verifyEvidence, type Evidence, type EvidenceJson } from '../chain/batch.js';
-import { blockHashOf, headerToJson, sigsToJson, type SignedHeader, type HeaderJson } from '../chain/header.js';
-import { chainIdOf, paramsToJson, type ChainParams, type ChainParamsJson } from '../chain/params.js';
+import { coreToJson, encodeCore, txIdOf, type TxCoreJson } from '../chain/transaction.js';
+import { evidenceToJson, verifyEvidence, type EvidenceJson } from '../chain/batch.js';
+import { blockHashOf, headerToJson, sigsToJson, type HeaderJson } from '../chain/header.js';
+import { chainIdOf, paramsToJson, type ChainParamsJson } from '../chain/params.js';
 import { sealSignatures, checkSeal, checkBlockTrust } from './seal.js';
 import { parseStrictJson } from './json.js';
 import { parseProof, PROOF_FORMAT, type ParsedProof } from './parse.js';
 import { checkTrustList, type TrustList, type TrustScope } from './trust.js';
 import { verifyCountersignature, type CountersignatureJson, type Countersigner } from './countersigned.js';
+import { UrchainError } from '../errors.js';
 
 export { PROOF_FORMAT } from './parse.js';
 export type { TrustList, TrustScope, TrustPartner } from './trust.js';
@@ -197,7 +198,7 @@ function checkParsed(parts: ParsedProof, trust: TrustScope | TrustList | null, s
       const c = guard('countersignature', () =>
         verifyCountersignature(cs, { blockHash: hash, header: h, chainId, params: parts.params }, trust as TrustList | null, (x, s) => {
           const r = verifyParsed(x, s);
-          if (!r.valid) throw new Error(`${cs.path}.partner: ${r.failed} check failed: ${r.reason}`);
+          if (!r.valid) throw UrchainError.BAD_PROOF(`${cs.path}.partner: ${r.failed} check failed: ${r.reason}`);
           return r;
         }),
       );

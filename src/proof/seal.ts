@@ -6,10 +6,12 @@
  */
 import { toHex } from '../codec/bytes.js';
 import { verify } from '../crypto/ed25519.js';
+import { blockMessage } from '../crypto/signed.js';
 import type { SignedHeader } from '../chain/header.js';
 import type { ChainParams } from '../chain/params.js';
 import { consensusFor } from '../consensus/index.js';
 import type { TrustScope } from './trust.js';
+import { UrchainError } from '../errors.js';
 
 /**
  * The keys that may sign a block: poa the authorities, pow the producer. A proof carries only
@@ -33,9 +35,10 @@ export function sealSignatures(params: ChainParams, block: SignedHeader, hash: U
   let signatures = sealed.get(id);
   if (!signatures) {
     const seen = new Set<string>();
+    const msg = blockMessage(hash);
     signatures = block.signatures.filter((s) => {
       const k = toHex(s.key);
-      if (seen.has(k) || !allowed.has(k) || !verify('block', hash, s.sig, s.key)) return false;
+      if (seen.has(k) || !allowed.has(k) || !verify(msg, s.sig, s.key)) return false;
       seen.add(k);
       return true;
     });
@@ -49,18 +52,19 @@ export function sealSignatures(params: ChainParams, block: SignedHeader, hash: U
  * The seal rules for one block of the chain `params`: consensus (poa: producer an authority,
  * difficulty and nonce 0, threshold signatures; pow: difficulty and work, producer signature),
  * and every listed signature valid and by a key allowed to sign. Returns the signers. Throws
- * Error(reason).
+ * BAD_BLOCK (consensus) or BAD_PROOF (the reason).
  */
 export function checkSeal(block: SignedHeader, hash: Uint8Array, params: ChainParams, what = 'block'): string[] {
   // Each signature is verified once, here; consensus then counts these instead of verifying again.
-  const valid = block.signatures.map((s) => verify('block', hash, s.sig, s.key));
+  const msg = blockMessage(hash);
+  const valid = block.signatures.map((s) => verify(msg, s.sig, s.key));
   const signers = new Set(block.signatures.filter((_, i) => valid[i]).map((s) => toHex(s.key)));
   consensusFor(params).validate(block, hash, { signers });
   const allowed = maySign(params, block);
   block.signatures.forEach((s, i) => {
     const k = toHex(s.key);
-    if (!allowed.has(k)) throw new Error(`${what}: signature by ${k.slice(0, 16)}…, which may not sign blocks of this chain (${params.consensus === 'poa' ? 'not an authority' : 'not the producer'})`);
-    if (!valid[i]) throw new Error(`${what}: the signature by ${k.slice(0, 16)}… does not verify`);
+    if (!allowed.has(k)) throw UrchainError.BAD_PROOF(`${what}: signature by ${k.slice(0, 16)}…, which may not sign blocks of this chain (${params.consensus === 'poa' ? 'not an authority' : 'not the producer'})`);
+    if (!valid[i]) throw UrchainError.BAD_PROOF(`${what}: the signature by ${k.slice(0, 16)}… does not verify`);
   });
   return block.signatures.map((s) => toHex(s.key));
 }
@@ -70,6 +74,6 @@ export function checkBlockTrust(signers: string[], params: ChainParams, t: Trust
   if (!t.authorities) return;
   const need = params.consensus === 'poa' ? params.threshold : 1;
   const n = signers.filter((s) => t.authorities!.includes(s)).length;
-  if (n < need) throw new Error(`${what}: ${n} trusted block signer(s), ${need} needed`);
+  if (n < need) throw UrchainError.BAD_PROOF(`${what}: ${n} trusted block signer(s), ${need} needed`);
 }
 

@@ -5,7 +5,7 @@
  * what was expected. One accepted encoding per value: lowercase hex of the exact length,
  * non-negative safe integers, canonical padded base64, objects without unknown members.
  */
-import { fromHex, fromBase64, toBase64 } from '../codec/bytes.js';
+import { fromHex, fromBase64, toBase64, utf8 } from '../codec/bytes.js';
 import { badInput } from '../errors.js';
 
 export type Obj = Record<string, unknown>;
@@ -67,5 +67,4 @@ export function base64(v: unknown, path: string): Uint8Array {
   return b;
 }
 
-const enc = new TextEncoder();
-export const utf8Length = (s: string): number => enc.encode(s).length;
+export const utf8Length = (s: string): number => utf8(s).length;

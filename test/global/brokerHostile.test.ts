@@ -14,7 +14,7 @@ import { request } from 'undici';
 import { tmpDir, cleanup, startNode, startBroker, cli, killChildren, bin, type RunningNode, type RunningBroker } from '../helpers.js';
 import { Broker } from '../../src/global/broker.js';
 import { signRequest } from '../../src/global/auth.js';
-import { readKeyFile } from '../../src/crypto/keyfile.js';
+import { readKeyFile } from '../../src/io/keyfile.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { toHex } from '../../src/codec/bytes.js';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { request } from 'undici';
 import { tmpDir, cleanup, startNode, startBroker, cli, killChildren, type RunningNode, type RunningBroker } from '../helpers.js';
 import { verifyProof } from '../../src/proof/proof.js';
-import { readKeyFile } from '../../src/crypto/keyfile.js';
+import { readKeyFile } from '../../src/io/keyfile.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { signRequest } from '../../src/global/auth.js';
 import { sealEnvelope } from '../../src/global/envelope.js';

@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import path from 'node:path';
 import fs from 'node:fs';
 import { tmpDir, cleanup, startNode, startBroker, cli, killChildren, type RunningNode, type RunningBroker } from '../helpers.js';
-import { readKeyFile } from '../../src/crypto/keyfile.js';
+import { readKeyFile } from '../../src/io/keyfile.js';
 import { toHex } from '../../src/codec/bytes.js';
 
 const E = suite('entanglement keys');

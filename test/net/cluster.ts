@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as assert from 'uvu/assert';
 import { tmpDir, cleanup, startNode, cli, killChildren, type RunningNode } from '../helpers.js';
 import { generateKeyPair, type KeyPair } from '../../src/crypto/ed25519.js';
-import { writeKeyFile } from '../../src/crypto/keyfile.js';
+import { writeKeyFile } from '../../src/io/keyfile.js';
 import { toHex } from '../../src/codec/bytes.js';
 import { Switchboard } from '../switchboard.js';
 

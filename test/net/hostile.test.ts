@@ -14,7 +14,8 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { sign, type KeyPair } from '../../src/crypto/ed25519.js';
 import { toHex, fromHex } from '../../src/codec/bytes.js';
-import { Link, authHash } from '../../src/net/link.js';
+import { Link } from '../../src/net/link.js';
+import { linkMessage } from '../../src/crypto/signed.js';
 import { Msg, WIRE_VERSION, encodeMsg, decodeMsg, helloToCbor, helloFromCbor, type Hello } from '../../src/net/wire.js';
 import { Cluster, until, within } from './cluster.js';
 
@@ -91,7 +92,7 @@ H('members whose AUTH arrives with a malformed message are cut off and never hol
   for (const [i, name] of ATTACKERS.entries()) {
     const key = c.keys[name];
     const a = rawClient(key.publicKey, direct, (h, ws) => {
-      const sig = sign('link', authHash(h.nonce, key.publicKey, h.nodeKey, chainId), key.secretKey);
+      const sig = sign(linkMessage(h.nonce, key.publicKey, h.nodeKey, chainId), key.secretKey);
       // AUTH and, in the same write, a message that does not decode or (every other one) the
       // head of a frame over the 64 MiB limit, which closes the link before it is in the table.
       const sock = (ws as unknown as { _socket: import('node:net').Socket })._socket;

@@ -12,7 +12,8 @@ import { batchHead } from '../../src/chain/batch.js';
 import { encodeCheckpoint } from '../../src/chain/checkpoint.js';
 import { leafHash, rootOf, inclusionProof } from '../../src/merkle/tree.js';
 import { leadingZeroBits } from '../../src/consensus/pow.js';
-import { sign, generateKeyPair, type Domain, type KeyPair } from '../../src/crypto/ed25519.js';
+import { sign, generateKeyPair, type KeyPair } from '../../src/crypto/ed25519.js';
+import { signedMessage, type Domain } from '../../src/crypto/signed.js';
 import { sha256 } from '../../src/crypto/hash.js';
 import { encode } from '../../src/codec/cbor.js';
 import { toHex, toBase64, utf8 } from '../../src/codec/bytes.js';
@@ -21,7 +22,7 @@ export interface Signer {
   publicKey: Uint8Array;
   sign(domain: Domain, hash: Uint8Array): Uint8Array;
 }
-export const signer = (k: KeyPair = generateKeyPair()): Signer => ({ publicKey: k.publicKey, sign: (d, h) => sign(d, h, k.secretKey) });
+export const signer = (k: KeyPair = generateKeyPair()): Signer => ({ publicKey: k.publicKey, sign: (d, h) => sign(signedMessage(d, h), k.secretKey) });
 
 /**
  * The identity point encoded with x = 0 and the sign bit set (RFC 8032 §5.1.3 says: decoding

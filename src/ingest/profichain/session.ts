@@ -14,12 +14,13 @@
  * per direction) || AES-256-GCM(key, nonce = 4 zero bytes || seq, aad = 0x10 || seq, inner frame
  * type || body). A receiver accepts only the next seq: replayed, reordered or dropped frames fail.
  */
+import { KDF_INFO } from '../../crypto/signed.js';
 import { dh, x25519Public, x25519Secret, hkdf, aesGcmEncrypt, aesGcmDecrypt } from '../../crypto/seal.js';
 import { concat, utf8 } from '../../codec/bytes.js';
 import { UrchainError } from '../../errors.js';
 import { FrameType } from './frames.js';
 
-const INFO = utf8('urchain/profichain/v1');
+const INFO = utf8(KDF_INFO.profichain);
 
 export interface SessionKeys {
   send: Uint8Array;

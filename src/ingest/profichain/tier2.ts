@@ -11,7 +11,7 @@
 import { randomBytes, aesGcmEncrypt, aesGcmDecrypt } from '../../crypto/seal.js';
 import { concat, toHex, fromHex } from '../../codec/bytes.js';
 import { UrchainError, badInput } from '../../errors.js';
-import { readSecretFile, writeSecretFile } from '../../crypto/keyfile.js';
+import { readSecretFile, writeSecretFile } from '../../io/keyfile.js';
 
 const MAGIC = Uint8Array.from([0x55, 0x54, 0x32, 0x01]);
 export const AES_KEY_TYPE = 'urchain-aes256gcm';

@@ -1,5 +1,5 @@
 /**
- * @module crypto/keyfile
+ * @module io/keyfile
  * Ed25519 key files: JSON `{"type":"urchain-ed25519","publicKey":hex,"secretKey":hex}` (the
  * 32-byte RFC 8032 seed), written with mode 0600 and never overwritten: writing to an existing
  * path fails unless the caller asks to replace it. Every secret key file (these and the tier-2
@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { generateKeyPair, publicKeyOf, type KeyPair } from './ed25519.js';
+import { generateKeyPair, publicKeyOf, type KeyPair } from '../crypto/ed25519.js';
 import { toHex, fromHex, equal } from '../codec/bytes.js';
 import { UrchainError, badInput } from '../errors.js';
 
@@ -30,7 +30,7 @@ export function writeSecretFile(file: string, body: string, force = false): void
     fs.writeFileSync(target, body, { mode: 0o600, flag: 'wx' });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST')
-      throw new UrchainError('EXISTS', `${file} already exists; refusing to overwrite a key (use --force to replace it)`);
+      throw UrchainError.EXISTS(`${file} already exists; refusing to overwrite a key (use --force to replace it)`);
     throw e;
   }
   if (force) fs.renameSync(target, file);
@@ -46,8 +46,7 @@ export function readSecretFile(file: string): string {
     // fstat on the open file: the mode checked is the mode of the bytes read.
     const mode = fs.fstatSync(fd).mode & 0o777;
     if (process.platform !== 'win32' && (mode & 0o077) !== 0)
-      throw new UrchainError(
-        'FORBIDDEN',
+      throw UrchainError.FORBIDDEN(
         `${file} holds a secret key but group or others may access it (mode ${mode.toString(8).padStart(4, '0')}); run \`chmod 600 ${shellQuote(file)}\``,
       );
     return fs.readFileSync(fd, 'utf8');
@@ -68,7 +67,7 @@ export function readKeyFile(file: string): KeyPair {
     text = readSecretFile(file);
   } catch (e) {
     if (e instanceof UrchainError) throw e;
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UrchainError('NOT_FOUND', `no key file at ${file}`);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw UrchainError.NOT_FOUND(`no key file at ${file}`);
     throw badInput(`${file}: not a key file (${(e as Error).message})`);
   }
   try {

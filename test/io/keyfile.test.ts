@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { tmpDir, cleanup, cli, killChildren, bin } from '../helpers.js';
-import { writeKeyFile, readKeyFile } from '../../src/crypto/keyfile.js';
+import { writeKeyFile, readKeyFile } from '../../src/io/keyfile.js';
 import { writeAesKeyFile, readAesKeyFile } from '../../src/ingest/profichain/tier2.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
 
