@@ -7,6 +7,7 @@
  * member list when the peer's is older. A link is up once the peer's signature verifies and its
  * key is on the member list. Keep-alive: a WebSocket ping every 5 s; no pong for 15 s ends it.
  */
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { toHex, equal } from '../codec/bytes.js';
 import { sha256 } from '../crypto/hash.js';
@@ -225,5 +226,30 @@ export class Link {
     }
     setTimeout(() => this.ws.terminate(), 1000).unref();
     this.onClose(this, why);
+  }
+}
+
+/**
+ * Bounds what inbound connections hold before they prove a key: in bytes (a frame is buffered
+ * whole before it is read, so the socket's bytes are counted as they come) and in number of
+ * connections in the handshake at once.
+ */
+export class HandshakeGate {
+  private open = 0;
+
+  /** Runs `handshake` for an inbound socket within the bounds; `refuse` reports and drops it. */
+  pass(socket: Socket, refuse: (message: string) => void, handshake: () => Promise<unknown>): void {
+    if (this.open >= MAX_HANDSHAKES) return refuse(`${MAX_HANDSHAKES} handshakes already in progress`);
+    this.open++;
+    let bytes = 0;
+    const count = (d: Buffer) => {
+      bytes += d.length;
+      if (bytes > MAX_HANDSHAKE_BYTES) refuse(`more than ${MAX_HANDSHAKE_BYTES} bytes before the handshake completed`);
+    };
+    socket.on('data', count);
+    void handshake().finally(() => {
+      this.open--;
+      socket.off('data', count);
+    });
   }
 }
