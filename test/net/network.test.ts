@@ -91,7 +91,8 @@ N('cut links are replaced at once; a node cut off for a while delivers what it t
   await until('thin1 isolated', async () => (await linksOf('thin1')) === 0);
   const r = await cli(['ingest', 'send', '-', '--node', nodes.thin1.url, '--product', 'CUT-1'], 'taken in while cut off');
   assert.is(r.code, 0, r.stderr);
-  await new Promise((res) => setTimeout(res, 1500));
+  // thin1 says its batch reached no link: it is held there, so the producer cannot have it yet.
+  await within(nodes.thin1.waitFor((e) => e.event === 'batch-held' && e.batch === r.json.batchRoot), 'thin1 holds the batch');
   assert.not.ok((await fetch(`${nodes.full.url}/v1/txs/${r.json.txId}`)).ok, 'the producer cannot have it yet');
   sb.heal();
   await inBlockEverywhere(r.json.txId, ['full', 'thin1', 'thin2']);
