@@ -88,7 +88,7 @@ export class Link {
   /** Runs the handshake; resolves once the peer is authenticated and admitted. */
   handshake(): Promise<Hello> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => fail(new UrchainError('UNAVAILABLE', `no handshake from ${this.address} within ${HANDSHAKE_TIMEOUT_MS} ms`)), HANDSHAKE_TIMEOUT_MS);
+      const timer = setTimeout(() => fail(UrchainError.TIMEOUT(`no handshake from ${this.address} within ${HANDSHAKE_TIMEOUT_MS} ms`)), HANDSHAKE_TIMEOUT_MS);
       const fail = (e: Error) => {
         clearTimeout(timer);
         this.close(e.message, e instanceof UrchainError && e.code === 'FORBIDDEN' ? e : undefined);
@@ -112,23 +112,23 @@ export class Link {
         if (this.up && this.flooded()) return;
         let m: CborValue[];
         try {
-          if (!isBinary) throw new UrchainError('BAD_INPUT', 'text frame: only binary CBOR messages');
-          if (!this.up && data.byteLength > MAX_HANDSHAKE_MESSAGE) throw new UrchainError('TOO_LARGE', `handshake message of ${data.byteLength} bytes (at most ${MAX_HANDSHAKE_MESSAGE})`);
+          if (!isBinary) throw UrchainError.BAD_INPUT('text frame: only binary CBOR messages');
+          if (!this.up && data.byteLength > MAX_HANDSHAKE_MESSAGE) throw UrchainError.TOO_LARGE(`handshake message of ${data.byteLength} bytes (at most ${MAX_HANDSHAKE_MESSAGE})`);
           m = decodeMsg(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
         } catch (e) {
           if (!this.up) return fail(e as Error);
-          this.onBad(this, e instanceof UrchainError ? e : new UrchainError('BAD_ENCODING', (e as Error).message));
+          this.onBad(this, e instanceof UrchainError ? e : UrchainError.BAD_ENCODING((e as Error).message));
           return;
         }
         if (this.up) return this.onMessage(m, this);
         try {
-          if (m[0] === Msg.ERROR) throw new UrchainError('FORBIDDEN', `peer refused the link: ${String(m[2])}`);
+          if (m[0] === Msg.ERROR) throw UrchainError.FORBIDDEN(`peer refused the link: ${String(m[2])}`);
           if (!this.hello) {
-            if (m[0] !== Msg.HELLO) throw new UrchainError('BAD_INPUT', 'expected HELLO');
+            if (m[0] !== Msg.HELLO) throw UrchainError.BAD_INPUT('expected HELLO');
             const h = helloFromCbor(m);
-            if (h.version !== WIRE_VERSION) throw new UrchainError('BAD_INPUT', `wire version ${h.version}; this node speaks ${WIRE_VERSION}`);
-            if (!equal(h.chainId, this.ctx.chainId)) throw new UrchainError('FORBIDDEN', `peer is on another chain (${toHex(h.chainId).slice(0, 16)}…)`);
-            if (equal(h.nodeKey, this.ctx.key.publicKey)) throw new UrchainError('CONFLICT', 'linked to itself');
+            if (h.version !== WIRE_VERSION) throw UrchainError.BAD_INPUT(`wire version ${h.version}; this node speaks ${WIRE_VERSION}`);
+            if (!equal(h.chainId, this.ctx.chainId)) throw UrchainError.FORBIDDEN(`peer is on another chain (${toHex(h.chainId).slice(0, 16)}…)`);
+            if (equal(h.nodeKey, this.ctx.key.publicKey)) throw UrchainError.BAD_INPUT('linked to itself');
             this.hello = h;
             this.height = h.height;
             const mine = this.ctx.members();
@@ -136,13 +136,13 @@ export class Link {
             this.sendRaw([Msg.AUTH, sig, mine && mine.serial > h.membersSerial ? encodeMembers(mine) : new Uint8Array(0)]);
             return;
           }
-          if (m[0] !== Msg.AUTH) throw new UrchainError('BAD_INPUT', 'expected AUTH');
+          if (m[0] !== Msg.AUTH) throw UrchainError.BAD_INPUT('expected AUTH');
           const a = asArray(m, 3, 'AUTH');
           const list = asBytes(a[2], 'members');
           if (list.length) this.ctx.offerMembers(decodeMembers(list));
           if (!verify('link', authHash(this.nonce, this.hello.nodeKey, this.ctx.key.publicKey, this.ctx.chainId), asBytes(a[1], 'signature', 64), this.hello.nodeKey))
             throw new UrchainError('BAD_SIGNATURE', `peer ${toHex(this.hello.nodeKey).slice(0, 16)}… did not prove its key`);
-          if (!this.ctx.admit(this.hello.nodeKey)) throw new UrchainError('FORBIDDEN', `key ${toHex(this.hello.nodeKey).slice(0, 16)}… is not a member of this network`);
+          if (!this.ctx.admit(this.hello.nodeKey)) throw UrchainError.FORBIDDEN(`key ${toHex(this.hello.nodeKey).slice(0, 16)}… is not a member of this network`);
           this.up = true;
           clearTimeout(timer);
           this.startKeepAlive();
@@ -154,14 +154,14 @@ export class Link {
       this.ws.on('pong', () => (this.alive = Date.now()));
       this.ws.on('close', () => {
         clearTimeout(timer);
-        if (!this.up) reject(new UrchainError('UNAVAILABLE', `link to ${this.address} closed during the handshake`));
+        if (!this.up) reject(UrchainError.UNAVAILABLE(`link to ${this.address} closed during the handshake`));
         this.close('closed by peer');
       });
       this.ws.on('error', (e: Error & { code?: string }) => {
-        if (!this.up) fail(new UrchainError('UNAVAILABLE', `${this.address}: ${e.message}`));
+        if (!this.up) fail(UrchainError.UNAVAILABLE(`${this.address}: ${e.message}`));
         else {
           // ws reports frames over maxPayload and protocol violations here, then closes.
-          if (e.code?.startsWith('WS_ERR_')) this.onBad(this, new UrchainError('BAD_INPUT', `${e.message} (${e.code})`));
+          if (e.code?.startsWith('WS_ERR_')) this.onBad(this, UrchainError.BAD_INPUT(`${e.message} (${e.code})`));
           this.close(e.message);
         }
       });
@@ -179,7 +179,7 @@ export class Link {
       this.inWindow = 0;
     }
     if (++this.inWindow <= MAX_MESSAGES_PER_SEC) return false;
-    if (this.inWindow === MAX_MESSAGES_PER_SEC + 1) this.onBad(this, new UrchainError('RATE_LIMITED', `more than ${MAX_MESSAGES_PER_SEC} messages in a second`));
+    if (this.inWindow === MAX_MESSAGES_PER_SEC + 1) this.onBad(this, UrchainError.RATE_LIMITED(`more than ${MAX_MESSAGES_PER_SEC} messages in a second`));
     return true;
   }
 
