@@ -14,10 +14,12 @@ import { sha256 } from '../crypto/hash.js';
 import { sign, verify, type KeyPair } from '../crypto/ed25519.js';
 import { randomBytes } from '../crypto/seal.js';
 import { UrchainError } from '../errors.js';
-import { Msg, WIRE_VERSION, encodeMsg, decodeMsg, helloToCbor, helloFromCbor, type Hello } from './wire.js';
+import { Msg, MAX_MESSAGE, WIRE_VERSION, encodeMsg, decodeMsg, helloToCbor, helloFromCbor, type Hello } from './wire.js';
 import { decodeMembers, encodeMembers, type MemberList } from './members.js';
 import { encode, asArray, asBytes, type CborValue } from '../codec/cbor.js';
 
+/** The path a node dials; it names the protocol and the dialer for proxies and logs, and is not trusted. */
+export const LINK_PATH = '/urchain/link/v1';
 export const HANDSHAKE_TIMEOUT_MS = 5000;
 export const PING_MS = 5000;
 export const DEAD_MS = 15_000;
@@ -251,5 +253,20 @@ export class HandshakeGate {
       this.open--;
       socket.off('data', count);
     });
+  }
+}
+
+/**
+ * Opens the WebSocket of an outbound link to HOST:PORT (the handshake proves the key, not the
+ * path). undefined for an address the WebSocket constructor cannot parse (a seed given on the
+ * command line): it throws, and in a timer that would end the process.
+ */
+export function openLink(address: string, from: Uint8Array): WebSocket | undefined {
+  try {
+    const ws = new WebSocket(`ws://${address}${LINK_PATH}?from=${toHex(from)}`, { maxPayload: MAX_MESSAGE, handshakeTimeout: 3000 });
+    ws.on('error', () => undefined); // reported by the handshake
+    return ws;
+  } catch {
+    return undefined;
   }
 }

@@ -15,7 +15,7 @@ import type { CborValue } from '../codec/cbor.js';
 import { toHex } from '../codec/bytes.js';
 import { UrchainError } from '../errors.js';
 import type { NetContext, NetworkOptions } from './context.js';
-import { Link, HandshakeGate } from './link.js';
+import { Link, HandshakeGate, openLink } from './link.js';
 import { Msg, MAX_MESSAGE } from './wire.js';
 import { PeerTable, admission } from './peers.js';
 import { Scores, punishLink } from './scoring.js';
@@ -28,9 +28,9 @@ export type { NetworkOptions } from './context.js';
 export { dialable } from './peers.js';
 export { penalty, BAN_MS } from './scoring.js';
 export { SIGN_LOCK_MS } from './authority.js';
+export { LINK_PATH } from './link.js';
 
 export const DEFAULT_LINKS = 8;
-export const LINK_PATH = '/urchain/link/v1';
 /** Maintenance (dial, discovery, sync, backfill) runs this often; peer lists are asked for every 10th time. */
 const TICK_MS = 1000;
 const PEER_LIST_TICKS = 10;
@@ -95,8 +95,6 @@ export class Network implements NetContext {
     this.maintain();
   }
 
-  // ---- links -----------------------------------------------------------------------------
-
   /**
    * Runs the handshake on a new socket and, once the peer has proved its key, enters the link in
    * the table. The one way out of the table is the link's close (whoever closes it, whenever:
@@ -158,20 +156,12 @@ export class Network implements NetContext {
     this.gate.pass(socket, refuse, () => this.attach(ws, 'in', address));
   }
 
-  private dial(address: string): Promise<Link | undefined> {
-    if (this.dialing.has(address) || address === this.listenAddress || address === this.advertised) return Promise.resolve(undefined);
-    // The path names the protocol and the dialer, for proxies and logs; it is not trusted: the
-    // handshake proves the key. The constructor throws on an address it cannot parse (a seed
-    // given on the command line): in a timer that would end the process.
-    let ws: WebSocket;
-    try {
-      ws = new WebSocket(`ws://${address}${LINK_PATH}?from=${toHex(this.o.key.publicKey)}`, { maxPayload: MAX_MESSAGE, handshakeTimeout: 3000 });
-    } catch {
-      return Promise.resolve(undefined);
-    }
+  private dial(address: string): void {
+    if (this.dialing.has(address) || address === this.listenAddress || address === this.advertised) return;
+    const ws = openLink(address, this.o.key.publicKey);
+    if (!ws) return;
     this.dialing.add(address);
-    ws.on('error', () => undefined);
-    return this.attach(ws, 'out', address).finally(() => this.dialing.delete(address));
+    void this.attach(ws, 'out', address).finally(() => this.dialing.delete(address));
   }
 
   /** Every second: top links up to the limit, keep syncing, backfill; every 10 s ask for peer lists. */
@@ -207,8 +197,6 @@ export class Network implements NetContext {
       await h(m, from);
     })().catch((e: unknown) => this.punish(from, e));
   }
-
-  // ---- what the node asks of the network ----------------------------------------------------
 
   /** A batch this node took in: to every link (net/flood). */
   readonly announceBatch: Flood['announceBatch'] = (w) => this.flood.announceBatch(w);
