@@ -10,9 +10,17 @@ import type { UrchainError } from '../errors.js';
 import type { NodeRole } from '../contracts/roles.js';
 import type { BlockTree, AddOutcome } from '../chain/blocktree.js';
 import type { Store } from '../store/types.js';
-import type { Pool } from '../node/pool.js';
 import type { MemberList } from './members.js';
 import type { Link } from './link.js';
+
+/**
+ * The node's pool of pending transactions, as much of it as the network uses (node/pool is the
+ * node's; net names only this shape so that it does not import from node, which imports net).
+ */
+export interface PendingPool {
+  add(ids: Iterable<Uint8Array>): void;
+  take(n: number): Uint8Array[];
+}
 
 export interface NetworkOptions {
   key: KeyPair;
@@ -20,7 +28,7 @@ export interface NetworkOptions {
   role: NodeRole;
   store: Store;
   tree: BlockTree;
-  pool: Pool;
+  pool: PendingPool;
   listen?: { host: string; port: number };
   /** HOST:PORT peers should dial (behind NAT or a proxy); default the --listen address. */
   advertise?: string;
