@@ -6,7 +6,6 @@
  * reaches into another's state.
  */
 import type { KeyPair } from '../crypto/ed25519.js';
-import type { UrchainError } from '../errors.js';
 import type { NodeRole } from '../contracts/roles.js';
 import type { BlockTree, AddOutcome } from '../chain/blocktree.js';
 import type { Store } from '../store/types.js';

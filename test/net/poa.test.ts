@@ -6,7 +6,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Cluster, until } from './cluster.js';
+import { Cluster } from './cluster.js';
 import { toHex } from '../../src/codec/bytes.js';
 
 const P = suite('poa-countersign');
