@@ -4,6 +4,7 @@
  * vectors of test/vectors/network.json printed into it.
  */
 import { hexBlock as block } from './roff.js';
+import { BAN_SCORE, BAN_MS, SCORE_HALF_LIFE_MS } from '../src/net/scoring.js';
 
 export function networkPage(v: any, date: string, version: string): string {
   const m = v.members;
@@ -167,12 +168,23 @@ max(2 s, 2 block times), at most 10 s, is dropped and its records stay pending f
 .PP
 Only a key that has proved itself is scored: the score belongs to the key of a link that is up
 (the peer's AUTH signature verified and the list admits the key). Each such key has a score
-starting at 0. A forged signature, an undecodable, malformed or oversized message or an invalid
-block costs 100; more than 5000 messages in a second costs 50; other errors cost 5. Messages that
+starting at 0. An error a peer's message causes costs the points its error code carries: a forged
+signature, an undecodable, malformed or oversized message, an invalid block, or a batch whose
+origin is not a member (code FORBIDDEN, which costs 5 elsewhere: a member must check the origin
+before it relays a batch) costs ${BAN_SCORE}; more than 5000 messages in a second costs 50; a
+failure of the node's own store (a full disk) costs nothing; other errors cost 5. Messages that
 arrive in the same read as the AUTH count once the link is up, also when they close it at once
-or the link is not kept (already linked, no free slot). At \\-100 the offending link and
-the key's link in the table are closed with an ERROR and the key is banned for 60 seconds; while
-banned it is refused in the handshake with "banned until TIME".
+or the link is not kept (already linked, no free slot). At \\-${BAN_SCORE} (the ban threshold)
+the offending link and the key's link in the table are closed with an ERROR and the key is
+banned for ${BAN_MS / 1000} seconds; while banned it is refused in the handshake with "banned
+until TIME". A ban clears the score: after it the key starts again from 0.
+.PP
+Lost points are forgotten over time: a key's score halves once every
+${SCORE_HALF_LIFE_MS / 3_600_000} hour, counted in whole hours from the first point it lost
+since it was last at 0, and a score above \\-1 is back at 0. The halving is by whole periods, not continuous, so a burst
+adds up to its full sum: twenty errors of 5 points within a minute still ban a key, while the
+same twenty spread over a week never do, and an honest peer that trips a local failure now and
+then is never cut off for it.
 .PP
 A peer that fails the handshake (a wrong or missing AUTH signature, another chain or version, a
 key not on the list, a malformed or oversized message, no AUTH within 5 seconds) has proved no

@@ -20,7 +20,9 @@ export type NodeEventName =
   | 'synced'
   | 'members'
   | 'peer-error'
-  | 'countersign-refused';
+  | 'countersign-refused'
+  | 'payloads-complete'
+  | 'batch-held';
 
 export interface NodeEvent {
   event: NodeEventName;

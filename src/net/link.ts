@@ -7,16 +7,19 @@
  * member list when the peer's is older. A link is up once the peer's signature verifies and its
  * key is on the member list. Keep-alive: a WebSocket ping every 5 s; no pong for 15 s ends it.
  */
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { toHex, equal } from '../codec/bytes.js';
 import { sign, verify, type KeyPair } from '../crypto/ed25519.js';
 import { linkHash, linkMessage } from '../crypto/signed.js';
 import { randomBytes } from '../crypto/seal.js';
 import { UrchainError } from '../errors.js';
-import { Msg, WIRE_VERSION, encodeMsg, decodeMsg, helloToCbor, helloFromCbor, type Hello } from './wire.js';
+import { Msg, MAX_MESSAGE, WIRE_VERSION, encodeMsg, decodeMsg, helloToCbor, helloFromCbor, type Hello } from './wire.js';
 import { decodeMembers, encodeMembers, type MemberList } from './members.js';
 import { asArray, asBytes, type CborValue } from '../codec/cbor.js';
 
+/** The path a node dials; it names the protocol and the dialer for proxies and logs, and is not trusted. */
+export const LINK_PATH = '/urchain/link/v1';
 export const HANDSHAKE_TIMEOUT_MS = 5000;
 export const PING_MS = 5000;
 export const DEAD_MS = 15_000;
@@ -87,7 +90,7 @@ export class Link {
   /** Runs the handshake; resolves once the peer is authenticated and admitted. */
   handshake(): Promise<Hello> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => fail(new UrchainError('UNAVAILABLE', `no handshake from ${this.address} within ${HANDSHAKE_TIMEOUT_MS} ms`)), HANDSHAKE_TIMEOUT_MS);
+      const timer = setTimeout(() => fail(UrchainError.TIMEOUT(`no handshake from ${this.address} within ${HANDSHAKE_TIMEOUT_MS} ms`)), HANDSHAKE_TIMEOUT_MS);
       const fail = (e: Error) => {
         clearTimeout(timer);
         this.close(e.message, e instanceof UrchainError && e.code === 'FORBIDDEN' ? e : undefined);
@@ -111,23 +114,23 @@ export class Link {
         if (this.up && this.flooded()) return;
         let m: CborValue[];
         try {
-          if (!isBinary) throw new UrchainError('BAD_INPUT', 'text frame: only binary CBOR messages');
-          if (!this.up && data.byteLength > MAX_HANDSHAKE_MESSAGE) throw new UrchainError('TOO_LARGE', `handshake message of ${data.byteLength} bytes (at most ${MAX_HANDSHAKE_MESSAGE})`);
+          if (!isBinary) throw UrchainError.BAD_INPUT('text frame: only binary CBOR messages');
+          if (!this.up && data.byteLength > MAX_HANDSHAKE_MESSAGE) throw UrchainError.TOO_LARGE(`handshake message of ${data.byteLength} bytes (at most ${MAX_HANDSHAKE_MESSAGE})`);
           m = decodeMsg(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
         } catch (e) {
           if (!this.up) return fail(e as Error);
-          this.onBad(this, e instanceof UrchainError ? e : new UrchainError('BAD_ENCODING', (e as Error).message));
+          this.onBad(this, e instanceof UrchainError ? e : UrchainError.BAD_ENCODING((e as Error).message));
           return;
         }
         if (this.up) return this.onMessage(m, this);
         try {
-          if (m[0] === Msg.ERROR) throw new UrchainError('FORBIDDEN', `peer refused the link: ${String(m[2])}`);
+          if (m[0] === Msg.ERROR) throw UrchainError.FORBIDDEN(`peer refused the link: ${String(m[2])}`);
           if (!this.hello) {
-            if (m[0] !== Msg.HELLO) throw new UrchainError('BAD_INPUT', 'expected HELLO');
+            if (m[0] !== Msg.HELLO) throw UrchainError.BAD_INPUT('expected HELLO');
             const h = helloFromCbor(m);
-            if (h.version !== WIRE_VERSION) throw new UrchainError('BAD_INPUT', `wire version ${h.version}; this node speaks ${WIRE_VERSION}`);
-            if (!equal(h.chainId, this.ctx.chainId)) throw new UrchainError('FORBIDDEN', `peer is on another chain (${toHex(h.chainId).slice(0, 16)}…)`);
-            if (equal(h.nodeKey, this.ctx.key.publicKey)) throw new UrchainError('CONFLICT', 'linked to itself');
+            if (h.version !== WIRE_VERSION) throw UrchainError.BAD_INPUT(`wire version ${h.version}; this node speaks ${WIRE_VERSION}`);
+            if (!equal(h.chainId, this.ctx.chainId)) throw UrchainError.FORBIDDEN(`peer is on another chain (${toHex(h.chainId).slice(0, 16)}…)`);
+            if (equal(h.nodeKey, this.ctx.key.publicKey)) throw UrchainError.BAD_INPUT('linked to itself');
             this.hello = h;
             this.height = h.height;
             const mine = this.ctx.members();
@@ -135,13 +138,13 @@ export class Link {
             this.sendRaw([Msg.AUTH, sig, mine && mine.serial > h.membersSerial ? encodeMembers(mine) : new Uint8Array(0)]);
             return;
           }
-          if (m[0] !== Msg.AUTH) throw new UrchainError('BAD_INPUT', 'expected AUTH');
+          if (m[0] !== Msg.AUTH) throw UrchainError.BAD_INPUT('expected AUTH');
           const a = asArray(m, 3, 'AUTH');
           const list = asBytes(a[2], 'members');
           if (list.length) this.ctx.offerMembers(decodeMembers(list));
           if (!verify(linkMessage(this.nonce, this.hello.nodeKey, this.ctx.key.publicKey, this.ctx.chainId), asBytes(a[1], 'signature', 64), this.hello.nodeKey))
             throw new UrchainError('BAD_SIGNATURE', `peer ${toHex(this.hello.nodeKey).slice(0, 16)}… did not prove its key`);
-          if (!this.ctx.admit(this.hello.nodeKey)) throw new UrchainError('FORBIDDEN', `key ${toHex(this.hello.nodeKey).slice(0, 16)}… is not a member of this network`);
+          if (!this.ctx.admit(this.hello.nodeKey)) throw UrchainError.FORBIDDEN(`key ${toHex(this.hello.nodeKey).slice(0, 16)}… is not a member of this network`);
           this.up = true;
           clearTimeout(timer);
           this.startKeepAlive();
@@ -153,14 +156,14 @@ export class Link {
       this.ws.on('pong', () => (this.alive = Date.now()));
       this.ws.on('close', () => {
         clearTimeout(timer);
-        if (!this.up) reject(new UrchainError('UNAVAILABLE', `link to ${this.address} closed during the handshake`));
+        if (!this.up) reject(UrchainError.UNAVAILABLE(`link to ${this.address} closed during the handshake`));
         this.close('closed by peer');
       });
       this.ws.on('error', (e: Error & { code?: string }) => {
-        if (!this.up) fail(new UrchainError('UNAVAILABLE', `${this.address}: ${e.message}`));
+        if (!this.up) fail(UrchainError.UNAVAILABLE(`${this.address}: ${e.message}`));
         else {
           // ws reports frames over maxPayload and protocol violations here, then closes.
-          if (e.code?.startsWith('WS_ERR_')) this.onBad(this, new UrchainError('BAD_INPUT', `${e.message} (${e.code})`));
+          if (e.code?.startsWith('WS_ERR_')) this.onBad(this, UrchainError.BAD_INPUT(`${e.message} (${e.code})`));
           this.close(e.message);
         }
       });
@@ -178,7 +181,7 @@ export class Link {
       this.inWindow = 0;
     }
     if (++this.inWindow <= MAX_MESSAGES_PER_SEC) return false;
-    if (this.inWindow === MAX_MESSAGES_PER_SEC + 1) this.onBad(this, new UrchainError('RATE_LIMITED', `more than ${MAX_MESSAGES_PER_SEC} messages in a second`));
+    if (this.inWindow === MAX_MESSAGES_PER_SEC + 1) this.onBad(this, UrchainError.RATE_LIMITED(`more than ${MAX_MESSAGES_PER_SEC} messages in a second`));
     return true;
   }
 
@@ -225,5 +228,45 @@ export class Link {
     }
     setTimeout(() => this.ws.terminate(), 1000).unref();
     this.onClose(this, why);
+  }
+}
+
+/**
+ * Bounds what inbound connections hold before they prove a key: in bytes (a frame is buffered
+ * whole before it is read, so the socket's bytes are counted as they come) and in number of
+ * connections in the handshake at once.
+ */
+export class HandshakeGate {
+  private open = 0;
+
+  /** Runs `handshake` for an inbound socket within the bounds; `refuse` reports and drops it. */
+  pass(socket: Socket, refuse: (message: string) => void, handshake: () => Promise<unknown>): void {
+    if (this.open >= MAX_HANDSHAKES) return refuse(`${MAX_HANDSHAKES} handshakes already in progress`);
+    this.open++;
+    let bytes = 0;
+    const count = (d: Buffer) => {
+      bytes += d.length;
+      if (bytes > MAX_HANDSHAKE_BYTES) refuse(`more than ${MAX_HANDSHAKE_BYTES} bytes before the handshake completed`);
+    };
+    socket.on('data', count);
+    void handshake().finally(() => {
+      this.open--;
+      socket.off('data', count);
+    });
+  }
+}
+
+/**
+ * Opens the WebSocket of an outbound link to HOST:PORT (the handshake proves the key, not the
+ * path). undefined for an address the WebSocket constructor cannot parse (a seed given on the
+ * command line): it throws, and in a timer that would end the process.
+ */
+export function openLink(address: string, from: Uint8Array): WebSocket | undefined {
+  try {
+    const ws = new WebSocket(`ws://${address}${LINK_PATH}?from=${toHex(from)}`, { maxPayload: MAX_MESSAGE, handshakeTimeout: 3000 });
+    ws.on('error', () => undefined); // reported by the handshake
+    return ws;
+  } catch {
+    return undefined;
   }
 }

@@ -46,9 +46,9 @@ export function signMembers(networkKey: KeyPair, serial: number, members: Member
 
 /** Throws unless the list is signed by its membership key (and, when given, that is `pinned`). */
 export function checkMembers(l: MemberList, pinned?: Uint8Array): MemberList {
-  if (pinned && !equal(pinned, l.networkKey)) throw new UrchainError('FORBIDDEN', `member list of another network (${toHex(l.networkKey).slice(0, 16)}…)`);
+  if (pinned && !equal(pinned, l.networkKey)) throw UrchainError.FORBIDDEN(`member list of another network (${toHex(l.networkKey).slice(0, 16)}…)`);
   if (!verify(membersMessage(listBytes(l.networkKey, l.serial, l.members)), l.signature, l.networkKey))
-    throw new UrchainError('BAD_SIGNATURE', 'member list: the membership key signature does not verify');
+    throw UrchainError.BAD_SIGNATURE( 'member list: the membership key signature does not verify');
   return l;
 }
 
@@ -114,7 +114,7 @@ export function readMembersFile(file: string): MemberList {
   try {
     j = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UrchainError('NOT_FOUND', `no member list at ${file}`);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw UrchainError.NOT_FOUND(`no member list at ${file}`);
     throw badInput(`${file}: ${(e as Error).message}`);
   }
   return checkMembers(membersFromJson(j, file));

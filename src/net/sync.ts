@@ -1,15 +1,24 @@
 /**
  * @module net/sync
- * What sync reads from the store, apart from the link logic in net/network: the block locator a
- * node that is behind sends (its canonical block hashes from the head back, the first 9 one
- * apart, then doubling the step, genesis last, as in Bitcoin), the blocks a peer answers with
- * after the newest locator hash on its canonical chain, and the batches their transactions came
- * in, all within the message budget so that no honest message goes over the limit.
+ * Header and block sync for a node that is behind. It asks a peer for the blocks after the newest
+ * of its own canonical blocks the peer knows: a block locator (its canonical block hashes from
+ * the head back, the first 9 one apart, then doubling the step, genesis last, as in Bitcoin).
+ * The peer answers with up to 200 blocks after the newest locator hash on its canonical chain,
+ * with the batches their transactions came in (without payloads for nodes that do not keep
+ * them), all within the message budget so that no honest message goes over the limit. Rounds go
+ * on until the node has the head of its best linked peer. A block whose transactions are unknown
+ * waits until they are fetched (GET_TXS).
  */
 import { toHex, equal } from '../codec/bytes.js';
-import type { CborValue } from '../codec/cbor.js';
-import type { LmdbStore } from '../store/lmdb.js';
-import { MAX_LOCATOR, batchToCbor, blockToCbor } from './wire.js';
+import { asArray, asBytes, asUint, type CborValue } from '../codec/cbor.js';
+import { blockHashOf } from '../chain/header.js';
+import { UrchainError } from '../errors.js';
+import { peerRole } from '../contracts/roles.js';
+import type { Store } from '../store/types.js';
+import type { NetContext } from './context.js';
+import type { Flood } from './flood.js';
+import type { Link } from './link.js';
+import { Msg, MAX_LOCATOR, MAX_BLOCKS_PER_REPLY, MAX_TXS_PER_REQUEST, batchFromCbor, batchToCbor, blockFromCbor, blockToCbor, type Hello, type WireBlock } from './wire.js';
 
 /**
  * Payload bytes one message may carry (URCHAIN_MESSAGE_BUDGET overrides; default 32 MiB, half the
@@ -21,7 +30,7 @@ export const MESSAGE_BUDGET = Number(process.env.URCHAIN_MESSAGE_BUDGET) || 32 *
 const TX_WIRE_BYTES = 300;
 
 /** The locator for a node whose canonical head is at `head`. */
-export function locatorOf(store: LmdbStore, head: number): Uint8Array[] {
+export function locatorOf(store: Store, head: number): Uint8Array[] {
   const locator: Uint8Array[] = [];
   for (let h = head, step = 1; h >= 0 && locator.length < MAX_LOCATOR - 1; h -= step) {
     locator.push(store.hashAt(h)!);
@@ -37,7 +46,7 @@ export function locatorOf(store: LmdbStore, head: number): Uint8Array[] {
  * a reply stops before it would grow too big, and a block too big to come with its transactions
  * comes alone (the peer asks GET_TXS).
  */
-export function blocksAfter(store: LmdbStore, locator: Uint8Array[], head: number, max: number): { blocks: CborValue[]; ids: Uint8Array[] } {
+export function blocksAfter(store: Store, locator: Uint8Array[], head: number, max: number): { blocks: CborValue[]; ids: Uint8Array[] } {
   let start = 1;
   for (const h of locator) {
     const b = store.getBlock(h);
@@ -62,7 +71,7 @@ export function blocksAfter(store: LmdbStore, locator: Uint8Array[], head: numbe
 }
 
 /** The batches the given transactions were signed in, each whole (its root needs every id). */
-export function batchesFor(store: LmdbStore, ids: Uint8Array[], payloads: boolean): CborValue[] {
+export function batchesFor(store: Store, ids: Uint8Array[], payloads: boolean): CborValue[] {
   const roots = new Map<string, Uint8Array>();
   for (const id of ids) {
     const t = store.getTx(id);
@@ -88,4 +97,176 @@ export function batchesFor(store: LmdbStore, ids: Uint8Array[], payloads: boolea
     );
   }
   return out;
+}
+
+/** Ids per GET_TXS request. */
+export const TXS_CHUNK = 10_000;
+/** A sync round not answered within this time may be asked again (of the same or another peer). */
+const SYNC_ROUND_MS = 10_000;
+/** Blocks that wait for their transactions, at most. */
+const MAX_WAITING_BLOCKS = 1024;
+
+export class Sync {
+  /** Blocks that came before their transactions, by hex hash, with the link they came from. */
+  private waitingBlocks = new Map<string, { block: WireBlock; from: Link }>();
+  /** Sync rounds asked for, by peer: when, the head then, and whether the reply came. */
+  private rounds = new Map<string, { asked: number; head: string; answered: boolean }>();
+  /** The highest height any peer has shown since start. */
+  bestPeerHeight = 0;
+
+  constructor(
+    private readonly net: NetContext,
+    private readonly flood: Flood,
+  ) {}
+
+  /** A new link: asks it for blocks when it is ahead or its head is unknown here. */
+  linked(link: Link, h: Hello): void {
+    this.bestPeerHeight = Math.max(this.bestPeerHeight, h.height);
+    if (h.height > this.net.o.tree.head().height || !this.net.o.store.getBlock(h.headHash)) this.requestBlocks(link);
+  }
+
+  /** A closed link: its round is over. */
+  unlinked(key: string): void {
+    this.rounds.delete(key);
+  }
+
+  /**
+   * Asks `link` for transactions this node lacks, TXS_CHUNK ids a request, with payloads when it
+   * keeps them; `firstOnly` sends the first request alone.
+   */
+  askTxs(link: Link, missing: Uint8Array[], firstOnly = false): void {
+    const payloads = this.net.o.role.keepsPayload(false) ? 1 : 0;
+    for (let i = 0; i < missing.length; i += TXS_CHUNK) {
+      link.send([Msg.GET_TXS, missing.slice(i, i + TXS_CHUNK), payloads]);
+      if (firstOnly) return;
+    }
+  }
+
+  /** BLOCK: a block a peer flooded. */
+  onBlock(m: CborValue[], from: Link): Promise<void> {
+    return this.takeBlock(blockFromCbor(asArray(m, 2, 'BLOCK')[1]), from);
+  }
+
+  async takeBlock(b: WireBlock, from: Link, syncing = false): Promise<void> {
+    const { o } = this.net;
+    const hash = blockHashOf(b.signed.header);
+    if (o.store.getBlock(hash)) return;
+    this.bestPeerHeight = Math.max(this.bestPeerHeight, b.signed.header.height);
+    from.height = Math.max(from.height, b.signed.header.height);
+    const missing = b.txIds.filter((id) => !o.store.hasTx(id));
+    if (missing.length) {
+      if (this.waitingBlocks.size < MAX_WAITING_BLOCKS) this.waitingBlocks.set(toHex(hash), { block: b, from });
+      this.askTxs(from, missing);
+      return;
+    }
+    const out = await o.tree.add(b.signed, b.txIds);
+    o.onBlocks(out);
+    if (out[0].result === 'orphan') {
+      if (!syncing) this.requestBlocks(from);
+      return;
+    }
+    this.flood.announceBlocks(out, from);
+  }
+
+  /** Adds the waiting blocks whose transactions are all here now. */
+  async retryWaiting(): Promise<void> {
+    const from = new Set<Link>();
+    for (const [hex, w] of [...this.waitingBlocks]) {
+      if (w.block.txIds.some((id) => !this.net.o.store.hasTx(id))) continue;
+      this.waitingBlocks.delete(hex);
+      from.add(w.from);
+      await this.takeBlock(w.block, w.from).catch((e: unknown) => this.net.punish(w.from, e));
+    }
+    for (const l of from) this.nextRound(l);
+  }
+
+  /**
+   * After a sync reply (and once the blocks it brought that waited for their transactions are
+   * in): asks the same peer for the next blocks while it is still ahead. A reply ends a round
+   * for many reasons (200 blocks, the message budget, a block that came alone), so the size of
+   * a reply never decides that sync is done: heights do. A round that moved the head nowhere
+   * ends sync with that peer (it had nothing newer for this node), until it shows a new block.
+   */
+  private nextRound(link: Link) {
+    const k = link.peerHex;
+    const round = this.rounds.get(k);
+    if (!round?.answered || link.isClosed) return;
+    for (const w of this.waitingBlocks.values()) if (w.from === link) return; // the round goes on from retryWaiting
+    this.rounds.delete(k);
+    const head = this.net.o.tree.head();
+    if (toHex(head.hash) === round.head) link.height = Math.min(link.height, head.height);
+    if (head.height < link.height) {
+      this.net.o.onEvent({ event: 'sync', peer: k, height: head.height, target: link.height });
+      this.requestBlocks(link);
+    } else this.net.o.onEvent({ event: 'synced', peer: k, height: head.height });
+  }
+
+  /** Every second: a node behind its best linked peer with no round under way asks for one. */
+  keepSyncing(): void {
+    let best: Link | undefined;
+    const height = this.net.o.tree.head().height;
+    for (const l of this.net.links.values()) if (l.height > height && (!best || l.height > best.height)) best = l;
+    const round = best && this.rounds.get(best.peerHex);
+    if (best && !(round && Date.now() - round.asked < SYNC_ROUND_MS)) this.requestBlocks(best);
+  }
+
+  /** Asks `link` for the blocks after the newest canonical block of ours it knows. */
+  requestBlocks(link: Link): void {
+    const { o } = this.net;
+    const k = link.peerHex;
+    const round = this.rounds.get(k);
+    if (link.isClosed || (round && !round.answered && Date.now() - round.asked < SYNC_ROUND_MS)) return;
+    this.rounds.set(k, { asked: Date.now(), head: toHex(o.tree.head().hash), answered: false });
+    link.send([Msg.GET_BLOCKS, locatorOf(o.store, o.tree.head().height), MAX_BLOCKS_PER_REPLY]);
+  }
+
+  /** GET_BLOCKS: the blocks after the peer's locator, with their batches. */
+  onGetBlocks(m: CborValue[], from: Link): void {
+    const { o } = this.net;
+    const a = asArray(m, 3, 'GET_BLOCKS');
+    if (!Array.isArray(a[1]) || a[1].length > MAX_LOCATOR) throw UrchainError.BAD_INPUT('GET_BLOCKS: bad locator');
+    const locator = a[1].map((x) => asBytes(x, 'locator hash', 32));
+    const max = Math.min(asUint(a[2], 'max'), MAX_BLOCKS_PER_REPLY);
+    const { blocks, ids } = blocksAfter(o.store, locator, o.tree.head().height, max);
+    from.send([Msg.BLOCKS, blocks, batchesFor(o.store, ids, !!peerRole(from.hello?.role)?.servesPayloads)]);
+  }
+
+  /** BLOCKS: the reply to a round; the next round follows when the peer is still ahead. */
+  async onBlocks(m: CborValue[], from: Link): Promise<void> {
+    const a = asArray(m, 3, 'BLOCKS');
+    if (!Array.isArray(a[1]) || !Array.isArray(a[2])) throw UrchainError.BAD_INPUT('BLOCKS: expected arrays');
+    await this.flood.takeBatches(a[2].map(batchFromCbor));
+    const blocks = a[1].map(blockFromCbor);
+    for (const b of blocks) await this.takeBlock(b, from, true);
+    const round = this.rounds.get(from.peerHex);
+    if (round) round.answered = true;
+    this.nextRound(from);
+  }
+
+  /** GET_TXS: the batches of the asked transactions, with payloads when asked for. */
+  onGetTxs(m: CborValue[], from: Link): void {
+    const a = asArray(m, 3, 'GET_TXS');
+    if (!Array.isArray(a[1]) || a[1].length > MAX_TXS_PER_REQUEST) throw UrchainError.BAD_INPUT('GET_TXS: too many ids');
+    const ids = a[1].map((x) => asBytes(x, 'txId', 32));
+    from.send([Msg.TXS, batchesFor(this.net.o.store, ids, asUint(a[2], 'wantPayloads') === 1)]);
+  }
+
+  /** TXS: transactions asked for; blocks that waited for them go in. */
+  async onTxs(m: CborValue[]): Promise<void> {
+    const a = asArray(m, 2, 'TXS');
+    if (!Array.isArray(a[1])) throw UrchainError.BAD_INPUT('TXS: expected an array');
+    await this.flood.takeBatches(a[1].map(batchFromCbor));
+    await this.retryWaiting();
+  }
+
+  /**
+   * Sync progress: this node's height, the height of the highest linked peer (`target`; the
+   * best seen since start is `bestPeerHeight`), and `syncing` while behind it or a round is open.
+   */
+  status(): { height: number; target: number; bestPeerHeight: number; syncing: boolean; waitingBlocks: number } {
+    const height = this.net.o.tree.head().height;
+    const target = Math.max(height, ...[...this.net.links.values()].map((l) => l.height));
+    const open = [...this.rounds.values()].some((r) => !r.answered && Date.now() - r.asked < SYNC_ROUND_MS);
+    return { height, target, bestPeerHeight: this.bestPeerHeight, syncing: height < target || open, waitingBlocks: this.waitingBlocks.size };
+  }
 }

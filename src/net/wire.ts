@@ -81,12 +81,12 @@ export const blockToCbor = (b: WireBlock): CborValue => [encodeHeader(b.signed.h
 export function batchFromCbor(v: CborValue): WireBatch {
   const a = asArray(v, 3, 'batch');
   const txs = a[2];
-  if (!Array.isArray(txs) || txs.length === 0) throw new UrchainError('BAD_INPUT', 'batch: expected a non-empty array of transactions');
+  if (!Array.isArray(txs) || txs.length === 0) throw UrchainError.BAD_INPUT('batch: expected a non-empty array of transactions');
   return {
     origin: asBytes(a[0], 'origin', 32),
     signature: asBytes(a[1], 'signature', 64),
     txs: txs.map((t) => {
-      if (!Array.isArray(t) || (t.length !== 1 && t.length !== 2)) throw new UrchainError('BAD_INPUT', 'batch tx: expected [core] or [core, payload]');
+      if (!Array.isArray(t) || (t.length !== 1 && t.length !== 2)) throw UrchainError.BAD_INPUT('batch tx: expected [core] or [core, payload]');
       return t.length === 2 ? { core: asBytes(t[0], 'core'), payload: asBytes(t[1], 'payload') } : { core: asBytes(t[0], 'core') };
     }),
   };
@@ -95,9 +95,9 @@ export function batchFromCbor(v: CborValue): WireBatch {
 export function blockFromCbor(v: CborValue): WireBlock {
   const a = asArray(v, 3, 'block');
   const sigs = a[1];
-  if (!Array.isArray(sigs) || sigs.length > 256) throw new UrchainError('BAD_INPUT', 'block: signatures must be an array of at most 256');
+  if (!Array.isArray(sigs) || sigs.length > 256) throw UrchainError.BAD_INPUT('block: signatures must be an array of at most 256');
   const ids = asBytes(a[2], 'txIds');
-  if (ids.length % 32) throw new UrchainError('BAD_INPUT', 'block: txIds length is not a multiple of 32');
+  if (ids.length % 32) throw UrchainError.BAD_INPUT('block: txIds length is not a multiple of 32');
   return {
     signed: {
       header: decodeHeader(asBytes(a[0], 'header')),
@@ -143,6 +143,6 @@ export const itemBudget = (bytes: number) => 64 + Math.floor(bytes / 8);
  */
 export function decodeMsg(bytes: Uint8Array): CborValue[] {
   const v = decode(bytes, itemBudget(bytes.length));
-  if (!Array.isArray(v) || v.length === 0 || typeof v[0] !== 'number') throw new UrchainError('BAD_INPUT', 'message: expected [type, ...]');
+  if (!Array.isArray(v) || v.length === 0 || typeof v[0] !== 'number') throw UrchainError.BAD_INPUT('message: expected [type, ...]');
   return v;
 }

@@ -4,8 +4,8 @@
  * in at any thin node reach blocks on every node; cut links are replaced and a node cut off for a
  * while delivers what it took in meanwhile; the seed can stop; a late node catches up; a thin
  * node's folder is a small fraction of the archive's; an unadmitted key cannot link; a member
- * that sends a forged batch, a forged block, a malformed or oversized message or a flood is
- * disconnected while the node carries on.
+ * that sends a forged batch (or relays one of a non-member), a forged block, a malformed or
+ * oversized message or a flood is disconnected while the node carries on.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -22,7 +22,7 @@ import { EMPTY_ROOT } from '../../src/merkle/tree.js';
 import { Cluster, until, within } from './cluster.js';
 
 const N = suite('network');
-const FORGERS = ['forger1', 'forger2', 'forger3', 'forger4', 'forger5'];
+const FORGERS = ['forger1', 'forger2', 'forger3', 'forger4', 'forger5', 'forger6'];
 const BULK = 100;
 const BULK_BYTES = 32 * 1024;
 const c = new Cluster();
@@ -91,7 +91,8 @@ N('cut links are replaced at once; a node cut off for a while delivers what it t
   await until('thin1 isolated', async () => (await linksOf('thin1')) === 0);
   const r = await cli(['ingest', 'send', '-', '--node', nodes.thin1.url, '--product', 'CUT-1'], 'taken in while cut off');
   assert.is(r.code, 0, r.stderr);
-  await new Promise((res) => setTimeout(res, 1500));
+  // thin1 says its batch reached no link: it is held there, so the producer cannot have it yet.
+  await within(nodes.thin1.waitFor((e) => e.event === 'batch-held' && e.batch === r.json.batchRoot), 'thin1 holds the batch');
   assert.not.ok((await fetch(`${nodes.full.url}/v1/txs/${r.json.txId}`)).ok, 'the producer cannot have it yet');
   sb.heal();
   await inBlockEverywhere(r.json.txId, ['full', 'thin1', 'thin2']);
@@ -182,6 +183,8 @@ N('an unadmitted key cannot link; forged batches and blocks, malformed, oversize
     },
     /RATE_LIMITED/,
   );
+  // Relaying a batch whose origin is not a member is FORBIDDEN, and costs a whole ban at once.
+  await misbehave('forger6', (t) => t.link.send([Msg.BATCH, [keys.stranger.publicKey, new Uint8Array(64), [[new Uint8Array(40).fill(7)]]]]), /FORBIDDEN.*not a member/);
   const after = await status(nodes.full);
   assert.ok(after.height >= 1 && (after.head === headBefore || after.height > head.height), 'the forged block did not become the head');
   const r = await cli(['ingest', 'send', '-', '--node', nodes.thin1.url], 'still running');
