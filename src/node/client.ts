@@ -58,6 +58,8 @@ export class NodeClient {
   }
 
   private async call<T>(method: 'GET' | 'POST', path: string, body?: Uint8Array, contentType?: string): Promise<T> {
+    /** Answers of a node that took nothing (503): retried like a refused connection. */
+    const busy = new WeakSet<UrchainError>();
     const once = async (): Promise<T> => {
       const res = await request(this.base + path, {
         method,
@@ -84,7 +86,6 @@ export class NodeClient {
       }
       return json as T;
     };
-    const busy = new WeakSet<UrchainError>();
     try {
       return await retry(once, (e) => (e instanceof UrchainError ? busy.has(e) : RETRYABLE.has((e as NodeJS.ErrnoException).code ?? '')), {
         retries: this.o.retries ?? 5,
