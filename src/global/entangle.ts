@@ -130,8 +130,9 @@ export async function pull(o: { node: NodeClient; broker: BrokerClient; key: Key
       }
       done.push(m.id);
     } catch (e) {
-      // Node down or store full: keep the mail for the next run. Anything else is final: refuse and drop it.
-      if (isUrchainError(e, 'UNAVAILABLE', 'STORE')) throw e;
+      // Node down, busy or its store full (the error table says a retry may work): keep the mail
+      // for the next run. Anything else is final: refuse and drop it.
+      if (isUrchainError(e) && e.spec.retry) throw e;
       out.refused.push({ id: m.id, reason: (e as Error).message });
       done.push(m.id);
     }

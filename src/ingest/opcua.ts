@@ -19,7 +19,7 @@ import type * as OpcUa from 'node-opcua';
 import { sha256 } from '../crypto/hash.js';
 import { randomBytes } from '../crypto/seal.js';
 import { concat, toHex, utf8 } from '../codec/bytes.js';
-import { UrchainError, badInput } from '../errors.js';
+import { UrchainError, asUrchainError, badInput } from '../errors.js';
 import type { RecordInput, Receipt } from '../contracts/records.js';
 
 /** What OPC UA ingest keeps of a receipt (HTTP and Profichain receipts both have it). */
@@ -254,10 +254,11 @@ export class OpcuaIngest {
           this.o.onRecord?.({ nodeId: p.nodeId, samples: p.samples, firstSourceTimestamp: p.first, receipt });
           this.settle();
         },
-        (e: UrchainError) => {
+        (x: unknown) => {
           this.inFlight--;
-          if (e.code === 'UNAVAILABLE' || e.code === 'STORE') {
-            // The node is down or could not store: keep the record and try again later.
+          const e = asUrchainError(x);
+          if (e.spec.retry) {
+            // The node is down, busy or could not store (the error table says a retry may work): keep the record and try again later.
             this.o.onError?.(new UrchainError(e.code, `${e.message}; keeping ${this.queue.length + 1} record(s) and retrying`));
             this.queue.unshift(p);
             this.retryTimer ??= setTimeout(() => {
@@ -266,7 +267,7 @@ export class OpcuaIngest {
             }, 1000);
           } else {
             this.failed++;
-            this.o.onError?.(new UrchainError(e.code ?? 'BAD_INPUT', `record of ${p.samples} sample(s) of ${p.nodeId} refused: ${e.message}`));
+            this.o.onError?.(new UrchainError(e.code, `record of ${p.samples} sample(s) of ${p.nodeId} refused: ${e.message}`));
           }
           this.settle();
         },
