@@ -55,7 +55,7 @@ export interface VerifiedRequest {
 export function verifyRequest(headers: Record<string, string | string[] | undefined>, method: string, target: string, body: Uint8Array, now = Date.now()): VerifiedRequest {
   const h = (k: string) => {
     const v = headers[k];
-    if (typeof v !== 'string') throw new UrchainError('BAD_SIGNATURE', `request is not signed: header ${k} missing`);
+    if (typeof v !== 'string') throw UrchainError.BAD_SIGNATURE(`request is not signed: header ${k} missing`);
     return v;
   };
   let key: Uint8Array, nonce: Uint8Array, sig: Uint8Array;
@@ -65,7 +65,7 @@ export function verifyRequest(headers: Record<string, string | string[] | undefi
     sig = fromHex(h('x-urchain-signature'), 64, 'x-urchain-signature');
   } catch (e) {
     if (e instanceof UrchainError && e.code === 'BAD_SIGNATURE') throw e;
-    throw new UrchainError('BAD_SIGNATURE', (e as Error).message);
+    throw UrchainError.BAD_SIGNATURE((e as Error).message);
   }
   const t = h('x-urchain-time');
   const time = /^[0-9]{1,16}$/.test(t) ? Number(t) : NaN;

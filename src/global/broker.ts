@@ -18,11 +18,12 @@ import https from 'node:https';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { open, type RootDatabase, type Database } from 'lmdb';
 import { parseEnvelope, MAX_ENVELOPE } from './envelope.js';
 import { verifyRequest, MAX_SKEW_MS } from './auth.js';
-import { send, sendError, readBody, parseHostPort } from '../node/api.js';
+import { send, sendError, readBody } from '../io/http.js';
+import { parseHostPort, isLoopback } from '../io/hostPort.js';
+import { listen, closeServer } from '../io/listen.js';
 import { toHex, toBase64, equal, fromHex } from '../codec/bytes.js';
 import { UrchainError, badInput } from '../errors.js';
 
@@ -101,8 +102,6 @@ export class BrokerStore {
   }
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
-
 export class Broker {
   url = '';
   private server!: http.Server;
@@ -114,18 +113,18 @@ export class Broker {
     // Both or neither: a certificate without its key (or the reverse) must not fall back to plain HTTP.
     if (!!o.tlsCert !== !!o.tlsKey) throw badInput(`${o.tlsCert ? '--tls-cert' : '--tls-key'} given without ${o.tlsCert ? '--tls-key' : '--tls-cert'}: HTTPS needs both the certificate and its private key`);
     const tls = !!(o.tlsCert && o.tlsKey);
-    if (!tls && !LOOPBACK.has(host) && !host.startsWith('127.'))
+    if (!tls && !isLoopback(host))
       throw badInput(`plain HTTP is allowed only on loopback; give --tls-cert and --tls-key to listen on ${host}`);
     if (!tls) o.onWarn?.('serving plain HTTP on loopback: fine for a test, use --tls-cert/--tls-key between companies');
     const b = new Broker(new BrokerStore(o.dataDir));
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void b.handle(req, res).catch((e) => sendError(res, e));
     b.server = tls ? https.createServer({ cert: fs.readFileSync(o.tlsCert!), key: fs.readFileSync(o.tlsKey!) }, handler) : http.createServer(handler);
-    await new Promise<void>((resolve, reject) => {
-      b.server.once('error', reject);
-      b.server.listen(port, host, () => resolve());
-    });
-    const a = b.server.address() as AddressInfo;
-    b.url = `${tls ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+    try {
+      b.url = `${tls ? 'https' : 'http'}://${await listen(b.server, { host, port }, '--listen')}`;
+    } catch (e) {
+      await b.store.close(); // the broker never ran: free its store for the next start
+      throw e;
+    }
     b.timer = setInterval(() => void b.store.expireNonces(Date.now()), 60_000);
     return b;
   }
@@ -137,14 +136,14 @@ export class Broker {
     // The signature covers the target exactly as sent (path and query), not a parsed form of it.
     const auth = verifyRequest(req.headers, req.method ?? '', req.url ?? '/', body);
     const me = toHex(auth.key);
-    if (!this.store.isRegistered(me)) throw new UrchainError('FORBIDDEN', `network ${me.slice(0, 16)}… is not registered at this broker`);
-    if (!(await this.store.useNonce(auth.nonce, Date.now()))) throw new UrchainError('REPLAY', 'request nonce seen before: replayed request refused');
+    if (!this.store.isRegistered(me)) throw UrchainError.FORBIDDEN(`network ${me.slice(0, 16)}… is not registered at this broker`);
+    if (!(await this.store.useNonce(auth.nonce, Date.now()))) throw UrchainError.REPLAY('request nonce seen before: replayed request refused');
     const route = `${req.method} ${url.pathname}`;
     if (route === 'POST /v1/messages') {
       const e = parseEnvelope(body);
-      if (!equal(e.from, auth.key)) throw new UrchainError('FORBIDDEN', 'envelope sender is not the key that signed the request');
+      if (!equal(e.from, auth.key)) throw UrchainError.FORBIDDEN('envelope sender is not the key that signed the request');
       const to = toHex(e.to);
-      if (!this.store.isRegistered(to)) throw new UrchainError('FORBIDDEN', `receiver ${to.slice(0, 16)}… is not registered at this broker`);
+      if (!this.store.isRegistered(to)) throw UrchainError.FORBIDDEN(`receiver ${to.slice(0, 16)}… is not registered at this broker`);
       return send(res, 200, { id: await this.store.deliver(to, body), to });
     }
     if (route === 'GET /v1/messages') {
@@ -163,13 +162,13 @@ export class Broker {
       if (!Array.isArray(ids) || ids.some((x) => typeof x !== 'string')) throw badInput('ack: expected {"ids": [...]}');
       return send(res, 200, { acked: await this.store.ack(me, ids as string[]) });
     }
-    throw new UrchainError('NOT_FOUND', `no route ${route}`);
+    throw UrchainError.NOT_FOUND(`no route ${route}`);
   }
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.server.closeAllConnections?.();
-    await new Promise((r) => this.server.close(() => r(undefined)));
+    await closeServer(this.server);
     await this.store.close();
   }
 }

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import { signRequest } from './auth.js';
 import type { KeyPair } from '../crypto/ed25519.js';
 import { UrchainError, badInput, type ErrorCode } from '../errors.js';
+import { retry } from '../io/retry.js';
 
 const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'EAI_AGAIN']);
 /** Default deadline of one broker call, retries included. */
@@ -63,10 +64,10 @@ export class BrokerClient {
    */
   async call<T>(method: 'GET' | 'POST', target: string, body: Uint8Array = new Uint8Array(0), check?: (j: unknown) => T): Promise<T> {
     const deadline = Date.now() + this.timeoutMs;
-    let delay = this.o.baseDelayMs ?? 250;
-    for (let attempt = 0; ; attempt++) {
-      const left = deadline - Date.now();
-      const signal = AbortSignal.timeout(Math.max(1, left));
+    let attempts = 0;
+    const once = async (): Promise<T> => {
+      attempts++;
+      const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
       try {
         // Signed anew on every attempt: a retried request must not reuse a nonce.
         const headers = signRequest(this.key, method, target, body);
@@ -88,15 +89,22 @@ export class BrokerClient {
       } catch (e) {
         if (e instanceof UrchainError) throw e;
         if (signal.aborted || Date.now() >= deadline || isTimeout(e))
-          throw new UrchainError('UNAVAILABLE', `broker at ${this.base} did not answer within ${fmtMs(this.timeoutMs)} (--timeout)`);
-        const code = (e as NodeJS.ErrnoException).code ?? '';
-        if (!RETRYABLE.has(code) || attempt >= (this.o.retries ?? 4))
-          throw new UrchainError('UNAVAILABLE', `broker at ${this.base} unreachable after ${attempt + 1} attempt(s): ${code || oneLine((e as Error).message)}`);
-        const wait = Math.min(delay, deadline - Date.now());
-        if (wait <= 0) throw new UrchainError('UNAVAILABLE', `broker at ${this.base} unreachable within ${fmtMs(this.timeoutMs)} (--timeout): ${code}`);
-        await new Promise((r) => setTimeout(r, wait));
-        delay = Math.min(delay * 2, 8000);
+          throw UrchainError.UNAVAILABLE(`broker at ${this.base} did not answer within ${fmtMs(this.timeoutMs)} (--timeout)`);
+        throw e; // a connection failure: retried while RETRYABLE, reported below
       }
+    };
+    try {
+      return await retry(once, (e) => !(e instanceof UrchainError) && RETRYABLE.has((e as NodeJS.ErrnoException).code ?? ''), {
+        retries: this.o.retries ?? 4,
+        baseDelayMs: this.o.baseDelayMs ?? 250,
+        maxDelayMs: 8000,
+        deadline,
+      });
+    } catch (e) {
+      if (e instanceof UrchainError) throw e;
+      const code = (e as NodeJS.ErrnoException).code ?? '';
+      if (Date.now() >= deadline) throw UrchainError.UNAVAILABLE(`broker at ${this.base} unreachable within ${fmtMs(this.timeoutMs)} (--timeout): ${code}`);
+      throw UrchainError.UNAVAILABLE(`broker at ${this.base} unreachable after ${attempts} attempt(s): ${code || oneLine((e as Error).message)}`);
     }
   }
 
@@ -120,7 +128,7 @@ export class BrokerClient {
   }
 
   private badReply(what: string): UrchainError {
-    return new UrchainError('BAD_REPLY', `broker at ${this.base} answered something that is not the broker protocol: ${what}`);
+    return UrchainError.BAD_REPLY(`broker at ${this.base} answered something that is not the broker protocol: ${what}`);
   }
 
   async close(): Promise<void> {

@@ -12,7 +12,6 @@
  *       countersignature as a `countersign` record, and acknowledges the mail only after the
  *       node's receipts, i.e. once durable. Idempotency keys make a repeated run harmless.
  */
-import fs from 'node:fs';
 import type { NodeClient } from '../node/client.js';
 import type { BrokerClient } from './client.js';
 import type { KeyPair } from '../crypto/ed25519.js';
@@ -20,7 +19,8 @@ import { signCheckpoint, openCheckpoint, checkpointToJson } from '../chain/check
 import { sealEnvelope, parseEnvelope, openEnvelope } from './envelope.js';
 import { verifyProof, type ProofJson } from '../proof/proof.js';
 import { toHex, fromHex, fromBase64, utf8 } from '../codec/bytes.js';
-import { UrchainError, badInput } from '../errors.js';
+import { UrchainError, badInput, isUrchainError } from '../errors.js';
+import { readJsonFile } from '../io/jsonFile.js';
 import type { BlockView } from '../contracts/blockView.js';
 
 export interface Partner {
@@ -30,15 +30,10 @@ export interface Partner {
 
 /** Partners file: {"partners": [{"name": "...", "key": "<ed25519 hex>"}]}. */
 export function loadPartners(file: string): Partner[] {
-  let j: { partners?: Partner[] };
-  try {
-    j = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw badInput(`cannot read partners file ${file}: ${(e as Error).message}`);
-  }
-  if (!Array.isArray(j.partners)) throw badInput(`${file}: expected {"partners": [{"name", "key"}]}`);
+  const j = readJsonFile(file, 'partners file') as { partners?: Partner[] } | null;
+  if (!Array.isArray(j?.partners)) throw badInput(`${file}: expected {"partners": [{"name", "key"}]}`);
   for (const p of j.partners) {
-    if (typeof p.name !== 'string') throw badInput(`${file}: every partner needs a name`);
+    if (typeof p?.name !== 'string') throw badInput(`${file}: every partner needs a name`);
     fromHex(p.key, 32, `${file} partner ${p.name} key`);
   }
   return j.partners.map((p) => ({ name: p.name, key: p.key.toLowerCase() }));
@@ -78,7 +73,7 @@ async function checkChainKey(node: NodeClient, key: KeyPair): Promise<void> {
   const hexList = (x: unknown) => (Array.isArray(x) && x.every((k) => typeof k === 'string' && /^[0-9a-f]{64}$/.test(k)) ? (x as string[]) : undefined);
   const authorities = hexList(params.authorities);
   if (!authorities || typeof params.chainId !== 'string' || typeof status.publicKey !== 'string')
-    throw new UrchainError('BAD_REPLY', `node at ${node.base} answered /v1/params or /v1/status without chainId, authorities or publicKey`);
+    throw UrchainError.BAD_REPLY(`node at ${node.base} answered /v1/params or /v1/status without chainId, authorities or publicKey`);
   const accepted = params.consensus === 'pow' && !authorities.length ? [status.publicKey] : authorities;
   if (accepted.includes(me)) return;
   const chain = `${typeof params.name === 'string' ? `${params.name} ` : ''}${params.chainId.slice(0, 16)}…`;
@@ -112,10 +107,10 @@ export async function pull(o: { node: NodeClient; broker: BrokerClient; key: Key
       env = parseEnvelope(fromBase64(m.envelope));
       const from = toHex(env.from);
       const partner = o.partners.find((p) => p.key === from);
-      if (!partner) throw new UrchainError('FORBIDDEN', `sender ${from.slice(0, 16)}… is not a configured partner`);
+      if (!partner) throw UrchainError.FORBIDDEN(`sender ${from.slice(0, 16)}… is not a configured partner`);
       msg = openEnvelope(env, o.key);
       cp = openCheckpoint(msg.checkpoint);
-      if (toHex(cp.signer) !== from) throw new UrchainError('BAD_SIGNATURE', 'checkpoint is not signed by the sending network');
+      if (toHex(cp.signer) !== from) throw UrchainError.BAD_SIGNATURE('checkpoint is not signed by the sending network');
       const r = await o.node.submit({
         payload: msg.checkpoint,
         kind: 'entangle',
@@ -135,10 +130,10 @@ export async function pull(o: { node: NodeClient; broker: BrokerClient; key: Key
       }
       done.push(m.id);
     } catch (e) {
-      const err = e as UrchainError;
-      // Node down or store full: keep the mail for the next run. Anything else is final: refuse and drop it.
-      if (err.code === 'UNAVAILABLE' || err.code === 'STORE') throw err;
-      out.refused.push({ id: m.id, reason: err.message });
+      // Node down, busy or its store full (the error table says a retry may work): keep the mail
+      // for the next run. Anything else is final: refuse and drop it.
+      if (isUrchainError(e) && e.spec.retry) throw e;
+      out.refused.push({ id: m.id, reason: (e as Error).message });
       done.push(m.id);
     }
   }
@@ -164,29 +159,29 @@ function checkCountersignature(text: string, ourChain: string, me: string): { he
 
 /*
  * Broker answers are untrusted input: each is checked for the shape its route promises before
- * anything reads it (unknown extra fields are allowed, for a newer broker). Each throws a
- * plain Error naming what is wrong; the client turns it into a one-line BAD_REPLY.
+ * anything reads it (unknown extra fields are allowed, for a newer broker). Each throws
+ * BAD_REPLY naming what is wrong; the client adds which broker answered it.
  */
 const isObj = (j: unknown): j is Record<string, unknown> => typeof j === 'object' && j !== null && !Array.isArray(j);
 const MESSAGE_ID = /^[0-9A-Za-z._-]{1,64}$/;
 
 export function parseMessagesReply(j: unknown): { messages: { id: string; envelope: string }[] } {
-  if (!isObj(j) || !Array.isArray(j.messages)) throw new Error('expected {"messages": [...]}');
-  if (j.messages.length > 100) throw new Error(`${j.messages.length} messages, at most 100 expected`);
+  if (!isObj(j) || !Array.isArray(j.messages)) throw UrchainError.BAD_REPLY('expected {"messages": [...]}');
+  if (j.messages.length > 100) throw UrchainError.BAD_REPLY(`${j.messages.length} messages, at most 100 expected`);
   const messages = j.messages.map((m: unknown, i: number) => {
-    if (!isObj(m) || typeof m.id !== 'string' || typeof m.envelope !== 'string') throw new Error(`messages[${i}]: expected {"id": text, "envelope": base64}`);
-    if (!MESSAGE_ID.test(m.id)) throw new Error(`messages[${i}].id: not a message id`);
+    if (!isObj(m) || typeof m.id !== 'string' || typeof m.envelope !== 'string') throw UrchainError.BAD_REPLY(`messages[${i}]: expected {"id": text, "envelope": base64}`);
+    if (!MESSAGE_ID.test(m.id)) throw UrchainError.BAD_REPLY(`messages[${i}].id: not a message id`);
     return { id: m.id, envelope: m.envelope };
   });
   return { messages };
 }
 
 export function parsePostReply(j: unknown): { id: string } {
-  if (!isObj(j) || typeof j.id !== 'string' || !MESSAGE_ID.test(j.id)) throw new Error('expected {"id": message id}');
+  if (!isObj(j) || typeof j.id !== 'string' || !MESSAGE_ID.test(j.id)) throw UrchainError.BAD_REPLY('expected {"id": message id}');
   return { id: j.id };
 }
 
 export function parseAckReply(j: unknown): { acked: number } {
-  if (!isObj(j) || !Number.isSafeInteger(j.acked) || (j.acked as number) < 0) throw new Error('expected {"acked": count}');
+  if (!isObj(j) || !Number.isSafeInteger(j.acked) || (j.acked as number) < 0) throw UrchainError.BAD_REPLY('expected {"acked": count}');
   return { acked: j.acked as number };
 }

@@ -43,14 +43,14 @@ export function sealEnvelope(msg: Message, from: KeyPair, to: Uint8Array, now = 
 
 /** Parses and checks the sender's signature (what the broker does; no key needed). */
 export function parseEnvelope(bytes: Uint8Array): Envelope {
-  if (bytes.length > MAX_ENVELOPE) throw new UrchainError('TOO_LARGE', `envelope of ${bytes.length} bytes exceeds ${MAX_ENVELOPE}`);
+  if (bytes.length > MAX_ENVELOPE) throw UrchainError.TOO_LARGE(`envelope of ${bytes.length} bytes exceeds ${MAX_ENVELOPE}`);
   let a;
   try {
     a = asArray(decode(bytes), 8, 'envelope');
   } catch (e) {
-    throw new UrchainError('BAD_INPUT', `not an envelope: ${(e as Error).message}`);
+    throw UrchainError.BAD_INPUT(`not an envelope: ${(e as Error).message}`);
   }
-  if (asUint(a[0], 'version') !== 1) throw new UrchainError('BAD_INPUT', 'envelope: unknown version');
+  if (asUint(a[0], 'version') !== 1) throw UrchainError.BAD_INPUT('envelope: unknown version');
   const e: Envelope = {
     from: asBytes(a[1], 'from', 32),
     to: asBytes(a[2], 'to', 32),
@@ -67,10 +67,10 @@ export function parseEnvelope(bytes: Uint8Array): Envelope {
 
 /** Opens an envelope addressed to `me`. */
 export function openEnvelope(e: Envelope, me: KeyPair): Message {
-  if (!equal(e.to, me.publicKey)) throw new UrchainError('BAD_INPUT', 'envelope is addressed to another network');
+  if (!equal(e.to, me.publicKey)) throw UrchainError.BAD_INPUT('envelope is addressed to another network');
   const plain = open({ eph: e.eph, nonce: e.nonce, ct: e.ct }, me.secretKey, me.publicKey, concat(e.from, e.to));
   const a = asArray(decode(plain), 3, 'message');
   const list = a[2];
-  if (!Array.isArray(list)) throw new UrchainError('BAD_INPUT', 'message: countersignatures must be a list');
+  if (!Array.isArray(list)) throw UrchainError.BAD_INPUT('message: countersignatures must be a list');
   return { checkpoint: asBytes(a[1], 'checkpoint'), countersignatures: list.map((x) => asText(x, 'countersignature')) };
 }

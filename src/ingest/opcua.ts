@@ -19,9 +19,11 @@ import type * as OpcUa from 'node-opcua';
 import { sha256 } from '../crypto/hash.js';
 import { randomBytes } from '../crypto/seal.js';
 import { concat, toHex, utf8 } from '../codec/bytes.js';
-import { UrchainError, badInput } from '../errors.js';
-import type { RecordInput } from '../contracts/records.js';
-import type { SinkReceipt } from './sink.js';
+import { UrchainError, asUrchainError, badInput } from '../errors.js';
+import type { RecordInput, Receipt } from '../contracts/records.js';
+
+/** What OPC UA ingest keeps of a receipt (HTTP and Profichain receipts both have it). */
+type SampleReceipt = Pick<Receipt, 'txId' | 'duplicate'>;
 
 export interface Sample {
   value: unknown;
@@ -34,13 +36,13 @@ export interface OpcuaRecord {
   nodeId: string;
   samples: number;
   firstSourceTimestamp: string | null;
-  receipt: SinkReceipt;
+  receipt: SampleReceipt;
 }
 
 export interface OpcuaIngestOptions {
   endpoint: string;
   nodeIds: string[];
-  submit: (r: RecordInput) => Promise<SinkReceipt>;
+  submit: (r: RecordInput) => Promise<SampleReceipt>;
   /** Samples of one variable per record (default 1). */
   batch?: number;
   /** A partial batch older than this goes out anyway (ms; default 5000, 0 = only full batches). */
@@ -148,7 +150,7 @@ export class OpcuaIngest {
       this.session = await this.client.createSession();
     } catch (e) {
       await this.client.disconnect().catch(() => undefined);
-      throw e instanceof UrchainError ? e : new UrchainError('UNAVAILABLE', `OPC UA ${o.endpoint}: ${(e as Error).message}`);
+      throw e instanceof UrchainError ? e : UrchainError.UNAVAILABLE(`OPC UA ${o.endpoint}: ${(e as Error).message}`);
     }
     this.session.on('session_restored', () => o.onState?.('session-restored'));
     await this.checkNodes(ua);
@@ -170,7 +172,7 @@ export class OpcuaIngest {
       const sc = (item as unknown as { statusCode?: OpcUa.StatusCode }).statusCode;
       if (sc && sc.isNotGood()) await this.refuse(`--node-id ${JSON.stringify(nodeId)}: ${o.endpoint} refuses to monitor it (${sc.name})`);
       item.on('changed', (dv: OpcUa.DataValue) => this.onSample(nodeId, dv));
-      item.on('err', (msg: string) => o.onError?.(new UrchainError('UNAVAILABLE', `OPC UA ${nodeId}: ${msg}`)));
+      item.on('err', (msg: string) => o.onError?.(UrchainError.UNAVAILABLE(`OPC UA ${nodeId}: ${msg}`)));
     }
     o.onState?.('connected', o.endpoint);
     const wait = o.maxWaitMs ?? 5000;
@@ -252,10 +254,11 @@ export class OpcuaIngest {
           this.o.onRecord?.({ nodeId: p.nodeId, samples: p.samples, firstSourceTimestamp: p.first, receipt });
           this.settle();
         },
-        (e: UrchainError) => {
+        (x: unknown) => {
           this.inFlight--;
-          if (e.code === 'UNAVAILABLE' || e.code === 'STORE') {
-            // The node is down or could not store: keep the record and try again later.
+          const e = asUrchainError(x);
+          if (e.spec.retry) {
+            // The node is down, busy or could not store (the error table says a retry may work): keep the record and try again later.
             this.o.onError?.(new UrchainError(e.code, `${e.message}; keeping ${this.queue.length + 1} record(s) and retrying`));
             this.queue.unshift(p);
             this.retryTimer ??= setTimeout(() => {
@@ -264,7 +267,7 @@ export class OpcuaIngest {
             }, 1000);
           } else {
             this.failed++;
-            this.o.onError?.(new UrchainError(e.code ?? 'BAD_INPUT', `record of ${p.samples} sample(s) of ${p.nodeId} refused: ${e.message}`));
+            this.o.onError?.(new UrchainError(e.code, `record of ${p.samples} sample(s) of ${p.nodeId} refused: ${e.message}`));
           }
           this.settle();
         },
@@ -311,5 +314,5 @@ function jsonValue(_k: string, v: unknown): unknown {
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
   let t: NodeJS.Timeout;
-  return Promise.race([p, new Promise<T>((_, rej) => (t = setTimeout(() => rej(new UrchainError('UNAVAILABLE', message)), ms)))]).finally(() => clearTimeout(t));
+  return Promise.race([p, new Promise<T>((_, rej) => (t = setTimeout(() => rej(UrchainError.UNAVAILABLE(message)), ms)))]).finally(() => clearTimeout(t));
 }

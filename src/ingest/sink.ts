@@ -7,19 +7,17 @@
  * over a new connection; give records an idempotency key where a retry must not duplicate one.
  */
 import { NodeClient } from '../node/client.js';
-import { ProfichainClient, parseAddress } from './profichain/client.js';
+import { ProfichainClient } from './profichain/client.js';
 import { encryptTier2, readAesKeyFile } from './profichain/tier2.js';
 import { fromHex } from '../codec/bytes.js';
-import { badInput } from '../errors.js';
-import type { RecordInput } from '../contracts/records.js';
-
-export interface SinkReceipt {
-  txId: string;
-  duplicate?: boolean;
-}
+import { badInput, isUrchainError } from '../errors.js';
+import { parseHostPort } from '../io/hostPort.js';
+import { retry } from '../io/retry.js';
+import type { RecordInput, Receipt } from '../contracts/records.js';
 
 export interface Sink {
-  submit(r: RecordInput): Promise<SinkReceipt>;
+  /** The receipt: all of it over HTTP; over Profichain what a RECEIPT frame carries (client.ts). */
+  submit(r: RecordInput): Promise<Pick<Receipt, 'txId' | 'duplicate'>>;
   close(): Promise<void>;
 }
 
@@ -47,7 +45,7 @@ export function openSink(o: SinkOptions): Sink {
     const c = new NodeClient(o.node, { retries: o.retries, baseDelayMs: o.baseDelayMs });
     return { submit: (r) => c.submit(wrap(r)), close: () => c.close() };
   }
-  const addr = parseAddress(o.profichain!);
+  const addr = parseHostPort(o.profichain!, '--profichain');
   const pinned = o.nodeKey ? fromHex(o.nodeKey.toLowerCase(), 32, '--node-key') : undefined;
   let conn: Promise<ProfichainClient> | undefined;
   const get = () => {
@@ -60,19 +58,16 @@ export function openSink(o: SinkOptions): Sink {
   return {
     submit: async (r) => {
       const rec = wrap(r); // encrypt once: a retry sends the same ciphertext
-      let delay = o.baseDelayMs ?? 200;
-      for (let attempt = 0; ; attempt++) {
+      const once = async () => {
         const used = get();
         try {
           return await (await used).submit(rec);
         } catch (e) {
-          if ((e as { code?: string }).code !== 'UNAVAILABLE') throw e;
-          if (conn === used) conn = undefined; // gone: the next attempt opens a new one
-          if (attempt >= (o.retries ?? 5)) throw e;
-          await new Promise((res) => setTimeout(res, delay));
-          delay *= 2;
+          if (isUrchainError(e, 'UNAVAILABLE') && conn === used) conn = undefined; // gone: the next attempt opens a new one
+          throw e;
         }
-      }
+      };
+      return retry(once, (e) => isUrchainError(e, 'UNAVAILABLE'), { retries: o.retries, baseDelayMs: o.baseDelayMs });
     },
     close: async () => {
       if (conn) await (await conn.catch(() => undefined))?.close();

@@ -13,20 +13,17 @@ import { sha256 } from '../crypto/hash.js';
 import { toHex } from '../codec/bytes.js';
 import { globToRegExp } from './glob.js';
 import { UrchainError } from '../errors.js';
-import type { RecordInput } from '../contracts/records.js';
+import type { RecordInput, Receipt } from '../contracts/records.js';
 
 /** What the watcher needs of a receipt (HTTP and Profichain receipts both have it). */
-export interface Receipt {
-  txId: string;
-  duplicate?: boolean;
-}
+type FileReceipt = Pick<Receipt, 'txId' | 'duplicate'>;
 
 export const DONE_DIR = '.done';
 
 export interface FileEvent {
   file: string;
   movedTo: string;
-  receipt: Receipt;
+  receipt: FileReceipt;
 }
 
 export interface WatchOptions {
@@ -34,7 +31,7 @@ export interface WatchOptions {
   include?: string;
   kind?: string;
   meta?: Record<string, string>;
-  submit: (rec: RecordInput) => Promise<Receipt>;
+  submit: (rec: RecordInput) => Promise<FileReceipt>;
   onFile?: (e: FileEvent) => void;
   onError?: (file: string, e: Error) => void;
   pollMs?: number;
@@ -144,7 +141,7 @@ export class FolderWatcher {
   private async take(name: string, file: string, st: fs.Stats): Promise<void> {
     try {
       if (this.o.maxFileBytes && st.size > this.o.maxFileBytes)
-        throw new UrchainError('TOO_LARGE', `file of ${st.size} bytes exceeds the limit of ${this.o.maxFileBytes}`);
+        throw UrchainError.TOO_LARGE(`file of ${st.size} bytes exceeds the limit of ${this.o.maxFileBytes}`);
       const payload = new Uint8Array(await fs.promises.readFile(file));
       const idemKey = fileKey(name, payload.length, st.mtimeMs, payload);
       const receipt = await this.o.submit({ payload, kind: this.o.kind ?? 'record', meta: { ...this.o.meta, source: this.o.meta?.source ?? 'file', filename: name }, idemKey });

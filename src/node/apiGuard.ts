@@ -8,23 +8,14 @@
  * can reach the port could otherwise write records signed by the node's key.
  */
 import http from 'node:http';
-import net from 'node:net';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { UrchainError, badInput } from '../errors.js';
 import { readSecretFile } from '../io/keyfile.js';
+import { isLoopback } from '../io/hostPort.js';
 
 /** Environment variable naming the token file, for the node and for every client command. */
 export const TOKEN_ENV = 'URCHAIN_API_TOKEN_FILE';
 const MIN_TOKEN = 16;
-
-/** 127.0.0.0/8, ::1 (also IPv4-mapped) and the name localhost. */
-export function isLoopback(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  if (net.isIPv4(h)) return h.startsWith('127.');
-  if (net.isIPv6(h)) return h === '::1' || /^::ffff:127\./.test(h) || /^(0{1,4}:){7}0{0,3}1$/.test(h);
-  return false;
-}
 
 /**
  * Reads a bearer token: the file's content without surrounding white space, at least 16
@@ -56,8 +47,7 @@ export function apiTokenFrom(file?: string): string | undefined {
 /** Refuses to serve the API off loopback without a token. */
 export function checkExposure(host: string, token: string | undefined, what = '--api'): void {
   if (!isLoopback(host) && !token)
-    throw new UrchainError(
-      'FORBIDDEN',
+    throw UrchainError.FORBIDDEN(
       `${what} ${host} is not a loopback address: anyone who reaches it could write records; give --api-token-file FILE (clients send Authorization: Bearer TOKEN) or serve on 127.0.0.1`,
     );
 }
@@ -76,17 +66,17 @@ export function makeGuard(bindHost: string, token: string | undefined): Guard {
       if (loopback) {
         const name = host ? hostName(host) : undefined;
         if (name === undefined || !isLoopback(name))
-          throw new UrchainError('FORBIDDEN', `Host ${JSON.stringify(host ?? '')} is not a loopback name; this API answers only requests addressed to 127.0.0.1, [::1] or localhost`);
+          throw UrchainError.FORBIDDEN(`Host ${JSON.stringify(host ?? '')} is not a loopback name; this API answers only requests addressed to 127.0.0.1, [::1] or localhost`);
       }
       const origin = req.headers.origin;
       // The API serves no pages, so an Origin other than its own is a browser sending a page's request.
       if (origin !== undefined && (!host || origin.toLowerCase() !== `http://${host.toLowerCase()}`))
-        throw new UrchainError('FORBIDDEN', `requests from web pages (Origin ${JSON.stringify(origin)}) are refused`);
+        throw UrchainError.FORBIDDEN(`requests from web pages (Origin ${JSON.stringify(origin)}) are refused`);
       if (want) {
         const m = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '');
         const got = m ? createHash('sha256').update(m[1]).digest() : undefined;
         if (!got || !timingSafeEqual(got, want))
-          throw new UrchainError('UNAUTHORIZED', m ? 'wrong API token' : 'this API needs a token: send Authorization: Bearer TOKEN (clients: --api-token-file FILE or $URCHAIN_API_TOKEN_FILE)');
+          throw UrchainError.UNAUTHORIZED(m ? 'wrong API token' : 'this API needs a token: send Authorization: Bearer TOKEN (clients: --api-token-file FILE or $URCHAIN_API_TOKEN_FILE)');
       }
     },
   };

@@ -14,9 +14,8 @@ import { consensusFor } from '../consensus/index.js';
 import { blockHashOf, encodeHeader } from '../chain/header.js';
 import { genesisHeader } from '../chain/genesis.js';
 import { decodeCore, txIdOf } from '../chain/transaction.js';
-import { leafHash, rootOf, frontierAppend, frontierRoot } from '../merkle/tree.js';
-import { verifyBatch } from '../chain/batch.js';
-import { sha256 } from '../crypto/hash.js';
+import { leafHash, frontierAppend, frontierRoot } from '../merkle/tree.js';
+import { checkBatch, payloadMatches, txRoot } from '../io/checks.js';
 import { chainIdOf } from '../chain/params.js';
 import { equal, toHex } from '../codec/bytes.js';
 
@@ -160,7 +159,7 @@ function* checks(store: Store, r: AuditReport, progress: (p: AuditProgress) => v
       fail({ ...at, check: 'body', message: (e as Error).message });
     }
     if (!ids) fail({ ...at, check: 'body', message: 'block body missing' });
-    if (ids!.length !== h.txCount || !equal(rootOf(ids!.map(leafHash)), h.merkleRoot))
+    if (ids!.length !== h.txCount || !equal(txRoot(ids!), h.merkleRoot))
       fail({ ...at, check: 'merkle', message: 'transactions do not match the header merkle root' });
     ids!.forEach((id, i) => {
       const tat = { ...at, txId: toHex(id) };
@@ -206,8 +205,9 @@ class Batches {
       fail({ ...at, check: 'signature', message: `stored batch does not decode: ${(e as Error).message}` });
     }
     if (!b) fail({ ...at, check: 'signature', message: 'signature batch missing' });
-    if (!equal(rootOf(b!.txIds.map(leafHash)), root)) fail({ ...at, check: 'signature', message: 'batch members do not match the batch root' });
-    if (!verifyBatch(b!.txIds.length, root, b!.signature, b!.origin)) fail({ ...at, check: 'signature', message: 'batch signature does not verify' });
+    const { fault } = checkBatch(b!, root);
+    if (fault === 'root') fail({ ...at, check: 'signature', message: 'batch members do not match the batch root' });
+    if (fault === 'signature') fail({ ...at, check: 'signature', message: 'batch signature does not verify' });
     r.batches++;
     const info = { origin: b!.origin, txIds: b!.txIds };
     this.recent.set(k, info);
@@ -242,7 +242,7 @@ function checkTx(
   if (!equal(core!.chainId, chainId)) fail({ ...at, check: 'transaction', message: 'transaction of another chain' });
   const payload = store.getPayload(id);
   if (payload) {
-    if (payload.length !== core!.payloadLength || !equal(sha256(payload), core!.payloadDigest))
+    if (!payloadMatches(core!, payload))
       fail({ ...at, check: 'payload', message: 'payload does not match its digest: the record was changed' });
     r.payloads++;
   }

@@ -9,7 +9,8 @@
 import { request, Agent } from 'undici';
 import { Encoder } from 'cbor-x';
 import { apiTokenFrom } from './apiGuard.js';
-import { UrchainError, badInput, type ErrorCode } from '../errors.js';
+import { UrchainError, ERRORS, badInput, type ErrorCode } from '../errors.js';
+import { retry } from '../io/retry.js';
 import type { Receipt, RecordInput } from '../contracts/records.js';
 
 export interface ClientOptions {
@@ -57,44 +58,43 @@ export class NodeClient {
   }
 
   private async call<T>(method: 'GET' | 'POST', path: string, body?: Uint8Array, contentType?: string): Promise<T> {
-    const retries = this.o.retries ?? 5;
-    let delay = this.o.baseDelayMs ?? 200;
-    for (let attempt = 0; ; attempt++) {
+    /** Answers of a node that took nothing (503): retried like a refused connection. */
+    const busy = new WeakSet<UrchainError>();
+    const once = async (): Promise<T> => {
+      const res = await request(this.base + path, {
+        method,
+        body: body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : undefined,
+        headers: { ...(contentType ? { 'content-type': contentType } : {}), ...(this.auth ? { authorization: this.auth } : {}) },
+        dispatcher: this.agent,
+        headersTimeout: this.o.timeoutMs ?? 60_000,
+        bodyTimeout: this.o.timeoutMs ?? 60_000,
+      });
+      const text = await res.body.text();
+      let json: unknown;
       try {
-        const res = await request(this.base + path, {
-          method,
-          body: body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : undefined,
-          headers: { ...(contentType ? { 'content-type': contentType } : {}), ...(this.auth ? { authorization: this.auth } : {}) },
-          dispatcher: this.agent,
-          headersTimeout: this.o.timeoutMs ?? 60_000,
-          bodyTimeout: this.o.timeoutMs ?? 60_000,
-        });
-        const text = await res.body.text();
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          throw new UrchainError('UNAVAILABLE', `${this.base} answered ${res.statusCode} with something that is not JSON`);
-        }
-        if (res.statusCode === 503 && attempt < retries) {
-          // The node did not take the request (busy, or its body budget spent): safe to send again.
-          await new Promise((r) => setTimeout(r, delay));
-          delay = Math.min(delay * 2, 5000);
-          continue;
-        }
-        if (res.statusCode >= 400) {
-          const err = (json as { error?: { code?: ErrorCode; message?: string } }).error;
-          throw new UrchainError(err?.code ?? 'UNAVAILABLE', err?.message ?? `HTTP ${res.statusCode}`);
-        }
-        return json as T;
-      } catch (e) {
-        if (e instanceof UrchainError) throw e;
-        const code = (e as NodeJS.ErrnoException).code ?? '';
-        if (!RETRYABLE.has(code) || attempt >= retries)
-          throw new UrchainError('UNAVAILABLE', `cannot reach the node at ${this.base}: ${code || (e as Error).message}`);
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(delay * 2, 5000);
+        json = JSON.parse(text);
+      } catch {
+        throw UrchainError.UNAVAILABLE(`${this.base} answered ${res.statusCode} with something that is not JSON`);
       }
+      if (res.statusCode >= 400) {
+        const err = (json as { error?: { code?: unknown; message?: string } }).error;
+        const code = typeof err?.code === 'string' && Object.hasOwn(ERRORS, err.code) ? (err.code as ErrorCode) : 'UNAVAILABLE';
+        const e = new UrchainError(code, err?.message ?? `HTTP ${res.statusCode}`);
+        // 503: the node did not take the request (busy, or its body budget spent): safe to send again.
+        if (res.statusCode === 503) busy.add(e);
+        throw e;
+      }
+      return json as T;
+    };
+    try {
+      return await retry(once, (e) => (e instanceof UrchainError ? busy.has(e) : RETRYABLE.has((e as NodeJS.ErrnoException).code ?? '')), {
+        retries: this.o.retries ?? 5,
+        baseDelayMs: this.o.baseDelayMs ?? 200,
+        maxDelayMs: 5000,
+      });
+    } catch (e) {
+      if (e instanceof UrchainError) throw e;
+      throw UrchainError.UNAVAILABLE(`cannot reach the node at ${this.base}: ${(e as NodeJS.ErrnoException).code || (e as Error).message}`);
     }
   }
 

@@ -54,7 +54,7 @@ export async function initData(o: InitOptions): Promise<{ params: ChainParams; c
   const { key, created } = loadOrCreateKey(keyPath(o.dataDir));
   const store = await LmdbStore.open(o.dataDir);
   try {
-    if (store.getParams()) throw new UrchainError('EXISTS', `${o.dataDir} already holds a chain (${toHex(chainIdOf(store.getParams()!))})`);
+    if (store.getParams()) throw UrchainError.EXISTS(`${o.dataDir} already holds a chain (${toHex(chainIdOf(store.getParams()!))})`);
     const params = o.params ? checkParams(o.params) : defaultParams(o, key);
     const g = genesisWrite(params);
     await store.initChain(params, g);
@@ -79,8 +79,7 @@ export function sameChain(dataDir: string, held: ChainParams, given: ChainParams
   const a = toHex(chainIdOf(held));
   const b = toHex(chainIdOf(given));
   if (a !== b)
-    throw new UrchainError(
-      'CONFLICT',
+    throw UrchainError.CONFLICT(
       `--genesis is chain ${given.name} (${b.slice(0, 16)}…) but ${dataDir} holds chain ${held.name} (${a.slice(0, 16)}…); a data folder holds one chain: use another --data`,
     );
 }

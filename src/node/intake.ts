@@ -20,6 +20,7 @@ import { toHex } from '../codec/bytes.js';
 import { badInput, UrchainError } from '../errors.js';
 import type { Store, IngestTx, IngestWrite } from '../store/types.js';
 import type { RecordInput, Receipt } from '../contracts/records.js';
+import type { NodeRole } from '../contracts/roles.js';
 import { clientKey, internalKey, lookup, checkSame, conflict, fingerprint } from './idem.js';
 
 export const DEFAULT_MAX_PAYLOAD = 16 * 1024 * 1024;
@@ -41,7 +42,8 @@ export interface IntakeOptions {
   store: Store;
   key: KeyPair;
   chainId: Uint8Array;
-  keepPayloads: boolean;
+  /** The node's type: its storage filter says whether records taken in here keep their payload. */
+  role: NodeRole;
   maxPayload?: number;
   maxBatch?: number;
   /** Called after each durable commit with the new txIds, in order, and what was written. */
@@ -50,7 +52,8 @@ export interface IntakeOptions {
 
 export class Intake {
   private queue: Item[] = [];
-  private flushing = false;
+  /** The commit loop while it runs (close awaits it); undefined when idle. */
+  private flushing?: Promise<void>;
   private seq: number;
   private inflightKeys = new Map<string, { p: Promise<Receipt>; fp: string }>();
   private closed = false;
@@ -64,7 +67,7 @@ export class Intake {
   }
 
   submit(rec: RecordInput): Promise<Receipt> {
-    if (this.closed) return Promise.reject(new UrchainError('UNAVAILABLE', 'node is shutting down'));
+    if (this.closed) return Promise.reject(UrchainError.UNAVAILABLE('node is shutting down'));
     let it: Omit<Item, 'resolve' | 'reject'>;
     try {
       it = this.check(rec);
@@ -101,7 +104,7 @@ export class Intake {
   /** Checks a record completely, before it may join a batch; throws what is wrong with it. */
   private check(rec: RecordInput): Omit<Item, 'resolve' | 'reject'> {
     if (!(rec.payload instanceof Uint8Array)) throw badInput('record: payload must be bytes');
-    if (rec.payload.length > this.maxPayload) throw new UrchainError('TOO_LARGE', `record of ${rec.payload.length} bytes exceeds the limit of ${this.maxPayload}`);
+    if (rec.payload.length > this.maxPayload) throw UrchainError.TOO_LARGE(`record of ${rec.payload.length} bytes exceeds the limit of ${this.maxPayload}`);
     const kind = rec.kind ?? 'record';
     if (typeof kind !== 'string' || !KIND_RE.test(kind)) throw badInput(`kind ${JSON.stringify(kind)}: expected 1-32 of a-z 0-9 . _ - starting with a letter`);
     const meta = normalizeMeta(rec.meta ?? []); // limits in UTF-8 bytes (chain/transaction)
@@ -111,17 +114,20 @@ export class Intake {
 
   private enqueue(it: Omit<Item, 'resolve' | 'reject'>): Promise<Receipt> {
     const p = new Promise<Receipt>((resolve, reject) => this.queue.push({ ...it, resolve, reject }));
-    if (!this.flushing) {
-      this.flushing = true;
-      setImmediate(() => void this.flush());
-    }
+    this.schedule();
     return p;
+  }
+
+  /** Starts the commit loop on the next turn unless it runs (records of this turn join its first batch). */
+  private schedule(): void {
+    if (this.flushing) return;
+    this.flushing = new Promise<void>((r) => setImmediate(r)).then(() => this.flush());
   }
 
   /** The receipt of a stored transaction. */
   receiptFor(txId: Uint8Array): Receipt {
     const tx = this.o.store.getTx(txId);
-    if (!tx) throw new UrchainError('NOT_FOUND', `no transaction ${toHex(txId)}`);
+    if (!tx) throw UrchainError.NOT_FOUND(`no transaction ${toHex(txId)}`);
     return receipt(txId, decodeCore(tx.coreBytes), tx.batchRoot);
   }
 
@@ -139,11 +145,8 @@ export class Intake {
         } else await inflight.shift();
       }
     } finally {
-      this.flushing = false;
-      if (this.queue.length && !this.closed) {
-        this.flushing = true;
-        setImmediate(() => void this.flush());
-      }
+      this.flushing = undefined;
+      if (this.queue.length && !this.closed) this.schedule();
     }
   }
 
@@ -157,7 +160,7 @@ export class Intake {
       // Nothing of the batch is on disk (the store commits all or nothing); the counter `seq`
       // may stay ahead, which only leaves a gap: a seq is never used twice.
       const why = (e as Error).message;
-      const err = new UrchainError('STORE', `could not store the records durably: ${why}`, e instanceof UrchainError ? e.meta : {});
+      const err = UrchainError.STORE(`could not store the records durably: ${why}`, e instanceof UrchainError ? e.meta : {});
       for (const it of items) it.reject(err);
       return;
     }
@@ -201,17 +204,18 @@ export class Intake {
       txId: txIds[i],
       coreBytes: coreBytes[i],
       index: i,
-      payload: this.o.keepPayloads ? it.rec.payload : undefined,
+      payload: this.o.role.keepsPayload(true) ? it.rec.payload : undefined,
       product: metaGet(it.meta, 'product'),
       idemKey: it.key,
     }));
     return { write: { batchRoot: batch.root, batch: { origin: this.o.key.publicKey, signature: batch.signature, txIds }, txs, seq: this.seq }, cores };
   }
 
-  /** Stops taking records; waits for the commit in flight. */
+  /** Stops taking records; waits for the commits in flight (every record taken is answered). */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.flushing || this.queue.length) await new Promise((r) => setTimeout(r, 5));
+    // The loop runs until the queue is empty, and nothing joins the queue once closed.
+    while (this.flushing) await this.flushing;
   }
 }
 

@@ -41,7 +41,7 @@ export class FolderLock {
   static take(dir: string): FolderLock {
     const file = path.join(fs.realpathSync(dir), LOCK_FILE);
     const mine = held.get(file);
-    if (mine?.running) throw new UrchainError('CONFLICT', `another node (pid ${process.pid}, this process) is running on ${dir}`);
+    if (mine?.running) throw UrchainError.CONFLICT(`another node (pid ${process.pid}, this process) is running on ${dir}`);
     const content = identity(process.pid) + '\n';
     for (let attempt = 0; attempt < 5; attempt++) {
       if (createWhole(file, content)) {
@@ -53,10 +53,10 @@ export class FolderLock {
       const seen = readOrUndefined(file);
       if (seen === undefined) continue; // removed meanwhile: try again
       const owner = parse(seen);
-      if (owner && isLive(owner)) throw new UrchainError('CONFLICT', `another node (pid ${owner.pid}) is running on ${dir}`, { pid: owner.pid });
+      if (owner && isLive(owner)) throw UrchainError.CONFLICT(`another node (pid ${owner.pid}) is running on ${dir}`, { pid: owner.pid });
       takeOverStale(file, seen, dir);
     }
-    throw new UrchainError('CONFLICT', `could not lock ${file}: it keeps changing; is another node starting on ${dir}?`);
+    throw UrchainError.CONFLICT(`could not lock ${file}: it keeps changing; is another node starting on ${dir}?`);
   }
 
   /** After a clean stop: the folder is free now. */
@@ -121,7 +121,7 @@ function takeOverStale(file: string, seen: string, dir: string) {
     /* a third start wrote one meanwhile: that one holds the folder now */
   }
   fs.rmSync(aside, { force: true });
-  throw new UrchainError('CONFLICT', `another node is starting on ${dir}`);
+  throw UrchainError.CONFLICT(`another node is starting on ${dir}`);
 }
 
 function removeIfMine(file: string, content: string) {

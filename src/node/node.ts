@@ -6,9 +6,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import { LmdbStore } from '../store/lmdb.js';
+import type { Store } from '../store/types.js';
 import { consensusFor } from '../consensus/index.js';
 import { BlockTree, type AddOutcome } from '../ledger/blocktree.js';
 import { chainIdOf, type ChainParams } from '../chain/params.js';
@@ -17,9 +17,11 @@ import type { KeyPair } from '../crypto/ed25519.js';
 import { toHex } from '../codec/bytes.js';
 import { Intake, DEFAULT_MAX_PAYLOAD } from './intake.js';
 import { Pool } from './pool.js';
-import { Producer } from './producer.js';
+import { Producer, sealsBlocks } from './producer.js';
 import { Query } from './query.js';
-import { createApi, parseHostPort } from './api.js';
+import { createApi } from './api.js';
+import { parseHostPort } from '../io/hostPort.js';
+import { listen, closeServer } from '../io/listen.js';
 import { checkExposure } from './apiGuard.js';
 import { initData, keyPath, isAuthority, makePrivateDir, sameChain, removeUntouchedChain, type InitOptions } from './init.js';
 import { nodeRole, type NodeRole, type NodeType } from '../contracts/roles.js';
@@ -80,7 +82,7 @@ export class UrchainNode {
     readonly opts: NodeOptions,
     readonly role: NodeRole,
     readonly key: KeyPair,
-    readonly store: LmdbStore,
+    readonly store: Store,
     readonly params: ChainParams,
     readonly tree: BlockTree,
     readonly pool: Pool,
@@ -95,14 +97,14 @@ export class UrchainNode {
     makePrivateDir(opts.dataDir);
     const lock = FolderLock.take(opts.dataDir);
     const fresh = !fs.existsSync(path.join(opts.dataDir, 'chain.lmdb'));
-    let store: LmdbStore | undefined;
+    let store: Store | undefined;
     let nodeRef: UrchainNode | undefined;
     try {
       if (fresh) await initData({ dataDir: opts.dataDir, ...opts.init });
       const { key } = loadOrCreateKey(keyPath(opts.dataDir));
       store = await LmdbStore.open(opts.dataDir);
       const params = store.getParams();
-      if (!params) throw new UrchainError('NOT_FOUND', `${opts.dataDir} holds no chain; run \`urchain init --data ${opts.dataDir}\``);
+      if (!params) throw UrchainError.NOT_FOUND(`${opts.dataDir} holds no chain; run \`urchain init --data ${opts.dataDir}\``);
       if (!fresh && opts.init?.params) sameChain(opts.dataDir, params, opts.init.params);
       const consensus = consensusFor(params);
       const tree = new BlockTree(store, consensus, params);
@@ -111,7 +113,7 @@ export class UrchainNode {
         store,
         key,
         chainId: chainIdOf(params),
-        keepPayloads: role.keepsPayload(true),
+        role,
         maxPayload: opts.maxPayload ?? DEFAULT_MAX_PAYLOAD,
         onCommitted: (ids, write) => {
           pool.add(ids);
@@ -147,7 +149,7 @@ export class UrchainNode {
 
   private async wire() {
     const { opts } = this;
-    if (this.role.produces && isAuthority(this.params, this.key.publicKey)) {
+    if (sealsBlocks(this.role, this.params, this.key.publicKey)) {
       this.producer = new Producer(
         this.tree,
         this.pool,
@@ -177,14 +179,7 @@ export class UrchainNode {
         trust: () => trustListFor(this.params, this.key.publicKey, this.memberList),
         fetchPayload: net ? (id) => net.fetchPayload(fromHex(id.toLowerCase(), 32, 'transaction id')) : undefined,
       });
-      await new Promise<void>((resolve, reject) => {
-        this.api!.once('error', (e: NodeJS.ErrnoException) =>
-          reject(new UrchainError('UNAVAILABLE', e.code === 'EADDRINUSE' ? `${host}:${port} is in use; pick another with --api` : e.message)),
-        );
-        this.api!.listen(port, host, () => resolve());
-      });
-      const a = this.api.address() as AddressInfo;
-      this.apiUrl = `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+      this.apiUrl = `http://${await listen(this.api, { host, port }, '--api')}`;
     }
     if (opts.profichain) {
       this.profichain = await ProfichainServer.start({
@@ -231,7 +226,7 @@ export class UrchainNode {
     if (!this.opts.members) return current;
     const given = readMembersFile(this.opts.members);
     if (current && !equal(current.networkKey, given.networkKey))
-      throw new UrchainError('FORBIDDEN', `${this.opts.members} is signed by another membership key than ${kept}; a node belongs to one network`);
+      throw UrchainError.FORBIDDEN(`${this.opts.members} is signed by another membership key than ${kept}; a node belongs to one network`);
     return !current || given.serial > current.serial ? given : current;
   }
 
@@ -255,13 +250,14 @@ export class UrchainNode {
   private async startNetwork() {
     this.memberList = this.loadMembers();
     if (!this.memberList)
-      throw new UrchainError('BAD_INPUT', 'peer links need a member list: make one with `urchain member add KEY --role ROLE --membership-key FILE --members FILE` and pass --members FILE');
+      throw UrchainError.BAD_INPUT('peer links need a member list: make one with `urchain member add KEY --role ROLE --membership-key FILE --members FILE` and pass --members FILE');
     if (!this.memberList.members.some((m) => equal(m.key, this.key.publicKey)))
-      throw new UrchainError('FORBIDDEN', `this node's key ${toHex(this.key.publicKey).slice(0, 16)}… is not on the member list; add it with \`urchain member add\``);
+      throw UrchainError.FORBIDDEN(`this node's key ${toHex(this.key.publicKey).slice(0, 16)}… is not on the member list; add it with \`urchain member add\``);
     this.network = new Network({
       key: this.key,
       role: this.role,
-      store: this.store,
+      // TODO(net): NetworkOptions.store is still LmdbStore; it uses only Store methods.
+      store: this.store as LmdbStore,
       tree: this.tree,
       pool: this.pool,
       listen: this.opts.listen ? parseHostPort(this.opts.listen, '--listen') : undefined,
@@ -283,7 +279,7 @@ export class UrchainNode {
   /** PoA with k > 1: the other authorities' signatures, gathered over the peer links. */
   private countersigned(signed: SignedHeader, txIds: Uint8Array[]): Promise<SignedHeader> {
     if (!this.network)
-      throw new UrchainError('UNAVAILABLE', `this chain needs ${this.params.threshold} authority signatures per block; link this node to the other authorities (--listen/--seed)`);
+      throw UrchainError.UNAVAILABLE(`this chain needs ${this.params.threshold} authority signatures per block; link this node to the other authorities (--listen/--seed)`);
     const blockTime = this.opts.blockTime ?? this.params.blockTime;
     return this.network.collectSignatures(signed, txIds, Math.min(10_000, Math.max(2000, 2 * blockTime)));
   }
@@ -355,7 +351,7 @@ export class UrchainNode {
     await step(async () => {
       if (!this.api) return;
       this.api.closeAllConnections?.();
-      if (this.api.listening) await new Promise((r) => this.api!.close(() => r(undefined)));
+      await closeServer(this.api);
     });
     await step(() => this.intake.close());
     await step(() => this.producer?.stop());

@@ -11,15 +11,27 @@ import type { BlockTree, AddOutcome } from '../ledger/blocktree.js';
 import type { SignedHeader } from '../chain/header.js';
 import type { KeyPair } from '../crypto/ed25519.js';
 import type { Pool } from './pool.js';
+import type { ChainParams } from '../chain/params.js';
+import type { NodeRole } from '../contracts/roles.js';
+import { isAuthority } from './init.js';
 
 /** Completes a sealed block with other authorities' signatures (throws when it cannot). */
 export type Countersign = (signed: SignedHeader, txIds: Uint8Array[]) => Promise<SignedHeader>;
 
 export const DEFAULT_MAX_BLOCK_TXS = 1_000_000;
 
+/**
+ * Whether a node makes blocks: its type produces (the role's policy), and the chain lets its key
+ * seal (an authority under proof-of-authority; any key under proof-of-work).
+ */
+export function sealsBlocks(role: NodeRole, params: ChainParams, key: Uint8Array): boolean {
+  return role.produces && isAuthority(params, key);
+}
+
 export class Producer {
   private timer?: NodeJS.Timeout;
-  private busy = false;
+  /** The tick that runs (stop awaits it); undefined between ticks. */
+  private running?: Promise<AddOutcome[] | undefined>;
   private abort = new AbortController();
   private waiting?: { height: number; since: number };
   private lastError?: string;
@@ -39,8 +51,16 @@ export class Producer {
   }
 
   async tick(): Promise<AddOutcome[] | undefined> {
-    if (this.busy || this.pool.size === 0) return;
-    this.busy = true;
+    if (this.running || this.pool.size === 0) return;
+    this.running = this.make();
+    try {
+      return await this.running;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private async make(): Promise<AddOutcome[] | undefined> {
     try {
       const c = this.tree.consensus;
       const next = this.tree.head().height + 1;
@@ -60,14 +80,12 @@ export class Producer {
       const why = (e as { code?: string }).code === 'STORE' ? 'STORE' : (e as Error).message;
       if (!this.abort.signal.aborted && why !== this.lastError) this.onError(e as Error);
       this.lastError = why;
-    } finally {
-      this.busy = false;
     }
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.abort.abort();
-    while (this.busy) await new Promise((r) => setTimeout(r, 5));
+    await this.running;
   }
 }

@@ -12,6 +12,7 @@ import { Pool } from '../../src/node/pool.js';
 import { leafHash, rootOf } from '../../src/merkle/tree.js';
 import { toHex } from '../../src/codec/bytes.js';
 import { tmpDir, cleanup } from '../helpers.js';
+import { ROLES } from '../../src/contracts/roles.js';
 
 const T = suite('block tree');
 const a = generateKeyPair();
@@ -40,7 +41,7 @@ async function setup(params: Partial<ChainParams> = {}) {
   const p = paramsOf(params);
   const { store, tree } = await treeOf(p);
   const pool = new Pool(store.pending());
-  const intake = new Intake({ store, key: a, chainId: chainIdOf(p), keepPayloads: true, onCommitted: (ids) => pool.add(ids) });
+  const intake = new Intake({ store, key: a, chainId: chainIdOf(p), role: ROLES.full, onCommitted: (ids) => pool.add(ids) });
   const ids: Uint8Array[] = [];
   for (let i = 0; i < 6; i++) ids.push(Buffer.from((await intake.submit({ payload: Buffer.from(`tx ${i}`) })).txId, 'hex'));
   return { p, store, tree, pool, ids };

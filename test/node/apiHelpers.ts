@@ -12,6 +12,7 @@ import { Intake } from '../../src/node/intake.js';
 import { Query } from '../../src/node/query.js';
 import { createApi, type ApiDeps } from '../../src/node/api.js';
 import { tmpDir } from '../helpers.js';
+import { ROLES } from '../../src/contracts/roles.js';
 
 const key = generateKeyPair();
 const params: ChainParams = { version: 1, name: 'api', created: 1, consensus: 'poa', authorities: [key.publicKey], threshold: 1, difficulty: 0, blockTime: 1000 };
@@ -30,7 +31,7 @@ export interface TestApi {
 export async function serveApi(o: Partial<ApiDeps> = {}): Promise<TestApi> {
   const store = await LmdbStore.open(tmpDir());
   await store.initChain(params, genesisWrite(params));
-  const intake = new Intake({ store, key, chainId: chainIdOf(params), keepPayloads: true, maxPayload: o.maxBody });
+  const intake = new Intake({ store, key, chainId: chainIdOf(params), role: ROLES.full, maxPayload: o.maxBody });
   const query = new Query(store);
   const errors: Error[] = [];
   const server = createApi({ intake, query, status: () => ({ ok: true }), maxBody: intake.maxPayload, onError: (e) => errors.push(e), ...o });

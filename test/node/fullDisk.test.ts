@@ -20,6 +20,7 @@ import { Intake } from '../../src/node/intake.js';
 import { Pool } from '../../src/node/pool.js';
 import { Producer } from '../../src/node/producer.js';
 import type { AddOutcome } from '../../src/ledger/blocktree.js';
+import { ROLES } from '../../src/contracts/roles.js';
 
 test.after(() => {
   killChildren();
@@ -101,7 +102,7 @@ test('a block the full disk cannot take leaves pool, head and pending as they we
       await store.initChain(p, genesisWrite(p));
       const tree = new BlockTree(store, consensusFor(p), p);
       const pool = new Pool();
-      const intake = new Intake({ store, key, chainId: chainIdOf(p), keepPayloads: true, onCommitted: (ids) => pool.add(ids) });
+      const intake = new Intake({ store, key, chainId: chainIdOf(p), role: ROLES.full, onCommitted: (ids) => pool.add(ids) });
       await Promise.all(Array.from({ length: 4000 }, (_, i) => intake.submit({ payload: Buffer.from(`sample ${i}`), meta: { product: `P-${i % 50}` } })));
       const errors: Error[] = [];
       const blocks: AddOutcome[][] = [];

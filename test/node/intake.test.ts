@@ -13,6 +13,7 @@ import { signCheckpoint } from '../../src/chain/checkpoint.js';
 import { entangleKey, countersignKey } from '../../src/store/buckets.js';
 import type { Receipt, RecordInput } from '../../src/contracts/records.js';
 import type { UrchainError } from '../../src/errors.js';
+import { ROLES } from '../../src/contracts/roles.js';
 
 test.after(() => cleanup());
 const key = generateKeyPair();
@@ -26,7 +27,7 @@ async function setup() {
 
 test('records arriving together share one signature batch; each evidence verifies', async () => {
   const store = await setup();
-  const intake = new Intake({ store, key, chainId: chainIdOf(params), keepPayloads: true });
+  const intake = new Intake({ store, key, chainId: chainIdOf(params), role: ROLES.full });
   const rs = await Promise.all(Array.from({ length: 500 }, (_, i) => intake.submit({ payload: Buffer.from(`r${i}`), meta: { product: `P${i % 3}` } })));
   assert.ok(intake.committedBatches <= 3, `${intake.committedBatches} batches for 500 records`);
   assert.is(new Set(rs.map((r) => r.txId)).size, 500);
@@ -45,7 +46,7 @@ test('records arriving together share one signature batch; each evidence verifie
 
 test('identical payloads get distinct ids; an idempotency key returns the first receipt', async () => {
   const store = await setup();
-  const intake = new Intake({ store, key, chainId: chainIdOf(params), keepPayloads: true });
+  const intake = new Intake({ store, key, chainId: chainIdOf(params), role: ROLES.full });
   const [a, b] = await Promise.all([intake.submit({ payload: Buffer.from('same') }), intake.submit({ payload: Buffer.from('same') })]);
   assert.is.not(a.txId, b.txId);
   const [k1, k2] = await Promise.all([intake.submit({ payload: Buffer.from('x'), idemKey: 'K' }), intake.submit({ payload: Buffer.from('x'), idemKey: 'K' })]);
@@ -59,7 +60,7 @@ test('identical payloads get distinct ids; an idempotency key returns the first 
 
 test('bad records are refused before anything is stored', async () => {
   const store = await setup();
-  const intake = new Intake({ store, key, chainId: chainIdOf(params), keepPayloads: true, maxPayload: 10 });
+  const intake = new Intake({ store, key, chainId: chainIdOf(params), role: ROLES.full, maxPayload: 10 });
   const refused = async (p: Promise<unknown>, re: RegExp) => {
     try {
       await p;
@@ -84,7 +85,7 @@ test('when the store cannot commit (disk full), no receipt is given and the inta
     if (fail) throw new Error('MDB_MAP_FULL: Environment mapsize limit reached');
     return real(w);
   };
-  const intake = new Intake({ store, key, chainId: chainIdOf(params), keepPayloads: true });
+  const intake = new Intake({ store, key, chainId: chainIdOf(params), role: ROLES.full });
   try {
     await intake.submit({ payload: Buffer.from('lost?') });
     assert.unreachable('acknowledged without a commit');
@@ -109,7 +110,7 @@ const refusal = async (p: Promise<unknown>): Promise<UrchainError> => {
 
 test("limits count UTF-8 bytes; one bad record in a group commit gets its own error and nothing of it is stored", async () => {
   const store = await setup();
-  const intake = new Intake({ store, key, chainId: chainIdOf(params), keepPayloads: true });
+  const intake = new Intake({ store, key, chainId: chainIdOf(params), role: ROLES.full });
   const recs: RecordInput[] = [
     { payload: Buffer.from('good 1'), meta: { product: 'P-1' } },
     { payload: Buffer.from('bad'), meta: { product: '€'.repeat(1000) } },
@@ -137,7 +138,7 @@ test("limits count UTF-8 bytes; one bad record in a group commit gets its own er
 
 test('an idempotency key reused with other content is a CONFLICT, stored or in flight; the same content is a duplicate', async () => {
   const store = await setup();
-  const intake = new Intake({ store, key, chainId: chainIdOf(params), keepPayloads: true });
+  const intake = new Intake({ store, key, chainId: chainIdOf(params), role: ROLES.full });
   const first = { payload: Buffer.from('v1'), kind: 'report', meta: { product: 'P' }, idemKey: 'K' };
   // In flight: the second submit comes before the first is durable.
   const [a, b] = await Promise.allSettled([intake.submit(first), intake.submit({ ...first, payload: Buffer.from('v2') })]);
@@ -158,7 +159,7 @@ test('an idempotency key reused with other content is a CONFLICT, stored or in f
 
 test("client keys cannot reach the node's internal keys; entangle keys are derived from the verified checkpoint", async () => {
   const store = await setup();
-  const intake = new Intake({ store, key, chainId: chainIdOf(params), keepPayloads: true });
+  const intake = new Intake({ store, key, chainId: chainIdOf(params), role: ROLES.full });
   const partner = generateKeyPair();
   const internal = countersignKey(1, 'ab'.repeat(32));
   const c = await intake.submit({ payload: Buffer.from('not a proof'), idemKey: internal });
@@ -184,7 +185,7 @@ test("client keys cannot reach the node's internal keys; entangle keys are deriv
 
 test('keys stored before the namespaces still find their records', async () => {
   const store = await setup();
-  const intake = new Intake({ store, key, chainId: chainIdOf(params), keepPayloads: true });
+  const intake = new Intake({ store, key, chainId: chainIdOf(params), role: ROLES.full });
   // Write as an earlier version did: the client's key as it came.
   const r = await intake.submit({ payload: Buffer.from('old'), idemKey: 'tmp' });
   const txId = hex(r.txId);

@@ -19,6 +19,7 @@ import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { Intake } from '../../src/node/intake.js';
 import { Query } from '../../src/node/query.js';
 import { tmpDir, cleanup, toHex } from '../helpers.js';
+import { ROLES } from '../../src/contracts/roles.js';
 
 test.after(() => cleanup());
 
@@ -60,7 +61,7 @@ async function build(dir: string) {
   const store = await LmdbStore.open(dir);
   try {
     await store.initChain(params, genesisWrite(params));
-    const intake = new Intake({ store, key, chainId: chainIdOf(params), keepPayloads: true });
+    const intake = new Intake({ store, key, chainId: chainIdOf(params), role: ROLES.full });
     const cp = (height: number) => signCheckpoint({ chainId: new Uint8Array(32).fill(9), height, blockHash: new Uint8Array(32).fill(height), timestamp: 1 }, partner);
     const e3 = await intake.submit({ payload: cp(3), kind: 'entangle' });
     const e7 = await intake.submit({ payload: cp(7), kind: 'entangle' });

@@ -11,21 +11,18 @@ import { x25519KeyPair } from '../../crypto/seal.js';
 import { asArray, asUint, asBytes, asText, type CborValue } from '../../codec/cbor.js';
 import { toHex, equal } from '../../codec/bytes.js';
 import { normalizeMeta, type Meta } from '../../chain/transaction.js';
-import { UrchainError, badInput, type ErrorCode } from '../../errors.js';
-import type { RecordInput } from '../../contracts/records.js';
+import { UrchainError, ERRORS, type ErrorCode } from '../../errors.js';
+import { parseHostPort, type HostPort } from '../../io/hostPort.js';
+import type { RecordInput, Receipt } from '../../contracts/records.js';
 
-export interface ProfichainReceipt {
-  txId: string;
-  chainId: string;
-  origin: string;
-  batchRoot: string;
-  timestamp: number;
-  seq: number;
-  durable: true;
-  duplicate?: true;
+/**
+ * The receipt a RECEIPT frame carries (with the chain and node key of the WELCOME): the fields
+ * of a node's receipt the frame holds, and how it came.
+ */
+export type ProfichainReceipt = Pick<Receipt, 'txId' | 'chainId' | 'origin' | 'batchRoot' | 'timestamp' | 'seq' | 'durable' | 'duplicate'> & {
   via: 'profichain';
   tier1: boolean;
-}
+};
 
 export interface ConnectOptions {
   host: string;
@@ -37,11 +34,8 @@ export interface ConnectOptions {
   timeoutMs?: number;
 }
 
-export function parseAddress(s: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(s);
-  if (!m || Number(m[3]) > 65535) throw badInput(`--profichain ${JSON.stringify(s)}: expected HOST:PORT`);
-  return { host: m[1] ?? m[2], port: Number(m[3]) };
-}
+/** HOST:PORT of a Profichain server (io/hostPort, named --profichain in errors). */
+export const parseAddress = (s: string): HostPort => parseHostPort(s, '--profichain');
 
 export class ProfichainClient {
   private reader = new FrameReader(64 * 1024 * 1024);
@@ -64,13 +58,13 @@ export class ProfichainClient {
       const eph = o.tier1 ? x25519KeyPair() : undefined;
       const timer = setTimeout(() => {
         sock.destroy();
-        reject(new UrchainError('UNAVAILABLE', `no WELCOME from ${o.host}:${o.port}`));
+        reject(UrchainError.UNAVAILABLE(`no WELCOME from ${o.host}:${o.port}`));
       }, o.timeoutMs ?? 10_000);
       let welcomed = false;
       sock.setNoDelay(true);
       sock.on('connect', () => sock.write(frame(FrameType.HELLO, [[PROTOCOL_VERSION], o.name ?? 'urchain', o.tier1 ? 1 : 0, eph ? eph.public : new Uint8Array(0)])));
       sock.on('error', (e: NodeJS.ErrnoException) => {
-        const err = new UrchainError('UNAVAILABLE', `profichain ${o.host}:${o.port}: ${e.code ?? e.message}`);
+        const err = UrchainError.UNAVAILABLE(`profichain ${o.host}:${o.port}: ${e.code ?? e.message}`);
         if (!welcomed) {
           clearTimeout(timer);
           reject(err);
@@ -78,7 +72,7 @@ export class ProfichainClient {
         c.failAll(err);
       });
       sock.on('close', () => {
-        c.fatal ??= new UrchainError('UNAVAILABLE', 'connection closed by the node');
+        c.fatal ??= UrchainError.UNAVAILABLE('connection closed by the node');
         c.failAll(c.fatal);
       });
       sock.on('data', (chunk: Buffer) => {
@@ -86,15 +80,15 @@ export class ProfichainClient {
           for (const f of c.reader.push(chunk)) {
             if (!welcomed) {
               if (f.type === FrameType.ERROR) throw c.errorFrom(f);
-              if (f.type !== FrameType.WELCOME) throw new UrchainError('BAD_INPUT', 'expected WELCOME');
+              if (f.type !== FrameType.WELCOME) throw UrchainError.BAD_REPLY('expected WELCOME');
               const a = asArray(decodeBody(f), 6, 'WELCOME');
               asUint(a[0], 'version');
               c.nodeKey = asBytes(a[1], 'nodeKey', 32);
               c.chainId = asBytes(a[2], 'chainId', 32);
               c.maxFrame = asUint(a[3], 'maxFrame');
-              if (o.nodeKey && !equal(o.nodeKey, c.nodeKey)) throw new UrchainError('BAD_SIGNATURE', `node key ${toHex(c.nodeKey).slice(0, 16)}… is not the pinned one`);
+              if (o.nodeKey && !equal(o.nodeKey, c.nodeKey)) throw UrchainError.BAD_SIGNATURE(`node key ${toHex(c.nodeKey).slice(0, 16)}… is not the pinned one`);
               if (eph) {
-                if (asUint(a[4], 'tier1') !== 1) throw new UrchainError('BAD_INPUT', 'node refused session encryption');
+                if (asUint(a[4], 'tier1') !== 1) throw UrchainError.BAD_REPLY('node refused session encryption');
                 // With a pinned key the derivation uses the pinned key: only its holder can follow.
                 c.channel = new SealedChannel(clientKeys(eph.secret, eph.public, asBytes(a[5], 'nodeEph', 32), o.nodeKey ?? c.nodeKey));
               }
@@ -117,13 +111,15 @@ export class ProfichainClient {
 
   private errorFrom(f: Frame): UrchainError {
     const a = asArray(decodeBody(f), 3, 'ERROR');
-    return new UrchainError(asText(a[1], 'code') as ErrorCode, `node: ${asText(a[2], 'message')}`);
+    const code = asText(a[1], 'code');
+    // A code this version does not know has no row in the error table: not a reply it can read.
+    return new UrchainError(Object.hasOwn(ERRORS, code) ? (code as ErrorCode) : 'BAD_REPLY', `node: ${asText(a[2], 'message')}`);
   }
 
   private onFrame(f: Frame) {
     let inner = f;
     if (this.channel) {
-      if (f.type !== FrameType.SEALED) throw new UrchainError('BAD_INPUT', 'expected SEALED frames');
+      if (f.type !== FrameType.SEALED) throw UrchainError.BAD_REPLY('expected SEALED frames');
       inner = this.channel.open(f.body);
     }
     if (inner.type === FrameType.RECEIPT) {
@@ -151,7 +147,7 @@ export class ProfichainClient {
       if (id === 0) {
         // The node closed an idle or stalled connection: like a dropped one, a new connection
         // carries on (callers retry UNAVAILABLE).
-        this.fatal = err.code === 'TIMEOUT' ? new UrchainError('UNAVAILABLE', err.message) : err;
+        this.fatal = err.code === 'TIMEOUT' ? UrchainError.UNAVAILABLE(err.message) : err;
         this.failAll(this.fatal);
       } else {
         this.waiting.get(id)?.reject(err);

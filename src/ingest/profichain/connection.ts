@@ -19,12 +19,16 @@ import { x25519KeyPair } from '../../crypto/seal.js';
 import { asArray, asUint, asBytes, asText, type CborValue } from '../../codec/cbor.js';
 import { fromHex } from '../../codec/bytes.js';
 import { UrchainError } from '../../errors.js';
-import type { Intake } from '../../node/intake.js';
-import type { RecordInput } from '../../contracts/records.js';
+import type { RecordInput, Receipt } from '../../contracts/records.js';
 import type { KeyPair } from '../../crypto/ed25519.js';
 
+/** What Profichain needs of the node: its intake (node/intake), which answers once a record is durable. */
+export interface RecordIntake {
+  submit(rec: RecordInput): Promise<Receipt>;
+}
+
 export interface ConnectionContext {
-  intake: Intake;
+  intake: RecordIntake;
   key: KeyPair;
   chainId: Uint8Array;
   maxFrame: number;
@@ -34,7 +38,7 @@ export interface ConnectionContext {
 }
 
 type PauseReason = 'budget' | 'output' | 'records';
-const timeout = (msg: string) => new UrchainError('TIMEOUT', msg);
+const timeout = (msg: string) => UrchainError.TIMEOUT(msg);
 const secs = (ms: number) => `${ms / 1000} s`;
 
 export class Connection {
@@ -178,8 +182,8 @@ export class Connection {
 
   private fail(e: Error) {
     if (this.closed) return;
-    const err = e instanceof UrchainError ? e : new UrchainError('BAD_INPUT', 'malformed input');
-    this.c.onError(e instanceof UrchainError ? e : new UrchainError('BAD_INPUT', e.message));
+    const err = e instanceof UrchainError ? e : UrchainError.BAD_INPUT('malformed input');
+    this.c.onError(e instanceof UrchainError ? e : UrchainError.BAD_INPUT(e.message));
     try {
       this.send(FrameType.ERROR, [0, err.code, err.message]);
     } catch {
@@ -204,26 +208,26 @@ export class Connection {
     if (!this.open) return this.hello(f);
     let inner: Frame = f;
     if (this.channel) {
-      if (f.type !== FrameType.SEALED) throw new UrchainError('BAD_INPUT', 'this session is encrypted: only SEALED frames');
+      if (f.type !== FrameType.SEALED) throw UrchainError.BAD_INPUT('this session is encrypted: only SEALED frames');
       inner = this.channel.open(f.body);
     }
     if (inner.type === FrameType.SUBMIT) this.submit(decodeBody(inner));
     else if (inner.type === FrameType.PING) {
       const n = asUint(asArray(decodeBody(inner), 1, 'PING')[0], 'PING n');
       this.send(FrameType.PONG, [n]);
-    } else throw new UrchainError('BAD_INPUT', `unexpected frame type 0x${inner.type.toString(16)}`);
+    } else throw UrchainError.BAD_INPUT(`unexpected frame type 0x${inner.type.toString(16)}`);
   }
 
   private hello(f: Frame) {
-    if (f.type !== FrameType.HELLO) throw new UrchainError('BAD_INPUT', 'expected HELLO first');
+    if (f.type !== FrameType.HELLO) throw UrchainError.BAD_INPUT('expected HELLO first');
     const a = asArray(decodeBody(f), 4, 'HELLO');
     const versions = a[0];
-    if (!Array.isArray(versions) || versions.length === 0) throw new UrchainError('BAD_INPUT', 'HELLO versions: expected a non-empty array of unsigned integers');
+    if (!Array.isArray(versions) || versions.length === 0) throw UrchainError.BAD_INPUT('HELLO versions: expected a non-empty array of unsigned integers');
     versions.forEach((v) => asUint(v, 'HELLO version'));
-    if (!versions.includes(PROTOCOL_VERSION)) throw new UrchainError('BAD_INPUT', `no common protocol version (this node speaks ${PROTOCOL_VERSION})`);
+    if (!versions.includes(PROTOCOL_VERSION)) throw UrchainError.BAD_INPUT(`no common protocol version (this node speaks ${PROTOCOL_VERSION})`);
     asText(a[1], 'clientName');
     const tier1 = asUint(a[2], 'tier1');
-    if (tier1 > 1) throw new UrchainError('BAD_INPUT', `HELLO tier1: expected 0 or 1, got ${tier1}`);
+    if (tier1 > 1) throw UrchainError.BAD_INPUT(`HELLO tier1: expected 0 or 1, got ${tier1}`);
     const o = this.c;
     if (tier1 === 1) {
       const clientEph = asBytes(a[3], 'clientEph', 32);
@@ -233,7 +237,7 @@ export class Connection {
       this.send(FrameType.WELCOME, [PROTOCOL_VERSION, o.key.publicKey, o.chainId, o.maxFrame, 1, eph.public]);
       this.channel = new SealedChannel(keys);
     } else {
-      if (asBytes(a[3], 'clientEph').length !== 0) throw new UrchainError('BAD_INPUT', 'HELLO clientEph: must be the empty byte string without tier 1');
+      if (asBytes(a[3], 'clientEph').length !== 0) throw UrchainError.BAD_INPUT('HELLO clientEph: must be the empty byte string without tier 1');
       this.send(FrameType.WELCOME, [PROTOCOL_VERSION, o.key.publicKey, o.chainId, o.maxFrame, 0, new Uint8Array(0)]);
     }
     this.reader.setMax(o.maxFrame);
@@ -245,17 +249,17 @@ export class Connection {
   /** Checks the whole SUBMIT first, so a bad record or a repeated id takes nothing of it in. */
   private submit(body: CborValue) {
     const max = this.c.limits.maxInFlight;
-    if (!Array.isArray(body) || body.length === 0) throw new UrchainError('BAD_INPUT', 'SUBMIT: expected a non-empty array of records');
-    if (body.length > max) throw new UrchainError('BAD_INPUT', `SUBMIT: at most ${max} records in one frame, got ${body.length}`);
+    if (!Array.isArray(body) || body.length === 0) throw UrchainError.BAD_INPUT('SUBMIT: expected a non-empty array of records');
+    if (body.length > max) throw UrchainError.BAD_INPUT(`SUBMIT: at most ${max} records in one frame, got ${body.length}`);
     const recs: { id: number; rec: RecordInput }[] = [];
     const ids = new Set<number>();
     for (const r of body) {
       const x = asArray(r, 5, 'record');
       const id = asUint(x[0], 'id');
-      if (id === 0) throw new UrchainError('BAD_INPUT', 'record id 0 is reserved for the connection');
-      if (ids.has(id) || this.inFlight.has(id)) throw new UrchainError('BAD_INPUT', `record id ${id} is already in flight on this connection: ids must be unique among records in flight`);
+      if (id === 0) throw UrchainError.BAD_INPUT('record id 0 is reserved for the connection');
+      if (ids.has(id) || this.inFlight.has(id)) throw UrchainError.BAD_INPUT(`record id ${id} is already in flight on this connection: ids must be unique among records in flight`);
       ids.add(id);
-      if (!Array.isArray(x[2])) throw new UrchainError('BAD_INPUT', 'record meta: expected an array of [key, value]');
+      if (!Array.isArray(x[2])) throw UrchainError.BAD_INPUT('record meta: expected an array of [key, value]');
       const meta = x[2].map((p) => {
         const kv = asArray(p, 2, 'meta entry');
         return [asText(kv[0], 'meta key'), asText(kv[1], 'meta value')] as [string, string];
@@ -277,7 +281,7 @@ export class Connection {
       this.send(type, body);
       if (this.inFlight.size < this.c.limits.maxInFlight / 2) this.resume('records');
     };
-    let p: Promise<Awaited<ReturnType<Intake['submit']>>>;
+    let p: Promise<Receipt>;
     try {
       p = this.c.intake.submit(rec);
     } catch (e) {

@@ -49,7 +49,7 @@ export function decodeBody(f: Frame): CborValue {
   try {
     return decode(f.body);
   } catch (e) {
-    throw new UrchainError('BAD_ENCODING', `frame 0x${f.type.toString(16)}: ${(e as Error).message}`);
+    throw UrchainError.BAD_ENCODING(`frame 0x${f.type.toString(16)}: ${(e as Error).message}`);
   }
 }
 
@@ -80,9 +80,9 @@ export class FrameReader {
       if (this.buffered < 5) break;
       const head = this.peek(5);
       const len = head.readUInt32BE(0);
-      if (len === 0) throw new UrchainError('BAD_INPUT', 'frame of length 0');
-      if (len > this.maxFrame) throw new UrchainError('TOO_LARGE', `frame of ${len} bytes exceeds the limit of ${this.maxFrame}`);
-      if (!KNOWN.has(head[4])) throw new UrchainError('BAD_INPUT', `unknown frame type 0x${head[4].toString(16)}`);
+      if (len === 0) throw UrchainError.BAD_INPUT('frame of length 0');
+      if (len > this.maxFrame) throw UrchainError.TOO_LARGE(`frame of ${len} bytes exceeds the limit of ${this.maxFrame}`);
+      if (!KNOWN.has(head[4])) throw UrchainError.BAD_INPUT(`unknown frame type 0x${head[4].toString(16)}`);
       if (this.buffered < 4 + len) break;
       const all = this.take(4 + len);
       yield { type: all[4], body: new Uint8Array(all.buffer, all.byteOffset + 5, len - 1) };

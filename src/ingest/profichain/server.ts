@@ -8,18 +8,17 @@
  * cap and the byte budget (limits.ts).
  */
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { frame, FrameType } from './frames.js';
-import { Connection } from './connection.js';
+import { Connection, type RecordIntake } from './connection.js';
 import { ByteBudget, DEFAULT_LIMITS, type ProfichainLimits } from './limits.js';
-import { UrchainError } from '../../errors.js';
-import type { Intake } from '../../node/intake.js';
+import { listen, closeServer } from '../../io/listen.js';
+import { parseHostPort, isLoopback, type HostPort } from '../../io/hostPort.js';
 import type { KeyPair } from '../../crypto/ed25519.js';
 
 
 export interface ProfichainServerOptions {
-  listen: { host: string; port: number };
-  intake: Intake;
+  listen: HostPort;
+  intake: RecordIntake;
   key: KeyPair;
   chainId: Uint8Array;
   maxPayload: number;
@@ -39,12 +38,6 @@ export interface ProfichainStats {
   bufferLimit: number;
 }
 
-/** True for addresses only this machine reaches. */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || /^::ffff:127\./.test(h);
-}
-
 export class ProfichainServer {
   private server!: net.Server;
   private live = new Map<net.Socket, Connection>();
@@ -62,15 +55,8 @@ export class ProfichainServer {
   static async start(o: ProfichainServerOptions): Promise<ProfichainServer> {
     const s = new ProfichainServer(o);
     s.server = net.createServer((sock) => s.accept(sock));
-    await new Promise<void>((resolve, reject) => {
-      s.server.once('error', (e: NodeJS.ErrnoException) =>
-        reject(new UrchainError('UNAVAILABLE', e.code === 'EADDRINUSE' ? `${o.listen.host}:${o.listen.port} is in use; pick another with --profichain` : e.message)),
-      );
-      s.server.listen(o.listen.port, o.listen.host, () => resolve());
-    });
-    const a = s.server.address() as AddressInfo;
-    s.address = `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
-    if (!isLoopback(a.address)) {
+    s.address = await listen(s.server, o.listen, '--profichain');
+    if (!isLoopback(parseHostPort(s.address).host)) {
       const warn = o.onWarning ?? ((m: string) => process.stderr.write(`urchain: WARNING: ${m}\n`));
       warn(
         `Profichain listens on ${s.address}, off loopback, without client authentication: anyone who can reach this port can write records ` +
@@ -120,6 +106,6 @@ export class ProfichainServer {
 
   async close(): Promise<void> {
     for (const s of this.live.keys()) s.destroy();
-    await new Promise((r) => this.server.close(() => r(undefined)));
+    await closeServer(this.server);
   }
 }

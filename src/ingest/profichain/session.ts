@@ -38,7 +38,7 @@ export function agree(secret: Uint8Array, pub: Uint8Array, what: string): Uint8A
   } catch {
     s = undefined;
   }
-  if (!s || s.every((b) => b === 0)) throw new UrchainError('BAD_INPUT', `${what} is a point of small order: no shared secret (RFC 7748 §6.1)`);
+  if (!s || s.every((b) => b === 0)) throw UrchainError.BAD_INPUT(`${what} is a point of small order: no shared secret (RFC 7748 §6.1)`);
   return s;
 }
 
@@ -70,12 +70,12 @@ export class SealedChannel {
 
   /** Opens a SEALED frame body; throws REPLAY for a wrong seq, BAD_SIGNATURE when it does not decrypt. */
   open(sealed: Uint8Array): { type: number; body: Uint8Array } {
-    if (sealed.length < 8 + 1 + 16) throw new UrchainError('BAD_INPUT', 'sealed frame too short');
+    if (sealed.length < 8 + 1 + 16) throw UrchainError.BAD_INPUT('sealed frame too short');
     const seqBuf = Buffer.from(sealed.buffer, sealed.byteOffset, 8);
     const seq = seqBuf.readBigUInt64BE(0);
-    if (seq !== this.recvSeq + 1n) throw new UrchainError('REPLAY', `sealed frame ${seq} where ${this.recvSeq + 1n} was due: replayed or reordered`);
+    if (seq !== this.recvSeq + 1n) throw UrchainError.REPLAY(`sealed frame ${seq} where ${this.recvSeq + 1n} was due: replayed or reordered`);
     const plain = aesGcmDecrypt(this.keys.recv, nonceOf(seqBuf), aadOf(seqBuf), sealed.subarray(8), 'sealed frame');
-    if (plain.length === 0) throw new UrchainError('BAD_INPUT', 'sealed frame holds no inner frame');
+    if (plain.length === 0) throw UrchainError.BAD_INPUT('sealed frame holds no inner frame');
     this.recvSeq = seq;
     return { type: plain[0], body: plain.subarray(1) };
   }

@@ -8,9 +8,10 @@
  *
  * Key files: JSON {"type": "urchain-aes256gcm", "key": hex}, mode 0600 (`urchain keygen --aes`).
  */
+import { readJsonFile } from '../../io/jsonFile.js';
 import { randomBytes, aesGcmEncrypt, aesGcmDecrypt } from '../../crypto/seal.js';
 import { concat, toHex, fromHex } from '../../codec/bytes.js';
-import { UrchainError, badInput } from '../../errors.js';
+import { badInput } from '../../errors.js';
 import { readSecretFile, writeSecretFile } from '../../io/keyfile.js';
 
 const MAGIC = Uint8Array.from([0x55, 0x54, 0x32, 0x01]);
@@ -36,13 +37,7 @@ export function writeAesKeyFile(file: string, force = false): { path: string } {
 }
 
 export function readAesKeyFile(file: string): Uint8Array {
-  let j: { type?: string; key?: string };
-  try {
-    j = JSON.parse(readSecretFile(file));
-  } catch (e) {
-    if (e instanceof UrchainError) throw e;
-    throw badInput(`cannot read key file ${file}: ${(e as Error).message}`);
-  }
+  const j = (readJsonFile(file, 'key file', readSecretFile) ?? {}) as { type?: string; key?: string };
   if (j.type !== AES_KEY_TYPE || typeof j.key !== 'string') throw badInput(`${file} is not an ${AES_KEY_TYPE} key file (make one with \`urchain keygen --aes\`)`);
   return fromHex(j.key, 32, `${file} key`);
 }

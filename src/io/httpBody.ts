@@ -1,5 +1,5 @@
 /**
- * @module node/httpBody
+ * @module io/httpBody
  * Request bodies of the HTTP servers (node API, broker): read within a per-request limit and,
  * for the node API, within one budget shared by all requests in flight, so a client cannot make
  * the process hold more than that (ten 64 MiB bodies once held 650 MB). A refused body is read to
@@ -71,7 +71,7 @@ export function readBody(req: http.IncomingMessage, max: number, o: ReadBodyOpti
   return new Promise((resolve, reject) => {
     const raw = req.headers['content-length'];
     const declared = raw === undefined ? undefined : Number(raw);
-    if (declared !== undefined && declared > max) return reject(new UrchainError('TOO_LARGE', `body of ${declared} bytes exceeds the limit of ${max}`));
+    if (declared !== undefined && declared > max) return reject(UrchainError.TOO_LARGE(`body of ${declared} bytes exceeds the limit of ${max}`));
     const budget = o.budget;
     let held = 0;
     const release = () => {
@@ -80,7 +80,7 @@ export function readBody(req: http.IncomingMessage, max: number, o: ReadBodyOpti
     };
     o.res?.once('close', release);
     const busy = () =>
-      new UrchainError('UNAVAILABLE', `the node holds ${budget!.used} bytes of other requests' bodies (limit ${budget!.limit}); retry later`);
+      UrchainError.UNAVAILABLE(`the node holds ${budget!.used} bytes of other requests' bodies (limit ${budget!.limit}); retry later`);
     // With a declared length the whole body is reserved at once and read into one buffer.
     let buf: Buffer | undefined;
     if (declared !== undefined) {
@@ -101,7 +101,7 @@ export function readBody(req: http.IncomingMessage, max: number, o: ReadBodyOpti
     req.on('data', (c: Buffer) => {
       if (failed) return; // being drained
       n += c.length;
-      if (n > max) return fail(new UrchainError('TOO_LARGE', `body exceeds the limit of ${max} bytes`));
+      if (n > max) return fail(UrchainError.TOO_LARGE(`body exceeds the limit of ${max} bytes`));
       if (buf) c.copy(buf, n - c.length);
       else {
         if (budget && !budget.take(c.length)) return fail(busy());
@@ -115,7 +115,7 @@ export function readBody(req: http.IncomingMessage, max: number, o: ReadBodyOpti
       chunks = [];
       resolve(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
     });
-    req.on('error', (e) => failed || fail(new UrchainError('UNAVAILABLE', `request body: ${e.message}`)));
+    req.on('error', (e) => failed || fail(UrchainError.UNAVAILABLE(`request body: ${e.message}`)));
     if (awaitingContinue.delete(req)) o.res?.writeContinue();
   });
 }

@@ -1,0 +1,34 @@
+/**
+ * @module io/checks
+ * The checks every place that takes stored or received transactions runs the same way: does a
+ * payload match the digest and length its core commits to, and do a batch's transaction ids make
+ * the root its origin signed (chain/batch.ts). Used by the audit, by peers' batches and payloads
+ * (src/net). src/proof checks a proof's payload itself: it may import nothing above src/chain.
+ */
+import { sha256 } from '../crypto/hash.js';
+import { equal } from '../codec/bytes.js';
+import { leafHash, rootOf } from '../merkle/tree.js';
+import { verifyBatch } from '../chain/batch.js';
+import type { TxCore } from '../chain/transaction.js';
+import type { StoredBatch } from '../store/types.js';
+
+/** True iff `payload` is the record the core commits to: its length and SHA-256. */
+export function payloadMatches(core: Pick<TxCore, 'payloadLength' | 'payloadDigest'>, payload: Uint8Array): boolean {
+  return payload.length === core.payloadLength && equal(sha256(payload), core.payloadDigest);
+}
+
+/** The RFC 9162 root over transaction ids (a batch root, or a block's merkle root). */
+export function txRoot(txIds: readonly Uint8Array[]): Uint8Array {
+  return rootOf(txIds.map(leafHash));
+}
+
+/**
+ * Checks a batch: its root (computed from its transaction ids) and what is wrong with it, if
+ * anything: 'root' when the ids do not make `expected` (the root it is stored under), 'signature'
+ * when its origin's signature does not cover them.
+ */
+export function checkBatch(b: StoredBatch, expected?: Uint8Array): { root: Uint8Array; fault?: 'root' | 'signature' } {
+  const root = txRoot(b.txIds);
+  if (expected && !equal(root, expected)) return { root, fault: 'root' };
+  return verifyBatch(b.txIds.length, root, b.signature, b.origin) ? { root } : { root, fault: 'signature' };
+}
