@@ -198,7 +198,7 @@ async function handle(d: ApiDeps, guard: Guard, budget: BodyBudget, req: http.In
         return send(res, 200, d.query.proof(arg, { stripped: flag('stripped') }));
       } catch (e) {
         // A thin node keeps no payloads of others: fetch it from an archive and prove with it.
-        if (flag('stripped') || !d.fetchPayload || !isUrchainError(e, 'NOT_FOUND') || !provesStripped(d.query, arg)) throw e;
+        if (flag('stripped') || !d.fetchPayload || !isUrchainError(e, 'NOT_FOUND') || e.meta.missing !== 'payload') throw e;
         const payload = await d.fetchPayload(arg);
         if (!payload) throw e;
         return send(res, 200, d.query.proof(arg, { payload }));
@@ -212,19 +212,4 @@ async function handle(d: ApiDeps, guard: Guard, budget: BodyBudget, req: http.In
       return send(res, 200, d.query.trace(arg));
   }
   throw UrchainError.NOT_FOUND(`no route ${url.pathname}`);
-}
-
-/**
- * True when a proof without the payload can be made: then what a full proof lacked was the
- * payload alone (a transaction this node does not know is NOT_FOUND either way).
- * TODO(query): once Query.proof marks a missing payload in its error (meta `missing: 'payload'`),
- * ask that instead of building the stripped proof.
- */
-function provesStripped(query: Query, id: string): boolean {
-  try {
-    query.proof(id, { stripped: true });
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -256,8 +256,7 @@ export class UrchainNode {
     this.network = new Network({
       key: this.key,
       role: this.role,
-      // TODO(net): NetworkOptions.store is still LmdbStore; it uses only Store methods.
-      store: this.store as LmdbStore,
+      store: this.store,
       tree: this.tree,
       pool: this.pool,
       listen: this.opts.listen ? parseHostPort(this.opts.listen, '--listen') : undefined,

@@ -102,7 +102,7 @@ export class Query {
     const block = this.store.getBlock(loc.blockHash)!;
     const params = this.store.getParams()!;
     const payload = opts.stripped ? undefined : (this.store.getPayload(txId) ?? opts.payload);
-    if (!opts.stripped && !payload) throw notFound(`payload of ${id} is not stored on this node; ask an archive, or use --stripped`);
+    if (!opts.stripped && !payload) throw notFound(`payload of ${id} is not stored on this node; ask an archive, or use --stripped`, { missing: 'payload' });
     const batchTree = this.batchTrees.get(toHex(tx.batchRoot), () => new MerkleLevels(batch.txIds.map(leafHash)));
     const blockTree = this.blockTrees.get(toHex(loc.blockHash), () => new MerkleLevels(this.store.getBody(loc.blockHash)!.map(leafHash)));
     return buildProof({
