@@ -15,6 +15,9 @@ import type { Readable, Writable } from 'node:stream';
 import { UrchainError, asUrchainError } from '../src/errors.js';
 
 export abstract class UrchainCommand extends Command {
+  /** True for a command that prints a stream (one line per event) instead of one document; its man page says so. */
+  static streams = false;
+
   json = Option.Boolean('--json', false, { description: 'Print JSON (the default when stdout is not a terminal)' });
 
   abstract run(): Promise<number | void>;
@@ -98,6 +101,29 @@ export function guardStdout(out: Writable): void {
     closedEarly.add(out);
     process.exitCode = SIGPIPE_EXIT;
   });
+}
+
+/**
+ * Resolves on the first SIGINT or SIGTERM; `off()` stops listening. A long-running command listens
+ * before it starts what the signal must stop: a signal that came between the start and a later
+ * `process.once` would take the default action and kill the process without a clean stop. A
+ * second signal, once this one has fired, does take the default action (a forced stop).
+ */
+export function stopSignal(): { stopped: Promise<void>; off(): void } {
+  let off = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    const on = () => {
+      off();
+      resolve();
+    };
+    off = () => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+  return { stopped, off };
 }
 
 /**

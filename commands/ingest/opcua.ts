@@ -1,10 +1,11 @@
 import { Option } from 'clipanion';
-import { parseDuration, parseCount } from '../base.js';
+import { parseDuration, parseCount, stopSignal } from '../base.js';
 import { SinkCommand, parseMeta } from '../ingestOptions.js';
 import { OpcuaIngest } from '../../src/ingest/opcua.js';
 
 export class IngestOpcuaCommand extends SinkCommand {
   static override paths = [['ingest', 'opcua']];
+  static override streams = true;
   static override usage = SinkCommand.Usage({
     description: 'Take in OPC UA data changes as records',
     details: `
@@ -33,42 +34,42 @@ export class IngestOpcuaCommand extends SinkCommand {
 
   async run() {
     const batch = parseCount(this.batch, '--batch', 1);
+    const maxWaitMs = parseDuration(this.maxWait, '--max-wait');
+    const samplingInterval = parseDuration(this.sampling, '--sampling-interval');
+    const publishingInterval = parseDuration(this.publishing, '--publishing-interval');
+    const duration = this.duration === undefined ? undefined : parseDuration(this.duration, '--duration');
     const meta = parseMeta(this.meta);
     if (this.product) meta.product = this.product;
     const sink = this.openSink();
-    const ingest = await OpcuaIngest.start({
-      endpoint: this.endpoint,
-      nodeIds: this.nodeIds,
-      submit: (r) => sink.submit(r),
-      batch,
-      maxWaitMs: parseDuration(this.maxWait, '--max-wait'),
-      samplingInterval: parseDuration(this.sampling, '--sampling-interval'),
-      publishingInterval: parseDuration(this.publishing, '--publishing-interval'),
-      kind: this.kind,
-      meta,
-      pki: this.pki,
-      securityMode: this.securityMode,
-      securityPolicy: this.securityPolicy,
-      onRecord: (r) => this.emit({ nodeId: r.nodeId, samples: r.samples, sourceTimestamp: r.firstSourceTimestamp, ...r.receipt }, human),
-      onState: (s, d) => this.log(`urchain: opcua ${s}${d ? ` ${d}` : ''}`),
-      onError: (e) => this.log(`urchain: ${e.message}`),
-    }).catch(async (e) => {
+    const signal = stopSignal(); // before the first record line: a stop right after it is still clean
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const ingest = await OpcuaIngest.start({
+        endpoint: this.endpoint,
+        nodeIds: this.nodeIds,
+        submit: (r) => sink.submit(r),
+        batch,
+        maxWaitMs,
+        samplingInterval,
+        publishingInterval,
+        kind: this.kind,
+        meta,
+        pki: this.pki,
+        securityMode: this.securityMode,
+        securityPolicy: this.securityPolicy,
+        onRecord: (r) => this.emit({ nodeId: r.nodeId, samples: r.samples, sourceTimestamp: r.firstSourceTimestamp, ...r.receipt }, human),
+        onState: (s, d) => this.log(`urchain: opcua ${s}${d ? ` ${d}` : ''}`),
+        onError: (e) => this.log(`urchain: ${e.message}`),
+      });
+      await Promise.race([signal.stopped, ...(duration === undefined ? [] : [new Promise<void>((r) => (timer = setTimeout(r, duration)))])]);
+      const { unsent } = await ingest.close();
+      this.log(`urchain: opcua ${ingest.samplesIn} samples in, ${ingest.samplesOut} in ${ingest.recordsOut} durable records${ingest.failed ? `, ${ingest.failed} records refused` : ''}${unsent ? `, ${unsent} samples NOT sent` : ''}`);
+      return unsent || ingest.failed ? 1 : 0;
+    } finally {
+      clearTimeout(timer);
+      signal.off();
       await sink.close();
-      throw e;
-    });
-    await new Promise<void>((resolve) => {
-      const t = this.duration ? setTimeout(resolve, parseDuration(this.duration, '--duration')) : undefined;
-      const stop = () => {
-        if (t) clearTimeout(t);
-        resolve();
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
-    const { unsent } = await ingest.close();
-    await sink.close();
-    this.log(`urchain: opcua ${ingest.samplesIn} samples in, ${ingest.samplesOut} in ${ingest.recordsOut} durable records${ingest.failed ? `, ${ingest.failed} records refused` : ''}${unsent ? `, ${unsent} samples NOT sent` : ''}`);
-    return unsent || ingest.failed ? 1 : 0;
+    }
   }
 }
 

@@ -1,9 +1,11 @@
 import { Option } from 'clipanion';
+import { stopSignal } from '../base.js';
 import { SinkCommand, parseMeta } from '../ingestOptions.js';
 import { FolderWatcher } from '../../src/ingest/watch.js';
 
 export class IngestWatchCommand extends SinkCommand {
   static override paths = [['ingest', 'watch']];
+  static override streams = true;
   static override usage = SinkCommand.Usage({
     description: 'Send every file that lands in a folder to a node',
     details: `
@@ -41,12 +43,11 @@ export class IngestWatchCommand extends SinkCommand {
       await client.close();
       return errors ? 1 : 0;
     }
+    const signal = stopSignal();
     w.start();
-    await new Promise<void>((resolve) => {
-      const stop = () => void w.close().then(() => client.close()).then(resolve);
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    await signal.stopped;
+    await w.close();
+    await client.close();
   }
 }
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { Option } from 'clipanion';
 import { paramsFromJson, type ChainParamsJson } from '../../src/chain/params.js';
-import { UrchainCommand, parseDuration, parseCount, parseChoice } from '../base.js';
+import { UrchainCommand, parseDuration, parseCount, parseChoice, stopSignal } from '../base.js';
 import { UrchainNode, DEFAULT_API } from '../../src/node/node.js';
 import { NODE_TYPES } from '../../src/contracts/roles.js';
 import type { NodeEvent, NodeEventName } from '../../src/contracts/events.js';
@@ -35,6 +35,7 @@ const EVENTS: Record<NodeEventName | 'payloads-complete', string> = {
 
 export class NodeRunCommand extends UrchainCommand {
   static override paths = [['node', 'run']];
+  static override streams = true;
   static override usage = UrchainCommand.Usage({
     description: 'Run a node: take records in, make blocks, answer the local API',
     details: `
@@ -83,37 +84,32 @@ ${Object.entries(EVENTS)
   async run() {
     const type = parseChoice(this.type, '--type', NODE_TYPES);
     const blockTime = this.blockTime === undefined ? undefined : parseDuration(this.blockTime, '--block-time');
-    const node = await UrchainNode.start({
-      dataDir: this.data,
-      type,
-      api: this.api,
-      apiToken: apiTokenFrom(this.apiTokenFile),
-      profichain: this.profichain,
-      listen: this.listen,
-      advertise: this.advertise,
-      seeds: this.seed,
-      links: parseCount(this.links, '--links', 1),
-      members: this.members,
-      watch: this.watch ? { dir: this.watch, include: this.include } : undefined,
-      blockTime,
-      maxPayload: parseCount(this.maxPayload, '--max-payload', 1),
-      recordEvents: this.wantJson, // one per record: too many for a terminal
-      init: { blockTime, params: this.genesis ? readGenesis(this.genesis) : undefined },
-      onEvent: (e: NodeEvent) => this.emit({ ...e, at: new Date().toISOString() }, human),
-    });
-    await new Promise<void>((resolve) => {
-      let stopping = false;
-      const stop = () => {
-        if (stopping) return;
-        stopping = true;
-        void node.close().then(resolve, (e) => {
-          this.log(`urchain: error while stopping: ${(e as Error).message}`);
-          resolve();
-        });
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    // Listen first: a SIGTERM right after the `started` event must still stop the node cleanly.
+    const signal = stopSignal();
+    try {
+      const node = await UrchainNode.start({
+        dataDir: this.data,
+        type,
+        api: this.api,
+        apiToken: apiTokenFrom(this.apiTokenFile),
+        profichain: this.profichain,
+        listen: this.listen,
+        advertise: this.advertise,
+        seeds: this.seed,
+        links: parseCount(this.links, '--links', 1),
+        members: this.members,
+        watch: this.watch ? { dir: this.watch, include: this.include } : undefined,
+        blockTime,
+        maxPayload: parseCount(this.maxPayload, '--max-payload', 1),
+        recordEvents: this.wantJson, // one per record: too many for a terminal
+        init: { blockTime, params: this.genesis ? readGenesis(this.genesis) : undefined },
+        onEvent: (e: NodeEvent) => this.emit({ ...e, at: new Date().toISOString() }, human),
+      });
+      await signal.stopped;
+      await node.close().catch((e: Error) => this.log(`urchain: error while stopping: ${e.message}`));
+    } finally {
+      signal.off();
+    }
   }
 }
 
