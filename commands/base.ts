@@ -1,16 +1,23 @@
 /**
- * Shared base for every urchain command: `--json`, output rendering and error mapping.
- * stdout carries data only: one JSON document when piped or with --json, readable text on a
- * terminal. Errors go to stderr as one line (and as {"error":{code,message}} on stdout under
- * --json); bad input exits 2, every other failure 1.
+ * Shared base for every urchain command: `--json`, the one output path, stdin, option validators
+ * and error mapping. stdout carries data only, and every byte of it goes through this class: one
+ * JSON document (`out`) or one JSON line per item of a stream (`emit`) when piped or with --json,
+ * readable text on a terminal; raw bytes (`write`) where the data is not JSON (a plaintext, a
+ * completion script). Errors go to stderr as one line (and as {"error":{code,message}} on stdout
+ * under --json); bad input exits 2, every other failure 1, as src/errors.ts says per code.
+ *
+ * Only light modules are imported here: a command that sends nothing over the network (`verify`)
+ * must not load the HTTP client or sockets (the ingest options live in ingestOptions.ts).
  */
 import { Command, Option, UsageError } from 'clipanion';
 import fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { UrchainError, asUrchainError } from '../src/errors.js';
-import { openSink, type Sink } from '../src/ingest/sink.js';
 
 export abstract class UrchainCommand extends Command {
+  /** True for a command that prints a stream (one line per event) instead of one document; its man page says so. */
+  static streams = false;
+
   json = Option.Boolean('--json', false, { description: 'Print JSON (the default when stdout is not a terminal)' });
 
   abstract run(): Promise<number | void>;
@@ -42,6 +49,24 @@ export abstract class UrchainCommand extends Command {
     this.lastOut = data;
     if (this.wantJson) this.context.stdout.write(JSON.stringify(data) + '\n');
     else this.context.stdout.write((human ? human(data) : render(data)) + '\n');
+  }
+
+  /**
+   * Prints one item of a stream (a node event, a file or record taken in): one JSON line when
+   * piped or with --json, `human(data)` as one line on a terminal.
+   */
+  emit(data: unknown, human: (d: any) => string): void {
+    this.context.stdout.write((this.wantJson ? JSON.stringify(data) : human(data)) + '\n');
+  }
+
+  /** Writes data that is not JSON (a decrypted payload, a completion script) as it is. */
+  write(raw: Uint8Array | string): void {
+    this.context.stdout.write(raw);
+  }
+
+  /** The bytes of `file`, or everything on this command's stdin for "-" (see readInput). */
+  readInput(file: string, what: string): Promise<Buffer> {
+    return readInput(file, what, this.context.stdin);
   }
 
   log(line: string): void {
@@ -79,18 +104,41 @@ export function guardStdout(out: Writable): void {
 }
 
 /**
+ * Resolves on the first SIGINT or SIGTERM; `off()` stops listening. A long-running command listens
+ * before it starts what the signal must stop: a signal that came between the start and a later
+ * `process.once` would take the default action and kill the process without a clean stop. A
+ * second signal, once this one has fired, does take the default action (a forced stop).
+ */
+export function stopSignal(): { stopped: Promise<void>; off(): void } {
+  let off = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    const on = () => {
+      off();
+      resolve();
+    };
+    off = () => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+  return { stopped, off };
+}
+
+/**
  * The bytes of `file`, or everything on stdin for "-". stdin is read as a stream to its end: a
  * pipe whose writer has not written yet (or a non-blocking one) waits instead of failing with
  * EAGAIN, as a synchronous read of fd 0 does.
  */
-export async function readInput(file: string, what: string, stdin: Readable = process.stdin): Promise<Buffer> {
+async function readInput(file: string, what: string, stdin: Readable): Promise<Buffer> {
   try {
     if (file !== '-') return fs.readFileSync(file);
     const chunks: Buffer[] = [];
     for await (const c of stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
     return Buffer.concat(chunks);
   } catch (e) {
-    throw new UrchainError('BAD_INPUT', `cannot read ${what} ${file === '-' ? 'from stdin' : file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw UrchainError.BAD_INPUT(`cannot read ${what} ${file === '-' ? 'from stdin' : file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 }
 
@@ -127,41 +175,32 @@ export const dataOption = () => Option.String('--data', { description: 'Read fro
 export const nodeOption = () =>
   Option.String('--node', { description: 'Ask the node at this URL, e.g. http://127.0.0.1:7400 (with the token in $URCHAIN_API_TOKEN_FILE when the node needs one)' });
 
-/** "15s", "500ms", "2m", "1h"; a bare number is seconds. */
+/*
+ * Validators for option values. Options arrive as strings (clipanion's own validators would
+ * report a bad value before `--json` is known, in another wording); these run inside the command,
+ * so a bad value is one line "urchain: --opt: expected ..." on stderr, BAD_INPUT under --json, and
+ * exit 2, like every other bad input. Each names the option it reads.
+ */
+
+/** A duration: "15s", "500ms", "2m", "1h"; a bare number is seconds. */
 export function parseDuration(s: string, what: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
-  if (!m) throw new UrchainError('BAD_INPUT', `${what} ${JSON.stringify(s)}: expected a duration such as 500ms, 15s or 2m`);
+  if (!m) throw UrchainError.BAD_INPUT(`${what} ${JSON.stringify(s)}: expected a duration such as 500ms, 15s or 2m`);
   const n = Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const)[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
   return Math.round(n);
 }
 
-/** A whole number option ("--threshold 2"); undefined stays undefined; `min` is the least allowed. */
+/** A whole number ("--threshold 2"); undefined stays undefined; `min` is the least allowed. */
+export function parseCount(v: string, what: string, min?: number): number;
+export function parseCount(v: string | undefined, what: string, min?: number): number | undefined;
 export function parseCount(v: string | undefined, what: string, min = 0): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) throw new UrchainError('BAD_INPUT', `${what}: expected a whole number${min ? ` of at least ${min}` : ''}, got ${JSON.stringify(v)}`);
+  if (!/^\d+$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) throw UrchainError.BAD_INPUT(`${what}: expected a whole number${min ? ` of at least ${min}` : ''}, got ${JSON.stringify(v)}`);
   return Number(v);
 }
 
-/** k=v pairs from repeated --meta options. */
-export function parseMeta(pairs: string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const p of pairs ?? []) {
-    const i = p.indexOf('=');
-    if (i <= 0) throw new UrchainError('BAD_INPUT', `--meta ${JSON.stringify(p)}: expected key=value`);
-    out[p.slice(0, i)] = p.slice(i + 1);
-  }
-  return out;
-}
-
-/** Base of the ingest commands: where records go (HTTP API or Profichain) and how they are protected. */
-export abstract class SinkCommand extends UrchainCommand {
-  node = Option.String('--node', { description: 'Send to the node API at this URL, e.g. http://127.0.0.1:7400 (with the token in $URCHAIN_API_TOKEN_FILE when the node needs one)' });
-  profichain = Option.String('--profichain', { description: 'Send over Profichain to HOST:PORT instead' });
-  tier1 = Option.Boolean('--tier1', false, { description: 'Profichain: encrypt the session (key agreement with the node key, AES-256-GCM)' });
-  nodeKey = Option.String('--node-key', { description: "Profichain: the node's public key (hex) to pin" });
-  tier2Key = Option.String('--tier2-key', { description: 'Encrypt payloads with this AES key file before they leave (urchain keygen --aes)' });
-
-  openSink(): Sink {
-    return openSink({ node: this.node, profichain: this.profichain, tier1: this.tier1, nodeKey: this.nodeKey, tier2Key: this.tier2Key });
-  }
+/** One of a fixed set of words ("--type thin"). */
+export function parseChoice<T extends string>(v: string, what: string, choices: readonly T[]): T {
+  if (!choices.includes(v as T)) throw UrchainError.BAD_INPUT(`${what} must be one of ${choices.join(', ')}; got ${v}`);
+  return v as T;
 }

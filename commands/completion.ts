@@ -1,7 +1,6 @@
 import { Option } from 'clipanion';
-import { UrchainCommand } from './base.js';
-import { completionScript, type Shell } from './completions.js';
-import { badInput } from '../src/errors.js';
+import { UrchainCommand, parseChoice } from './base.js';
+import { completionScript, SHELLS, type Shell } from './completions.js';
 
 export class CompletionCommand extends UrchainCommand {
   static override paths = [['completion']];
@@ -16,8 +15,7 @@ export class CompletionCommand extends UrchainCommand {
   shell = Option.String({ required: true, name: 'bash|zsh|fish' });
 
   async run() {
-    if (!['bash', 'zsh', 'fish'].includes(this.shell)) throw badInput(`shell must be bash, zsh or fish; got ${this.shell}`);
-    const { cli } = await import('./cli.js');
-    this.context.stdout.write(completionScript(cli().definitions(), this.shell as Shell));
+    const shell = parseChoice<Shell>(this.shell, 'shell', SHELLS);
+    this.write(completionScript(this.cli.definitions(), shell));
   }
 }

@@ -4,7 +4,8 @@
  */
 import type { Definition } from 'clipanion';
 
-export type Shell = 'bash' | 'zsh' | 'fish';
+export const SHELLS = ['bash', 'zsh', 'fish'] as const;
+export type Shell = (typeof SHELLS)[number];
 
 interface Cmd {
   words: string[];

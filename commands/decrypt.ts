@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
 import fs from 'node:fs';
-import { UrchainCommand, readInput } from './base.js';
+import { UrchainCommand } from './base.js';
 import { decryptTier2, readAesKeyFile } from '../src/ingest/profichain/tier2.js';
 import { fromBase64 } from '../src/codec/bytes.js';
 import { badInput } from '../src/errors.js';
@@ -19,7 +19,7 @@ export class DecryptCommand extends UrchainCommand {
   file = Option.String('--out,-o', { description: 'Write the plaintext here instead of stdout' });
 
   async run() {
-    const raw = await readInput(this.input, 'input', this.context.stdin);
+    const raw = await this.readInput(this.input, 'input');
     let payload: Uint8Array = new Uint8Array(raw);
     if (raw[0] === 0x7b) {
       let j: { payload?: string };
@@ -35,6 +35,6 @@ export class DecryptCommand extends UrchainCommand {
     if (this.file) {
       fs.writeFileSync(this.file, plain, { mode: 0o600 }); // a plaintext only the key holder should read
       this.out({ path: this.file, bytes: plain.length });
-    } else this.context.stdout.write(plain);
+    } else this.write(plain);
   }
 }

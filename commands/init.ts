@@ -1,8 +1,7 @@
 import { Option } from 'clipanion';
-import { UrchainCommand, parseDuration, parseCount } from './base.js';
+import { UrchainCommand, parseDuration, parseCount, parseChoice } from './base.js';
 import { initData } from '../src/node/init.js';
 import { paramsToJson } from '../src/chain/params.js';
-import { badInput } from '../src/errors.js';
 
 export class InitCommand extends UrchainCommand {
   static override paths = [['init']];
@@ -26,10 +25,9 @@ export class InitCommand extends UrchainCommand {
   name = Option.String('--name', { description: 'Chain name (default: the folder name)' });
 
   async run() {
-    if (this.consensus !== 'poa' && this.consensus !== 'pow') throw badInput(`--consensus must be poa or pow, got ${this.consensus}`);
     const r = await initData({
       dataDir: this.data,
-      consensus: this.consensus,
+      consensus: parseChoice(this.consensus, '--consensus', ['poa', 'pow'] as const),
       authorities: this.authority,
       threshold: parseCount(this.threshold, '--threshold'),
       difficulty: parseCount(this.difficulty, '--difficulty'),

@@ -38,7 +38,7 @@ export class ProveCommand extends UrchainCommand {
       if (this.file) {
         fs.writeFileSync(this.file, JSON.stringify(proof, null, 2) + '\n');
         this.out({ txId: proof.txId, path: this.file, height: proof.block.header.height, stripped: proof.payload === undefined, countersignatures: proof.countersignatures?.length ?? 0 });
-      } else this.context.stdout.write(JSON.stringify(proof, null, this.wantJson ? undefined : 2) + '\n');
+      } else this.out(proof, (p) => JSON.stringify(p, null, 2)); // the proof itself, indented on a terminal
     } finally {
       await s.close();
     }

@@ -1,5 +1,5 @@
 import { Option } from 'clipanion';
-import { UrchainCommand, readInput } from './base.js';
+import { UrchainCommand } from './base.js';
 import { verifyProofText, type VerifyResult } from '../src/proof/proof.js';
 import { parseTrustList, type TrustList } from '../src/proof/trust.js';
 import { badInput } from '../src/errors.js';
@@ -32,8 +32,8 @@ export class VerifyCommand extends UrchainCommand {
   async run() {
     if (!this.trust === !this.noTrust)
       throw badInput(this.trust ? 'give --trust FILE or --no-trust, not both' : 'verify needs --trust FILE (a trust list, from `urchain trust export`), or --no-trust for a consistency check that trusts nobody');
-    const trust: TrustList | null = this.trust ? parseTrustList(await readText(this.trust, 'trust list'), `trust list ${this.trust}`) : null;
-    const r = verifyProofText(await readText(this.proof, 'proof'), trust);
+    const trust: TrustList | null = this.trust ? parseTrustList((await this.readInput(this.trust, 'trust list')).toString('utf8'), `trust list ${this.trust}`) : null;
+    const r = verifyProofText((await this.readInput(this.proof, 'proof')).toString('utf8'), trust);
     this.out(r, human);
     return r.valid ? 0 : 1;
   }
@@ -55,8 +55,4 @@ function human(r: VerifyResult): string {
     ),
   ];
   return lines.join('\n');
-}
-
-async function readText(file: string, what: string): Promise<string> {
-  return (await readInput(file, what)).toString('utf8');
 }

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Definition } from 'clipanion';
-import { cli } from '../commands/cli.js';
+import { cli, COMMANDS } from '../commands/cli.js';
 import { completionScript } from '../commands/completions.js';
 import { formatsPage } from './formatsPage.js';
 import { profichainPage } from './profichainPage.js';
@@ -45,6 +45,9 @@ function synopsis(d: Definition): string {
   return [d.path, ...opts, positional].filter(Boolean).join(' ');
 }
 
+/** The commands that print one line per event instead of one document. */
+const STREAMS = new Set(COMMANDS.filter((C) => C.streams).flatMap((C) => (C.paths ?? []).map((p) => ['urchain', ...p].join(' '))));
+
 function commandPage(d: Definition): string {
   const name = pageName(d);
   const description = (d.description ?? '').trim();
@@ -65,7 +68,7 @@ function commandPage(d: Definition): string {
     'Print this usage text.',
     '.SH OUTPUT',
     '.PP',
-    'One JSON document on stdout when stdout is not a terminal or with \\fB\\-\\-json\\fR, readable text otherwise. Errors go to stderr as one line; with \\fB\\-\\-json\\fR also as {"error":{"code","message"}} on stdout.',
+    `${STREAMS.has(d.path) ? 'One JSON line per event on stdout when stdout is not a terminal or with \\fB\\-\\-json\\fR, one readable line each otherwise.' : 'One JSON document on stdout when stdout is not a terminal or with \\fB\\-\\-json\\fR, readable text otherwise.'} Errors go to stderr as one line; with \\fB\\-\\-json\\fR also as {"error":{"code","message"}} on stdout.`,
     '.SH EXIT STATUS',
     '.PP',
     '0 on success, 1 on a failure (including a proof or audit that does not hold), 2 on bad usage or bad input.',

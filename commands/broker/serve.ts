@@ -1,5 +1,5 @@
 import { Option } from 'clipanion';
-import { UrchainCommand } from '../base.js';
+import { UrchainCommand, stopSignal } from '../base.js';
 import { Broker } from '../../src/global/broker.js';
 
 export class BrokerServeCommand extends UrchainCommand {
@@ -22,12 +22,14 @@ export class BrokerServeCommand extends UrchainCommand {
   tlsKey = Option.String('--tls-key', { description: 'PEM private key for HTTPS' });
 
   async run() {
-    const b = await Broker.start({ dataDir: this.data, listen: this.listen, tlsCert: this.tlsCert, tlsKey: this.tlsKey, onWarn: (m) => this.log(`urchain: warning: ${m}`) });
-    this.out({ url: b.url, networks: b.store.list().length });
-    await new Promise<void>((resolve) => {
-      const stop = () => void b.close().then(resolve);
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    const signal = stopSignal(); // before the {"url"} line: a script may stop the broker right after it
+    try {
+      const b = await Broker.start({ dataDir: this.data, listen: this.listen, tlsCert: this.tlsCert, tlsKey: this.tlsKey, onWarn: (m) => this.log(`urchain: warning: ${m}`) });
+      this.out({ url: b.url, networks: b.store.list().length });
+      await signal.stopped;
+      await b.close();
+    } finally {
+      signal.off();
+    }
   }
 }

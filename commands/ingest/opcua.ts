@@ -1,16 +1,17 @@
 import { Option } from 'clipanion';
-import { SinkCommand, parseMeta, parseDuration } from '../base.js';
+import { parseDuration, parseCount, stopSignal } from '../base.js';
+import { SinkCommand, parseMeta } from '../ingestOptions.js';
 import { OpcuaIngest } from '../../src/ingest/opcua.js';
-import { badInput } from '../../src/errors.js';
 
 export class IngestOpcuaCommand extends SinkCommand {
   static override paths = [['ingest', 'opcua']];
+  static override streams = true;
   static override usage = SinkCommand.Usage({
     description: 'Take in OPC UA data changes as records',
     details: `
       Subscribes to one or more variables of an OPC UA server and takes in each data change as a record, or \`--batch N\` samples of one variable per record. The payload is JSON ({source, nodeId, samples: [{value, sourceTimestamp, serverTimestamp, status}]}); the metadata carries source (the endpoint), nodeId, sourceTimestamp (of the first sample), status and samples, plus --product and --meta.
 
-      Records go to a node's HTTP API (--node) or its Profichain port (--profichain, optionally with --tier1 and --tier2-key). One JSON line per record is printed once its receipt is durable. A sample is kept until then: when the node is unreachable, records wait and are retried; when the OPC UA server restarts, the client reconnects and restores its subscription. On SIGINT or SIGTERM (or after --duration) partial batches are sent and every receipt awaited before it exits.
+      Records go to a node's HTTP API (--node) or its Profichain port (--profichain, optionally with --tier1 and --tier2-key). One line per record is printed once its receipt is durable (JSON when piped or with --json). A sample is kept until then: when the node is unreachable, records wait and are retried; when the OPC UA server restarts, the client reconnects and restores its subscription. On SIGINT or SIGTERM (or after --duration) partial batches are sent and every receipt awaited before it exits.
     `,
     examples: [
       ['Every change of two variables, one record each', "$0 ingest opcua --endpoint opc.tcp://plc-7:4840 --node-id 'ns=1;s=Temperature' --node-id 'ns=1;s=Pressure' --node http://127.0.0.1:7400"],
@@ -32,43 +33,46 @@ export class IngestOpcuaCommand extends SinkCommand {
   pki = Option.String('--pki', { description: "Folder for the OPC UA client's certificates (default: node-opcua's own)" });
 
   async run() {
-    const batch = Number(this.batch);
-    if (!Number.isInteger(batch) || batch < 1) throw badInput('--batch: expected a whole number of samples, at least 1');
+    const batch = parseCount(this.batch, '--batch', 1);
+    const maxWaitMs = parseDuration(this.maxWait, '--max-wait');
+    const samplingInterval = parseDuration(this.sampling, '--sampling-interval');
+    const publishingInterval = parseDuration(this.publishing, '--publishing-interval');
+    const duration = this.duration === undefined ? undefined : parseDuration(this.duration, '--duration');
     const meta = parseMeta(this.meta);
     if (this.product) meta.product = this.product;
     const sink = this.openSink();
-    const ingest = await OpcuaIngest.start({
-      endpoint: this.endpoint,
-      nodeIds: this.nodeIds,
-      submit: (r) => sink.submit(r),
-      batch,
-      maxWaitMs: parseDuration(this.maxWait, '--max-wait'),
-      samplingInterval: parseDuration(this.sampling, '--sampling-interval'),
-      publishingInterval: parseDuration(this.publishing, '--publishing-interval'),
-      kind: this.kind,
-      meta,
-      pki: this.pki,
-      securityMode: this.securityMode,
-      securityPolicy: this.securityPolicy,
-      onRecord: (r) => this.context.stdout.write(JSON.stringify({ nodeId: r.nodeId, samples: r.samples, sourceTimestamp: r.firstSourceTimestamp, ...r.receipt }) + '\n'),
-      onState: (s, d) => this.log(`urchain: opcua ${s}${d ? ` ${d}` : ''}`),
-      onError: (e) => this.log(`urchain: ${e.message}`),
-    }).catch(async (e) => {
+    const signal = stopSignal(); // before the first record line: a stop right after it is still clean
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const ingest = await OpcuaIngest.start({
+        endpoint: this.endpoint,
+        nodeIds: this.nodeIds,
+        submit: (r) => sink.submit(r),
+        batch,
+        maxWaitMs,
+        samplingInterval,
+        publishingInterval,
+        kind: this.kind,
+        meta,
+        pki: this.pki,
+        securityMode: this.securityMode,
+        securityPolicy: this.securityPolicy,
+        onRecord: (r) => this.emit({ nodeId: r.nodeId, samples: r.samples, sourceTimestamp: r.firstSourceTimestamp, ...r.receipt }, human),
+        onState: (s, d) => this.log(`urchain: opcua ${s}${d ? ` ${d}` : ''}`),
+        onError: (e) => this.log(`urchain: ${e.message}`),
+      });
+      await Promise.race([signal.stopped, ...(duration === undefined ? [] : [new Promise<void>((r) => (timer = setTimeout(r, duration)))])]);
+      const { unsent } = await ingest.close();
+      this.log(`urchain: opcua ${ingest.samplesIn} samples in, ${ingest.samplesOut} in ${ingest.recordsOut} durable records${ingest.failed ? `, ${ingest.failed} records refused` : ''}${unsent ? `, ${unsent} samples NOT sent` : ''}`);
+      return unsent || ingest.failed ? 1 : 0;
+    } finally {
+      clearTimeout(timer);
+      signal.off();
       await sink.close();
-      throw e;
-    });
-    await new Promise<void>((resolve) => {
-      const t = this.duration ? setTimeout(resolve, parseDuration(this.duration, '--duration')) : undefined;
-      const stop = () => {
-        if (t) clearTimeout(t);
-        resolve();
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
-    const { unsent } = await ingest.close();
-    await sink.close();
-    this.log(`urchain: opcua ${ingest.samplesIn} samples in, ${ingest.samplesOut} in ${ingest.recordsOut} durable records${ingest.failed ? `, ${ingest.failed} records refused` : ''}${unsent ? `, ${unsent} samples NOT sent` : ''}`);
-    return unsent || ingest.failed ? 1 : 0;
+    }
   }
+}
+
+function human(r: { nodeId: string; samples: number; sourceTimestamp: string | null; txId: string }): string {
+  return `${r.sourceTimestamp ?? '-'}  ${r.nodeId}  ${r.samples} sample(s)  ${r.txId}`;
 }

@@ -1,7 +1,5 @@
 import { Option } from 'clipanion';
-import fs from 'node:fs';
-import { SinkCommand, parseMeta } from '../base.js';
-import { badInput } from '../../src/errors.js';
+import { SinkCommand, parseMeta } from '../ingestOptions.js';
 
 export class IngestSendCommand extends SinkCommand {
   static override paths = [['ingest', 'send']];
@@ -27,7 +25,7 @@ export class IngestSendCommand extends SinkCommand {
     if (this.product) meta.product = this.product;
     if (this.type) meta.type = this.type;
     if (this.file && this.file !== '-') meta.filename ??= this.file.split('/').pop()!;
-    const payload = await readInput(this.file);
+    const payload = new Uint8Array(await this.readInput(this.file ?? '-', 'record'));
     const sink = this.openSink();
     try {
       this.out(await sink.submit({ payload, kind: this.kind, meta, idemKey: this.key }));
@@ -35,17 +33,4 @@ export class IngestSendCommand extends SinkCommand {
       await sink.close();
     }
   }
-}
-
-async function readInput(file: string | undefined): Promise<Uint8Array> {
-  if (file && file !== '-') {
-    try {
-      return new Uint8Array(fs.readFileSync(file));
-    } catch (e) {
-      throw badInput(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-  }
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return new Uint8Array(Buffer.concat(chunks));
 }

@@ -1,13 +1,15 @@
 import { Option } from 'clipanion';
-import { SinkCommand, parseMeta } from '../base.js';
+import { stopSignal } from '../base.js';
+import { SinkCommand, parseMeta } from '../ingestOptions.js';
 import { FolderWatcher } from '../../src/ingest/watch.js';
 
 export class IngestWatchCommand extends SinkCommand {
   static override paths = [['ingest', 'watch']];
+  static override streams = true;
   static override usage = SinkCommand.Usage({
     description: 'Send every file that lands in a folder to a node',
     details: `
-      For machines that run no node themselves. Each file matching --include is sent once it stops changing and moved to DIR/.done/ only after its receipt came back. Each file carries an idempotency key (name, size, mtime, SHA-256), so a restart neither skips nor duplicates a file. Prints one JSON line per file taken in; runs until SIGINT/SIGTERM, or with --once until the folder is empty.
+      For machines that run no node themselves. Each file matching --include is sent once it stops changing and moved to DIR/.done/ only after its receipt came back. Each file carries an idempotency key (name, size, mtime, SHA-256), so a restart neither skips nor duplicates a file. Prints one line per file taken in (JSON when piped or with --json); runs until SIGINT/SIGTERM, or with --once until the folder is empty.
     `,
     examples: [
       ['Ship CSV exports to the plant node', "$0 ingest watch /srv/exports --node http://10.0.0.5:7400 --include '*.csv' --meta machine=mill-2"],
@@ -29,7 +31,7 @@ export class IngestWatchCommand extends SinkCommand {
       kind: this.kind,
       meta: parseMeta(this.meta),
       submit: (r) => client.submit(r),
-      onFile: (f) => this.context.stdout.write(JSON.stringify({ file: f.file, movedTo: f.movedTo, ...f.receipt }) + '\n'),
+      onFile: (f) => this.emit({ file: f.file, movedTo: f.movedTo, ...f.receipt }, human),
       onError: (file, e) => {
         errors++;
         this.log(`urchain: ${file}: ${e.message}`);
@@ -41,11 +43,14 @@ export class IngestWatchCommand extends SinkCommand {
       await client.close();
       return errors ? 1 : 0;
     }
+    const signal = stopSignal();
     w.start();
-    await new Promise<void>((resolve) => {
-      const stop = () => void w.close().then(() => client.close()).then(resolve);
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    await signal.stopped;
+    await w.close();
+    await client.close();
   }
+}
+
+function human(f: { file: string; movedTo: string; txId: string; duplicate?: boolean }): string {
+  return `${f.file} -> ${f.movedTo}  ${f.txId}${f.duplicate ? ' (taken in before)' : ''}`;
 }

@@ -1,17 +1,17 @@
 import { Option } from 'clipanion';
 import fs from 'node:fs';
-import { UrchainCommand } from '../base.js';
+import { UrchainCommand, parseChoice } from '../base.js';
 import { readKeyFile } from '../../src/io/keyfile.js';
 import { fromHex, equal } from '../../src/codec/bytes.js';
 import { signMembers, readMembersFile, writeMembersFile, membersToJson, type Member } from '../../src/net/members.js';
-import { NODE_TYPES, type NodeType } from '../../src/contracts/roles.js';
-import { UrchainError, badInput } from '../../src/errors.js';
+import { NODE_TYPES } from '../../src/contracts/roles.js';
+import { UrchainError } from '../../src/errors.js';
 
 /** Loads the list at `file` (or starts one), applies `change`, re-signs it with serial + 1. */
 export function updateMembers(file: string, networkKeyFile: string, change: (ms: Member[]) => Member[]) {
   const nk = readKeyFile(networkKeyFile);
   const cur = fs.existsSync(file) ? readMembersFile(file) : undefined;
-  if (cur && !equal(cur.networkKey, nk.publicKey)) throw new UrchainError('FORBIDDEN', `${file} is signed by another membership key than ${networkKeyFile}`);
+  if (cur && !equal(cur.networkKey, nk.publicKey)) throw UrchainError.FORBIDDEN(`${file} is signed by another membership key than ${networkKeyFile}`);
   const next = signMembers(nk, (cur?.serial ?? 0) + 1, change(cur?.members ?? []));
   writeMembersFile(file, next);
   return membersToJson(next);
@@ -35,8 +35,8 @@ export class MemberAddCommand extends UrchainCommand {
   members = Option.String('--members', 'members.json', { description: 'The member list file (default ./members.json)' });
 
   async run() {
-    if (!NODE_TYPES.includes(this.role as NodeType)) throw badInput(`--role must be one of ${NODE_TYPES.join(', ')}; got ${this.role}`);
+    const role = parseChoice(this.role, '--role', NODE_TYPES);
     const add = this.keys.map((k, i) => fromHex(k.toLowerCase(), 32, `KEY #${i + 1}`));
-    this.out(updateMembers(this.members, this.networkKey, (ms) => [...ms.filter((m) => !add.some((k) => equal(k, m.key))), ...add.map((key) => ({ key, role: this.role as NodeType }))]));
+    this.out(updateMembers(this.members, this.networkKey, (ms) => [...ms.filter((m) => !add.some((k) => equal(k, m.key))), ...add.map((key) => ({ key, role }))]));
   }
 }

@@ -1,21 +1,51 @@
 import fs from 'node:fs';
 import { Option } from 'clipanion';
 import { paramsFromJson, type ChainParamsJson } from '../../src/chain/params.js';
-import { UrchainCommand, parseDuration } from '../base.js';
+import { UrchainCommand, parseDuration, parseCount, parseChoice, stopSignal } from '../base.js';
 import { UrchainNode, DEFAULT_API } from '../../src/node/node.js';
-import { NODE_TYPES, type NodeType } from '../../src/contracts/roles.js';
-import type { NodeEvent } from '../../src/contracts/events.js';
+import { NODE_TYPES } from '../../src/contracts/roles.js';
+import type { NodeEvent, NodeEventName } from '../../src/contracts/events.js';
 import { badInput } from '../../src/errors.js';
 import { apiTokenFrom, TOKEN_ENV } from '../../src/node/apiGuard.js';
 
+/**
+ * Every event the node emits, with what it means, for the usage text and the man page. Keyed by
+ * NodeEventName, so the build fails when an event is added there and not described here.
+ */
+const EVENTS: Record<NodeEventName, string> = {
+  started: 'the node runs; its status (chain, head, addresses)',
+  record: 'a record is durable (txId); only with --json (one per record)',
+  block: 'a block became the head (height, hash, txCount, pending)',
+  reorg: 'the head moved to a heavier branch (dropped blocks, repending transactions)',
+  file: 'a file from --watch was taken in and moved (file, movedTo, txId, duplicate)',
+  error: 'a part of the node failed (where: producer, api, profichain, watch or backfill; message)',
+  stopped: 'the node stopped cleanly',
+  link: 'a peer link is up (peer, role, direction, address)',
+  unlink: 'a peer link closed (peer, why)',
+  'link-refused': 'a peer link was refused (address, direction, message)',
+  'bad-peer': 'a peer lost points for a bad message (peer, points, score, why)',
+  sync: 'catching up from a peer (peer, height, target)',
+  synced: 'caught up with a peer (peer, height)',
+  members: 'a newer member list was taken over from a peer (serial, members)',
+  'peer-error': 'a peer answered a message with an error (peer, code, message)',
+  'countersign-refused': 'a peer refused to countersign a block (peer, block, why)',
+  'payloads-complete': 'an archive or full node holds every payload it had been missing',
+  'batch-held': 'records were taken in while no peer was linked; they go out with the next link (batch, txs)',
+};
+
 export class NodeRunCommand extends UrchainCommand {
   static override paths = [['node', 'run']];
+  static override streams = true;
   static override usage = UrchainCommand.Usage({
     description: 'Run a node: take records in, make blocks, answer the local API',
     details: `
       Opens (or, on an empty folder, creates) the chain in the data folder and serves the HTTP API on 127.0.0.1. A record is acknowledged only once it is durable on disk. With --watch, each file matching --include is taken in and moved to .done/ after its receipt. SIGINT or SIGTERM stop the node cleanly.
 
-      With --json, events (started, record, block, reorg, file, error, stopped, and on a network link, unlink, link-refused, bad-peer, sync, synced, members) are printed as JSON lines on stdout; otherwise a log goes to stderr.
+      The node reports what happens as events on stdout: one JSON line each ({"event", ..., "at"}) when piped or with --json, one readable line each on a terminal. The events:
+
+${Object.entries(EVENTS)
+  .map(([name, about]) => `      \`${name}\`: ${about}.`)
+  .join('\n\n')}
 
       On a loopback address the API refuses requests from web pages (an Origin other than its own, or a Host that is not a loopback name). On any other address it requires a bearer token from --api-token-file, or the node refuses to start; clients send it when URCHAIN_API_TOKEN_FILE names the same file. See urchain-api(7).
 
@@ -52,49 +82,42 @@ export class NodeRunCommand extends UrchainCommand {
   maxPayload = Option.String('--max-payload', { description: 'Largest record in bytes (default 16 MiB)' });
 
   async run() {
-    if (!NODE_TYPES.includes(this.type as NodeType)) throw badInput(`--type must be one of ${NODE_TYPES.join(', ')}; got ${this.type}`);
-    const json = this.json;
-    const emit = (e: NodeEvent) => {
-      if (json) this.context.stdout.write(JSON.stringify({ ...e, at: new Date().toISOString() }) + '\n');
-      else if (e.event !== 'record') this.log(`${new Date().toISOString()} ${e.event} ${JSON.stringify({ ...e, event: undefined })}`);
-    };
-    const node = await UrchainNode.start({
-      dataDir: this.data,
-      type: this.type as NodeType,
-      api: this.api,
-      apiToken: apiTokenFrom(this.apiTokenFile),
-      profichain: this.profichain,
-      listen: this.listen,
-      advertise: this.advertise,
-      seeds: this.seed,
-      links: this.links ? positiveInt(this.links, '--links') : undefined,
-      members: this.members,
-      watch: this.watch ? { dir: this.watch, include: this.include } : undefined,
-      blockTime: this.blockTime ? parseDuration(this.blockTime, '--block-time') : undefined,
-      maxPayload: this.maxPayload ? Number(this.maxPayload) : undefined,
-      recordEvents: json,
-      init: { blockTime: this.blockTime ? parseDuration(this.blockTime, '--block-time') : undefined, params: this.genesis ? readGenesis(this.genesis) : undefined },
-      onEvent: emit,
-    });
-    await new Promise<void>((resolve) => {
-      let stopping = false;
-      const stop = () => {
-        if (stopping) return;
-        stopping = true;
-        void node.close().then(resolve, (e) => {
-          this.log(`urchain: error while stopping: ${(e as Error).message}`);
-          resolve();
-        });
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    const type = parseChoice(this.type, '--type', NODE_TYPES);
+    const blockTime = this.blockTime === undefined ? undefined : parseDuration(this.blockTime, '--block-time');
+    // Listen first: a SIGTERM right after the `started` event must still stop the node cleanly.
+    const signal = stopSignal();
+    try {
+      const node = await UrchainNode.start({
+        dataDir: this.data,
+        type,
+        api: this.api,
+        apiToken: apiTokenFrom(this.apiTokenFile),
+        profichain: this.profichain,
+        listen: this.listen,
+        advertise: this.advertise,
+        seeds: this.seed,
+        links: parseCount(this.links, '--links', 1),
+        members: this.members,
+        watch: this.watch ? { dir: this.watch, include: this.include } : undefined,
+        blockTime,
+        maxPayload: parseCount(this.maxPayload, '--max-payload', 1),
+        // One event per record is thousands a second under load: asked for with --json only, so a
+        // service whose stdout goes to the journal is not flooded.
+        recordEvents: this.json,
+        init: { blockTime, params: this.genesis ? readGenesis(this.genesis) : undefined },
+        onEvent: (e: NodeEvent) => this.emit({ ...e, at: new Date().toISOString() }, human),
+      });
+      await signal.stopped;
+      await node.close().catch((e: Error) => this.log(`urchain: error while stopping: ${e.message}`));
+    } finally {
+      signal.off();
+    }
   }
 }
 
-function positiveInt(v: string, what: string): number {
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw badInput(`${what}: expected a whole number of at least 1, got ${v}`);
-  return Number(v);
+/** One log line: the time, the event and its other fields. */
+function human(e: NodeEvent & { at: string }): string {
+  return `${e.at} ${e.event} ${JSON.stringify({ ...e, event: undefined, at: undefined })}`;
 }
 
 function readGenesis(file: string) {
