@@ -165,7 +165,8 @@ Seal rules. \\fBpoa\\fR: the producer is an authority, and valid signatures of a
 \\fBpow\\fR: difficulty equals the parameter, blockHash has at least that many leading zero bits
 (most significant bit of the first byte first), and the producer's signature is valid.
 Fork choice: the canonical chain has the most cumulative work (poa: 1 per block; pow:
-2^difficulty per block); on a tie the block seen first stays.
+2^difficulty per block); between heads of equal work the one with the lowest block hash
+(compared bytewise, as unsigned bytes) wins, whatever the order the blocks arrived in.
 .PP
 The history root lets a proof link a block to any later block of the same chain with an
 RFC 9162 inclusion proof of O(log n) hashes.

@@ -1,11 +1,10 @@
-import fs from 'node:fs';
 import { Option } from 'clipanion';
 import { paramsFromJson, type ChainParamsJson } from '../../src/chain/params.js';
 import { UrchainCommand, parseDuration, parseCount, parseChoice, stopSignal } from '../base.js';
 import { UrchainNode, DEFAULT_API } from '../../src/node/node.js';
 import { NODE_TYPES } from '../../src/contracts/roles.js';
+import { readJsonFile } from '../../src/io/jsonFile.js';
 import type { NodeEvent, NodeEventName } from '../../src/contracts/events.js';
-import { badInput } from '../../src/errors.js';
 import { apiTokenFrom, TOKEN_ENV } from '../../src/node/apiGuard.js';
 
 /**
@@ -121,12 +120,7 @@ function human(e: NodeEvent & { at: string }): string {
 }
 
 function readGenesis(file: string) {
-  let j: unknown;
-  try {
-    j = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw badInput(`--genesis ${file}: ${(e as Error).message}`);
-  }
+  const j = readJsonFile(file, '--genesis chain');
   const p = (j as { params?: unknown }).params ?? j; // `urchain init` output or GET /v1/params
   return paramsFromJson(p as ChainParamsJson);
 }

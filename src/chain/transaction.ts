@@ -12,7 +12,7 @@
  * verifies. Byte layout and vectors: urchain-formats(5).
  */
 import { encode, decode, asArray, asUint, asBytes, asText, type CborValue } from '../codec/cbor.js';
-import { toHex, fromHex, utf8, compareBytes } from '../codec/bytes.js';
+import { toHex, fromHex, utf8, compareBytes, equal as equalBytes } from '../codec/bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import { badInput } from '../errors.js';
 
@@ -140,4 +140,9 @@ export function coreFromJson(j: TxCoreJson): TxCore {
     payloadDigest: fromHex(j.payloadDigest, 32, 'core.payloadDigest'),
     payloadLength: num(j.payloadLength, 'payloadLength'),
   };
+}
+
+/** True iff `payload` is the record a core commits to: its length and its SHA-256. */
+export function payloadMatches(core: Pick<TxCore, 'payloadLength' | 'payloadDigest'>, payload: Uint8Array): boolean {
+  return payload.length === core.payloadLength && equalBytes(sha256(payload), core.payloadDigest);
 }

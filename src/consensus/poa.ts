@@ -2,7 +2,8 @@
  * @module consensus/poa
  * Proof-of-authority: the genesis block lists authority keys and a threshold k; a block is valid
  * once k distinct authorities signed its hash, its producer among them. Every block adds one unit
- * of work, so fork choice is the longest chain; ties keep the block seen first.
+ * of work, so fork choice is the longest chain; between equally long ones the lowest block hash
+ * wins (ledger/blocktree.ts).
  */
 import type { Consensus } from './types.js';
 import type { ChainParams } from '../chain/params.js';

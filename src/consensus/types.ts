@@ -2,8 +2,8 @@
  * @module consensus/types
  * The consensus plug-in interface (DESIGN decision 5): validate a header against its parent,
  * give its work for fork choice, and seal a new header. Everything else about blocks (links,
- * Merkle roots, history roots, time) is checked by chain/validate.ts the same way for every
- * consensus.
+ * Merkle roots, history roots, time) is checked by the block tree (ledger/blocktree.ts) the
+ * same way for every consensus.
  */
 import type { Header, SignedHeader } from '../chain/header.js';
 import type { ChainParams } from '../chain/params.js';

@@ -3,19 +3,15 @@
  * The checks every place that takes stored or received transactions runs the same way: does a
  * payload match the digest and length its core commits to, and do a batch's transaction ids make
  * the root its origin signed (chain/batch.ts). Used by the audit, by peers' batches and payloads
- * (src/net). src/proof checks a proof's payload itself: it may import nothing above src/chain.
+ * (src/net).
  */
-import { sha256 } from '../crypto/hash.js';
 import { equal } from '../codec/bytes.js';
 import { leafHash, rootOf } from '../merkle/tree.js';
 import { verifyBatch } from '../chain/batch.js';
-import type { TxCore } from '../chain/transaction.js';
 import type { StoredBatch } from '../store/types.js';
 
-/** True iff `payload` is the record the core commits to: its length and SHA-256. */
-export function payloadMatches(core: Pick<TxCore, 'payloadLength' | 'payloadDigest'>, payload: Uint8Array): boolean {
-  return payload.length === core.payloadLength && equal(sha256(payload), core.payloadDigest);
-}
+/** Lives with the transaction format (src/proof, which may not import io, uses it too). */
+export { payloadMatches } from '../chain/transaction.js';
 
 /** The RFC 9162 root over transaction ids (a batch root, or a block's merkle root). */
 export function txRoot(txIds: readonly Uint8Array[]): Uint8Array {

@@ -6,6 +6,7 @@
  * AES keys) is read through `readSecretFile`, which refuses one open to group or others.
  */
 import fs from 'node:fs';
+import { readJsonFile } from './jsonFile.js';
 import path from 'node:path';
 import { generateKeyPair, publicKeyOf, type KeyPair } from '../crypto/ed25519.js';
 import { toHex, fromHex, equal } from '../codec/bytes.js';
@@ -61,20 +62,8 @@ function shellQuote(s: string): string {
 }
 
 export function readKeyFile(file: string): KeyPair {
-  let j: { type?: string; publicKey?: string; secretKey?: string };
-  let text: string;
-  try {
-    text = readSecretFile(file);
-  } catch (e) {
-    if (e instanceof UrchainError) throw e;
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw UrchainError.NOT_FOUND(`no key file at ${file}`);
-    throw badInput(`${file}: not a key file (${(e as Error).message})`);
-  }
-  try {
-    j = JSON.parse(text);
-  } catch (e) {
-    throw badInput(`${file}: not a key file (${(e as Error).message})`);
-  }
+  const j = readJsonFile(file, 'key file', readSecretFile) as { type?: string; publicKey?: string; secretKey?: string } | null;
+  if (!j || typeof j !== 'object') throw badInput(`${file}: not an ${KEY_TYPE} key file`);
   if (j.type !== KEY_TYPE || typeof j.secretKey !== 'string') throw badInput(`${file}: not an ${KEY_TYPE} key file`);
   const secretKey = fromHex(j.secretKey, 32, `${file} secretKey`);
   const publicKey = publicKeyOf(secretKey);

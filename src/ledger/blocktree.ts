@@ -18,7 +18,7 @@ import type { ChainParams } from '../chain/params.js';
 import { blockHashOf, type Header, type SignedHeader } from '../chain/header.js';
 import { chainIdOf } from '../chain/params.js';
 import { leafHash, rootOf, frontierAppend, frontierRoot } from '../merkle/tree.js';
-import { equal, toHex } from '../codec/bytes.js';
+import { equal, toHex, compareBytes } from '../codec/bytes.js';
 import { badBlock, notFound } from '../errors.js';
 import type { Store, ChainMove, Head, StoredBlock } from '../store/types.js';
 
@@ -204,11 +204,5 @@ export class BlockTree {
 
 /** Fork choice: does a block with `work` and `hash` beat the head? More work, or as much and a lower hash. */
 export function heavier(work: bigint, hash: Uint8Array, headWork: bigint, headHash: Uint8Array): boolean {
-  return work > headWork || (work === headWork && lowerHash(hash, headHash));
-}
-
-/** Bytewise: is `a` below `b`? (Block hashes are all 32 bytes.) */
-function lowerHash(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < a.length && i < b.length; i++) if (a[i] !== b[i]) return a[i] < b[i];
-  return a.length < b.length;
+  return work > headWork || (work === headWork && compareBytes(hash, headHash) < 0);
 }

@@ -8,8 +8,7 @@
  */
 import { asArray, asBytes, asUint, type CborValue } from '../codec/cbor.js';
 import { toHex, fromHex, equal } from '../codec/bytes.js';
-import { decodeCore } from '../chain/transaction.js';
-import { sha256 } from '../crypto/hash.js';
+import { decodeCore, payloadMatches } from '../chain/transaction.js';
 import { peerRole } from '../contracts/roles.js';
 import type { NetContext } from './context.js';
 import type { Link } from './link.js';
@@ -69,7 +68,7 @@ export class Backfill {
         this.waiters.set(toHex(txId), (x) => (clearTimeout(t), resolve(x)));
         l.send([Msg.GET_PAYLOAD, txId]);
       });
-      if (p && p.length === c.payloadLength && equal(sha256(p), c.payloadDigest)) return p;
+      if (p && payloadMatches(c, p)) return p;
     }
     return undefined;
   }

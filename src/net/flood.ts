@@ -10,11 +10,9 @@
 import type { CborValue } from '../codec/cbor.js';
 import { asArray } from '../codec/cbor.js';
 import { toHex, equal } from '../codec/bytes.js';
-import { decodeCore, txIdOf, metaGet } from '../chain/transaction.js';
-import { verifyBatch } from '../chain/batch.js';
+import { decodeCore, txIdOf, metaGet, payloadMatches } from '../chain/transaction.js';
+import { checkBatch } from '../io/checks.js';
 import type { AddOutcome } from '../ledger/blocktree.js';
-import { leafHash, rootOf } from '../merkle/tree.js';
-import { sha256 } from '../crypto/hash.js';
 import { UrchainError } from '../errors.js';
 import { peerRole } from '../contracts/roles.js';
 import type { IngestWrite } from '../store/types.js';
@@ -90,15 +88,15 @@ export class Flood {
       // Not a member: FORBIDDEN by meaning, but a member that relays it is banned at once.
       if (!roleOf(o.members(), b.origin)) throw UrchainError.FORBIDDEN(`batch from ${toHex(b.origin).slice(0, 16)}…, which is not a member`, { penalty: BAN_SCORE });
       const txIds = b.txs.map((t) => txIdOf(t.core));
-      const root = rootOf(txIds.map(leafHash));
+      const { root, fault } = checkBatch({ origin: b.origin, signature: b.signature, txIds });
       const rootHex = toHex(root);
       if (txIds.every((id) => o.store.hasTx(id))) continue; // seen before: not forwarded again
-      if (!verifyBatch(txIds.length, root, b.signature, b.origin)) throw UrchainError.BAD_SIGNATURE(`batch ${rootHex.slice(0, 16)}…: the signature does not verify`);
+      if (fault) throw UrchainError.BAD_SIGNATURE(`batch ${rootHex.slice(0, 16)}…: the signature does not verify`);
       const txs = b.txs.map((t, index) => {
         const core = decodeCore(t.core);
         if (!equal(core.chainId, o.tree.chainId)) throw UrchainError.BAD_INPUT('batch: a transaction of another chain');
         if (!equal(core.origin, b.origin)) throw UrchainError.BAD_SIGNATURE('batch: a transaction of another origin');
-        if (t.payload && (t.payload.length !== core.payloadLength || !equal(sha256(t.payload), core.payloadDigest)))
+        if (t.payload && !payloadMatches(core, t.payload))
           throw UrchainError.BAD_SIGNATURE('batch: a payload does not match its digest');
         return { txId: txIds[index], coreBytes: t.core, index, payload: keeps ? t.payload : undefined, product: metaGet(core.meta, 'product') };
       });

@@ -14,11 +14,12 @@
  */
 import fs from 'node:fs';
 import { encode, decode, asArray, asUint, asBytes, asText } from '../codec/cbor.js';
-import { toHex, fromHex, equal } from '../codec/bytes.js';
+import { toHex, fromHex, equal, compareBytes } from '../codec/bytes.js';
 import { sign, verify, type KeyPair } from '../crypto/ed25519.js';
 import { membersMessage } from '../crypto/signed.js';
 import { UrchainError, badInput } from '../errors.js';
 import { NODE_TYPES, type NodeType } from '../contracts/roles.js';
+import { readJsonFile } from '../io/jsonFile.js';
 
 export interface Member {
   key: Uint8Array;
@@ -38,7 +39,7 @@ export function listBytes(networkKey: Uint8Array, serial: number, members: Membe
 }
 
 export function signMembers(networkKey: KeyPair, serial: number, members: Member[]): MemberList {
-  const sorted = [...members].sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
+  const sorted = [...members].sort((a, b) => compareBytes(a.key, b.key));
   for (let i = 1; i < sorted.length; i++) if (equal(sorted[i].key, sorted[i - 1].key)) throw badInput(`member ${toHex(sorted[i].key)} listed twice`);
   const signature = sign(membersMessage(listBytes(networkKey.publicKey, serial, sorted)), networkKey.secretKey);
   return { networkKey: networkKey.publicKey, serial, members: sorted, signature };
@@ -110,14 +111,7 @@ export function membersFromJson(j: MembersJson, what = 'member list'): MemberLis
 }
 
 export function readMembersFile(file: string): MemberList {
-  let j: MembersJson;
-  try {
-    j = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw UrchainError.NOT_FOUND(`no member list at ${file}`);
-    throw badInput(`${file}: ${(e as Error).message}`);
-  }
-  return checkMembers(membersFromJson(j, file));
+  return checkMembers(membersFromJson(readJsonFile(file, 'member list') as MembersJson, file));
 }
 
 /** Writes atomically (temp file + rename): a crash leaves the old list or the new one. */

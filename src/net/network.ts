@@ -9,7 +9,8 @@
  * whatever a handler throws scores the sender.
  */
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { listen, closeServer } from '../io/listen.js';
 import { WebSocketServer, WebSocket } from 'ws';
 import type { CborValue } from '../codec/cbor.js';
 import { toHex } from '../codec/bytes.js';
@@ -82,13 +83,7 @@ export class Network implements NetContext {
       this.server = http.createServer((_q, r) => r.writeHead(426).end('urchain peer links are WebSocket\n'));
       this.wss = new WebSocketServer({ server: this.server, maxPayload: MAX_MESSAGE });
       this.wss.on('connection', (ws, req) => this.accept(ws, req.socket));
-      const { host, port } = this.o.listen;
-      await new Promise<void>((resolve, reject) => {
-        this.server!.once('error', (e: NodeJS.ErrnoException) => reject(UrchainError.UNAVAILABLE(e.code === 'EADDRINUSE' ? `${host}:${port} is in use; pick another with --listen` : e.message)));
-        this.server!.listen(port, host, () => resolve());
-      });
-      const a = this.server.address() as AddressInfo;
-      this.listenAddress = `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+      this.listenAddress = await listen(this.server, this.o.listen, '--listen');
     }
     this.advertised = this.o.advertise ?? this.listenAddress;
     this.timer = setInterval(() => this.maintain(), TICK_MS);
@@ -226,7 +221,7 @@ export class Network implements NetContext {
     await new Promise((r) => (this.wss ? this.wss.close(() => r(undefined)) : r(undefined)));
     if (this.server) {
       this.server.closeAllConnections?.();
-      await new Promise((r) => this.server!.close(() => r(undefined)));
+      await closeServer(this.server);
     }
   }
 }

@@ -1,8 +1,10 @@
 /**
  * @module node/source
  * Where the read-side commands get their answers: a data folder opened read-only (works while
- * a node runs on it: LMDB readers never block the writer) or a running node's HTTP API. Both
- * answer with the same JSON, so `--data` and `--node` are interchangeable.
+ * a node runs on it: LMDB readers never block the writer) or a running node's HTTP API. Blocks,
+ * transactions, proofs, traces and params are the same JSON either way, so `--data` and `--node`
+ * are interchangeable for them. Status is not: a folder knows its chain, head, pending count and
+ * size on disk (`dataDir`, `bytes`); a node also knows its type, key, peers and addresses.
  */
 import { LmdbStore } from '../store/lmdb.js';
 import { Query } from './query.js';

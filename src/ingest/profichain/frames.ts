@@ -9,7 +9,7 @@
  *   0x01 HELLO    client -> node   [versions, clientName, tier1, clientEph]
  *   0x02 WELCOME  node -> client   [version, nodeKey, chainId, maxFrame, tier1, nodeEph]
  *   0x03 SUBMIT   client -> node   [[id, kind, meta, payload, key], ...]
- *   0x04 RECEIPT  node -> client   [id, txId, batchRoot, timestamp, seq]
+ *   0x04 RECEIPT  node -> client   [id, txId, batchRoot, timestamp, seq, duplicate]
  *   0x05 ERROR    either way       [id, code, message]          (id 0: the connection)
  *   0x06 PING / 0x07 PONG          [n]
  *   0x10 SEALED   either way       seq (8 bytes) || AES-256-GCM(inner frame type || body)
