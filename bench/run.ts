@@ -19,12 +19,13 @@ import { LmdbStore } from '../src/store/lmdb.js';
 import { Query } from '../src/node/query.js';
 import { verifyProof } from '../src/proof/proof.js';
 import { audit } from '../src/node/audit.js';
-import { startNode, killChildren, diskBytes, waitDrained } from '../test/helpers.js';
+import { startNode, killChildren } from '../support/children.js';
+import { diskBytes } from '../support/tmp.js';
 import { ProfichainClient, parseAddress } from '../src/ingest/profichain/client.js';
 import { openSink } from '../src/ingest/sink.js';
 import { OpcuaIngest } from '../src/ingest/opcua.js';
-import { startOpcuaServer } from '../test/opcuaServer.js';
-import { Cluster } from '../test/net/cluster.js';
+import { startOpcuaServer } from '../support/opcuaServer.js';
+import { Cluster } from '../support/cluster.js';
 
 const args = process.argv.slice(2);
 const arg = (k: string, d: string) => {
@@ -189,7 +190,7 @@ async function ingest() {
 
 /** Waits for the node's pool to drain, stops it, and counts receipts missing from the chain. */
 async function lossCheck(node: Awaited<ReturnType<typeof startNode>>, data: string, txIds: string[], bench: string) {
-  await waitDrained(node.url, 600_000);
+  await node.drained(600_000);
   await node.stop();
   const store = await LmdbStore.open(data, { readOnly: true });
   let missing = 0;

@@ -10,8 +10,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { crashCycles } from '../test/crashCycle.js';
-import { killChildren } from '../test/helpers.js';
+import { crashCycles } from '../support/crashCycle.js';
+import { killChildren } from '../support/children.js';
 
 const args = process.argv.slice(2);
 const num = (k: string, d: number) => {

@@ -25,7 +25,8 @@ import { httpBatch, profichainPlain, profichainSealed } from './fuzz/nodeTargets
 import { netPre, netPost } from './fuzz/netTargets.js';
 import { verifyProofTarget, verifyTrustTarget, entanglePullTarget } from './fuzz/fileTargets.js';
 import { seedWorld } from './fuzz/proofs.js';
-import { killChildren, root } from '../test/helpers.js';
+import { killChildren } from '../support/children.js';
+import { root } from '../support/paths.js';
 
 const args = process.argv.slice(2);
 const arg = (k: string, d?: string) => {

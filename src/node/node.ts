@@ -294,7 +294,7 @@ export class UrchainNode {
         this.pool.apply(o.move);
         if (o.move.disconnect.length) this.emit({ event: 'reorg', dropped: o.move.disconnect.length, repending: o.move.repending.length });
         for (const c of o.move.connect)
-          this.emit({ event: 'block', height: c.height, hash: toHex(c.hash), txCount: c.txIds.length, pending: this.pool.size });
+          this.emit({ event: 'block', height: c.height, hash: toHex(c.hash), txCount: c.txIds.length, txIds: c.txIds.map(toHex), pending: this.pool.size });
       }
     }
   }

@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
 import { tmpDir, cleanup, startNode, spawnCli, cli, killChildren, type RunningNode } from '../helpers.js';
-import { startOpcuaServer, type TestOpcuaServer } from '../opcuaServer.js';
+import { startOpcuaServer, type TestOpcuaServer } from '../../support/opcuaServer.js';
 
 const O = suite('opcua');
 let dir: string;

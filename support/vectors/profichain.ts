@@ -4,14 +4,14 @@
  * vectors` writes them to test/vectors/profichain.json; test/ingest/profichainVectors.test.ts
  * rebuilds them and compares byte for byte, so a change to the wire format is seen.
  */
-import { frame, FrameType } from '../src/ingest/profichain/frames.js';
-import { clientKeys, nodeKeys, SealedChannel } from '../src/ingest/profichain/session.js';
-import { encryptTier2 } from '../src/ingest/profichain/tier2.js';
-import { publicKeyOf } from '../src/crypto/ed25519.js';
-import { dh, x25519Public, x25519Secret, publicOfSecret, hkdf } from '../src/crypto/seal.js';
-import { sha256 } from '../src/crypto/hash.js';
-import { concat, toHex, utf8 } from '../src/codec/bytes.js';
-import type { CborValue } from '../src/codec/cbor.js';
+import { frame, FrameType } from '../../src/ingest/profichain/frames.js';
+import { clientKeys, nodeKeys, SealedChannel } from '../../src/ingest/profichain/session.js';
+import { encryptTier2 } from '../../src/ingest/profichain/tier2.js';
+import { publicKeyOf } from '../../src/crypto/ed25519.js';
+import { dh, x25519Public, x25519Secret, publicOfSecret, hkdf } from '../../src/crypto/seal.js';
+import { sha256 } from '../../src/crypto/hash.js';
+import { concat, toHex, utf8 } from '../../src/codec/bytes.js';
+import type { CborValue } from '../../src/codec/cbor.js';
 
 const fill = (start: number, n = 32) => Uint8Array.from({ length: n }, (_, i) => (start + i) & 0xff);
 
