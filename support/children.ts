@@ -59,24 +59,60 @@ export async function stopChildren(which: Iterable<ChildProcess> = live.keys(), 
   await Promise.all(exits);
 }
 
+/** Anything a test opens and must close: a store, an in-process node, a server. */
+export interface Closable {
+  close(): unknown;
+}
+
 /**
- * Hooks a uvu suite so it leaves nothing behind: the children a test started are stopped when
- * it ends, pass or fail; those started in `before` (shared by the tests), and the temp folders,
+ * Hooks a uvu suite so it leaves nothing behind. The children a test started are stopped when it
+ * ends, pass or fail; those started in `before` (shared by the tests), and the temp folders,
  * after the suite. With `perTest: false` every child lives until the suite ends (for suites whose
- * tests hand a node on to the next test).
+ * tests hand a node on to the next test). Returns `closing(x)`: `x.close()` is awaited when the
+ * test that opened `x` ends, pass or fail (or after the suite, for what `before` opened), newest first.
  */
-export function cleanupAfter(s: Test, o: { perTest?: boolean } = {}): void {
+export function cleanupAfter(s: Test, o: { perTest?: boolean } = {}): <T extends Closable>(x: T) => T {
   let before = new Set<ChildProcess>();
-  if (o.perTest !== false) {
-    s.before.each(() => {
-      before = new Set(live.keys());
-    });
-    s.after.each(() => stopChildren([...live.keys()].filter((c) => !before.has(c))));
-  }
-  s.after(async () => {
-    await stopChildren();
-    cleanup();
+  let inTest = false;
+  const forTest: Closable[] = [];
+  const forSuite: Closable[] = [];
+  const closeAll = async (xs: Closable[]) => {
+    for (const x of xs.splice(0).reverse()) await x.close();
+  };
+  s.before.each(() => {
+    inTest = true;
+    before = new Set(live.keys());
   });
+  s.after.each(async () => {
+    inTest = false;
+    try {
+      await closeAll(forTest);
+    } finally {
+      if (o.perTest !== false) await stopChildren([...live.keys()].filter((c) => !before.has(c)));
+    }
+  });
+  s.after(async () => {
+    try {
+      await closeAll(forSuite);
+    } finally {
+      await stopChildren();
+      cleanup();
+    }
+  });
+  return (x) => {
+    // Closing twice is harmless, so a test may still close `x` itself to check what follows.
+    const close = x.close.bind(x);
+    let closed: unknown;
+    x.close = () => (closed ??= close());
+    (inTest ? forTest : forSuite).push(x);
+    return x;
+  };
+}
+
+/** A child spawned some other way (a raw `spawn` a test needs) joins the registry, so it is stopped like the others. */
+export function adopt<T extends ChildProcess>(proc: T): T {
+  join(proc);
+  return proc;
 }
 
 /** One pending wait for a node event. */

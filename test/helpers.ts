@@ -16,12 +16,14 @@ export {
   spawnCli,
   cli,
   cleanupAfter,
+  adopt,
   stopChildren,
   killChildren,
   type RunningNode,
   type RunningBroker,
   type RunningCli,
   type StartOptions,
+  type Closable,
 } from '../support/children.js';
 
 export function vector<T = any>(name: string): T {
