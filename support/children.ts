@@ -286,7 +286,7 @@ export interface RunningCli {
   /** stdout lines parsed as JSON, as they come. */
   lines: any[];
   stderr(): string;
-  /** Resolves once `pred(lines)` holds (checked on each new line). */
+  /** Resolves once `pred(lines)` holds (checked on each new stdout line and stderr chunk). */
   until(pred: (lines: any[]) => boolean, timeoutMs?: number): Promise<void>;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>;
@@ -299,7 +299,10 @@ export function spawnCli(args: string[]): RunningCli {
   const lines: any[] = [];
   let err = '';
   const checks: (() => void)[] = [];
-  proc.stderr!.on('data', (d) => (err += d));
+  proc.stderr!.on('data', (d) => {
+    err += d;
+    for (const c of checks.slice()) c();
+  });
   readline.createInterface({ input: proc.stdout! }).on('line', (l) => {
     try {
       lines.push(JSON.parse(l));

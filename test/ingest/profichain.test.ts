@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { tmpDir, cleanup, startNode, cli, killChildren, type RunningNode } from '../helpers.js';
+import { tmpDir, startNode, cli, cleanupAfter, type RunningNode } from '../helpers.js';
 import { UrchainNode } from '../../src/node/node.js';
 import { ProfichainClient } from '../../src/ingest/profichain/client.js';
 import { FrameReader, FrameType, frame, decodeBody } from '../../src/ingest/profichain/frames.js';
@@ -19,6 +19,7 @@ import { asArray, asBytes } from '../../src/codec/cbor.js';
 import { verifyProof } from '../../src/proof/proof.js';
 
 const P = suite('profichain');
+const closing = cleanupAfter(P);
 let dir: string;
 let proc: RunningNode;
 let inproc: UrchainNode;
@@ -28,23 +29,8 @@ P.before(async () => {
   dir = tmpDir();
   proc = await startNode(path.join(dir, 'p'), ['--block-time', '150ms', '--profichain', '127.0.0.1:0', '--max-payload', '200000']);
   addr = (await fetch(`${proc.url}/v1/status`).then((r) => r.json())).profichain;
-  inproc = await UrchainNode.start({ dataDir: path.join(dir, 'q'), api: false, profichain: '127.0.0.1:0', blockTime: 60_000, maxPayload: 1000 });
+  inproc = closing(await UrchainNode.start({ dataDir: path.join(dir, 'q'), api: false, profichain: '127.0.0.1:0', blockTime: 60_000, maxPayload: 1000 }));
 });
-P.after(async () => {
-  await proc.stop();
-  await inproc.close();
-  killChildren();
-  cleanup();
-});
-
-const included = async (txId: string) => {
-  for (let i = 0; i < 200; i++) {
-    const t = await fetch(`${proc.url}/v1/txs/${txId}`).then((r) => r.json());
-    if (t.block) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('not included');
-};
 
 P('every tier combination: receipt, proof, offline verification; tier 2 is ciphertext at rest', async () => {
   const nodeKey = (await fetch(`${proc.url}/v1/status`).then((r) => r.json())).publicKey;
@@ -60,7 +46,7 @@ P('every tier combination: receipt, proof, offline verification; tier 2 is ciphe
     assert.is(r.code, 0, r.stderr);
     assert.is(r.json.durable, true);
     assert.is(r.json.tier1, tier1);
-    await included(r.json.txId);
+    await proc.included(r.json.txId);
     const pf = path.join(dir, `p${+tier1}${+tier2}.json`);
     assert.is((await cli(['prove', r.json.txId, '--node', proc.url, '--out', pf])).code, 0);
     const proof = JSON.parse(fs.readFileSync(pf, 'utf8'));
