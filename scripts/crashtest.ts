@@ -2,7 +2,7 @@
  * `npm run crashtest`: N cycles (default 100) of kill -9 of a real node child process under
  * HTTP, batch, Profichain and folder-watch load, restarting it on the same folder each time;
  * then every receipt is checked against the chain, duplicates are counted and `urchain audit`
- * runs (test/crashCycle.ts does the work). Prints one JSON document; exits 1 unless nothing was
+ * runs (support/crashCycle.ts does the work). Prints one JSON document; exits 1 unless nothing was
  * lost, nothing stored twice and the audit passed.
  *
  *   node dist/scripts/crashtest.js [--cycles N] [--http N] [--batch N] [--profichain N] [--keep]

@@ -76,6 +76,7 @@ export function buildFormatVectors() {
   const reqTarget = '/v1/messages?max=10';
   const reqHash = requestHash('GET', reqTarget, 1767225603000, reqNonce, new Uint8Array(0));
   return {
+    // Names the builder by its test/ path (a re-export now): this text is part of the vector bytes.
     source: 'urchain-formats(5) vectors, built by test/formatVectors.ts from fixed inputs',
     key: { secretKey: toHex(secretKey), publicKey: toHex(publicKey) },
     params: { cbor: toHex(encodeParams(params)), chainId: toHex(chainId) },

@@ -38,6 +38,7 @@ export function buildNetworkVectors() {
   const sigA = sign('link', authHashA, a.secretKey);
   const blockHash = sha256(utf8('vector-block'));
   return {
+    // Names the builder by its test/ path (a re-export now): this text is part of the vector bytes.
     source: 'urchain-network(7) vectors, built by test/networkVectors.ts from fixed inputs',
     members: {
       networkSeed: toHex(network.secretKey),

@@ -50,6 +50,7 @@ export function buildProfichainVectors() {
   const tier2Nonce = fill(0x90, 12);
   const tier2Plain = utf8('confidential');
   return {
+    // Names the builder by its test/ path (a re-export now): this text is part of the vector bytes.
     source: 'urchain-profichain(7) vectors, built by test/profichainVectors.ts from fixed inputs',
     frames: {
       hello: toHex(hello),

@@ -26,7 +26,7 @@ export function buildProofVectors() {
   const trust = { ...scope(A, ka), name: 'plant-a', partners: [{ name: 'plant-b', ...scope(B, kb) }] };
   const h = new Uint8Array(32).fill(0x11);
   return {
-    // The old path stays in the text: the vector file must stay byte-identical (test/proofVectors.ts re-exports this builder).
+    // Names the builder by its test/ path (a re-export now): this text is part of the vector bytes.
     source: 'urchain-formats(5) proof vectors, built by test/proofVectors.ts from fixed keys (seeds 0x40.. and 0x80..)',
     countersigned,
     trust,

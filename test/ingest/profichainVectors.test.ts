@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import crypto from 'node:crypto';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { buildProfichainVectors } from '../../support/vectors/profichain.js';
+import { buildProfichainVectors } from '../profichainVectors.js';
 import { vector, hex, toHex } from '../helpers.js';
 import { dh } from '../../src/crypto/seal.js';
 import { decryptTier2 } from '../../src/ingest/profichain/tier2.js';
