@@ -142,6 +142,14 @@ E2E('kill -9 while a client streams records: every receipt is in a block after r
   const receipts: string[] = [];
   let stop = false;
   let failures = 0;
+  const WORKERS = 16;
+  // Awaited instead of slept for: 3,000 receipts, then every client failing on the dead node.
+  let enough = () => undefined as void;
+  const gotEnough = new Promise<void>((r) => (enough = r));
+  let killed = false;
+  const sawDead = new Set<number>();
+  let allSawDead = () => undefined as void;
+  const everyoneSawDead = new Promise<void>((r) => (allSawDead = r));
   const worker = async (w: number) => {
     for (let i = 0; !stop; i++) {
       try {
@@ -152,17 +160,20 @@ E2E('kill -9 while a client streams records: every receipt is in a block after r
         }
         const r = await res.json();
         receipts.push(r.txId);
+        if (receipts.length === 3000) enough();
       } catch {
         failures++;
+        if (killed && sawDead.add(w).size === WORKERS) allSawDead();
         if (stop) return;
-        await new Promise((r) => setTimeout(r, 5));
+        await new Promise((r) => setTimeout(r, 5)); // client back-off before a retry (the load pattern)
       }
     }
   };
-  const workers = Array.from({ length: 16 }, (_, w) => worker(w));
-  while (receipts.length < 3000) await new Promise((r) => setTimeout(r, 20));
+  const workers = Array.from({ length: WORKERS }, (_, w) => worker(w));
+  await gotEnough;
+  killed = true;
   await node.kill9();
-  await new Promise((r) => setTimeout(r, 200)); // clients see the dead socket
+  await everyoneSawDead; // every client saw the dead socket
   stop = true;
   await Promise.all(workers);
   const acknowledged = receipts.slice();
