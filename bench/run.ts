@@ -21,12 +21,13 @@ import { LmdbStore } from '../src/store/lmdb.js';
 import { Query } from '../src/node/query.js';
 import { verifyProof } from '../src/proof/proof.js';
 import { audit } from '../src/node/audit.js';
-import { startNode, killChildren, diskBytes, waitDrained } from '../test/helpers.js';
+import { startNode, killChildren } from '../support/children.js';
+import { diskBytes } from '../support/tmp.js';
 import { ProfichainClient, parseAddress } from '../src/ingest/profichain/client.js';
 import { openSink } from '../src/ingest/sink.js';
 import { OpcuaIngest } from '../src/ingest/opcua.js';
-import { startOpcuaServer } from '../test/opcuaServer.js';
-import { Cluster } from '../test/net/cluster.js';
+import { startOpcuaServer } from '../support/opcuaServer.js';
+import { Cluster } from '../support/cluster.js';
 
 const args = process.argv.slice(2);
 const arg = (k: string, d: string) => {
@@ -145,21 +146,13 @@ async function ingest() {
       const r = (await res.body.json()) as { txId: string };
       const got = Date.now();
       receipts.push({ txId: r.txId, at: got });
-      for (;;) {
-        const t = (await (await request(`${node.url}/v1/txs/${r.txId}`, { dispatcher: agent })).body.json()) as { block: unknown };
-        if (t.block) break;
-        await new Promise((x) => setTimeout(x, 10));
-      }
+      await node.included(r.txId);
       incl.push(Date.now() - got);
-      await new Promise((x) => setTimeout(x, Math.random() * 300));
+      await new Promise((x) => setTimeout(x, Math.random() * 300)); // random send moments: the load pattern
     }
     emit({ bench: 'inclusion.latency', blockTimeMs: 1000, samples: incl.length, msP50: pct(incl, 50), msP99: pct(incl, 99) });
     // 4. Zero loss: wait for the pool to drain, stop the node, audit, count.
-    for (;;) {
-      const s = (await (await request(`${node.url}/v1/status`, { dispatcher: agent })).body.json()) as { pending: number };
-      if (s.pending === 0) break;
-      await new Promise((x) => setTimeout(x, 200));
-    }
+    await node.drained(600_000);
   } finally {
     await agent.close();
     await node.stop();
@@ -191,7 +184,7 @@ async function ingest() {
 
 /** Waits for the node's pool to drain, stops it, and counts receipts missing from the chain. */
 async function lossCheck(node: Awaited<ReturnType<typeof startNode>>, data: string, txIds: string[], bench: string) {
-  await waitDrained(node.url, 600_000);
+  await node.drained(600_000);
   await node.stop();
   const store = await LmdbStore.open(data, { readOnly: true });
   let missing = 0;
@@ -296,11 +289,11 @@ async function network() {
       await c.start('producer', 'full');
       const seed = (await c.peers('producer')).advertise;
       for (const n of names.slice(1)) await c.start(n, 'thin', ['--seed', seed]);
-      for (const n of names)
-        for (;;) {
-          if ((await c.peers(n)).links.length >= 2) break;
-          await new Promise((r) => setTimeout(r, 100));
-        }
+      // Each node up with at least two live links (a link event not yet undone by an unlink).
+      for (const n of names) {
+        const live = new Set<string>();
+        await c.nodes[n].waitFor((e) => (e.event === 'link' ? live.add(e.peer) : e.event === 'unlink' && live.delete(e.peer), live.size >= 2), 60_000);
+      }
       const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
       const payload = crypto.randomBytes(1024);
       const body = cborEncode(Array.from({ length: 500 }, () => ({ payload })));
@@ -316,13 +309,8 @@ async function network() {
       });
       // Wait until every node's canonical chain holds the last records of every sender.
       const last = sent.slice(-2000);
-      for (const n of names)
-        for (;;) {
-          const st = (await (await request(`${c.nodes[n].url}/v1/status`, { dispatcher: agent })).body.json()) as { pending: number; height: number };
-          const probe = (await Promise.all(last.filter((_, i) => i % 250 === 0).map(async (x) => ((await (await request(`${c.nodes[n].url}/v1/txs/${x.txId}`, { dispatcher: agent })).body.json()) as { block?: unknown }).block))).every(Boolean);
-          if (probe && (n !== 'producer' || st.pending === 0)) break;
-          await new Promise((r) => setTimeout(r, 50));
-        }
+      await c.nodes.producer.drained(600_000);
+      for (const n of names) for (const x of last.filter((_, i) => i % 250 === 0)) await c.nodes[n].included(x.txId, 600_000);
       const allIn = Date.now();
       // Receipt to canonical on all: per sampled record, the block height on the producer, then
       // the first block event for that height on each node.

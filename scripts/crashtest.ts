@@ -2,16 +2,17 @@
  * `npm run crashtest`: N cycles (default 100) of kill -9 of a real node child process under
  * HTTP, batch, Profichain and folder-watch load, restarting it on the same folder each time;
  * then every receipt is checked against the chain, duplicates are counted and `urchain audit`
- * runs (test/crashCycle.ts does the work). Prints one JSON document; exits 1 unless nothing was
+ * runs (support/crashCycle.ts does the work). Prints one JSON document; exits 1 unless nothing was
  * lost, nothing stored twice and the audit passed.
  *
  *   node dist/scripts/crashtest.js [--cycles N] [--http N] [--batch N] [--profichain N] [--keep]
  */
+import '../src/io/fastCrypto.js'; // OpenSSL signing and sealing, as the CLI has
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { crashCycles } from '../test/crashCycle.js';
-import { killChildren } from '../test/helpers.js';
+import { crashCycles } from '../support/crashCycle.js';
+import { killChildren } from '../support/children.js';
 
 const args = process.argv.slice(2);
 const num = (k: string, d: number) => {

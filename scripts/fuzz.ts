@@ -17,6 +17,7 @@
  *
  * Environment: FUZZ_N (default inputs per target), FUZZ_SEED.
  */
+import '../src/io/fastCrypto.js'; // OpenSSL signing and sealing, as the CLI has
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,7 +26,8 @@ import { httpBatch, profichainPlain, profichainSealed } from './fuzz/nodeTargets
 import { netPre, netPost } from './fuzz/netTargets.js';
 import { verifyProofTarget, verifyTrustTarget, entanglePullTarget } from './fuzz/fileTargets.js';
 import { seedWorld } from './fuzz/proofs.js';
-import { killChildren, root } from '../test/helpers.js';
+import { killChildren } from '../support/children.js';
+import { root } from '../support/paths.js';
 
 const args = process.argv.slice(2);
 const arg = (k: string, d?: string) => {

@@ -145,7 +145,7 @@ export function generate(root: string): Map<string, string> {
 }
 
 if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) {
-  const { root } = await import('../test/helpers.js');
+  const { root } = await import('../support/paths.js');
   for (const [file, text] of generate(root)) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, text);

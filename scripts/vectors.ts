@@ -1,11 +1,12 @@
 /** Writes test/vectors/formats.json, profichain.json, network.json and proofs.json (run after an intended format change: `npm run vectors`). */
+import '../src/io/fastCrypto.js'; // OpenSSL signing and sealing, as the CLI has
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildFormatVectors } from '../test/formatVectors.js';
-import { buildProfichainVectors } from '../test/profichainVectors.js';
-import { buildNetworkVectors } from '../test/networkVectors.js';
-import { buildProofVectors } from '../test/proofVectors.js';
-import { root } from '../test/helpers.js';
+import { buildFormatVectors } from '../support/vectors/formats.js';
+import { buildProfichainVectors } from '../support/vectors/profichain.js';
+import { buildNetworkVectors } from '../support/vectors/network.js';
+import { buildProofVectors } from '../support/vectors/proofs.js';
+import { root } from '../support/paths.js';
 
 for (const [name, v] of [['formats.json', buildFormatVectors()], ['profichain.json', buildProfichainVectors()], ['network.json', buildNetworkVectors()], ['proofs.json', buildProofVectors()]] as const) {
   const file = path.join(root, 'test', 'vectors', name);

@@ -14,7 +14,7 @@ import { apiTokenFrom, TOKEN_ENV } from '../../src/node/apiGuard.js';
 const EVENTS: Record<NodeEventName, string> = {
   started: 'the node runs; its status (chain, head, addresses)',
   record: 'a record is durable (txId); only with --json (one per record)',
-  block: 'a block became the head (height, hash, txCount, pending)',
+  block: 'a block became the head (height, hash, txCount, pending; with --json also txIds, so a script can await its records)',
   reorg: 'the head moved to a heavier branch (dropped blocks, repending transactions)',
   file: 'a file from --watch was taken in and moved (file, movedTo, txId, duplicate)',
   error: 'a part of the node failed (where: producer, api, profichain, watch or backfill; message)',

@@ -28,7 +28,7 @@ import type { SeedWorld } from './proofs.js';
 import * as ed from '@noble/ed25519';
 import { Cli } from 'clipanion';
 import { VerifyCommand } from '../../commands/verify.js';
-import { cli as runCli } from '../../test/helpers.js';
+import { cli as runCli } from '../../support/children.js';
 import { sealEnvelope } from '../../src/global/envelope.js';
 import { pull } from '../../src/global/entangle.js';
 import { BrokerClient } from '../../src/global/client.js';

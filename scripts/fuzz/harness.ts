@@ -8,7 +8,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Rng } from './mutate.js';
-import { startNode, peakRss, rss, resetPeakRss, root, type RunningNode } from '../../test/helpers.js';
+import { startNode, type RunningNode } from '../../support/children.js';
+import { peakRss, rss, resetPeakRss } from '../../support/rss.js';
+import { root } from '../../support/paths.js';
 import { generateKeyPair, type KeyPair } from '../../src/crypto/ed25519.js';
 import { writeKeyFile } from '../../src/io/keyfile.js';
 import { signMembers, writeMembersFile, type MemberList } from '../../src/net/members.js';

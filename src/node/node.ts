@@ -59,7 +59,7 @@ export interface NodeOptions {
   blockTime?: number;
   maxPayload?: number;
   init?: Omit<InitOptions, 'dataDir'>;
-  /** Emit one `record` event per transaction taken in (for `node run --json`). */
+  /** Per-record detail (for `node run --json`): one `record` event per transaction taken in, and each block event lists its txIds. */
   recordEvents?: boolean;
   onEvent?: (e: NodeEvent) => void;
 }
@@ -289,7 +289,7 @@ export class UrchainNode {
         this.pool.apply(o.move);
         if (o.move.disconnect.length) this.emit({ event: 'reorg', dropped: o.move.disconnect.length, repending: o.move.repending.length });
         for (const c of o.move.connect)
-          this.emit({ event: 'block', height: c.height, hash: toHex(c.hash), txCount: c.txIds.length, pending: this.pool.size });
+          this.emit({ event: 'block', height: c.height, hash: toHex(c.hash), txCount: c.txIds.length, ...(this.opts.recordEvents ? { txIds: c.txIds.map(toHex) } : {}), pending: this.pool.size });
       }
     }
   }

@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { tmpDir, cleanup, startNode, cli, killChildren, waitIncluded, waitDrained, type RunningNode } from '../helpers.js';
+import { tmpDir, cleanup, startNode, cli, killChildren, type RunningNode } from '../helpers.js';
 import { verifyProof } from '../../src/proof/proof.js';
 import { encode as cborEncode } from 'cbor-x';
 
@@ -43,8 +43,8 @@ E2E('ingest -> block -> prove -> verify, and every changed byte fails verificati
   }).then((r) => r.json());
   assert.is(batch.receipts.length, 20);
   const target = batch.receipts[13].txId;
-  await waitIncluded(node.url, target);
-  await waitIncluded(node.url, receipts[3].txId);
+  await node.included(target);
+  await node.included(receipts[3].txId);
 
   const proofFile = path.join(dir, 'p.json');
   const pr = await cli(['prove', target, '--node', node.url, '--out', proofFile]);
@@ -142,6 +142,14 @@ E2E('kill -9 while a client streams records: every receipt is in a block after r
   const receipts: string[] = [];
   let stop = false;
   let failures = 0;
+  const WORKERS = 16;
+  // Awaited instead of slept for: 3,000 receipts, then every client failing on the dead node.
+  let enough = () => undefined as void;
+  const gotEnough = new Promise<void>((r) => (enough = r));
+  let killed = false;
+  const sawDead = new Set<number>();
+  let allSawDead = () => undefined as void;
+  const everyoneSawDead = new Promise<void>((r) => (allSawDead = r));
   const worker = async (w: number) => {
     for (let i = 0; !stop; i++) {
       try {
@@ -152,25 +160,28 @@ E2E('kill -9 while a client streams records: every receipt is in a block after r
         }
         const r = await res.json();
         receipts.push(r.txId);
+        if (receipts.length === 3000) enough();
       } catch {
         failures++;
+        if (killed && sawDead.add(w).size === WORKERS) allSawDead();
         if (stop) return;
-        await new Promise((r) => setTimeout(r, 5));
+        await new Promise((r) => setTimeout(r, 5)); // client back-off before a retry (the load pattern)
       }
     }
   };
-  const workers = Array.from({ length: 16 }, (_, w) => worker(w));
-  while (receipts.length < 3000) await new Promise((r) => setTimeout(r, 20));
+  const workers = Array.from({ length: WORKERS }, (_, w) => worker(w));
+  await gotEnough;
+  killed = true;
   await node.kill9();
-  await new Promise((r) => setTimeout(r, 200)); // clients see the dead socket
+  await everyoneSawDead; // every client saw the dead socket
   stop = true;
   await Promise.all(workers);
   const acknowledged = receipts.slice();
   assert.ok(acknowledged.length >= 3000);
 
   node = await startNode(data, ['--block-time', '300ms']);
-  for (const id of acknowledged.slice(-50)) await waitIncluded(node.url, id);
-  await waitDrained(node.url, 20_000);
+  for (const id of acknowledged.slice(-50)) await node.included(id);
+  await node.drained(20_000);
   let missing = 0;
   for (const id of acknowledged) {
     const r = await fetch(`${node.url}/v1/txs/${id}`).then((r) => r.json());
@@ -191,7 +202,7 @@ E2E('audit finds one changed byte in the store (payload, then block signature)',
   node = await startNode(data, ['--block-time', '100ms']);
   const marker = 'UNIQUE-MARKER-' + 'x'.repeat(40);
   const r = await fetch(`${node.url}/v1/records`, { method: 'POST', body: marker }).then((r) => r.json());
-  const inc = await waitIncluded(node.url, r.txId);
+  const inc = await node.included(r.txId);
   const blk = await fetch(`${node.url}/v1/blocks/${inc.block.hash}`).then((r) => r.json());
   await node.stop();
   node = undefined;

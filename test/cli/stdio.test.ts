@@ -107,11 +107,7 @@ S('a reader that leaves early: decrypt and prove exit 141 quietly, no EPIPE stac
   const big = Buffer.alloc(2 << 20, 'sample ');
   const sent = await cli(['ingest', 'send', '-', '--node', node.url], big);
   assert.is(sent.code, 0, sent.stderr);
-  for (let i = 0; i < 200; i++) {
-    const t = await fetch(`${node.url}/v1/txs/${sent.json.txId}`).then((x) => x.json());
-    if (t.block) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await node.included(sent.json.txId);
   const p = await runClosedEarly(['prove', sent.json.txId, '--node', node.url]);
   assert.ok(p.got > 0);
   assert.is(p.code, 141, p.stderr);

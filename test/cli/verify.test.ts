@@ -87,7 +87,7 @@ V('proof-of-work: trust export lists no authorities, and a genuine proof verifie
     node = await startNode(data, ['--block-time', '200ms']);
     const rec = await cli(['ingest', 'send', '-', '--node', node.url], 'mined record');
     assert.is(rec.code, 0, rec.stderr);
-    await until('record in a block', async () => !!(await fetch(`${node!.url}/v1/txs/${rec.json.txId}`).then((x) => x.json())).block);
+    await node.included(rec.json.txId);
     const p = await cli(['prove', rec.json.txId, '--node', node.url, '--out', path.join(dir, 'pow.proof.json')]);
     assert.is(p.code, 0, p.stderr);
     for (const src of [['--node', node.url], ['--data', data]]) {

@@ -35,7 +35,8 @@ test('HTTPS with a private CA; plain HTTP off loopback is refused', async () => 
     await b.close();
   }
   try {
-    await Broker.start({ dataDir: path.join(dir, 'c'), listen: '0.0.0.0:0' });
+    const open = await Broker.start({ dataDir: path.join(dir, 'c'), listen: '0.0.0.0:0' });
+    await open.close();
     assert.unreachable();
   } catch (e) {
     assert.match((e as Error).message, /only on loopback/);

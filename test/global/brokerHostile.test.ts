@@ -11,7 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { spawn } from 'node:child_process';
 import { request } from 'undici';
-import { tmpDir, cleanup, startNode, startBroker, cli, killChildren, bin, type RunningNode, type RunningBroker } from '../helpers.js';
+import { tmpDir, startNode, startBroker, cli, bin, cleanupAfter, adopt, type RunningNode, type RunningBroker } from '../helpers.js';
 import { Broker } from '../../src/global/broker.js';
 import { signRequest } from '../../src/global/auth.js';
 import { readKeyFile } from '../../src/io/keyfile.js';
@@ -19,9 +19,9 @@ import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { toHex } from '../../src/codec/bytes.js';
 
 const H = suite('broker: hostile and broken');
+const closing = cleanupAfter(H);
 let dir: string, A: RunningNode, B: RunningNode, broker: RunningBroker;
 let keyA: string, keyB: string, partnersA: string, partnersB: string;
-const servers: http.Server[] = [];
 
 H.before(async () => {
   dir = tmpDir();
@@ -38,21 +38,12 @@ H.before(async () => {
   fs.writeFileSync(partnersA, JSON.stringify({ partners: [{ name: 'plant-b', key: kb }] }));
   fs.writeFileSync(partnersB, JSON.stringify({ partners: [{ name: 'plant-a', key: ka }] }));
 });
-H.after(async () => {
-  for (const s of servers) {
-    s.closeAllConnections();
-    s.close();
-  }
-  await Promise.all([A?.stop(), B?.stop(), broker?.stop()]);
-  killChildren();
-  cleanup();
-});
 
 /** Runs the CLI; kills it (and fails the caller's checks) if it outlives `capMs`. */
 function run(args: string[], capMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string; ms: number; killed: boolean }> {
   return new Promise((resolve) => {
     const t0 = Date.now();
-    const p = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = adopt(spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
     let stdout = '';
     let stderr = '';
     let killed = false;
@@ -72,7 +63,7 @@ function run(args: string[], capMs = 20_000): Promise<{ code: number | null; std
 /** A 127.0.0.1 server that answers every request with `handler`. */
 async function fakeBroker(handler: http.RequestListener): Promise<string> {
   const s = http.createServer(handler);
-  servers.push(s);
+  closing({ close: () => (s.closeAllConnections(), new Promise((r) => s.close(r))) });
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
   return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
 }

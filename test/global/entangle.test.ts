@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import { request } from 'undici';
-import { tmpDir, cleanup, startNode, startBroker, cli, killChildren, type RunningNode, type RunningBroker } from '../helpers.js';
+import { tmpDir, startNode, startBroker, cli, cleanupAfter, type RunningNode, type RunningBroker } from '../helpers.js';
 import { verifyProof } from '../../src/proof/proof.js';
 import { readKeyFile } from '../../src/io/keyfile.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
@@ -22,6 +22,7 @@ import { sha256 } from '../../src/crypto/hash.js';
 import { toHex, fromHex } from '../../src/codec/bytes.js';
 
 const E = suite('entanglement');
+cleanupAfter(E);
 let A: RunningNode, B: RunningNode, broker: RunningBroker;
 let dir: string, dataA: string, dataB: string, brokerDir: string, partnersA: string, partnersB: string, trustFile: string;
 let keyA: string, keyB: string;
@@ -50,20 +51,7 @@ E.before(async () => {
   // The customer trusts A's records and counts B's countersignatures: B is named as a partner.
   fs.writeFileSync(trustFile, JSON.stringify({ ...ta, partners: [{ ...tb, name: 'plant-b' }] }));
 });
-E.after(async () => {
-  await Promise.all([A?.stop(), B?.stop(), broker?.stop()]);
-  killChildren();
-  cleanup();
-});
 
-const included = async (url: string, txId: string) => {
-  for (let i = 0; i < 200; i++) {
-    const t = await fetch(`${url}/v1/txs/${txId}`).then((r) => r.json());
-    if (t.block) return t.block;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${txId} never included`);
-};
 const pushA = () => cli(['entangle', 'push', '--node', A.url, '--broker', broker.url, '--key', keyA, '--partners', partnersA]);
 const pushB = () => cli(['entangle', 'push', '--node', B.url, '--broker', broker.url, '--key', keyB, '--partners', partnersB]);
 const pullA = () => cli(['entangle', 'pull', '--node', A.url, '--broker', broker.url, '--key', keyA, '--partners', partnersA]);
@@ -75,7 +63,7 @@ let proof: any;
 E('records at A, push/pull both ways twice, a countersigned proof verifies offline', async () => {
   const r = await cli(['ingest', 'send', '-', '--node', A.url, '--product', 'SN-9'], 'torque 42 Nm, ok');
   recordTx = r.json.txId;
-  await included(A.url, recordTx);
+  await A.included(recordTx);
   for (let round = 0; round < 2; round++) {
     const pa = await pushA();
     assert.is(pa.code, 0, pa.stderr);
@@ -83,14 +71,14 @@ E('records at A, push/pull both ways twice, a countersigned proof verifies offli
     const lb = await pullB();
     assert.is(lb.code, 0, lb.stdout + lb.stderr);
     assert.is(lb.json.received.length, 1);
-    await included(B.url, lb.json.received[0].txId);
+    await B.included(lb.json.received[0].txId);
     const pb = await pushB();
     assert.is(pb.code, 0, pb.stderr);
     assert.ok(pb.json.sent[0].countersignatures >= 1, 'B returns its proof of taking in A’s checkpoint');
     const la = await pullA();
     assert.is(la.code, 0, la.stdout + la.stderr);
     assert.ok(la.json.countersignatures.length >= 1);
-    for (const c of la.json.countersignatures) await included(A.url, c.txId);
+    for (const c of la.json.countersignatures) await A.included(c.txId);
   }
   // A second pull finds nothing new; running push/pull again is harmless.
   assert.equal((await pullA()).json.received, []);

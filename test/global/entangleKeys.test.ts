@@ -9,27 +9,13 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
 import fs from 'node:fs';
-import { tmpDir, cleanup, startNode, startBroker, cli, killChildren, type RunningNode, type RunningBroker } from '../helpers.js';
+import { tmpDir, startNode, startBroker, cli, cleanupAfter } from '../helpers.js';
 import { readKeyFile } from '../../src/io/keyfile.js';
 import { toHex } from '../../src/codec/bytes.js';
 
 const E = suite('entanglement keys');
-let A: RunningNode | undefined, B: RunningNode | undefined, broker: RunningBroker | undefined;
+cleanupAfter(E);
 
-E.after(async () => {
-  await Promise.all([A?.stop(), B?.stop(), broker?.stop()]);
-  killChildren();
-  cleanup();
-});
-
-const included = async (url: string, txId: string) => {
-  for (let i = 0; i < 400; i++) {
-    const t = await fetch(`${url}/v1/txs/${txId}`).then((r) => r.json());
-    if (t.block) return t.block;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${txId} never included`);
-};
 const pad = (h: number) => String(h).padStart(15, '0');
 const post = (url: string, key: string, body: string) =>
   fetch(`${url}/v1/records?key=${encodeURIComponent(key)}`, { method: 'POST', body }).then((r) => r.json());
@@ -39,9 +25,9 @@ E('records a client sends under internal keys break neither pull nor countersign
   const dataA = path.join(dir, 'a');
   const dataB = path.join(dir, 'b');
   const brokerDir = path.join(dir, 'broker');
-  A = await startNode(dataA, ['--block-time', '150ms']);
-  B = await startNode(dataB, ['--block-time', '150ms']);
-  broker = await startBroker(brokerDir);
+  const A = await startNode(dataA, ['--block-time', '150ms']);
+  const B = await startNode(dataB, ['--block-time', '150ms']);
+  const broker = await startBroker(brokerDir);
   const keyA = path.join(dataA, 'node.key');
   const keyB = path.join(dataB, 'node.key');
   const ka = toHex(readKeyFile(keyA).publicKey);
@@ -61,7 +47,7 @@ E('records a client sends under internal keys break neither pull nor countersign
     await post(A.url, `countersign:${pad(h)}:${chainB}`, 'not a proof');
   }
   const rec = await post(A.url, 'the-record', 'torque 42 Nm, ok');
-  await included(A.url, rec.txId);
+  await A.included(rec.txId);
 
   const run = (args: string[]) => cli(['entangle', ...args, '--broker', broker!.url]);
   const pa = await run(['push', '--node', A.url, '--key', keyA, '--partners', partnersA]);
@@ -70,7 +56,7 @@ E('records a client sends under internal keys break neither pull nor countersign
   assert.is(lb.code, 0, lb.stdout + lb.stderr);
   assert.is(lb.json.received.length, 1);
   assert.is(lb.json.received[0].duplicate, false, 'the checkpoint was answered as a duplicate of the client record');
-  await included(B.url, lb.json.received[0].txId);
+  await B.included(lb.json.received[0].txId);
   const pb = await run(['push', '--node', B.url, '--key', keyB, '--partners', partnersB]);
   assert.is(pb.code, 0, pb.stderr);
   assert.is(pb.json.sent[0].countersignatures, 1);
@@ -78,7 +64,7 @@ E('records a client sends under internal keys break neither pull nor countersign
   assert.is(la.code, 0, la.stdout + la.stderr);
   assert.is(la.json.countersignatures.length, 1, JSON.stringify(la.json));
   assert.is(la.json.countersignatures[0].duplicate, false);
-  await included(A.url, la.json.countersignatures[0].txId);
+  await A.included(la.json.countersignatures[0].txId);
   // Again: the same countersignature is now a duplicate, not a second record.
   const pb2 = await run(['push', '--node', B.url, '--key', keyB, '--partners', partnersB]);
   assert.is(pb2.code, 0, pb2.stderr);

@@ -6,10 +6,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
-import { tmpDir, cleanup, startNode, spawnCli, cli, killChildren, type RunningNode } from '../helpers.js';
-import { startOpcuaServer, type TestOpcuaServer } from '../opcuaServer.js';
+import { tmpDir, startNode, spawnCli, cli, cleanupAfter, type RunningNode } from '../helpers.js';
+import { startOpcuaServer, type TestOpcuaServer } from '../../support/opcuaServer.js';
 
 const O = suite('opcua');
+const closing = cleanupAfter(O);
 let dir: string;
 let node: RunningNode;
 let server: TestOpcuaServer;
@@ -20,21 +21,13 @@ O.before(async () => {
   node = await startNode(path.join(dir, 'n'), ['--block-time', '200ms', '--profichain', '127.0.0.1:0']);
   profichain = (await fetch(`${node.url}/v1/status`).then((r) => r.json())).profichain;
   server = await startOpcuaServer(path.join(dir, 'opc'), { intervalMs: 40 });
-});
-O.after(async () => {
-  await server.stop();
-  await node.stop();
-  killChildren();
-  cleanup();
+  closing({ close: () => server.stop() });
 });
 
+/** The transaction with its payload, once it is in a block. */
 async function inBlock(txId: string): Promise<any> {
-  for (let i = 0; i < 200; i++) {
-    const t = await fetch(`${node.url}/v1/txs/${txId}?payload=1`).then((r) => r.json());
-    if (t.block) return t;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${txId} not in a block`);
+  await node.included(txId, 10_000);
+  return fetch(`${node.url}/v1/txs/${txId}?payload=1`).then((r) => r.json());
 }
 
 O('batches of samples from two variables, through the HTTP API: in blocks, with source metadata', async () => {

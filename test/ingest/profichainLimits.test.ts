@@ -11,7 +11,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import net from 'node:net';
 import path from 'node:path';
-import { tmpDir, cleanup, vector, spawnCli, killChildren } from '../helpers.js';
+import { tmpDir, vector, spawnCli, cleanupAfter } from '../helpers.js';
 import { openSink } from '../../src/ingest/sink.js';
 import { UrchainNode } from '../../src/node/node.js';
 import { ProfichainServer } from '../../src/ingest/profichain/server.js';
@@ -23,29 +23,19 @@ import { UrchainError } from '../../src/errors.js';
 import type { Intake } from '../../src/node/intake.js';
 
 const L = suite('profichain limits');
+const closing = cleanupAfter(L);
 const MAX_PAYLOAD = 1_000_000;
 let dir: string;
 let node: UrchainNode;
-const servers: ProfichainServer[] = [];
-const sockets: net.Socket[] = [];
 
 L.before(async () => {
   dir = tmpDir();
-  node = await UrchainNode.start({ dataDir: path.join(dir, 'n'), api: false, blockTime: 60_000, maxPayload: MAX_PAYLOAD });
-});
-L.after.each(async () => {
-  for (const s of sockets.splice(0)) s.destroy();
-  for (const s of servers.splice(0)) await s.close();
-});
-L.after(async () => {
-  killChildren();
-  await node.close();
-  cleanup();
+  node = closing(await UrchainNode.start({ dataDir: path.join(dir, 'n'), api: false, blockTime: 60_000, maxPayload: MAX_PAYLOAD }));
 });
 
 async function serve(limits: Partial<ProfichainLimits> = {}, intake: Intake = node.intake, host = '127.0.0.1', warnings: string[] = []) {
   const s = await ProfichainServer.start({ listen: { host, port: 0 }, intake, key: node.key, chainId: new Uint8Array(32), maxPayload: MAX_PAYLOAD, limits, onWarning: (m) => warnings.push(m) });
-  servers.push(s);
+  closing(s);
   return s;
 }
 const portOf = (s: ProfichainServer) => Number(s.address.slice(s.address.lastIndexOf(':') + 1));
@@ -58,7 +48,7 @@ class Raw {
   private waiting?: () => void;
   constructor(server: ProfichainServer) {
     this.sock = net.connect({ host: '127.0.0.1', port: portOf(server) });
-    sockets.push(this.sock);
+    closing({ close: () => this.sock.destroy() }); // closed before its server (newest first): a server's close waits for its connections
     const reader = new FrameReader(1 << 24);
     this.sock.on('data', (d: Buffer) => {
       this.frames.push(...reader.push(d));
@@ -72,10 +62,11 @@ class Raw {
     const deadline = Date.now() + ms;
     while (this.frames.length <= n) {
       if (this.sock.destroyed) throw new Error(`connection closed after ${this.frames.length} frame(s)`);
-      if (Date.now() > deadline) throw new Error(`no frame ${n} within ${ms} ms`);
+      if (Date.now() >= deadline) throw new Error(`no frame ${n} within ${ms} ms`);
+      // Woken by the next data or close, or by the deadline.
       await new Promise<void>((r) => {
-        this.waiting = r;
-        setTimeout(r, 100).unref();
+        const t = setTimeout(r, deadline - Date.now());
+        this.waiting = () => (clearTimeout(t), r());
       });
     }
     return this.frames[n];
@@ -93,7 +84,10 @@ class Raw {
 const within = (p: Promise<unknown>, ms: number, what: string) =>
   Promise.race([p, new Promise((_, rej) => setTimeout(() => rej(new Error(`${what}: not within ${ms} ms`)), ms).unref())]);
 
-/** Polls in-process state until `cond` holds (state of this process, not a timing guess). */
+/**
+ * Polls in-process state until `cond` holds (state of this process, not a timing guess): the
+ * Profichain server reports its counters only through stats(), with no event when they change.
+ */
 async function until(cond: () => boolean, what: string, ms = 10_000) {
   const deadline = Date.now() + ms;
   while (!cond()) {
@@ -340,7 +334,7 @@ L('a real node serving Profichain off loopback warns on stderr who can then writ
   const n = spawnCli(['node', 'run', '--data', path.join(dir, 'off'), '--api', '127.0.0.1:0', '--profichain', '0.0.0.0:0', '--json']);
   try {
     await n.until((lines) => lines.some((l) => l.event === 'started'));
-    await until(() => /WARNING: Profichain listens on 0\.0\.0\.0:\d+, off loopback/.test(n.stderr()), 'the warning', 10_000);
+    await n.until(() => /WARNING: Profichain listens on 0\.0\.0\.0:\d+, off loopback/.test(n.stderr()), 10_000);
     assert.match(n.stderr(), /anyone who can reach this port can write records/);
   } finally {
     await n.stop();

@@ -5,13 +5,10 @@ import path from 'node:path';
 import { FolderWatcher } from '../../src/ingest/watch.js';
 import { globToRegExp } from '../../src/ingest/glob.js';
 import { UrchainNode } from '../../src/node/node.js';
-import { tmpDir, cleanup, startNode, killChildren } from '../helpers.js';
+import { tmpDir, startNode, cleanupAfter } from '../helpers.js';
 
 const W = suite('folder watch');
-W.after(() => {
-  killChildren();
-  cleanup();
-});
+cleanupAfter(W);
 
 W('globs', () => {
   assert.ok(globToRegExp('*.csv').test('a.csv'));

@@ -9,13 +9,10 @@ import { bodyBudget, decodeBatch } from '../../src/node/api.js';
 import { ERRORS } from '../../src/errors.js';
 import { TOKEN_ENV } from '../../src/node/apiGuard.js';
 import { UrchainNode } from '../../src/node/node.js';
-import { tmpDir, cleanup, cli, killChildren, root } from '../helpers.js';
+import { tmpDir, cli, cleanupAfter, root } from '../helpers.js';
 import { serveApi, raw } from './apiHelpers.js';
 
-test.after(() => {
-  killChildren();
-  cleanup();
-});
+const closing = cleanupAfter(test);
 
 const cbor = (v: unknown) => new Uint8Array(cborxEncode(v));
 const POST_CBOR = { 'content-type': 'application/cbor' };
@@ -208,7 +205,7 @@ test('with a token every request needs Authorization: Bearer; clients send it fr
 test('a node refuses to start an API off loopback without a token, before it touches the data folder', async () => {
   const dir = path.join(tmpDir(), 'node');
   await UrchainNode.start({ dataDir: dir, api: '0.0.0.0:0' }).then(
-    () => assert.unreachable('started'),
+    (n) => (closing(n), assert.unreachable('started')),
     (e) => {
       assert.is(e.code, 'FORBIDDEN');
       assert.match(e.message, /--api-token-file/);

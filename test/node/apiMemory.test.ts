@@ -3,19 +3,9 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { tmpDir, cleanup, startNode, killChildren } from '../helpers.js';
+import { tmpDir, startNode, cleanupAfter, rss, peakRss } from '../helpers.js';
 
-test.after(() => {
-  killChildren();
-  cleanup();
-});
-
-/** Resident and peak resident memory of a process, in bytes (Linux /proc). */
-function memory(pid: number): { rss: number; hwm: number } {
-  const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)![1]) * 1024;
-  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
-}
+cleanupAfter(test);
 
 const MiB = 1024 * 1024;
 
@@ -25,7 +15,7 @@ test('ten big batch bodies at once: the node process refuses what does not fit i
   const node = await startNode(path.join(tmpDir(), 'n'), ['--max-payload', String(4 * MiB)]);
   try {
     const pid = node.proc.pid!;
-    const before = memory(pid).rss;
+    const before = rss(pid);
     const body = Buffer.alloc(16 * MiB); // zeros: not a CBOR array, so nothing is stored either way
     const port = Number(new URL(node.url).port);
     const statuses = await Promise.all(
@@ -42,7 +32,7 @@ test('ten big batch bodies at once: the node process refuses what does not fit i
           }),
       ),
     );
-    const grew = memory(pid).hwm - before;
+    const grew = peakRss(pid) - before;
     // Buffering all ten (what the node did) costs 160 MiB and more; the budget is 32 MiB.
     assert.ok(grew < 120 * MiB, `peak memory grew by ${Math.round(grew / MiB)} MiB`);
     assert.ok(statuses.every((s) => s === 400 || s === 503), statuses.join(' '));

@@ -25,19 +25,22 @@ const N = 20_000;
 A.before(async () => {
   dir = tmpDir();
   const s = await LmdbStore.open(dir);
-  await s.initChain(params, genesisWrite(params));
-  const chainId = chainIdOf(params);
-  for (let b = 0; b < N / 1000; b++) {
-    const txs = [];
-    for (let i = 0; i < 1000; i++) {
-      const payload = new TextEncoder().encode(`sample ${b}/${i}`);
-      const coreBytes = encodeCore({ version: 1, chainId, origin: key.publicKey, timestamp: 1, seq: b * 1000 + i, kind: 'record', meta: [], payloadDigest: sha256(payload), payloadLength: payload.length });
-      txs.push({ txId: txIdOf(coreBytes), coreBytes, index: i, payload });
+  try {
+    await s.initChain(params, genesisWrite(params));
+    const chainId = chainIdOf(params);
+    for (let b = 0; b < N / 1000; b++) {
+      const txs = [];
+      for (let i = 0; i < 1000; i++) {
+        const payload = new TextEncoder().encode(`sample ${b}/${i}`);
+        const coreBytes = encodeCore({ version: 1, chainId, origin: key.publicKey, timestamp: 1, seq: b * 1000 + i, kind: 'record', meta: [], payloadDigest: sha256(payload), payloadLength: payload.length });
+        txs.push({ txId: txIdOf(coreBytes), coreBytes, index: i, payload });
+      }
+      const batch = signBatch(txs.map((t) => t.txId), key);
+      await s.commitIngest({ batchRoot: batch.root, batch: { origin: key.publicKey, signature: batch.signature, txIds: txs.map((t) => t.txId) }, txs, seq: (b + 1) * 1000 });
     }
-    const batch = signBatch(txs.map((t) => t.txId), key);
-    await s.commitIngest({ batchRoot: batch.root, batch: { origin: key.publicKey, signature: batch.signature, txIds: txs.map((t) => t.txId) }, txs, seq: (b + 1) * 1000 });
+  } finally {
+    await s.close();
   }
-  await s.close();
 });
 A.after(() => cleanup());
 

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cleanup, startNode, killChildren, type RunningNode } from '../helpers.js';
+import { startNode, cleanupAfter, type RunningNode } from '../helpers.js';
 import { onTmpfs, fill } from '../tmpfs.js';
 import { LmdbStore } from '../../src/store/lmdb.js';
 import { BlockTree } from '../../src/ledger/blocktree.js';
@@ -22,10 +22,7 @@ import { Producer } from '../../src/node/producer.js';
 import type { AddOutcome } from '../../src/ledger/blocktree.js';
 import { ROLES } from '../../src/contracts/roles.js';
 
-test.after(() => {
-  killChildren();
-  cleanup();
-});
+cleanupAfter(test);
 
 const post = (url: string, body: Uint8Array | string, key?: string) =>
   fetch(`${url}/v1/records?product=P-1${key ? `&key=${key}` : ''}`, { method: 'POST', body: body as never }).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));

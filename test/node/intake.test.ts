@@ -8,19 +8,19 @@ import { Intake } from '../../src/node/intake.js';
 import { Query } from '../../src/node/query.js';
 import { decodeCore } from '../../src/chain/transaction.js';
 import { verifyEvidence } from '../../src/chain/batch.js';
-import { tmpDir, cleanup, hex } from '../helpers.js';
+import { tmpDir, cleanupAfter, hex } from '../helpers.js';
 import { signCheckpoint } from '../../src/chain/checkpoint.js';
 import { entangleKey, countersignKey } from '../../src/store/buckets.js';
 import type { Receipt, RecordInput } from '../../src/contracts/records.js';
 import type { UrchainError } from '../../src/errors.js';
 import { ROLES } from '../../src/contracts/roles.js';
 
-test.after(() => cleanup());
+const closing = cleanupAfter(test);
 const key = generateKeyPair();
 const params: ChainParams = { version: 1, name: 'i', created: 1, consensus: 'poa', authorities: [key.publicKey], threshold: 1, difficulty: 0, blockTime: 1000 };
 
 async function setup() {
-  const store = await LmdbStore.open(tmpDir());
+  const store = closing(await LmdbStore.open(tmpDir()));
   await store.initChain(params, genesisWrite(params));
   return store;
 }
@@ -41,7 +41,6 @@ test('records arriving together share one signature batch; each evidence verifie
     assert.is(decodeCore(tx.coreBytes).meta.find(([k]) => k === 'product')![1], `P${rs.indexOf(r) % 3}`);
   }
   assert.is(q.trace('P1').count, 167);
-  await store.close();
 });
 
 test('identical payloads get distinct ids; an idempotency key returns the first receipt', async () => {
@@ -55,7 +54,6 @@ test('identical payloads get distinct ids; an idempotency key returns the first 
   const k3 = await intake.submit({ payload: Buffer.from('x'), idemKey: 'K' });
   assert.is(k3.txId, k1.txId);
   assert.is(store.pending().length, 3);
-  await store.close();
 });
 
 test('bad records are refused before anything is stored', async () => {
@@ -74,7 +72,6 @@ test('bad records are refused before anything is stored', async () => {
   await refused(intake.submit({ payload: new Uint8Array(1), meta: { 'no spaces': 'x' } }), /metadata key/);
   await refused(intake.submit({ payload: 'text' as unknown as Uint8Array }), /bytes/);
   assert.is(store.pending().length, 0);
-  await store.close();
 });
 
 test('when the store cannot commit (disk full), no receipt is given and the intake keeps working', async () => {
@@ -96,7 +93,6 @@ test('when the store cannot commit (disk full), no receipt is given and the inta
   fail = false;
   const r = await intake.submit({ payload: Buffer.from('later') });
   assert.ok(store.getTx(hex(r.txId)));
-  await store.close();
 });
 
 const refusal = async (p: Promise<unknown>): Promise<UrchainError> => {
@@ -133,7 +129,6 @@ test("limits count UTF-8 bytes; one bad record in a group commit gets its own er
   const again = await intake.submit(recs[5]);
   assert.is(again.duplicate, true);
   assert.is(store.pending().length, 3);
-  await store.close();
 });
 
 test('an idempotency key reused with other content is a CONFLICT, stored or in flight; the same content is a duplicate', async () => {
@@ -154,7 +149,6 @@ test('an idempotency key reused with other content is a CONFLICT, stored or in f
   assert.is(dup.txId, r.txId);
   assert.is(dup.duplicate, true);
   assert.is(store.pending().length, 1);
-  await store.close();
 });
 
 test("client keys cannot reach the node's internal keys; entangle keys are derived from the verified checkpoint", async () => {
@@ -180,7 +174,6 @@ test("client keys cannot reach the node's internal keys; entangle keys are deriv
   assert.is((await refusal(intake.submit({ payload: cp(7, 2), kind: 'entangle', meta: { partner: partnerHex, height: '7' } }))).code, 'CONFLICT');
   // Metadata that contradicts the checkpoint is refused.
   assert.is((await refusal(intake.submit({ payload: cp(8, 1), kind: 'entangle', meta: { partner: partnerHex, height: '9' } }))).code, 'BAD_INPUT');
-  await store.close();
 });
 
 test('keys stored before the namespaces still find their records', async () => {
@@ -202,7 +195,6 @@ test('keys stored before the namespaces still find their records', async () => {
   const own = await intake.submit({ payload: Buffer.from('mine'), idemKey: 'client:tmp' });
   assert.is(own.duplicate, undefined);
   assert.is.not(own.txId, r.txId);
-  await store.close();
 });
 
 test.run();

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { tmpDir, cleanup, startNode, cli, killChildren, bin, type RunningNode } from '../helpers.js';
+import { tmpDir, startNode, cli, bin, cleanupAfter, adopt } from '../helpers.js';
 import { UrchainNode } from '../../src/node/node.js';
 import { identity, LOCK_FILE } from '../../src/node/lock.js';
 import { initData } from '../../src/node/init.js';
@@ -18,16 +18,11 @@ import { signMembers, writeMembersFile } from '../../src/net/members.js';
 import { toHex } from '../../src/codec/bytes.js';
 
 const L = suite('node lifecycle');
-let running: RunningNode[] = [];
+const closing = cleanupAfter(L);
 const servers: net.Server[] = [];
 
 L.after.each(async () => {
-  for (const n of running.splice(0)) await n.stop();
   for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
-});
-L.after(() => {
-  killChildren();
-  cleanup();
 });
 
 /** A port something listens on, for as long as the test runs. */
@@ -59,7 +54,7 @@ function accepts(port: number): Promise<boolean> {
 /** Runs `urchain ARGS`; kills it after `ms` (then `code` is 'running'). Times the exit after the first stderr line. */
 function run(args: string[], ms = 10_000): Promise<{ code: number | null | 'running'; stderr: string; exitAfterErrorMs: number }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = adopt(spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
     let stderr = '';
     let firstErr = 0;
     let timedOut = false;
@@ -104,8 +99,7 @@ L('node run on a busy API port: one-line error, exit 1 within a second, peer por
   assert.not.ok(await accepts(peer), 'peer port still open');
   assert.not.ok(fs.existsSync(path.join(data, 'members.json')), 'a failed start wrote members.json');
   // The process is gone, so the folder is free: the next start runs.
-  const n = await startNode(data, ['--listen', '127.0.0.1:0', '--members', members]);
-  running.push(n);
+  await startNode(data, ['--listen', '127.0.0.1:0', '--members', members]);
   assert.ok(fs.existsSync(path.join(data, 'members.json')), 'a started node keeps its member list');
 });
 
@@ -116,7 +110,7 @@ L('a failed start keeps the folder locked while its process lives, with every li
   const api = await freePort();
   const profichain = await busyPort(); // fails last: peer port and API are open by then
   const err = await UrchainNode.start({ dataDir: data, api: `127.0.0.1:${api}`, listen: `127.0.0.1:${peer}`, members, profichain: `127.0.0.1:${profichain}` }).then(
-    () => undefined,
+    (n) => void closing(n),
     (e: Error) => e,
   );
   assert.ok(err, 'start should fail');
@@ -129,7 +123,7 @@ L('a failed start keeps the folder locked while its process lives, with every li
   assert.is(second.code, 1, second.stderr);
   assert.match(second.stderr, new RegExp(`another node \\(pid ${process.pid}\\)`));
   // In this process, where nothing of the failed start runs any more, a new start takes it over.
-  const n = await UrchainNode.start({ dataDir: data, api: false });
+  const n = closing(await UrchainNode.start({ dataDir: data, api: false }));
   assert.is(fs.readFileSync(lockOf(data), 'utf8').split(' ')[0], String(process.pid));
   const twice = await UrchainNode.start({ dataDir: data, api: false }).then(
     (x) => x.close().then(() => 'started twice'),
@@ -144,7 +138,6 @@ L('a start refused on a running node\'s folder leaves that node running and its 
   const dir = tmpDir();
   const data = path.join(dir, 'c');
   const a = await startNode(data);
-  running.push(a);
   const lock = fs.readFileSync(lockOf(data), 'utf8');
   assert.is(lock.split(' ')[0], String(a.proc.pid));
   for (const extra of [[], ['--api', `127.0.0.1:${await busyPort()}`]]) {
@@ -173,7 +166,7 @@ L('kill -9 leaves a lock the next start recognises as stale; a reused pid is not
   // The same pid but another start time: the pid was reused since, the lock is stale.
   const [pid, , boot] = identity(process.pid).split(' ');
   fs.writeFileSync(lockOf(data), `${pid} 1 ${boot}\n`);
-  running.push(await startNode(data));
+  await startNode(data);
 });
 
 L('three starts at once on a folder with a stale lock: exactly one runs', async () => {
@@ -184,7 +177,7 @@ L('three starts at once on a folder with a stale lock: exactly one runs', async 
   await new Promise((r) => dead.on('exit', r));
   fs.writeFileSync(lockOf(data), `${dead.pid}\n`); // an older release's lock, its process gone
   const starts = [0, 1, 2].map(() => {
-    const p = spawn(process.execPath, [bin, 'node', 'run', '--data', data, '--api', '127.0.0.1:0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = adopt(spawn(process.execPath, [bin, 'node', 'run', '--data', data, '--api', '127.0.0.1:0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] }));
     let err = '';
     p.stderr.on('data', (d) => (err += d));
     const outcome = new Promise<string>((resolve) => {
@@ -238,7 +231,7 @@ L('--genesis of another chain on a folder that holds a chain is refused; the sam
   assert.match(r.stderr, /--genesis is chain g .* holds chain plant-f/);
   const same = path.join(dir, 'same-genesis.json');
   fs.writeFileSync(same, JSON.stringify(await fetchParams(data)));
-  running.push(await startNode(data, ['--genesis', same]));
+  await startNode(data, ['--genesis', same]);
 });
 
 /** The folder's own genesis parameters, through a short-lived node's GET /v1/params. */
@@ -255,11 +248,11 @@ L('data folder 0700, its files 0600 (LMDB files, key, lock, member list)', async
   const dir = tmpDir();
   const mode = (data: string, f: string) => (fs.statSync(path.join(data, f)).mode & 0o777).toString(8);
   const fresh = path.join(dir, 'made-by-node-run');
-  running.push(await startNode(fresh));
+  await startNode(fresh);
   assert.is(mode(fresh, '.'), '700');
   for (const f of ['chain.lmdb', 'chain.lmdb-lock', 'node.key', LOCK_FILE]) assert.is(mode(fresh, f), '600', f);
   const { data, members } = await memberFolder(dir, 'h');
-  running.push(await startNode(data, ['--listen', '127.0.0.1:0', '--members', members]));
+  await startNode(data, ['--listen', '127.0.0.1:0', '--members', members]);
   assert.is(mode(data, '.'), '700');
   assert.is(mode(data, 'members.json'), '600');
 });

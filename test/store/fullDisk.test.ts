@@ -46,7 +46,7 @@ test('overlapping commits on a full disk each settle, and the disk holds exactly
         const small = write(16);
         const big = write(3 * 1024 * 1024);
         const p1 = s.commitIngest(small);
-        await new Promise((r) => setTimeout(r, round % 4));
+        await new Promise((r) => setTimeout(r, round % 4)); // 0-3 ms apart: varies how the two commits overlap (the load pattern, not a wait)
         const p2 = s.commitIngest(big);
         const [a, b] = [await settled(p1), await settled(p2)];
         assert.is.not(a, 'never settled', `round ${round}: a commit waited for the flush of a later, failed one`);

@@ -72,7 +72,7 @@ export async function startOpcuaServer(dir: string, opts: { intervalMs?: number;
     counter: () => count,
     restart: async (downMs = 500) => {
       await down();
-      await new Promise((r) => setTimeout(r, downMs));
+      await new Promise((r) => setTimeout(r, downMs)); // the outage itself, not a wait for something
       await up();
     },
     stop: async () => {
