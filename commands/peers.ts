@@ -1,5 +1,5 @@
 import { UrchainCommand, nodeOption } from './base.js';
-import { NodeClient } from '../src/node/client.js';
+import { NodeClient } from '../src/io/nodeClient.js';
 import { badInput } from '../src/errors.js';
 
 export class PeersCommand extends UrchainCommand {

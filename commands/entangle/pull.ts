@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
 import { UrchainCommand, parseDuration } from '../base.js';
-import { NodeClient } from '../../src/node/client.js';
+import { NodeClient } from '../../src/io/nodeClient.js';
 import { BrokerClient } from '../../src/global/client.js';
 import { pull, loadPartners } from '../../src/global/entangle.js';
 import { readKeyFile } from '../../src/io/keyfile.js';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UrchainCommand, dataOption, nodeOption } from '../base.js';
 import { LmdbStore } from '../../src/store/lmdb.js';
-import { NodeClient } from '../../src/node/client.js';
+import { NodeClient } from '../../src/io/nodeClient.js';
 import { readKeyFile } from '../../src/io/keyfile.js';
 import { readMembersFile } from '../../src/net/members.js';
 import { keyPath } from '../../src/node/init.js';

@@ -36,7 +36,7 @@ import { UrchainError } from '../../src/errors.js';
 import { toHex, toBase64, fromBase64 } from '../../src/codec/bytes.js';
 import { openCheckpoint } from '../../src/chain/checkpoint.js';
 import type { ProofJson } from '../../src/proof/proof.js';
-import type { NodeClient } from '../../src/node/client.js';
+import type { NodeClient } from '../../src/io/nodeClient.js';
 
 const te = new TextEncoder();
 

@@ -12,7 +12,7 @@
  *       countersignature as a `countersign` record, and acknowledges the mail only after the
  *       node's receipts, i.e. once durable. Idempotency keys make a repeated run harmless.
  */
-import type { NodeClient } from '../node/client.js';
+import type { NodeClient } from '../io/nodeClient.js';
 import type { BrokerClient } from './client.js';
 import type { KeyPair } from '../crypto/ed25519.js';
 import { signCheckpoint, openCheckpoint, checkpointToJson } from '../chain/checkpoint.js';

@@ -6,7 +6,7 @@
  * client, a Profichain sink retries a record whose connection failed or dropped, with back-off,
  * over a new connection; give records an idempotency key where a retry must not duplicate one.
  */
-import { NodeClient } from '../node/client.js';
+import { NodeClient } from '../io/nodeClient.js';
 import { ProfichainClient } from './profichain/client.js';
 import { encryptTier2, readAesKeyFile } from './profichain/tier2.js';
 import { fromHex } from '../codec/bytes.js';

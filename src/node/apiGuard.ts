@@ -9,40 +9,12 @@
  */
 import http from 'node:http';
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { UrchainError, badInput } from '../errors.js';
-import { readSecretFile } from '../io/keyfile.js';
+import { UrchainError } from '../errors.js';
+import { TOKEN_ENV, apiTokenFrom, readApiToken } from '../io/apiToken.js';
 import { isLoopback } from '../io/hostPort.js';
 
-/** Environment variable naming the token file, for the node and for every client command. */
-export const TOKEN_ENV = 'URCHAIN_API_TOKEN_FILE';
-const MIN_TOKEN = 16;
-
-/**
- * Reads a bearer token: the file's content without surrounding white space, at least 16
- * characters of visible ASCII. Like ssh with key files, a file readable by group or others is
- * refused, with the command that fixes it.
- */
-export function readApiToken(file: string, what = '--api-token-file'): string {
-  let text: string;
-  try {
-    // The rule every secret file follows (io/keyfile); a bad token file is bad input here.
-    text = readSecretFile(file);
-  } catch (e) {
-    const why = e instanceof UrchainError ? e.message : (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
-    throw badInput(`${what} ${file}: ${why}`);
-  }
-  const token = text.trim();
-  if (token.length < MIN_TOKEN || !/^[\x21-\x7e]+$/.test(token))
-    throw badInput(`${what} ${file}: expected one token of at least ${MIN_TOKEN} visible ASCII characters, e.g. from: openssl rand -hex 32`);
-  return token;
-}
-
-/** The API token: from the given file, else from the file $URCHAIN_API_TOKEN_FILE names, else none (node and clients alike). */
-export function apiTokenFrom(file?: string): string | undefined {
-  if (file) return readApiToken(file);
-  const env = process.env[TOKEN_ENV];
-  return env ? readApiToken(env, TOKEN_ENV) : undefined;
-}
+/** The token is read by io/apiToken (clients read it the same way); re-exported for the node's callers. */
+export { TOKEN_ENV, apiTokenFrom, readApiToken };
 
 /** Refuses to serve the API off loopback without a token. */
 export function checkExposure(host: string, token: string | undefined, what = '--api'): void {

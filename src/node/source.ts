@@ -9,7 +9,7 @@
 import { LmdbStore } from '../store/lmdb.js';
 import { Query } from './query.js';
 import type { BlockView } from '../contracts/blockView.js';
-import { NodeClient } from './client.js';
+import { NodeClient } from '../io/nodeClient.js';
 import type { ProofJson } from '../proof/proof.js';
 import { badInput } from '../errors.js';
 import { toHex } from '../codec/bytes.js';

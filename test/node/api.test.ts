@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { encode as cborxEncode } from 'cbor-x';
 import { UrchainError } from '../../src/errors.js';
-import { NodeClient } from '../../src/node/client.js';
+import { NodeClient } from '../../src/io/nodeClient.js';
 import { bodyBudget, decodeBatch } from '../../src/node/api.js';
 import { ERRORS } from '../../src/errors.js';
 import { TOKEN_ENV } from '../../src/node/apiGuard.js';

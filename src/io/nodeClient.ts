@@ -1,5 +1,5 @@
 /**
- * @module node/client
+ * @module io/nodeClient
  * HTTP client for a node's API (undici). Connection failures and 503 answers (the node took
  * nothing: busy or out of body budget) are retried with exponential back-off; a node's other
  * error answers are not (they would fail the same way again) and come back as UrchainError with
@@ -8,9 +8,9 @@
  */
 import { request, Agent } from 'undici';
 import { Encoder } from 'cbor-x';
-import { apiTokenFrom } from './apiGuard.js';
+import { apiTokenFrom } from './apiToken.js';
 import { UrchainError, ERRORS, badInput, type ErrorCode } from '../errors.js';
-import { retry } from '../io/retry.js';
+import { retry } from './retry.js';
 import type { Receipt, RecordInput } from '../contracts/records.js';
 
 export interface ClientOptions {
