@@ -11,20 +11,15 @@
  */
 import { encode, decode, asArray, asUint, asBytes, asText } from '../codec/cbor.js';
 import { sign, verify, type KeyPair } from '../crypto/ed25519.js';
-import { envelopeMessage } from '../crypto/signed.js';
+import { envelopeMessage, type EnvelopeFields } from '../crypto/signed.js';
 import { seal, open } from '../crypto/seal.js';
 import { concat, equal, toHex } from '../codec/bytes.js';
 import { UrchainError } from '../errors.js';
 
 export const MAX_ENVELOPE = 1024 * 1024;
 
-export interface Envelope {
-  from: Uint8Array;
-  to: Uint8Array;
-  sentAt: number;
-  eph: Uint8Array;
-  nonce: Uint8Array;
-  ct: Uint8Array;
+/** An envelope: the signed fields (crypto/signed.ts) and the sending network's signature. */
+export interface Envelope extends EnvelopeFields {
   signature: Uint8Array;
 }
 
