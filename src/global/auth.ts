@@ -69,8 +69,8 @@ export function verifyRequest(headers: Record<string, string | string[] | undefi
   }
   const t = h('x-urchain-time');
   const time = /^[0-9]{1,16}$/.test(t) ? Number(t) : NaN;
-  if (!Number.isSafeInteger(time) || Math.abs(now - time) > MAX_SKEW_MS) throw new UrchainError('BAD_SIGNATURE', 'request time is more than five minutes off; check the clock');
-  if (!verify(requestMessage({ method, ...splitTarget(target), time, nonce, body }), sig, key)) throw new UrchainError('BAD_SIGNATURE', 'request signature does not verify');
+  if (!Number.isSafeInteger(time) || Math.abs(now - time) > MAX_SKEW_MS) throw UrchainError.BAD_SIGNATURE('request time is more than five minutes off; check the clock'); // 401, as urchain-formats(5) says
+  if (!verify(requestMessage({ method, ...splitTarget(target), time, nonce, body }), sig, key)) throw UrchainError.BAD_SIGNATURE('request signature does not verify');
   return { key, nonce: toHex(nonce) };
 }
 

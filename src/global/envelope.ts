@@ -56,7 +56,7 @@ export function parseEnvelope(bytes: Uint8Array): Envelope {
     signature: asBytes(a[7], 'signature', 64),
   };
   if (!verify(envelopeMessage(e), e.signature, e.from))
-    throw new UrchainError('BAD_SIGNATURE', `envelope signature of ${toHex(e.from).slice(0, 16)}… does not verify: tampered or forged`);
+    throw UrchainError.BAD_SIGNATURE(`envelope signature of ${toHex(e.from).slice(0, 16)}… does not verify: tampered or forged`);
   return e;
 }
 

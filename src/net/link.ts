@@ -143,7 +143,7 @@ export class Link {
           const list = asBytes(a[2], 'members');
           if (list.length) this.ctx.offerMembers(decodeMembers(list));
           if (!verify(linkMessage(this.nonce, this.hello.nodeKey, this.ctx.key.publicKey, this.ctx.chainId), asBytes(a[1], 'signature', 64), this.hello.nodeKey))
-            throw new UrchainError('BAD_SIGNATURE', `peer ${toHex(this.hello.nodeKey).slice(0, 16)}… did not prove its key`);
+            throw UrchainError.BAD_SIGNATURE(`peer ${toHex(this.hello.nodeKey).slice(0, 16)}… did not prove its key`);
           if (!this.ctx.admit(this.hello.nodeKey)) throw UrchainError.FORBIDDEN(`key ${toHex(this.hello.nodeKey).slice(0, 16)}… is not a member of this network`);
           this.up = true;
           clearTimeout(timer);

@@ -96,9 +96,9 @@ export class Query {
     const tx = this.store.getTx(txId);
     if (!tx) throw notFound(`no transaction ${id}`);
     const loc = this.store.location(txId);
-    if (!loc) throw new UrchainError('CONFLICT', `transaction ${id} is not in a block yet; try again after the next block`, { pending: true });
+    if (!loc) throw UrchainError.CONFLICT(`transaction ${id} is not in a block yet; try again after the next block`, { pending: true });
     const batch = this.store.getBatch(tx.batchRoot);
-    if (!batch) throw new UrchainError('STORE', `batch ${toHex(tx.batchRoot)} missing from the store`);
+    if (!batch) throw UrchainError.STORE(`batch ${toHex(tx.batchRoot)} missing from the store`);
     const block = this.store.getBlock(loc.blockHash)!;
     const params = this.store.getParams()!;
     const payload = opts.stripped ? undefined : (this.store.getPayload(txId) ?? opts.payload);
