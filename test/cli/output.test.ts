@@ -10,18 +10,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { spawn } from 'node:child_process';
-import { tmpDir, cleanup, startNode, cli, killChildren, bin, root, type RunningNode } from '../helpers.js';
+import { tmpDir, startNode, cli, cleanupAfter, bin, root } from '../helpers.js';
 
 const O = suite('cli output');
 let dir: string;
-let node: RunningNode | undefined;
+// Nodes a test starts are stopped when it ends, pass or fail; temp folders go after the suite.
+cleanupAfter(O);
 O.before(() => {
   dir = tmpDir();
-});
-O.after(async () => {
-  await node?.stop();
-  killChildren();
-  cleanup();
 });
 
 const plain = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
@@ -55,7 +51,7 @@ async function onTerminal(args: string[], ready?: RegExp, then?: (type: (s: stri
 }
 
 O('ingest watch: one JSON line per file when piped, one readable line on a terminal', async () => {
-  node = await startNode(path.join(dir, 'n'), ['--block-time', '150ms']);
+  const node = await startNode(path.join(dir, 'n'), ['--block-time', '150ms']);
   const inbox = path.join(dir, 'inbox');
   fs.mkdirSync(inbox);
   fs.writeFileSync(path.join(inbox, 'a.csv'), 'torque;42\n');

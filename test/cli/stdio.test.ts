@@ -8,19 +8,15 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { tmpDir, cleanup, startNode, cli, killChildren, bin, vector, type RunningNode } from '../helpers.js';
+import { tmpDir, startNode, cli, cleanupAfter, bin, vector } from '../helpers.js';
 import { encryptTier2, writeAesKeyFile, readAesKeyFile } from '../../src/ingest/profichain/tier2.js';
 
 const S = suite('cli stdio');
 let dir: string;
-let node: RunningNode | undefined;
+// Nodes a test starts are stopped when it ends, pass or fail; temp folders go after the suite.
+cleanupAfter(S);
 S.before(() => {
   dir = tmpDir();
-});
-S.after(async () => {
-  await node?.stop();
-  killChildren();
-  cleanup();
 });
 
 /**
@@ -103,7 +99,7 @@ S('a reader that leaves early: decrypt and prove exit 141 quietly, no EPIPE stac
   assert.is(d.code, 141, d.stderr);
   assert.is(d.stderr, '');
 
-  node = await startNode(path.join(dir, 'n'), ['--block-time', '150ms']);
+  const node = await startNode(path.join(dir, 'n'), ['--block-time', '150ms']);
   const big = Buffer.alloc(2 << 20, 'sample ');
   const sent = await cli(['ingest', 'send', '-', '--node', node.url], big);
   assert.is(sent.code, 0, sent.stderr);
