@@ -106,6 +106,9 @@ export class LmdbStore implements Store {
       throw UrchainError.NOT_FOUND(`no urchain data in ${dir} (expected ${file}); run \`urchain init --data ${dir}\` or \`urchain node run --data ${dir}\``);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const s = new LmdbStore(dir, !!opts.readOnly);
+    // Records taken in from now on queue behind those pending from before (a writer that never
+    // read the pool would otherwise start counting at 0 again).
+    if (!s.readOnly) s.pending();
     if (s.idemHoldsIndex()) {
       if (s.readOnly) s.indexInIdem = true;
       else {
@@ -179,6 +182,7 @@ export class LmdbStore implements Store {
   location(txId: Uint8Array): TxLocation | undefined {
     return read(locationCodec, this.locations.get(buf(txId)));
   }
+  /** Pending transactions in arrival order (and the arrival counter set past the last). */
   pending(): Uint8Array[] {
     const all: [number, Uint8Array][] = [];
     for (const { key, value } of this.pend.getRange({})) all.push([value as unknown as number, new Uint8Array(key)]);

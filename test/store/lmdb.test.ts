@@ -40,6 +40,30 @@ test('what is committed is there after closing and reopening, by id, product and
   await s.close();
 });
 
+test('records taken in after a reopen queue behind the ones pending from before, even when nobody read the pool first', async () => {
+  const dir = tmpDir();
+  const ingest = async (s: LmdbStore, fill: number) => {
+    const ids = [new Uint8Array(32).fill(fill)];
+    const b = signBatch(ids, key);
+    await s.commitIngest({ batchRoot: b.root, batch: { origin: key.publicKey, signature: b.signature, txIds: ids }, txs: [{ txId: ids[0], coreBytes: new Uint8Array([0x80]), index: 0 }] });
+  };
+  let s = await LmdbStore.open(dir);
+  try {
+    await s.initChain(params, genesisWrite(params));
+    await ingest(s, 0xa1);
+    await ingest(s, 0xa2);
+  } finally {
+    await s.close();
+  }
+  s = await LmdbStore.open(dir);
+  try {
+    await ingest(s, 0x03); // lowest id: a tie in arrival order would put it first
+    assert.equal(s.pending().map((id) => id[0]), [0xa1, 0xa2, 0x03]);
+  } finally {
+    await s.close();
+  }
+});
+
 test('a folder holds one chain; a read-only open of an empty folder says what to do', async () => {
   const dir = tmpDir();
   const s = await LmdbStore.open(dir);
