@@ -6,6 +6,7 @@
 import '../src/io/fastCrypto.js'; // OpenSSL for hashing and signatures (DESIGN decision 11)
 import { Cli, Builtins } from 'clipanion';
 import { createRequire } from 'node:module';
+import { overview, explainNotFound } from './usage.js';
 import { KeygenCommand } from './keygen.js';
 import { InitCommand } from './init.js';
 import { NodeRunCommand } from './node/run.js';
@@ -69,10 +70,17 @@ export function cli(): Cli {
 export async function main(argv: string[]): Promise<void> {
   installLastResort();
   const c = cli();
+  if (argv.length === 0) {
+    // As git does: what there is to run, and a non-zero exit (nothing was done).
+    process.stdout.write(overview(c));
+    process.exitCode = 2;
+    return;
+  }
   try {
     c.process(argv, Cli.defaultContext); // parse first: bad usage exits 2, not clipanion's 1
   } catch (e) {
-    process.stderr.write(c.error(e));
+    const notFound = (e as Error).name === 'UnknownSyntaxError' && /Command not found/.test((e as Error).message);
+    process.stderr.write((notFound && explainNotFound(c, argv)) || c.error(e));
     process.exitCode = 2;
     return;
   }
