@@ -17,6 +17,30 @@ import { signMembers, writeMembersFile, type MemberList } from '../../src/net/me
 import { fromHex } from '../../src/codec/bytes.js';
 
 /** One fuzz input: the bytes that go out, and what a reproducer needs besides them. */
+/**
+ * The wait of an exchange with the node: it ends (calling `end` once) when the node stays quiet
+ * for `quietMs` after the last `arm()`, or after `maxMs` in all, or when `done()` is called.
+ */
+export function quietTimer(end: () => void, quietMs: number, maxMs: number): { arm: () => void; done: () => void } {
+  let quiet: NodeJS.Timeout | undefined;
+  let ended = false;
+  const done = () => {
+    clearTimeout(quiet);
+    clearTimeout(cap);
+    if (ended) return;
+    ended = true;
+    end();
+  };
+  const cap = setTimeout(done, maxMs);
+  return {
+    arm: () => {
+      clearTimeout(quiet);
+      quiet = setTimeout(done, quietMs);
+    },
+    done,
+  };
+}
+
 export interface FuzzInput {
   bytes: Uint8Array;
   /** How the input was made (mutation flags a target's oracle reads). */

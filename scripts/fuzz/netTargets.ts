@@ -6,7 +6,7 @@
  * inputs before the handshake, a well-behaved member must still get a working link.
  */
 import WebSocket from 'ws';
-import { Finding, type FuzzNode, type Target } from './harness.js';
+import { Finding, quietTimer, type FuzzNode, type Target } from './harness.js';
 import { Rng, mutateBytes, mutateCbor } from './mutate.js';
 import { encode, decode, type CborValue } from '../../src/codec/cbor.js';
 import { randomBytes } from '../../src/crypto/seal.js';
@@ -44,18 +44,7 @@ function wsOpen(address: string): Promise<{ ws: WebSocket; hello?: ReturnType<ty
 
 function wsWait(ws: WebSocket, quietMs = 40, maxMs = 3000): Promise<void> {
   return new Promise((resolve) => {
-    let quiet: NodeJS.Timeout | undefined;
-    const done = () => {
-      clearTimeout(quiet);
-      clearTimeout(cap);
-      ws.terminate();
-      resolve();
-    };
-    const arm = () => {
-      clearTimeout(quiet);
-      quiet = setTimeout(done, quietMs);
-    };
-    const cap = setTimeout(done, maxMs);
+    const { arm, done } = quietTimer(() => (ws.terminate(), resolve()), quietMs, maxMs);
     ws.on('message', arm);
     ws.on('close', done);
     if (ws.readyState !== WebSocket.OPEN) done();

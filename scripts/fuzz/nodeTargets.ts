@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { Pool as HttpPool } from 'undici';
 import { encode as cborxEncode } from 'cbor-x';
-import { Finding, type FuzzNode, type Target } from './harness.js';
+import { Finding, quietTimer, type FuzzNode, type Target } from './harness.js';
 import { Rng, mutateBytes, mutateCbor } from './mutate.js';
 import { concat } from '../../src/codec/bytes.js';
 import { encode, decode, asArray, asBytes, type CborValue } from '../../src/codec/cbor.js';
@@ -88,18 +88,7 @@ function tcpExchange(address: string, first: Uint8Array[], onData?: (data: Buffe
   const m = /^(.*):(\d+)$/.exec(address)!;
   return new Promise((resolve) => {
     const sock = net.connect({ host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) });
-    let quiet: NodeJS.Timeout | undefined;
-    const done = () => {
-      clearTimeout(quiet);
-      clearTimeout(cap);
-      sock.destroy();
-      resolve();
-    };
-    const arm = () => {
-      clearTimeout(quiet);
-      quiet = setTimeout(done, quietMs);
-    };
-    const cap = setTimeout(done, maxMs);
+    const { arm, done } = quietTimer(() => (sock.destroy(), resolve()), quietMs, maxMs);
     sock.setNoDelay(true);
     sock.on('connect', () => {
       for (const c of first) sock.write(c);

@@ -103,6 +103,17 @@ export async function auditAsync(store: Store, o: { onProgress?: (p: AuditProgre
   return r;
 }
 
+/** A stored record read for the audit: one that does not decode, or is not there, is the problem found. */
+function stored<T>(read: () => T | undefined, at: Omit<AuditProblem, 'message'>, what: string, missing: string, fail: (p: AuditProblem) => never): T {
+  let x: T | undefined;
+  try {
+    x = read();
+  } catch (e) {
+    fail({ ...at, message: `${what} does not decode: ${(e as Error).message}` });
+  }
+  return x ?? fail({ ...at, message: missing });
+}
+
 function emptyReport(store: Store): AuditReport {
   return { ok: true, height: store.head()?.height ?? -1, blocks: 0, transactions: 0, batches: 0, payloads: 0, pending: 0 };
 }
@@ -130,14 +141,8 @@ function* checks(store: Store, r: AuditReport, progress: (p: AuditProgress) => v
     const where = { height };
     const hash = store.hashAt(height) ?? fail({ ...where, check: 'index', message: `no canonical block at height ${height}` });
     const at = { height, block: toHex(hash) };
-    let blk;
-    try {
-      blk = store.getBlock(hash);
-    } catch (e) {
-      fail({ ...at, check: 'header', message: `stored header does not decode: ${(e as Error).message}` });
-    }
-    if (!blk) fail({ ...at, check: 'header', message: 'canonical block missing' });
-    const h = blk!.signed.header;
+    const blk = stored(() => store.getBlock(hash), { ...at, check: 'header' }, 'stored header', 'canonical block missing', fail);
+    const h = blk.signed.header;
     if (!equal(blockHashOf(h), hash)) fail({ ...at, check: 'header', message: 'header bytes do not hash to the block hash: the header was changed' });
     if (h.height !== height) fail({ ...at, check: 'header', message: `header says height ${h.height}` });
     if (!equal(h.chainId, chainId)) fail({ ...at, check: 'header', message: 'header of another chain' });
@@ -147,7 +152,7 @@ function* checks(store: Store, r: AuditReport, progress: (p: AuditProgress) => v
       if (!equal(h.prevHash, prev!)) fail({ ...at, check: 'link', message: 'previous hash does not match the block below' });
       if (!equal(h.historyRoot, frontierRoot(frontier))) fail({ ...at, check: 'history', message: 'history root does not match the blocks below' });
       try {
-        consensus.validate(blk!.signed, hash);
+        consensus.validate(blk.signed, hash);
       } catch (e) {
         fail({ ...at, check: 'seal', message: (e as Error).message });
       }
@@ -225,17 +230,11 @@ function checkTx(
   at: Omit<AuditProblem, 'check' | 'message'>,
   fail: (p: AuditProblem) => never,
 ) {
-  let tx;
-  try {
-    tx = store.getTx(id);
-  } catch (e) {
-    fail({ ...at, check: 'transaction', message: `stored transaction does not decode: ${(e as Error).message}` });
-  }
-  if (!tx) fail({ ...at, check: 'transaction', message: 'transaction missing' });
-  if (!equal(txIdOf(tx!.coreBytes), id)) fail({ ...at, check: 'transaction', message: 'core bytes do not hash to the transaction id: the transaction was changed' });
+  const tx = stored(() => store.getTx(id), { ...at, check: 'transaction' }, 'stored transaction', 'transaction missing', fail);
+  if (!equal(txIdOf(tx.coreBytes), id)) fail({ ...at, check: 'transaction', message: 'core bytes do not hash to the transaction id: the transaction was changed' });
   let core;
   try {
-    core = decodeCore(tx!.coreBytes);
+    core = decodeCore(tx.coreBytes);
   } catch (e) {
     fail({ ...at, check: 'transaction', message: (e as Error).message });
   }
@@ -246,8 +245,8 @@ function checkTx(
       fail({ ...at, check: 'payload', message: 'payload does not match its digest: the record was changed' });
     r.payloads++;
   }
-  const b = batches.get(tx!.batchRoot, at, r, fail);
+  const b = batches.get(tx.batchRoot, at, r, fail);
   if (!equal(b.origin, core!.origin)) fail({ ...at, check: 'signature', message: 'transaction origin is not the key that signed its batch' });
-  if (!b.txIds[tx!.index] || !equal(b.txIds[tx!.index], id)) fail({ ...at, check: 'signature', message: 'transaction is not at its index in the batch' });
+  if (!b.txIds[tx.index] || !equal(b.txIds[tx.index], id)) fail({ ...at, check: 'signature', message: 'transaction is not at its index in the batch' });
   r.transactions++;
 }
