@@ -81,7 +81,10 @@ A('urchain audit on a terminal: the spinner moves and Ctrl-C stops it with exit 
   // The pty gets a size (a pipe has none, and a zero-width terminal makes the spinner redraw wildly).
   // --rate holds the audit to about ten seconds however fast the machine is, so Ctrl-C lands mid-way.
   const cmd = `stty cols 100 rows 30; exec ${process.execPath} ${bin} audit --data ${dir} --rate 2000`;
-  const p = spawn('script', ['-qfec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TERM: 'xterm' } });
+  // ora draws a spinner only when no CI variable is set (is-interactive), and CI machines set one.
+  const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm' };
+  delete env.CI;
+  const p = spawn('script', ['-qfec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env });
   let out = '';
   const tail = () => out.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').slice(-300);
   const exited = new Promise<number | null>((r) => p.on('close', (c) => r(c)));
