@@ -3,7 +3,7 @@
  * measured in the same run on the same machine: OpenSSL's own ed25519 sign/verify speed and its
  * SHA-256 speed (`openssl speed`). Runs a real node process on 127.0.0.1 and a temp folder.
  *
- *   node dist/bench/run.js [--seconds N] [--only primitives|ingest|profichain|opcua|network]
+ *   node dist/bench/run.js [--seconds N] [--only primitives|ingest|profichain|opcua|network|startup]
  */
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -28,6 +28,7 @@ import { openSink } from '../src/ingest/sink.js';
 import { OpcuaIngest } from '../src/ingest/opcua.js';
 import { startOpcuaServer } from '../support/opcuaServer.js';
 import { Cluster } from '../support/cluster.js';
+import { startup } from './startup.js';
 
 const args = process.argv.slice(2);
 const arg = (k: string, d: string) => {
@@ -362,6 +363,7 @@ try {
   if (ONLY === 'all' || ONLY === 'profichain') await profichain();
   if (ONLY === 'all' || ONLY === 'opcua') await opcuaBench();
   if (ONLY === 'all' || ONLY === 'network') await network();
+  if (ONLY === 'all' || ONLY === 'startup') await startup(emit);
 } finally {
   killChildren();
 }

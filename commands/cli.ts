@@ -6,62 +6,80 @@
 import '../src/io/fastCrypto.js'; // OpenSSL for hashing and signatures (DESIGN decision 11)
 import { Cli, Builtins } from 'clipanion';
 import { createRequire } from 'node:module';
+import type { CommandClass as CommandClassOf, BaseContext } from 'clipanion';
 import { overview, explainNotFound } from './usage.js';
-import { KeygenCommand } from './keygen.js';
-import { InitCommand } from './init.js';
-import { NodeRunCommand } from './node/run.js';
-import { IngestSendCommand } from './ingest/send.js';
-import { IngestWatchCommand } from './ingest/watch.js';
-import { IngestOpcuaCommand } from './ingest/opcua.js';
-import { BlockInspectCommand } from './block/inspect.js';
-import { ProveCommand } from './prove.js';
-import { VerifyCommand } from './verify.js';
-import { TraceCommand } from './trace.js';
-import { AuditCommand } from './audit.js';
-import { StatusCommand } from './status.js';
-import { TrustExportCommand } from './trust/export.js';
-import { CompletionCommand } from './completion.js';
-import { BrokerServeCommand } from './broker/serve.js';
-import { DecryptCommand } from './decrypt.js';
-import { MemberAddCommand } from './member/add.js';
-import { MemberRevokeCommand } from './member/revoke.js';
-import { MemberListCommand } from './member/list.js';
-import { PeersCommand } from './peers.js';
-import { BrokerAddNetworkCommand } from './broker/add-network.js';
-import { EntanglePushCommand } from './entangle/push.js';
-import { EntanglePullCommand } from './entangle/pull.js';
-
+import { withValueNames } from './valueNames.js';
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 
-export const COMMANDS = [
-  KeygenCommand,
-  InitCommand,
-  NodeRunCommand,
-  IngestSendCommand,
-  IngestWatchCommand,
-  IngestOpcuaCommand,
-  BlockInspectCommand,
-  ProveCommand,
-  VerifyCommand,
-  TraceCommand,
-  AuditCommand,
-  StatusCommand,
-  TrustExportCommand,
-  CompletionCommand,
-  BrokerServeCommand,
-  BrokerAddNetworkCommand,
-  EntanglePushCommand,
-  EntanglePullCommand,
-  DecryptCommand,
-  MemberAddCommand,
-  MemberRevokeCommand,
-  MemberListCommand,
-  PeersCommand,
+type CommandClass = CommandClassOf<BaseContext>;
+
+/**
+ * Every command: its path and how to load it. A command runs with only its own module loaded, so
+ * `urchain verify` does not load LMDB, OPC UA or the network (start-up time is most of what a
+ * short command costs). test/cli/startup.test.ts checks this table against the commands' paths.
+ * `all` marks a command that needs every definition (completion scripts are made from them).
+ */
+export const COMMAND_TABLE: { path: string; load: () => Promise<CommandClass>; all?: true }[] = [
+  { path: 'keygen', load: async () => (await import('./keygen.js')).KeygenCommand },
+  { path: 'init', load: async () => (await import('./init.js')).InitCommand },
+  { path: 'node run', load: async () => (await import('./node/run.js')).NodeRunCommand },
+  { path: 'ingest send', load: async () => (await import('./ingest/send.js')).IngestSendCommand },
+  { path: 'ingest watch', load: async () => (await import('./ingest/watch.js')).IngestWatchCommand },
+  { path: 'ingest opcua', load: async () => (await import('./ingest/opcua.js')).IngestOpcuaCommand },
+  { path: 'block inspect', load: async () => (await import('./block/inspect.js')).BlockInspectCommand },
+  { path: 'prove', load: async () => (await import('./prove.js')).ProveCommand },
+  { path: 'verify', load: async () => (await import('./verify.js')).VerifyCommand },
+  { path: 'trace', load: async () => (await import('./trace.js')).TraceCommand },
+  { path: 'audit', load: async () => (await import('./audit.js')).AuditCommand },
+  { path: 'status', load: async () => (await import('./status.js')).StatusCommand },
+  { path: 'trust export', load: async () => (await import('./trust/export.js')).TrustExportCommand },
+  { path: 'completion', load: async () => (await import('./completion.js')).CompletionCommand, all: true },
+  { path: 'broker serve', load: async () => (await import('./broker/serve.js')).BrokerServeCommand },
+  { path: 'broker add-network', load: async () => (await import('./broker/add-network.js')).BrokerAddNetworkCommand },
+  { path: 'entangle push', load: async () => (await import('./entangle/push.js')).EntanglePushCommand },
+  { path: 'entangle pull', load: async () => (await import('./entangle/pull.js')).EntanglePullCommand },
+  { path: 'decrypt', load: async () => (await import('./decrypt.js')).DecryptCommand },
+  { path: 'member add', load: async () => (await import('./member/add.js')).MemberAddCommand },
+  { path: 'member revoke', load: async () => (await import('./member/revoke.js')).MemberRevokeCommand },
+  { path: 'member list', load: async () => (await import('./member/list.js')).MemberListCommand },
+  { path: 'peers', load: async () => (await import('./peers.js')).PeersCommand },
 ];
 
-export function cli(): Cli {
-  const c = new Cli({ binaryLabel: 'urchain', binaryName: 'urchain', binaryVersion: pkg.version, enableColors: !!process.stdout.isTTY && !process.env.NO_COLOR });
-  for (const C of COMMANDS) c.register(C);
+/** Every command class, in the table's order (for help, the overview, docs and completions). */
+export function loadCommands(): Promise<CommandClass[]> {
+  return Promise.all(COMMAND_TABLE.map((e) => e.load()));
+}
+
+/** The table entry whose path the arguments start with (the longest), if any. */
+export function commandFor(argv: string[]): (typeof COMMAND_TABLE)[number] | undefined {
+  let best: (typeof COMMAND_TABLE)[number] | undefined;
+  for (const e of COMMAND_TABLE) {
+    const words = e.path.split(' ');
+    if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.path.split(' ').length)) best = e;
+  }
+  return best;
+}
+
+/**
+ * clipanion's Cli with value names in help: it writes an option that takes a value as `--data #0`;
+ * here it reads `--data DIR` (valueNames.ts). Help, definitions (man pages, completions) and the
+ * overview read usage through getUsageByIndex; usage errors are built elsewhere and pass error().
+ */
+class UrchainCli extends Cli {
+  protected override getUsageByIndex(...args: Parameters<Cli['getUsageByIndex']>): ReturnType<Cli['getUsageByIndex']> {
+    const { usage, options } = super.getUsageByIndex(...args);
+    const path = /^urchain((?: [a-z][a-z-]*)*)/.exec(usage)?.[1].trim();
+    return { usage: withValueNames(usage, path), options: options.map((o) => ({ ...o, definition: withValueNames(o.definition, path) })) };
+  }
+  override error(...args: Parameters<Cli['error']>): string {
+    return withValueNames(super.error(...args));
+  }
+}
+
+/** A Cli with these commands (default: none) and the built-in help and version. */
+export function cli(commands: CommandClass[] = []): Cli {
+  const c = new UrchainCli({ binaryLabel: 'urchain', binaryName: 'urchain', binaryVersion: pkg.version, enableColors: !!process.stdout.isTTY && !process.env.NO_COLOR });
+  for (const C of commands) c.register(C);
   c.register(Builtins.HelpCommand);
   c.register(Builtins.VersionCommand);
   return c;
@@ -69,7 +87,9 @@ export function cli(): Cli {
 
 export async function main(argv: string[]): Promise<void> {
   installLastResort();
-  const c = cli();
+  // Load only the command that runs; help, the overview and "did you mean" need them all.
+  const hit = commandFor(argv);
+  const c = cli(hit && !hit.all ? [await hit.load()] : /^(-v|--version)$/.test(argv[0] ?? '') && argv.length === 1 ? [] : await loadCommands());
   if (argv.length === 0) {
     // As git does: what there is to run, and a non-zero exit (nothing was done).
     process.stdout.write(overview(c));

@@ -7,7 +7,7 @@
 import { hexBlock as block } from './roff.js';
 import { ERRORS, type ErrorCode } from '../src/errors.js';
 import { MAX_BATCH_RECORDS, MAX_BATCH_ITEMS, BATCH_BODY_FACTOR } from '../src/node/api.js';
-import { encodeBatch } from '../src/io/nodeClient.js';
+import { encodeBatch } from '../src/io/batchBody.js';
 import { DEFAULT_MAX_PAYLOAD } from '../src/node/intake.js';
 import { TOKEN_ENV } from '../src/node/apiGuard.js';
 

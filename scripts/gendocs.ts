@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Definition } from 'clipanion';
-import { cli, COMMANDS } from '../commands/cli.js';
+import { cli, loadCommands } from '../commands/cli.js';
 import { completionScript } from '../commands/completions.js';
 import { formatsPage } from './formatsPage.js';
 import { profichainPage } from './profichainPage.js';
@@ -37,7 +37,7 @@ export function pageName(d: Definition): string {
   return d.path.split(' ').join('-');
 }
 
-const optName = (def: string) => def.replace(/ #0$/, ' VALUE');
+const optName = (def: string) => def;
 
 function synopsis(d: Definition): string {
   const positional = d.usage.slice(d.path.length).trim();
@@ -45,8 +45,11 @@ function synopsis(d: Definition): string {
   return [d.path, ...opts, positional].filter(Boolean).join(' ');
 }
 
+/** Every command class (the CLI itself loads only the one that runs). */
+const COMMANDS = await loadCommands();
+
 /** The commands that print one line per event instead of one document. */
-const STREAMS = new Set(COMMANDS.filter((C) => C.streams).flatMap((C) => (C.paths ?? []).map((p) => ['urchain', ...p].join(' '))));
+const STREAMS = new Set(COMMANDS.filter((C) => (C as { streams?: boolean }).streams).flatMap((C) => (C.paths ?? []).map((p) => ['urchain', ...p].join(' '))));
 
 function commandPage(d: Definition): string {
   const name = pageName(d);
@@ -121,7 +124,7 @@ function overviewPage(defs: Definition[]): string {
 }
 
 export function generate(root: string): Map<string, string> {
-  const defs = cli()
+  const defs = cli(COMMANDS)
     .definitions()
     .filter((d) => !/ (-h|--help|-v|--version)/.test(d.path) && d.path !== 'urchain')
     .sort((a, b) => a.path.localeCompare(b.path));
@@ -137,7 +140,7 @@ export function generate(root: string): Map<string, string> {
   out.set(path.join(root, 'man', 'urchain-network.7'), networkPage(nv, DATE, VERSION));
   out.set(path.join(root, 'man', 'urchain-api.7'), apiPage(DATE, VERSION));
   out.set(path.join(root, 'man', 'urchain-security.7'), securityPage(DATE, VERSION));
-  const all = cli().definitions();
+  const all = cli(COMMANDS).definitions();
   out.set(path.join(root, 'completions', 'urchain.bash'), completionScript(all, 'bash'));
   out.set(path.join(root, 'completions', '_urchain'), completionScript(all, 'zsh'));
   out.set(path.join(root, 'completions', 'urchain.fish'), completionScript(all, 'fish'));

@@ -10,11 +10,12 @@ export class EntanglePullCommand extends UrchainCommand {
   static override usage = UrchainCommand.Usage({
     description: "Take partners' checkpoints and countersignatures into this chain",
     details: `
-      Fetches this network's mail from the broker, checks each envelope and checkpoint signature against the partner keys in --partners, and takes each checkpoint in as a record of kind \`entangle\` (and each returned countersignature as kind \`countersign\`). Mail is acknowledged only after the node's durable receipts; a repeated run takes nothing in twice. Messages from unknown senders or with bad signatures are refused and listed (in the JSON and one line each on stderr; exit 1). A broker answer that is not the broker protocol, or no answer within --timeout, is a one-line error (exit 1). --key is the same chain key \`entangle push\` signs with (the key the broker and partners know this network by). One-shot, for cron:
-
-      */10 * * * * urchain entangle pull --node http://127.0.0.1:7400 --broker https://broker.example:7443 --key /var/lib/urchain/node.key --partners /etc/urchain/partners.json >> /var/log/urchain-entangle.log 2>&1
+      Fetches this network's mail from the broker, checks each envelope and checkpoint signature against the partner keys in --partners, and takes each checkpoint in as a record of kind \`entangle\` (and each returned countersignature as kind \`countersign\`). Mail is acknowledged only after the node's durable receipts; a repeated run takes nothing in twice. Messages from unknown senders or with bad signatures are refused and listed (in the JSON and one line each on stderr; exit 1). A broker answer that is not the broker protocol, or no answer within --timeout, is a one-line error (exit 1). --key is the same chain key \`entangle push\` signs with (the key the broker and partners know this network by). One-shot, for cron (see the examples).
     `,
-    examples: [['Pull', '$0 entangle pull --node http://127.0.0.1:7400 --broker https://broker.example:7443 --key ./plant-a/node.key --partners partners.json']],
+    examples: [
+      ['Pull', '$0 entangle pull --node http://127.0.0.1:7400 --broker https://broker.example:7443 --key ./plant-a/node.key --partners partners.json'],
+      ['A crontab line (crontab -e), every 10 minutes', '*/10 * * * * urchain entangle pull --node http://127.0.0.1:7400 --broker https://broker.example:7443 --key /var/lib/urchain/node.key --partners /etc/urchain/partners.json >> /var/log/urchain-entangle.log 2>&1'],
+    ],
   });
   node = Option.String('--node', { required: true, description: 'Node API URL' });
   broker = Option.String('--broker', { required: true, description: 'Broker URL' });

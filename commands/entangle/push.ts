@@ -14,11 +14,12 @@ export class EntanglePushCommand extends UrchainCommand {
 
       The chain key is the key partners and customers accept as signer of this chain's checkpoints: an authority key of the node's chain (on a one-node chain, the node's own DATA/node.key; under proof-of-work, the node's own key). It is also the key the broker knows this network by and the key partners list in their partners file. Push asks the node for its chain's authorities and refuses (exit 2) any other key, such as another company's key or the offline membership key that signs member lists (\`urchain keygen --membership\`).
 
-      A crontab line, every 10 minutes:
-
-      */10 * * * * urchain entangle push --node http://127.0.0.1:7400 --broker https://broker.example:7443 --key /var/lib/urchain/node.key --partners /etc/urchain/partners.json >> /var/log/urchain-entangle.log 2>&1
+      Run it from cron: the examples show a crontab line for every 10 minutes.
     `,
-    examples: [['Push to every partner', '$0 entangle push --node http://127.0.0.1:7400 --broker https://broker.example:7443 --key ./plant-a/node.key --partners partners.json']],
+    examples: [
+      ['Push to every partner', '$0 entangle push --node http://127.0.0.1:7400 --broker https://broker.example:7443 --key ./plant-a/node.key --partners partners.json'],
+      ['A crontab line (crontab -e), every 10 minutes', '*/10 * * * * urchain entangle push --node http://127.0.0.1:7400 --broker https://broker.example:7443 --key /var/lib/urchain/node.key --partners /etc/urchain/partners.json >> /var/log/urchain-entangle.log 2>&1'],
+    ],
   });
   node = Option.String('--node', { required: true, description: 'Node API URL' });
   broker = Option.String('--broker', { required: true, description: 'Broker URL' });

@@ -7,7 +7,7 @@
  * over a new connection; give records an idempotency key where a retry must not duplicate one.
  */
 import { NodeClient } from '../io/nodeClient.js';
-import { ProfichainClient } from './profichain/client.js';
+import type { ProfichainClient } from './profichain/client.js';
 import { encryptTier2, readAesKeyFile } from './profichain/tier2.js';
 import { fromHex } from '../codec/bytes.js';
 import { badInput, isUrchainError } from '../errors.js';
@@ -49,7 +49,8 @@ export function openSink(o: SinkOptions): Sink {
   const pinned = o.nodeKey ? fromHex(o.nodeKey.toLowerCase(), 32, '--node-key') : undefined;
   let conn: Promise<ProfichainClient> | undefined;
   const get = () => {
-    conn ??= ProfichainClient.connect({ ...addr, tier1: o.tier1, nodeKey: pinned }).catch((e) => {
+    // Loaded here: a client of the HTTP API never needs the Profichain code (start-up time).
+    conn ??= import('./profichain/client.js').then(({ ProfichainClient }) => ProfichainClient.connect({ ...addr, tier1: o.tier1, nodeKey: pinned })).catch((e) => {
       conn = undefined;
       throw e;
     });

@@ -6,8 +6,7 @@
  * the node's code and message. A node that requires a token gets it as `Authorization: Bearer`,
  * read from `tokenFile` or else from the file $URCHAIN_API_TOKEN_FILE names.
  */
-import { request, Agent } from 'undici';
-import { Encoder } from 'cbor-x';
+import type { Agent } from 'undici';
 import { apiTokenFrom } from './apiToken.js';
 import { UrchainError, ERRORS, badInput, type ErrorCode } from '../errors.js';
 import { retry } from './retry.js';
@@ -21,24 +20,18 @@ export interface ClientOptions {
   tokenFile?: string;
 }
 
-// Plain maps and byte strings, as urchain-api(7) specifies the batch body: no records, no tags.
-const batchEncoder = new Encoder({ useRecords: false, tagUint8Array: false, variableMapSize: true, pack: false });
-
-/** The body of POST /v1/records/batch: a CBOR array of {payload, kind?, meta?, key?} maps, absent fields left out. */
-export function encodeBatch(recs: RecordInput[]): Uint8Array {
-  return batchEncoder.encode(
-    recs.map((r) => {
-      const meta = Array.isArray(r.meta) ? Object.fromEntries(r.meta) : r.meta;
-      return { payload: r.payload, ...(r.kind !== undefined ? { kind: r.kind } : {}), ...(meta ? { meta } : {}), ...(r.idemKey !== undefined ? { key: r.idemKey } : {}) };
-    }),
-  );
-}
+/**
+ * undici, loaded on the first request: importing it costs more than the rest of a short command's
+ * start (`urchain ingest send --help`, or a send that fails on its arguments, never needs it).
+ */
+let undici: Promise<typeof import('undici')> | undefined;
+const loadUndici = () => (undici ??= import('undici'));
 
 const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'EAI_AGAIN']);
 
 export class NodeClient {
   readonly base: string;
-  private agent: Agent;
+  private agent?: Agent;
   private readonly auth?: string;
   constructor(
     url: string,
@@ -54,18 +47,20 @@ export class NodeClient {
     this.base = u.origin;
     const token = apiTokenFrom(o.tokenFile);
     if (token) this.auth = `Bearer ${token}`;
-    this.agent = new Agent({ connections: 64, pipelining: 1, keepAliveTimeout: 10_000 });
   }
 
   private async call<T>(method: 'GET' | 'POST', path: string, body?: Uint8Array, contentType?: string): Promise<T> {
     /** Answers of a node that took nothing (503): retried like a refused connection. */
     const busy = new WeakSet<UrchainError>();
+    const { request, Agent } = await loadUndici();
+    this.agent ??= new Agent({ connections: 64, pipelining: 1, keepAliveTimeout: 10_000 });
+    const agent = this.agent;
     const once = async (): Promise<T> => {
       const res = await request(this.base + path, {
         method,
         body: body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : undefined,
         headers: { ...(contentType ? { 'content-type': contentType } : {}), ...(this.auth ? { authorization: this.auth } : {}) },
-        dispatcher: this.agent,
+        dispatcher: agent,
         headersTimeout: this.o.timeoutMs ?? 60_000,
         bodyTimeout: this.o.timeoutMs ?? 60_000,
       });
@@ -107,7 +102,8 @@ export class NodeClient {
     return this.call('POST', `/v1/records?${q}`, rec.payload, 'application/octet-stream');
   }
 
-  submitBatch(recs: RecordInput[]): Promise<{ receipts: (Receipt | { error: { code: string; message: string } })[] }> {
+  async submitBatch(recs: RecordInput[]): Promise<{ receipts: (Receipt | { error: { code: string; message: string } })[] }> {
+    const { encodeBatch } = await import('./batchBody.js'); // cbor-x only for batches
     const body = encodeBatch(recs);
     return this.call('POST', '/v1/records/batch', body, 'application/cbor');
   }
@@ -117,6 +113,6 @@ export class NodeClient {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.agent?.close();
   }
 }
