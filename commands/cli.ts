@@ -6,6 +6,7 @@
 import '../src/io/fastCrypto.js'; // OpenSSL for hashing and signatures (DESIGN decision 11)
 import { Cli, Builtins } from 'clipanion';
 import { createRequire } from 'node:module';
+import v8 from 'node:v8';
 import type { CommandClass as CommandClassOf, BaseContext } from 'clipanion';
 import { overview, explainNotFound } from './usage.js';
 import { withValueNames } from './valueNames.js';
@@ -17,15 +18,16 @@ type CommandClass = CommandClassOf<BaseContext>;
  * Every command: its path and how to load it. A command runs with only its own module loaded, so
  * `urchain verify` does not load LMDB, OPC UA or the network (start-up time is most of what a
  * short command costs). test/cli/startup.test.ts checks this table against the commands' paths.
- * `all` marks a command that needs every definition (completion scripts are made from them).
+ * `all` marks a command that needs every definition (completion scripts are made from them);
+ * `long` one that runs until stopped.
  */
-export const COMMAND_TABLE: { path: string; load: () => Promise<CommandClass>; all?: true }[] = [
+export const COMMAND_TABLE: { path: string; load: () => Promise<CommandClass>; all?: true; long?: true }[] = [
   { path: 'keygen', load: async () => (await import('./keygen.js')).KeygenCommand },
   { path: 'init', load: async () => (await import('./init.js')).InitCommand },
-  { path: 'node run', load: async () => (await import('./node/run.js')).NodeRunCommand },
+  { path: 'node run', load: async () => (await import('./node/run.js')).NodeRunCommand, long: true },
   { path: 'ingest send', load: async () => (await import('./ingest/send.js')).IngestSendCommand },
-  { path: 'ingest watch', load: async () => (await import('./ingest/watch.js')).IngestWatchCommand },
-  { path: 'ingest opcua', load: async () => (await import('./ingest/opcua.js')).IngestOpcuaCommand },
+  { path: 'ingest watch', load: async () => (await import('./ingest/watch.js')).IngestWatchCommand, long: true },
+  { path: 'ingest opcua', load: async () => (await import('./ingest/opcua.js')).IngestOpcuaCommand, long: true },
   { path: 'block inspect', load: async () => (await import('./block/inspect.js')).BlockInspectCommand },
   { path: 'prove', load: async () => (await import('./prove.js')).ProveCommand },
   { path: 'verify', load: async () => (await import('./verify.js')).VerifyCommand },
@@ -34,7 +36,7 @@ export const COMMAND_TABLE: { path: string; load: () => Promise<CommandClass>; a
   { path: 'status', load: async () => (await import('./status.js')).StatusCommand },
   { path: 'trust export', load: async () => (await import('./trust/export.js')).TrustExportCommand },
   { path: 'completion', load: async () => (await import('./completion.js')).CompletionCommand, all: true },
-  { path: 'broker serve', load: async () => (await import('./broker/serve.js')).BrokerServeCommand },
+  { path: 'broker serve', load: async () => (await import('./broker/serve.js')).BrokerServeCommand, long: true },
   { path: 'broker add-network', load: async () => (await import('./broker/add-network.js')).BrokerAddNetworkCommand },
   { path: 'entangle push', load: async () => (await import('./entangle/push.js')).EntanglePushCommand },
   { path: 'entangle pull', load: async () => (await import('./entangle/pull.js')).EntanglePullCommand },
@@ -89,6 +91,10 @@ export async function main(argv: string[]): Promise<void> {
   installLastResort();
   // Load only the command that runs; help, the overview and "did you mean" need them all.
   const hit = commandFor(argv);
+  // A one-shot command that makes an HTTP request (undici's parser is WebAssembly) would wait about
+  // half a second at exit for V8 to finish optimising that parser in the background, work it never
+  // uses. Liftoff, V8's baseline WebAssembly compiler, alone: the process ends when the command does.
+  if (!hit?.long) v8.setFlagsFromString('--liftoff-only');
   const c = cli(hit && !hit.all ? [await hit.load()] : /^(-v|--version)$/.test(argv[0] ?? '') && argv.length === 1 ? [] : await loadCommands());
   if (argv.length === 0) {
     // As git does: what there is to run, and a non-zero exit (nothing was done).

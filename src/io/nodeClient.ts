@@ -1,12 +1,17 @@
 /**
  * @module io/nodeClient
- * HTTP client for a node's API (undici). Connection failures and 503 answers (the node took
+ * HTTP client for a node's API, on node:http. A short command (`urchain ingest send`, `status`,
+ * `prove --node`) makes one request: loading undici cost it a third of a second and its WebAssembly
+ * parser another half second at exit (first request 530 ms with undici, 175 ms with fetch, on a
+ * busy 2-core box); fetch refuses the ports the Fetch standard blocks (6000, 6665-6669, 10080, ...),
+ * which a node's API may well use. node:http has neither cost nor limit. Connection failures and 503 answers (the node took
  * nothing: busy or out of body budget) are retried with exponential back-off; a node's other
  * error answers are not (they would fail the same way again) and come back as UrchainError with
  * the node's code and message. A node that requires a token gets it as `Authorization: Bearer`,
  * read from `tokenFile` or else from the file $URCHAIN_API_TOKEN_FILE names.
  */
-import type { Agent } from 'undici';
+import http from 'node:http';
+import https from 'node:https';
 import { apiTokenFrom } from './apiToken.js';
 import { UrchainError, ERRORS, badInput, type ErrorCode } from '../errors.js';
 import { retry } from './retry.js';
@@ -20,18 +25,12 @@ export interface ClientOptions {
   tokenFile?: string;
 }
 
-/**
- * undici, loaded on the first request: importing it costs more than the rest of a short command's
- * start (`urchain ingest send --help`, or a send that fails on its arguments, never needs it).
- */
-let undici: Promise<typeof import('undici')> | undefined;
-const loadUndici = () => (undici ??= import('undici'));
-
-const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'EAI_AGAIN']);
+const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
 
 export class NodeClient {
   readonly base: string;
-  private agent?: Agent;
+  private readonly https: boolean;
+  private readonly agent: http.Agent;
   private readonly auth?: string;
   constructor(
     url: string,
@@ -45,38 +44,47 @@ export class NodeClient {
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw badInput(`--node: expected http:// or https://, got ${u.protocol}`);
     this.base = u.origin;
+    this.https = u.protocol === 'https:';
+    this.agent = new (this.https ? https : http).Agent({ keepAlive: true, maxSockets: 64 });
     const token = apiTokenFrom(o.tokenFile);
     if (token) this.auth = `Bearer ${token}`;
+  }
+
+  /** One request; the whole answer as text. No answer within the timeout: ETIMEDOUT (retried). */
+  private request(method: string, path: string, body: Uint8Array | undefined, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+    const timeoutMs = this.o.timeoutMs ?? 60_000;
+    return new Promise((resolve, reject) => {
+      const req = (this.https ? https : http).request(this.base + path, { method, headers: body ? { ...headers, 'content-length': body.byteLength } : headers, agent: this.agent });
+      req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })));
+      req.on('error', reject);
+      req.on('response', (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (d: Buffer) => parts.push(d));
+        res.on('error', reject);
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8') }));
+      });
+      req.end(body);
+    });
   }
 
   private async call<T>(method: 'GET' | 'POST', path: string, body?: Uint8Array, contentType?: string): Promise<T> {
     /** Answers of a node that took nothing (503): retried like a refused connection. */
     const busy = new WeakSet<UrchainError>();
-    const { request, Agent } = await loadUndici();
-    this.agent ??= new Agent({ connections: 64, pipelining: 1, keepAliveTimeout: 10_000 });
-    const agent = this.agent;
     const once = async (): Promise<T> => {
-      const res = await request(this.base + path, {
-        method,
-        body: body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : undefined,
-        headers: { ...(contentType ? { 'content-type': contentType } : {}), ...(this.auth ? { authorization: this.auth } : {}) },
-        dispatcher: agent,
-        headersTimeout: this.o.timeoutMs ?? 60_000,
-        bodyTimeout: this.o.timeoutMs ?? 60_000,
-      });
-      const text = await res.body.text();
+      const res = await this.request(method, path, body, { ...(contentType ? { 'content-type': contentType } : {}), ...(this.auth ? { authorization: this.auth } : {}) });
+      const text = res.body;
       let json: unknown;
       try {
         json = JSON.parse(text);
       } catch {
-        throw UrchainError.UNAVAILABLE(`${this.base} answered ${res.statusCode} with something that is not JSON`);
+        throw UrchainError.UNAVAILABLE(`${this.base} answered ${res.status} with something that is not JSON`);
       }
-      if (res.statusCode >= 400) {
+      if (res.status >= 400) {
         const err = (json as { error?: { code?: unknown; message?: string } }).error;
         const code = typeof err?.code === 'string' && Object.hasOwn(ERRORS, err.code) ? (err.code as ErrorCode) : 'UNAVAILABLE';
-        const e = new UrchainError(code, err?.message ?? `HTTP ${res.statusCode}`);
+        const e = new UrchainError(code, err?.message ?? `HTTP ${res.status}`);
         // 503: the node did not take the request (busy, or its body budget spent): safe to send again.
-        if (res.statusCode === 503) busy.add(e);
+        if (res.status === 503) busy.add(e);
         throw e;
       }
       return json as T;
@@ -89,7 +97,8 @@ export class NodeClient {
       });
     } catch (e) {
       if (e instanceof UrchainError) throw e;
-      throw UrchainError.UNAVAILABLE(`cannot reach the node at ${this.base}: ${(e as NodeJS.ErrnoException).code || (e as Error).message}`);
+      const why = (e as NodeJS.ErrnoException).code || (e as Error).message;
+      throw UrchainError.UNAVAILABLE(`cannot reach the node at ${this.base}: ${why}`);
     }
   }
 
@@ -113,6 +122,6 @@ export class NodeClient {
   }
 
   async close(): Promise<void> {
-    await this.agent?.close();
+    this.agent.destroy();
   }
 }

@@ -1,31 +1,14 @@
 /**
- * Start-up: a command loads only its own module (so `urchain verify` never loads LMDB, the network
- * or OPC UA), the command table matches the commands, and help names option values.
+ * The command table (the CLI loads only the command that runs; imports.test.ts checks what a run
+ * loads) matches the commands, and help names option values.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import { COMMAND_TABLE, loadCommands, cli as makeCli } from '../../commands/cli.js';
-import { cli, bin, cleanupAfter } from '../helpers.js';
+import { cli, cleanupAfter } from '../helpers.js';
 
 const S = suite('start-up');
 cleanupAfter(S);
-
-/** The files and packages a CLI run loads (a resolve hook reports each one on stderr). */
-function loaded(args: string[]): Promise<string[]> {
-  const hook = `data:text/javascript,${encodeURIComponent(
-    `import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent("export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write('LOADED ' + r.url + '\\\\n'); return r; }"));`,
-  )}`;
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', hook, bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (d) => (err += d));
-    p.on('error', reject);
-    p.on('close', () => resolve([...err.matchAll(/^LOADED (.*)$/gm)].map((m) => m[1])));
-  });
-}
-
-const pkgs = (urls: string[]) => new Set(urls.map((u) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(u)?.[1]).filter(Boolean));
 
 S('the command table names every command once, by the path the command declares', async () => {
   const classes = await loadCommands();
@@ -34,17 +17,6 @@ S('the command table names every command once, by the path the command declares'
     COMMAND_TABLE.map((e) => e.path),
   );
   assert.is(new Set(COMMAND_TABLE.map((e) => e.path)).size, COMMAND_TABLE.length);
-});
-
-S('urchain verify and ingest send load neither LMDB, the network, OPC UA nor the other commands', async () => {
-  for (const args of [['verify', '/nonexistent/proof.json'], ['ingest', 'send', '--help'], ['--version']]) {
-    const urls = await loaded(args);
-    assert.ok(urls.some((u) => u.endsWith('/bin/urchain')), `the hook saw the run: ${urls.length} files`);
-    const p = pkgs(urls);
-    for (const heavy of ['lmdb', 'ws', 'node-opcua', 'undici', 'ora']) assert.not.ok(p.has(heavy), `${args.join(' ')} loaded ${heavy}`);
-    const commands = urls.filter((u) => /\/commands\/(?!cli|base|usage|valueNames|ingestOptions)[^/]+(\/[^/]+)?\.js$/.test(u));
-    assert.ok(commands.length <= 1, `${args.join(' ')} loaded ${commands.join(', ')}`);
-  }
 });
 
 S('help names option values (--data DIR), never clipanion placeholders (#0)', async () => {
