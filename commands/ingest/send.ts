@@ -14,7 +14,7 @@ export class IngestSendCommand extends SinkCommand {
     examples: [
       ['A quality report with its product code', '$0 ingest send report.pdf --node http://127.0.0.1:7400 --product SN-4711 --type application/pdf'],
       ['Sensor data from a pipe', "read_sensor | $0 ingest send - --node http://127.0.0.1:7400 --meta machine=press-7 --meta unit=bar"],
-      ['A heartbeat: an empty record on purpose', '$0 ingest send /dev/null --node http://127.0.0.1:7400 --kind heartbeat --allow-empty'],
+      ['A heartbeat: an empty record on purpose', "printf '' | $0 ingest send - --node http://127.0.0.1:7400 --kind heartbeat --allow-empty"],
     ],
   });
   file = Option.String({ required: false, name: 'FILE|-' });
