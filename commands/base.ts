@@ -13,6 +13,9 @@ import { Command, Option, UsageError } from 'clipanion';
 import fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { UrchainError, asUrchainError } from '../src/errors.js';
+import { humanField } from './human.js';
+
+export { humanTime, humanSize } from './human.js';
 
 export abstract class UrchainCommand extends Command {
   /** True for a command that prints a stream (one line per event) instead of one document; its man page says so. */
@@ -150,7 +153,10 @@ function whyFailed(d: unknown): string | undefined {
   return undefined;
 }
 
-/** A plain indented rendering of JSON data for terminals. */
+/**
+ * A plain indented rendering of JSON data for terminals; times and sizes are shown for people
+ * (local ISO 8601 with offset, KiB/MiB) by their field names (human.ts), never in JSON output.
+ */
 export function render(v: unknown, indent = ''): string {
   if (v === null || v === undefined) return `${indent}-`;
   if (typeof v !== 'object') return `${indent}${String(v)}`;
@@ -166,7 +172,7 @@ export function render(v: unknown, indent = ''): string {
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
     if (x === undefined) continue;
     if (x && typeof x === 'object' && Object.keys(x).length) lines.push(`${indent}${k}:`, render(x, indent + '  '));
-    else lines.push(`${indent}${k}: ${x && typeof x === 'object' ? (Array.isArray(x) ? '(none)' : '{}') : String(x)}`);
+    else lines.push(`${indent}${k}: ${x && typeof x === 'object' ? (Array.isArray(x) ? '(none)' : '{}') : humanField(k, x)}`);
   }
   return lines.join('\n');
 }

@@ -1,5 +1,5 @@
 import { Option } from 'clipanion';
-import { UrchainCommand, dataOption, nodeOption } from './base.js';
+import { UrchainCommand, dataOption, nodeOption, humanTime } from './base.js';
 import { openSource } from '../src/node/source.js';
 
 export class TraceCommand extends UrchainCommand {
@@ -16,7 +16,7 @@ export class TraceCommand extends UrchainCommand {
     const s = await openSource({ data: this.data, node: this.node });
     try {
       this.out(await s.trace(this.code), (t) =>
-        [`${t.product}: ${t.count} record(s)`, ...t.records.map((r: any) => `${r.block ? `#${r.block.height}` : 'pending'}  ${r.time}  ${r.kind}  ${r.txId}`)].join('\n'),
+        [`${t.product}: ${t.count} record(s)`, ...t.records.map((r: any) => `${r.block ? `#${r.block.height}` : 'pending'}  ${humanTime(r.time)}  ${r.kind}  ${r.txId}`)].join('\n'),
       );
     } finally {
       await s.close();

@@ -1,5 +1,5 @@
 import { Option } from 'clipanion';
-import { UrchainCommand } from './base.js';
+import { UrchainCommand, humanTime, humanSize } from './base.js';
 import { verifyProofText, type VerifyResult } from '../src/proof/proof.js';
 import { parseTrustList, type TrustList } from '../src/proof/trust.js';
 import { badInput } from '../src/errors.js';
@@ -45,13 +45,14 @@ function human(r: VerifyResult): string {
     `VALID${r.trusted ? ' (trusted)' : ' (not checked against a trust list)'}`,
     `record    ${r.txId}`,
     `kind      ${r.record.kind}  ${Object.entries(r.record.meta).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+    `payload   ${humanSize(r.record.payloadLength)}${r.record.payloadIncluded ? '' : ' (not in the proof)'}`,
     `origin    ${r.origin}`,
-    `taken in  ${r.record.takenIn}`,
-    `block     ${r.block.height} ${r.block.hash} at ${r.block.time}`,
+    `taken in  ${humanTime(r.record.takenIn)}`,
+    `block     ${r.block.height} ${r.block.hash} at ${humanTime(r.block.time)}`,
     `chain     ${r.chain} ${r.chainId}`,
     ...(r.countersignedBy ?? []).map(
       (c) =>
-        `countersigned by ${c.partner === null ? `unchecked chain "${c.chain}"` : `partner ${c.partner}`} (chain ${c.chainId.slice(0, 16)}…) at height ${c.height} (${c.time}), covering up to block ${c.linkHeight}`,
+        `countersigned by ${c.partner === null ? `unchecked chain "${c.chain}"` : `partner ${c.partner}`} (chain ${c.chainId.slice(0, 16)}…) at height ${c.height} (${humanTime(c.time)}), covering up to block ${c.linkHeight}`,
     ),
   ];
   return lines.join('\n');

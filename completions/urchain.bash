@@ -34,8 +34,8 @@ _urchain() {
     'entangle pull') opts='--json --node --broker --broker-ca --key --chain-key --partners --timeout' ;;
     'entangle push') opts='--json --node --broker --broker-ca --key --chain-key --partners --to --timeout' ;;
     'ingest opcua') opts='--json --node --profichain --tier1 --node-key --tier2-key --endpoint --node-id --batch --max-wait --sampling-interval --publishing-interval --product --meta --kind --duration --security-mode --security-policy --pki' ;;
-    'ingest send') opts='--json --node --profichain --tier1 --node-key --tier2-key --meta --product --type --kind --key' ;;
-    'ingest watch') opts='--json --node --profichain --tier1 --node-key --tier2-key --include --meta --kind --once' ;;
+    'ingest send') opts='--json --node --profichain --tier1 --node-key --tier2-key --meta --product --type --kind --key --allow-empty' ;;
+    'ingest watch') opts='--json --node --profichain --tier1 --node-key --tier2-key --include --meta --kind --once --allow-empty' ;;
     'init') opts='--json --data --consensus --authority --threshold --difficulty --block-time --name' ;;
     'keygen') opts='--json --out -o --force --membership --network --aes' ;;
     'member add') opts='--json --role --membership-key --network-key --members' ;;

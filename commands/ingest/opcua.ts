@@ -1,5 +1,5 @@
 import { Option } from 'clipanion';
-import { parseDuration, parseCount, stopSignal } from '../base.js';
+import { parseDuration, parseCount, stopSignal, humanTime } from '../base.js';
 import { SinkCommand, parseMeta } from '../ingestOptions.js';
 import { OpcuaIngest } from '../../src/ingest/opcua.js';
 
@@ -74,5 +74,5 @@ export class IngestOpcuaCommand extends SinkCommand {
 }
 
 function human(r: { nodeId: string; samples: number; sourceTimestamp: string | null; txId: string }): string {
-  return `${r.sourceTimestamp ?? '-'}  ${r.nodeId}  ${r.samples} sample(s)  ${r.txId}`;
+  return `${r.sourceTimestamp ? humanTime(r.sourceTimestamp) : '-'}  ${r.nodeId}  ${r.samples} sample(s)  ${r.txId}`;
 }

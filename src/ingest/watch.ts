@@ -6,6 +6,10 @@
  * record carries an idempotency key made from the file's name, size, mtime and SHA-256: if the
  * process dies between the receipt and the move, the next run gets the first receipt back instead
  * of a second record. So a restart neither skips nor duplicates a file.
+ *
+ * An empty file is skipped and left where it is, unless `allowEmpty` (ingest/empty.ts): it is
+ * reported once through `onSkip` and looked at again once it changes, so a file created empty
+ * and written a moment later is still taken in, with its content.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +17,7 @@ import { sha256 } from '../crypto/hash.js';
 import { toHex } from '../codec/bytes.js';
 import { globToRegExp } from './glob.js';
 import { UrchainError } from '../errors.js';
+import { refuseEmpty, isEmptyRefusal } from './empty.js';
 import type { RecordInput, Receipt } from '../contracts/records.js';
 
 /** What the watcher needs of a receipt (HTTP and Profichain receipts both have it). */
@@ -34,6 +39,10 @@ export interface WatchOptions {
   submit: (rec: RecordInput) => Promise<FileReceipt>;
   onFile?: (e: FileEvent) => void;
   onError?: (file: string, e: Error) => void;
+  /** A file left in place on purpose (an empty one); without this handler it goes to onError. */
+  onSkip?: (file: string, e: Error) => void;
+  /** Take in empty files as empty records (default: skip them, see the module comment). */
+  allowEmpty?: boolean;
   pollMs?: number;
   maxFileBytes?: number;
 }
@@ -143,6 +152,7 @@ export class FolderWatcher {
       if (this.o.maxFileBytes && st.size > this.o.maxFileBytes)
         throw UrchainError.TOO_LARGE(`file of ${st.size} bytes exceeds the limit of ${this.o.maxFileBytes}`);
       const payload = new Uint8Array(await fs.promises.readFile(file));
+      refuseEmpty(payload, 'the file', this.o.allowEmpty);
       const idemKey = fileKey(name, payload.length, st.mtimeMs, payload);
       const receipt = await this.o.submit({ payload, kind: this.o.kind ?? 'record', meta: { ...this.o.meta, source: this.o.meta?.source ?? 'file', filename: name }, idemKey });
       await fs.promises.mkdir(this.done, { recursive: true });
@@ -156,7 +166,7 @@ export class FolderWatcher {
       this.seen.delete(name); // retried on a later look
       // A refusal that a retry cannot change is reported once, until the file changes.
       if (e instanceof UrchainError && FINAL.has(e.code)) this.refused.set(name, `${st.size}:${st.mtimeMs}`);
-      this.o.onError?.(file, e as Error);
+      (isEmptyRefusal(e) ? (this.o.onSkip ?? this.o.onError) : this.o.onError)?.(file, e as Error);
     }
   }
 

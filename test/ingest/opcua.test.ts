@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import path from 'node:path';
 import { tmpDir, startNode, spawnCli, cli, cleanupAfter, type RunningNode } from '../helpers.js';
 import { startOpcuaServer, type TestOpcuaServer } from '../../support/opcuaServer.js';
+import { onTerminal } from '../../support/terminal.js';
 
 const O = suite('opcua');
 const closing = cleanupAfter(O);
@@ -48,6 +49,18 @@ O('batches of samples from two variables, through the HTTP API: in blocks, with 
   assert.is(tx.core.meta.product, 'OPC-1');
   const traced = await cli(['trace', 'OPC-1', '--node', node.url]);
   assert.ok(traced.json.records.length >= run.lines.length - 2, 'trace finds the records by product');
+});
+
+O('on a terminal: one readable line per record, its source time in local time (TZ); Ctrl-C stops it cleanly', async () => {
+  const line = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+01:00  ns=1;s=Counter  2 sample\(s\)  [0-9a-f]{64}$/m; // November in Berlin
+  const tty = await onTerminal(['ingest', 'opcua', '--endpoint', server.endpoint, '--node-id', 'ns=1;s=Counter', '--batch', '2', '--node', node.url, '--pki', path.join(dir, 'cpki')], {
+    env: { TZ: 'Europe/Berlin' },
+    ready: line,
+    then: (type) => type('\x03'),
+  });
+  assert.is(tty.code, 0, tty.out);
+  assert.match(tty.out, line);
+  assert.not.match(tty.out, /"txId"/);
 });
 
 O('restarting the OPC UA server mid-run loses no acknowledged sample (over Profichain)', async () => {

@@ -115,4 +115,67 @@ W('a file with a 200-character name is taken in once; a file refused for good is
   }
 });
 
+W('an empty file is skipped and left in place, reported once, and taken in once it has content', async () => {
+  const dir = tmpDir();
+  const inbox = path.join(dir, 'inbox');
+  fs.mkdirSync(inbox);
+  const n = await UrchainNode.start({ dataDir: path.join(dir, 'data'), api: false, blockTime: 60_000 });
+  try {
+    const f = path.join(inbox, 'late.csv');
+    fs.writeFileSync(f, ''); // created first, written later: the writer must not be cut short
+    const files: string[] = [];
+    const skipped: string[] = [];
+    const errors: string[] = [];
+    const w = new FolderWatcher({
+      dir: inbox,
+      submit: (r) => n.intake.submit(r),
+      onFile: (e) => files.push(path.basename(e.file)),
+      onSkip: (file, e) => skipped.push(`${path.basename(file)}: ${e.message}`),
+      onError: (file, e) => errors.push(`${path.basename(file)}: ${e.message}`),
+    });
+    for (let i = 0; i < 4; i++) await w.scan();
+    assert.equal(files, []);
+    assert.equal(errors, []);
+    assert.equal(skipped, ['late.csv: the file is empty (0 bytes): an empty record is refused unless --allow-empty is given']);
+    assert.ok(fs.existsSync(f));
+    assert.is(n.pool.size, 0);
+    fs.writeFileSync(f, 'a,b\n1,2\n');
+    for (let i = 0; i < 3; i++) await w.scan();
+    assert.equal(files, ['late.csv']);
+    assert.is(skipped.length, 1);
+    assert.is(n.pool.size, 1);
+
+    // Without onSkip the skip goes to onError (node run --watch reports it as an error event);
+    // with allowEmpty the file is an empty record.
+    fs.writeFileSync(path.join(inbox, 'e1.csv'), '');
+    const seen: string[] = [];
+    const w2 = new FolderWatcher({ dir: inbox, submit: (r) => n.intake.submit(r), onError: (file, e) => seen.push(`${path.basename(file)}: ${e.message}`) });
+    for (let i = 0; i < 3; i++) await w2.scan();
+    assert.equal(seen, ['e1.csv: the file is empty (0 bytes): an empty record is refused unless --allow-empty is given']);
+    const taken: number[] = [];
+    const w3 = new FolderWatcher({ dir: inbox, allowEmpty: true, submit: async (r) => (taken.push(r.payload.length), n.intake.submit(r)) });
+    for (let i = 0; i < 3; i++) await w3.scan();
+    assert.equal(taken, [0]);
+    assert.ok(fs.existsSync(path.join(inbox, '.done', 'e1.csv')));
+  } finally {
+    await n.close();
+  }
+});
+
+W('node run --watch: an empty file stays and is named in an error event of the watch', async () => {
+  const dir = tmpDir();
+  const inbox = path.join(dir, 'inbox');
+  fs.mkdirSync(inbox);
+  fs.writeFileSync(path.join(inbox, 'zero.json'), '');
+  const node = await startNode(path.join(dir, 'data'), ['--watch', inbox, '--block-time', '200ms']);
+  try {
+    const e = await node.waitFor((x) => x.event === 'error' && x.where === 'watch');
+    assert.is(e.file, path.join(inbox, 'zero.json'));
+    assert.match(e.message, /empty \(0 bytes\)/);
+    assert.ok(fs.existsSync(path.join(inbox, 'zero.json')));
+  } finally {
+    await node.stop();
+  }
+});
+
 W.run();
