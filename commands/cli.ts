@@ -30,6 +30,13 @@ import { PeersCommand } from './peers.js';
 import { BrokerAddNetworkCommand } from './broker/add-network.js';
 import { EntanglePushCommand } from './entangle/push.js';
 import { EntanglePullCommand } from './entangle/pull.js';
+import { ConfigSetCommand } from './config/set.js';
+import { ConfigGetCommand } from './config/get.js';
+import { ConfigUnsetCommand } from './config/unset.js';
+import { ConfigListCommand } from './config/list.js';
+import { applyConfig, commandPathOf, takeConfigFlag } from './config/apply.js';
+import type { ConfigContext } from './config/store.js';
+import { asUrchainError } from '../src/errors.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -57,6 +64,10 @@ export const COMMANDS = [
   MemberRevokeCommand,
   MemberListCommand,
   PeersCommand,
+  ConfigSetCommand,
+  ConfigGetCommand,
+  ConfigUnsetCommand,
+  ConfigListCommand,
 ];
 
 export function cli(): Cli {
@@ -76,15 +87,30 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  // Configuration (commands/config/apply.ts): --config FILE belongs to urchain, not to the
+  // command; keys from the environment or the config file become flags the user did not give.
+  const context: ConfigContext = { ...Cli.defaultContext };
   try {
-    c.process(argv, Cli.defaultContext); // parse first: bad usage exits 2, not clipanion's 1
+    const taken = takeConfigFlag(argv);
+    context.configFile = taken.configFile;
+    const path = commandPathOf(taken.argv, COMMANDS.flatMap((C) => C.paths ?? []));
+    argv = path ? (await applyConfig(path, taken.argv, process.env, taken.configFile)).args : taken.argv;
+  } catch (e) {
+    const err = asUrchainError(e);
+    if (argv.includes('--json')) process.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message } }) + '\n');
+    process.stderr.write(`urchain: ${err.message}\n`);
+    process.exitCode = err.spec.exit;
+    return;
+  }
+  try {
+    c.process(argv, context); // parse first: bad usage exits 2, not clipanion's 1
   } catch (e) {
     const notFound = (e as Error).name === 'UnknownSyntaxError' && /Command not found/.test((e as Error).message);
     process.stderr.write((notFound && explainNotFound(c, argv)) || c.error(e));
     process.exitCode = 2;
     return;
   }
-  process.exitCode = await c.run(argv, Cli.defaultContext);
+  process.exitCode = await c.run(argv, context);
   // The command is done (long-running ones return only after SIGINT/SIGTERM or a failed start).
   // Every command closes what it opened; should a socket or timer still hold the event loop,
   // the process still ends, with the command's exit code, instead of half-running.
