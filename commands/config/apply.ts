@@ -79,12 +79,12 @@ export class ConfigSources {
   }
 }
 
-/** The long options given on a command line (up to `--`), without their values. */
+/** The options given on a command line (up to `--`), without their values ("-" alone is stdin, not an option). */
 export function givenFlags(args: readonly string[]): Set<string> {
   const given = new Set<string>();
   for (const a of args) {
     if (a === '--') break;
-    if (a.startsWith('--')) given.add(a.split('=')[0]);
+    if (a.startsWith('-') && a !== '-') given.add(a.split('=')[0]);
   }
   return given;
 }
@@ -99,8 +99,9 @@ const STRENGTH: Record<Source, number> = { flag: 3, env: 2, file: 1, unset: 0 };
 export async function applyConfig(commandPath: string, args: string[], env: Env, configFile?: string): Promise<{ args: string[]; sources: Partial<Record<ConfigKey, Setting>> }> {
   const keys = KEY_NAMES.filter((k) => (CONFIG_KEYS[k].commands as readonly string[]).includes(commandPath));
   const sources: Partial<Record<ConfigKey, Setting>> = {};
-  if (!keys.length) return { args, sources };
   const given = givenFlags(args);
+  // Help asks for nothing configured: a bad URCHAIN_NODE must not hide `urchain status --help`.
+  if (!keys.length || given.has('--help') || given.has('-h')) return { args, sources };
   const namesOf = (k: ConfigKey): readonly string[] => {
     const s = CONFIG_KEYS[k];
     return 'aliases' in s ? [s.flag, ...s.aliases] : [s.flag];

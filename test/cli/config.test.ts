@@ -189,6 +189,8 @@ T('applyConfig: a bad value names where it came from; a bad value of a key the c
   // verify takes only trust: the bad node and profichain values above do not matter to it.
   const r = await applyConfig('verify', ['verify', 'p.json'], env);
   assert.equal(r.args, ['verify', 'p.json']);
+  // Help needs no configuration, so a bad value does not hide it.
+  for (const h of ['--help', '-h']) assert.equal((await applyConfig('peers', ['peers', h], env)).args, ['peers', h]);
   // The flag given: the bad value is not used, so not an error.
   const ok = await applyConfig('peers', ['peers', '--node', 'http://a:1'], env);
   assert.equal(ok.args, ['peers', '--node', 'http://a:1']);
