@@ -338,4 +338,27 @@ T('precedence against a real node: node, data and profichain from the file, the 
   await node.stop();
 });
 
+T('a service: node run --config FILE takes its data folder from the file, relative to the file', async () => {
+  const dir = tmpDir();
+  const file = path.join(dir, 'etc', 'node.json');
+  fs.mkdirSync(path.dirname(file));
+  fs.writeFileSync(file, JSON.stringify({ data: '../plant' }));
+  const p = adopt(spawn(process.execPath, [bin, 'node', 'run', '--config', file, '--api', '127.0.0.1:0', '--json'], { env: { ...base, XDG_CONFIG_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] }));
+  try {
+    let stderr = '';
+    p.stderr!.on('data', (d) => (stderr += d));
+    const started = await new Promise<any>((resolve, reject) => {
+      let buf = '';
+      p.stdout!.on('data', (d) => {
+        buf += d;
+        for (const line of buf.split('\n').slice(0, -1)) if (line.includes('"started"')) resolve(JSON.parse(line));
+      });
+      p.on('exit', (code) => reject(new Error(`node run exited ${code}: ${stderr}`)));
+    });
+    assert.is(started.dataDir, path.join(dir, 'plant'));
+  } finally {
+    p.kill('SIGTERM');
+  }
+});
+
 T.run();
