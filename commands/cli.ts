@@ -10,6 +10,9 @@ import v8 from 'node:v8';
 import type { CommandClass as CommandClassOf, BaseContext } from 'clipanion';
 import { overview, explainNotFound } from './usage.js';
 import { withValueNames } from './valueNames.js';
+import { applyConfig, takeConfigFlag } from './config/apply.js';
+import type { ConfigContext } from './config/store.js';
+import { asUrchainError } from '../src/errors.js';
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 type CommandClass = CommandClassOf<BaseContext>;
@@ -45,6 +48,10 @@ export const COMMAND_TABLE: { path: string; load: () => Promise<CommandClass>; a
   { path: 'member revoke', load: async () => (await import('./member/revoke.js')).MemberRevokeCommand },
   { path: 'member list', load: async () => (await import('./member/list.js')).MemberListCommand },
   { path: 'peers', load: async () => (await import('./peers.js')).PeersCommand },
+  { path: 'config set', load: async () => (await import('./config/set.js')).ConfigSetCommand },
+  { path: 'config get', load: async () => (await import('./config/get.js')).ConfigGetCommand },
+  { path: 'config unset', load: async () => (await import('./config/unset.js')).ConfigUnsetCommand },
+  { path: 'config list', load: async () => (await import('./config/list.js')).ConfigListCommand },
 ];
 
 /** Every command class, in the table's order (for help, the overview, docs and completions). */
@@ -89,13 +96,28 @@ export function cli(commands: CommandClass[] = []): Cli {
 
 export async function main(argv: string[]): Promise<void> {
   installLastResort();
-  // Load only the command that runs; help, the overview and "did you mean" need them all.
-  const hit = commandFor(argv);
+  // Configuration (commands/config/apply.ts): --config FILE belongs to urchain, not to the
+  // command; keys from the environment or the config file become flags the user did not give.
+  const context: ConfigContext = { ...Cli.defaultContext };
+  let hit: (typeof COMMAND_TABLE)[number] | undefined;
+  try {
+    const taken = takeConfigFlag(argv);
+    context.configFile = taken.configFile;
+    hit = commandFor(taken.argv);
+    argv = hit ? (await applyConfig(hit.path, taken.argv, process.env, taken.configFile)).args : taken.argv;
+  } catch (e) {
+    const err = asUrchainError(e);
+    if (argv.includes('--json')) process.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message } }) + '\n');
+    process.stderr.write(`urchain: ${err.message}\n`);
+    process.exitCode = err.spec.exit;
+    return;
+  }
   // A one-shot command that makes an HTTP request (undici's parser is WebAssembly) would wait about
   // half a second at exit for V8 to finish optimising that parser in the background, work it never
   // uses. Liftoff, V8's baseline WebAssembly compiler, alone: the process ends when the command does.
   if (!hit?.long) v8.setFlagsFromString('--liftoff-only');
-  const c = cli(hit && !hit.all ? [await hit.load()] : /^(-v|--version)$/.test(argv[0] ?? '') && argv.length === 1 ? [] : await loadCommands());
+  // Load only the command that runs; help, the overview and "did you mean" need them all.
+  const c = cli(hit && !hit.all ? [await hit.load()] : argv.length === 1 && /^(-v|--version)$/.test(argv[0]) ? [] : await loadCommands());
   if (argv.length === 0) {
     // As git does: what there is to run, and a non-zero exit (nothing was done).
     process.stdout.write(overview(c));
@@ -103,14 +125,14 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   try {
-    c.process(argv, Cli.defaultContext); // parse first: bad usage exits 2, not clipanion's 1
+    c.process(argv, context); // parse first: bad usage exits 2, not clipanion's 1
   } catch (e) {
     const notFound = (e as Error).name === 'UnknownSyntaxError' && /Command not found/.test((e as Error).message);
     process.stderr.write((notFound && explainNotFound(c, argv)) || c.error(e));
     process.exitCode = 2;
     return;
   }
-  process.exitCode = await c.run(argv, Cli.defaultContext);
+  process.exitCode = await c.run(argv, context);
   // The command is done (long-running ones return only after SIGINT/SIGTERM or a failed start).
   // Every command closes what it opened; should a socket or timer still hold the event loop,
   // the process still ends, with the command's exit code, instead of half-running.

@@ -7,12 +7,13 @@ _urchain() {
     words+=("$w")
   done
   if ((${#words[@]} == 0)); then
-    COMPREPLY=($(compgen -W 'audit block broker completion decrypt entangle ingest init keygen member node peers prove status trace trust verify' -- "$cur")); return
+    COMPREPLY=($(compgen -W 'audit block broker completion config decrypt entangle ingest init keygen member node peers prove status trace trust verify' -- "$cur")); return
   fi
   local subs=''
   case "${words[0]}" in
     'block') subs='inspect' ;;
     'broker') subs='add-network serve' ;;
+    'config') subs='get list set unset' ;;
     'entangle') subs='pull push' ;;
     'ingest') subs='opcua send watch' ;;
     'member') subs='add list revoke' ;;
@@ -30,6 +31,10 @@ _urchain() {
     'broker add-network') opts='--json --data --name' ;;
     'broker serve') opts='--json --listen --data --tls-cert --tls-key' ;;
     'completion') opts='--json' ;;
+    'config get') opts='--json' ;;
+    'config list') opts='--json' ;;
+    'config set') opts='--json' ;;
+    'config unset') opts='--json' ;;
     'decrypt') opts='--json --key --out -o' ;;
     'entangle pull') opts='--json --node --broker --broker-ca --key --chain-key --partners --timeout' ;;
     'entangle push') opts='--json --node --broker --broker-ca --key --chain-key --partners --to --timeout' ;;

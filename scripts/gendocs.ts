@@ -13,6 +13,7 @@ import { profichainPage } from './profichainPage.js';
 import { networkPage } from './networkPage.js';
 import { apiPage } from './apiPage.js';
 import { securityPage } from './securityPage.js';
+import { configSection } from './configSection.js';
 
 const DATE = '2026-11';
 const VERSION = '0.1.0';
@@ -92,7 +93,7 @@ function overviewPage(defs: Definition[]): string {
     '.SH SYNOPSIS',
     '.B urchain',
     '.I command',
-    '[\\fIoptions\\fR]',
+    '[\\fIoptions\\fR] [\\fB\\-\\-config\\fR \\fIFILE\\fR]',
     '.SH DESCRIPTION',
     '.PP',
     'urchain is a private blockchain for production data. Each company runs its own chain of nodes; a node takes records in (a watched folder, its HTTP API), signs them with its ed25519 key, stores them durably in LMDB and bundles them into blocks under an RFC 9162 Merkle tree. Anyone holding a proof file and the company\'s public keys can check offline, with \\fBurchain verify\\fR, that a record existed at a time, came from a given machine and was never changed.',
@@ -100,6 +101,7 @@ function overviewPage(defs: Definition[]): string {
     'Every command prints one JSON document when its output is piped (or with \\fB\\-\\-json\\fR) and readable text on a terminal. Byte formats, hashing and signing rules, and test vectors are in \\fBurchain\\-formats\\fR(5).',
     '.SH COMMANDS',
     ...defs.flatMap((d) => ['.TP', `.BR ${esc(pageName(d))} (1)`, esc((d.description ?? '').trim())]),
+    ...configSection(esc),
     '.SH FILES',
     '.TP',
     '.I DATA/chain.lmdb',
