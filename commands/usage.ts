@@ -51,6 +51,10 @@ export function explainNotFound(c: Cli, argv: string[]): string | undefined {
     return `urchain ${known.path.join(' ')}: missing ${names.join(', ')} (see \`urchain ${known.path.join(' ')} --help\`)\n`;
   }
   if (!words.length) return undefined;
+  // The first word of a group (`urchain config`): its commands.
+  const group = defs.map((d) => d.path.split(' ').slice(1)).filter((p) => p.length > 1 && p[0] === argv[0]);
+  if (group.length && (argv.length === 1 || argv[1].startsWith('-')))
+    return `urchain ${argv[0]}: which one? ${group.map((p) => `\`urchain ${p.join(' ')}\``).join(', ')}\n`;
   // An unknown command: the nearest paths, by the words typed (as many as the path has).
   const scored = defs
     .map((d) => {

@@ -30,6 +30,15 @@ U('a mistyped command names the nearest one, on one line, exit 2', async () => {
   assert.match(far.stderr, /^urchain: no command "frobnicate"; `urchain` lists them\n$/);
 });
 
+U('the first word of a group names the commands of the group', async () => {
+  const r = await cli(['config']);
+  assert.is(r.code, 2);
+  assert.is(r.stderr, 'urchain config: which one? `urchain config set`, `urchain config get`, `urchain config unset`, `urchain config list`\n');
+  const m = await cli(['member', '--json']);
+  assert.is(m.code, 2);
+  assert.match(m.stderr, /^urchain member: which one\? `urchain member add`, `urchain member revoke`, `urchain member list`\n$/);
+});
+
 U('a known command without a required option names the option instead of "Command not found"', async () => {
   const r = await cli(['node', 'run', '--api', '127.0.0.1:0']);
   assert.is(r.code, 2);
