@@ -14,7 +14,7 @@
  * the README writes is not yours) and URCHAIN_* variables are dropped. The ports the blocks name
  * (127.0.0.1:PORT) must be free before and are checked free after.
  *
- *   node dist/scripts/readmeCheck.js [--here] [--section TEXT …] [--timeout 120s] [--readme FILE] [--keep]
+ *   node dist/scripts/readmeCheck.js [--here] [--section TEXT …] [--timeout 120s] [--readme FILE] [--keep] [--verbose]
  *
  * --here      a copy of this working copy (tracked and untracked files, not ignored ones) with
  *             its node_modules linked in; `npm ci` and `npm install` then only build (a shim)
@@ -23,6 +23,7 @@
  * --timeout   longest a block may run (default 120s)
  * --readme    check this markdown file instead of the clone's README.md (still run in the clone)
  * --keep      keep the temp folder, and say where it is
+ * --verbose   print every block's output, not only a failed one's
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -165,7 +166,7 @@ const say = (s: string) => process.stdout.write(`${s}\n`);
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Runs the chosen blocks of `text` in `cwd`; prints a line per block and, for a failure, its line and output. */
-async function runBlocks(text: string, blocks: Block[], o: { cwd: string; env: NodeJS.ProcessEnv; dir: string; timeoutMs: number; file: string }): Promise<Result> {
+async function runBlocks(text: string, blocks: Block[], o: { cwd: string; env: NodeJS.ProcessEnv; dir: string; timeoutMs: number; file: string; verbose: boolean }): Promise<Result> {
   const run = blocks.filter((b) => !b.skip);
   const src = text.split('\n');
   const preludeFile = path.join(o.dir, 'prelude.sh');
@@ -207,6 +208,7 @@ async function runBlocks(text: string, blocks: Block[], o: { cwd: string; env: N
     if (current < 0) return;
     passed++;
     say(`ok    ${o.file}:${run[current].line}  ${run[current].heading}  (${secs(Date.now() - started)})`);
+    if (o.verbose) say(output.trimEnd().replace(/^/gm, '      | '));
   };
   let pending = '';
   bash.stdout!.on('data', (d: Buffer) => {
@@ -359,7 +361,7 @@ async function main(args: string[]): Promise<number> {
       say(`readme-check: the README's ports ${busy.join(', ')} on 127.0.0.1 are in use; stop what holds them first`);
       return 1;
     }
-    const r = await runBlocks(text, blocks, { cwd: repo, env: environment(dir, shims), dir, timeoutMs, file: given ? path.basename(file) : 'README.md' });
+    const r = await runBlocks(text, blocks, { cwd: repo, env: environment(dir, shims), dir, timeoutMs, file: given ? path.basename(file) : 'README.md', verbose: args.includes('--verbose') });
     const still = [];
     for (const p of namedPorts(text, blocks)) if (!(await portFree(p))) still.push(p);
     if (still.length) say(`FAIL  ports ${still.join(', ')} are still in use after the check`);
