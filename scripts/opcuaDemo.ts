@@ -7,6 +7,7 @@
  *
  *   node dist/scripts/opcuaDemo.js [--interval 50]
  */
+import '../src/io/fastCrypto.js'; // every entry point loads the OpenSSL backend first
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
