@@ -259,7 +259,7 @@ async function runBlocks(text: string, blocks: Block[], o: { cwd: string; env: N
     else {
       say(`FAIL  ${o.file}:${b.line}  ${b.heading}  (${secs(ended - started)})`);
       if (timedOut) say(`      timed out after ${secs(o.timeoutMs)}`);
-      const at = fail?.lines.find((l) => l > b.line && l < b.end);
+      const at = fail && [...fail.lines].reverse().find((l) => l > b.line && l < b.end); // the block's own line, not one inside a function it called
       if (at) say(`      line ${at}: ${src[at - 1].trim()}  (exit ${fail!.code})`);
       if (fail && fail.lines[0] !== at && fail.lines[0] > 0) say(`      line ${fail.lines[0]}: ${src[fail.lines[0] - 1]?.trim()}  (exit ${fail.code}${at ? ', in a function it called' : ''})`);
       if (!fail) say(`      exit ${code ?? 'by signal'}`);
