@@ -10,9 +10,10 @@
  * lines. A block whose fence follows `<!-- readme-check: skip REASON -->` is shown, not run.
  * The shell gets a process group of its own: whatever a block started in the background is
  * stopped at the end (SIGTERM, then SIGKILL), also on failure, on Ctrl-C, and — through a
- * watcher on a pipe — if this process itself is killed. HOME is a temp folder (a config file
- * the README writes is not yours) and URCHAIN_* variables are dropped. The ports the blocks name
- * (127.0.0.1:PORT) must be free before and are checked free after.
+ * watcher on a pipe — if this process itself is killed. HOME and TMPDIR are in the temp folder
+ * (a config file the README writes is not yours; its scratch folders go with ours), and
+ * URCHAIN_* variables are dropped. The ports the blocks name (127.0.0.1:PORT) must be free
+ * before and are checked free after.
  *
  *   node dist/scripts/readmeCheck.js [--here] [--section TEXT …] [--timeout 120s] [--readme FILE] [--keep] [--verbose]
  *
@@ -94,10 +95,13 @@ function script(text: string, run: Block[], prelude: string): string {
   return `${lines.join('\n')}\n__readme_done\n`;
 }
 
-/** Set once per shell: strict mode, stderr with stdout, markers, and the watcher that stops the group if we vanish (fd 3 closes). */
-const PRELUDE = `set -Eeuo pipefail
+/**
+ * Set once per shell: strict mode, stderr with stdout, markers, and the watcher that, if we vanish
+ * (fd 3 closes), stops the group and removes our temp folder `dir`.
+ */
+const prelude = (dir: string) => `set -Eeuo pipefail
 exec 2>&1
-( trap '' TERM; read -r -u 3 _ || true; kill -TERM -- -$$ 2>/dev/null; sleep 5; kill -KILL -- -$$ 2>/dev/null ) &
+( trap '' TERM; read -r -u 3 _ || true; kill -TERM -- -$$ 2>/dev/null; sleep 2; rm -rf ${JSON.stringify(dir)}; kill -KILL -- -$$ 2>/dev/null ) &
 printf '\\036watcher %s\\n' "$!"
 disown
 exec 3<&-
@@ -171,7 +175,7 @@ async function runBlocks(text: string, blocks: Block[], o: { cwd: string; env: N
   const src = text.split('\n');
   const preludeFile = path.join(o.dir, 'prelude.sh');
   const scriptFile = path.join(o.dir, 'readme-check.sh');
-  fs.writeFileSync(preludeFile, PRELUDE);
+  fs.writeFileSync(preludeFile, prelude(o.dir));
   fs.writeFileSync(scriptFile, script(text, run, preludeFile));
   for (const b of blocks) if (b.skip) say(`skip  ${o.file}:${b.line}  ${b.heading} (${b.skip})`);
 
@@ -308,7 +312,7 @@ exec ${JSON.stringify(npm)} "$@"
   return { repo, shims };
 }
 
-/** The environment of the shell: ours without URCHAIN_* and npm's per-script variables, HOME in the temp folder. */
+/** The environment of the shell: ours without URCHAIN_* and npm's per-script variables, HOME and TMPDIR in the temp folder. */
 function environment(dir: string, shims?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!/^(URCHAIN_|XDG_|npm_package_|npm_lifecycle_|INIT_CWD$)/.test(k)) env[k] = v;
@@ -318,6 +322,8 @@ function environment(dir: string, shims?: string): NodeJS.ProcessEnv {
   const npmrc = path.join(os.homedir(), '.npmrc');
   if (fs.existsSync(npmrc)) env.npm_config_userconfig ??= npmrc; // a registry or proxy set there still applies
   env.HOME = home;
+  env.TMPDIR = path.join(dir, 'tmp'); // what the blocks put in a temp folder (mktemp -d) goes with ours
+  fs.mkdirSync(env.TMPDIR);
   if (shims) env.PATH = `${shims}${path.delimiter}${env.PATH ?? ''}`;
   return env;
 }

@@ -134,9 +134,9 @@ test('a block over --timeout fails as timed out, and what it started is stopped'
   assert.ok(await awaitGone(readPid(path.join(dir, 'bg.pid'))));
 });
 
-test('when the checker itself is killed (SIGKILL), the watcher stops what the blocks started', async () => {
+test('when the checker itself is killed (SIGKILL), the watcher stops what the blocks started and removes the temp folder', async () => {
   const dir = tmpDir();
-  const md = ['# k', '', '## Start', '', `${fence}sh`, `sleep 300 & echo $! > ${dir}/bg.pid`, fence, '', '## Hang', '', `${fence}sh`, 'sleep 300', fence].join('\n');
+  const md = ['# k', '', '## Start', '', `${fence}sh`, `sleep 300 & echo $! > ${dir}/bg.pid`, `echo "$TMPDIR" > ${dir}/tmpdir`, fence, '', '## Hang', '', `${fence}sh`, 'sleep 300', fence].join('\n');
   const c = check(dir, md);
   await new Promise<void>((resolve, reject) => {
     const rl = readline.createInterface({ input: c.proc.stdout! });
@@ -148,6 +148,11 @@ test('when the checker itself is killed (SIGKILL), the watcher stops what the bl
   c.proc.kill('SIGKILL');
   await c.done;
   assert.ok(await awaitGone(bg), 'a block process outlived a killed checker');
+  const checkDir = path.dirname(fs.readFileSync(path.join(dir, 'tmpdir'), 'utf8').trim()); // TMPDIR is DIR/tmp
+  assert.match(path.basename(checkDir), /^urchain-readme-/);
+  const end = Date.now() + 15_000; // a poll: the watcher removes it after its grace period, unobserved
+  while (fs.existsSync(checkDir) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+  assert.not.ok(fs.existsSync(checkDir), 'the temp folder of a killed checker was left behind');
 });
 
 test.run();
