@@ -29,10 +29,12 @@ export function shellBlocks(text: string): Block[] {
       if (h[1].length <= 2) section = heading;
       continue;
     }
-    const open = /^(`{3,})\s*([\w-]*)/.exec(lines[i]);
+    // A fence as CommonMark has it: up to three spaces in, closed by at least as many backticks.
+    const open = /^ {0,3}(`{3,})\s*([\w-]*)/.exec(lines[i]);
     if (!open) continue;
+    const close = new RegExp(`^ {0,3}${open[1]}\`*\\s*$`);
     let j = i + 1;
-    while (j < lines.length && !new RegExp(`^${open[1]}\\s*$`).test(lines[j])) j++;
+    while (j < lines.length && !close.test(lines[j])) j++;
     if (RUNS.has(open[2])) {
       let k = i - 1;
       while (k >= 0 && lines[k].trim() === '') k--;
