@@ -149,6 +149,7 @@ async function main(args: string[]): Promise<number> {
     for (const p of namedPorts(text, blocks)) if (!(await portFree(p))) still.push(p);
     if (still.length) say(`FAIL  ports ${still.join(', ')} are still in use after the check`);
     say(`${r.passed} blocks passed, ${r.failed + (still.length ? 1 : 0)} failed${r.skipped ? `, ${r.skipped} skipped` : ''}${r.notRun ? `, ${r.notRun} not run` : ''} (${secs(Date.now() - t0)})`);
+    if (r.interrupted) return r.interrupted === 'SIGINT' ? 130 : 143;
     return r.failed || still.length ? 1 : 0;
   } catch (e) {
     say(`readme-check: ${(e as Error).message}`); // a clone, copy or file that failed: one line, not a stack

@@ -1,9 +1,10 @@
 /**
  * scripts/readmeCheck.ts, the checker behind `npm run readme-check`, run as a child process on
  * small markdown fixtures (--here --readme FILE): what passes, what fails and where, what is
- * skipped, and that nothing a block started outlives the check — not after a failure, a timeout
- * or a SIGKILL of the checker itself. The README itself is not run here: the whole check takes
- * about two minutes on the CI machine (npm run readme-check).
+ * skipped, and that nothing a block started outlives the check — not after a failure, a
+ * timeout, a SIGTERM or a SIGKILL of the checker itself. The README itself is not run here: the
+ * whole check takes one to two minutes on the 2-core machine (npm run readme-check), past the
+ * minute a test of the suite may take.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -134,8 +135,8 @@ test('a block over --timeout fails as timed out, and what it started is stopped'
   assert.ok(await awaitGone(readPid(path.join(dir, 'bg.pid'))));
 });
 
-test('when the checker itself is killed (SIGKILL), the watcher stops what the blocks started and removes the temp folder', async () => {
-  const dir = tmpDir();
+/** Starts the checker on a fixture whose second block hangs; resolves once the first block (which left `sleep` running) has passed. */
+async function hanging(dir: string) {
   const md = ['# k', '', '## Start', '', `${fence}sh`, `sleep 300 & echo $! > ${dir}/bg.pid`, `echo "$TMPDIR" > ${dir}/tmpdir`, fence, '', '## Hang', '', `${fence}sh`, 'sleep 300', fence].join('\n');
   const c = check(dir, md);
   await new Promise<void>((resolve, reject) => {
@@ -145,14 +146,30 @@ test('when the checker itself is killed (SIGKILL), the watcher stops what the bl
   });
   const bg = readPid(path.join(dir, 'bg.pid'));
   assert.not.ok(gone(bg));
-  c.proc.kill('SIGKILL');
-  await c.done;
-  assert.ok(await awaitGone(bg), 'a block process outlived a killed checker');
   const checkDir = path.dirname(fs.readFileSync(path.join(dir, 'tmpdir'), 'utf8').trim()); // TMPDIR is DIR/tmp
   assert.match(path.basename(checkDir), /^urchain-readme-/);
+  return { ...c, bg, checkDir };
+}
+
+test('SIGTERM (as Ctrl-C) ends the check: what the blocks started is stopped, the temp folder removed, exit 143', async () => {
+  const c = await hanging(tmpDir());
+  c.proc.kill('SIGTERM');
+  const r = await c.done;
+  assert.is(r.code, 143, r.out);
+  assert.match(r.out, /FAIL {2}fixture\.md:12 {2}Hang/);
+  assert.match(r.out, /interrupted \(SIGTERM\)/);
+  assert.ok(gone(c.bg), 'a block process outlived the check');
+  assert.not.ok(fs.existsSync(c.checkDir), 'the temp folder was left behind');
+});
+
+test('when the checker itself is killed (SIGKILL), the watcher stops what the blocks started and removes the temp folder', async () => {
+  const c = await hanging(tmpDir());
+  c.proc.kill('SIGKILL');
+  await c.done;
+  assert.ok(await awaitGone(c.bg), 'a block process outlived a killed checker');
   const end = Date.now() + 15_000; // a poll: the watcher removes it after its grace period, unobserved
-  while (fs.existsSync(checkDir) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
-  assert.not.ok(fs.existsSync(checkDir), 'the temp folder of a killed checker was left behind');
+  while (fs.existsSync(c.checkDir) && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+  assert.not.ok(fs.existsSync(c.checkDir), 'the temp folder of a killed checker was left behind');
 });
 
 test.run();

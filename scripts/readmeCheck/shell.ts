@@ -19,7 +19,7 @@ disown
 exec 3<&-
 __readme_block() { printf '\\036block %s\\n' "$1"; }
 __readme_done() { printf '\\036done\\n'; }
-trap 'printf "\\036fail %s %s %s\\n" "$?" "$LINENO" "\${BASH_LINENO[*]}"' ERR
+trap '__rc=$?; [ "$BASHPID" != "$$" ] || printf "\\036fail %s %s %s\\n" "$__rc" "$LINENO" "\${BASH_LINENO[*]}"' ERR
 `;
 
 /** Processes in process group `pgid`, as "pid args" (Linux /proc; empty elsewhere). */
@@ -69,6 +69,8 @@ export interface Result {
   failed: number;
   skipped: number;
   notRun: number;
+  /** The signal (Ctrl-C, SIGTERM) that ended the run early. */
+  interrupted?: NodeJS.Signals;
 }
 
 export const say = (s: string) => process.stdout.write(`${s}\n`);
@@ -95,7 +97,11 @@ export async function runBlocks(text: string, blocks: Block[], o: { cwd: string;
     }
     return stopGroup(pgid);
   };
-  const onSignal = (sig: NodeJS.Signals) => void stop().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupted = sig; // the shell ends with its group; the run then ends as a failure, and the caller cleans up
+    void stop();
+  };
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
 
   let current = -1;
@@ -120,8 +126,9 @@ export async function runBlocks(text: string, blocks: Block[], o: { cwd: string;
     if (o.verbose) say(output.trimEnd().replace(/^/gm, '      | '));
   };
   let pending = '';
-  bash.stdout!.on('data', (d: Buffer) => {
-    pending += d.toString();
+  bash.stdout!.setEncoding('utf8'); // a character split between two reads stays whole
+  bash.stdout!.on('data', (d: string) => {
+    pending += d;
     let at: number;
     while ((at = pending.indexOf('\n')) >= 0) {
       const line = pending.slice(0, at + 1);
@@ -164,10 +171,11 @@ export async function runBlocks(text: string, blocks: Block[], o: { cwd: string;
   if (!done || code !== 0) {
     failed = 1;
     const b = run[current];
-    if (!b) say(`FAIL  the shell ended (exit ${code}) before the first block:\n${output}`);
+    if (!b) say(`FAIL  the shell ended (exit ${code}) ${done ? 'after the last' : 'before the first'} block:\n${output}`);
     else {
       say(`FAIL  ${o.file}:${b.line}  ${b.heading}  (${secs(ended - started)})`);
       if (timedOut) say(`      timed out after ${secs(o.timeoutMs)}`);
+      if (interrupted) say(`      interrupted (${interrupted})`);
       const at = fail && [...fail.lines].reverse().find((l) => l > b.line && l < b.end); // the block's own line, not one inside a function it called
       if (at) say(`      line ${at}: ${src[at - 1].trim()}  (exit ${fail!.code})`);
       if (fail && fail.lines[0] !== at && fail.lines[0] > 0) say(`      line ${fail.lines[0]}: ${src[fail.lines[0] - 1]?.trim()}  (exit ${fail.code}${at ? ', in a function it called' : ''})`);
@@ -179,5 +187,5 @@ export async function runBlocks(text: string, blocks: Block[], o: { cwd: string;
     say(`note  stopped ${left.length} process(es) the blocks left running:`);
     for (const p of left) say(`      ${p.pid} ${p.args}`);
   }
-  return { passed, failed, skipped: blocks.length - run.length, notRun: run.length - passed - failed };
+  return { passed, failed, skipped: blocks.length - run.length, notRun: run.length - passed - failed, interrupted };
 }
