@@ -166,11 +166,8 @@ export class UrchainNode {
       blockTime: this.opts.blockTime ?? this.params.blockTime,
       produces: () => !!this.producer,
       closing: () => this.closing,
-      network: () => {
-        const s = this.network?.status();
-        return s && { height: s.sync.height, target: s.sync.target, links: s.links.length, known: s.peers.length, banned: s.banned.length };
-      },
-      profichain: () => this.profichain && { live: this.profichain.stats().connections, total: this.profichain.connections },
+      network: () => this.network?.status(),
+      profichain: () => this.profichain,
       apiBuffered: () => (this.api ? bodyBudget(this.api)?.used : undefined),
       labels: { type: this.role.type, consensus: this.params.consensus, node: toHex(this.key.publicKey).slice(0, 8) },
     });

@@ -56,9 +56,10 @@ export interface TelemetrySource {
   blockTime: number;
   produces: () => boolean;
   closing: () => boolean;
-  /** Networked nodes: own height, highest head of a linked peer, links, known peers, banned keys. */
-  network: () => { height: number; target: number; links: number; known: number; banned: number } | undefined;
-  profichain: () => { live: number; total: number } | undefined;
+  /** Networked nodes: what GET /v1/peers shows (own height, highest head of a linked peer, links, peers, bans). */
+  network: () => { sync: { height: number; target: number }; links: unknown[]; peers: unknown[]; banned: unknown[] } | undefined;
+  /** The Profichain server, when it runs: open connections, and connections accepted so far. */
+  profichain: () => { stats(): { connections: number }; connections: number } | undefined;
   /** Bytes of request bodies the API holds right now. */
   apiBuffered: () => number | undefined;
   labels: { type: string; consensus: string; node: string };
@@ -100,13 +101,13 @@ export class Telemetry {
     this.blocks = r.counter('urchain_blocks_connected_total', 'Blocks that joined the canonical chain (made here or received).');
     this.reorgs = r.counter('urchain_reorgs_total', 'Moves of the head to a heavier branch.');
     this.production = r.histogram('urchain_block_production_seconds', "Blocks this node made: seconds from the header's timestamp to the block durable in the store (sealing, countersignatures, commit).", PRODUCTION_BUCKETS);
-    r.gauge('urchain_peer_links', 'Live peer links.', () => src.network()?.links);
-    r.gauge('urchain_peers_known', 'Peers in the peer table.', () => src.network()?.known);
-    r.gauge('urchain_peers_banned', 'Peer keys banned right now.', () => src.network()?.banned);
+    r.gauge('urchain_peer_links', 'Live peer links.', () => src.network()?.links.length);
+    r.gauge('urchain_peers_known', 'Peers in the peer table.', () => src.network()?.peers.length);
+    r.gauge('urchain_peers_banned', 'Peer keys banned right now.', () => src.network()?.banned.length);
     this.penalties = r.counter('urchain_peer_penalties_total', 'Points-costing bad messages from peers (bad-peer events).');
-    r.gauge('urchain_sync_target_height', 'Highest head a linked peer reported (the own head when none is higher).', () => src.network()?.target);
-    r.gauge('urchain_profichain_connections', 'Open Profichain connections.', () => src.profichain()?.live);
-    r.counterOf('urchain_profichain_connections_total', 'Profichain connections accepted.', () => src.profichain()?.total);
+    r.gauge('urchain_sync_target_height', 'Highest head a linked peer reported (the own head when none is higher).', () => src.network()?.sync.target);
+    r.gauge('urchain_profichain_connections', 'Open Profichain connections.', () => src.profichain()?.stats().connections);
+    r.counterOf('urchain_profichain_connections_total', 'Profichain connections accepted.', () => src.profichain()?.connections);
     r.gauge('urchain_store_bytes', 'Bytes the store takes on disk (LMDB data and lock file).', () => store.size());
     r.gauge('urchain_store_free_bytes', 'Bytes free to an unprivileged user on the file system of the data folder.', () => freeBytes(src.dataDir));
     r.gauge('urchain_api_buffered_bytes', 'Bytes of request bodies the HTTP API holds right now.', () => src.apiBuffered());
@@ -168,7 +169,7 @@ export class Telemetry {
     const head = src.store.head()?.height ?? 0;
     const net = src.network();
     const sync: Health['checks']['sync'] = net
-      ? { ok: net.target - net.height <= SYNC_TOLERANCE, networked: true, head: net.height, bestPeerHeight: net.target, links: net.links, tolerance: SYNC_TOLERANCE }
+      ? { ok: net.sync.target - net.sync.height <= SYNC_TOLERANCE, networked: true, head: net.sync.height, bestPeerHeight: net.sync.target, links: net.links.length, tolerance: SYNC_TOLERANCE }
       : { ok: true, networked: false, head };
 
     const pending = src.pool.size;

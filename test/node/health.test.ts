@@ -17,6 +17,8 @@ import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { toHex } from '../../src/codec/bytes.js';
 import { writeKeyFile } from '../../src/io/keyfile.js';
 import type { Store } from '../../src/store/types.js';
+import { Cluster, until } from '../net/cluster.js';
+import { scrapeText, valueOf } from '../prometheus.js';
 
 const H = suite('node health');
 const closing = cleanupAfter(H);
@@ -96,7 +98,7 @@ function networked(height: number, target: number): TelemetrySource {
     blockTime: 1000,
     produces: () => false,
     closing: () => false,
-    network: () => ({ height, target, links: 2, known: 3, banned: 0 }),
+    network: () => ({ sync: { height, target }, links: [1, 2], peers: [1, 2, 3], banned: [] }),
     profichain: () => undefined,
     apiBuffered: () => undefined,
     labels: { type: 'thin', consensus: 'poa', node: '00000000' },
@@ -111,6 +113,34 @@ H(`sync: a node more than SYNC_TOLERANCE (${SYNC_TOLERANCE}) blocks behind its b
   const close = new Telemetry(networked(10, 10 + SYNC_TOLERANCE)).health();
   assert.is(close.ready, true);
   assert.is(close.status, 'ok');
+});
+
+H('networked: a thin node linked to its producer reports sync with its best peer; peer gauges on /metrics', async () => {
+  const c = closing(new Cluster());
+  await c.admit('full', 'p');
+  await c.admit('thin', 't');
+  await c.init('p', ['--block-time', '200ms']);
+  const p = await c.start('p', 'full');
+  const t = await c.start('t', 'thin', ['--seed', (await c.peers(p)).advertise]);
+  const sent = await c.send('t', 'from the gateway');
+  await c.inBlockEverywhere(sent.txId, ['p', 't']);
+  await until('the thin node knows the head of its peer', async () => {
+    const h = (await get(`${t.url}/v1/health`)).json;
+    return h.checks.sync.links >= 1 && h.checks.sync.bestPeerHeight >= 1;
+  });
+  const h = await get(`${t.url}/v1/health`);
+  assert.is(h.status, 200);
+  assert.is(h.json.status, 'ok');
+  const sync = h.json.checks.sync;
+  assert.is(sync.networked, true);
+  assert.is(sync.ok, true);
+  assert.ok(sync.bestPeerHeight - sync.head <= SYNC_TOLERANCE);
+  assert.equal(h.json.checks.producing, { ok: true, produces: false, pending: h.json.checks.producing.pending });
+  const m = scrapeText(await fetch(`${p.url}/metrics`).then((r) => r.text()));
+  assert.ok(valueOf(m, 'urchain_peer_links') >= 1);
+  assert.is(valueOf(m, 'urchain_peers_banned'), 0);
+  assert.ok(valueOf(m, 'urchain_sync_target_height') >= valueOf(m, 'urchain_head_height'));
+  assert.ok(valueOf(m, 'urchain_head_height') >= 1);
 });
 
 H('a full disk: 503 failing with the store error while commits fail; 200 again once one gets through', async () => {
