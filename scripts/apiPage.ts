@@ -211,6 +211,7 @@ node made: from the header's timestamp to the block on disk), \\fBurchain_peer_l
 \\fBurchain_sync_target_height\\fR (the peer gauges have no sample on a node without peer links),
 \\fBurchain_profichain_connections\\fR, \\fBurchain_profichain_connections_total\\fR,
 \\fBurchain_store_bytes\\fR, \\fBurchain_store_free_bytes\\fR, \\fBurchain_api_buffered_bytes\\fR,
+\\fBurchain_api_requests_total{route,code}\\fR (route with its argument left out, e.g. /v1/txs/:id),
 \\fBurchain_node_info{type,consensus,node}\\fR and the process metrics
 \\fBprocess_cpu_seconds_total\\fR, \\fBprocess_resident_memory_bytes\\fR,
 \\fBprocess_start_time_seconds\\fR. Every family carries its \\fB# HELP\\fR text.

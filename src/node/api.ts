@@ -62,6 +62,8 @@ export interface ApiDeps {
   health?: () => { ready: boolean };
   /** The metrics in the Prometheus text format (GET /metrics). */
   metrics?: () => string;
+  /** Called once per answered request with its route (as routeOf names it) and status, for metrics. */
+  onAnswered?: (route: string, status: number) => void;
   /** Fetches a payload this node does not keep from an archive peer. */
   fetchPayload?: (txId: string) => Promise<Uint8Array | undefined>;
 }
@@ -124,8 +126,11 @@ export function createApi(d: ApiDeps): http.Server {
   const probeGuard = makeGuard(d.host ?? '127.0.0.1', undefined);
   const budget = new BodyBudget(d.maxBuffered ?? 2 * BATCH_BODY_FACTOR * d.maxBody);
   const log = d.onError ?? logToStderr;
-  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) =>
+  const answered = d.onAnswered;
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (answered) res.once('finish', () => answered(routeOf(req.url), res.statusCode));
     void handle(d, isHealth(req.url) ? probeGuard : guard, budget, req, res).catch((e) => sendError(res, e, log));
+  };
   const server = http.createServer({ keepAliveTimeout: 30_000 }, onRequest);
   // A client that asks first gets a refusal before it sends a body; readBody tells it to go on.
   server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -138,6 +143,15 @@ export function createApi(d: ApiDeps): http.Server {
 
 /** Whether a request target is the health route exactly (anything else goes through the token check). */
 const isHealth = (target: string | undefined) => /^\/v1\/health(\?[^#]*)?$/.test(target ?? '');
+
+/** A request target as a route with its arguments left out ("/v1/txs/:id"), "other" for no route: few label values. */
+export function routeOf(target: string | undefined): string {
+  const p = (target ?? '/').split('?')[0].split('/').filter(Boolean);
+  if (p.length === 1 && p[0] === 'metrics') return '/metrics';
+  if (!methodsFor(p)) return 'other';
+  return p[2] === undefined || p[1] === 'records' ? `/${p.join('/')}` : `/v1/${p[1]}/${ARG[p[1]] ?? ':arg'}`;
+}
+const ARG: Record<string, string> = { blocks: ':ref', txs: ':id', proofs: ':id', entangled: ':key', products: ':code' };
 
 const GET = ['GET', 'HEAD'];
 /** Methods a path takes, undefined for no such path. */

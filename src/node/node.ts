@@ -208,6 +208,7 @@ export class UrchainNode {
         peers: net ? () => net.status() : undefined,
         health: () => this.telemetry.health(),
         metrics: () => this.telemetry.registry.render(),
+        onAnswered: (route, status) => this.telemetry.answered(route, status),
         trust: () => trustListFor(this.params, this.key.publicKey, this.memberList),
         fetchPayload: net ? (id) => net.fetchPayload(fromHex(id.toLowerCase(), 32, 'transaction id')) : undefined,
       });

@@ -75,6 +75,9 @@ export class Telemetry {
   private readonly blocks: Counter;
   private readonly reorgs: Counter;
   private readonly penalties: Counter;
+  private readonly requests: Counter;
+  /** The request counter per "route status", so an answered request costs one map lookup. */
+  private readonly requestCounts = new Map<string, { inc(n?: number): void }>();
   /** The last failed commit, until one succeeds again. */
   private storeFailure?: { at: number; message: string };
   /** When the producer last made progress: records arrived on an empty pool, or a block joined. */
@@ -110,6 +113,7 @@ export class Telemetry {
     r.counterOf('urchain_profichain_connections_total', 'Profichain connections accepted.', () => src.profichain()?.connections);
     r.gauge('urchain_store_bytes', 'Bytes the store takes on disk (LMDB data and lock file).', () => store.size());
     r.gauge('urchain_store_free_bytes', 'Bytes free to an unprivileged user on the file system of the data folder.', () => freeBytes(src.dataDir));
+    this.requests = r.counter('urchain_api_requests_total', 'HTTP API requests answered, by route (arguments left out) and status code.');
     r.gauge('urchain_api_buffered_bytes', 'Bytes of request bodies the HTTP API holds right now.', () => src.apiBuffered());
     r.processMetrics();
   }
@@ -137,6 +141,14 @@ export class Telemetry {
     };
     store.commitIngest = timed('records', this.commits, store.commitIngest.bind(store));
     store.commitBlock = timed('block', this.blockCommits, store.commitBlock.bind(store));
+  }
+
+  /** An API request was answered. */
+  answered(route: string, status: number): void {
+    const k = `${route} ${status}`;
+    let c = this.requestCounts.get(k);
+    if (!c) this.requestCounts.set(k, (c = this.requests.labels({ route, code: String(status) })));
+    c.inc();
   }
 
   /** Records durably committed; call before they join the pool (its size tells whether it was empty). */

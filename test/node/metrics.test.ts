@@ -10,6 +10,7 @@ import path from 'node:path';
 import { tmpDir, startNode, cli, cleanupAfter } from '../helpers.js';
 import { encodeBatch } from '../../src/io/nodeClient.js';
 import { scrapeText, valueOf } from '../prometheus.js';
+import { routeOf } from '../../src/node/api.js';
 
 const M = suite('node metrics');
 cleanupAfter(M);
@@ -71,8 +72,29 @@ M('after N records: records total = N, head height, blocks, pending, commit hist
   assert.is(valueOf(m, 'urchain_node_info', { type: 'full', consensus: 'poa', node: st.publicKey.slice(0, 8) }), 1);
   // Not networked: the peer gauges have no sample rather than a made-up 0.
   assert.is(m.get('urchain_peer_links')!.metrics.length, 0);
+  assert.is(valueOf(m, 'urchain_api_requests_total', { route: '/v1/records', code: '200' }), single.length + 1, 'the duplicate too');
+  assert.is(valueOf(m, 'urchain_api_requests_total', { route: '/v1/records/batch', code: '200' }), 1);
+  assert.ok(valueOf(m, 'urchain_api_requests_total', { route: '/v1/status', code: '200' }) >= 2);
+  assert.ok(valueOf(m, 'urchain_api_requests_total', { route: '/metrics', code: '200' }) >= 1);
   // Base units in the names.
   for (const name of m.keys()) assert.not.match(name, /_(milliseconds|ms|kb|mb|kilobytes|megabytes)(_|$)/, name);
+});
+
+M('API request routes leave their arguments out, so a label has few values', () => {
+  const cases: [string, string][] = [
+    ['/v1/records?product=A', '/v1/records'],
+    ['/v1/records/batch', '/v1/records/batch'],
+    ['/v1/txs/ab12', '/v1/txs/:id'],
+    ['/v1/blocks/head', '/v1/blocks/:ref'],
+    ['/v1/blocks', '/v1/blocks'],
+    ['/v1/products/SN-4711', '/v1/products/:code'],
+    ['/v1/health', '/v1/health'],
+    ['/metrics', '/metrics'],
+    ['/v1/nothing', 'other'],
+    ['/v1/txs/a/b', 'other'],
+    ['/etc/passwd', 'other'],
+  ];
+  for (const [target, route] of cases) assert.is(routeOf(target), route, target);
 });
 
 M.run();
