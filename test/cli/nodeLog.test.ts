@@ -123,16 +123,22 @@ L('on a terminal with --log-level debug, record lines print too, named by --name
       env: { ...process.env, TERM: 'dumb', NO_COLOR: '1' },
     }),
   );
+  // Everything the terminal shows is kept from the start: a line that comes between two waits is not lost.
   let out = '';
+  const checks = new Set<() => void>();
+  p.stdout!.on('data', (d: Buffer) => {
+    out += d;
+    for (const c of [...checks]) c();
+  });
   const seen = (re: RegExp) =>
     new Promise<RegExpExecArray>((resolve, reject) => {
+      const t = setTimeout(() => (checks.delete(check), reject(new Error(`timed out waiting for ${re}: ${out}`))), 20_000);
       const check = () => {
         const m = re.exec(out.replace(/\r/g, ''));
-        if (m) return p.stdout!.off('data', on), resolve(m);
+        if (m) checks.delete(check), clearTimeout(t), resolve(m);
       };
-      const on = (d: Buffer) => ((out += d), check());
-      p.stdout!.on('data', on);
-      p.once('close', () => reject(new Error(`ended before ${re}: ${out}`)));
+      checks.add(check);
+      p.once('close', () => checks.has(check) && (checks.delete(check), clearTimeout(t), reject(new Error(`ended before ${re}: ${out}`))));
       check();
     });
   const api = (await seen(/ gw-7 started \{.*"api":"(http:\/\/127\.0\.0\.1:\d+)"/))[1];
