@@ -46,7 +46,7 @@ _urchain() {
     'member add') opts='--json --role --membership-key --network-key --members' ;;
     'member list') opts='--json --members' ;;
     'member revoke') opts='--json --membership-key --network-key --members' ;;
-    'node run') opts='--json --data --api --api-token-file --type --profichain --listen --advertise --seed --links --members --genesis --watch --include --block-time --max-payload' ;;
+    'node run') opts='--json --data --api --api-token-file --type --profichain --listen --advertise --seed --links --members --genesis --watch --include --block-time --max-payload --log-level --quiet --name' ;;
     'peers') opts='--json --node' ;;
     'prove') opts='--json --data --node --stripped --out -o --decrypt-key --countersigned' ;;
     'status') opts='--json --data --node' ;;

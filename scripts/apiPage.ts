@@ -10,6 +10,7 @@ import { MAX_BATCH_RECORDS, MAX_BATCH_ITEMS, BATCH_BODY_FACTOR } from '../src/no
 import { encodeBatch } from '../src/io/batchBody.js';
 import { DEFAULT_MAX_PAYLOAD } from '../src/node/intake.js';
 import { TOKEN_ENV } from '../src/node/apiGuard.js';
+import { SYNC_TOLERANCE, STALL_BLOCK_TIMES, STALL_GRACE_MS } from '../src/node/telemetry.js';
 
 const MiB = 1024 * 1024;
 
@@ -72,6 +73,11 @@ On any other address the API requires a bearer token: \\fBurchain node run \\-\\
 FILE\\fR (or $${TOKEN_ENV}), else the node refuses to start. Every request must then carry
 \\fBAuthorization: Bearer\\fR \\fITOKEN\\fR, or it gets 401 UNAUTHORIZED; the Origin rule above
 applies too. With a token file on a loopback address, the token is required there as well.
+.PP
+One route needs no token: \\fBGET /v1/health\\fR, so that probes (systemd, a load balancer, a
+container orchestrator) can ask it without holding a secret. It answers only check results and
+heights \\(em no key, address, path or record \\(em and the Host and Origin checks still apply to
+it. \\fBGET /metrics\\fR follows the rule of every other route: the bearer token when one is set.
 .PP
 The token file holds one token of at least 16 visible ASCII characters (surrounding white
 space is ignored), for instance from \\fBopenssl rand \\-hex 32\\fR; like ssh with key files, a file
@@ -162,6 +168,59 @@ Every record naming that product code, in chain order: \\fB{"product", "count", 
 .TP
 .B GET /v1/peers
 Peer links, known peers and sync state; 404 on a node without peer links.
+.TP
+.B GET /v1/health
+Liveness and readiness, without a token (see WHO MAY CALL IT). 200 when the node is ready, 503
+when it is not; the body either way:
+.IP
+.nf
+{"status": "ok"|"degraded"|"failing", "live": true, "ready": bool,
+ "checks": {
+   "store":     {"ok", "freeBytes"?, "error"?, "since"?},
+   "sync":      {"ok", "networked", "head", "bestPeerHeight"?, "links"?, "tolerance"?},
+   "producing": {"ok", "produces", "pending", "waitingSeconds"?, "limitSeconds"?}}}
+.fi
+.IP
+\\fBstore\\fR fails while the last commit of records or of a block failed (a full disk, an I/O
+error: \\fBerror\\fR says why, \\fBsince\\fR when) and until a commit succeeds again, and while the
+node shuts down; \\fBfreeBytes\\fR is the space left to it on the file system of the data folder.
+\\fBsync\\fR, on a node with peer links, fails when its head is more than ${SYNC_TOLERANCE} blocks
+below the highest head a linked peer reported (\\fBbestPeerHeight\\fR); a node without links is
+behind nobody. \\fBproducing\\fR, on a node that makes blocks, fails when records have been
+pending for more than ${STALL_BLOCK_TIMES} block times plus ${STALL_GRACE_MS / 1000} s
+(\\fBlimitSeconds\\fR) without any block joining the chain (\\fBwaitingSeconds\\fR since the
+records arrived on an empty pool, or since the last block): under proof\\-of\\-authority with too
+few authorities online, for instance.
+\\fBready\\fR is store and sync both ok: the node takes records in and answers current data.
+\\fBstatus\\fR is failing when it is not ready, degraded when it is ready but not producing as it
+should (its records are durable and wait; a restart would not help), else ok. \\fBlive\\fR is
+always true: a node that answers at all is alive, so a liveness probe needs only a connection.
+.TP
+.B GET /metrics
+The node's metrics in the Prometheus text exposition format, version 0.0.4
+(\\fBcontent\\-type: text/plain; version=0.0.4\\fR), for a Prometheus scrape. Counters end in
+\\fB_total\\fR, times are seconds and sizes bytes. Among them:
+\\fBurchain_records_ingested_total\\fR (records durably taken in, a duplicate not counted),
+\\fBurchain_commit_duration_seconds\\fR (histogram: one group commit of records each),
+\\fBurchain_block_commit_duration_seconds\\fR, \\fBurchain_commit_failures_total{what}\\fR,
+\\fBurchain_pending_records\\fR, \\fBurchain_head_height\\fR,
+\\fBurchain_head_timestamp_seconds\\fR, \\fBurchain_blocks_connected_total\\fR,
+\\fBurchain_reorgs_total\\fR, \\fBurchain_block_production_seconds\\fR (histogram, blocks this
+node made: from the header's timestamp to the block on disk), \\fBurchain_peer_links\\fR,
+\\fBurchain_peers_known\\fR, \\fBurchain_peers_banned\\fR, \\fBurchain_peer_penalties_total\\fR,
+\\fBurchain_sync_target_height\\fR (the peer gauges have no sample on a node without peer links),
+\\fBurchain_profichain_connections\\fR, \\fBurchain_profichain_connections_total\\fR,
+\\fBurchain_store_bytes\\fR, \\fBurchain_store_free_bytes\\fR, \\fBurchain_api_buffered_bytes\\fR,
+\\fBurchain_api_requests_total{route,code}\\fR (route with its argument left out, e.g. /v1/txs/:id),
+\\fBurchain_node_info{type,consensus,node}\\fR and the process metrics
+\\fBprocess_cpu_seconds_total\\fR, \\fBprocess_resident_memory_bytes\\fR,
+\\fBprocess_start_time_seconds\\fR. Every family carries its \\fB# HELP\\fR text.
+.IP
+The broker (\\fBurchain broker serve\\fR) has its own \\fBGET /metrics\\fR, served to loopback
+clients only: \\fBurchain_broker_queue_messages{network,name}\\fR (envelopes waiting per registered
+network), \\fBurchain_broker_networks\\fR, \\fBurchain_broker_messages_delivered_total\\fR,
+\\fBurchain_broker_messages_acked_total\\fR, \\fBurchain_broker_requests_total{route,code}\\fR,
+\\fBurchain_broker_store_bytes\\fR and the process metrics.
 .SH LIMITS AND MEMORY
 .PP
 Request bodies are the memory a client can make the node hold, so each is capped (413
@@ -202,6 +261,13 @@ A node on the plant network, and a client on another machine:
 urchain node run \\-\\-data ./plant\\-a \\-\\-api 10.0.0.5:7400 \\-\\-api\\-token\\-file ./api.token
 ${TOKEN_ENV}=./api.token urchain ingest send report.pdf \\-\\-node http://10.0.0.5:7400
 curl \\-H "Authorization: Bearer $(cat api.token)" http://10.0.0.5:7400/v1/status
+.fi
+.PP
+A health probe and a scrape:
+.IP
+.nf
+curl \\-fsS http://127.0.0.1:7400/v1/health     # exit 22 (HTTP 503) when the node is not ready
+curl \\-s http://127.0.0.1:7400/metrics | grep '^urchain_records_ingested_total'
 .fi
 .SH SEE ALSO
 .BR urchain\\-node\\-run (1),

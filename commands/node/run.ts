@@ -6,6 +6,10 @@ import { NODE_TYPES } from '../../src/contracts/roles.js';
 import { readJsonFile } from '../../src/io/jsonFile.js';
 import type { NodeEvent, NodeEventName } from '../../src/contracts/events.js';
 import { apiTokenFrom, TOKEN_ENV } from '../../src/node/apiGuard.js';
+import { UrchainError } from '../../src/errors.js';
+import { toHex } from '../../src/codec/bytes.js';
+import fs from 'node:fs';
+import type { Writable } from 'node:stream';
 
 /**
  * Every event the node emits, with what it means, for the usage text and the man page. Keyed by
@@ -13,7 +17,7 @@ import { apiTokenFrom, TOKEN_ENV } from '../../src/node/apiGuard.js';
  */
 const EVENTS: Record<NodeEventName, string> = {
   started: 'the node runs; its status (chain, head, addresses)',
-  record: 'a record is durable (txId); only with --json (one per record)',
+  record: 'a record is durable (txId); only with --json or --log-level debug (one per record)',
   block: 'a block became the head (height, hash, txCount, pending; with --json also txIds, so a script can await its records)',
   reorg: 'the head moved to a heavier branch (dropped blocks, repending transactions)',
   file: 'a file from --watch was taken in and moved (file, movedTo, txId, duplicate)',
@@ -32,6 +36,42 @@ const EVENTS: Record<NodeEventName, string> = {
   'batch-held': 'records were taken in while no peer was linked; they go out with the next link (batch, txs)',
 };
 
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * The level of each event. Keyed by NodeEventName like EVENTS, so a new event needs a level.
+ * warn: something is wrong outside the node (a peer, a reorganised chain, no link) and the node
+ * copes; error: a part of the node failed. `record` is info, but printed only when asked for
+ * (--json, or --log-level debug), as one line per record is thousands a second under load.
+ */
+export const EVENT_LEVELS: Record<NodeEventName, LogLevel> = {
+  error: 'error',
+  'bad-peer': 'warn',
+  'link-refused': 'warn',
+  'peer-error': 'warn',
+  'countersign-refused': 'warn',
+  reorg: 'warn',
+  'batch-held': 'warn',
+  started: 'info',
+  stopped: 'info',
+  block: 'info',
+  file: 'info',
+  link: 'info',
+  unlink: 'info',
+  sync: 'info',
+  synced: 'info',
+  members: 'info',
+  'payloads-complete': 'info',
+  record: 'info',
+};
+
+/** Whether an event of level `l` is printed at `threshold`. */
+export const shows = (threshold: LogLevel, l: LogLevel) => LOG_LEVELS.indexOf(l) <= LOG_LEVELS.indexOf(threshold);
+
+/** Node names in log lines: printable, no spaces, so a line still splits into its columns. */
+const NAME_RE = /^[\x21-\x7e]{1,64}$/;
+
 export class NodeRunCommand extends UrchainCommand {
   static override paths = [['node', 'run']];
   static override streams = true;
@@ -40,11 +80,13 @@ export class NodeRunCommand extends UrchainCommand {
     details: `
       Opens (or, on an empty folder, creates) the chain in the data folder and serves the HTTP API on 127.0.0.1. A record is acknowledged only once it is durable on disk. With --watch, each file matching --include is taken in and moved to .done/ after its receipt. SIGINT or SIGTERM stop the node cleanly.
 
-      The node reports what happens as events on stdout: one JSON line each ({"event", ..., "at"}) when piped or with --json, one readable line each on a terminal. The events:
+      The node reports what happens as events on stdout: one JSON line each ({"event", ..., "node", "level", "at"}) when piped or with --json, one readable line each on a terminal (TIME LEVEL NODE EVENT {fields}). Each line names the node: --name, or the first 8 hex digits of its public key, so several nodes in one terminal (or one log) can be told apart. The events, with their level:
 
 ${Object.entries(EVENTS)
-  .map(([name, about]) => `      \`${name}\`: ${about}.`)
+  .map(([name, about]) => `      \`${name}\` (${EVENT_LEVELS[name as NodeEventName]}): ${about}.`)
   .join('\n\n')}
+
+      --log-level error|warn|info|debug (default info) prints the events of that level and the levels above it (error above warn above info above debug); --quiet is --log-level warn. The level filters JSON lines too. \`record\` events are printed with --json, or with --log-level debug also on a terminal. Under systemd, when stdout is the journal (JOURNAL_STREAM), each line starts with its syslog priority (<3> error, <4> warn, <6> info, <7> debug), so \`journalctl -p warning\` selects by level.
 
       On a loopback address the API refuses requests from web pages (an Origin other than its own, or a Host that is not a loopback name). On any other address it requires a bearer token from --api-token-file, or the node refuses to start; clients send it when URCHAIN_API_TOKEN_FILE names the same file. See urchain-api(7).
 
@@ -60,6 +102,8 @@ ${Object.entries(EVENTS)
       ['A full node other nodes link to', '$0 node run --data ./plant-a --listen 0.0.0.0:7700 --members members.json'],
       ['The API on the plant network, with a token (clients: URCHAIN_API_TOKEN_FILE=api.token)', '$0 node run --data ./plant-a --api 10.0.0.5:7400 --api-token-file ./api.token'],
       ['Events for a supervisor script', '$0 node run --data ./plant-a --json | jq -c "select(.event==\\"block\\")"'],
+      ['Only warnings and errors, each line naming the node', '$0 node run --data ./plant-a --quiet --name plant-a'],
+      ['Everything, one line per record included', '$0 node run --data ./plant-a --log-level debug'],
     ],
   });
   data = Option.String('--data', { required: true, description: 'Data folder (created on first run)' });
@@ -79,10 +123,18 @@ ${Object.entries(EVENTS)
   include = Option.String('--include', '*', { description: 'Glob of file names to take in from --watch (default *)' });
   blockTime = Option.String('--block-time', { description: 'Time between blocks (default: the chain parameter)' });
   maxPayload = Option.String('--max-payload', { description: 'Largest record in bytes (default 16 MiB)' });
+  logLevel = Option.String('--log-level', { description: 'Events to print: error, warn, info (default) or debug (see the levels above)' });
+  quiet = Option.Boolean('--quiet', false, { description: 'Print warnings and errors only (--log-level warn)' });
+  name = Option.String('--name', { description: 'Name of this node in every event line (default: the first 8 hex digits of its key)' });
 
   async run() {
     const type = parseChoice(this.type, '--type', NODE_TYPES);
     const blockTime = this.blockTime === undefined ? undefined : parseDuration(this.blockTime, '--block-time');
+    if (this.quiet && this.logLevel !== undefined) throw UrchainError.BAD_INPUT('give --quiet or --log-level, not both (--quiet is --log-level warn)');
+    const level = this.quiet ? 'warn' : parseChoice(this.logLevel ?? 'info', '--log-level', LOG_LEVELS);
+    if (this.name !== undefined && !NAME_RE.test(this.name)) throw UrchainError.BAD_INPUT(`--name ${JSON.stringify(this.name)}: expected 1-64 printable characters without spaces`);
+    let nodeName = this.name ?? '';
+    const priority = journalPrefix(this.context.stdout);
     // Listen first: a SIGTERM right after the `started` event must still stop the node cleanly.
     const signal = stopSignal();
     try {
@@ -102,9 +154,15 @@ ${Object.entries(EVENTS)
         maxPayload: parseCount(this.maxPayload, '--max-payload', 1),
         // One event per record is thousands a second under load: asked for with --json only, so a
         // service whose stdout goes to the journal is not flooded.
-        recordEvents: this.json,
+        recordEvents: (this.json || level === 'debug') && shows(level, EVENT_LEVELS.record),
         init: { blockTime, params: this.genesis ? readGenesis(this.genesis) : undefined },
-        onEvent: (e: NodeEvent) => this.emit({ ...e, at: new Date().toISOString() }, human),
+        onKey: (k) => void (nodeName ||= toHex(k).slice(0, 8)),
+        onEvent: (e: NodeEvent) => {
+          const l = EVENT_LEVELS[e.event] ?? 'info';
+          if (!shows(level, l)) return;
+          if (priority) this.write(priority(l));
+          this.emit({ ...e, node: nodeName, level: l, at: new Date().toISOString() }, human);
+        },
       });
       await signal.stopped;
       await node.close().catch((e: Error) => this.log(`urchain: error while stopping: ${e.message}`));
@@ -114,9 +172,31 @@ ${Object.entries(EVENTS)
   }
 }
 
-/** One log line: the time, the event and its other fields. */
-function human(e: NodeEvent & { at: string }): string {
-  return `${e.at} ${e.event} ${JSON.stringify({ ...e, event: undefined, at: undefined })}`;
+/** One log line: the time, the level, the node, the event and its other fields. */
+export function human(e: NodeEvent & { node: string; level: LogLevel; at: string }): string {
+  return `${e.at} ${e.level.padEnd(5)} ${e.node} ${e.event} ${JSON.stringify({ ...e, event: undefined, node: undefined, level: undefined, at: undefined })}`;
+}
+
+/*
+ * Syslog priorities for the systemd journal. When a service's stdout is the journal, systemd
+ * names that stream in JOURNAL_STREAM ("DEVICE:INODE"); a line starting with "<N>" is then
+ * logged at priority N (sd-daemon(3)), so `journalctl -p warning` selects by level. Only then:
+ * a pipe to another program gets the plain lines.
+ */
+const PRIORITY = { error: 3, warn: 4, info: 6, debug: 7 } as const;
+
+/** The prefix per level when `out` is the journal stream named in JOURNAL_STREAM, else undefined. */
+export function journalPrefix(out: Writable, env = process.env): ((level: keyof typeof PRIORITY) => string) | undefined {
+  const m = /^(\d+):(\d+)$/.exec(env.JOURNAL_STREAM ?? '');
+  const fd = (out as Writable & { fd?: number }).fd;
+  if (!m || typeof fd !== 'number') return undefined;
+  try {
+    const st = fs.fstatSync(fd);
+    if (String(st.dev) !== m[1] || String(st.ino) !== m[2]) return undefined;
+  } catch {
+    return undefined;
+  }
+  return (level) => `<${PRIORITY[level]}>`;
 }
 
 function readGenesis(file: string) {

@@ -9,6 +9,8 @@
  *   GET  /v1/messages[?max=N]  N = 1..100, default 100 -> {messages: [{id, envelope (base64)}]}
  *   POST /v1/ack        body = {"ids": [...]}          -> {acked}
  *   GET  /v1/health                                   -> {ok: true} (unsigned)
+ *   GET  /metrics      Prometheus text format 0.0.4 (unsigned; loopback clients only: it names
+ *                      the registered networks and how much mail waits for each)
  *
  * Buckets: networks (key hex -> {name, added}), mail ("<to hex>:<id>" -> envelope),
  * nonces (nonce hex -> expiry ms).
@@ -22,6 +24,7 @@ import { open, type RootDatabase, type Database } from 'lmdb';
 import { parseEnvelope, MAX_ENVELOPE } from './envelope.js';
 import { verifyRequest, MAX_SKEW_MS } from './auth.js';
 import { send, sendError, readBody } from '../io/http.js';
+import { Registry, METRICS_CONTENT_TYPE } from '../io/metrics.js';
 import { parseHostPort, isLoopback } from '../io/hostPort.js';
 import { listen, closeServer } from '../io/listen.js';
 import { toHex, toBase64, equal, fromHex } from '../codec/bytes.js';
@@ -40,7 +43,7 @@ export class BrokerStore {
   readonly networks: Database<string, string>;
   readonly mail: Database<Buffer, string>;
   readonly nonces: Database<number, string>;
-  constructor(dir: string) {
+  constructor(private readonly dir: string) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 }); // the broker's alone, like a node's data folder
     this.env = open({ path: path.join(dir, 'broker.lmdb'), maxDbs: 8, overlappingSync: true, compression: false, permissionsMode: 0o600 } as never);
     this.networks = this.env.openDB({ name: 'networks', encoding: 'json' } as never) as never;
@@ -81,6 +84,10 @@ export class BrokerStore {
     await this.env.flushed;
     return id;
   }
+  /** Messages waiting for each registered network (read at scrape time; mailboxes stay small). */
+  depths(): { key: string; name: string; messages: number }[] {
+    return this.list().map((n) => ({ ...n, messages: this.mail.getKeysCount({ start: `${n.key}:`, end: `${n.key};` }) }));
+  }
   fetch(toHexKey: string, max = 100): { id: string; envelope: Uint8Array }[] {
     const out: { id: string; envelope: Uint8Array }[] = [];
     for (const { key, value } of this.mail.getRange({ start: `${toHexKey}:`, end: `${toHexKey};` })) {
@@ -97,16 +104,38 @@ export class BrokerStore {
     await this.env.flushed;
     return n;
   }
+  size(): number {
+    try {
+      return fs.statSync(path.join(this.dir, 'broker.lmdb')).size;
+    } catch {
+      return 0;
+    }
+  }
   async close(): Promise<void> {
     await this.env.close();
   }
 }
 
+/** Routes as the request counter names them; anything else counts as "other" (bounded label values). */
+const ROUTES = new Set(['POST /v1/messages', 'GET /v1/messages', 'POST /v1/ack', 'GET /v1/health', 'GET /metrics']);
+
 export class Broker {
   url = '';
   private server!: http.Server;
   private timer?: NodeJS.Timeout;
-  private constructor(readonly store: BrokerStore) {}
+  readonly metrics = new Registry();
+  private readonly requests = this.metrics.counter('urchain_broker_requests_total', 'HTTP requests answered, by route and status code.');
+  private readonly delivered = this.metrics.counter('urchain_broker_messages_delivered_total', 'Envelopes accepted into a mailbox.');
+  private readonly acked = this.metrics.counter('urchain_broker_messages_acked_total', 'Envelopes removed after their receiver acknowledged them.');
+  private constructor(readonly store: BrokerStore) {
+    const m = this.metrics;
+    m.gauge('urchain_broker_networks', 'Networks registered at this broker.', () => store.list().length);
+    m.gauge('urchain_broker_queue_messages', 'Envelopes waiting for each registered network (network: its chain key, first 16 hex digits; name: as registered).', () =>
+      store.depths().map((d) => [{ network: d.key.slice(0, 16), name: d.name }, d.messages]),
+    );
+    m.gauge('urchain_broker_store_bytes', 'Bytes the broker store takes on disk.', () => store.size());
+    m.processMetrics();
+  }
 
   static async start(o: BrokerOptions): Promise<Broker> {
     const { host, port } = parseHostPort(o.listen, '--listen');
@@ -117,7 +146,10 @@ export class Broker {
       throw badInput(`plain HTTP is allowed only on loopback; give --tls-cert and --tls-key to listen on ${host}`);
     if (!tls) o.onWarn?.('serving plain HTTP on loopback: fine for a test, use --tls-cert/--tls-key between companies');
     const b = new Broker(new BrokerStore(o.dataDir));
-    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void b.handle(req, res).catch((e) => sendError(res, e));
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+      res.once('finish', () => b.countRequest(req, res.statusCode));
+      void b.handle(req, res).catch((e) => sendError(res, e));
+    };
     b.server = tls ? https.createServer({ cert: fs.readFileSync(o.tlsCert!), key: fs.readFileSync(o.tlsKey!) }, handler) : http.createServer(handler);
     try {
       b.url = `${tls ? 'https' : 'http'}://${await listen(b.server, { host, port }, '--listen')}`;
@@ -129,9 +161,22 @@ export class Broker {
     return b;
   }
 
+  private countRequest(req: http.IncomingMessage, status: number) {
+    const route = `${req.method} ${new URL(req.url ?? '/', 'http://broker').pathname}`;
+    this.requests.labels({ route: ROUTES.has(route) ? route : 'other', code: String(status) }).inc();
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://broker');
     if (req.method === 'GET' && url.pathname === '/v1/health') return send(res, 200, { ok: true, networks: this.store.list().length });
+    if (req.method === 'GET' && url.pathname === '/metrics') {
+      // Unsigned like health, but it names every network and its traffic: served to this machine
+      // only (a Prometheus on the host, or one reaching it through an SSH tunnel).
+      if (!isLoopback(req.socket.remoteAddress ?? '')) throw UrchainError.FORBIDDEN('/metrics is served to loopback clients only');
+      const text = this.metrics.render();
+      res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE, 'content-length': Buffer.byteLength(text) });
+      return void res.end(text);
+    }
     const body = await readBody(req, MAX_ENVELOPE + 4096);
     // The signature covers the target exactly as sent (path and query), not a parsed form of it.
     const auth = verifyRequest(req.headers, req.method ?? '', req.url ?? '/', body);
@@ -144,7 +189,9 @@ export class Broker {
       if (!equal(e.from, auth.key)) throw UrchainError.FORBIDDEN('envelope sender is not the key that signed the request');
       const to = toHex(e.to);
       if (!this.store.isRegistered(to)) throw UrchainError.FORBIDDEN(`receiver ${to.slice(0, 16)}… is not registered at this broker`);
-      return send(res, 200, { id: await this.store.deliver(to, body), to });
+      const id = await this.store.deliver(to, body);
+      this.delivered.inc();
+      return send(res, 200, { id, to });
     }
     if (route === 'GET /v1/messages') {
       const maxText = url.searchParams.get('max') ?? '100';
@@ -160,7 +207,9 @@ export class Broker {
         throw badInput('ack: expected {"ids": [...]}');
       }
       if (!Array.isArray(ids) || ids.some((x) => typeof x !== 'string')) throw badInput('ack: expected {"ids": [...]}');
-      return send(res, 200, { acked: await this.store.ack(me, ids as string[]) });
+      const acked = await this.store.ack(me, ids as string[]);
+      this.acked.inc(acked);
+      return send(res, 200, { acked });
     }
     throw UrchainError.NOT_FOUND(`no route ${route}`);
   }

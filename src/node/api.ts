@@ -15,6 +15,9 @@
  *   GET  /v1/entangled/:key   proofs of the entangle records holding that partner's checkpoints
  *   GET  /v1/products/:code   every record with that product code, in chain order
  *   GET  /v1/peers            links, known peers and sync state (networked nodes)
+ *   GET  /v1/health           liveness and readiness (node/telemetry): 200 when ready, else 503;
+ *                             the one route that needs no token (it reveals no key, address or record)
+ *   GET  /metrics             Prometheus text format 0.0.4 (node/telemetry, io/metrics)
  *
  * Request bodies are the only memory a client can make the node hold: each is capped (one
  * record, or four records' worth for a batch) and all bodies in flight share one budget
@@ -25,6 +28,7 @@ import { decodeUntrusted, type UntrustedMap, type UntrustedValue } from '../code
 import { UrchainError, isUrchainError, badInput } from '../errors.js';
 import { makeGuard, type Guard } from './apiGuard.js';
 import { BodyBudget, readBody, expectsContinue, send, sendError, knownError, logToStderr } from '../io/http.js';
+import { METRICS_CONTENT_TYPE } from '../io/metrics.js';
 import type { Intake } from './intake.js';
 import type { RecordInput } from '../contracts/records.js';
 import type { Query } from './query.js';
@@ -54,6 +58,12 @@ export interface ApiDeps {
   peers?: () => unknown;
   /** The trust list verifiers need (GET /v1/trust): chain, authorities, every member's key. */
   trust?: () => unknown;
+  /** Health checks (GET /v1/health); `ready` decides between 200 and 503. */
+  health?: () => { ready: boolean };
+  /** The metrics in the Prometheus text format (GET /metrics). */
+  metrics?: () => string;
+  /** Called once per answered request with its route (as routeOf names it) and status, for metrics. */
+  onAnswered?: (route: string, status: number) => void;
   /** Fetches a payload this node does not keep from an archive peer. */
   fetchPayload?: (txId: string) => Promise<Uint8Array | undefined>;
 }
@@ -111,9 +121,16 @@ export const bodyBudget = (s: http.Server) => budgets.get(s);
 
 export function createApi(d: ApiDeps): http.Server {
   const guard = makeGuard(d.host ?? '127.0.0.1', d.token);
+  // Health probes (systemd, a load balancer, Kubernetes) carry no token: /v1/health is served
+  // without one, still behind the Host and Origin checks, and answers nothing sensitive.
+  const probeGuard = makeGuard(d.host ?? '127.0.0.1', undefined);
   const budget = new BodyBudget(d.maxBuffered ?? 2 * BATCH_BODY_FACTOR * d.maxBody);
   const log = d.onError ?? logToStderr;
-  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => void handle(d, guard, budget, req, res).catch((e) => sendError(res, e, log));
+  const answered = d.onAnswered;
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (answered) res.once('finish', () => answered(routeOf(req.url), res.statusCode));
+    void handle(d, isHealth(req.url) ? probeGuard : guard, budget, req, res).catch((e) => sendError(res, e, log));
+  };
   const server = http.createServer({ keepAliveTimeout: 30_000 }, onRequest);
   // A client that asks first gets a refusal before it sends a body; readBody tells it to go on.
   server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -124,9 +141,22 @@ export function createApi(d: ApiDeps): http.Server {
   return server;
 }
 
+/** Whether a request target is the health route exactly (anything else goes through the token check). */
+const isHealth = (target: string | undefined) => /^\/v1\/health(\?[^#]*)?$/.test(target ?? '');
+
+/** A request target as a route with its arguments left out ("/v1/txs/:id"), "other" for no route: few label values. */
+export function routeOf(target: string | undefined): string {
+  const p = (target ?? '/').split('?')[0].split('/').filter(Boolean);
+  if (p.length === 1 && p[0] === 'metrics') return '/metrics';
+  if (!methodsFor(p)) return 'other';
+  return p[2] === undefined || p[1] === 'records' ? `/${p.join('/')}` : `/v1/${p[1]}/${ARG[p[1]] ?? ':arg'}`;
+}
+const ARG: Record<string, string> = { blocks: ':ref', txs: ':id', proofs: ':id', entangled: ':key', products: ':code' };
+
 const GET = ['GET', 'HEAD'];
 /** Methods a path takes, undefined for no such path. */
 function methodsFor(p: string[]): string[] | undefined {
+  if (p[0] === 'metrics' && p.length === 1) return GET;
   if (p[0] !== 'v1') return undefined;
   const [what, arg, ...rest] = p.slice(1);
   if (rest.length) return undefined;
@@ -137,6 +167,7 @@ function methodsFor(p: string[]): string[] | undefined {
     case 'params':
     case 'trust':
     case 'peers':
+    case 'health':
       return arg === undefined ? GET : undefined;
     case 'blocks':
       return GET;
@@ -162,6 +193,12 @@ async function handle(d: ApiDeps, guard: Guard, budget: BodyBudget, req: http.In
   const allowed = methodsFor(parts);
   if (!allowed) throw UrchainError.NOT_FOUND(`no route ${url.pathname}`);
   if (!allowed.includes(req.method ?? '')) throw UrchainError.NOT_ALLOWED(`${req.method} is not allowed on ${url.pathname}; use ${allowed.join(' or ')}`, { allow: allowed.join(', ') });
+  if (parts[0] === 'metrics') {
+    if (!d.metrics) throw UrchainError.NOT_FOUND('this server keeps no metrics');
+    const text = d.metrics();
+    res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+    return void res.end(text);
+  }
   const flag = (k: string) => ['1', 'true', 'yes'].includes(url.searchParams.get(k) ?? '');
   const arg = parts[2] ?? '';
   switch (parts[1]) {
@@ -203,6 +240,11 @@ async function handle(d: ApiDeps, guard: Guard, budget: BodyBudget, req: http.In
         if (!payload) throw e;
         return send(res, 200, d.query.proof(arg, { payload }));
       }
+    case 'health': {
+      if (!d.health) throw UrchainError.NOT_FOUND('this server runs no health checks');
+      const h = d.health();
+      return send(res, h.ready ? 200 : 503, h, { 'cache-control': 'no-store' });
+    }
     case 'peers':
       if (!d.peers) throw UrchainError.NOT_FOUND('this node runs without peer links (start it with --listen or --seed)');
       return send(res, 200, d.peers());

@@ -19,7 +19,8 @@ import { Intake, DEFAULT_MAX_PAYLOAD } from './intake.js';
 import { Pool } from './pool.js';
 import { Producer, sealsBlocks } from './producer.js';
 import { Query } from './query.js';
-import { createApi } from './api.js';
+import { createApi, bodyBudget } from './api.js';
+import { Telemetry } from './telemetry.js';
 import { parseHostPort } from '../io/hostPort.js';
 import { listen, closeServer } from '../io/listen.js';
 import { checkExposure } from './apiGuard.js';
@@ -62,6 +63,8 @@ export interface NodeOptions {
   /** Per-record detail (for `node run --json`): one `record` event per transaction taken in, and each block event lists its txIds. */
   recordEvents?: boolean;
   onEvent?: (e: NodeEvent) => void;
+  /** Called with the node's public key as soon as it is loaded (before any event), e.g. to name log lines. */
+  onKey?: (publicKey: Uint8Array) => void;
 }
 
 export const DEFAULT_API = '127.0.0.1:7400';
@@ -78,6 +81,9 @@ export class UrchainNode {
   private memberList?: MemberList;
   /** Set once every part is up: until then nothing is persisted that a failed start would leave. */
   private started = false;
+  private closing = false;
+  /** Metrics (GET /metrics) and health checks (GET /v1/health). */
+  readonly telemetry: Telemetry;
   private constructor(
     readonly opts: NodeOptions,
     readonly role: NodeRole,
@@ -89,7 +95,9 @@ export class UrchainNode {
     readonly intake: Intake,
     readonly query: Query,
     private readonly lock: FolderLock,
-  ) {}
+  ) {
+    this.telemetry = this.makeTelemetry();
+  }
 
   static async start(opts: NodeOptions): Promise<UrchainNode> {
     const role = nodeRole(opts.type ?? 'full');
@@ -102,6 +110,7 @@ export class UrchainNode {
     try {
       if (fresh) await initData({ dataDir: opts.dataDir, ...opts.init });
       const { key } = loadOrCreateKey(keyPath(opts.dataDir));
+      opts.onKey?.(key.publicKey);
       store = await LmdbStore.open(opts.dataDir);
       const params = store.getParams();
       if (!params) throw UrchainError.NOT_FOUND(`${opts.dataDir} holds no chain; run \`urchain init --data ${opts.dataDir}\``);
@@ -116,6 +125,7 @@ export class UrchainNode {
         role,
         maxPayload: opts.maxPayload ?? DEFAULT_MAX_PAYLOAD,
         onCommitted: (ids, write) => {
+          nodeRef?.telemetry.committed(ids.length); // before pool.add: it notes an empty pool filling
           pool.add(ids);
           nodeRef?.network?.announceBatch(write as IngestWrite);
           if (opts.recordEvents) for (const id of ids) opts.onEvent?.({ event: 'record', txId: toHex(id) });
@@ -144,7 +154,25 @@ export class UrchainNode {
   }
 
   private emit(e: NodeEvent) {
+    this.telemetry.event(e);
     this.opts.onEvent?.(e);
+  }
+
+  private makeTelemetry(): Telemetry {
+    const t = new Telemetry({
+      dataDir: this.opts.dataDir,
+      store: this.store,
+      pool: this.pool,
+      blockTime: this.opts.blockTime ?? this.params.blockTime,
+      produces: () => !!this.producer,
+      closing: () => this.closing,
+      network: () => this.network?.status(),
+      profichain: () => this.profichain,
+      apiBuffered: () => (this.api ? bodyBudget(this.api)?.used : undefined),
+      labels: { type: this.role.type, consensus: this.params.consensus, node: toHex(this.key.publicKey).slice(0, 8) },
+    });
+    t.watchStore(this.store);
+    return t;
   }
 
   private async wire() {
@@ -156,6 +184,8 @@ export class UrchainNode {
         this.key,
         opts.blockTime ?? this.params.blockTime,
         (out) => {
+          const made = out[0] && this.store.getBlock(out[0].hash);
+          if (made) this.telemetry.produced(made.signed.header.timestamp);
           this.onBlocks(out);
           this.network?.announceBlocks(out);
         },
@@ -176,6 +206,9 @@ export class UrchainNode {
         token: opts.apiToken,
         onError: (e) => this.emit({ event: 'error', where: 'api', message: e.stack ?? e.message }),
         peers: net ? () => net.status() : undefined,
+        health: () => this.telemetry.health(),
+        metrics: () => this.telemetry.registry.render(),
+        onAnswered: (route, status) => this.telemetry.answered(route, status),
         trust: () => trustListFor(this.params, this.key.publicKey, this.memberList),
         fetchPayload: net ? (id) => net.fetchPayload(fromHex(id.toLowerCase(), 32, 'transaction id')) : undefined,
       });
@@ -337,6 +370,7 @@ export class UrchainNode {
    * way: each part is stopped even when another fails, and the first failure is reported.
    */
   private async shutdown(): Promise<void> {
+    this.closing = true;
     let first: unknown;
     const step = async (f: () => Promise<unknown> | unknown) => {
       try {

@@ -95,8 +95,8 @@ O('node run: events as JSON lines when piped (also without --json), readable lin
 
   const tty = await onTerminal(['node', 'run', '--data', data, '--api', '127.0.0.1:0'], / started \{.*\}\n/, (type) => type('\x03'));
   assert.is(tty.code, 0, tty.out);
-  assert.match(tty.out, /^\d{4}-\d\d-\d\dT\S+Z started \{.*"chainId":"[0-9a-f]{64}"/m);
-  assert.match(tty.out, /\d{4}-\d\d-\d\dT\S+Z stopped \{\}$/m); // after the terminal's echo of ^C
+  assert.match(tty.out, /^\d{4}-\d\d-\d\dT\S+Z info  [0-9a-f]{8} started \{.*"chainId":"[0-9a-f]{64}"/m);
+  assert.match(tty.out, /\d{4}-\d\d-\d\dT\S+Z info  [0-9a-f]{8} stopped \{\}$/m); // after the terminal's echo of ^C
   assert.not.match(tty.out, /"event"/);
 });
 
