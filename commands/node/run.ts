@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
 import { paramsFromJson, type ChainParamsJson } from '../../src/chain/params.js';
-import { UrchainCommand, parseDuration, parseCount, parseChoice, stopSignal } from '../base.js';
+import { UrchainCommand, parseDuration, parseCount, parseChoice, stopSignal, humanTime } from '../base.js';
 import { UrchainNode, DEFAULT_API } from '../../src/node/node.js';
 import { NODE_TYPES } from '../../src/contracts/roles.js';
 import { readJsonFile } from '../../src/io/jsonFile.js';
@@ -172,9 +172,9 @@ ${Object.entries(EVENTS)
   }
 }
 
-/** One log line: the time, the level, the node, the event and its other fields. */
+/** One log line: the time (local, as every human line), the level, the node, the event and its other fields. */
 export function human(e: NodeEvent & { node: string; level: LogLevel; at: string }): string {
-  return `${e.at} ${e.level.padEnd(5)} ${e.node} ${e.event} ${JSON.stringify({ ...e, event: undefined, node: undefined, level: undefined, at: undefined })}`;
+  return `${humanTime(e.at)} ${e.level.padEnd(5)} ${e.node} ${e.event} ${JSON.stringify({ ...e, event: undefined, node: undefined, level: undefined, at: undefined })}`;
 }
 
 /*

@@ -95,8 +95,9 @@ O('node run: events as JSON lines when piped (also without --json), readable lin
 
   const tty = await onTerminal(['node', 'run', '--data', data, '--api', '127.0.0.1:0'], / started \{.*\}\n/, (type) => type('\x03'));
   assert.is(tty.code, 0, tty.out);
-  assert.match(tty.out, /^\d{4}-\d\d-\d\dT\S+Z info  [0-9a-f]{8} started \{.*"chainId":"[0-9a-f]{64}"/m);
-  assert.match(tty.out, /\d{4}-\d\d-\d\dT\S+Z info  [0-9a-f]{8} stopped \{\}$/m); // after the terminal's echo of ^C
+  // Local time with its offset, as every human line (commands/human.ts).
+  assert.match(tty.out, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d info  [0-9a-f]{8} started \{.*"chainId":"[0-9a-f]{64}"/m);
+  assert.match(tty.out, /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d info  [0-9a-f]{8} stopped \{\}$/m); // after the terminal's echo of ^C
   assert.not.match(tty.out, /"event"/);
 });
 
