@@ -12,6 +12,7 @@ import readline from 'node:readline';
 import { spawn } from 'node:child_process';
 import { tmpDir, bin, cli, cleanupAfter, adopt, startNode } from '../helpers.js';
 import { EVENT_LEVELS, shows, human, journalPrefix } from '../../commands/node/run.js';
+import { humanTime } from '../../commands/human.js';
 
 const L = suite('node run log levels');
 cleanupAfter(L);
@@ -94,7 +95,7 @@ L('default: info and above, named by the key prefix; record events with --json; 
 
 L('human lines: TIME LEVEL NODE EVENT {fields}; the level column keeps the lines aligned', () => {
   const line = human({ event: 'block', height: 3, node: 'plant-a', level: 'info', at: '2026-11-26T05:00:00.000Z' });
-  assert.is(line, '2026-11-26T05:00:00.000Z info  plant-a block {"height":3}');
+  assert.is(line, `${humanTime('2026-11-26T05:00:00.000Z')} info  plant-a block {"height":3}`); // local time, as every human line
   assert.is(human({ event: 'error', where: 'api', node: 'gw-1', level: 'error', at: 'T' }), 'T error gw-1 error {"where":"api"}');
 });
 
@@ -143,8 +144,8 @@ L('on a terminal with --log-level debug, record lines print too, named by --name
     });
   const api = (await seen(/ gw-7 started \{.*"api":"(http:\/\/127\.0\.0\.1:\d+)"/))[1];
   const r = await fetch(`${api}/v1/records`, { method: 'POST', body: 'on a terminal' }).then((x) => x.json() as Promise<any>);
-  await seen(new RegExp(`^\\S+Z info  gw-7 record \\{"txId":"${r.txId}"\\}$`, 'm'));
-  await seen(/^\S+Z info  gw-7 block \{"height":1,/m);
+  await seen(new RegExp(`^\\S+[+-]\\d\\d:\\d\\d info  gw-7 record \\{"txId":"${r.txId}"\\}$`, 'm'));
+  await seen(/^\S+[+-]\d\d:\d\d info  gw-7 block \{"height":1,/m);
   p.stdin!.write('\x03');
   await seen(/ gw-7 stopped \{\}/);
 });
