@@ -18,6 +18,9 @@ import { ProveCommand } from './prove.js';
 import { VerifyCommand } from './verify.js';
 import { TraceCommand } from './trace.js';
 import { AuditCommand } from './audit.js';
+import { BackupCommand } from './backup.js';
+import { RestoreCommand } from './restore.js';
+import { MigrateCommand } from './migrate.js';
 import { StatusCommand } from './status.js';
 import { TrustExportCommand } from './trust/export.js';
 import { CompletionCommand } from './completion.js';
@@ -57,6 +60,9 @@ export const COMMANDS = [
   MemberRevokeCommand,
   MemberListCommand,
   PeersCommand,
+  BackupCommand,
+  RestoreCommand,
+  MigrateCommand,
 ];
 
 export function cli(): Cli {
