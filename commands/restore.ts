@@ -8,7 +8,7 @@ export class RestoreCommand extends UrchainCommand {
   static override usage = UrchainCommand.Usage({
     description: 'Put a backup back into a data folder',
     details: `
-      Reads a backup made by \`urchain backup\` (a folder, or a .tar archive), checks every file against the sizes and SHA-256 digests its backup.json lists, and only then moves the files into the data folder (the store last), synced. The folder is created if missing (mode 0700, files 0600).
+      Reads a backup made by \`urchain backup\` (a folder, or a .tar archive), checks every file against the sizes and SHA-256 digests its backup.json lists, and only then moves the files into the data folder (the store last), synced. The folder is created if missing (mode 0700, files 0600). A backup of a newer store format than this release knows is refused before anything is written; one of an older format is restored as it is, for \`urchain migrate\`.
 
       Refuses a folder that holds anything (exit 1) unless \`--force\`, which replaces the urchain files in it (chain.lmdb and its lock file, node.key, members.json, and whatever else the backup holds) and leaves other files alone. Refuses while a node runs on the folder: it holds the folder's lock while it writes, so no node can start on a half-restored folder either. \`urchain audit --data DIR\` then re-verifies the restored chain.
 

@@ -21,7 +21,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { LmdbStore, STORE_FILE } from '../store/lmdb.js';
+import { LmdbStore, STORE_FILE, mustHoldStore } from '../store/lmdb.js';
+import { checkFormat, currentFormat } from '../store/format.js';
 import { chainIdOf } from '../chain/params.js';
 import { toHex } from '../codec/bytes.js';
 import { UrchainError } from '../errors.js';
@@ -76,21 +77,20 @@ export async function backupFolder(data: string, out: string, o: { compact?: boo
   const started = Date.now();
   const kind = out.endsWith('.tar') ? 'tar' : 'folder';
   mustBeNew(out);
-  const store = await LmdbStore.open(data, { readOnly: true });
+  mustHoldStore(data);
   const stage = `${out}.partial-${randomBytes(4).toString('hex')}`;
   makePrivateDir(stage);
   try {
-    const total = store.size();
+    const total = sizeOf(path.join(data, STORE_FILE));
     const poll = setInterval(() => o.onProgress?.({ phase: 'copy', bytes: sizeOf(path.join(stage, STORE_FILE)), total }), 250);
-    let params, head, format;
     try {
-      await store.backup(path.join(stage, STORE_FILE), !!o.compact);
+      await LmdbStore.backup(data, path.join(stage, STORE_FILE), !!o.compact);
     } finally {
       clearInterval(poll);
-      // Read after the copy: at least as new as the copy (only `urchain migrate` changes the format, and no node runs then).
-      [params, head, format] = [store.getParams(), store.head(), store.format()];
-      await store.close();
     }
+    // What the copy holds, read from the copy itself (then its LMDB lock file goes again).
+    const { format, params, head } = await LmdbStore.describe(stage);
+    fs.rmSync(path.join(stage, `${STORE_FILE}-lock`), { force: true });
     // The rest of the folder: small files, replaced whole by rename when they change.
     for (const e of fs.readdirSync(data, { withFileTypes: true }))
       if (e.isFile() && e.name !== STORE_FILE && !isTransient(e.name)) fs.copyFileSync(path.join(data, e.name), path.join(stage, e.name));
@@ -147,6 +147,9 @@ export interface RestoreSummary {
 export async function restoreFolder(from: string, data: string, o: { force?: boolean } = {}): Promise<RestoreSummary> {
   const started = Date.now();
   const src = openBackup(from);
+  // A store of a newer format would only be refused by every command later: refuse it now. An
+  // older one is restored as it is (then \`urchain migrate\`).
+  if (src.manifest.format > currentFormat()) checkFormat(src.manifest.format, from);
   makePrivateDir(data);
   const lock = FolderLock.take(data);
   const staged: string[] = [];
@@ -172,11 +175,8 @@ export async function restoreFolder(from: string, data: string, o: { force?: boo
     for (const { f, tmp } of order) fs.renameSync(tmp, path.join(data, f.name));
     staged.length = 0;
     syncDir(data);
-    const store = await LmdbStore.open(data, { readOnly: true }); // opens, and is of a format this release runs
-    const height = store.head()?.height ?? -1;
-    await store.close();
-    const m = src.manifest;
-    return { data, from, bytes, ms: Date.now() - started, format: m.format, chainId: m.chainId, height, files: names, replaced };
+    const m = src.manifest; // every byte checked against it above
+    return { data, from, bytes, ms: Date.now() - started, format: m.format, chainId: m.chainId, height: m.height, files: names, replaced };
   } finally {
     for (const t of staged) fs.rmSync(t, { force: true });
     lock.release();

@@ -153,17 +153,44 @@ export class LmdbStore implements Store {
   }
 
   /**
-   * A consistent copy of the LMDB environment in the new file `file`, made while writers go on:
-   * LMDB copies from one read transaction (mdb_env_copy2; `compact` leaves free pages out, and
-   * renumbers pages, which is slower). The copy is synced before this resolves.
+   * A consistent copy of the store of `dir` in the new file `file`, made while writers go on: LMDB
+   * copies from one read transaction (mdb_env_copy2; `compact` leaves free pages out and renumbers
+   * pages, which is slower). Only the environment is opened, so a store of any format is copied
+   * (a backup before \`urchain migrate\`). The copy is synced before this resolves.
    */
-  async backup(file: string, compact: boolean): Promise<void> {
-    await this.env.backup(file, compact);
+  static async backup(dir: string, file: string, compact: boolean): Promise<void> {
+    mustHoldStore(dir);
+    const env = openEnv(dir, true);
+    try {
+      await env.backup(file, compact);
+    } finally {
+      await env.close();
+    }
     const fd = fs.openSync(file, 'r');
     try {
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
+    }
+  }
+
+  /** The format, chain parameters and head of the store of `dir`, of any format (what decodes). */
+  static async describe(dir: string): Promise<{ format: number; params?: ChainParams; head?: Head }> {
+    mustHoldStore(dir);
+    const env = openEnv(dir, true);
+    try {
+      const meta = env.openDB({ name: BUCKETS.meta.name, encoding: 'binary', keyEncoding: BUCKETS.meta.key } as never) as TextKeyed;
+      const row = meta.get(FORMAT_KEY);
+      const tryRead = <V>(c: Codec<V>, k: string) => {
+        try {
+          return read(c, meta.get(k));
+        } catch {
+          return undefined; // another format's row: the format says enough
+        }
+      };
+      return { format: row === undefined ? FIRST_FORMAT : decodeFormat(u8(row)!), params: tryRead(paramsCodec, 'params'), head: tryRead(headCodec, 'head') };
+    } finally {
+      await env.close();
     }
   }
 

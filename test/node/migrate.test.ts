@@ -5,6 +5,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import fs from 'node:fs';
 import path from 'node:path';
 import { open } from 'lmdb';
 import { BUCKETS } from '../../src/store/buckets.js';
@@ -27,20 +28,24 @@ async function setFormat(dir: string, v: number | undefined) {
 
 const nodeRun = (dir: string) => cli(['node', 'run', '--data', dir, '--api', '127.0.0.1:0']);
 
-M('a newer format: node run, audit, backup and migrate refuse it, naming both versions', async () => {
+M('a newer format: node run, audit and migrate refuse it, naming both versions; backup copies it, restore refuses that copy', async () => {
   const dir = tmpDir();
   assert.is((await cli(['init', '--data', dir])).code, 0);
   await setFormat(dir, 2);
-  for (const args of [
-    ['node', 'run', '--data', dir, '--api', '127.0.0.1:0'],
-    ['audit', '--data', dir],
-    ['backup', '--data', dir, '--out', path.join(tmpDir(), 'b')],
-    ['migrate', '--data', dir],
-  ]) {
+  for (const args of [['node', 'run', '--data', dir, '--api', '127.0.0.1:0'], ['audit', '--data', dir], ['migrate', '--data', dir]]) {
     const r = await cli(args);
     assert.is(r.code, 1, `${args[0]}: ${r.stderr}`);
     assert.match(r.stderr, /holds store format 2, newer than this urchain knows \(format 1\)/, args[0]);
   }
+  const out = path.join(tmpDir(), 'newer.tar');
+  const b = await cli(['backup', '--data', dir, '--out', out]);
+  assert.is(b.code, 0, b.stderr);
+  assert.is(b.json.format, 2);
+  const target = path.join(tmpDir(), 'target');
+  const rs = await cli(['restore', '--from', out, '--data', target]);
+  assert.is(rs.code, 1);
+  assert.match(rs.stderr, /holds store format 2, newer than this urchain knows \(format 1\)/);
+  assert.not.ok(fs.existsSync(target), 'nothing written');
 });
 
 M('an older format: refused with the migrate command; migrate without a step from it says so', async () => {
@@ -53,6 +58,16 @@ M('an older format: refused with the migrate command; migrate without a step fro
   const m = await cli(['migrate', '--data', dir]);
   assert.is(m.code, 1);
   assert.match(m.stderr, /no migration from store format 0/);
+  // Backed up before a migration: copied as it is, and restored as it is.
+  const out = path.join(tmpDir(), 'older');
+  const b = await cli(['backup', '--data', dir, '--out', out]);
+  assert.is(b.code, 0, b.stderr);
+  assert.is(b.json.format, 0);
+  const target = path.join(tmpDir(), 'target');
+  const rs = await cli(['restore', '--from', out, '--data', target]);
+  assert.is(rs.code, 0, rs.stderr);
+  assert.is(rs.json.format, 0);
+  assert.match((await cli(['audit', '--data', target])).stderr, /store format 0, older .*urchain migrate --data/);
 });
 
 M('migrate: records the version of a folder from before versions, then has nothing to do; refused while a node runs', async () => {
