@@ -93,7 +93,10 @@ export async function backupFolder(data: string, out: string, o: { compact?: boo
     fs.rmSync(path.join(stage, `${STORE_FILE}-lock`), { force: true });
     // The rest of the folder: small files, replaced whole by rename when they change.
     for (const e of fs.readdirSync(data, { withFileTypes: true }))
-      if (e.isFile() && e.name !== STORE_FILE && !isTransient(e.name)) fs.copyFileSync(path.join(data, e.name), path.join(stage, e.name));
+      if (e.isFile() && e.name !== STORE_FILE && !isTransient(e.name)) {
+        fs.copyFileSync(path.join(data, e.name), path.join(stage, e.name));
+        syncPath(path.join(stage, e.name));
+      }
     const names = fs.readdirSync(stage).sort((a, b) => (a === STORE_FILE ? -1 : b === STORE_FILE ? 1 : a < b ? -1 : 1));
     const hashTotal = names.reduce((n, f) => n + sizeOf(path.join(stage, f)), 0);
     let hashed = 0;
@@ -106,7 +109,7 @@ export async function backupFolder(data: string, out: string, o: { compact?: boo
     writeSynced(path.join(stage, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
     let bytes = hashTotal;
     if (kind === 'folder') {
-      syncDir(stage);
+      syncPath(stage);
       fs.renameSync(stage, out);
     } else {
       const tmp = `${stage}.tar`;
@@ -119,7 +122,7 @@ export async function backupFolder(data: string, out: string, o: { compact?: boo
         fs.rmSync(tmp, { force: true });
       }
     }
-    syncDir(path.dirname(path.resolve(out)));
+    syncPath(path.dirname(path.resolve(out)));
     return { out, kind, bytes, ms: Date.now() - started, format, chainId: manifest.chainId, height: manifest.height, files };
   } finally {
     fs.rmSync(stage, { recursive: true, force: true });
@@ -174,7 +177,7 @@ export async function restoreFolder(from: string, data: string, o: { force?: boo
     const order = src.manifest.files.map((f, i) => ({ f, tmp: staged[i] })).sort((a, b) => (a.f.name === STORE_FILE ? 1 : b.f.name === STORE_FILE ? -1 : 0));
     for (const { f, tmp } of order) fs.renameSync(tmp, path.join(data, f.name));
     staged.length = 0;
-    syncDir(data);
+    syncPath(data);
     const m = src.manifest; // every byte checked against it above
     return { data, from, bytes, ms: Date.now() - started, format: m.format, chainId: m.chainId, height: m.height, files: names, replaced };
   } finally {
@@ -281,8 +284,9 @@ function writeSynced(file: string, text: string) {
   }
 }
 
-function syncDir(dir: string) {
-  const fd = fs.openSync(dir, 'r');
+/** fsync of a file or folder (a folder: the names in it), so what was written survives a power cut. */
+function syncPath(p: string) {
+  const fd = fs.openSync(p, 'r');
   try {
     fs.fsyncSync(fd);
   } finally {
