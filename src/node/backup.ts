@@ -4,8 +4,9 @@
  *
  * A plain copy of a live folder can catch LMDB between two writes (it was found corrupt,
  * MDB_PROBLEM). The store is therefore copied by LMDB itself from one read transaction
- * (LmdbStore.backup): the copy is the store as of one commit, and the node's writer never waits
- * for it. Every receipt given before the backup started is in that commit or an earlier one.
+ * (LmdbStore.backup): the copy is the store as of one commit, and the node's writer waits for
+ * it at most while LMDB writes the two meta pages at the start (mdb_env_copyfd0; with --compact,
+ * not at all). Every receipt given before the backup started is in that commit or an earlier one.
  * Beside the store, the backup holds every other regular file of the folder (node.key,
  * members.json, ...) and nothing transient: not the node's lock (node.pid), LMDB's lock file, or
  * a half-written temporary file.
@@ -88,6 +89,7 @@ export async function backupFolder(data: string, out: string, o: { compact?: boo
     } finally {
       clearInterval(poll);
     }
+    syncPath(path.join(stage, STORE_FILE));
     // What the copy holds, read from the copy itself (then its LMDB lock file goes again).
     const { format, params, head } = await LmdbStore.describe(stage);
     fs.rmSync(path.join(stage, `${STORE_FILE}-lock`), { force: true });

@@ -49,6 +49,8 @@ export function currentFormat(steps: readonly FormatStep[] = FORMAT_STEPS): numb
 
 export const encodeFormat = (v: number): Uint8Array => encode(v);
 export const decodeFormat = (b: Uint8Array): number => asUint(decode(b), 'store format');
+/** The format a meta `format` row says; no row: FIRST_FORMAT (a store from before versions). */
+export const formatOf = (row: Uint8Array | undefined): number => (row === undefined ? FIRST_FORMAT : decodeFormat(row));
 
 /** Refuses a store whose format is not `current`: newer (another release) or older (migrate). */
 export function checkFormat(found: number, dir: string, current = currentFormat()): void {
@@ -92,7 +94,7 @@ export interface MigrationReport {
  */
 export async function migrateStore(ctx: StepContext, commit: (write: () => void) => Promise<void>, dir: string, steps: readonly FormatStep[] = FORMAT_STEPS): Promise<MigrationReport> {
   const row = ctx.meta.get(FORMAT_KEY);
-  const from = row === undefined ? FIRST_FORMAT : decodeFormat(new Uint8Array(row));
+  const from = formatOf(row && new Uint8Array(row));
   const current = currentFormat(steps);
   if (from > current) checkFormat(from, dir, current);
   const path = migrationPath(from, steps);

@@ -42,7 +42,7 @@ import {
   type Codec,
 } from './buckets.js';
 import { durableCommit } from './commit.js';
-import { FORMAT_KEY, FIRST_FORMAT, checkFormat, decodeFormat, encodeFormat, migrateStore, type FormatStep, type MigrationReport } from './format.js';
+import { FORMAT_KEY, FIRST_FORMAT, checkFormat, formatOf, encodeFormat, migrateStore, type FormatStep, type MigrationReport } from './format.js';
 
 type Bin = Database<Buffer, Buffer>;
 type TextKeyed = Database<Buffer, string>;
@@ -126,14 +126,13 @@ export class LmdbStore implements Store {
 
   private async checkFormat(): Promise<void> {
     const row = this.meta.get(FORMAT_KEY);
-    checkFormat(row === undefined ? FIRST_FORMAT : decodeFormat(u8(row)!), this.path);
+    checkFormat(formatOf(u8(row)), this.path);
     if (row === undefined && !this.readOnly) await this.commit(() => this.meta.putSync(FORMAT_KEY, buf(encodeFormat(FIRST_FORMAT))));
   }
 
   /** The store's format version (store/format.ts). */
   format(): number {
-    const row = this.meta.get(FORMAT_KEY);
-    return row === undefined ? FIRST_FORMAT : decodeFormat(u8(row)!);
+    return formatOf(u8(this.meta.get(FORMAT_KEY)));
   }
 
   /**
@@ -145,8 +144,7 @@ export class LmdbStore implements Store {
     mustHoldStore(dir);
     const env = openEnv(dir, false);
     try {
-      const meta = env.openDB({ name: BUCKETS.meta.name, encoding: 'binary', keyEncoding: BUCKETS.meta.key } as never) as never;
-      return await migrateStore({ env, meta }, (w) => durableCommit(env, w), dir, steps);
+      return await migrateStore({ env, meta: metaOf(env) }, (w) => durableCommit(env, w), dir, steps);
     } finally {
       await env.close();
     }
@@ -156,7 +154,7 @@ export class LmdbStore implements Store {
    * A consistent copy of the store of `dir` in the new file `file`, made while writers go on: LMDB
    * copies from one read transaction (mdb_env_copy2; `compact` leaves free pages out and renumbers
    * pages, which is slower). Only the environment is opened, so a store of any format is copied
-   * (a backup before \`urchain migrate\`). The copy is synced before this resolves.
+   * (a backup before \`urchain migrate\`). The caller syncs the copy.
    */
   static async backup(dir: string, file: string, compact: boolean): Promise<void> {
     mustHoldStore(dir);
@@ -166,12 +164,6 @@ export class LmdbStore implements Store {
     } finally {
       await env.close();
     }
-    const fd = fs.openSync(file, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
   }
 
   /** The format, chain parameters and head of the store of `dir`, of any format (what decodes). */
@@ -179,8 +171,7 @@ export class LmdbStore implements Store {
     mustHoldStore(dir);
     const env = openEnv(dir, true);
     try {
-      const meta = env.openDB({ name: BUCKETS.meta.name, encoding: 'binary', keyEncoding: BUCKETS.meta.key } as never) as TextKeyed;
-      const row = meta.get(FORMAT_KEY);
+      const meta = metaOf(env);
       const tryRead = <V>(c: Codec<V>, k: string) => {
         try {
           return read(c, meta.get(k));
@@ -188,7 +179,7 @@ export class LmdbStore implements Store {
           return undefined; // another format's row: the format says enough
         }
       };
-      return { format: row === undefined ? FIRST_FORMAT : decodeFormat(u8(row)!), params: tryRead(paramsCodec, 'params'), head: tryRead(headCodec, 'head') };
+      return { format: formatOf(u8(meta.get(FORMAT_KEY))), params: tryRead(paramsCodec, 'params'), head: tryRead(headCodec, 'head') };
     } finally {
       await env.close();
     }
@@ -374,6 +365,9 @@ function openEnv(dir: string, readOnly: boolean): RootDatabase {
     permissionsMode: 0o600, // chain.lmdb and chain.lmdb-lock: the node's alone
   } as never);
 }
+
+/** The meta bucket alone (all a migration or a description of a store of any format may rely on). */
+const metaOf = (env: RootDatabase): TextKeyed => env.openDB({ name: BUCKETS.meta.name, encoding: BUCKETS.meta.value, keyEncoding: BUCKETS.meta.key } as never) as never;
 
 /** The store's file in a data folder (LMDB keeps its lock file beside it, `chain.lmdb-lock`). */
 export const STORE_FILE = 'chain.lmdb';
