@@ -74,8 +74,19 @@ export function isTransient(name: string): boolean {
 }
 
 /** Backs up the data folder `data` (a node may be running on it) to `out`: a folder, or a tar archive when `out` ends in `.tar`. */
-export async function backupFolder(data: string, out: string, o: { compact?: boolean; onProgress?: (p: BackupProgress) => void } = {}): Promise<BackupSummary> {
+export async function backupFolder(data: string, out: string, o: { compact?: boolean; onProgress?: (p: BackupProgress) => void; signal?: AbortSignal } = {}): Promise<BackupSummary> {
   const started = Date.now();
+  // Stopped (Ctrl-C): the copy under way is dropped, nothing appears under `out`. LMDB's own copy
+  // cannot be cut short; it is left to finish into the removed folder (or to end with the process).
+  let stop!: (e: Error) => void;
+  const stopped = new Promise<never>((_, reject) => (stop = reject));
+  stopped.catch(() => undefined);
+  const onAbort = () => stop(UrchainError.UNAVAILABLE('the backup was stopped'));
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  const progress = (p: BackupProgress) => {
+    if (o.signal?.aborted) throw UrchainError.UNAVAILABLE('the backup was stopped');
+    o.onProgress?.(p);
+  };
   const kind = out.endsWith('.tar') ? 'tar' : 'folder';
   mustBeNew(out);
   mustHoldStore(data);
@@ -85,7 +96,7 @@ export async function backupFolder(data: string, out: string, o: { compact?: boo
     const total = sizeOf(path.join(data, STORE_FILE));
     const poll = setInterval(() => o.onProgress?.({ phase: 'copy', bytes: sizeOf(path.join(stage, STORE_FILE)), total }), 250);
     try {
-      await LmdbStore.backup(data, path.join(stage, STORE_FILE), !!o.compact);
+      await Promise.race([LmdbStore.backup(data, path.join(stage, STORE_FILE), !!o.compact), stopped]);
     } finally {
       clearInterval(poll);
     }
@@ -105,8 +116,9 @@ export async function backupFolder(data: string, out: string, o: { compact?: boo
     const files: BackupFile[] = [];
     for (const name of names) {
       fs.chmodSync(path.join(stage, name), 0o600);
-      files.push(await digestOf(path.join(stage, name), name, (n) => o.onProgress?.({ phase: 'hash', bytes: (hashed += n), total: hashTotal })));
+      files.push(await digestOf(path.join(stage, name), name, (n) => progress({ phase: 'hash', bytes: (hashed += n), total: hashTotal })));
     }
+    progress({ phase: 'hash', bytes: hashTotal, total: hashTotal });
     const manifest: Manifest = { urchainBackup: 1, created: new Date().toISOString(), format, chainId: params ? toHex(chainIdOf(params)) : '', height: head?.height ?? -1, files };
     writeSynced(path.join(stage, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
     let bytes = hashTotal;
@@ -118,7 +130,7 @@ export async function backupFolder(data: string, out: string, o: { compact?: boo
       let done = 0;
       const order = [...names, MANIFEST].map((name) => ({ name, path: path.join(stage, name) }));
       try {
-        bytes = await writeTar(tmp, order, (n) => o.onProgress?.({ phase: 'archive', bytes: (done += n), total: hashTotal }));
+        bytes = await writeTar(tmp, order, (n) => progress({ phase: 'archive', bytes: (done += n), total: hashTotal }));
         fs.renameSync(tmp, out);
       } finally {
         fs.rmSync(tmp, { force: true });
@@ -127,6 +139,7 @@ export async function backupFolder(data: string, out: string, o: { compact?: boo
     syncPath(path.dirname(path.resolve(out)));
     return { out, kind, bytes, ms: Date.now() - started, format, chainId: manifest.chainId, height: manifest.height, files };
   } finally {
+    o.signal?.removeEventListener('abort', onAbort);
     fs.rmSync(stage, { recursive: true, force: true });
   }
 }

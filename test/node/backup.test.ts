@@ -7,9 +7,16 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { LmdbStore } from '../../src/store/lmdb.js';
 import { fromHex } from '../../src/codec/bytes.js';
-import { tmpDir, cli, startNode, cleanupAfter } from '../helpers.js';
+import { genesisWrite } from '../../src/ledger/genesis.js';
+import { signBatch } from '../../src/chain/batch.js';
+import { encodeCore, txIdOf } from '../../src/chain/transaction.js';
+import { chainIdOf, type ChainParams } from '../../src/chain/params.js';
+import { generateKeyPair } from '../../src/crypto/ed25519.js';
+import { sha256 } from '../../src/crypto/hash.js';
+import { tmpDir, cli, startNode, cleanupAfter, adopt, bin } from '../helpers.js';
 
 const B = suite('backup and restore');
 cleanupAfter(B);
@@ -136,6 +143,55 @@ B('restore refuses a folder that is not empty, one a node runs on, and a changed
   const none = await cli(['restore', '--from', data, '--data', path.join(tmpDir(), 'x')]);
   assert.is(none.code, 1);
   assert.match(none.stderr, /no backup manifest at .*backup\.json/);
+});
+
+/** A store of about `mb` MB of pending records, written in-process (quicker than through a node). */
+async function bigStore(mb: number): Promise<string> {
+  const dir = tmpDir();
+  const key = generateKeyPair();
+  const params: ChainParams = { version: 1, name: 'big', created: 1, consensus: 'poa', authorities: [key.publicKey], threshold: 1, difficulty: 0, blockTime: 1000 };
+  const s = await LmdbStore.open(dir);
+  try {
+    await s.initChain(params, genesisWrite(params));
+    const chainId = chainIdOf(params);
+    const payload = new Uint8Array(64 * 1024).fill(7);
+    const digest = sha256(payload);
+    for (let b = 0; b < mb / 6.4; b++) {
+      const txs = Array.from({ length: 100 }, (_, i) => {
+        const coreBytes = encodeCore({ version: 1, chainId, origin: key.publicKey, timestamp: 1, seq: b * 100 + i, kind: 'record', meta: [], payloadDigest: digest, payloadLength: payload.length });
+        return { txId: txIdOf(coreBytes), coreBytes, index: i, payload };
+      });
+      const batch = signBatch(txs.map((t) => t.txId), key);
+      await s.commitIngest({ batchRoot: batch.root, batch: { origin: key.publicKey, signature: batch.signature, txIds: txs.map((t) => t.txId) }, txs, seq: (b + 1) * 100 });
+    }
+  } finally {
+    await s.close();
+  }
+  return dir;
+}
+
+B('Ctrl-C stops a backup under way: exit 130, and nothing is left under --out or beside it', async () => {
+  const data = await bigStore(200);
+  const parent = tmpDir();
+  const out = path.join(parent, 'big.tar');
+  const p = adopt(spawn(process.execPath, [bin, 'backup', '--data', data, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  let err = '';
+  p.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((r) => p.on('close', (c) => r(c)));
+  // The signal goes once the backup has made its partial folder: it is under way.
+  const watcher = fs.watch(parent);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      watcher.on('change', (_, name) => String(name).includes('.partial-') && resolve());
+      void exited.then((c) => reject(new Error(`backup ended (${c}) before it started copying: ${err}`)));
+    });
+  } finally {
+    watcher.close();
+  }
+  p.kill('SIGINT');
+  assert.is(await exited, 130, err);
+  assert.match(err, /backup stopped; nothing was written to/);
+  assert.equal(fs.readdirSync(parent), []);
 });
 
 B.run();
