@@ -52,6 +52,9 @@ export const COMMAND_TABLE: { path: string; load: () => Promise<CommandClass>; a
   { path: 'config get', load: async () => (await import('./config/get.js')).ConfigGetCommand },
   { path: 'config unset', load: async () => (await import('./config/unset.js')).ConfigUnsetCommand },
   { path: 'config list', load: async () => (await import('./config/list.js')).ConfigListCommand },
+  { path: 'backup', load: async () => (await import('./backup.js')).BackupCommand },
+  { path: 'restore', load: async () => (await import('./restore.js')).RestoreCommand },
+  { path: 'migrate', load: async () => (await import('./migrate.js')).MigrateCommand },
 ];
 
 /** Every command class, in the table's order (for help, the overview, docs and completions). */

@@ -7,7 +7,7 @@ _urchain() {
     words+=("$w")
   done
   if ((${#words[@]} == 0)); then
-    COMPREPLY=($(compgen -W 'audit block broker completion config decrypt entangle ingest init keygen member node peers prove status trace trust verify' -- "$cur")); return
+    COMPREPLY=($(compgen -W 'audit backup block broker completion config decrypt entangle ingest init keygen member migrate node peers prove restore status trace trust verify' -- "$cur")); return
   fi
   local subs=''
   case "${words[0]}" in
@@ -27,6 +27,7 @@ _urchain() {
   [[ -n $subs ]] && path="${words[0]} ${words[1]}"
   case "$path" in
     'audit') opts='--json --data --rate' ;;
+    'backup') opts='--json --data --out --compact' ;;
     'block inspect') opts='--json --data --node' ;;
     'broker add-network') opts='--json --data --name' ;;
     'broker serve') opts='--json --listen --data --tls-cert --tls-key' ;;
@@ -46,9 +47,11 @@ _urchain() {
     'member add') opts='--json --role --membership-key --network-key --members' ;;
     'member list') opts='--json --members' ;;
     'member revoke') opts='--json --membership-key --network-key --members' ;;
+    'migrate') opts='--json --data' ;;
     'node run') opts='--json --data --api --api-token-file --type --profichain --listen --advertise --seed --links --members --genesis --watch --include --block-time --max-payload --log-level --quiet --name' ;;
     'peers') opts='--json --node' ;;
     'prove') opts='--json --data --node --stripped --out -o --decrypt-key --countersigned' ;;
+    'restore') opts='--json --from --data --force' ;;
     'status') opts='--json --data --node' ;;
     'trace') opts='--json --data --node' ;;
     'trust export') opts='--json --data --node --origin' ;;

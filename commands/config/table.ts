@@ -48,7 +48,7 @@ export const CONFIG_KEYS = {
     env: 'URCHAIN_DATA',
     kind: 'dir',
     flag: '--data',
-    commands: ['node run', 'init', 'audit', ...READERS],
+    commands: ['node run', 'init', 'audit', 'backup', 'migrate', ...READERS],
     about: "the node's data folder",
     example: '/var/lib/urchain',
   },
@@ -81,7 +81,9 @@ export const KEY_NAMES = Object.keys(CONFIG_KEYS) as ConfigKey[];
  * Same flag, other meaning: never filled in from the key. `node run --profichain` serves on
  * HOST:PORT (the key says where to send to); `ingest send --key` is an idempotency key and
  * `decrypt --key` an AES key file (the key `key` is the chain key file); the broker's `--data` is
- * the broker's folder (the key `data` is a node's).
+ * the broker's folder (the key `data` is a node's); `restore --data` is the folder to write a
+ * backup into, which must always be typed (a configured node folder is the last place to restore
+ * into by accident).
  */
 export const OTHER_MEANING: Readonly<Record<string, readonly string[]>> = {
   'node run': ['--profichain'],
@@ -89,6 +91,7 @@ export const OTHER_MEANING: Readonly<Record<string, readonly string[]>> = {
   decrypt: ['--key'],
   'broker serve': ['--data'],
   'broker add-network': ['--data'],
+  restore: ['--data'],
 };
 
 /**

@@ -45,6 +45,8 @@ export interface AuditProgress {
   /** Blocks (or pending transactions) checked so far, and how many there are. */
   done: number;
   total: number;
+  /** Transactions checked so far, in blocks and pending (for a records/s rate). */
+  records: number;
 }
 
 class Found extends Error {
@@ -175,7 +177,7 @@ function* checks(store: Store, r: AuditReport, progress: (p: AuditProgress) => v
     frontier = frontierAppend(frontier, height, leafHash(hash));
     prev = hash;
     r.blocks++;
-    progress({ phase: 'blocks', done: height + 1, total: head!.height + 1 });
+    progress({ phase: 'blocks', done: height + 1, total: head!.height + 1, records: r.transactions });
     yield;
   }
   const pending = store.pending();
@@ -184,7 +186,7 @@ function* checks(store: Store, r: AuditReport, progress: (p: AuditProgress) => v
     if (store.location(id)) fail({ txId: toHex(id), check: 'pending', message: 'pending transaction is also in a block' });
     r.pending++;
     if (r.pending % 64 === 0 || r.pending === pending.length) {
-      progress({ phase: 'pending', done: r.pending, total: pending.length });
+      progress({ phase: 'pending', done: r.pending, total: pending.length, records: r.transactions });
       yield;
     }
   }

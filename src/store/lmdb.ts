@@ -15,11 +15,13 @@
  *
  * The buckets (names, key and value encodings) are the table in store/buckets.ts. A store written
  * before the entanglement index had its own bucket is brought up to date when it is opened for
- * writing, in one durable commit; opened read-only, it is read as it is.
+ * writing, in one durable commit; opened read-only, it is read as it is. Every open checks the
+ * store's format version (store/format.ts) first and refuses another format; `urchain migrate`
+ * (LmdbStore.migrate) moves an older one forward, and `urchain backup` copies the environment
+ * consistently while a node writes (LmdbStore.backup).
  */
 import { open, type RootDatabase, type Database } from 'lmdb';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { ChainParams } from '../chain/params.js';
 import { UrchainError } from '../errors.js';
@@ -39,6 +41,8 @@ import {
   type BucketSpec,
   type Codec,
 } from './buckets.js';
+import { durableCommit } from './commit.js';
+import { FORMAT_KEY, FIRST_FORMAT, checkFormat, formatOf, encodeFormat, migrateStore, type FormatStep, type MigrationReport } from './format.js';
 
 type Bin = Database<Buffer, Buffer>;
 type TextKeyed = Database<Buffer, string>;
@@ -73,18 +77,7 @@ export class LmdbStore implements Store {
   private constructor(dir: string, readOnly: boolean) {
     this.path = dir;
     this.readOnly = readOnly;
-    this.env = open({
-      path: path.join(dir, 'chain.lmdb'),
-      maxDbs: 16,
-      overlappingSync: !readOnly,
-      compression: false,
-      encoding: 'binary',
-      readOnly,
-      // With event-turn batching lmdb-js opens a commit promise of its own for every transaction
-      // and leaves it unhandled when the commit fails (a full disk would end the process).
-      eventTurnBatching: false,
-      permissionsMode: 0o600, // chain.lmdb and chain.lmdb-lock: the node's alone
-    } as never);
+    this.env = openEnv(dir, readOnly);
     const db = (b: BucketSpec) => this.env.openDB({ name: b.name, encoding: b.value, keyEncoding: b.key, dupSort: b.dupSort } as never) as never;
     this.meta = db(BUCKETS.meta);
     this.blocks = db(BUCKETS.blocks);
@@ -100,12 +93,20 @@ export class LmdbStore implements Store {
     this.entangle = db(BUCKETS.entangle);
   }
 
+  /**
+   * Opens the store of a data folder; refuses one of another format (store/format.ts). A writable
+   * open of a store without a version (a new one, or one from before versions) writes format 1.
+   */
   static async open(dir: string, opts: { readOnly?: boolean } = {}): Promise<LmdbStore> {
-    const file = path.join(dir, 'chain.lmdb');
-    if (opts.readOnly && !fs.existsSync(file))
-      throw UrchainError.NOT_FOUND(`no urchain data in ${dir} (expected ${file}); run \`urchain init --data ${dir}\` or \`urchain node run --data ${dir}\``);
+    if (opts.readOnly) mustHoldStore(dir);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const s = new LmdbStore(dir, !!opts.readOnly);
+    try {
+      await s.checkFormat();
+    } catch (e) {
+      await s.close();
+      throw e;
+    }
     // Records taken in from now on queue behind those pending from before (a writer that never
     // read the pool would otherwise start counting at 0 again).
     if (!s.readOnly) s.pending();
@@ -121,6 +122,67 @@ export class LmdbStore implements Store {
       }
     }
     return s;
+  }
+
+  private async checkFormat(): Promise<void> {
+    const row = this.meta.get(FORMAT_KEY);
+    checkFormat(formatOf(u8(row)), this.path);
+    if (row === undefined && !this.readOnly) await this.commit(() => this.meta.putSync(FORMAT_KEY, buf(encodeFormat(FIRST_FORMAT))));
+  }
+
+  /** The store's format version (store/format.ts). */
+  format(): number {
+    return formatOf(u8(this.meta.get(FORMAT_KEY)));
+  }
+
+  /**
+   * Migrates the store of `dir` to the current format (store/format.ts), opening only the
+   * environment and the meta bucket: a store of another format may not have today's buckets.
+   * The caller makes sure no node runs on the folder.
+   */
+  static async migrate(dir: string, steps?: readonly FormatStep[]): Promise<MigrationReport> {
+    mustHoldStore(dir);
+    const env = openEnv(dir, false);
+    try {
+      return await migrateStore({ env, meta: metaOf(env) }, (w) => durableCommit(env, w), dir, steps);
+    } finally {
+      await env.close();
+    }
+  }
+
+  /**
+   * A consistent copy of the store of `dir` in the new file `file`, made while writers go on: LMDB
+   * copies from one read transaction (mdb_env_copy2; `compact` leaves free pages out and renumbers
+   * pages, which is slower). Only the environment is opened, so a store of any format is copied
+   * (a backup before \`urchain migrate\`). The caller syncs the copy.
+   */
+  static async backup(dir: string, file: string, compact: boolean): Promise<void> {
+    mustHoldStore(dir);
+    const env = openEnv(dir, true);
+    try {
+      await env.backup(file, compact);
+    } finally {
+      await env.close();
+    }
+  }
+
+  /** The format, chain parameters and head of the store of `dir`, of any format (what decodes). */
+  static async describe(dir: string): Promise<{ format: number; params?: ChainParams; head?: Head }> {
+    mustHoldStore(dir);
+    const env = openEnv(dir, true);
+    try {
+      const meta = metaOf(env);
+      const tryRead = <V>(c: Codec<V>, k: string) => {
+        try {
+          return read(c, meta.get(k));
+        } catch {
+          return undefined; // another format's row: the format says enough
+        }
+      };
+      return { format: formatOf(u8(meta.get(FORMAT_KEY))), params: tryRead(paramsCodec, 'params'), head: tryRead(headCodec, 'head') };
+    } finally {
+      await env.close();
+    }
   }
 
   /** Entanglement keys in idem: a store written before the entangle bucket. */
@@ -288,6 +350,35 @@ export class LmdbStore implements Store {
   }
 }
 
+/** The LMDB environment of a data folder, with the options every opener must share. */
+function openEnv(dir: string, readOnly: boolean): RootDatabase {
+  return open({
+    path: path.join(dir, STORE_FILE),
+    maxDbs: 16,
+    overlappingSync: !readOnly,
+    compression: false,
+    encoding: 'binary',
+    readOnly,
+    // With event-turn batching lmdb-js opens a commit promise of its own for every transaction
+    // and leaves it unhandled when the commit fails (a full disk would end the process).
+    eventTurnBatching: false,
+    permissionsMode: 0o600, // chain.lmdb and chain.lmdb-lock: the node's alone
+  } as never);
+}
+
+/** The meta bucket alone (all a migration or a description of a store of any format may rely on). */
+const metaOf = (env: RootDatabase): TextKeyed => env.openDB({ name: BUCKETS.meta.name, encoding: BUCKETS.meta.value, keyEncoding: BUCKETS.meta.key } as never) as never;
+
+/** The store's file in a data folder (LMDB keeps its lock file beside it, `chain.lmdb-lock`). */
+export const STORE_FILE = 'chain.lmdb';
+
+/** Refuses a folder without a store (NOT_FOUND, naming the commands that make one). */
+export function mustHoldStore(dir: string) {
+  const file = path.join(dir, STORE_FILE);
+  if (!fs.existsSync(file))
+    throw UrchainError.NOT_FOUND(`no urchain data in ${dir} (expected ${file}); run \`urchain init --data ${dir}\` or \`urchain node run --data ${dir}\``);
+}
+
 /** LMDB's limit on a key (lmdb-js: 1978 bytes); indexes keyed by text must stay below it. */
 export const MAX_KEY_BYTES = 1978;
 // ordered-binary text keys carry no extra bytes for plain strings; keep a margin anyway.
@@ -297,53 +388,4 @@ function checkKey(key: string, what: string) {
   const n = Buffer.byteLength(key, 'utf8');
   if (n > MAX_KEY_BYTES - KEY_MARGIN)
     throw UrchainError.BAD_INPUT(`${what} of ${n} bytes does not fit the store's index (1-${MAX_KEY_BYTES - KEY_MARGIN} bytes)`);
-}
-
-/**
- * Runs `write` as one abortable LMDB transaction and resolves once it is synced; a failure
- * rejects with a STORE error (the cause, e.g. ENOSPC, in its message) and leaves nothing written.
- * Open the environment with `eventTurnBatching: false` (see the constructor above). Any lmdb-js
- * environment that must survive a full disk can use it (the broker's store, too).
- */
-export async function durableCommit(env: RootDatabase, write: () => void): Promise<void> {
-  const committed = env.childTransaction(write);
-  // `env.flushed` means the flush of the newest transaction queued when it is asked: asked
-  // after the await, it may be that of a later commit, which never comes if that one fails
-  // (a full disk), and this commit would wait forever. So it is taken now, for this one.
-  const flushed = new Promise((resolve, reject) => void env.flushed.then(resolve, reject));
-  flushed.catch(() => undefined); // awaited below unless the commit failed first
-  try {
-    await committed;
-    await flushed;
-  } catch (e) {
-    throw await storeError(e);
-  }
-}
-
-/**
- * A failed commit as a STORE error that says why. lmdb-js rejects with "Commit failed" and puts
- * the cause (ENOSPC, EIO, ...) in a second promise, `commitError`, which must be handled too or
- * it ends the process as an unhandled rejection. It settles in the same turn as the first.
- */
-async function storeError(e: unknown): Promise<UrchainError> {
-  if (e instanceof UrchainError) return e;
-  const err = e as Error & { commitError?: Promise<unknown> };
-  let cause: (Error & { code?: unknown }) | undefined;
-  if (err?.commitError) {
-    let timer: NodeJS.Timeout | undefined;
-    cause = (await Promise.race([
-      err.commitError.then(() => undefined, (c: unknown) => c),
-      new Promise((r) => (timer = setTimeout(r, 2000))),
-    ])) as typeof cause;
-    clearTimeout(timer);
-  }
-  const errno = typeof cause?.code === 'number' ? errnoName(cause.code) : undefined;
-  if (errno === 'ENOSPC') return UrchainError.STORE('the disk holding the store is full (ENOSPC); free space and try again', { cause: errno });
-  const why = cause?.message ?? (err?.commitError ? 'LMDB could not write the transaction (a full disk or an I/O error?)' : (err?.message ?? String(e)));
-  return UrchainError.STORE(`the store could not commit${errno ? ` (${errno})` : ''}: ${why}`, errno ? { cause: errno } : {});
-}
-
-function errnoName(n: number): string | undefined {
-  for (const [name, v] of Object.entries(os.constants.errno)) if (v === n) return name;
-  return undefined;
 }

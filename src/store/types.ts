@@ -4,7 +4,7 @@
  * a backend other than LMDB can be plugged in. Buckets, each `key -> value` (names, key and
  * value encodings in store/buckets.ts):
  *
- *   meta      name (text)               -> bytes (params, head, seq)
+ *   meta      name (text)               -> bytes (params, head, seq, format: store/format.ts)
  *   blocks    blockHash                 -> StoredBlock (header, signatures, cumulative work, frontier)
  *   bodies    blockHash                 -> txId || txId || ...
  *   heights   height (canonical chain)  -> blockHash

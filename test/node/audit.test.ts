@@ -13,7 +13,7 @@ import { chainIdOf, type ChainParams } from '../../src/chain/params.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { sha256 } from '../../src/crypto/hash.js';
 import { audit, auditAsync } from '../../src/node/audit.js';
-import { tmpDir, cleanup, bin } from '../helpers.js';
+import { tmpDir, cleanup, bin, cli } from '../helpers.js';
 
 const A = suite('audit yields');
 const key = generateKeyPair();
@@ -76,7 +76,7 @@ A('timers run during the audit, and an abort stops it part way with interrupted'
   }
 });
 
-A('urchain audit on a terminal: the spinner moves and Ctrl-C stops it with exit 130', async () => {
+A('urchain audit on a terminal: the spinner shows block N of M and records/s, and Ctrl-C stops it with exit 130', async () => {
   // `script` gives the child a pseudo-terminal, as an operator's shell would; \x03 is Ctrl-C.
   // The pty gets a size (a pipe has none, and a zero-width terminal makes the spinner redraw wildly).
   // --rate holds the audit to about ten seconds however fast the machine is, so Ctrl-C lands mid-way.
@@ -94,7 +94,7 @@ A('urchain audit on a terminal: the spinner moves and Ctrl-C stops it with exit 
       p.stdout.on('data', (d) => {
         out += d;
         // The spinner text changes only while the audit runs: it is in progress and yielding.
-        if (/auditing (block|pending transaction) \d+ of/.test(out)) resolve();
+        if (/auditing (block|pending transaction) \d+ of \d+, [\d,]+ records\/s/.test(out)) resolve();
       });
       void exited.then(() => reject(new Error(`audit ended before showing progress: ${tail()}`)));
     });
@@ -126,6 +126,37 @@ A('--rate paces the audit, and a bad --rate is refused before anything is opened
   const code = await new Promise<number | null>((r) => bad.on('close', r));
   assert.is(code, 2, err);
   assert.match(err, /--rate: expected a whole number of at least 1/);
+});
+
+A('urchain audit --json: progress lines at most once a second on a long run, then the result as the last line', async () => {
+  // --rate holds the audit to about four seconds (20,000 pending transactions, each counted twice by the pace).
+  const t0 = Date.now();
+  const r = await cli(['audit', '--data', dir, '--rate', '10000', '--json']);
+  const seconds = (Date.now() - t0) / 1000;
+  assert.is(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const result = lines.pop();
+  assert.is(result.ok, true);
+  assert.is(result.pending, N);
+  assert.ok(lines.length >= 2, `${lines.length} progress lines in ${seconds} s`);
+  assert.ok(lines.length <= Math.ceil(seconds), `${lines.length} progress lines in ${seconds} s: more than one a second`);
+  let done = 0;
+  for (const p of lines) {
+    assert.equal(Object.keys(p).sort(), ['done', 'event', 'phase', 'rate', 'total']);
+    assert.is(p.event, 'progress');
+    assert.ok(p.phase === 'blocks' || p.phase === 'pending');
+    if (p.phase === 'pending') {
+      assert.is(p.total, N);
+      assert.ok(p.done > done && p.done <= N, `done ${p.done} after ${done}`);
+      done = p.done;
+    }
+    // Paced at 10,000 counted a second, i.e. about 5,000 transactions a second.
+    assert.ok(p.rate > 1000 && p.rate < 12_000, `rate ${p.rate}`);
+  }
+  // Piped without --json: the one result document, as before.
+  const plain = await cli(['audit', '--data', dir]);
+  assert.is(plain.code, 0, plain.stderr);
+  assert.is(plain.json.ok, true);
 });
 
 A.run();

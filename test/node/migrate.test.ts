@@ -1,0 +1,92 @@
+/**
+ * The store format seen from the command line: `node run`, `audit` and `backup` refuse a folder
+ * of a newer format (naming both versions) or an older one (naming `urchain migrate`); `urchain
+ * migrate` says what it did, does nothing the second time, and refuses while a node runs.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fs from 'node:fs';
+import path from 'node:path';
+import { open } from 'lmdb';
+import { BUCKETS } from '../../src/store/buckets.js';
+import { FORMAT_KEY, encodeFormat } from '../../src/store/format.js';
+import { tmpDir, cli, startNode, cleanupAfter } from '../helpers.js';
+
+const M = suite('store format on the command line');
+cleanupAfter(M);
+
+/** Writes (or with undefined removes) the folder's format row, as another release would have. */
+async function setFormat(dir: string, v: number | undefined) {
+  const env = open({ path: path.join(dir, 'chain.lmdb'), maxDbs: 16, compression: false, encoding: 'binary' } as never);
+  try {
+    const meta = env.openDB({ name: BUCKETS.meta.name, encoding: 'binary', keyEncoding: 'ordered-binary' } as never);
+    await (v === undefined ? meta.remove(FORMAT_KEY) : meta.put(FORMAT_KEY, Buffer.from(encodeFormat(v))));
+  } finally {
+    await env.close();
+  }
+}
+
+const nodeRun = (dir: string) => cli(['node', 'run', '--data', dir, '--api', '127.0.0.1:0']);
+
+M('a newer format: node run, audit and migrate refuse it, naming both versions; backup copies it, restore refuses that copy', async () => {
+  const dir = tmpDir();
+  assert.is((await cli(['init', '--data', dir])).code, 0);
+  await setFormat(dir, 2);
+  for (const args of [['node', 'run', '--data', dir, '--api', '127.0.0.1:0'], ['audit', '--data', dir], ['migrate', '--data', dir]]) {
+    const r = await cli(args);
+    assert.is(r.code, 1, `${args[0]}: ${r.stderr}`);
+    assert.match(r.stderr, /holds store format 2, newer than this urchain knows \(format 1\)/, args[0]);
+  }
+  const out = path.join(tmpDir(), 'newer.tar');
+  const b = await cli(['backup', '--data', dir, '--out', out]);
+  assert.is(b.code, 0, b.stderr);
+  assert.is(b.json.format, 2);
+  const target = path.join(tmpDir(), 'target');
+  const rs = await cli(['restore', '--from', out, '--data', target]);
+  assert.is(rs.code, 1);
+  assert.match(rs.stderr, /holds store format 2, newer than this urchain knows \(format 1\)/);
+  assert.not.ok(fs.existsSync(target), 'nothing written');
+});
+
+M('an older format: refused with the migrate command; migrate without a step from it says so', async () => {
+  const dir = tmpDir();
+  assert.is((await cli(['init', '--data', dir])).code, 0);
+  await setFormat(dir, 0);
+  const r = await nodeRun(dir);
+  assert.is(r.code, 1, r.stderr);
+  assert.match(r.stderr, /holds store format 0, older than this urchain's format 1; stop any node on it and run `urchain migrate --data /);
+  const m = await cli(['migrate', '--data', dir]);
+  assert.is(m.code, 1);
+  assert.match(m.stderr, /no migration from store format 0/);
+  // Backed up before a migration: copied as it is, and restored as it is.
+  const out = path.join(tmpDir(), 'older');
+  const b = await cli(['backup', '--data', dir, '--out', out]);
+  assert.is(b.code, 0, b.stderr);
+  assert.is(b.json.format, 0);
+  const target = path.join(tmpDir(), 'target');
+  const rs = await cli(['restore', '--from', out, '--data', target]);
+  assert.is(rs.code, 0, rs.stderr);
+  assert.is(rs.json.format, 0);
+  assert.match((await cli(['audit', '--data', target])).stderr, /store format 0, older .*urchain migrate --data/);
+});
+
+M('migrate: records the version of a folder from before versions, then has nothing to do; refused while a node runs', async () => {
+  const dir = tmpDir();
+  assert.is((await cli(['init', '--data', dir])).code, 0);
+  await setFormat(dir, undefined);
+  const first = await cli(['migrate', '--data', dir]);
+  assert.is(first.code, 0, first.stderr);
+  assert.equal(first.json, { data: dir, from: 1, to: 1, steps: [], stamped: true });
+  const second = await cli(['migrate', '--data', dir]);
+  assert.equal(second.json, { data: dir, from: 1, to: 1, steps: [], stamped: false });
+  const node = await startNode(dir);
+  const busy = await cli(['migrate', '--data', dir]);
+  assert.is(busy.code, 1);
+  assert.match(busy.stderr, /another node \(pid \d+\) is running on/);
+  await node.stop();
+  const none = await cli(['migrate', '--data', tmpDir()]);
+  assert.is(none.code, 1);
+  assert.match(none.stderr, /no urchain data in/);
+});
+
+M.run();
