@@ -237,10 +237,10 @@ export function startNode(dataDir: string, extra: string[] = [], o: StartOptions
   });
 }
 
-/** Runs the CLI to completion; returns exit code, stdout and stderr. */
-export function cli(args: string[], input?: string | Buffer): Promise<{ code: number | null; stdout: string; stderr: string; json: any }> {
+/** Runs the CLI to completion (with `env` as its whole environment, if given); returns exit code, stdout and stderr. */
+export function cli(args: string[], input?: string | Buffer, env?: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string; json: any }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'], ...(env ? { env } : {}) });
     join(p);
     let stdout = '';
     let stderr = '';

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { tmpDir, startNode, bin, cleanupAfter, adopt, type RunningNode } from '../helpers.js';
+import { tmpDir, startNode, bin, cleanupAfter, adopt, cli as runCli, type RunningNode } from '../helpers.js';
 import { cli, loadCommands, commandFor } from '../../commands/cli.js';
 import { CONFIG_KEYS, EXCLUSIVE, KEY_NAMES, OTHER_MEANING } from '../../commands/config/table.js';
 import { applyConfig, takeConfigFlag } from '../../commands/config/apply.js';
@@ -28,25 +28,7 @@ T.before(() => {
 });
 
 /** The CLI in a child process with `env` added to a clean environment. */
-function run(args: string[], env: Env = {}, input?: string): Promise<{ code: number | null; stdout: string; stderr: string; json: any }> {
-  return new Promise((resolve) => {
-    const p = adopt(spawn(process.execPath, [bin, ...args], { env: { ...base, XDG_CONFIG_HOME: home, ...env }, stdio: ['pipe', 'pipe', 'pipe'] }));
-    let stdout = '';
-    let stderr = '';
-    p.stdout!.on('data', (d) => (stdout += d));
-    p.stderr!.on('data', (d) => (stderr += d));
-    p.on('close', (code) => {
-      let json: any;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ code, stdout, stderr, json });
-    });
-    p.stdin!.end(input ?? '');
-  });
-}
+const run = (args: string[], env: Env = {}, input?: string) => runCli(args, input ?? '', { ...base, XDG_CONFIG_HOME: home, ...env });
 
 /** A port on 127.0.0.1 nothing listens on (bound, then let go). */
 async function deadPort(): Promise<number> {

@@ -11,6 +11,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { spawn } from 'node:child_process';
 import { tmpDir, startNode, cli, cleanupAfter, bin, root } from '../helpers.js';
+import { onTerminal } from '../../support/terminal.js';
 
 const O = suite('cli output');
 let dir: string;
@@ -19,36 +20,6 @@ cleanupAfter(O);
 O.before(() => {
   dir = tmpDir();
 });
-
-const plain = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
-
-/**
- * Runs `urchain ARGS` on a pseudo-terminal (`script`), as from an operator's shell. Once its
- * output matches `ready`, `then` may type into it (\x03 is Ctrl-C). Resolves with all it printed.
- */
-async function onTerminal(args: string[], ready?: RegExp, then?: (type: (s: string) => void) => void): Promise<{ code: number | null; out: string }> {
-  const p = spawn('script', ['-qfec', `stty cols 200 rows 30; exec ${[process.execPath, bin, ...args].join(' ')}`, '/dev/null'], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, TERM: 'dumb', NO_COLOR: '1' },
-  });
-  const cap = setTimeout(() => p.kill('SIGKILL'), 60_000);
-  let out = '';
-  let fired = false;
-  p.stdout.on('data', (d) => {
-    out += d;
-    if (ready && !fired && ready.test(plain(out))) {
-      fired = true;
-      then?.((s) => p.stdin.write(s));
-    }
-  });
-  try {
-    const code = await new Promise<number | null>((r) => p.on('close', r));
-    return { code, out: plain(out) };
-  } finally {
-    clearTimeout(cap);
-    p.kill('SIGKILL');
-  }
-}
 
 O('ingest watch: one JSON line per file when piped, one readable line on a terminal', async () => {
   const node = await startNode(path.join(dir, 'n'), ['--block-time', '150ms']);
@@ -93,7 +64,7 @@ O('node run: events as JSON lines when piped (also without --json), readable lin
     p.kill('SIGKILL');
   }
 
-  const tty = await onTerminal(['node', 'run', '--data', data, '--api', '127.0.0.1:0'], / started \{.*\}\n/, (type) => type('\x03'));
+  const tty = await onTerminal(['node', 'run', '--data', data, '--api', '127.0.0.1:0'], { ready: / started \{.*\}\n/, then: (type) => type('\x03') });
   assert.is(tty.code, 0, tty.out);
   // Local time with its offset, as every human line (commands/human.ts).
   assert.match(tty.out, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d info  [0-9a-f]{8} started \{.*"chainId":"[0-9a-f]{64}"/m);
