@@ -162,12 +162,19 @@ export class Broker {
   }
 
   private countRequest(req: http.IncomingMessage, status: number) {
-    const route = `${req.method} ${new URL(req.url ?? '/', 'http://broker').pathname}`;
+    // Runs in a 'finish' listener, outside any catch: nothing here may throw on a hostile target
+    // (new URL throws on `GET //`), or one request would end the broker.
+    const route = `${req.method} ${(req.url ?? '/').split('?')[0]}`;
     this.requests.labels({ route: ROUTES.has(route) ? route : 'other', code: String(status) }).inc();
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse) {
-    const url = new URL(req.url ?? '/', 'http://broker');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://broker');
+    } catch {
+      throw badInput('malformed request target');
+    }
     if (req.method === 'GET' && url.pathname === '/v1/health') return send(res, 200, { ok: true, networks: this.store.list().length });
     if (req.method === 'GET' && url.pathname === '/metrics') {
       // Unsigned like health, but it names every network and its traffic: served to this machine

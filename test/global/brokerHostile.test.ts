@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { spawn } from 'node:child_process';
 import { request } from 'undici';
 import { tmpDir, startNode, startBroker, cli, bin, cleanupAfter, adopt, type RunningNode, type RunningBroker } from '../helpers.js';
@@ -37,6 +37,23 @@ H.before(async () => {
   partnersB = path.join(dir, 'pb.json');
   fs.writeFileSync(partnersA, JSON.stringify({ partners: [{ name: 'plant-b', key: kb }] }));
   fs.writeFileSync(partnersB, JSON.stringify({ partners: [{ name: 'plant-a', key: ka }] }));
+});
+
+H('a request target new URL cannot parse (GET //) gets 400, and the broker serves on', async () => {
+  const u = new URL(broker.url);
+  const answer = await new Promise<string>((resolve, reject) => {
+    const s = net.connect(Number(u.port), u.hostname, () => s.end('GET // HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+    let got = '';
+    s.on('data', (d) => (got += d));
+    s.on('error', reject);
+    s.on('close', () => resolve(got));
+  });
+  assert.match(answer, /^HTTP\/1\.1 400 /, answer);
+  const health = await request(`${broker.url}/v1/health`);
+  assert.is(health.statusCode, 200, 'the broker still runs');
+  await health.body.text();
+  const metrics = await request(`${broker.url}/metrics`);
+  assert.match(await metrics.body.text(), /urchain_broker_requests_total\{route="other",code="400"\} 1/);
 });
 
 /** Runs the CLI; kills it (and fails the caller's checks) if it outlives `capMs`. */
