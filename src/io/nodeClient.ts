@@ -25,6 +25,9 @@ export interface ClientOptions {
   tokenFile?: string;
 }
 
+/** The error code of a request the node did not answer in time. */
+const NO_ANSWER = 'URCHAIN_NO_ANSWER';
+
 const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
 
 export class NodeClient {
@@ -50,12 +53,14 @@ export class NodeClient {
     if (token) this.auth = `Bearer ${token}`;
   }
 
-  /** One request; the whole answer as text. No answer within the timeout: ETIMEDOUT (retried). */
+  /** One request; the whole answer as text. No answer within the timeout: NO_ANSWER (not retried). */
   private request(method: string, path: string, body: Uint8Array | undefined, headers: Record<string, string>): Promise<{ status: number; body: string }> {
     const timeoutMs = this.o.timeoutMs ?? 60_000;
     return new Promise((resolve, reject) => {
       const req = (this.https ? https : http).request(this.base + path, { method, headers: body ? { ...headers, 'content-length': body.byteLength } : headers, agent: this.agent });
-      req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })));
+      // Its own code, never retried: the node may have taken the record and be slow to answer, and
+      // sending it again would store it twice (a retry is safe only with an idempotency key).
+      req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: NO_ANSWER })));
       req.on('error', reject);
       req.on('response', (res) => {
         const parts: Buffer[] = [];
@@ -97,6 +102,7 @@ export class NodeClient {
       });
     } catch (e) {
       if (e instanceof UrchainError) throw e;
+      if ((e as NodeJS.ErrnoException).code === NO_ANSWER) throw UrchainError.TIMEOUT(`the node at ${this.base} did not answer within ${(this.o.timeoutMs ?? 60_000) / 1000} s (a record sent may have been taken: send it again with the same --key to be sure)`);
       const why = (e as NodeJS.ErrnoException).code || (e as Error).message;
       throw UrchainError.UNAVAILABLE(`cannot reach the node at ${this.base}: ${why}`);
     }
