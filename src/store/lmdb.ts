@@ -80,6 +80,14 @@ export class LmdbStore implements Store {
     this.env = openEnv(dir, readOnly);
     const db = (b: BucketSpec) => this.env.openDB({ name: b.name, encoding: b.value, keyEncoding: b.key, dupSort: b.dupSort } as never) as never;
     this.meta = db(BUCKETS.meta);
+    // The format first, before any other bucket is opened: a writable open creates the buckets it
+    // does not find, and a store of another format must be refused untouched.
+    try {
+      checkFormat(formatOf(u8(this.meta.get(FORMAT_KEY))), dir);
+    } catch (e) {
+      void this.env.close().catch(() => undefined);
+      throw e;
+    }
     this.blocks = db(BUCKETS.blocks);
     this.bodies = db(BUCKETS.bodies);
     this.heights = db(BUCKETS.heights);
@@ -102,7 +110,7 @@ export class LmdbStore implements Store {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const s = new LmdbStore(dir, !!opts.readOnly);
     try {
-      await s.checkFormat();
+      await s.recordFormat();
     } catch (e) {
       await s.close();
       throw e;
@@ -124,10 +132,9 @@ export class LmdbStore implements Store {
     return s;
   }
 
-  private async checkFormat(): Promise<void> {
-    const row = this.meta.get(FORMAT_KEY);
-    checkFormat(formatOf(u8(row)), this.path);
-    if (row === undefined && !this.readOnly) await this.commit(() => this.meta.putSync(FORMAT_KEY, buf(encodeFormat(FIRST_FORMAT))));
+  /** Writes format 1 into a store without a version (the constructor refused any other format). */
+  private async recordFormat(): Promise<void> {
+    if (this.meta.get(FORMAT_KEY) === undefined && !this.readOnly) await this.commit(() => this.meta.putSync(FORMAT_KEY, buf(encodeFormat(FIRST_FORMAT))));
   }
 
   /** The store's format version (store/format.ts). */

@@ -7,6 +7,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import fs from 'node:fs';
 import path from 'node:path';
 import { open } from 'lmdb';
 import { LmdbStore } from '../../src/store/lmdb.js';
@@ -87,6 +88,16 @@ test('a newer format is refused by every open, naming both versions, and by migr
   await refused(LmdbStore.open(dir, { readOnly: true }), /store format 2, newer .*format 1/);
   await refused(LmdbStore.migrate(dir), /store format 2, newer .*format 1/);
   assert.is(await formatRow(dir), 2, 'left as it was');
+});
+
+test('a store of a newer format is refused untouched: no bucket of this release is created in it', async () => {
+  const dir = tmpDir();
+  fs.mkdirSync(dir, { recursive: true });
+  await rawMeta(dir, (m) => m.put(FORMAT_KEY, Buffer.from(encodeFormat(2)))); // a later release's store: meta only
+  const names = () => rawMeta(dir, (_m, env) => [...env.getKeys()].map(String).sort());
+  const before = await names();
+  await refused(LmdbStore.open(dir), /store format 2, newer/);
+  assert.equal(await names(), before, 'the refusing open wrote nothing');
 });
 
 test('an older format is refused with the migrate command; with no step from it, migrate says so', async () => {
