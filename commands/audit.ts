@@ -14,9 +14,9 @@ export class AuditCommand extends UrchainCommand {
       With \`--json\` a long audit also prints progress as JSON lines, at most one a second, before the result line: {"event": "progress", "phase": "blocks" or "pending", "done", "total", "rate"}, where done and total count blocks (or pending transactions) and rate is the transactions checked per second so far. The result is always the last line; a script that wants only it reads the last line (\`| tail -n1\`). Without \`--json\`, piped output is the result alone.
     `,
     examples: [
-      ['Nightly integrity check', '$0 audit --data /var/lib/urchain || mail -s "urchain audit failed" ops@example.com'],
-      ['Audit beside a busy node, at most 5,000 transactions a second', '$0 audit --data /var/lib/urchain --rate 5000'],
-      ['Progress lines for a monitor, then the result', '$0 audit --data /var/lib/urchain --json | tee audit.jsonl | tail -n1'],
+      ['Nightly integrity check', '$0 audit --data /var/lib/urchain/node || mail -s "urchain audit failed" ops@example.com'],
+      ['Audit beside a busy node, at most 5,000 transactions a second', '$0 audit --data /var/lib/urchain/node --rate 5000'],
+      ['Progress lines for a monitor, then the result', '$0 audit --data /var/lib/urchain/node --json | tee audit.jsonl | tail -n1'],
     ],
   });
   data = Option.String('--data', { required: true, description: 'Data folder to check' });

@@ -15,7 +15,7 @@ export class BackupCommand extends UrchainCommand {
       Prints {"out", "kind", "bytes", "ms", "format", "chainId", "height", "files": [{"name", "bytes", "sha256"}]}; on a terminal, progress on stderr and one line. \`urchain restore\` puts a backup back.
     `,
     examples: [
-      ['Nightly, beside the running node', '$0 backup --data /var/lib/urchain --out /backup/urchain-$(date +%F).tar'],
+      ['Nightly, beside the running node', 'sudo -u urchain $0 backup --data /var/lib/urchain/node --out /backup/urchain-$(date +%F).tar'],
       ['Into a folder, compacted', '$0 backup --data ./plant-a --out ./plant-a.backup --compact'],
     ],
   });

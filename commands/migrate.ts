@@ -12,7 +12,7 @@ export class MigrateCommand extends UrchainCommand {
 
       Refuses while a node runs on the folder (it holds the folder's lock while it writes). Take a backup first (\`urchain backup\`). Prints {"data", "from", "to", "steps": [{"from", "to", "about"}], "stamped"}; exit 0 also when there was nothing to do.
     `,
-    examples: [['After upgrading urchain, with the node stopped', '$0 backup --data /var/lib/urchain --out /backup/before-upgrade.tar && $0 migrate --data /var/lib/urchain']],
+    examples: [['After upgrading urchain, with the node stopped', 'sudo -u urchain $0 backup --data /var/lib/urchain/node --out /backup/before-upgrade.tar && sudo -u urchain $0 migrate --data /var/lib/urchain/node']],
   });
   data = Option.String('--data', { required: true, description: 'Data folder to migrate (no node may run on it)' });
 

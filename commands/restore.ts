@@ -14,7 +14,7 @@ export class RestoreCommand extends UrchainCommand {
       Prints {"data", "from", "bytes", "ms", "format", "chainId", "height", "files", "replaced"}.
     `,
     examples: [
-      ['Restore a backup into a new folder, then check it', '$0 restore --from /backup/urchain-2026-11-25.tar --data /var/lib/urchain && $0 audit --data /var/lib/urchain'],
+      ['Restore a backup into a new folder, then check it', 'sudo -u urchain $0 restore --from /backup/urchain-2026-11-25.tar --data /var/lib/urchain/node && $0 audit --data /var/lib/urchain/node'],
       ['Replace a broken folder (its node stopped)', '$0 restore --from ./plant-a.backup --data ./plant-a --force'],
     ],
   });

@@ -57,12 +57,14 @@ const BY_FLAG: Record<string, string> = {
   '--node-id': 'NODEID',
   '--to': 'PARTNER',
   '--name': 'NAME',
+  '--from': 'FILE.tar|DIR',
 };
 
 /** Where a flag's value is not what it is elsewhere: "command path flag" -> name. */
 const BY_COMMAND: Record<string, string> = {
   'ingest send --key': 'KEY',
   'ingest send --type': 'MEDIA-TYPE',
+  'backup --out': 'FILE.tar|DIR',
 };
 
 /** The value name of `flag` (its first spelling) in the command `path` ("ingest send"), if known. */

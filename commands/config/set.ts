@@ -17,7 +17,7 @@ export class ConfigSetCommand extends UrchainCommand {
     `,
     examples: [
       ['Where records go, once per machine', '$0 config set node http://127.0.0.1:7400'],
-      ['Settings of a service, in its own file', '$0 config set data /var/lib/urchain --config /etc/urchain/node.json'],
+      ['Settings of a service, in its own file', '$0 config set data /var/lib/urchain/node --config /etc/urchain/node.json'],
     ],
   });
   key = Option.String({ required: true, name: 'KEY' });

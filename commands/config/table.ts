@@ -50,7 +50,7 @@ export const CONFIG_KEYS = {
     flag: '--data',
     commands: ['node run', 'init', 'audit', 'backup', 'migrate', ...READERS],
     about: "the node's data folder",
-    example: '/var/lib/urchain',
+    example: '/var/lib/urchain/node',
   },
   broker: { env: 'URCHAIN_BROKER', kind: 'url', flag: '--broker', commands: ENTANGLE, about: 'URL of the broker between companies', example: 'https://broker.example:7443' },
   'broker-ca': {

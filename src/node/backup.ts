@@ -76,6 +76,7 @@ export function isTransient(name: string): boolean {
 /** Backs up the data folder `data` (a node may be running on it) to `out`: a folder, or a tar archive when `out` ends in `.tar`. */
 export async function backupFolder(data: string, out: string, o: { compact?: boolean; onProgress?: (p: BackupProgress) => void; signal?: AbortSignal } = {}): Promise<BackupSummary> {
   const started = Date.now();
+  out = path.resolve(out); // `--out DIR/` (as shells complete it) names DIR, not a folder inside it
   // Stopped (Ctrl-C): the copy under way is dropped, nothing appears under `out`. LMDB's own copy
   // cannot be cut short; it is left to finish into the removed folder (or to end with the process).
   let stop!: (e: Error) => void;

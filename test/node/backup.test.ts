@@ -104,6 +104,12 @@ B('restore refuses a folder that is not empty, one a node runs on, and a changed
   assert.ok(fs.existsSync(path.join(out, 'backup.json')));
   assert.equal(fs.readdirSync(path.dirname(out)), ['plant.backup'], 'no partial folder left behind');
 
+  // A trailing slash, as shells complete a folder name, names the same new folder.
+  const slashed = path.join(tmpDir(), 'slashed');
+  const sb = await cli(['backup', '--data', data, '--out', `${slashed}/`]);
+  assert.is(sb.code, 0, sb.stderr);
+  assert.ok(fs.existsSync(path.join(slashed, 'backup.json')));
+
   const again = await cli(['backup', '--data', data, '--out', out]);
   assert.is(again.code, 1);
   assert.match(again.stderr, /exists; a backup goes to a new folder or file/);
