@@ -11,6 +11,8 @@ export class RestoreCommand extends UrchainCommand {
 
       Refuses a folder that holds anything (exit 1) unless \`--force\`, which replaces the urchain files in it (chain.lmdb and its lock file, node.key, members.json, and whatever else the backup holds) and leaves other files alone. Refuses while a node runs on the folder: it holds the folder's lock while it writes, so no node can start on a half-restored folder either. \`urchain audit --data DIR\` then re-verifies the restored chain.
 
+      From the first file it moves into the folder to the last, the folder holds the file restore.incomplete: a restore cut short (power loss, kill -9) leaves it, and a node refuses to start on the folder until a restore into it finishes (run it again with --force).
+
       Prints {"data", "from", "bytes", "ms", "format", "chainId", "height", "files", "replaced"}.
     `,
     examples: [

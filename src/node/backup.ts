@@ -29,7 +29,7 @@ import { toHex } from '../codec/bytes.js';
 import { UrchainError } from '../errors.js';
 import { readJsonFile, parseJsonText } from '../io/jsonFile.js';
 import { writeTar, readTar } from '../io/tar.js';
-import { FolderLock, LOCK_FILE } from './lock.js';
+import { FolderLock, LOCK_FILE, RESTORE_MARKER } from './lock.js';
 import { makePrivateDir } from './init.js';
 
 export const MANIFEST = 'backup.json';
@@ -188,11 +188,19 @@ export async function restoreFolder(from: string, data: string, o: { force?: boo
     const names = src.manifest.files.map((f) => f.name);
     const known = [STORE_FILE, `${STORE_FILE}-lock`, 'node.key', 'members.json'];
     const replaced = present.filter((n) => names.includes(n) || known.includes(n));
+    // From the first change to the folder to the last, the marker says the folder is half restored
+    // (a node refuses it: node/lock.ts); it is durable before anything moves.
+    const marker = path.join(data, RESTORE_MARKER);
+    fs.writeFileSync(marker, `restore from ${from} under way\n`);
+    syncPath(marker);
+    syncPath(data);
     for (const n of replaced) if (!names.includes(n)) fs.rmSync(path.join(data, n), { force: true });
     // The store goes in last: a restore cut short leaves no store beside keys of another one.
     const order = src.manifest.files.map((f, i) => ({ f, tmp: staged[i] })).sort((a, b) => (a.f.name === STORE_FILE ? 1 : b.f.name === STORE_FILE ? -1 : 0));
     for (const { f, tmp } of order) fs.renameSync(tmp, path.join(data, f.name));
     staged.length = 0;
+    syncPath(data);
+    fs.rmSync(marker);
     syncPath(data);
     const m = src.manifest; // every byte checked against it above
     return { data, from, bytes, ms: Date.now() - started, format: m.format, chainId: m.chainId, height: m.height, files: names, replaced };

@@ -26,6 +26,20 @@ import { UrchainError } from '../errors.js';
 
 export const LOCK_FILE = 'node.pid';
 
+/**
+ * `urchain restore` writes this file into the folder before it moves the first restored file in
+ * and removes it after the last: a restore cut short (power loss, kill -9) leaves it, and a node
+ * refuses such a folder instead of starting on a key without its store (it would begin a new
+ * chain signed with the restored key).
+ */
+export const RESTORE_MARKER = 'restore.incomplete';
+
+/** Refuses a folder a restore left half done (see RESTORE_MARKER). */
+export function refuseHalfRestored(dir: string): void {
+  if (fs.existsSync(path.join(dir, RESTORE_MARKER)))
+    throw UrchainError.STORE(`${dir}: a restore into this folder did not finish (${RESTORE_MARKER} is there); run \`urchain restore --force\` into it again`, { path: dir });
+}
+
 /** Locks this process holds, by absolute file path: `running` while a node uses the folder. */
 const held = new Map<string, { lock: FolderLock; running: boolean }>();
 let exitHookInstalled = false;

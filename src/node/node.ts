@@ -36,7 +36,7 @@ import { fromHex, equal } from '../codec/bytes.js';
 import type { IngestWrite } from '../store/types.js';
 import type { SignedHeader } from '../chain/header.js';
 import { UrchainError } from '../errors.js';
-import { FolderLock } from './lock.js';
+import { FolderLock, refuseHalfRestored } from './lock.js';
 
 export interface NodeOptions {
   dataDir: string;
@@ -108,6 +108,7 @@ export class UrchainNode {
     let store: Store | undefined;
     let nodeRef: UrchainNode | undefined;
     try {
+      refuseHalfRestored(opts.dataDir);
       if (fresh) await initData({ dataDir: opts.dataDir, ...opts.init });
       const { key } = loadOrCreateKey(keyPath(opts.dataDir));
       opts.onKey?.(key.publicKey);

@@ -124,6 +124,7 @@ B('restore refuses a folder that is not empty, one a node runs on, and a changed
   assert.equal(fs.readdirSync(full), ['chain.lmdb'], 'no lock or temporary file left behind');
   const forced = await cli(['restore', '--from', out, '--data', full, '--force']);
   assert.is(forced.code, 0, forced.stderr);
+  assert.not.ok(fs.existsSync(path.join(full, 'restore.incomplete')), 'a finished restore leaves no marker');
   assert.equal(forced.json.replaced, ['chain.lmdb']);
   assert.is((await cli(['audit', '--data', full])).code, 0);
 
@@ -175,6 +176,15 @@ async function bigStore(mb: number): Promise<string> {
   }
   return dir;
 }
+
+B('a node refuses a folder a restore left half done (the marker restore writes first and removes last)', async () => {
+  const data = tmpDir();
+  assert.is((await cli(['init', '--data', data])).code, 0);
+  fs.writeFileSync(path.join(data, 'restore.incomplete'), 'restore from x under way\n');
+  const r = await cli(['node', 'run', '--data', data, '--api', '127.0.0.1:0']);
+  assert.is(r.code, 1, r.stderr);
+  assert.match(r.stderr, /a restore into this folder did not finish \(restore\.incomplete is there\); run `urchain restore --force` into it again/);
+});
 
 B('Ctrl-C stops a backup under way: exit 130, and nothing is left under --out or beside it', async () => {
   const data = await bigStore(200);
