@@ -124,7 +124,7 @@ export class Broker {
   private server!: http.Server;
   private timer?: NodeJS.Timeout;
   readonly metrics = new Registry();
-  private readonly requests = this.metrics.counter('urchain_broker_requests_total', 'HTTP requests answered, by route and status code.');
+  private readonly requests = this.metrics.counter('urchain_broker_requests_total', 'HTTP requests answered, by route and status code.', { labelled: true });
   private readonly delivered = this.metrics.counter('urchain_broker_messages_delivered_total', 'Envelopes accepted into a mailbox.');
   private readonly acked = this.metrics.counter('urchain_broker_messages_acked_total', 'Envelopes removed after their receiver acknowledged them.');
   private constructor(readonly store: BrokerStore) {

@@ -64,6 +64,8 @@ export class Counter implements Metric {
   constructor(
     readonly name: string,
     readonly help: string,
+    /** Counted by label set only: no unlabelled sample (it would vanish at the first labelled one). */
+    private readonly labelled = false,
   ) {}
   inc(n = 1): void {
     this.own += n;
@@ -81,7 +83,7 @@ export class Counter implements Metric {
     return this.own;
   }
   samples(): string[] {
-    if (!this.children.size) return [`${this.name} ${formatValue(this.own)}`];
+    if (!this.children.size) return this.labelled ? [] : [`${this.name} ${formatValue(this.own)}`];
     return [...this.children.values()].map((c) => `${this.name}${labelText(c.labels)} ${formatValue(c.value)}`);
   }
 }
@@ -188,8 +190,8 @@ export class Registry {
     this.metrics.set(m.name, m);
     return m;
   }
-  counter(name: string, help: string): Counter {
-    return this.add(new Counter(name, help));
+  counter(name: string, help: string, o: { labelled?: boolean } = {}): Counter {
+    return this.add(new Counter(name, help, o.labelled));
   }
   gauge(name: string, help: string, read: GaugeRead): Gauge {
     return this.add(new Gauge(name, help, read));

@@ -113,7 +113,7 @@ export class Telemetry {
     r.counterOf('urchain_profichain_connections_total', 'Profichain connections accepted.', () => src.profichain()?.connections);
     r.gauge('urchain_store_bytes', 'Bytes the store takes on disk (LMDB data and lock file).', () => store.size());
     r.gauge('urchain_store_free_bytes', 'Bytes free to an unprivileged user on the file system of the data folder.', () => freeBytes(src.dataDir));
-    this.requests = r.counter('urchain_api_requests_total', 'HTTP API requests answered, by route (arguments left out) and status code.');
+    this.requests = r.counter('urchain_api_requests_total', 'HTTP API requests answered, by route (arguments left out) and status code.', { labelled: true });
     r.gauge('urchain_api_buffered_bytes', 'Bytes of request bodies the HTTP API holds right now.', () => src.apiBuffered());
     r.processMetrics();
   }

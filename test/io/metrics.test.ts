@@ -39,6 +39,16 @@ test('counters, labelled counters and gauges render and parse back, escapes incl
   assert.is(f.get('t_broken')!.metrics.length, 0);
 });
 
+test('a labelled counter shows no unlabelled sample before its first label set (it would vanish then)', () => {
+  const r = new Registry();
+  const c = r.counter('t_by_route_total', 'By route.', { labelled: true });
+  assert.not.match(r.render(), /^t_by_route_total /m);
+  c.labels({ route: '/a' }).inc();
+  assert.match(r.render(), /^t_by_route_total\{route="\/a"\} 1$/m);
+  const plain = r.counter('t_plain_total', 'Plain.');
+  assert.ok(plain && /^t_plain_total 0$/m.test(r.render()), 'an unlabelled counter shows its 0');
+});
+
 test('a histogram counts a value equal to a bound in that bucket, renders cumulative buckets, +Inf, sum and count', () => {
   const r = new Registry();
   const h = r.histogram('t_latency_seconds', 'Latency.', [0.5, 0.1, 1]); // given unsorted on purpose
