@@ -11,7 +11,7 @@ export class BrokerServeCommand extends UrchainCommand {
 
       Plain HTTP is allowed only on loopback, with a warning; give --tls-cert and --tls-key otherwise. The two go together: one without the other is refused (exit 2), never a silent fall-back to plain HTTP. Prints {"url"} once listening; SIGINT/SIGTERM stop it.
 
-      For supervision: \`GET /v1/health\` answers {"ok":true,"networks"} without a signature, and \`GET /metrics\` gives the Prometheus text format (queue depth per network in urchain_broker_queue_messages, requests by route and status, envelopes delivered and acknowledged) to clients on this machine only (loopback; elsewhere 403), since it names every registered network. See urchain-api(7).
+      For supervision: \`GET /v1/health\` answers {"ok":true,"networks"} without a signature, and \`GET /metrics\` gives the Prometheus text format (queue depth per network in urchain_broker_queue_messages, requests by route and status, envelopes delivered and acknowledged) to clients on this machine only (loopback; elsewhere 403), since it names every registered network. Behind a reverse proxy on the same host every client looks local: block /metrics in the proxy. See urchain-api(7).
     `,
     examples: [
       ['Between companies', '$0 broker serve --listen 0.0.0.0:7443 --data /var/lib/urchain-broker --tls-cert cert.pem --tls-key key.pem'],

@@ -170,6 +170,7 @@ export async function restoreFolder(from: string, data: string, o: { force?: boo
   // older one is restored as it is (then \`urchain migrate\`).
   if (src.manifest.format > currentFormat()) checkFormat(src.manifest.format, from);
   makePrivateDir(data);
+  syncPath(path.dirname(path.resolve(data))); // a folder restore made survives a power cut with its contents
   const lock = FolderLock.take(data);
   const staged: string[] = [];
   try {
