@@ -37,6 +37,7 @@ import type { IngestWrite } from '../store/types.js';
 import type { SignedHeader } from '../chain/header.js';
 import { UrchainError } from '../errors.js';
 import { FolderLock } from './lock.js';
+import { signChainCheckpoint } from './tlog.js';
 
 export interface NodeOptions {
   dataDir: string;
@@ -208,6 +209,7 @@ export class UrchainNode {
         peers: net ? () => net.status() : undefined,
         health: () => this.telemetry.health(),
         metrics: () => this.telemetry.registry.render(),
+        checkpoint: (depth) => signChainCheckpoint(this.store, this.key, depth).note,
         onAnswered: (route, status) => this.telemetry.answered(route, status),
         trust: () => trustListFor(this.params, this.key.publicKey, this.memberList),
         fetchPayload: net ? (id) => net.fetchPayload(fromHex(id.toLowerCase(), 32, 'transaction id')) : undefined,

@@ -88,9 +88,11 @@ export function formatVerifierKey(k: NoteKey): string {
 export function parseVerifierKey(s: string): NoteKey {
   const bad = (why: string) => UrchainError.BAD_INPUT(`verifier key ${JSON.stringify(String(s).slice(0, 120))}: ${why}`);
   if (typeof s !== 'string') throw bad('expected a string');
-  const parts = s.split('+');
-  if (parts.length !== 3) throw bad('expected name+keyid+key');
-  const [name, id, key] = parts;
+  // The name holds no "+", the ID is hex: the first two "+" split; base64 may hold more.
+  const i = s.indexOf('+');
+  const j = s.indexOf('+', i + 1);
+  if (i < 0 || j < 0) throw bad('expected name+keyid+key');
+  const [name, id, key] = [s.slice(0, i), s.slice(i + 1, j), s.slice(j + 1)];
   if (!validKeyName(name)) throw bad('bad key name');
   if (!/^[0-9a-f]{8}$/.test(id)) throw bad('key ID must be 8 lowercase hex digits');
   const raw = canonicalBase64(key);

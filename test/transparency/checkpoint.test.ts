@@ -8,7 +8,12 @@ import { publicKeyOf } from '../../src/crypto/ed25519.js';
 import { fromBase64 } from '../../src/codec/bytes.js';
 import { isUrchainError } from '../../src/errors.js';
 import { checkpointText, parseCheckpointText, signTreeHead, openTreeHead } from '../../src/transparency/checkpoint.js';
-import { noteKey } from '../../src/transparency/note.js';
+import { noteKey, formatVerifierKey } from '../../src/transparency/note.js';
+import { checkpointOrigin } from '../../src/transparency/origin.js';
+import { decodeParams } from '../../src/chain/params.js';
+import { leafHash, rootOf } from '../../src/merkle/tree.js';
+import { vector, hex, toHex } from '../helpers.js';
+import crypto from 'node:crypto';
 
 const code = (f: () => unknown): string => {
   try {
@@ -73,6 +78,32 @@ test('a signed checkpoint opens with its key and origin, and with nothing else',
   assert.is(code(() => openTreeHead(signed.replace('\n5\n', '\n6\n'), [k])), 'BAD_SIGNATURE');
   assert.is(code(() => checkpointText({ ...h, size: -1 })), 'BAD_INPUT');
   assert.is(code(() => checkpointText({ ...h, origin: '' })), 'BAD_INPUT');
+});
+
+test('the urchain-formats(5) vector: rebuilt from formats.json, and checked with node:crypto alone', () => {
+  const f = vector('formats.json');
+  const c = vector('c2sp-checkpoint.json');
+  const seed = hex(f.key.secretKey);
+  const key = { secretKey: seed, publicKey: publicKeyOf(seed) };
+  const origin = checkpointOrigin(decodeParams(hex(f.params.cbor)));
+  assert.is(origin, c.origin);
+  assert.is(origin, `urchain.example/vector-chain/${f.params.chainId.slice(0, 16)}`);
+  assert.equal(c.leaves, [f.genesis.hash, f.block.hash]);
+  const root = rootOf(c.leaves.map((l: string) => leafHash(hex(l))));
+  assert.is(toHex(root), c.root);
+  const h = { origin, size: 2, root };
+  assert.is(checkpointText(h), c.text);
+  assert.is(signTreeHead(h, key), c.note);
+  assert.is(formatVerifierKey(noteKey(origin, key.publicKey)), c.verifierKey);
+  // Independently of src/: the key ID and the Ed25519 signature over the text, by node:crypto.
+  const id = crypto.createHash('sha256').update(Buffer.concat([Buffer.from(`${origin}\n`), Buffer.from([1]), Buffer.from(key.publicKey)])).digest().subarray(0, 4);
+  assert.is(id.toString('hex'), c.keyId);
+  const sig = Buffer.from(c.note.split(' ').pop().trim(), 'base64');
+  assert.is(sig.subarray(0, 4).toString('hex'), c.keyId);
+  const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(key.publicKey)]);
+  assert.ok(crypto.verify(null, Buffer.from(c.text), crypto.createPublicKey({ key: spki, format: 'der', type: 'spki' }), sig.subarray(4)));
+  // The root is the historyRoot a block at height 2 would carry: RFC 9162 over both block hashes.
+  assert.is(toHex(root), toHex(rootOf([leafHash(hex(f.genesis.hash)), leafHash(hex(f.block.hash))])));
 });
 
 test.run();

@@ -40,6 +40,19 @@ test("verifier keys: Go's keys parse, re-format byte for byte, and the key ID is
   assert.is(note.formatVerifierKey(note.parseVerifierKey(V.c2spExample.vkey)), V.c2spExample.vkey);
 });
 
+test('verifier keys whose base64 holds "+" parse (only the first two "+" separate)', () => {
+  let n = 0;
+  for (let b = 0; b < 64 && n < 5; b++) {
+    const seed = new Uint8Array(32).fill(b);
+    const k = note.noteKey('example.com/k', publicKeyOf(seed));
+    const s = note.formatVerifierKey(k);
+    if (!s.split('+')[2] || s.split('+').length === 3) continue;
+    n++;
+    assert.equal(note.parseVerifierKey(s), k, s);
+  }
+  assert.ok(n > 0);
+});
+
 test('verifier keys: wrong length, unknown type, wrong ID, bad names and stray parts are refused', () => {
   for (const k of V.goBadVerifierKeys) assert.is(code(() => note.parseVerifierKey(k)), 'BAD_INPUT', k);
   const good = V.goSigner.vkey as string;
