@@ -229,6 +229,8 @@ node's key as a C2SP signed note (c2sp.org/signed\\-note), in
 \\fB?depth=\\fR\\fIN\\fR covers the blocks \\fIN\\fR or more below the head (default 0 on a
 proof\\-of\\-authority chain with one authority, else 6). A node whose key is not an authority of
 its proof\\-of\\-authority chain answers 400 BAD_INPUT: its signature would not be the chain's.
+The node remembers the last checkpoint it signed and answers 503 UNAVAILABLE rather than sign one
+inconsistent with it (after a reorganisation deeper than the depth); it forgets on restart.
 The format is in \\fBurchain\\-formats\\fR(5); the bearer token applies as on every route but
 \\fB/v1/health\\fR.
 .SH LIMITS AND MEMORY

@@ -30,7 +30,8 @@ Only final blocks are covered: the newest is \\fIdepth\\fR blocks below the head
 genesis); depth is 0 on a proof\\-of\\-authority chain with one authority and 6 otherwise unless
 \\fB\\-\\-depth\\fR says so. A proof of a block's inclusion in a checkpoint is therefore an RFC 9162
 inclusion proof over block hashes, and two checkpoints of one chain are consistent by RFC 9162
-consistency proofs.
+consistency proofs. A running node also remembers the last checkpoint it signed and refuses to sign
+one its chain no longer extends (a reorganisation deeper than the depth).
 .IP
 .nf
 origin     = "urchain.example/" || pct(chain name) || "/" || hex(chainId)[0:16]

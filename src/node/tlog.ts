@@ -46,3 +46,27 @@ export function signChainCheckpoint(store: Store, key: KeyPair, depth?: number):
   const head = chainTreeHead(store, depth);
   return { head, note: signTreeHead(head, key), verifierKey: formatVerifierKey(noteKey(head.origin, key.publicKey)) };
 }
+
+/**
+ * A signer that remembers the last checkpoint it signed and never signs one inconsistent with it.
+ * The depth keeps reorganisations away from signed blocks; this catches the one deeper than the
+ * depth (a long private branch under proof-of-work). Check in O(1): the canonical block at height
+ * last.size - 1 still carries the frontier whose root was signed, so today's chain extends (or
+ * holds as a prefix) the tree signed then, and any size signed now has a consistency proof with
+ * it. Memory only: a node restart forgets (the depth still holds).
+ */
+export class CheckpointSigner {
+  private last?: { size: number; root: Uint8Array };
+
+  sign(store: Store, key: KeyPair, depth?: number): string {
+    if (this.last) {
+      const hash = store.hashAt(this.last.size - 1);
+      const block = hash && store.getBlock(hash);
+      if (!block || toHex(frontierRoot(block.frontier)) !== toHex(this.last.root))
+        throw UrchainError.UNAVAILABLE(`a reorganisation deeper than the checkpoint depth replaced blocks of the last signed checkpoint (size ${this.last.size}): refusing to sign an inconsistent one; raise --depth`);
+    }
+    const s = signChainCheckpoint(store, key, depth);
+    if (!this.last || s.head.size > this.last.size) this.last = { size: s.head.size, root: s.head.root };
+    return s.note;
+  }
+}

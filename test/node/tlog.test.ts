@@ -15,7 +15,7 @@ import { type ChainParams } from '../../src/chain/params.js';
 import { blockHashOf, type Header } from '../../src/chain/header.js';
 import { generateKeyPair, type KeyPair } from '../../src/crypto/ed25519.js';
 import { leafHash, rootOf, frontierRoot, consistencyProof, verifyConsistency, EMPTY_ROOT } from '../../src/merkle/tree.js';
-import { chainTreeHead, signChainCheckpoint } from '../../src/node/tlog.js';
+import { chainTreeHead, signChainCheckpoint, CheckpointSigner } from '../../src/node/tlog.js';
 import { openTreeHead } from '../../src/transparency/checkpoint.js';
 import { parseVerifierKey } from '../../src/transparency/note.js';
 import { checkpointOrigin, DEFAULT_DEPTH } from '../../src/transparency/origin.js';
@@ -125,6 +125,33 @@ T('proof-of-work: across reorganisations shallower than the depth, every signed 
   }
   // Without the depth the same run would have signed heads that the reorganisations replaced.
   assert.ok(unsafe.some((c) => toHex(c.root) !== toHex(rootOf(leaves.slice(0, c.size)))), 'depth 0 would have signed an abandoned branch');
+});
+
+T('a reorganisation deeper than the depth: the node\'s signer refuses to sign a checkpoint inconsistent with its last', async () => {
+  const { store, tree } = await powTree();
+  const miner = generateKeyPair();
+  const key = generateKeyPair();
+  const signer = new CheckpointSigner();
+  let tip = store.hashAt(0)!;
+  for (let i = 0; i < 6; i++) tip = await emptyBlock(tree, tip, miner);
+  const first = openTreeHead(signer.sign(store, key, 2), [parseVerifierKey(signChainCheckpoint(store, key, 2).verifierKey)]);
+  assert.is(first.size, 5);
+  // A smaller checkpoint (a prefix of the signed tree) and a repeat are consistent: signed.
+  assert.ok(signer.sign(store, key, 4));
+  assert.ok(signer.sign(store, key, 2));
+  // A private branch from height 1 outgrows the chain: heights 2.. are replaced, deeper than 2.
+  let rival = store.hashAt(1)!;
+  for (let i = 0; i < 8; i++) rival = await emptyBlock(tree, rival, miner, 5000);
+  assert.is(toHex(store.head()!.hash), toHex(rival));
+  const unguarded = chainTreeHead(store, 2);
+  assert.not.equal(rootOf(canonicalLeaves(store).slice(0, first.size)), first.root, 'the signed tree is gone from the chain');
+  assert.ok(unguarded.size > first.size);
+  try {
+    signer.sign(store, key, 2);
+    assert.unreachable('signed an inconsistent checkpoint');
+  } catch (e) {
+    assert.ok(isUrchainError(e, 'UNAVAILABLE'), String(e));
+  }
 });
 
 T('proof-of-authority: only an authority key signs; a one-authority chain covers its head', async () => {
