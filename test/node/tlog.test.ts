@@ -21,6 +21,7 @@ import { parseVerifierKey } from '../../src/transparency/note.js';
 import { checkpointOrigin, DEFAULT_DEPTH } from '../../src/transparency/origin.js';
 import { readKeyFile } from '../../src/io/keyfile.js';
 import { isUrchainError } from '../../src/errors.js';
+import { routeOf } from '../../src/node/api.js';
 
 const T = suite('node tlog');
 const closing = cleanupAfter(T);
@@ -208,6 +209,8 @@ T('a real node: GET /checkpoint (text/plain) equals `urchain checkpoint --data` 
   assert.match(deep, /\n1\n/);
   assert.is((await cli(['checkpoint', '--node', node.url, '--depth', '1000'])).stdout, deep);
   assert.is((await fetch(`${node.url}/checkpoint?depth=x`)).status, 400);
+  assert.is(routeOf('/checkpoint?depth=3'), '/checkpoint', 'one metrics label, whatever the depth');
+  assert.is((await fetch(`${node.url}/checkpoint/x`)).status, 404);
   assert.is((await fetch(`${node.url}/checkpoint`, { method: 'POST' })).status, 405);
   assert.is((await cli(['checkpoint', '--node', node.url, '--data', data])).code, 2);
   assert.is((await cli(['checkpoint', '--node', node.url, '--key', path.join(data, 'node.key')])).code, 2);
