@@ -36,6 +36,7 @@ export const COMMAND_TABLE: { path: string; load: () => Promise<CommandClass>; a
   { path: 'verify', load: async () => (await import('./verify.js')).VerifyCommand },
   { path: 'trace', load: async () => (await import('./trace.js')).TraceCommand },
   { path: 'audit', load: async () => (await import('./audit.js')).AuditCommand },
+  { path: 'checkpoint', load: async () => (await import('./checkpoint.js')).CheckpointCommand },
   { path: 'status', load: async () => (await import('./status.js')).StatusCommand },
   { path: 'trust export', load: async () => (await import('./trust/export.js')).TrustExportCommand },
   { path: 'completion', load: async () => (await import('./completion.js')).CompletionCommand, all: true },

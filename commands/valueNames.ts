@@ -40,6 +40,7 @@ const BY_FLAG: Record<string, string> = {
   '--max-payload': 'BYTES',
   '--links': 'N',
   '--threshold': 'N',
+  '--depth': 'N',
   '--difficulty': 'BITS',
   '--batch': 'N',
   '--rate': 'PER-SECOND',

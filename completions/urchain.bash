@@ -7,7 +7,7 @@ _urchain() {
     words+=("$w")
   done
   if ((${#words[@]} == 0)); then
-    COMPREPLY=($(compgen -W 'audit backup block broker completion config decrypt entangle ingest init keygen member migrate node peers prove restore status trace trust verify' -- "$cur")); return
+    COMPREPLY=($(compgen -W 'audit backup block broker checkpoint completion config decrypt entangle ingest init keygen member migrate node peers prove restore status trace trust verify' -- "$cur")); return
   fi
   local subs=''
   case "${words[0]}" in
@@ -31,6 +31,7 @@ _urchain() {
     'block inspect') opts='--json --data --node' ;;
     'broker add-network') opts='--json --data --name' ;;
     'broker serve') opts='--json --listen --data --tls-cert --tls-key' ;;
+    'checkpoint') opts='--json --data --node --key --depth' ;;
     'completion') opts='--json' ;;
     'config get') opts='--json' ;;
     'config list') opts='--json' ;;

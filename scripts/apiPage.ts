@@ -221,6 +221,18 @@ clients only: \\fBurchain_broker_queue_messages{network,name}\\fR (envelopes wai
 network), \\fBurchain_broker_networks\\fR, \\fBurchain_broker_messages_delivered_total\\fR,
 \\fBurchain_broker_messages_acked_total\\fR, \\fBurchain_broker_requests_total{route,code}\\fR,
 \\fBurchain_broker_store_bytes\\fR and the process metrics.
+.TP
+.B GET /checkpoint
+The chain's history log head as a C2SP checkpoint (c2sp.org/tlog\\-checkpoint) signed with the
+node's key as a C2SP signed note (c2sp.org/signed\\-note), in
+\\fBcontent\\-type: text/plain; charset=utf\\-8\\fR: the same bytes \\fBurchain checkpoint\\fR prints.
+\\fB?depth=\\fR\\fIN\\fR covers the blocks \\fIN\\fR or more below the head (default 0 on a
+proof\\-of\\-authority chain with one authority, else 6). A node whose key is not an authority of
+its proof\\-of\\-authority chain answers 400 BAD_INPUT: its signature would not be the chain's.
+The node remembers the last checkpoint it signed and answers 503 UNAVAILABLE rather than sign one
+inconsistent with it (after a reorganisation deeper than the depth); it forgets on restart.
+The format is in \\fBurchain\\-formats\\fR(5); the bearer token applies as on every route but
+\\fB/v1/health\\fR.
 .SH LIMITS AND MEMORY
 .PP
 Request bodies are the memory a client can make the node hold, so each is capped (413

@@ -3,6 +3,7 @@
  * test/vectors/formats.json printed into it, so a verifier can be written from this page alone.
  */
 import { hexBlock as block } from './roff.js';
+import { c2spSection } from './c2spSection.js';
 
 /** JSON, pretty-printed, unfilled, with roff's special characters escaped (copy-pasteable). */
 const jsonBlock = (label: string, value: unknown): string =>
@@ -13,8 +14,11 @@ const jsonBlock = (label: string, value: unknown): string =>
     .map((l) => (/^[.']/.test(l) ? `\\&${l}` : l))
     .join('\n')}\n.fi`;
 
-/** `pv` is test/vectors/proofs.json: the countersigned proof, its trust list, the small-order key. */
-export function formatsPage(v: any, date: string, version: string, pv: any): string {
+/**
+ * `pv` is test/vectors/proofs.json: the countersigned proof, its trust list, the small-order key;
+ * `cv` is test/vectors/c2sp-checkpoint.json.
+ */
+export function formatsPage(v: any, date: string, version: string, pv: any, cv: any): string {
   const t0 = v.transactions[0];
   const t1 = v.transactions[1];
   return `'\\" t
@@ -246,6 +250,7 @@ signed     = CBOR [CBOR checkpoint (as a byte string), signature]
 timestamp is the block's; signer is the chain key (an authority key of the chain; the network's
 key at the broker), never the membership key that signs member lists. A partner takes \\fIsigned\\fR in as the payload
 of a transaction of kind \\fBentangle\\fR (meta: partner, partnerName, chain, height, hash).
+${c2spSection(cv)}
 .SH ENVELOPE
 .PP
 Checkpoints travel between networks in envelopes the broker cannot read or forge:
@@ -433,6 +438,7 @@ test/vectors/rfc8032\\-ed25519.json.
 .BR urchain\\-verify (1),
 .BR urchain\\-prove (1)
 .PP
-RFC 8949 (CBOR), RFC 8032 (Ed25519), RFC 9162 (Certificate Transparency 2.0, Merkle trees)
+RFC 8949 (CBOR), RFC 8032 (Ed25519), RFC 9162 (Certificate Transparency 2.0, Merkle trees),
+c2sp.org/signed\\-note, c2sp.org/tlog\\-checkpoint
 `;
 }

@@ -135,7 +135,8 @@ export function generate(root: string): Map<string, string> {
   for (const d of defs) out.set(path.join(root, 'man', `${pageName(d)}.1`), commandPage(d));
   const vectors = JSON.parse(fs.readFileSync(path.join(root, 'test', 'vectors', 'formats.json'), 'utf8'));
   const proofs = JSON.parse(fs.readFileSync(path.join(root, 'test', 'vectors', 'proofs.json'), 'utf8'));
-  out.set(path.join(root, 'man', 'urchain-formats.5'), formatsPage(vectors, DATE, VERSION, proofs));
+  const c2sp = JSON.parse(fs.readFileSync(path.join(root, 'test', 'vectors', 'c2sp-checkpoint.json'), 'utf8'));
+  out.set(path.join(root, 'man', 'urchain-formats.5'), formatsPage(vectors, DATE, VERSION, proofs, c2sp));
   const pc = JSON.parse(fs.readFileSync(path.join(root, 'test', 'vectors', 'profichain.json'), 'utf8'));
   out.set(path.join(root, 'man', 'urchain-profichain.7'), profichainPage(pc, DATE, VERSION));
   const nv = JSON.parse(fs.readFileSync(path.join(root, 'test', 'vectors', 'network.json'), 'utf8'));

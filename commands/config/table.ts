@@ -23,7 +23,7 @@ export interface KeySpec {
   example: string;
 }
 
-const READERS = ['status', 'prove', 'trace', 'block inspect', 'trust export'] as const;
+const READERS = ['status', 'prove', 'trace', 'block inspect', 'trust export', 'checkpoint'] as const;
 const SENDERS = ['ingest send', 'ingest watch', 'ingest opcua'] as const;
 const ENTANGLE = ['entangle push', 'entangle pull'] as const;
 
@@ -83,7 +83,8 @@ export const KEY_NAMES = Object.keys(CONFIG_KEYS) as ConfigKey[];
  * `decrypt --key` an AES key file (the key `key` is the chain key file); the broker's `--data` is
  * the broker's folder (the key `data` is a node's); `restore --data` is the folder to write a
  * backup into, which must always be typed (a configured node folder is the last place to restore
- * into by accident).
+ * into by accident). `checkpoint --key` is the chain key, but only with --data (where DIR/node.key
+ * is its default): filled in from the key it would break every `checkpoint --node`.
  */
 export const OTHER_MEANING: Readonly<Record<string, readonly string[]>> = {
   'node run': ['--profichain'],
@@ -92,6 +93,7 @@ export const OTHER_MEANING: Readonly<Record<string, readonly string[]>> = {
   'broker serve': ['--data'],
   'broker add-network': ['--data'],
   restore: ['--data'],
+  checkpoint: ['--key'],
 };
 
 /**

@@ -18,6 +18,12 @@
  *   request     tag || SHA-256(CBOR [method, path, query, time, nonce, SHA-256(body)])  global/auth
  *   members     tag || SHA-256(CBOR member list)                             net/members
  *   link        tag || SHA-256(CBOR [peer's nonce, signer key, peer key, chainId])      net/link
+ *   note        the note text itself (c2sp.org/signed-note: Ed25519 over the raw text)  transparency/note
+ *
+ * The note is the one exception to "tag || hash": C2SP fixes what a note signature covers, so
+ * tools urchain did not write can check it. It stays apart from every tagged message because a
+ * note text urchain signs may not begin with "urchain/" (every DOMAIN tag does): the origin of
+ * urchain's checkpoints begins "urchain.example/" (transparency/origin).
  *
  * The checkpoint and the member list are formats of their own (carried as bytes, decoded by
  * their modules), so their constructors take the encoded bytes; every other hashed structure
@@ -62,6 +68,17 @@ export function signedMessage(domain: Domain, hash: Uint8Array): Signable {
   if (hash.length !== 32) throw badInput(`signed hash: expected 32 bytes, got ${hash.length}`);
   return concat(tagBytes.get(domain)!, hash) as Signable;
 }
+
+/**
+ * What a c2sp.org/signed-note signature covers: the note text bytes (final newline included).
+ * Refuses a text that could be mistaken for a tagged message (one starting "urchain/").
+ */
+export function noteMessage(text: Uint8Array): Signable {
+  if (startsWith(text, URCHAIN_PREFIX)) throw badInput('note text: may not begin with "urchain/" (the prefix of every urchain signature domain)');
+  return text as Signable;
+}
+const URCHAIN_PREFIX = utf8('urchain/');
+const startsWith = (b: Uint8Array, p: Uint8Array) => b.length >= p.length && p.every((x, i) => b[i] === x);
 
 /** SHA-256 of CBOR [size, root]: the batch tree head (the size is signed with the root). */
 export const batchHead = (size: number, root: Uint8Array): Uint8Array => sha256(encode([size, root]));

@@ -72,12 +72,13 @@ export class NodeClient {
     });
   }
 
-  private async call<T>(method: 'GET' | 'POST', path: string, body?: Uint8Array, contentType?: string): Promise<T> {
+  private async call<T>(method: 'GET' | 'POST', path: string, body?: Uint8Array, contentType?: string, asText = false): Promise<T> {
     /** Answers of a node that took nothing (503): retried like a refused connection. */
     const busy = new WeakSet<UrchainError>();
     const once = async (): Promise<T> => {
       const res = await this.request(method, path, body, { ...(contentType ? { 'content-type': contentType } : {}), ...(this.auth ? { authorization: this.auth } : {}) });
       const text = res.body;
+      if (asText && res.status < 400) return text as T;
       let json: unknown;
       try {
         json = JSON.parse(text);
@@ -125,6 +126,11 @@ export class NodeClient {
 
   get<T = unknown>(path: string): Promise<T> {
     return this.call('GET', path);
+  }
+
+  /** A GET whose answer is text (GET /checkpoint); errors are the API's JSON as for get. */
+  getText(path: string): Promise<string> {
+    return this.call('GET', path, undefined, undefined, true);
   }
 
   async close(): Promise<void> {

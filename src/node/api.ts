@@ -18,6 +18,8 @@
  *   GET  /v1/health           liveness and readiness (node/telemetry): 200 when ready, else 503;
  *                             the one route that needs no token (it reveals no key, address or record)
  *   GET  /metrics             Prometheus text format 0.0.4 (node/telemetry, io/metrics)
+ *   GET  /checkpoint          the chain's C2SP checkpoint, a signed note in text/plain (node/tlog);
+ *                             ?depth=N covers the blocks N or more below the head
  *
  * Request bodies are the only memory a client can make the node hold: each is capped (one
  * record, or four records' worth for a batch) and all bodies in flight share one budget
@@ -62,6 +64,8 @@ export interface ApiDeps {
   health?: () => { ready: boolean };
   /** The metrics in the Prometheus text format (GET /metrics). */
   metrics?: () => string;
+  /** The chain's C2SP checkpoint as a signed note (GET /checkpoint, node/tlog); `depth` from ?depth=N. */
+  checkpoint?: (depth?: number) => string;
   /** Called once per answered request with its route (as routeOf names it) and status, for metrics. */
   onAnswered?: (route: string, status: number) => void;
   /** Fetches a payload this node does not keep from an archive peer. */
@@ -147,7 +151,7 @@ const isHealth = (target: string | undefined) => /^\/v1\/health(\?[^#]*)?$/.test
 /** A request target as a route with its arguments left out ("/v1/txs/:id"), "other" for no route: few label values. */
 export function routeOf(target: string | undefined): string {
   const p = (target ?? '/').split('?')[0].split('/').filter(Boolean);
-  if (p.length === 1 && p[0] === 'metrics') return '/metrics';
+  if (p.length === 1 && (p[0] === 'metrics' || p[0] === 'checkpoint')) return `/${p[0]}`;
   if (!methodsFor(p)) return 'other';
   return p[2] === undefined || p[1] === 'records' ? `/${p.join('/')}` : `/v1/${p[1]}/${ARG[p[1]] ?? ':arg'}`;
 }
@@ -156,7 +160,7 @@ const ARG: Record<string, string> = { blocks: ':ref', txs: ':id', proofs: ':id',
 const GET = ['GET', 'HEAD'];
 /** Methods a path takes, undefined for no such path. */
 function methodsFor(p: string[]): string[] | undefined {
-  if (p[0] === 'metrics' && p.length === 1) return GET;
+  if ((p[0] === 'metrics' || p[0] === 'checkpoint') && p.length === 1) return GET;
   if (p[0] !== 'v1') return undefined;
   const [what, arg, ...rest] = p.slice(1);
   if (rest.length) return undefined;
@@ -197,6 +201,14 @@ async function handle(d: ApiDeps, guard: Guard, budget: BodyBudget, req: http.In
     if (!d.metrics) throw UrchainError.NOT_FOUND('this server keeps no metrics');
     const text = d.metrics();
     res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+    return void res.end(text);
+  }
+  if (parts[0] === 'checkpoint') {
+    if (!d.checkpoint) throw UrchainError.NOT_FOUND('this server signs no checkpoints');
+    const depth = url.searchParams.get('depth');
+    if (depth !== null && !/^\d{1,9}$/.test(depth)) throw badInput(`depth ${JSON.stringify(depth.slice(0, 20))}: expected a whole number`);
+    const text = d.checkpoint(depth === null ? undefined : Number(depth));
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
     return void res.end(text);
   }
   const flag = (k: string) => ['1', 'true', 'yes'].includes(url.searchParams.get(k) ?? '');

@@ -37,6 +37,7 @@ import type { IngestWrite } from '../store/types.js';
 import type { SignedHeader } from '../chain/header.js';
 import { UrchainError } from '../errors.js';
 import { FolderLock, refuseHalfRestored } from './lock.js';
+import { CheckpointSigner } from './tlog.js';
 
 export interface NodeOptions {
   dataDir: string;
@@ -82,6 +83,8 @@ export class UrchainNode {
   /** Set once every part is up: until then nothing is persisted that a failed start would leave. */
   private started = false;
   private closing = false;
+  /** Signs GET /checkpoint, never two inconsistent ones (node/tlog). */
+  private readonly checkpoints = new CheckpointSigner();
   /** Metrics (GET /metrics) and health checks (GET /v1/health). */
   readonly telemetry: Telemetry;
   private constructor(
@@ -209,6 +212,7 @@ export class UrchainNode {
         peers: net ? () => net.status() : undefined,
         health: () => this.telemetry.health(),
         metrics: () => this.telemetry.registry.render(),
+        checkpoint: (depth) => this.checkpoints.sign(this.store, this.key, depth),
         onAnswered: (route, status) => this.telemetry.answered(route, status),
         trust: () => trustListFor(this.params, this.key.publicKey, this.memberList),
         fetchPayload: net ? (id) => net.fetchPayload(fromHex(id.toLowerCase(), 32, 'transaction id')) : undefined,

@@ -1,0 +1,59 @@
+import { Option } from 'clipanion';
+import { UrchainCommand, dataOption, nodeOption, parseCount } from './base.js';
+import { badInput } from '../src/errors.js';
+import { NodeClient } from '../src/io/nodeClient.js';
+import { LmdbStore } from '../src/store/lmdb.js';
+import { signChainCheckpoint } from '../src/node/tlog.js';
+import { readKeyFile } from '../src/io/keyfile.js';
+import { keyPath } from '../src/node/init.js';
+import { parseNote } from '../src/transparency/note.js';
+import { parseCheckpointText } from '../src/transparency/checkpoint.js';
+import { toHex } from '../src/codec/bytes.js';
+
+export class CheckpointCommand extends UrchainCommand {
+  static override paths = [['checkpoint']];
+  static override usage = UrchainCommand.Usage({
+    description: "Print the chain's C2SP checkpoint: its history tree head as a signed note",
+    details: `
+      Prints a c2sp.org/tlog-checkpoint (origin line, tree size, base64 root hash) signed as a c2sp.org/signed-note, as plain text that transparency-log tools read. The tree is the chain's history log: leaf i is the RFC 9162 leaf hash of the hash of the block at height i, so size N covers heights 0 to N-1 (urchain-formats(5), section C2SP checkpoints).
+
+      Only blocks that can no longer be reorganised are covered: the checkpoint stays --depth blocks behind the head. The default is 0 on a proof-of-authority chain with one authority (its head is final) and 6 otherwise.
+
+      With --data the checkpoint is signed here with --key (default DIR/node.key), which must be a chain key: an authority under proof-of-authority, the node's own key under proof-of-work. With --node it is the node's GET /checkpoint, signed by the node's key; both print the same bytes for the same chain and depth. --json prints {origin, size, root, note} with the root in hex.
+    `,
+    examples: [
+      ["A running node's checkpoint", '$0 checkpoint --node http://127.0.0.1:7400'],
+      ['From a data folder, 10 blocks behind the head', '$0 checkpoint --data ./plant-a --depth 10 > checkpoint.txt'],
+    ],
+  });
+  data = dataOption();
+  node = nodeOption();
+  key = Option.String('--key', { description: 'Chain key file that signs (with --data; default DIR/node.key)' });
+  depth = Option.String('--depth', { description: 'Cover only blocks this many or more below the head (default: 0 for a one-authority PoA chain, else 6)' });
+
+  async run() {
+    if (!!this.data === !!this.node) throw badInput('give exactly one of --data DIR or --node URL');
+    const depth = parseCount(this.depth, '--depth');
+    let note: string;
+    if (this.node) {
+      if (this.key) throw badInput('--key goes with --data: with --node the node signs with its own key');
+      const c = new NodeClient(this.node, { retries: 2 });
+      try {
+        note = await c.getText(`/checkpoint${depth === undefined ? '' : `?depth=${depth}`}`);
+      } finally {
+        await c.close();
+      }
+    } else {
+      const key = readKeyFile(this.key ?? keyPath(this.data!));
+      const store = await LmdbStore.open(this.data!, { readOnly: true });
+      try {
+        note = signChainCheckpoint(store, key, depth).note;
+      } finally {
+        await store.close();
+      }
+    }
+    if (!this.json) return void this.write(note);
+    const h = parseCheckpointText(parseNote(note).text);
+    this.out({ origin: h.origin, size: h.size, root: toHex(h.root), note });
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * @module transparency/origin
+ * What an urchain chain's C2SP checkpoint says and may say: its origin line and which blocks it
+ * may cover. Pure: the node-side reading of a data folder is node/tlog.
+ *
+ * The log: header.historyRoot makes the chain's block hashes an RFC 9162 log. Leaf i is
+ * leafHash(hash of the canonical block at height i), genesis at index 0; so a checkpoint covering
+ * the blocks up to height f has tree size f + 1 and the root of those f + 1 leaves (which is the
+ * historyRoot of the block at height f + 1, and is kept as the frontier of block f in the store).
+ *
+ * Origin rule: "urchain.example/" || chain name, each byte outside [A-Za-z0-9._~-] written as
+ * %XX (uppercase hex, the chain name's UTF-8) || "/" || the first 16 hex digits of the chain id.
+ * The chain id (SHA-256 of the genesis params) tells chains apart; 64 bits of it keep two chains
+ * of one name apart while the line stays short, and the name is there for people. ".example" is
+ * reserved (RFC 2606), so the origin never names a real host (C2SP wants a schema-less URL-like
+ * string, never fetched), and it does not start "urchain/", which keeps every note urchain signs
+ * apart from its domain-tagged messages (crypto/signed).
+ *
+ * Finality: a log must never sign two checkpoints that are inconsistent, so a checkpoint covers
+ * only blocks that can no longer be reorganised. Fork choice is most work, then lowest hash
+ * (ledger/blocktree), under both consensus rules: every block can lose to a heavier branch. A
+ * proof-of-authority chain with ONE authority is the exception: only that key may produce a block,
+ * and its producer extends its own durable head only, so there is never a second branch and the
+ * head is final (depth 0). With several authorities forks happen (any authority may produce when
+ * k = 1, and the countersigning lock of net/authority expires after 10 s), so those chains take a
+ * depth like proof-of-work: the head minus DEFAULT_DEPTH blocks unless the caller says otherwise.
+ * The genesis block is always final: the chain id fixes it.
+ */
+import { toHex } from '../codec/bytes.js';
+import { chainIdOf, type ChainParams } from '../chain/params.js';
+import { UrchainError } from '../errors.js';
+
+/** Blocks a checkpoint stays behind the head where blocks can be reorganised. */
+export const DEFAULT_DEPTH = 6;
+
+/** The checkpoint origin (and note key name) of a chain. */
+export function checkpointOrigin(p: ChainParams): string {
+  const name = Array.from(new TextEncoder().encode(p.name), (b) => (/[A-Za-z0-9._~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  return `urchain.example/${name}/${toHex(chainIdOf(p)).slice(0, 16)}`;
+}
+
+/** The blocks a checkpoint stays behind the head: `depth` when given, else by the rule above. */
+export function finalityDepth(p: ChainParams, depth?: number): number {
+  if (depth !== undefined) {
+    if (!Number.isSafeInteger(depth) || depth < 0) throw UrchainError.BAD_INPUT(`depth ${depth}: expected a whole number`);
+    return depth;
+  }
+  return p.consensus === 'poa' && p.authorities.length === 1 ? 0 : DEFAULT_DEPTH;
+}
+
+/** The highest height a checkpoint may cover with the head at `headHeight` (genesis at least). */
+export const finalHeight = (headHeight: number, depth: number): number => Math.max(0, headHeight - depth);
