@@ -7,6 +7,7 @@ import '../src/io/fastCrypto.js'; // tests and the scripts that use these helper
 import path from 'node:path';
 import fs from 'node:fs';
 import { root } from '../support/paths.js';
+import { isUrchainError } from '../src/errors.js';
 
 export { root, bin } from '../support/paths.js';
 export { tmpDir, cleanup, diskBytes } from '../support/tmp.js';
@@ -33,3 +34,14 @@ export function vector<T = any>(name: string): T {
 
 export const hex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 export const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+/** The UrchainError code `f` throws, or 'none' when it returns; anything else is rethrown. */
+export function errorCodeOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    if (isUrchainError(e)) return e.code;
+    throw e;
+  }
+  return 'none';
+}

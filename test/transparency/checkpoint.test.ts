@@ -6,24 +6,16 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { publicKeyOf } from '../../src/crypto/ed25519.js';
 import { fromBase64 } from '../../src/codec/bytes.js';
-import { isUrchainError } from '../../src/errors.js';
 import { checkpointText, parseCheckpointText, signTreeHead, openTreeHead } from '../../src/transparency/checkpoint.js';
 import { noteKey, formatVerifierKey } from '../../src/transparency/note.js';
 import { checkpointOrigin } from '../../src/transparency/origin.js';
 import { decodeParams } from '../../src/chain/params.js';
 import { leafHash, rootOf } from '../../src/merkle/tree.js';
 import { vector, hex, toHex } from '../helpers.js';
+import { errorCodeOf } from '../helpers.js';
 import crypto from 'node:crypto';
 
-const code = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    if (isUrchainError(e)) return (e as { code: string }).code;
-    throw e;
-  }
-  return 'none';
-};
+const code = errorCodeOf;
 
 // c2sp.org/tlog-checkpoint@v1's example text.
 const EXAMPLE = 'example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n';

@@ -5,10 +5,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { vector } from '../helpers.js';
+import { errorCodeOf } from '../helpers.js';
 import { publicKeyOf } from '../../src/crypto/ed25519.js';
 import { fromBase64 } from '../../src/codec/bytes.js';
 import { noteMessage } from '../../src/crypto/signed.js';
-import { isUrchainError } from '../../src/errors.js';
 import * as note from '../../src/transparency/note.js';
 
 const V = vector('c2sp-signed-note.json');
@@ -21,15 +21,7 @@ const peter = note.parseVerifierKey(V.goSigner.vkey);
 const enoch = note.parseVerifierKey(V.goEnoch.vkey);
 const peterPair = goSigner(V.goSigner.skey);
 
-const code = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    if (isUrchainError(e)) return (e as { code: string }).code;
-    throw e;
-  }
-  return 'none';
-};
+const code = errorCodeOf;
 
 test("verifier keys: Go's keys parse, re-format byte for byte, and the key ID is SHA-256(name || 0x0A || 0x01 || key)[:4]", () => {
   assert.is(peter.keyId, 0xc74f20a3);
