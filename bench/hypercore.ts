@@ -30,6 +30,9 @@ import { chainIdOf, type ChainParams } from '../src/chain/params.js';
 import { generateKeyPair } from '../src/crypto/ed25519.js';
 import { Intake } from '../src/node/intake.js';
 import { ROLES } from '../src/contracts/roles.js';
+import { durableCommit } from '../src/store/commit.js';
+import { sha256 } from '../src/crypto/hash.js';
+import { open as openLmdb } from 'lmdb';
 import { cpuMicros, flag, ioDelta, procIo, spread, type BenchOptions, type Emit } from './common.js';
 
 /** Hypercore and its storage are CommonJS without types: loaded through require. */
@@ -104,6 +107,24 @@ async function openUrchain(dir: string) {
   return { intake, close: async () => (await intake.close(), await store.close()) };
 }
 
+/**
+ * The floor under urchain's layout: bare lmdb-js with the store's own settings and commit
+ * (store/commit.ts), each record one put of its 1 KiB under a random 32-byte key, 1,000 per
+ * synced transaction. No signature, no Merkle tree, no indexes.
+ */
+function openBareLmdb(dir: string) {
+  fs.mkdirSync(dir, { recursive: true });
+  const env = openLmdb({ path: path.join(dir, 'bare.lmdb'), overlappingSync: true, compression: false, encoding: 'binary', eventTurnBatching: false } as never);
+  let k = 0;
+  const run = async (batch: Buffer[], n: number) => {
+    for (let i = 0; i < n; i += batch.length)
+      await durableCommit(env, () => {
+        for (const p of batch) env.putSync(Buffer.from(sha256(Buffer.from(String(k++)))), p);
+      });
+  };
+  return { run, close: () => env.close() };
+}
+
 export async function hypercoreBench(emit: Emit, o: BenchOptions): Promise<void> {
   const rounds = Math.max(3, Number(flag(o.args, '--rounds', '3')));
   const batch = 1000;
@@ -112,6 +133,7 @@ export async function hypercoreBench(emit: Emit, o: BenchOptions): Promise<void>
   const batchOf = Array.from({ length: batch }, () => payload);
   const hc = await openHypercore(path.join(dir, 'hypercore'));
   const ur = await openUrchain(path.join(dir, 'urchain'));
+  const bare = openBareLmdb(path.join(dir, 'bare'));
   const sides: Side[] = [
     { name: 'hypercore', mode: 'batched', durable: 'fdatasync of the RocksDB WAL after each append', run: (n) => hcBatched(hc, batchOf, n) },
     { name: 'urchain', mode: 'batched', durable: 'LMDB synced commit before the receipt', run: (n) => urBatched(ur, batchOf, n) },
@@ -125,6 +147,7 @@ export async function hypercoreBench(emit: Emit, o: BenchOptions): Promise<void>
       for (let i = 0; i < n; i++) await ur.intake.submit({ payload });
     } },
     { name: 'hypercore (as shipped, no sync)', mode: 'batched', durable: 'none', run: (n) => hcBatched(hc, batchOf, n, false) },
+    { name: 'lmdb (bare: one put per record, no provenance)', mode: 'batched', durable: 'LMDB synced commit', run: (n) => bare.run(batchOf, n) },
   ];
   type Round = { perSec: number; cpuUs: number; writeBytes: number; wchar: number; records: number };
   const results = new Map<Side, Round[]>(sides.map((s) => [s, []]));
@@ -156,6 +179,7 @@ export async function hypercoreBench(emit: Emit, o: BenchOptions): Promise<void>
   } finally {
     await hc.close();
     await ur.close();
+    await bare.close();
   }
   const settled = await settledBytes(dir, payload, batch, Math.max(batch, Math.min(...[...sizes.values()].filter((n) => n >= batch))));
   fs.rmSync(dir, { recursive: true, force: true });
@@ -187,12 +211,13 @@ export async function hypercoreBench(emit: Emit, o: BenchOptions): Promise<void>
       recordsPerSec: ratio('perSec'),
       cpuUsPerRecord: ratio('cpuUs'),
       writeBytesPerRecord: mode === 'batched' ? Math.round((settled.urchain.writeBytes / settled.hypercore.writeBytes) * 100) / 100 : undefined,
+      urchainCpuOverBareLmdb: mode === 'batched' ? Math.round((median(u, 'cpuUs') / median(sides[sides.length - 1], 'cpuUs')) * 100) / 100 : undefined,
       mustReach: mode === 'batched' ? 'recordsPerSec >= 1.0 (issue 11)' : undefined,
     });
   }
   for (const impl of ['hypercore', 'urchain'] as const) {
     const io = settled[impl];
-    emit({ bench: 'hypercore.bytes', impl, mode: 'batched', payloadBytes: 1024, records: settled.records, writeBytesPerRecord: Math.round(io.writeBytes), wcharPerRecord: Math.round(io.wchar), includes: 'open, the appends, a RocksDB memtable flush (the SST and blob files every record ends up in), close' });
+    emit({ bench: 'hypercore.bytes', impl, mode: 'batched', payloadBytes: 1024, records: settled.records, writeBytesPerRecord: Math.round(io.writeBytes), wcharPerRecord: Math.round(io.wchar), includes: impl === 'hypercore' ? 'open, the appends, a RocksDB memtable flush (the SST and blob files every record ends up in), close' : 'open, the appends (every commit synced), close' });
   }
 }
 
