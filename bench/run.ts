@@ -327,6 +327,7 @@ async function network() {
         sampledMissing: missing,
         sameHeight: new Set(heights).size === 1,
         thinToFullStorageRatio: Math.round((thin / full) * 1000) / 1000,
+        mustReach: 'recordsPerSecOnAllChains >= 4x the ~4,800 of 2026-11-25 (issue 11)',
       });
     } finally {
       await c.close();
