@@ -181,7 +181,9 @@ export async function hypercoreBench(emit: Emit, o: BenchOptions): Promise<void>
     await ur.close();
     await bare.close();
   }
-  const settled = await settledBytes(dir, payload, batch, Math.max(batch, Math.min(...[...sizes.values()].filter((n) => n >= batch))));
+  // As many records as the smaller durable batched round (a multiple of the batch).
+  const durableBatched = sides.filter((s) => s.mode === 'batched' && s.durable !== 'none').map((s) => sizes.get(s) ?? batch);
+  const settled = await settledBytes(dir, payload, batch, Math.min(...durableBatched));
   fs.rmSync(dir, { recursive: true, force: true });
   const median = (s: Side, k: keyof Round) => spread(results.get(s)!.map((x) => x[k])).median;
   for (const s of sides) {
