@@ -14,9 +14,13 @@
  * previous WAL when RocksDB switched to a new one), which is what RocksDB's own
  * `WriteOptions.sync` does. Without that sync it is printed too, as "as shipped".
  *
+ * Bare lmdb-js (one put per record, 1,000 per synced commit) runs in the rounds too: the floor
+ * under urchain's layout, without signatures, trees or indexes.
+ *
  * Per round and side: records/s, CPU µs per record (process.cpuUsage), and bytes written per
- * record (this process's /proc/self/io write_bytes and wchar). Printed: min/median/max over the
- * rounds, and the ratio urchain / Hypercore of the medians.
+ * record (this process's /proc/self/io write_bytes and wchar; both stores write from the same
+ * threads, so these are rough: `hypercore.bytes` measures each side alone). Printed:
+ * min/median/max over the rounds, and the ratio urchain / Hypercore of the medians.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
