@@ -1,0 +1,157 @@
+/**
+ * `--only bytes`: what one 1 KiB record costs the disk. A real node process takes records in
+ * over the HTTP batch API (100 per request, 8 requests in flight) for `--seconds`; its
+ * `/proc/PID/io` before and after (the records' blocks stored too: the count ends once no record
+ * is pending) gives write_bytes (what reached the disk) and wchar (what the process asked to
+ * write, stdout included) per record. Then the node stops, and proofs of records taken in during
+ * the phase are generated from the store in this process, cold (a new Query: nothing cached) and
+ * warm (the same proofs again), one proof per block sampled.
+ *
+ * `--long` first fills the chain to `--fill N` records (default 1,000,000; the issue's goal is
+ * measured at 10,000,000) and measures again: the "cost growth" line sets ingest rate, bytes per
+ * record and proof time on the filled chain beside the fresh one. Not for CI: 1e6 records take
+ * minutes and about 10 GB of disk at today's write path.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startNode, type RunningNode } from '../support/children.js';
+import { LmdbStore } from '../src/store/lmdb.js';
+import { Query } from '../src/node/query.js';
+import { BatchSender, cpuMicrosOf, drive, flag, ioDelta, pct, procIo, type BenchOptions, type Emit } from './common.js';
+
+/** Records taken in during one phase, and what the node wrote for them. */
+interface Phase {
+  chain: string;
+  recordsBefore: number;
+  records: number;
+  recordsPerSec: number;
+  writeBytesPerRecord: number;
+  wcharPerRecord: number;
+  nodeCpuUsPerRecord: number;
+  /** Receipted txIds, every 50th, for the proofs. */
+  sample: string[];
+}
+
+/** Only the events the bench waits on are kept: one line per record would fill memory. */
+const keep = (e: { event: string }) => e.event === 'started';
+
+async function measure(node: RunningNode, sender: BatchSender, seconds: number, chain: string, recordsBefore: number): Promise<Phase> {
+  const pid = node.proc.pid!;
+  const io0 = procIo(pid);
+  const cpu0 = cpuMicrosOf(pid);
+  const sample: string[] = [];
+  let k = 0;
+  const { n, secs } = await drive(8, seconds, async () => {
+    const ids = await sender.send();
+    for (const id of ids) if (k++ % 50 === 0) sample.push(id);
+    return ids.length;
+  });
+  await node.drained(600_000); // the blocks holding them are written too
+  const io = ioDelta(io0, procIo(pid));
+  return {
+    chain,
+    recordsBefore,
+    records: n,
+    recordsPerSec: Math.round(n / secs),
+    writeBytesPerRecord: Math.round(io.writeBytes / n),
+    wcharPerRecord: Math.round(io.wchar / n),
+    nodeCpuUsPerRecord: Math.round((cpuMicrosOf(pid) - cpu0) / n),
+    sample,
+  };
+}
+
+/** Proof generation out of the stopped node's store: one record per block, cold then warm. */
+async function proofTimes(data: string, sample: string[]) {
+  const store = await LmdbStore.open(data, { readOnly: true });
+  try {
+    // One record per block: each cold proof then rebuilds its block's Merkle levels.
+    const perBlock = new Map<string, { id: string; hash: Uint8Array }>();
+    for (const id of sample) {
+      const loc = store.location(Buffer.from(id, 'hex'));
+      const key = loc && Buffer.from(loc.blockHash).toString('hex');
+      if (loc && !perBlock.has(key!)) perBlock.set(key!, { id, hash: loc.blockHash });
+    }
+    // The first proof also pays for loading and compiling the code: it warms up, uncounted.
+    const ids = [...perBlock.values()].map((x) => x.id);
+    const q0 = new Query(store);
+    if (ids.length > 1) q0.proof(ids.shift()!);
+    const q = new Query(store);
+    const time = () =>
+      ids.map((id) => {
+        const t = performance.now();
+        q.proof(id);
+        return (performance.now() - t) * 1000;
+      });
+    const cold = time();
+    const warm = time();
+    const sizes = (ids.length ? [...perBlock.values()].slice(-ids.length) : []).map((x) => store.getBody(x.hash)?.length ?? 0);
+    return { proofs: ids.length, blockTxsP50: pct(sizes, 50), coldUsP50: pct(cold, 50), coldUsMax: pct(cold, 100), warmUsP50: pct(warm, 50) };
+  } finally {
+    await store.close();
+  }
+}
+
+export async function bytesBench(emit: Emit, o: BenchOptions): Promise<void> {
+  const long = o.args.includes('--long');
+  const fill = Number(flag(o.args, '--fill', '1e6'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'urchain-bench-bytes-'));
+  const data = path.join(dir, 'data');
+  const payload = crypto.randomBytes(1024);
+  const phases: (Phase & Awaited<ReturnType<typeof proofTimes>>)[] = [];
+  try {
+    let total = 0;
+    const run = async (chain: string, before?: (node: RunningNode) => Promise<void>) => {
+      const node = await startNode(data, ['--block-time', '1s'], { keep });
+      const sender = new BatchSender(node.url, 100, payload);
+      try {
+        await before?.(node);
+        const p = await measure(node, sender, o.seconds, chain, total);
+        total += p.records;
+        await sender.close();
+        await node.stop();
+        const proofs = await proofTimes(data, p.sample);
+        const line = { ...p, ...proofs };
+        phases.push(line);
+        const { sample, ...shown } = line;
+        emit({ bench: 'bytes.per-record', payloadBytes: 1024, api: 'HTTP batch, 100 per request, 8 in flight', ...shown, mustReach: 'writeBytesPerRecord <= 4096 (issue 11)' });
+      } finally {
+        await sender.close().catch(() => {});
+        await node.stop();
+      }
+    };
+    await run('fresh');
+    if (!long) return;
+    await run(`filled to ${fill}`, async (node) => {
+      // 1,000 records per request, 4 in flight: the fastest way in; progress on stderr.
+      const filler = new BatchSender(node.url, 1000, payload);
+      let next = 0.1;
+      try {
+        while (total < fill) {
+          const { n } = await drive(4, 2, async () => (await filler.send()).length);
+          total += n;
+          if (total >= next * fill) {
+            process.stderr.write(`bytes: filled ${total} of ${fill} records\n`);
+            while (total >= next * fill) next += 0.1;
+          }
+        }
+        await node.drained(3_600_000);
+      } finally {
+        await filler.close();
+      }
+    });
+    const [a, b] = phases;
+    const r = (x: number, y: number) => Math.round((x / y) * 100) / 100;
+    emit({
+      bench: 'bytes.cost-growth',
+      of: `chain filled to ${b.recordsBefore} records / fresh chain`,
+      recordsPerSec: r(b.recordsPerSec, a.recordsPerSec),
+      writeBytesPerRecord: r(b.writeBytesPerRecord, a.writeBytesPerRecord),
+      proofColdUsP50: r(b.coldUsP50, a.coldUsP50),
+      mustReach: 'recordsPerSec and proof time within 20% of fresh at 10,000,000 records (issue 11)',
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

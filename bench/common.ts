@@ -1,0 +1,163 @@
+/**
+ * What every bench module shares: the line printer's type, percentiles and min/median/max, the
+ * closed-loop driver, a paced open-loop driver, and the I/O and CPU counters of a process
+ * (`/proc/PID/io`, `process.cpuUsage`). bench/run.ts passes each module its `emit`, so every line
+ * carries the OpenSSL yardsticks measured in the same run.
+ */
+import fs from 'node:fs';
+import { Agent, request } from 'undici';
+import { encode as cborEncode } from 'cbor-x';
+
+export type Emit = (o: Record<string, unknown>) => void;
+
+/** Options every bench module gets from bench/run.ts. */
+export interface BenchOptions {
+  /** Seconds per measurement (`--seconds`). */
+  seconds: number;
+  /** The command line, for a module's own flags (`flag`). */
+  args: string[];
+}
+
+/** The value after `k` on the command line, or `d`. */
+export function flag(args: string[], k: string, d: string): string {
+  const i = args.indexOf(k);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : d;
+}
+
+export function pct(xs: number[], p: number): number {
+  if (!xs.length) return NaN;
+  const s = xs.slice().sort((a, b) => a - b);
+  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 100) / 100;
+}
+
+/** min / median / max of a few round results (the interleaved rounds print these). */
+export function spread(xs: number[]): { min: number; median: number; max: number } {
+  const s = xs.slice().sort((a, b) => a - b);
+  const r = (x: number) => Math.round(x * 10) / 10;
+  return { min: r(s[0]), median: r(s[Math.floor(s.length / 2)]), max: r(s[s.length - 1]) };
+}
+
+/**
+ * Runs `workers` loops for `seconds`, each calling `once` (which returns how many records it
+ * moved) again and again; gives the records, the seconds taken and each call's latency in ms.
+ * Closed loop: a worker sends again only when its last call returned, so this finds the maximum
+ * rate, not the latency at a given load (that is `paced`).
+ */
+export async function drive(workers: number, seconds: number, once: (worker: number) => Promise<number>) {
+  const lat: number[] = [];
+  const end = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  let n = 0;
+  await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      while (performance.now() < end) {
+        const s = performance.now();
+        const k = await once(w); // not `n += await ...`: that reads n before the await and loses counts
+        n += k;
+        lat.push(performance.now() - s);
+      }
+    }),
+  );
+  return { n, lat, secs: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * Open loop: starts `once` at `perSec` calls a second for `seconds`, whether earlier calls have
+ * returned or not, and times each from the moment it was DUE (not the moment it was started), so
+ * a stalled server cannot hide its queue (no coordinated omission). At most `maxInFlight` calls
+ * run at once; a call due beyond that waits, and its wait counts in its latency.
+ */
+export async function paced(perSec: number, seconds: number, once: () => Promise<number>, maxInFlight = 4096) {
+  const lat: number[] = [];
+  const total = Math.max(1, Math.round(perSec * seconds));
+  const t0 = performance.now();
+  let started = 0;
+  let inFlight = 0;
+  let n = 0;
+  let failed = 0;
+  const running: Promise<void>[] = [];
+  let freed: (() => void) | undefined;
+  while (started < total) {
+    const due = t0 + (started * 1000) / perSec;
+    const now = performance.now();
+    if (due > now) {
+      await new Promise((r) => setTimeout(r, Math.max(0, due - now - 0.5)));
+      continue;
+    }
+    if (inFlight >= maxInFlight) {
+      await new Promise<void>((r) => (freed = r));
+      continue;
+    }
+    started++;
+    inFlight++;
+    running.push(
+      once().then(
+        (k) => {
+          n += k;
+          lat.push(performance.now() - due);
+        },
+        () => void failed++,
+      ).finally(() => {
+        inFlight--;
+        freed?.();
+        freed = undefined;
+      }),
+    );
+  }
+  await Promise.all(running);
+  return { n, lat, failed, secs: (performance.now() - t0) / 1000 };
+}
+
+/** A process's I/O counters: bytes it asked to write (wchar), bytes that reached the disk (write_bytes). */
+export interface ProcIo {
+  wchar: number;
+  writeBytes: number;
+  rchar: number;
+  readBytes: number;
+}
+
+export function procIo(pid: number | 'self' = 'self'): ProcIo {
+  const t = fs.readFileSync(`/proc/${pid}/io`, 'utf8');
+  const get = (k: string) => Number(new RegExp(`^${k}: (\\d+)$`, 'm').exec(t)?.[1] ?? NaN);
+  return { wchar: get('wchar'), writeBytes: get('write_bytes'), rchar: get('rchar'), readBytes: get('read_bytes') };
+}
+
+export function ioDelta(a: ProcIo, b: ProcIo): ProcIo {
+  return { wchar: b.wchar - a.wchar, writeBytes: b.writeBytes - a.writeBytes, rchar: b.rchar - a.rchar, readBytes: b.readBytes - a.readBytes };
+}
+
+/** CPU time (user + system) of this process, in µs. */
+export const cpuMicros = () => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+
+/** CPU time (user + system) of another process, in µs, from /proc/PID/stat (clock ticks of 10 ms). */
+export function cpuMicrosOf(pid: number): number {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) * 10_000; // utime, stime (fields 14, 15)
+}
+
+/** Posts batches of `perRequest` records of `payloadBytes` to a node's batch API; one client shared by the bench modules. */
+export class BatchSender {
+  readonly agent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
+  readonly body: Buffer;
+  constructor(
+    readonly url: string,
+    readonly perRequest: number,
+    payload: Uint8Array,
+  ) {
+    this.body = Buffer.from(cborEncode(Array.from({ length: perRequest }, () => ({ payload }))));
+  }
+
+  /** Sends one batch; the txIds of its receipts. */
+  async send(body: Uint8Array = this.body): Promise<string[]> {
+    const res = await request(`${this.url}/v1/records/batch`, { method: 'POST', body, headers: { 'content-type': 'application/cbor' }, dispatcher: this.agent });
+    const r = (await res.body.json()) as { receipts: { txId: string }[] };
+    if (res.statusCode !== 200) throw new Error(JSON.stringify(r));
+    return r.receipts.map((x) => x.txId);
+  }
+
+  close = () => this.agent.close();
+}

@@ -1,0 +1,60 @@
+/**
+ * `--only latency`: receipt latency at half of the maximum load. For each way in (one record per
+ * HTTP request; the batch API with 100 per request) it first finds the maximum: a closed loop
+ * (64 requests in flight for single records, 8 for batches) for `--seconds`. Then it drives the
+ * node at half that rate with a paced open-loop generator (bench/common.ts `paced`): requests
+ * start on schedule whether earlier ones have returned or not, and each latency counts from the
+ * moment its request was due, so a stall shows in the figures instead of slowing the sender.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { request } from 'undici';
+import { startNode } from '../support/children.js';
+import { BatchSender, drive, paced, pct, type BenchOptions, type Emit } from './common.js';
+
+export async function latencyBench(emit: Emit, o: BenchOptions): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'urchain-bench-latency-'));
+  const node = await startNode(path.join(dir, 'data'), ['--block-time', '1s'], { keep: (e) => e.event === 'started' });
+  const payload = crypto.randomBytes(1024);
+  const sender = new BatchSender(node.url, 100, payload);
+  const single = async () => {
+    const res = await request(`${node.url}/v1/records`, { method: 'POST', body: payload, dispatcher: sender.agent });
+    const r = await res.body.json();
+    if (res.statusCode !== 200) throw new Error(JSON.stringify(r));
+    return 1;
+  };
+  const batch = async () => (await sender.send()).length;
+  try {
+    for (const [api, perRequest, inFlight, once] of [
+      ['HTTP, one record per request', 1, 64, single],
+      ['HTTP batch, 100 per request', 100, 8, batch],
+    ] as const) {
+      await drive(inFlight, Math.min(1, o.seconds / 2), once); // warm-up: a fresh process compiles its hot paths first
+      const max = await drive(inFlight, o.seconds, once);
+      const maxPerSec = max.n / max.secs;
+      const requestsPerSec = maxPerSec / 2 / perRequest;
+      const half = await paced(requestsPerSec, o.seconds, once);
+      emit({
+        bench: 'latency.half-load',
+        api,
+        payloadBytes: 1024,
+        maxRecordsPerSec: Math.round(maxPerSec),
+        maxReceiptLatencyMsP99: pct(max.lat, 99),
+        offeredRecordsPerSec: Math.round(requestsPerSec * perRequest),
+        achievedRecordsPerSec: Math.round(half.n / half.secs),
+        failedRequests: half.failed,
+        receiptLatencyMsP50: pct(half.lat, 50),
+        receiptLatencyMsP99: pct(half.lat, 99),
+        receiptLatencyMsP999: pct(half.lat, 99.9),
+        receiptLatencyMsMax: pct(half.lat, 100),
+        mustReach: 'receiptLatencyMsP99 <= 20 (issue 11)',
+      });
+    }
+  } finally {
+    await sender.close();
+    await node.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
