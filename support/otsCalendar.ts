@@ -102,7 +102,7 @@ export class TestCalendar {
     const parts: Buffer[] = [];
     for await (const d of req) parts.push(d as Buffer);
     const body = new Uint8Array(Buffer.concat(parts));
-    const reply = (status: number, data: Uint8Array | string, type = 'application/octet-stream') => res.writeHead(status, { 'content-type': type }).end(data);
+    const reply = (status: number, data: Uint8Array | string, type = 'application/octet-stream'): void => void res.writeHead(status, { 'content-type': type }).end(data);
     if (this.failing) return reply(500, 'calendar failing on purpose', 'text/plain');
     const path = (req.url ?? '').split('?')[0];
     if (req.method === 'POST' && path === '/digest') {
