@@ -12,13 +12,11 @@
  * Requests send `Accept: application/vnd.opentimestamps.v1` as the reference client does. Answers
  * are read up to MAX_ANSWER bytes and parsed strictly (transparency/ots); a calendar that answers
  * anything else fails with BAD_REPLY, one that does not answer with UNAVAILABLE or TIMEOUT.
- * node:http, not undici: the command makes a few requests and exits (see io/nodeClient).
  */
-import http from 'node:http';
-import https from 'node:https';
 import { toHex } from '../codec/bytes.js';
 import { UrchainError } from '../errors.js';
 import { parseTimestamp, type Timestamp } from './ots.js';
+import { httpRequest } from './otsHttp.js';
 
 /** The public calendars the reference client uses by default (opentimestamps-client). */
 export const PUBLIC_CALENDARS = [
@@ -27,50 +25,7 @@ export const PUBLIC_CALENDARS = [
   'https://a.pool.eternitywall.com',
   'https://ots.btc.catallaxy.com',
 ];
-export const MAX_ANSWER = 10_000;
 const ACCEPT = 'application/vnd.opentimestamps.v1';
-
-export interface HttpAnswer {
-  status: number;
-  body: Uint8Array;
-}
-
-/**
- * One HTTP request with a deadline and a cap on the answer's size (a server that sends more is
- * cut off: BAD_REPLY). Shared by the calendar client and the bitcoind header source.
- */
-export function httpRequest(url: string, o: { method?: string; body?: Uint8Array; headers?: Record<string, string>; timeoutMs?: number; maxBytes?: number } = {}): Promise<HttpAnswer> {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return Promise.reject(UrchainError.BAD_INPUT(`${JSON.stringify(url)}: not a URL`));
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return Promise.reject(UrchainError.BAD_INPUT(`${url}: expected http:// or https://`));
-  const timeoutMs = o.timeoutMs ?? 30_000;
-  const maxBytes = o.maxBytes ?? MAX_ANSWER;
-  const headers: Record<string, string | number> = { 'user-agent': 'urchain', ...o.headers };
-  if (u.username || u.password) headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
-  if (o.body) headers['content-length'] = o.body.byteLength;
-  const where = `${u.protocol}//${u.host}`;
-  return new Promise((resolve, reject) => {
-    const req = (u.protocol === 'https:' ? https : http).request(u, { method: o.method ?? 'GET', headers, agent: false });
-    req.setTimeout(timeoutMs, () => req.destroy(UrchainError.TIMEOUT(`${where} did not answer within ${timeoutMs / 1000} s`)));
-    req.on('error', (e) => reject(e instanceof UrchainError ? e : UrchainError.UNAVAILABLE(`cannot reach ${where}: ${(e as NodeJS.ErrnoException).code ?? e.message}`)));
-    req.on('response', (res) => {
-      const parts: Buffer[] = [];
-      let n = 0;
-      res.on('data', (d: Buffer) => {
-        n += d.length;
-        if (n > maxBytes) return void req.destroy(UrchainError.BAD_REPLY(`${where} answered more than ${maxBytes} bytes`));
-        parts.push(d);
-      });
-      res.on('error', (e) => reject(e instanceof UrchainError ? e : UrchainError.UNAVAILABLE(`${where}: ${e.message}`)));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: new Uint8Array(Buffer.concat(parts)) }));
-    });
-    req.end(o.body);
-  });
-}
 
 /** A calendar URL without its trailing slash; http only to a loopback host (tests, a local calendar). */
 export function calendarUrl(url: string): string {
