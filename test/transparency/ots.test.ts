@@ -17,7 +17,8 @@ import { headersFileSource } from '../../src/transparency/otsHeaders.js';
 import { bitcoindSource } from '../../src/transparency/otsRpc.js';
 import { SyntheticBitcoin } from '../../support/bitcoin.js';
 import { startCalendars } from '../../support/otsCalendar.js';
-import { errorCodeOf, tmpDir, cleanup } from '../helpers.js';
+import { errorCodeOf, tmpDir, cleanup, vector } from '../helpers.js';
+import { otsVector } from '../../scripts/otsSection.js';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -192,5 +193,18 @@ async function errorCodeOfAsync(f: () => Promise<unknown>): Promise<string> {
     return (e as { code?: string }).code ?? 'not an UrchainError';
   }
 }
+
+test('the vector of urchain-formats(5) is what the code builds, and it verifies', () => {
+  const v = vector('ots-anchor.json');
+  assert.equal(otsVector(), v);
+  const pending = parseOts(fromHex(v.pendingOts));
+  assert.equal(pending.digest, sha256(new TextEncoder().encode(v.checkpointText)));
+  assert.equal(attestations(pending.timestamp, pending.digest).map((a) => [a.attestation, toHex(a.commitment)]), [[{ type: 'pending', uri: v.calendar }, v.commitment]]);
+  const up = parseOts(fromHex(v.upgradedOts));
+  assert.is(toHex(serializeOts(up)), v.upgradedOts);
+  const chain = checkHeaderChain(fromHex(v.headers), 'regtest');
+  const [b] = attestations(up.timestamp, up.digest);
+  assert.equal(checkBitcoinAttestation(b.commitment, chain.headers[v.height], v.height), { height: v.height, blockHash: v.blockHash, time: v.time });
+});
 
 test.run();

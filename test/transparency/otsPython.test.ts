@@ -22,7 +22,7 @@ import { anchorCheckpoint, upgradeAnchors, listAnchors } from '../../src/transpa
 import { parseOts, serializeOts, attestations } from '../../src/transparency/ots.js';
 import { checkHeaderChain, checkBitcoinAttestation, blockHashHex } from '../../src/transparency/otsBitcoin.js';
 import { startCalendars } from '../../support/otsCalendar.js';
-import { tmpDir, cleanup } from '../helpers.js';
+import { tmpDir, cleanup, vector } from '../helpers.js';
 
 test.after(cleanup);
 
@@ -167,6 +167,34 @@ test(`${N} .ots files python-opentimestamps writes parse in urchain, write back 
   } finally {
     await cals.close();
   }
+});
+
+test('python-opentimestamps reads the vector of urchain-formats(5) and verifies it', () => {
+  if (!available) return;
+  const v = vector('ots-anchor.json');
+  const script = String.raw`
+import sys, json, hashlib
+from opentimestamps.core.timestamp import DetachedTimestampFile
+from opentimestamps.core.serialize import BytesDeserializationContext, BytesSerializationContext
+from opentimestamps.core.notary import BitcoinBlockHeaderAttestation
+from bitcoin.core import CBlockHeader
+v = json.loads(sys.argv[1])
+out = []
+for key in ('pendingOts', 'upgradedOts'):
+    data = bytes.fromhex(v[key])
+    d = DetachedTimestampFile.deserialize(BytesDeserializationContext(data))
+    ctx = BytesSerializationContext(); d.serialize(ctx)
+    assert ctx.getbytes() == data
+    assert d.file_digest == hashlib.sha256(v['checkpointText'].encode()).digest()
+    for msg, att in d.timestamp.all_attestations():
+        if isinstance(att, BitcoinBlockHeaderAttestation):
+            h = CBlockHeader.deserialize(bytes.fromhex(v['headers'])[80 * att.height:80 * att.height + 80])
+            out.append([att.height, att.verify_against_blockheader(msg, h)])
+        else:
+            out.append([att.uri, msg.hex()])
+print(json.dumps(out))
+`;
+  assert.equal(JSON.parse(run(script, [JSON.stringify(v)])), [[v.calendar, v.commitment], [v.height, v.time]]);
 });
 
 test.run();
