@@ -10,8 +10,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { cli, startNode, stopChildren, tmpDir, cleanup } from '../helpers.js';
 import { startCalendars } from '../../support/otsCalendar.js';
-import { parseOts, serializeOts } from '../../src/transparency/ots.js';
-import { fromBase64, toBase64 } from '../../src/codec/bytes.js';
+import { parseOts, serializeOts, addAttestation, addOp } from '../../src/transparency/ots.js';
+import { upgradeAnchors, anchorFiles } from '../../src/transparency/otsAnchor.js';
+import { signTreeHead } from '../../src/transparency/checkpoint.js';
+import { generateKeyPair } from '../../src/crypto/ed25519.js';
+import { sha256 } from '../../src/crypto/hash.js';
+import { fromBase64, toBase64, utf8 } from '../../src/codec/bytes.js';
 
 test.after(async () => {
   await stopChildren();
@@ -56,6 +60,11 @@ test('anchor, upgrade, prove --anchor, verify offline and with bitcoind', async 
     assert.is(again.code, 0, again.stderr);
     assert.is(again.json.submitted, false);
     assert.is(a.hits.digest + b.hits.digest, hits);
+    // through the node's GET /checkpoint: the same checkpoint text, so the same digest
+    const viaNode = await cli(['anchor', '--node', node.url, '--anchors', path.join(dir, 'node-anchors'), ...cal, '--json']);
+    assert.is(viaNode.code, 0, viaNode.stderr);
+    assert.is(viaNode.json.digest, again.json.digest);
+    assert.is(viaNode.json.submitted, true);
 
     // before confirmation: upgrade finds nothing, an anchored proof fails its anchor check
     const before = await cli(['anchor', 'upgrade', '--data', data, '--json']);
@@ -147,6 +156,22 @@ test('anchor with no calendar answering writes nothing and exits 1; bad usage ex
   } finally {
     await cals.close();
   }
+});
+
+test('upgrade asks only https or loopback calendars, and reports the others as errors', async () => {
+  const dir = tmpDir();
+  const key = generateKeyPair();
+  const note = signTreeHead({ origin: 'urchain.example/x/0011223344556677', size: 1, root: sha256(Uint8Array.of(1)) }, key);
+  const files = anchorFiles(dir, 1);
+  const digest = sha256(utf8(note.slice(0, note.lastIndexOf('\n\n') + 1)));
+  const t = { items: [] };
+  addAttestation(addOp(t, { op: 'sha256' }), { type: 'pending', uri: 'http://calendar.example' });
+  fs.writeFileSync(files.note, note);
+  fs.writeFileSync(files.ots, serializeOts({ hashOp: 'sha256', digest, timestamp: t }));
+  const [r] = await upgradeAnchors(dir);
+  assert.is(r.upgraded, false);
+  assert.equal(r.pending, ['http://calendar.example']);
+  assert.match(r.errors[0].error, /loopback/);
 });
 
 test.run();
