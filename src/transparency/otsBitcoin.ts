@@ -73,8 +73,6 @@ export const headerHash = (b: Uint8Array): Uint8Array => sha256(sha256(b));
 /** The block hash as Bitcoin shows it (reversed hex). */
 export const blockHashHex = (b: Uint8Array): string => toHex(headerHash(b).slice().reverse());
 
-const leNumber = (b: Uint8Array): bigint => BigInt('0x' + (toHex(b.slice().reverse()) || '0'));
-
 /** The target a compact `bits` value encodes; undefined for a negative or overflowing one. */
 export function targetOf(bits: number): bigint | undefined {
   const exp = bits >>> 24;
@@ -99,12 +97,39 @@ export function compactOf(target: bigint): number {
 /** The work of a block with this target: 2^256 / (target + 1). */
 export const workOf = (target: bigint): bigint => (1n << 256n) / (target + 1n);
 
-/** Throws BAD_PROOF unless the header does the work its bits claim, within the network's limit. */
-export function checkWork(b: Uint8Array, net: BitcoinNetwork): void {
-  const h = decodeHeader(b);
-  const t = targetOf(h.bits);
-  if (t === undefined || t === 0n || t > NETWORKS[net].powLimit) throw UrchainError.BAD_PROOF(`bitcoin header ${blockHashHex(b)}: bits ${h.bits.toString(16)} are not a valid ${net} target`);
-  if (leNumber(headerHash(b)) > t) throw UrchainError.BAD_PROOF(`bitcoin header ${blockHashHex(b)}: its hash is above its target (no proof of work)`);
+/** A target as 32 little-endian bytes, to compare with a hash without BigInt arithmetic. */
+function targetBytes(t: bigint): Uint8Array {
+  const hex = t.toString(16).padStart(64, '0');
+  return fromHex(hex).reverse();
+}
+
+/** hash <= target, both 32 bytes little-endian (compared from the most significant byte). */
+function atMost(hash: Uint8Array, target: Uint8Array): boolean {
+  for (let i = 31; i >= 0; i--) if (hash[i] !== target[i]) return hash[i] < target[i];
+  return true;
+}
+
+/** Per bits value: its target as bytes and its work (a headers file repeats a few values). */
+const byBits = new Map<string, { target: Uint8Array; work: bigint }>();
+function bitsInfo(bits: number, net: BitcoinNetwork): { target: Uint8Array; work: bigint } | undefined {
+  const k = `${net}:${bits}`;
+  let v = byBits.get(k);
+  if (!v) {
+    const t = targetOf(bits);
+    if (t === undefined || t === 0n || t > NETWORKS[net].powLimit) return undefined;
+    v = { target: targetBytes(t), work: workOf(t) };
+    byBits.set(k, v);
+  }
+  return v;
+}
+
+/** Throws BAD_PROOF unless the header does the work its bits claim, within the network's limit; returns its hash. */
+export function checkWork(b: Uint8Array, net: BitcoinNetwork, bits = decodeHeader(b).bits): Uint8Array {
+  const info = bitsInfo(bits, net);
+  if (!info) throw UrchainError.BAD_PROOF(`bitcoin header ${blockHashHex(b)}: bits ${bits.toString(16)} are not a valid ${net} target`);
+  const hash = headerHash(b);
+  if (!atMost(hash, info.target)) throw UrchainError.BAD_PROOF(`bitcoin header ${blockHashHex(b)}: its hash is above its target (no proof of work)`);
+  return hash;
 }
 
 const RETARGET_INTERVAL = 2016;
@@ -138,22 +163,19 @@ export function checkHeaderChain(raw: Uint8Array, net: BitcoinNetwork): HeaderCh
   const headers = Array.from({ length: n }, (_, i) => raw.subarray(i * HEADER_LEN, (i + 1) * HEADER_LEN));
   const decoded = headers.map(decodeHeader);
   if (blockHashHex(headers[0]) !== NETWORKS[net].genesisHash) throw UrchainError.BAD_PROOF(`bitcoin headers file: the first header is not the ${net} genesis block ${NETWORKS[net].genesisHash}`);
-  let work = 0n;
+  let work = bitsInfo(decoded[0].bits, net)!.work;
   let prevHash = headerHash(headers[0]);
-  for (let i = 0; i < n; i++) {
+  for (let i = 1; i < n; i++) {
     const h = decoded[i];
     try {
-      if (i > 0) {
-        if (!equal(h.prevHash, prevHash)) throw UrchainError.BAD_PROOF('it does not name the previous header');
-        const bits = expectedBits(net, i, (k) => decoded[k]);
-        if (h.bits !== bits) throw UrchainError.BAD_PROOF(`bits ${h.bits.toString(16)}, the difficulty rule demands ${bits.toString(16)}`);
-        checkWork(headers[i], net);
-        prevHash = headerHash(headers[i]);
-      }
+      if (!equal(h.prevHash, prevHash)) throw UrchainError.BAD_PROOF('it does not name the previous header');
+      const bits = expectedBits(net, i, (k) => decoded[k]);
+      if (h.bits !== bits) throw UrchainError.BAD_PROOF(`bits ${h.bits.toString(16)}, the difficulty rule demands ${bits.toString(16)}`);
+      prevHash = checkWork(headers[i], net, h.bits);
     } catch (e) {
       throw UrchainError.BAD_PROOF(`bitcoin headers file: header at height ${i}: ${(e as Error).message}`);
     }
-    work += workOf(targetOf(h.bits)!);
+    work += bitsInfo(h.bits, net)!.work;
   }
   return { network: net, headers, work: work.toString() };
 }
