@@ -17,6 +17,8 @@ export class AnchorCommand extends UrchainCommand {
 
       Made for cron, like \`entangle push\`: idempotent (a checkpoint already anchored is not sent again, unless fewer than two of the calendars took it and Bitcoin does not hold it yet: then it is sent again to the calendars given). Exit 0 when at least two calendars (or every calendar given, if fewer) hold the checkpoint; exit 1 when fewer did, the .ots is still written with what the others answered, and each failed calendar is named on stderr and in the JSON ("calendars": [{"url", "ok", "error"}]); exit 1 with nothing written when no calendar answered.
 
+      The JSON: {"size", "origin", "digest" (hex SHA-256 of the checkpoint text), "note", "ots" (the two files), "submitted" (false when it was anchored before), "calendars": [{"url", "ok", "error"}], "bitcoin": [heights], "pending": [calendar URIs], "redundant"}.
+
       With --data the checkpoint is signed here with --key (default DIR/node.key) and the anchors go to DIR/anchors. With --node it is the node's GET /checkpoint, and --anchors names the folder (required).
     `,
     examples: [

@@ -13,6 +13,8 @@ export class AnchorUpgradeCommand extends UrchainCommand {
 
       Made for cron: run it every hour or so. Exit 0 when every calendar answered (pending or confirmed); exit 1 when one could not be reached or answered something that is not the protocol (named on stderr and under "errors"). Only calendars on https (or http on a loopback address) are asked.
 
+      The JSON: {"anchors": [{"size", "ots", "upgraded", "bitcoin": [heights], "pending": [calendar URIs], "errors": [{"calendar", "error"}]}], "upgraded", "confirmed", "pending"} (the last three are counts of anchors).
+
       With --data the anchors are in DIR/anchors; --anchors names another folder.
     `,
     examples: [
