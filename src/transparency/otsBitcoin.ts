@@ -135,15 +135,19 @@ export function checkWork(b: Uint8Array, net: BitcoinNetwork, bits = decodeHeade
 const RETARGET_INTERVAL = 2016;
 const TARGET_TIMESPAN = 14 * 24 * 3600;
 
+/** The bits after a retarget: the last bits scaled by the last 2016 blocks' timespan (Bitcoin's CalculateNextWorkRequired). */
+export function retargetBits(net: BitcoinNetwork, lastBits: number, firstTime: number, lastTime: number): number {
+  const span = Math.min(Math.max(lastTime - firstTime, TARGET_TIMESPAN / 4), TARGET_TIMESPAN * 4);
+  let t = (targetOf(lastBits)! * BigInt(span)) / BigInt(TARGET_TIMESPAN);
+  if (t > NETWORKS[net].powLimit) t = NETWORKS[net].powLimit;
+  return compactOf(t);
+}
+
 /** The bits the block at `height` must carry, given the headers below it. */
 function expectedBits(net: BitcoinNetwork, height: number, at: (h: number) => BitcoinHeader): number {
   const prev = at(height - 1);
   if (!NETWORKS[net].retarget || height % RETARGET_INTERVAL !== 0) return prev.bits;
-  const first = at(height - RETARGET_INTERVAL);
-  const span = Math.min(Math.max(prev.time - first.time, TARGET_TIMESPAN / 4), TARGET_TIMESPAN * 4);
-  let t = (targetOf(prev.bits)! * BigInt(span)) / BigInt(TARGET_TIMESPAN);
-  if (t > NETWORKS[net].powLimit) t = NETWORKS[net].powLimit;
-  return compactOf(t);
+  return retargetBits(net, prev.bits, at(height - RETARGET_INTERVAL).time, prev.time);
 }
 
 export interface HeaderChain {

@@ -11,7 +11,7 @@ import {
   parseOts, serializeOts, attestations, addOp, addAttestation, mergeTimestamp, applyOp, OTS_MAGIC, MAX_DEPTH, MAX_OPS,
   type DetachedTimestamp, type Timestamp,
 } from '../../src/transparency/ots.js';
-import { encodeHeader, blockHashHex, checkHeaderChain, compactOf, targetOf, NETWORKS, HEADER_LEN, checkBitcoinAttestation } from '../../src/transparency/otsBitcoin.js';
+import { encodeHeader, blockHashHex, checkHeaderChain, compactOf, targetOf, retargetBits, NETWORKS, HEADER_LEN, checkBitcoinAttestation } from '../../src/transparency/otsBitcoin.js';
 import { submitDigest, fetchTimestamp, calendarUrl } from '../../src/transparency/otsCalendar.js';
 import { headersFileSource } from '../../src/transparency/otsHeaders.js';
 import { bitcoindSource } from '../../src/transparency/otsRpc.js';
@@ -105,6 +105,14 @@ test('the real genesis blocks of mainnet and regtest hash to their published has
   assert.is(compactOf(targetOf(0x1d00ffff)!), 0x1d00ffff);
   assert.is(compactOf(targetOf(0x207fffff)!), 0x207fffff);
   assert.is(compactOf(targetOf(0x1b0404cb)!), 0x1b0404cb);
+});
+
+test("mainnet's difficulty rule gives Bitcoin Core's pow_tests results", () => {
+  // src/test/pow_tests.cpp: get_next_work, _pow_limit, _lower_limit_actual, _upper_limit_actual
+  assert.is(retargetBits('main', 0x1d00ffff, 1261130161, 1262152739), 0x1d00d86a);
+  assert.is(retargetBits('main', 0x1d00ffff, 1231006505, 1233061996), 0x1d00ffff);
+  assert.is(retargetBits('main', 0x1c05a3f4, 1279008237, 1279297671), 0x1c0168fd);
+  assert.is(retargetBits('main', 0x1c387f6f, 1263163443, 1269211443), 0x1d00e1fd);
 });
 
 test('a headers file is checked from genesis: links, work, bits; a forged header is named', () => {
