@@ -91,6 +91,14 @@ test('hostile files are refused with BAD_ENCODING, cheaply', () => {
   const t0 = performance.now();
   assert.is(errorCodeOf(() => parseOts(wide)), 'BAD_ENCODING');
   assert.ok(performance.now() - t0 < 1000);
+  // mutations of a real file: each parses or fails with BAD_ENCODING, nothing else
+  const real = fromHex(vector('ots-anchor.json').upgradedOts);
+  for (let i = 0; i < 2000; i++) {
+    const m = real.slice();
+    for (let k = 0; k <= i % 3; k++) m[Math.floor(Math.random() * m.length)] = Math.floor(Math.random() * 256);
+    const c = errorCodeOf(() => parseOts(m));
+    assert.ok(c === 'BAD_ENCODING' || c === 'none', c);
+  }
   // random bytes after a valid header never throw anything but BAD_ENCODING
   for (let i = 0; i < 300; i++) {
     const junk = concat(head, new Uint8Array(Array.from({ length: 1 + (i % 60) }, () => Math.floor(Math.random() * 256))));
@@ -125,6 +133,9 @@ test('a headers file is checked from genesis: links, work, bits; a forged header
   forged[3 * HEADER_LEN + 40] ^= 1; // merkle root of block 3 changed: its work (half the time at regtest difficulty) or block 4's link breaks
   assert.match(String(catchMsg(() => checkHeaderChain(forged, 'regtest'))), /height (3|4)/);
   assert.is(errorCodeOf(() => checkHeaderChain(file.subarray(0, 100), 'regtest')), 'BAD_ENCODING');
+  // a header with other bits than the rule gives (regtest: the same as its parent's), whatever its work
+  const harder = encodeHeader({ version: 0x20000000, prevHash: sha256(sha256(chain.headers[4])), merkleRoot: new Uint8Array(32), time: 2_000_000_000, bits: 0x2000ffff, nonce: 0 });
+  assert.match(String(catchMsg(() => checkHeaderChain(concat(file.subarray(0, 5 * HEADER_LEN), harder), 'regtest'))), /height 5: bits 2000ffff, the difficulty rule demands 207fffff/);
 });
 
 const catchMsg = (f: () => unknown) => {
