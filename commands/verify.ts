@@ -43,8 +43,10 @@ export class VerifyCommand extends UrchainCommand {
     if (this.headers || this.bitcoinRpc || text.includes('urchain-anchored-proof/1')) {
       const a = await import('./anchor/proof.js'); // loads the Bitcoin checks only for anchored proofs
       const r = await a.verifyAnchoredText(text, trust, { headers: this.headers, bitcoinRpc: this.bitcoinRpc, network: parseChoice(this.bitcoinNetwork, '--bitcoin-network', ['main', 'regtest'] as const) });
-      this.out(r, (x) => [human(x as VerifyResult), ...a.anchorLines(x)].join('\n'));
-      return r.valid ? 0 : 1;
+      if (r) {
+        this.out(r, (x) => [human(x as VerifyResult), ...a.anchorLines(x)].join('\n'));
+        return r.valid ? 0 : 1;
+      }
     }
     const r = verifyProofText(text, trust);
     this.out(r, human);

@@ -29,18 +29,22 @@ export interface HeaderOptions {
 
 /**
  * `verify` of an anchored proof's text, with the header source from --headers FILE or
- * --bitcoin-rpc URL. A document that is not an anchored proof is BAD_INPUT (the header options
- * go with anchored proofs only).
+ * --bitcoin-rpc URL. null for a document that is not an anchored proof (the plain check applies),
+ * BAD_INPUT when header options came with one.
  */
-export async function verifyAnchoredText(text: string, trust: TrustList | null, o: HeaderOptions): Promise<AnchoredResult> {
+export async function verifyAnchoredText(text: string, trust: TrustList | null, o: HeaderOptions): Promise<AnchoredResult | null> {
   const [{ verifyAnchoredProof, isAnchoredProof }, { parseStrictJson }] = await Promise.all([import('../../src/transparency/otsProof.js'), import('../../src/proof/json.js')]);
   let doc: unknown;
   try {
     doc = parseStrictJson(text, 'proof');
   } catch (e) {
+    if (!o.headers && !o.bitcoinRpc) return null; // not JSON: the plain check says so
     return { valid: false, failed: 'format', reason: (e as Error).message, checks: [] };
   }
-  if (!isAnchoredProof(doc)) throw badInput('--headers and --bitcoin-rpc go with an anchored proof (`urchain prove TXID --anchor`); this is a plain proof');
+  if (!isAnchoredProof(doc)) {
+    if (o.headers || o.bitcoinRpc) throw badInput('--headers and --bitcoin-rpc go with an anchored proof (`urchain prove TXID --anchor`); this is a plain proof');
+    return null;
+  }
   if (!!o.headers === !!o.bitcoinRpc) throw badInput('an anchored proof needs Bitcoin block headers: give --headers FILE (offline) or --bitcoin-rpc URL (a bitcoind), one of them');
   const source = o.headers
     ? (await import('../../src/transparency/otsHeaders.js')).headersFileSource(o.headers, o.network)

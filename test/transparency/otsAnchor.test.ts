@@ -117,6 +117,15 @@ test('anchor, upgrade, prove --anchor, verify offline and with bitcoind', async 
     assert.match(main.json.error.message, /genesis/); // the file is checked before any proof
     // no header source: bad usage
     assert.is((await cli(['verify', proofFile, '--trust', trust])).code, 2);
+    // a plain proof that merely mentions the anchored format is checked as a plain proof
+    const odd = await cli(['ingest', 'send', '-', '--node', node.url, '--meta', 'note=urchain-anchored-proof/1'], 'x');
+    await node.included(odd.json.txId);
+    const plain = path.join(dir, 'plain.json');
+    assert.is((await cli(['prove', odd.json.txId, '--node', node.url, '--out', plain])).code, 0);
+    const pv = await cli(['verify', plain, '--trust', trust, '--json']);
+    assert.is(pv.code, 0, pv.stderr);
+    assert.is(pv.json.anchor, undefined);
+    assert.is((await cli(['verify', plain, '--trust', trust, '--headers', headers])).code, 2); // header options only with an anchored proof
 
     // tampering: an .ots of another digest, a checkpoint of another size, a header file cut short
     const doc = JSON.parse(fs.readFileSync(proofFile, 'utf8'));
