@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { cli, startNode, stopChildren, tmpDir, cleanup } from '../helpers.js';
 import { startCalendars } from '../../support/otsCalendar.js';
+import { onTerminal, plain as noEscapes } from '../../support/terminal.js';
 import { parseOts, serializeOts, addAttestation, addOp } from '../../src/transparency/ots.js';
 import { upgradeAnchors, anchorFiles } from '../../src/transparency/otsAnchor.js';
 import { signTreeHead } from '../../src/transparency/checkpoint.js';
@@ -102,6 +103,10 @@ test('anchor, upgrade, prove --anchor, verify offline and with bitcoind', async 
     assert.is(v.json.anchor.size, size);
     assert.ok(v.json.anchor.signedBy.length === 1);
     assert.ok(v.json.checks.includes('anchor'));
+    // on a terminal: the Bitcoin block that bounds the record, in words
+    const tty = await onTerminal(['verify', proofFile, '--trust', trust, '--headers', headers, '--bitcoin-network', 'regtest']);
+    assert.is(tty.code, 0, tty.out);
+    assert.match(noEscapes(tty.out), new RegExp(`anchored  in Bitcoin block ${height} \\(${v.json.anchor.bitcoin.blockHash}\\) at .*the record existed before then`));
     // the same with a bitcoind
     const rpc = await cals.chain.rpc('u:p');
     try {
