@@ -12,11 +12,14 @@ export class ProveCommand extends UrchainCommand {
   static override usage = UrchainCommand.Usage({
     description: 'Write a self-contained proof for a record',
     details: `
+      With --anchor (and --data) the output is an anchored proof (urchain-anchored-proof/1): the proof, the anchored checkpoint that covers its block (from \`urchain anchor\`, upgraded by \`urchain anchor upgrade\`), the block's inclusion in it and the OpenTimestamps .ots; \`urchain verify\` checks it against Bitcoin block headers (urchain-formats(5), OPENTIMESTAMPS ANCHOR).
+
       The proof holds the record (or with --stripped only its digest), its transaction core, the origin's batch signature evidence, the Merkle path into its block, the block header with its signatures, and the chain parameters. \`urchain verify\` checks it with no node and no network. Format: urchain-formats(5).
     `,
     examples: [
       ['Proof for a customer', '$0 prove 3f1c…e9 --node http://127.0.0.1:7400 --out sn-4711.proof.json'],
       ['Without the payload (confidential data)', '$0 prove 3f1c…e9 --data ./plant-a --stripped > proof.json'],
+      ['Anchored in Bitcoin, for a customer', '$0 prove 3f1c…e9 --data ./plant-a --anchor --out sn-4711.anchored.json'],
     ],
   });
   txId = Option.String({ required: true, name: 'TXID' });
@@ -26,6 +29,8 @@ export class ProveCommand extends UrchainCommand {
   file = Option.String('--out,-o', { description: 'Write the proof to this file instead of stdout' });
   decryptKey = Option.String('--decrypt-key', { description: 'Tier-2 AES key file: also decrypt the payload into a "plaintext" field (base64; not part of the proof)' });
   countersigned = Option.Boolean('--countersigned', false, { description: "Add partners' countersignatures (see urchain-entangle-push(1))" });
+  anchor = Option.Boolean('--anchor', false, { description: 'Write an anchored proof: add the Bitcoin-anchored checkpoint covering the block (with --data; see urchain-anchor(1))' });
+  anchors = Option.String('--anchors', { description: 'With --anchor: the anchors folder (default DIR/anchors)' });
 
   async run() {
     const s = await openSource({ data: this.data, node: this.node });
@@ -34,6 +39,12 @@ export class ProveCommand extends UrchainCommand {
       if (this.decryptKey) {
         if (!proof.payload) throw badInput('--decrypt-key needs the payload: leave out --stripped');
         proof.plaintext = toBase64(decryptTier2(fromBase64(proof.payload), readAesKeyFile(this.decryptKey)));
+      }
+      if (this.anchor) {
+        const a = await (await import('./anchor/proof.js')).anchoredProof(proof, { data: this.data, anchors: this.anchors });
+        if (!this.file) return this.out(a, (p) => JSON.stringify(p, null, 2));
+        fs.writeFileSync(this.file, JSON.stringify(a, null, 2) + '\n');
+        return this.out({ txId: proof.txId, path: this.file, height: proof.block.header.height, anchoredSize: a.anchor.size });
       }
       if (this.file) {
         fs.writeFileSync(this.file, JSON.stringify(proof, null, 2) + '\n');

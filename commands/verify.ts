@@ -1,5 +1,5 @@
 import { Option } from 'clipanion';
-import { UrchainCommand, humanTime, humanSize } from './base.js';
+import { UrchainCommand, humanTime, humanSize, parseChoice } from './base.js';
 import { verifyProofText, type VerifyResult } from '../src/proof/proof.js';
 import { parseTrustList, type TrustList } from '../src/proof/trust.js';
 import { badInput } from '../src/errors.js';
@@ -17,23 +17,38 @@ export class VerifyCommand extends UrchainCommand {
 
       --no-trust checks the proof for consistency only: exit 0 with "trusted": false and "VALID (not checked against a trust list)". Anyone can make such a proof for a chain of their own, so this says nothing about who made it.
 
+      An anchored proof (\`urchain prove TXID --anchor\`, format urchain-anchored-proof/1) is checked as above and then against Bitcoin: the checkpoint that covers the record's block, and its OpenTimestamps proof, against block headers from --headers FILE (raw 80-byte headers from the genesis block on, checked here: fully offline) or --bitcoin-rpc URL (a bitcoind); --bitcoin-network regtest for a test chain. The answer adds "anchor": {"origin", "size", "signedBy": [keys], "bitcoin": {"height", "blockHash", "time", "timestamp", "confirmations"}, "pending": [calendar URIs], "headers"}, the Bitcoin block before which the record existed; a proof whose anchor is still pending fails the "anchor" check. See urchain-formats(5), OPENTIMESTAMPS ANCHOR.
+
       The proof file is read strictly too (urchain-formats(5), JSON RULES): unknown members, duplicate members, numbers that are not plain integers up to 2^53-1, upper-case hex and any other second encoding of a value fail the format check (exit 1) with the path of the field.
     `,
     examples: [
       ['Check a proof from a supplier', '$0 verify sn-4711.proof.json --trust supplier-a.trust.json'],
       ['In a script', '$0 verify proof.json --trust t.json && echo genuine'],
       ['Consistency only, trusting nobody', '$0 verify proof.json --no-trust'],
+      ['An anchored proof, offline with a Bitcoin headers file', '$0 verify sn-4711.anchored.json --trust t.json --headers blockchain_headers'],
     ],
   });
   proof = Option.String({ required: true, name: 'PROOF|-' });
   trust = Option.String('--trust', { description: 'Trust list JSON: the chains, keys and partners this verifier accepts' });
   noTrust = Option.Boolean('--no-trust', false, { description: 'Check consistency only; the answer is never "trusted"' });
+  headers = Option.String('--headers', { description: 'Anchored proofs: Bitcoin headers file (raw 80-byte headers from genesis), checked offline' });
+  bitcoinRpc = Option.String('--bitcoin-rpc', { description: 'Anchored proofs: bitcoind JSON-RPC URL (http://user:pass@host:8332) for block headers' });
+  bitcoinNetwork = Option.String('--bitcoin-network', 'main', { description: 'Anchored proofs: the Bitcoin network of the headers, main or regtest (default main)' });
 
   async run() {
     if (!this.trust === !this.noTrust)
       throw badInput(this.trust ? 'give --trust FILE or --no-trust, not both' : 'verify needs --trust FILE (a trust list, from `urchain trust export`), or --no-trust for a consistency check that trusts nobody');
     const trust: TrustList | null = this.trust ? parseTrustList((await this.readInput(this.trust, 'trust list')).toString('utf8'), `trust list ${this.trust}`) : null;
-    const r = verifyProofText((await this.readInput(this.proof, 'proof')).toString('utf8'), trust);
+    const text = (await this.readInput(this.proof, 'proof')).toString('utf8');
+    if (this.headers || this.bitcoinRpc || text.includes('urchain-anchored-proof/1')) {
+      const a = await import('./anchor/proof.js'); // loads the Bitcoin checks only for anchored proofs
+      const r = await a.verifyAnchoredText(text, trust, { headers: this.headers, bitcoinRpc: this.bitcoinRpc, network: parseChoice(this.bitcoinNetwork, '--bitcoin-network', ['main', 'regtest'] as const) });
+      if (r) {
+        this.out(r, (x) => [human(x as VerifyResult), ...a.anchorLines(x)].join('\n'));
+        return r.valid ? 0 : 1;
+      }
+    }
+    const r = verifyProofText(text, trust);
     this.out(r, human);
     return r.valid ? 0 : 1;
   }

@@ -7,10 +7,11 @@ _urchain() {
     words+=("$w")
   done
   if ((${#words[@]} == 0)); then
-    COMPREPLY=($(compgen -W 'audit backup block broker checkpoint completion config decrypt entangle ingest init keygen member migrate node peers prove restore status trace trust verify' -- "$cur")); return
+    COMPREPLY=($(compgen -W 'anchor audit backup block broker checkpoint completion config decrypt entangle ingest init keygen member migrate node peers prove restore status trace trust verify' -- "$cur")); return
   fi
   local subs=''
   case "${words[0]}" in
+    'anchor') subs='upgrade' ;;
     'block') subs='inspect' ;;
     'broker') subs='add-network serve' ;;
     'config') subs='get list set unset' ;;
@@ -26,6 +27,8 @@ _urchain() {
   local path="${words[0]}" opts=''
   [[ -n $subs ]] && path="${words[0]} ${words[1]}"
   case "$path" in
+    'anchor') opts='--json --data --node --calendar --anchors --key --depth --timeout' ;;
+    'anchor upgrade') opts='--json --data --anchors --timeout' ;;
     'audit') opts='--json --data --rate' ;;
     'backup') opts='--json --data --out --compact' ;;
     'block inspect') opts='--json --data --node' ;;
@@ -51,12 +54,12 @@ _urchain() {
     'migrate') opts='--json --data' ;;
     'node run') opts='--json --data --api --api-token-file --type --profichain --listen --advertise --seed --links --members --genesis --watch --include --block-time --max-payload --log-level --quiet --name' ;;
     'peers') opts='--json --node' ;;
-    'prove') opts='--json --data --node --stripped --out -o --decrypt-key --countersigned' ;;
+    'prove') opts='--json --data --node --stripped --out -o --decrypt-key --countersigned --anchor --anchors' ;;
     'restore') opts='--json --from --data --force' ;;
     'status') opts='--json --data --node' ;;
     'trace') opts='--json --data --node' ;;
     'trust export') opts='--json --data --node --origin' ;;
-    'verify') opts='--json --trust --no-trust' ;;
+    'verify') opts='--json --trust --no-trust --headers --bitcoin-rpc --bitcoin-network' ;;
   esac
   if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$opts" -- "$cur")); else COMPREPLY=($(compgen -f -- "$cur")); fi
 }

@@ -23,7 +23,7 @@ export interface KeySpec {
   example: string;
 }
 
-const READERS = ['status', 'prove', 'trace', 'block inspect', 'trust export', 'checkpoint'] as const;
+const READERS = ['status', 'prove', 'trace', 'block inspect', 'trust export', 'checkpoint', 'anchor'] as const;
 const SENDERS = ['ingest send', 'ingest watch', 'ingest opcua'] as const;
 const ENTANGLE = ['entangle push', 'entangle pull'] as const;
 
@@ -48,7 +48,7 @@ export const CONFIG_KEYS = {
     env: 'URCHAIN_DATA',
     kind: 'dir',
     flag: '--data',
-    commands: ['node run', 'init', 'audit', 'backup', 'migrate', ...READERS],
+    commands: ['node run', 'init', 'audit', 'backup', 'migrate', 'anchor upgrade', ...READERS],
     about: "the node's data folder",
     example: '/var/lib/urchain/node',
   },
@@ -84,7 +84,8 @@ export const KEY_NAMES = Object.keys(CONFIG_KEYS) as ConfigKey[];
  * the broker's folder (the key `data` is a node's); `restore --data` is the folder to write a
  * backup into, which must always be typed (a configured node folder is the last place to restore
  * into by accident). `checkpoint --key` is the chain key, but only with --data (where DIR/node.key
- * is its default): filled in from the key it would break every `checkpoint --node`.
+ * is its default): filled in from the key it would break every `checkpoint --node`; the same for
+ * `anchor --key`.
  */
 export const OTHER_MEANING: Readonly<Record<string, readonly string[]>> = {
   'node run': ['--profichain'],
@@ -94,6 +95,7 @@ export const OTHER_MEANING: Readonly<Record<string, readonly string[]>> = {
   'broker add-network': ['--data'],
   restore: ['--data'],
   checkpoint: ['--key'],
+  anchor: ['--key'],
 };
 
 /**
