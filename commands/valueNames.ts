@@ -58,6 +58,12 @@ const BY_FLAG: Record<string, string> = {
   '--node-id': 'NODEID',
   '--to': 'PARTNER',
   '--name': 'NAME',
+  '--calendar': 'URL',
+  '--anchors': 'DIR',
+  '--headers': 'FILE',
+  '--bitcoin-rpc': 'URL',
+  '--bitcoin-network': 'main|regtest',
+  '--store': 'URL',
   '--from': 'FILE.tar|DIR',
 };
 

@@ -237,6 +237,24 @@ export function startNode(dataDir: string, extra: string[] = [], o: StartOptions
   });
 }
 
+/**
+ * A command's JSON result: the whole output, or else its last line (commands that stream JSON
+ * lines, like `audit --json` with its progress lines, end with the result); undefined if neither
+ * parses.
+ */
+export function resultJson(stdout: string): any {
+  try {
+    return JSON.parse(stdout);
+  } catch {
+    const last = stdout.trimEnd().split('\n').pop() ?? '';
+    try {
+      return JSON.parse(last);
+    } catch {
+      return undefined;
+    }
+  }
+}
+
 /** Runs the CLI to completion (with `env` as its whole environment, if given); returns exit code, stdout and stderr. */
 export function cli(args: string[], input?: string | Buffer, env?: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string; json: any }> {
   return new Promise((resolve) => {
@@ -247,13 +265,7 @@ export function cli(args: string[], input?: string | Buffer, env?: NodeJS.Proces
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
     p.on('close', (code) => {
-      let json: any;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ code, stdout, stderr, json });
+      resolve({ code, stdout, stderr, json: resultJson(stdout) });
     });
     if (input !== undefined) p.stdin.end(input);
     else p.stdin.end();
