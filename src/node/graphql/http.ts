@@ -162,7 +162,10 @@ export function runGraphql(query: Query, limits: GraphqlLimits, r: GraphqlReques
 }
 
 /** The limits in force: the defaults, with what `o` sets. */
-export const resolveLimits = (o: GraphqlOptions = {}): GraphqlLimits => ({ ...DEFAULT_LIMITS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) });
+export function resolveLimits(o: GraphqlOptions = {}): GraphqlLimits {
+  const l: GraphqlLimits = { ...DEFAULT_LIMITS, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) };
+  return { ...l, defaultPage: Math.min(l.defaultPage, l.maxPage) }; // a smaller cap lowers the default page too
+}
 
 /** The /graphql route for the node's API (node/api calls it after its guard). */
 export function graphqlHandler(query: Query, o: GraphqlOptions = {}, log: (e: Error) => void = () => {}) {
