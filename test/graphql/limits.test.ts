@@ -68,6 +68,7 @@ test('cost: the count is what the module says (page × subtree, field weights, i
   assert.is(cost('{ records(first: 10) { nodes { proof } pageInfo { hasNextPage } } }'), 10 + 10 + 10 * 50 + 2);
   assert.is(cost('{ blocks(first: 2) { nodes { records(first: 3) { nodes { txId } } } } }'), 5 + 2 + 2 * (5 + 3 + 3));
   assert.is(cost('{ __schema { types { name fields { name } } } }'), 1);
+  assert.is(cost('{ records(first: 10) { nodes { txId proof } } }'), 530); // the example of urchain-api(7)
 });
 
 test('page size: first over --graphql-max-page is refused; no first is the default page', async () => {
