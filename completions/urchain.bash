@@ -7,10 +7,11 @@ _urchain() {
     words+=("$w")
   done
   if ((${#words[@]} == 0)); then
-    COMPREPLY=($(compgen -W 'audit backup block broker checkpoint completion config decrypt entangle graphql ingest init keygen member migrate node peers prove restore status trace trust verify' -- "$cur")); return
+    COMPREPLY=($(compgen -W 'archive audit backup block broker checkpoint completion config decrypt entangle graphql ingest init keygen member migrate node peers prove restore status trace trust verify' -- "$cur")); return
   fi
   local subs=''
   case "${words[0]}" in
+    'archive') subs='export' ;;
     'block') subs='inspect' ;;
     'broker') subs='add-network serve' ;;
     'config') subs='get list set unset' ;;
@@ -27,6 +28,7 @@ _urchain() {
   local path="${words[0]}" opts=''
   [[ -n $subs ]] && path="${words[0]} ${words[1]}"
   case "$path" in
+    'archive export') opts='--json --tiles --data --node --key --depth' ;;
     'audit') opts='--json --data --rate' ;;
     'backup') opts='--json --data --out --compact' ;;
     'block inspect') opts='--json --data --node' ;;

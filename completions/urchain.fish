@@ -1,5 +1,7 @@
 # fish completion for urchain (generated from the command definitions; do not edit)
 complete -c urchain -f
+complete -c urchain -n __fish_use_subcommand -a 'archive' -d 'archive commands'
+complete -c urchain -n '__fish_seen_subcommand_from archive; and not __fish_seen_subcommand_from export' -a 'export' -d 'Write the chain as static C2SP tlog-tiles files that any web server or CDN can serve'
 complete -c urchain -n __fish_use_subcommand -a 'audit' -d 'Re-verify a whole data folder from genesis'
 complete -c urchain -n __fish_use_subcommand -a 'backup' -d 'Copy a data folder consistently, while its node runs'
 complete -c urchain -n __fish_use_subcommand -a 'block' -d 'block commands'
@@ -41,6 +43,12 @@ complete -c urchain -n __fish_use_subcommand -a 'trace' -d 'List every record ca
 complete -c urchain -n __fish_use_subcommand -a 'trust' -d 'trust commands'
 complete -c urchain -n '__fish_seen_subcommand_from trust; and not __fish_seen_subcommand_from export' -a 'export' -d 'Write the trust list a verifier needs for this chain'
 complete -c urchain -n __fish_use_subcommand -a 'verify' -d 'Verify a proof offline'
+complete -c urchain -n '__fish_seen_subcommand_from archive; and __fish_seen_subcommand_from export' -l json -d 'Print JSON (the default when stdout is not a terminal)'
+complete -c urchain -n '__fish_seen_subcommand_from archive; and __fish_seen_subcommand_from export' -l tiles -r -F -d 'Folder to write (or bring up to date) the tiles in'
+complete -c urchain -n '__fish_seen_subcommand_from archive; and __fish_seen_subcommand_from export' -l data -r -F -d 'Read from this data folder (works while a node runs on it)'
+complete -c urchain -n '__fish_seen_subcommand_from archive; and __fish_seen_subcommand_from export' -l node -r -F -d 'Ask the node at this URL, e.g. http://127.0.0.1:7400 (with the token in $URCHAIN_API_TOKEN_FILE when the node needs one)'
+complete -c urchain -n '__fish_seen_subcommand_from archive; and __fish_seen_subcommand_from export' -l key -r -F -d 'Chain key file that signs the checkpoint (with --data; default DIR/node.key)'
+complete -c urchain -n '__fish_seen_subcommand_from archive; and __fish_seen_subcommand_from export' -l depth -r -F -d 'Export only blocks this many or more below the head (default: 0 for a one-authority PoA chain, else 6)'
 complete -c urchain -n '__fish_seen_subcommand_from audit' -l json -d 'Print JSON (the default when stdout is not a terminal)'
 complete -c urchain -n '__fish_seen_subcommand_from audit' -l data -r -F -d 'Data folder to check'
 complete -c urchain -n '__fish_seen_subcommand_from audit' -l rate -r -F -d 'Check at most this many transactions per second (default: as fast as it goes), to spare a busy node'
