@@ -17,6 +17,7 @@ import { toHex, fromHex, toBase64 } from '../../codec/bytes.js';
 import { UrchainError, isUrchainError, badInput } from '../../errors.js';
 import type { BlockView } from '../../contracts/blockView.js';
 import type { GraphqlLimits } from './limits.js';
+import { decodeCursor, page, type Pos } from './pages.js';
 
 export interface GqlContext {
   query: Query;
@@ -24,6 +25,8 @@ export interface GqlContext {
   /** performance.now() after which every field fails with TIMEOUT. */
   deadline: number;
   tick(): void;
+  /** Blocks already built in this query, by hash: a page of records of one block builds it once. */
+  blocks: Map<string, BlockNode | null>;
 }
 
 export function makeContext(query: Query, limits: GraphqlLimits, now = performance.now()): GqlContext {
@@ -32,128 +35,78 @@ export function makeContext(query: Query, limits: GraphqlLimits, now = performan
     query,
     limits,
     deadline,
+    blocks: new Map(),
     tick() {
       if (performance.now() > deadline) throw UrchainError.TIMEOUT(`the query ran past its time budget of ${limits.timeoutMs} ms (--graphql-timeout); ask for less`);
     },
   };
 }
 
-/**
- * Cursors: the position in chain order. "b:HEIGHT:INDEX" a record in a block, "p:TIME:TXID" a
- * pending one (after every included record), "h:HEIGHT" a block; base64url on the wire.
- */
-type Pos = { b: [number, number] } | { p: [number, string] } | { h: number };
-
-export const encodeCursor = (k: string) => Buffer.from(k, 'utf8').toString('base64url');
-
-function decodeCursor(c: string): Pos {
-  const k = /^[A-Za-z0-9_-]{1,200}$/.test(c) ? Buffer.from(c, 'base64url').toString('utf8') : '';
-  let m: RegExpExecArray | null;
-  if ((m = /^b:(\d{1,15}):(\d{1,9})$/.exec(k))) return { b: [Number(m[1]), Number(m[2])] };
-  if ((m = /^p:(\d{1,16}):([0-9a-f]{64})$/.exec(k))) return { p: [Number(m[1]), m[2]] };
-  if ((m = /^h:(\d{1,15})$/.exec(k))) return { h: Number(m[1]) };
-  throw badInput(`cursor ${JSON.stringify(c.slice(0, 80))}: not a cursor this API gave out`);
-}
-
-/** -1, 0, 1: chain order of two record positions (included before pending). */
-function cmp(a: Pos, b: Pos): number {
-  if ('b' in a && 'b' in b) return a.b[0] - b.b[0] || a.b[1] - b.b[1];
-  if ('p' in a && 'p' in b) return a.p[0] - b.p[0] || (a.p[1] < b.p[1] ? -1 : a.p[1] > b.p[1] ? 1 : 0);
-  if ('h' in a && 'h' in b) return a.h - b.h;
-  if ('b' in a && 'p' in b) return -1;
-  if ('p' in a && 'b' in b) return 1;
-  throw badInput('cursor: not a cursor of this list');
-}
-
-const posKey = (p: Pos) => ('b' in p ? `b:${p.b[0]}:${p.b[1]}` : 'p' in p ? `p:${p.p[0]}:${p.p[1]}` : `h:${p.h}`);
-
-/** The page size asked for (limits checked it before execution; checked again for direct callers). */
-function pageSize(ctx: GqlContext, first: number | null | undefined): number {
-  const n = first ?? ctx.limits.defaultPage;
-  if (!Number.isSafeInteger(n) || n < 0 || n > ctx.limits.maxPage) throw badInput(`first: ${n} is outside 0-${ctx.limits.maxPage}`);
-  return n;
-}
-
-export interface Edge<T> {
-  cursor: string;
-  node: T;
-}
-
-export class Connection<T> {
-  constructor(
-    readonly edges: Edge<T>[],
-    readonly hasNextPage: boolean,
-  ) {}
-  get nodes(): T[] {
-    return this.edges.map((e) => e.node);
-  }
-  get pageInfo() {
-    return { hasNextPage: this.hasNextPage, endCursor: this.edges.at(-1)?.cursor ?? null };
-  }
-}
-
-/**
- * One page out of positions that come in chain order: those after `after`, at most `first`.
- * `items` is consumed lazily, so a scan stops one past the page.
- */
-function page<T>(ctx: GqlContext, items: Iterable<{ pos: Pos; make: () => T }>, first: number | null | undefined, after: string | null | undefined): Connection<T> {
-  const n = pageSize(ctx, first);
-  const from = after ? decodeCursor(after) : undefined;
-  const edges: Edge<T>[] = [];
-  for (const it of items) {
-    ctx.tick();
-    if (from && cmp(it.pos, from) <= 0) continue;
-    if (edges.length === n) return new Connection(edges, true);
-    edges.push({ cursor: encodeCursor(posKey(it.pos)), node: it.make() });
-  }
-  return new Connection(edges, false);
-}
-
 const isHex64 = (s: string) => /^[0-9a-fA-F]{64}$/.test(s);
+
+/** A row of Query.trace: what it decoded already, so a trace page does not decode each record twice. */
+type TraceRow = ReturnType<Query['trace']>['records'][number];
 
 export class RecordNode {
   private coreCache?: TxCore;
-  constructor(
+  private storedCache?: StoredTx;
+  private constructor(
     private readonly ctx: GqlContext,
     private readonly id: Uint8Array,
-    private readonly stored: StoredTx,
+    stored: StoredTx | undefined,
     private readonly loc: TxLocation | undefined,
-  ) {}
+    private readonly row?: TraceRow,
+  ) {
+    this.storedCache = stored;
+  }
 
   static load(ctx: GqlContext, id: Uint8Array): RecordNode | null {
     const stored = ctx.query.store.getTx(id);
     return stored ? new RecordNode(ctx, id, stored, ctx.query.store.location(id)) : null;
   }
 
+  static fromRow(ctx: GqlContext, row: TraceRow): RecordNode {
+    const loc = row.block ? { blockHash: fromHex(row.block.hash, 32), height: row.block.height, index: row.block.index } : undefined;
+    return new RecordNode(ctx, fromHex(row.txId, 32), undefined, loc, row);
+  }
+
+  private get stored(): StoredTx {
+    if (!this.storedCache) {
+      const s = this.ctx.query.store.getTx(this.id);
+      if (!s) throw UrchainError.STORE(`transaction ${this.txId} is in the product index but not in the store`);
+      this.storedCache = s;
+    }
+    return this.storedCache;
+  }
   private get c(): TxCore {
     return (this.coreCache ??= decodeCore(this.stored.coreBytes));
   }
   get txId() {
-    return toHex(this.id);
+    return this.row?.txId ?? toHex(this.id);
   }
   get chainId() {
     return toHex(this.c.chainId);
   }
   get origin() {
-    return toHex(this.c.origin);
+    return this.row?.origin ?? toHex(this.c.origin);
   }
   get timestamp() {
-    return this.c.timestamp;
+    return this.row?.timestamp ?? this.c.timestamp;
   }
   get time() {
-    return new Date(this.c.timestamp).toISOString();
+    return this.row?.time ?? new Date(this.c.timestamp).toISOString();
   }
   get seq() {
     return this.c.seq;
   }
   get kind() {
-    return this.c.kind;
+    return this.row?.kind ?? this.c.kind;
   }
   get product() {
-    return metaGet(this.c.meta, 'product') ?? null;
+    return this.row ? (this.row.product ?? null) : (metaGet(this.c.meta, 'product') ?? null);
   }
   get meta() {
-    return Object.fromEntries(this.c.meta);
+    return this.row?.meta ?? Object.fromEntries(this.c.meta);
   }
   get payloadDigest() {
     return toHex(this.c.payloadDigest);
@@ -195,12 +148,17 @@ export class BlockNode {
 
   /** The block `ref` names (height, hash, head); null when there is none. */
   static load(ctx: GqlContext, ref: string): BlockNode | null {
+    const hit = ctx.blocks.get(ref);
+    if (hit !== undefined) return hit;
+    let b: BlockNode | null;
     try {
-      return new BlockNode(ctx, ctx.query.block(ref, { txIds: false }));
+      b = new BlockNode(ctx, ctx.query.block(ref, { txIds: false }));
     } catch (e) {
-      if (isUrchainError(e, 'NOT_FOUND')) return null;
-      throw e;
+      if (!isUrchainError(e, 'NOT_FOUND')) throw e;
+      b = null;
     }
+    if (/^[0-9a-f]{64}$/.test(ref)) ctx.blocks.set(ref, b); // by hash only: "head" and heights may move
+    return b;
   }
 
   get hash() {
@@ -294,7 +252,7 @@ export class Root {
     if (a.identifier != null) {
       // The identifier's index, in the order `urchain trace` lists it; pending records left out.
       const rows = ctx.query.trace(a.identifier).records.filter((r) => r.block && r.block.height >= lo && r.block.height <= hi);
-      const items = rows.map((r) => ({ pos: { b: [r.block!.height, r.block!.index] } as Pos, make: () => RecordNode.load(ctx, fromHex(r.txId, 32))! }));
+      const items = rows.map((r) => ({ pos: { b: [r.block!.height, r.block!.index] } as Pos, make: () => RecordNode.fromRow(ctx, r) }));
       return filtered(ctx, items, keep, a.first, a.after);
     }
     // No identifier: a scan of the canonical chain from `from` (or the cursor's block) up.
@@ -317,7 +275,7 @@ export class Root {
     const t = ctx.query.trace(identifier);
     const items = t.records.map((r) => ({
       pos: (r.block ? { b: [r.block.height, r.block.index] } : { p: [r.timestamp, r.txId] }) as Pos,
-      make: () => RecordNode.load(ctx, fromHex(r.txId, 32))!,
+      make: () => RecordNode.fromRow(ctx, r),
     }));
     return { identifier: t.product, count: t.count, records: page(ctx, items, first, after) };
   }
