@@ -45,7 +45,9 @@ The answer is \\fBapplication/graphql\\-response+json\\fR when the request's Acc
 when it has no Accept), else \\fBapplication/json\\fR when it allows that, else 406. With
 application/graphql\\-response+json, a request that is not run (the body is not JSON, no query,
 a syntax or validation error, a limit below, variables that do not fit) is 400 and one that ran is
-200, with or without errors; with application/json every well\\-formed request is 200. The body
+200, with or without errors; with application/json a request whose parameters are well\\-formed
+(JSON, a query string, variables an object) is 200 whatever its GraphQL errors, and only a
+malformed one is 400. The body
 follows the GraphQL specification: \\fB{"data"?, "errors"?}\\fR, each error
 \\fB{"message", "locations"?, "path"?, "extensions": {"code"}}\\fR. A field that fails is null with
 its error beside the data of the others (a record not in a block yet has no proof: CONFLICT).

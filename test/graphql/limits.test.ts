@@ -134,9 +134,11 @@ test('transport: media types, status codes and request errors per GraphQL over H
   const q = await gql(a, '{ head { height } }', { accept: 'application/json;q=0.5, application/graphql-response+json' });
   assert.is(q.headers['content-type'], 'application/graphql-response+json; charset=utf-8');
   assert.is((await gql(a, '{ head { height } }', { accept: 'text/html' })).status, 406);
-  const bad = await raw(a.port, { method: 'POST', path: '/graphql', headers: JSON_CT, body: Buffer.from('{"query": ') });
-  assert.is(bad.status, 400);
-  assert.is(bad.json.errors[0].extensions.code, 'BAD_REQUEST');
+  for (const accept of ['application/graphql-response+json', 'application/json']) {
+    const bad = await raw(a.port, { method: 'POST', path: '/graphql', headers: { ...JSON_CT, accept }, body: Buffer.from('{"query": ') });
+    assert.is(bad.status, 400, accept); // not a well-formed request, whatever the media type
+    assert.is(bad.json.errors[0].extensions.code, 'BAD_REQUEST');
+  }
   const text = await raw(a.port, { method: 'POST', path: '/graphql', headers: { 'content-type': 'text/plain' }, body: Buffer.from('{ head { height } }') });
   assert.is(text.status, 415);
   const parseErr = await gql(a, '{ head { ');

@@ -11,7 +11,8 @@
  * as the draft says since 2025, and for * / *) or application/json; anything else is 406. Status
  * codes per the draft: with application/graphql-response+json a request that fails before
  * execution (bad JSON, a parse or validation error, a limit) is 400 and an executed one 200, errors
- * or not; with application/json every well-formed request is 200. Errors follow the GraphQL spec:
+ * or not; with application/json a request with well-formed parameters is 200 whatever its GraphQL
+ * errors (a malformed one is 400 in both). Errors follow the GraphQL spec:
  * `{"errors": [{"message", "locations"?, "path"?, "extensions": {"code"}}], "data"?}`, the code
  * being urchain's error code (src/errors.ts) or one of this API's limits (node/graphql/limits).
  *
@@ -62,9 +63,9 @@ export function negotiate(accept: string | undefined): string | undefined {
   return best?.type;
 }
 
-/** A request that could not be run: a GraphQL-shaped error answer. */
+/** An HTTP request that is not a well-formed GraphQL-over-HTTP request: its status in either media type. */
 function refuse(type: string, status: number, code: string, message: string, headers?: Record<string, string>): Answer {
-  return { status: type === GRAPHQL_RESPONSE ? status : status === 400 ? 200 : status, type, body: { errors: [{ message, extensions: { code } }] }, headers };
+  return { status, type, body: { errors: [{ message, extensions: { code } }] }, headers };
 }
 
 /** Errors of an executed query: urchain's codes kept, a defect hidden (and logged), one TIMEOUT at most. */
