@@ -58,6 +58,8 @@ export const COMMAND_TABLE: { path: string; load: () => Promise<CommandClass>; a
   { path: 'backup', load: async () => (await import('./backup.js')).BackupCommand },
   { path: 'restore', load: async () => (await import('./restore.js')).RestoreCommand },
   { path: 'migrate', load: async () => (await import('./migrate.js')).MigrateCommand },
+  { path: 'archive export', load: async () => (await import('./archive/export.js')).ArchiveExportCommand },
+  { path: 'graphql schema', load: async () => (await import('./graphql/schema.js')).GraphqlSchemaCommand },
 ];
 
 /** Every command class, in the table's order (for help, the overview, docs and completions). */

@@ -64,6 +64,13 @@ const BY_FLAG: Record<string, string> = {
   '--bitcoin-rpc': 'URL',
   '--bitcoin-network': 'main|regtest',
   '--store': 'URL',
+  '--graphql-max-depth': 'N',
+  '--graphql-max-cost': 'N',
+  '--graphql-max-page': 'N',
+  '--graphql-timeout': 'DURATION',
+  '--graphql-introspection': 'true|false',
+  '--graphql-max-payload': 'BYTES',
+  '--tiles': 'DIR',
   '--from': 'FILE.tar|DIR',
 };
 

@@ -7,15 +7,17 @@ _urchain() {
     words+=("$w")
   done
   if ((${#words[@]} == 0)); then
-    COMPREPLY=($(compgen -W 'anchor audit backup block broker checkpoint completion config decrypt entangle ingest init keygen member migrate node peers prove restore status trace trust verify' -- "$cur")); return
+    COMPREPLY=($(compgen -W 'anchor archive audit backup block broker checkpoint completion config decrypt entangle graphql ingest init keygen member migrate node peers prove restore status trace trust verify' -- "$cur")); return
   fi
   local subs=''
   case "${words[0]}" in
     'anchor') subs='upgrade' ;;
+    'archive') subs='export' ;;
     'block') subs='inspect' ;;
     'broker') subs='add-network serve' ;;
     'config') subs='get list set unset' ;;
     'entangle') subs='pull push' ;;
+    'graphql') subs='schema' ;;
     'ingest') subs='opcua send watch' ;;
     'member') subs='add list revoke' ;;
     'node') subs='run' ;;
@@ -29,6 +31,7 @@ _urchain() {
   case "$path" in
     'anchor') opts='--json --data --node --calendar --anchors --key --depth --timeout' ;;
     'anchor upgrade') opts='--json --data --anchors --timeout' ;;
+    'archive export') opts='--json --tiles --data --node --key --depth' ;;
     'audit') opts='--json --data --rate' ;;
     'backup') opts='--json --data --out --compact' ;;
     'block inspect') opts='--json --data --node' ;;
@@ -43,6 +46,7 @@ _urchain() {
     'decrypt') opts='--json --key --out -o' ;;
     'entangle pull') opts='--json --node --broker --broker-ca --key --chain-key --partners --timeout' ;;
     'entangle push') opts='--json --node --broker --broker-ca --key --chain-key --partners --to --timeout' ;;
+    'graphql schema') opts='--json' ;;
     'ingest opcua') opts='--json --node --profichain --tier1 --node-key --tier2-key --endpoint --node-id --batch --max-wait --sampling-interval --publishing-interval --product --meta --kind --duration --security-mode --security-policy --pki' ;;
     'ingest send') opts='--json --node --profichain --tier1 --node-key --tier2-key --meta --product --type --kind --key --allow-empty' ;;
     'ingest watch') opts='--json --node --profichain --tier1 --node-key --tier2-key --include --meta --kind --once --allow-empty' ;;
@@ -52,7 +56,7 @@ _urchain() {
     'member list') opts='--json --members' ;;
     'member revoke') opts='--json --membership-key --network-key --members' ;;
     'migrate') opts='--json --data' ;;
-    'node run') opts='--json --data --api --api-token-file --type --profichain --listen --advertise --seed --links --members --genesis --watch --include --block-time --max-payload --log-level --quiet --name' ;;
+    'node run') opts='--json --data --api --api-token-file --type --profichain --listen --advertise --seed --links --members --genesis --watch --include --block-time --max-payload --log-level --quiet --name --graphql --graphql-max-depth --graphql-max-cost --graphql-max-page --graphql-timeout --graphql-introspection --graphql-max-payload' ;;
     'peers') opts='--json --node' ;;
     'prove') opts='--json --data --node --stripped --out -o --decrypt-key --countersigned --anchor --anchors' ;;
     'restore') opts='--json --from --data --force' ;;

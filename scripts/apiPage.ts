@@ -11,6 +11,7 @@ import { encodeBatch } from '../src/io/batchBody.js';
 import { DEFAULT_MAX_PAYLOAD } from '../src/node/intake.js';
 import { TOKEN_ENV } from '../src/node/apiGuard.js';
 import { SYNC_TOLERANCE, STALL_BLOCK_TIMES, STALL_GRACE_MS } from '../src/node/telemetry.js';
+import { graphqlSection } from './graphqlSection.js';
 
 const MiB = 1024 * 1024;
 
@@ -51,7 +52,7 @@ export function apiPage(date: string, version: string): string {
   return `'\\" t
 .TH URCHAIN\\-API 7 "${date}" "urchain ${version}" "urchain manual"
 .SH NAME
-urchain\\-api \\- the HTTP API of an urchain node: routes, bodies, limits, errors, who may call it
+urchain\\-api \\- the HTTP API of an urchain node: routes, bodies, limits, errors, who may call it, GraphQL
 .SH DESCRIPTION
 .PP
 \\fBurchain node run\\fR serves this API on \\fB\\-\\-api HOST:PORT\\fR (127.0.0.1:7400 by default):
@@ -233,6 +234,9 @@ The node remembers the last checkpoint it signed and answers 503 UNAVAILABLE rat
 inconsistent with it (after a reorganisation deeper than the depth); it forgets on restart.
 The format is in \\fBurchain\\-formats\\fR(5); the bearer token applies as on every route but
 \\fB/v1/health\\fR.
+.TP
+.B GET /graphql, POST /graphql
+GraphQL queries, read\\-only, on a node started with \\fB\\-\\-graphql\\fR (404 otherwise): see GRAPHQL below.
 .SH LIMITS AND MEMORY
 .PP
 Request bodies are the memory a client can make the node hold, so each is capped (413
@@ -257,6 +261,7 @@ ${statuses}
 .PP
 A code missing here is answered with 500. An error that is not one of urchain's own is a defect:
 500 INTERNAL, logged by the node.
+${graphqlSection()}
 .SH EXAMPLES
 .PP
 A record with a product code, and a proof once it is in a block:
@@ -283,6 +288,7 @@ curl \\-s http://127.0.0.1:7400/metrics | grep '^urchain_records_ingested_total'
 .fi
 .SH SEE ALSO
 .BR urchain\\-node\\-run (1),
+.BR urchain\\-graphql\\-schema (1),
 .BR urchain\\-ingest\\-send (1),
 .BR urchain\\-formats (5),
 .BR urchain\\-profichain (7),

@@ -5,6 +5,7 @@
 import { hexBlock as block } from './roff.js';
 import { c2spSection } from './c2spSection.js';
 import { otsFormatsSection } from './otsSection.js';
+import { tilesSection } from './tilesSection.js';
 
 /** JSON, pretty-printed, unfilled, with roff's special characters escaped (copy-pasteable). */
 const jsonBlock = (label: string, value: unknown): string =>
@@ -253,6 +254,7 @@ key at the broker), never the membership key that signs member lists. A partner 
 of a transaction of kind \\fBentangle\\fR (meta: partner, partnerName, chain, height, hash).
 ${c2spSection(cv)}
 ${otsFormatsSection()}
+${tilesSection()}
 .SH ENVELOPE
 .PP
 Checkpoints travel between networks in envelopes the broker cannot read or forge:

@@ -23,7 +23,7 @@ export interface KeySpec {
   example: string;
 }
 
-const READERS = ['status', 'prove', 'trace', 'block inspect', 'trust export', 'checkpoint', 'anchor'] as const;
+const READERS = ['status', 'prove', 'trace', 'block inspect', 'trust export', 'checkpoint', 'anchor', 'archive export'] as const;
 const SENDERS = ['ingest send', 'ingest watch', 'ingest opcua'] as const;
 const ENTANGLE = ['entangle push', 'entangle pull'] as const;
 
@@ -96,6 +96,7 @@ export const OTHER_MEANING: Readonly<Record<string, readonly string[]>> = {
   restore: ['--data'],
   checkpoint: ['--key'],
   anchor: ['--key'],
+  'archive export': ['--key'],
 };
 
 /**

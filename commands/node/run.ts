@@ -8,6 +8,8 @@ import type { NodeEvent, NodeEventName } from '../../src/contracts/events.js';
 import { apiTokenFrom, TOKEN_ENV } from '../../src/node/apiGuard.js';
 import { UrchainError } from '../../src/errors.js';
 import { toHex } from '../../src/codec/bytes.js';
+import { graphqlOptions } from '../graphql/flags.js';
+import { DEFAULT_LIMITS as GQL } from '../../src/node/graphql/limits.js';
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
 
@@ -104,6 +106,7 @@ ${Object.entries(EVENTS)
       ['Events for a supervisor script', '$0 node run --data ./plant-a --json | jq -c "select(.event==\\"block\\")"'],
       ['Only warnings and errors, each line naming the node', '$0 node run --data ./plant-a --quiet --name plant-a'],
       ['Everything, one line per record included', '$0 node run --data ./plant-a --log-level debug'],
+      ['An archive that answers GraphQL at /graphql, without introspection', '$0 node run --data ./archive --type archive --graphql --graphql-introspection false'],
     ],
   });
   data = Option.String('--data', { required: true, description: 'Data folder (created on first run)' });
@@ -126,6 +129,13 @@ ${Object.entries(EVENTS)
   logLevel = Option.String('--log-level', { description: 'Events to print: error, warn, info (default) or debug (see the levels above)' });
   quiet = Option.Boolean('--quiet', false, { description: 'Print warnings and errors only (--log-level warn)' });
   name = Option.String('--name', { description: 'Name of this node in every event line (default: the first 8 hex digits of its key)' });
+  graphql = Option.Boolean('--graphql', false, { description: 'Also serve GraphQL (read-only) at /graphql on the --api address, under the same token rules (urchain-api(7), GRAPHQL)' });
+  graphqlMaxDepth = Option.String('--graphql-max-depth', { description: `Deepest field nesting a GraphQL query may have (default ${GQL.maxDepth})` });
+  graphqlMaxCost = Option.String('--graphql-max-cost', { description: `Highest cost of one GraphQL query, computed before it runs (default ${GQL.maxCost}; urchain-api(7) says how it is counted)` });
+  graphqlMaxPage = Option.String('--graphql-max-page', { description: `Largest page (first) a GraphQL query may ask for (default ${GQL.maxPage})` });
+  graphqlTimeout = Option.String('--graphql-timeout', { description: `Time budget of one GraphQL query (default ${GQL.timeoutMs / 1000}s)` });
+  graphqlIntrospection = Option.String('--graphql-introspection', { description: 'true (default) or false: whether GraphQL answers __schema and __type' });
+  graphqlMaxPayload = Option.String('--graphql-max-payload', { description: `Largest payload a GraphQL answer carries, in bytes (default ${GQL.maxPayload / 1024 / 1024} MiB)` });
 
   async run() {
     const type = parseChoice(this.type, '--type', NODE_TYPES);
@@ -143,6 +153,7 @@ ${Object.entries(EVENTS)
         type,
         api: this.api,
         apiToken: apiTokenFrom(this.apiTokenFile),
+        graphql: graphqlOptions(this),
         profichain: this.profichain,
         listen: this.listen,
         advertise: this.advertise,

@@ -20,6 +20,7 @@
  *   GET  /metrics             Prometheus text format 0.0.4 (node/telemetry, io/metrics)
  *   GET  /checkpoint          the chain's C2SP checkpoint, a signed note in text/plain (node/tlog);
  *                             ?depth=N covers the blocks N or more below the head
+ *   GET|POST /graphql         GraphQL over HTTP, read-only, with --graphql (node/graphql/http)
  *
  * Request bodies are the only memory a client can make the node hold: each is capped (one
  * record, or four records' worth for a batch) and all bodies in flight share one budget
@@ -34,6 +35,7 @@ import { METRICS_CONTENT_TYPE } from '../io/metrics.js';
 import type { Intake } from './intake.js';
 import type { RecordInput } from '../contracts/records.js';
 import type { Query } from './query.js';
+import { graphqlHandler, type GraphqlOptions } from './graphql/http.js';
 
 /** Records in one batch request. */
 export const MAX_BATCH_RECORDS = 10_000;
@@ -68,6 +70,8 @@ export interface ApiDeps {
   checkpoint?: (depth?: number) => string;
   /** Called once per answered request with its route (as routeOf names it) and status, for metrics. */
   onAnswered?: (route: string, status: number) => void;
+  /** Serve GET|POST /graphql with these limits (node/graphql); absent: no /graphql. */
+  graphql?: GraphqlOptions;
   /** Fetches a payload this node does not keep from an archive peer. */
   fetchPayload?: (txId: string) => Promise<Uint8Array | undefined>;
 }
@@ -131,9 +135,10 @@ export function createApi(d: ApiDeps): http.Server {
   const budget = new BodyBudget(d.maxBuffered ?? 2 * BATCH_BODY_FACTOR * d.maxBody);
   const log = d.onError ?? logToStderr;
   const answered = d.onAnswered;
+  const gql = d.graphql ? graphqlHandler(d.query, d.graphql, log) : undefined;
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (answered) res.once('finish', () => answered(routeOf(req.url), res.statusCode));
-    void handle(d, isHealth(req.url) ? probeGuard : guard, budget, req, res).catch((e) => sendError(res, e, log));
+    void handle(d, isHealth(req.url) ? probeGuard : guard, budget, req, res, gql).catch((e) => sendError(res, e, log));
   };
   const server = http.createServer({ keepAliveTimeout: 30_000 }, onRequest);
   // A client that asks first gets a refusal before it sends a body; readBody tells it to go on.
@@ -151,7 +156,7 @@ const isHealth = (target: string | undefined) => /^\/v1\/health(\?[^#]*)?$/.test
 /** A request target as a route with its arguments left out ("/v1/txs/:id"), "other" for no route: few label values. */
 export function routeOf(target: string | undefined): string {
   const p = (target ?? '/').split('?')[0].split('/').filter(Boolean);
-  if (p.length === 1 && (p[0] === 'metrics' || p[0] === 'checkpoint')) return `/${p[0]}`;
+  if (p.length === 1 && (p[0] === 'metrics' || p[0] === 'checkpoint' || p[0] === 'graphql')) return `/${p[0]}`;
   if (!methodsFor(p)) return 'other';
   return p[2] === undefined || p[1] === 'records' ? `/${p.join('/')}` : `/v1/${p[1]}/${ARG[p[1]] ?? ':arg'}`;
 }
@@ -161,6 +166,7 @@ const GET = ['GET', 'HEAD'];
 /** Methods a path takes, undefined for no such path. */
 function methodsFor(p: string[]): string[] | undefined {
   if ((p[0] === 'metrics' || p[0] === 'checkpoint') && p.length === 1) return GET;
+  if (p[0] === 'graphql' && p.length === 1) return ['GET', 'POST'];
   if (p[0] !== 'v1') return undefined;
   const [what, arg, ...rest] = p.slice(1);
   if (rest.length) return undefined;
@@ -184,7 +190,7 @@ function methodsFor(p: string[]): string[] | undefined {
   return undefined;
 }
 
-async function handle(d: ApiDeps, guard: Guard, budget: BodyBudget, req: http.IncomingMessage, res: http.ServerResponse) {
+async function handle(d: ApiDeps, guard: Guard, budget: BodyBudget, req: http.IncomingMessage, res: http.ServerResponse, gql?: ReturnType<typeof graphqlHandler>) {
   guard.check(req);
   let url: URL;
   let parts: string[];
@@ -202,6 +208,10 @@ async function handle(d: ApiDeps, guard: Guard, budget: BodyBudget, req: http.In
     const text = d.metrics();
     res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
     return void res.end(text);
+  }
+  if (parts[0] === 'graphql') {
+    if (!gql) throw UrchainError.NOT_FOUND('this node serves no GraphQL: start it with --graphql');
+    return gql(req, res, url, budget);
   }
   if (parts[0] === 'checkpoint') {
     if (!d.checkpoint) throw UrchainError.NOT_FOUND('this server signs no checkpoints');

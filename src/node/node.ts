@@ -8,13 +8,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type http from 'node:http';
 import { LmdbStore } from '../store/lmdb.js';
-import type { Store } from '../store/types.js';
+import type { Store, IngestWrite } from '../store/types.js';
 import { consensusFor } from '../consensus/index.js';
 import { BlockTree, type AddOutcome } from '../ledger/blocktree.js';
 import { chainIdOf, type ChainParams } from '../chain/params.js';
 import { loadOrCreateKey } from '../io/keyfile.js';
 import type { KeyPair } from '../crypto/ed25519.js';
-import { toHex } from '../codec/bytes.js';
+import { toHex, fromHex, equal } from '../codec/bytes.js';
 import { Intake, DEFAULT_MAX_PAYLOAD } from './intake.js';
 import { Pool } from './pool.js';
 import { Producer, sealsBlocks } from './producer.js';
@@ -32,8 +32,6 @@ import { ProfichainServer } from '../ingest/profichain/server.js';
 import { Network, DEFAULT_LINKS } from '../net/network.js';
 import { trustListFor } from './trust.js';
 import { checkMembers, readMembersFile, writeMembersFile, type MemberList } from '../net/members.js';
-import { fromHex, equal } from '../codec/bytes.js';
-import type { IngestWrite } from '../store/types.js';
 import type { SignedHeader } from '../chain/header.js';
 import { UrchainError } from '../errors.js';
 import { FolderLock, refuseHalfRestored } from './lock.js';
@@ -45,6 +43,7 @@ export interface NodeOptions {
   api?: string | false;
   /** Bearer token the API requires (needed when `api` is not a loopback address; see node/apiGuard). */
   apiToken?: string;
+  graphql?: import('./graphql/http.js').GraphqlOptions; // GraphQL at /graphql with these limits (node/graphql); off when absent
   /** HOST:PORT for the Profichain TCP server (off when absent). */
   profichain?: string;
   /** HOST:PORT for peer links of this network (WebSocket). */
@@ -208,6 +207,7 @@ export class UrchainNode {
         maxBody: this.intake.maxPayload,
         host,
         token: opts.apiToken,
+        graphql: opts.graphql,
         onError: (e) => this.emit({ event: 'error', where: 'api', message: e.stack ?? e.message }),
         peers: net ? () => net.status() : undefined,
         health: () => this.telemetry.health(),
