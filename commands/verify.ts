@@ -1,13 +1,16 @@
 import { Option } from 'clipanion';
 import { UrchainCommand, humanTime, humanSize } from './base.js';
-import { verifyProofText, type VerifyResult } from '../src/proof/proof.js';
+import path from 'node:path';
+import type { VerifyResult } from '../src/proof/proof.js';
 import { parseTrustList, type TrustList } from '../src/proof/trust.js';
+import { verifyDocumentText } from '../src/proof/passportVerify.js';
+import { humanPassport, writeVerifierPage } from './passport/render.js';
 import { badInput } from '../src/errors.js';
 
 export class VerifyCommand extends UrchainCommand {
   static override paths = [['verify']];
   static override usage = UrchainCommand.Usage({
-    description: 'Verify a proof offline',
+    description: 'Verify a proof or a passport offline',
     details: `
       Needs no node and no network. Checks, in order: format, chain, payload, txId, signature, inclusion, seal, trust, countersignature (see urchain-formats(5)).
 
@@ -17,25 +20,38 @@ export class VerifyCommand extends UrchainCommand {
 
       --no-trust checks the proof for consistency only: exit 0 with "trusted": false and "VALID (not checked against a trust list)". Anyone can make such a proof for a chain of their own, so this says nothing about who made it.
 
+      A passport (\`urchain passport\`, urchain-formats(5), PASSPORT FILE) is verified record by record with the same checks, after its own two (format, canonical): each record against the entry of the trust list that names its chain (the list itself or a partner: a passport crosses companies), so a record of a chain the list does not name fails the trust check. It prints the item's timeline (time, company and chain, origin key, kind, bizStep) with each record's verdict; --json gives the per-record results. Exit 0 only if every record holds.
+
+      --html FILE also writes one self-contained HTML page with the proof or passport and the trust list embedded and the verifier inline: it verifies when opened, from file:// with no network (its Content-Security-Policy forbids every connection), shows each check in plain words, and takes another proof, passport or trust file dropped on it.
+
       The proof file is read strictly too (urchain-formats(5), JSON RULES): unknown members, duplicate members, numbers that are not plain integers up to 2^53-1, upper-case hex and any other second encoding of a value fail the format check (exit 1) with the path of the field.
     `,
     examples: [
       ['Check a proof from a supplier', '$0 verify sn-4711.proof.json --trust supplier-a.trust.json'],
       ['In a script', '$0 verify proof.json --trust t.json && echo genuine'],
       ['Consistency only, trusting nobody', '$0 verify proof.json --no-trust'],
+      ['A passport across two companies, as a page too', '$0 verify sn-4711.passport.json --trust customer.trust.json --html sn-4711.html'],
     ],
   });
-  proof = Option.String({ required: true, name: 'PROOF|-' });
+  proof = Option.String({ required: true, name: 'PROOF|PASSPORT|-' });
   trust = Option.String('--trust', { description: 'Trust list JSON: the chains, keys and partners this verifier accepts' });
   noTrust = Option.Boolean('--no-trust', false, { description: 'Check consistency only; the answer is never "trusted"' });
+  html = Option.String('--html', { description: 'Also write a self-contained HTML page that verifies the proof or passport in a browser' });
 
   async run() {
     if (!this.trust === !this.noTrust)
       throw badInput(this.trust ? 'give --trust FILE or --no-trust, not both' : 'verify needs --trust FILE (a trust list, from `urchain trust export`), or --no-trust for a consistency check that trusts nobody');
-    const trust: TrustList | null = this.trust ? parseTrustList((await this.readInput(this.trust, 'trust list')).toString('utf8'), `trust list ${this.trust}`) : null;
-    const r = verifyProofText((await this.readInput(this.proof, 'proof')).toString('utf8'), trust);
-    this.out(r, human);
-    return r.valid ? 0 : 1;
+    const trustText = this.trust ? (await this.readInput(this.trust, 'trust list')).toString('utf8') : undefined;
+    const trust: TrustList | null = trustText !== undefined ? parseTrustList(trustText, `trust list ${this.trust}`) : null;
+    const text = (await this.readInput(this.proof, 'proof')).toString('utf8');
+    const d = verifyDocumentText(text, trust);
+    if (this.html) {
+      const name = this.proof === '-' ? `stdin.${d.kind}.json` : path.basename(this.proof);
+      await writeVerifierPage(this.html, { kind: d.kind, name, text, trust: trustText !== undefined ? { name: path.basename(this.trust!), text: trustText } : null });
+    }
+    if (d.kind === 'passport') this.out(d.result, humanPassport);
+    else this.out(d.result, human);
+    return d.result.valid ? 0 : 1;
   }
 }
 

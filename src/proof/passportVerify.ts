@@ -20,7 +20,7 @@ import { backend, useCryptoBackend } from '../crypto/backend.js';
 import { metaGet } from '../chain/transaction.js';
 import { chainIdOf } from '../chain/params.js';
 import { parseStrictJson } from './json.js';
-import { verifyProof, type CheckName } from './proof.js';
+import { verifyProof, verifyProofText, type CheckName, type VerifyResult } from './proof.js';
 import { checkTrustList, partnerFor, type TrustList } from './trust.js';
 import type { ParsedProof } from './parse.js';
 import type { Countersigner } from './countersigned.js';
@@ -217,4 +217,23 @@ export function verifyPassportText(text: string, trust: TrustList | null, doc?: 
     records,
     summary: { records: records.length, valid: records.length - invalid, invalid },
   };
+}
+
+export type DocumentResult = { kind: 'proof'; result: VerifyResult } | { kind: 'passport'; result: PassportResult };
+
+/**
+ * Verifies a proof or a passport file, whichever it is: a passport says so in its format member
+ * (and text that names the passport format but is not strict JSON is read as a broken passport).
+ * The CLI (`urchain verify`) and the verifier page both decide here, so they give one answer.
+ */
+export function verifyDocumentText(text: string, trust: TrustList | null): DocumentResult {
+  let doc: unknown;
+  try {
+    doc = parseStrictJson(text, 'document');
+  } catch {
+    if (text.includes(`"${PASSPORT_FORMAT}"`)) return { kind: 'passport', result: verifyPassportText(text, trust) };
+    return { kind: 'proof', result: verifyProofText(text, trust) };
+  }
+  if (isPassportDoc(doc)) return { kind: 'passport', result: verifyPassportText(text, trust, doc) };
+  return { kind: 'proof', result: verifyProofText(text, trust) };
 }
