@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { twoCompanyPassports } from './passportMake.js';
+import { twoCompanyPassports, flip } from './passportMake.js';
 import { mergePassports, verifyPassportText, readPassport } from '../../src/proof/passportVerify.js';
 import { passportText, buildPassport } from '../../src/proof/passport.js';
 import { canonicalJson } from '../../src/proof/canonical.js';
@@ -105,14 +105,6 @@ test('merge refuses passports that disagree (two blocks at one height: a fork)',
   assert.is(errorCodeOf(() => readPassport(fx.a + ' ')), 'BAD_INPUT', 'merge reads its inputs strictly');
   assert.is(errorCodeOf(() => buildPassport(['SN-1'], [fx.aProofs[0], { ...fx.aProofs[0], block: { ...fx.aProofs[0].block, hash: fx.aProofs[2].block.hash } }])), 'CONFLICT');
 });
-
-/** A different character of the same class, so that most changes keep the document well-formed. */
-function flip(c: string): string {
-  if (/[0-9]/.test(c)) return c === '9' ? '0' : String(Number(c) + 1);
-  if (/[a-f]/.test(c)) return c === 'f' ? 'a' : String.fromCharCode(c.charCodeAt(0) + 1);
-  if (/[A-Za-z]/.test(c)) return c === 'z' || c === 'Z' ? 'a' : String.fromCharCode(c.charCodeAt(0) + 1);
-  return c === ' ' ? '!' : ' ';
-}
 
 test('any byte changed anywhere but the item list makes the passport fail, with a named check', () => {
   // Every 7th character (7 is prime to the 64-digit hex and the field lengths, so every kind of

@@ -31,3 +31,11 @@ export function twoCompanyPassports(o: { stripped?: boolean } = {}) {
   const trust = { ...scope(A, ka), name: 'plant-a', partners: [{ name: 'plant-b', ...scope(B, kb) }] };
   return { A, B, ka, kb, a, b, aProofs, bProofs, trust, scope };
 }
+
+/** A different character of the same class, so that most changes keep the document well-formed. */
+export function flip(c: string): string {
+  if (/[0-9]/.test(c)) return c === '9' ? '0' : String(Number(c) + 1);
+  if (/[a-f]/.test(c)) return c === 'f' ? 'a' : String.fromCharCode(c.charCodeAt(0) + 1);
+  if (/[A-Za-z]/.test(c)) return c === 'z' || c === 'Z' ? 'a' : String.fromCharCode(c.charCodeAt(0) + 1);
+  return c === ' ' ? '!' : ' ';
+}
