@@ -7,7 +7,7 @@ _urchain() {
     words+=("$w")
   done
   if ((${#words[@]} == 0)); then
-    COMPREPLY=($(compgen -W 'audit backup block broker checkpoint completion config decrypt entangle ingest init keygen member migrate node peers prove restore status trace trust verify' -- "$cur")); return
+    COMPREPLY=($(compgen -W 'audit backup block broker checkpoint completion config decrypt entangle ingest init keygen member migrate node passport peers prove restore status trace trust verify' -- "$cur")); return
   fi
   local subs=''
   case "${words[0]}" in
@@ -18,6 +18,7 @@ _urchain() {
     'ingest') subs='opcua send watch' ;;
     'member') subs='add list revoke' ;;
     'node') subs='run' ;;
+    'passport') subs='merge' ;;
     'trust') subs='export' ;;
   esac
   if [[ -n $subs && ${#words[@]} == 1 && $cur != -* ]]; then
@@ -50,13 +51,15 @@ _urchain() {
     'member revoke') opts='--json --membership-key --network-key --members' ;;
     'migrate') opts='--json --data' ;;
     'node run') opts='--json --data --api --api-token-file --type --profichain --listen --advertise --seed --links --members --genesis --watch --include --block-time --max-payload --log-level --quiet --name' ;;
+    'passport') opts='--json --data --node --countersigned --stripped --out -o --html --trust' ;;
+    'passport merge') opts='--json --out -o' ;;
     'peers') opts='--json --node' ;;
     'prove') opts='--json --data --node --stripped --out -o --decrypt-key --countersigned' ;;
     'restore') opts='--json --from --data --force' ;;
     'status') opts='--json --data --node' ;;
     'trace') opts='--json --data --node' ;;
     'trust export') opts='--json --data --node --origin' ;;
-    'verify') opts='--json --trust --no-trust' ;;
+    'verify') opts='--json --trust --no-trust --html' ;;
   esac
   if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$opts" -- "$cur")); else COMPREPLY=($(compgen -f -- "$cur")); fi
 }
