@@ -4,7 +4,6 @@ import path from 'node:path';
 import type { VerifyResult } from '../src/proof/proof.js';
 import { parseTrustList, type TrustList } from '../src/proof/trust.js';
 import { verifyDocumentText } from '../src/proof/passportVerify.js';
-import { humanPassport, writeVerifierPage } from './passport/render.js';
 import { badInput } from '../src/errors.js';
 
 export class VerifyCommand extends UrchainCommand {
@@ -45,11 +44,13 @@ export class VerifyCommand extends UrchainCommand {
     const trust: TrustList | null = trustText !== undefined ? parseTrustList(trustText, `trust list ${this.trust}`) : null;
     const text = (await this.readInput(this.proof, 'proof')).toString('utf8');
     const d = verifyDocumentText(text, trust);
+    // Loaded only for a passport or a page: a plain proof check stays as light as it was.
+    const render = d.kind === 'passport' || this.html ? await import('./passport/render.js') : undefined;
     if (this.html) {
       const name = this.proof === '-' ? `stdin.${d.kind}.json` : path.basename(this.proof);
-      await writeVerifierPage(this.html, { kind: d.kind, name, text, trust: trustText !== undefined ? { name: path.basename(this.trust!), text: trustText } : null });
+      await render!.writeVerifierPage(this.html, { kind: d.kind, name, text, trust: trustText !== undefined ? { name: path.basename(this.trust!), text: trustText } : null });
     }
-    if (d.kind === 'passport') this.out(d.result, humanPassport);
+    if (d.kind === 'passport') this.out(d.result, render!.humanPassport);
     else this.out(d.result, human);
     return d.result.valid ? 0 : 1;
   }
