@@ -186,6 +186,15 @@ B('a proof, passport or trust file picked on the page is verified at once', asyn
     await page.setInputFiles('#file', path.join(dir, 'drop-bad.json'));
     await page.locator('#verdict[data-failed="payload"]').waitFor();
     assert.match((await v.textContent())!, /payload/);
+    // Dropped (drag and drop) rather than picked: the passport again, valid.
+    await page.evaluate((text) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([text], 'dropped.passport.json', { type: 'application/json' }));
+      document.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, fx.a);
+    await page.waitForFunction(() => document.getElementById('source')!.textContent!.startsWith('dropped.passport.json'));
+    assert.is(await v.getAttribute('data-valid'), 'true');
+    assert.is(await page.locator('tr[data-valid="true"]').count(), 3, 'the timeline shows the three records');
   } finally {
     await page.close();
   }
