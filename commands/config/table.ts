@@ -23,7 +23,7 @@ export interface KeySpec {
   example: string;
 }
 
-const READERS = ['status', 'prove', 'trace', 'block inspect', 'trust export', 'checkpoint'] as const;
+const READERS = ['status', 'prove', 'trace', 'passport', 'block inspect', 'trust export', 'checkpoint'] as const;
 const SENDERS = ['ingest send', 'ingest watch', 'ingest opcua'] as const;
 const ENTANGLE = ['entangle push', 'entangle pull'] as const;
 
@@ -94,6 +94,7 @@ export const OTHER_MEANING: Readonly<Record<string, readonly string[]>> = {
   'broker add-network': ['--data'],
   restore: ['--data'],
   checkpoint: ['--key'],
+  passport: ['--trust'], // the list embedded in its --html page, which verify's key must not supply
 };
 
 /**
