@@ -71,6 +71,7 @@ const BY_FLAG: Record<string, string> = {
   '--graphql-introspection': 'true|false',
   '--graphql-max-payload': 'BYTES',
   '--tiles': 'DIR',
+  '--html': 'FILE',
   '--from': 'FILE.tar|DIR',
 };
 

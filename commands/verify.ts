@@ -1,13 +1,15 @@
 import { Option } from 'clipanion';
 import { UrchainCommand, humanTime, humanSize, parseChoice } from './base.js';
-import { verifyProofText, type VerifyResult } from '../src/proof/proof.js';
+import path from 'node:path';
+import type { VerifyResult } from '../src/proof/proof.js';
 import { parseTrustList, type TrustList } from '../src/proof/trust.js';
+import { verifyDocumentText } from '../src/proof/passportVerify.js';
 import { badInput } from '../src/errors.js';
 
 export class VerifyCommand extends UrchainCommand {
   static override paths = [['verify']];
   static override usage = UrchainCommand.Usage({
-    description: 'Verify a proof offline',
+    description: 'Verify a proof or a passport offline',
     details: `
       Needs no node and no network. Checks, in order: format, chain, payload, txId, signature, inclusion, seal, trust, countersignature (see urchain-formats(5)).
 
@@ -19,6 +21,10 @@ export class VerifyCommand extends UrchainCommand {
 
       An anchored proof (\`urchain prove TXID --anchor\`, format urchain-anchored-proof/1) is checked as above and then against Bitcoin: the checkpoint that covers the record's block, and its OpenTimestamps proof, against block headers from --headers FILE (raw 80-byte headers from the genesis block on, checked here: fully offline) or --bitcoin-rpc URL (a bitcoind); --bitcoin-network regtest for a test chain. The answer adds "anchor": {"origin", "size", "signedBy": [keys], "bitcoin": {"height", "blockHash", "time", "timestamp", "confirmations"}, "pending": [calendar URIs], "headers"}, the Bitcoin block before which the record existed; a proof whose anchor is still pending fails the "anchor" check. See urchain-formats(5), OPENTIMESTAMPS ANCHOR.
 
+      A passport (\`urchain passport\`, urchain-formats(5), PASSPORT FILE) is verified record by record with the same checks, after its own two (format, canonical): each record against the entry of the trust list that names its chain (the list itself or a partner: a passport crosses companies), so a record of a chain the list does not name fails the trust check. It prints the item's timeline (time, company and chain, origin key, kind, bizStep) with each record's verdict; --json gives the per-record results. Exit 0 only if every record holds.
+
+      --html FILE also writes one self-contained HTML page with the proof or passport and the trust list embedded and the verifier inline: it verifies when opened, from file:// with no network (its Content-Security-Policy forbids every connection), shows each check in plain words, and takes another proof, passport or trust file dropped on it.
+
       The proof file is read strictly too (urchain-formats(5), JSON RULES): unknown members, duplicate members, numbers that are not plain integers up to 2^53-1, upper-case hex and any other second encoding of a value fail the format check (exit 1) with the path of the field.
     `,
     examples: [
@@ -26,31 +32,42 @@ export class VerifyCommand extends UrchainCommand {
       ['In a script', '$0 verify proof.json --trust t.json && echo genuine'],
       ['Consistency only, trusting nobody', '$0 verify proof.json --no-trust'],
       ['An anchored proof, offline with a Bitcoin headers file', '$0 verify sn-4711.anchored.json --trust t.json --headers blockchain_headers'],
+      ['A passport across two companies, as a page too', '$0 verify sn-4711.passport.json --trust customer.trust.json --html sn-4711.html'],
     ],
   });
-  proof = Option.String({ required: true, name: 'PROOF|-' });
+  proof = Option.String({ required: true, name: 'PROOF|PASSPORT|-' });
   trust = Option.String('--trust', { description: 'Trust list JSON: the chains, keys and partners this verifier accepts' });
   noTrust = Option.Boolean('--no-trust', false, { description: 'Check consistency only; the answer is never "trusted"' });
   headers = Option.String('--headers', { description: 'Anchored proofs: Bitcoin headers file (raw 80-byte headers from genesis), checked offline' });
   bitcoinRpc = Option.String('--bitcoin-rpc', { description: 'Anchored proofs: bitcoind JSON-RPC URL (http://user:pass@host:8332) for block headers' });
   bitcoinNetwork = Option.String('--bitcoin-network', 'main', { description: 'Anchored proofs: the Bitcoin network of the headers, main or regtest (default main)' });
+  html = Option.String('--html', { description: 'Also write a self-contained HTML page that verifies the proof or passport in a browser' });
 
   async run() {
     if (!this.trust === !this.noTrust)
       throw badInput(this.trust ? 'give --trust FILE or --no-trust, not both' : 'verify needs --trust FILE (a trust list, from `urchain trust export`), or --no-trust for a consistency check that trusts nobody');
-    const trust: TrustList | null = this.trust ? parseTrustList((await this.readInput(this.trust, 'trust list')).toString('utf8'), `trust list ${this.trust}`) : null;
+    const trustText = this.trust ? (await this.readInput(this.trust, 'trust list')).toString('utf8') : undefined;
+    const trust: TrustList | null = trustText !== undefined ? parseTrustList(trustText, `trust list ${this.trust}`) : null;
     const text = (await this.readInput(this.proof, 'proof')).toString('utf8');
     if (this.headers || this.bitcoinRpc || text.includes('urchain-anchored-proof/1')) {
       const a = await import('./anchor/proof.js'); // loads the Bitcoin checks only for anchored proofs
       const r = await a.verifyAnchoredText(text, trust, { headers: this.headers, bitcoinRpc: this.bitcoinRpc, network: parseChoice(this.bitcoinNetwork, '--bitcoin-network', ['main', 'regtest'] as const) });
       if (r) {
+        if (this.html) throw badInput('--html takes a proof or a passport, not an anchored proof');
         this.out(r, (x) => [human(x as VerifyResult), ...a.anchorLines(x)].join('\n'));
         return r.valid ? 0 : 1;
       }
     }
-    const r = verifyProofText(text, trust);
-    this.out(r, human);
-    return r.valid ? 0 : 1;
+    const d = verifyDocumentText(text, trust);
+    // Loaded only for a passport or a page: a plain proof check stays as light as it was.
+    const render = d.kind === 'passport' || this.html ? await import('./passport/render.js') : undefined;
+    if (this.html) {
+      const name = this.proof === '-' ? `stdin.${d.kind}.json` : path.basename(this.proof);
+      await render!.writeVerifierPage(this.html, { kind: d.kind, name, text, trust: trustText !== undefined ? { name: path.basename(this.trust!), text: trustText } : null });
+    }
+    if (d.kind === 'passport') this.out(d.result, render!.humanPassport);
+    else this.out(d.result, human);
+    return d.result.valid ? 0 : 1;
   }
 }
 

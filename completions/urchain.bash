@@ -7,7 +7,7 @@ _urchain() {
     words+=("$w")
   done
   if ((${#words[@]} == 0)); then
-    COMPREPLY=($(compgen -W 'anchor archive audit backup block broker checkpoint completion config decrypt entangle graphql ingest init keygen member migrate node peers prove restore status trace trust verify' -- "$cur")); return
+    COMPREPLY=($(compgen -W 'anchor archive audit backup block broker checkpoint completion config decrypt entangle graphql ingest init keygen member migrate node passport peers prove restore status trace trust verify' -- "$cur")); return
   fi
   local subs=''
   case "${words[0]}" in
@@ -21,6 +21,7 @@ _urchain() {
     'ingest') subs='opcua send watch' ;;
     'member') subs='add list revoke' ;;
     'node') subs='run' ;;
+    'passport') subs='merge' ;;
     'trust') subs='export' ;;
   esac
   if [[ -n $subs && ${#words[@]} == 1 && $cur != -* ]]; then
@@ -57,13 +58,15 @@ _urchain() {
     'member revoke') opts='--json --membership-key --network-key --members' ;;
     'migrate') opts='--json --data' ;;
     'node run') opts='--json --data --api --api-token-file --type --profichain --listen --advertise --seed --links --members --genesis --watch --include --block-time --max-payload --log-level --quiet --name --graphql --graphql-max-depth --graphql-max-cost --graphql-max-page --graphql-timeout --graphql-introspection --graphql-max-payload' ;;
+    'passport') opts='--json --data --node --countersigned --stripped --out -o --html --trust' ;;
+    'passport merge') opts='--json --out -o' ;;
     'peers') opts='--json --node' ;;
     'prove') opts='--json --data --node --stripped --out -o --decrypt-key --countersigned --anchor --anchors' ;;
     'restore') opts='--json --from --data --force' ;;
     'status') opts='--json --data --node' ;;
     'trace') opts='--json --data --node' ;;
     'trust export') opts='--json --data --node --origin' ;;
-    'verify') opts='--json --trust --no-trust --headers --bitcoin-rpc --bitcoin-network' ;;
+    'verify') opts='--json --trust --no-trust --headers --bitcoin-rpc --bitcoin-network --html' ;;
   esac
   if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$opts" -- "$cur")); else COMPREPLY=($(compgen -f -- "$cur")); fi
 }

@@ -6,6 +6,7 @@ import { hexBlock as block } from './roff.js';
 import { c2spSection } from './c2spSection.js';
 import { otsFormatsSection } from './otsSection.js';
 import { tilesSection } from './tilesSection.js';
+import { passportSection } from './passportSection.js';
 
 /** JSON, pretty-printed, unfilled, with roff's special characters escaped (copy-pasteable). */
 const jsonBlock = (label: string, value: unknown): string =>
@@ -340,6 +341,7 @@ The report names the partner by its name in the trust list (the name a chain giv
 parameters is only informational). A forger who rewrites block h must change every later hash,
 but the partner's chain keeps the original one. The partner block's time is not compared with
 the checkpoint's: the two companies' clocks differ.
+${passportSection()}
 .SH TRUST LIST
 .PP
 A JSON object (JSON rules above):

@@ -23,7 +23,7 @@ export interface KeySpec {
   example: string;
 }
 
-const READERS = ['status', 'prove', 'trace', 'block inspect', 'trust export', 'checkpoint', 'anchor', 'archive export'] as const;
+const READERS = ['status', 'prove', 'trace', 'passport', 'block inspect', 'trust export', 'checkpoint', 'anchor', 'archive export'] as const;
 const SENDERS = ['ingest send', 'ingest watch', 'ingest opcua'] as const;
 const ENTANGLE = ['entangle push', 'entangle pull'] as const;
 
@@ -97,6 +97,7 @@ export const OTHER_MEANING: Readonly<Record<string, readonly string[]>> = {
   checkpoint: ['--key'],
   anchor: ['--key'],
   'archive export': ['--key'],
+  passport: ['--trust'], // the list embedded in its --html page, which verify's key must not supply
 };
 
 /**

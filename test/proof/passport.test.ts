@@ -1,0 +1,123 @@
+/**
+ * The passport: one file per item with every record's proof, headers shared, mergeable across
+ * companies; verifies as a whole and per record, and fails when any byte of a record, proof,
+ * header or trust entry changes (every byte of a two-company passport is changed in turn).
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { twoCompanyPassports, flip } from './passportMake.js';
+import { mergePassports, verifyPassportText, readPassport } from '../../src/proof/passportVerify.js';
+import { passportText, buildPassport } from '../../src/proof/passport.js';
+import { canonicalJson } from '../../src/proof/canonical.js';
+import { errorCodeOf } from '../helpers.js';
+
+const fx = twoCompanyPassports();
+const merged = passportText(mergePassports([fx.a, fx.b]));
+
+test('a company passport verifies against the trust list; records in chain order, headers stored once', () => {
+  const r = verifyPassportText(fx.a, fx.trust);
+  assert.is(r.valid, true, JSON.stringify(r.reason));
+  assert.is(r.trusted, true);
+  assert.equal(r.records.map((x) => [x.block.height, x.kind, x.bizStep]), [
+    [1, 'record', 'commissioning'],
+    [1, 'record', null],
+    [2, 'measure', 'shipping'],
+  ]);
+  assert.is(r.records[0].countersignedBy![0].partner, 'plant-b');
+  const doc = JSON.parse(fx.a);
+  assert.is(doc.chains.length, 1);
+  assert.is(doc.chains[0].blocks.length, 2, 'block 1 (two records) and block 2 (record and link), once each');
+  assert.is(doc.chains[0].blocks[0].countersignatures[0].link.block, 1);
+  assert.equal(doc.chains[0].trust.origins, [fx.trust.origins[0]]);
+});
+
+test('merged across two companies: one history, both chains, every record verified against its own company', () => {
+  const r = verifyPassportText(merged, fx.trust);
+  assert.is(r.valid, true, r.reason);
+  assert.is(r.records.length, 5);
+  assert.equal(r.chains.map((c) => c.party).sort(), ['plant-a', 'plant-b']);
+  const times = r.records.map((x) => x.block.time);
+  assert.equal(times, [...times].sort(), 'ordered by block time');
+  assert.equal(r.summary, { records: 5, valid: 5, invalid: 0 });
+  // Merging is order-free and idempotent.
+  assert.is(passportText(mergePassports([fx.b, fx.a])), merged);
+  assert.is(passportText(mergePassports([merged, fx.a])), merged);
+});
+
+test('trust is strict: a chain the list does not name fails the trust check; --no-trust is never trusted', () => {
+  const { partners: _, ...onlyA } = fx.trust;
+  const r = verifyPassportText(merged, onlyA);
+  assert.is(r.valid, false);
+  assert.is(r.failed, 'countersignature', r.reason); // A's countersignature from an unnamed partner
+  const bOnly = r.records.filter((x) => x.chain === 'plant-b');
+  assert.ok(bOnly.every((x) => !x.valid && x.failed === 'trust'), JSON.stringify(bOnly));
+  const s = verifyPassportText(merged, null);
+  assert.is(s.valid, true);
+  assert.is(s.trusted, false);
+});
+
+test('stripped passports verify: digests stand in for the payloads', () => {
+  const st = twoCompanyPassports({ stripped: true });
+  const r = verifyPassportText(st.a, st.trust);
+  assert.is(r.valid, true, r.reason);
+  assert.ok(r.records.every((x) => !x.payloadIncluded));
+  assert.ok(!st.a.includes('"payload"') || JSON.parse(st.a).records.every((x: any) => x.payload === undefined));
+});
+
+test('the bytes are canonical: white space, member order or a re-ordered record is refused by name', () => {
+  const pretty = JSON.stringify(JSON.parse(fx.a), null, 1) + '\n';
+  const r = verifyPassportText(pretty, fx.trust);
+  assert.is(r.failed, 'canonical');
+  const doc = JSON.parse(merged);
+  doc.records.reverse();
+  const rev = verifyPassportText(canonicalJson(doc) + '\n', fx.trust);
+  assert.is(rev.failed, 'canonical');
+  assert.match(rev.reason!, /^records\[0\]/);
+  const extra = JSON.parse(fx.a);
+  extra.chains[0].trust.origins.push(fx.kb.publicKey.reduce((s: string, b: number) => s + b.toString(16).padStart(2, '0'), ''));
+  assert.match(verifyPassportText(canonicalJson(extra) + '\n', fx.trust).reason!, /chains\[0\]\.trust\.origins/);
+});
+
+test('strict reading: unknown members, bad references and an empty passport are format failures', () => {
+  const bad = (mut: (d: any) => void, re: RegExp) => {
+    const d = JSON.parse(fx.a);
+    mut(d);
+    const r = verifyPassportText(canonicalJson(d) + '\n', fx.trust);
+    assert.is(r.failed, 'format', r.reason);
+    assert.match(r.reason!, re);
+  };
+  bad((d) => (d.extra = 1), /extra: unknown field/);
+  bad((d) => (d.records[0].block = 9), /records\[0\]\.block: at most 1/);
+  bad((d) => (d.records = []), /records: expected at least 1/);
+  bad((d) => (d.format = 'urchain-proof/1'), /format/);
+  bad((d) => (d.records[0].core.kind = 'Bad Kind'), /records\[0\].*core\.kind/);
+  assert.is(verifyPassportText('{"format":1', fx.trust).failed, 'format');
+});
+
+test('merge refuses passports that disagree (two blocks at one height: a fork) and reads its inputs strictly', () => {
+  const forked = { ...fx.aProofs[0], block: { ...fx.aProofs[0].block, hash: fx.aProofs[2].block.hash } };
+  assert.is(errorCodeOf(() => buildPassport(['SN-1'], [fx.aProofs[0], forked])), 'CONFLICT');
+  assert.is(errorCodeOf(() => readPassport(fx.a + ' ')), 'BAD_INPUT');
+  assert.is(errorCodeOf(() => mergePassports([fx.a, JSON.stringify(fx.aProofs[0])])), 'BAD_INPUT', 'a proof is not a passport');
+});
+
+test('any byte changed anywhere but the item list makes the passport fail, with a named check', () => {
+  // Every 7th character (7 is prime to the 64-digit hex and the field lengths, so every kind of
+  // field is hit); every character takes about two minutes on a loaded machine.
+  const itemsAt = merged.indexOf('"items":');
+  const itemsEnd = merged.indexOf(']', itemsAt);
+  const failed = new Map<string, number>();
+  let n = 0;
+  for (let i = 3; i < merged.length; i += 7) {
+    if (i >= itemsAt && i <= itemsEnd) continue;
+    const t = merged.slice(0, i) + flip(merged[i]) + merged.slice(i + 1);
+    const r = verifyPassportText(t, fx.trust);
+    assert.is(r.valid, false, `changing character ${i} (${JSON.stringify(merged.slice(i - 20, i + 20))}) went unnoticed`);
+    failed.set(r.failed!, (failed.get(r.failed!) ?? 0) + 1);
+    n++;
+  }
+  assert.ok(n > 1000, `${n} changes`);
+  for (const c of ['format', 'canonical', 'payload', 'txId', 'signature', 'inclusion', 'seal', 'countersignature']) assert.ok(failed.has(c), `no change failed ${c}: ${JSON.stringify([...failed])}`);
+});
+
+test.run();
