@@ -2,6 +2,9 @@
  * The C2SP CHECKPOINT section of urchain-formats(5): the signed note and tlog-checkpoint as
  * urchain writes them, byte for byte, with the vector of test/vectors/c2sp-checkpoint.json.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { root } from '../support/paths.js';
 import { hexBlock as block } from './roff.js';
 
 /** Text lines unfilled, with roff's special characters escaped (copy-pasteable). */
@@ -65,5 +68,39 @@ ${block('entry 1 (block 1 hash)', cv.leaves[1])}
 ${block('root (size 2)', cv.root)}
 ${block('keyId', cv.keyId)}
 ${textBlock('vkey', cv.verifierKey)}
-${textBlock('note', cv.note)}`;
+${textBlock('note', cv.note)}
+${cosignatureSection()}`;
+}
+
+/** The C2SP COSIGNATURE subsection, with the vector of test/vectors/c2sp-cosignature.json. */
+function cosignatureSection(): string {
+  const v = JSON.parse(fs.readFileSync(path.join(root, 'test', 'vectors', 'c2sp-cosignature.json'), 'utf8'));
+  return `.SS C2SP COSIGNATURE
+A partner (or any C2SP witness) cosigns a checkpoint with a c2sp.org/tlog\\-cosignature
+\\fBcosignature/v1\\fR: one more signature line on the checkpoint note, a timestamped Ed25519
+signature stating "as of this time, this is the largest tree of this log I have seen, and it is
+consistent with every earlier one I cosigned". Before cosigning, the cosigner checks an RFC 9162
+consistency proof from the last checkpoint it cosigned for that origin (kept in its data folder).
+.IP
+.nf
+keyId      = SHA\\-256(name || 0x0A || 0x04 || public key)[0:4]
+message    = "cosignature/v1\\en" "time " decimal(T) "\\en" || checkpoint text
+line       = "\\[u2014] " name " " base64(keyId || u64be(T) || Ed25519(key, message)) "\\en"
+vkey       = name "+" hex(keyId) "+" base64(0x04 || public key)
+.fi
+.PP
+T is POSIX seconds; the checkpoint text is the whole note body with its final newline and no
+signature lines. urchain names a partner's cosigner by the partner chain's own checkpoint origin
+and a broker witness by \\fB\\-\\-witness\\-name\\fR. The same Ed25519 key may sign its own log's
+checkpoints (type 0x01) and cosign others' (type 0x04): the key IDs differ and the cosigned message
+starts "cosignature/v1", which no checkpoint text of urchain starts with. Reading, urchain refuses a
+note in which a known cosigner's line is not 4 + 8 + 64 bytes, does not verify, appears twice or
+carries a time above 2^53\\-1; lines of unknown keys are ignored.
+.PP
+Vector: the checkpoint above cosigned by the key with seed 20 21 \\&... 3f, named ${v.name.replace(/-/g, '\\-')}, at T = ${v.time}:
+${block('public key', v.publicKey)}
+${block('keyId', v.keyId)}
+${textBlock('vkey', v.verifierKey)}
+${textBlock('message', v.message)}
+${textBlock('cosigned note', v.note)}`;
 }
