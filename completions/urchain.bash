@@ -30,7 +30,7 @@ _urchain() {
     'backup') opts='--json --data --out --compact' ;;
     'block inspect') opts='--json --data --node' ;;
     'broker add-network') opts='--json --data --name' ;;
-    'broker serve') opts='--json --listen --data --tls-cert --tls-key' ;;
+    'broker serve') opts='--json --listen --data --tls-cert --tls-key --witness-key --witness-name --witness-logs' ;;
     'checkpoint') opts='--json --data --node --key --depth' ;;
     'completion') opts='--json' ;;
     'config get') opts='--json' ;;

@@ -124,7 +124,9 @@ export class CheckpointSigner {
     }
     const s = signChainCheckpoint(store, key, depth);
     if (!this.last || s.head.size > this.last.size) {
-      if (this.file) writeFileAtomic(this.file, `${JSON.stringify({ origin: s.head.origin, size: s.head.size, root: toBase64(s.head.root) } satisfies SignedState)}\n`);
+      // Re-read first: another signer of the folder may have written a larger one meanwhile.
+      const now = this.file && readJsonState<SignedState>(this.file);
+      if (this.file && !(now && now.size >= s.head.size)) writeFileAtomic(this.file, `${JSON.stringify({ origin: s.head.origin, size: s.head.size, root: toBase64(s.head.root) } satisfies SignedState)}\n`);
       this.last = { size: s.head.size, root: s.head.root };
     }
     return s.note;

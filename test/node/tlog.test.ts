@@ -171,10 +171,11 @@ T('a real node: GET /checkpoint (text/plain) equals `urchain checkpoint --data` 
   const key = readKeyFile(path.join(data, 'node.key'));
   const store = await LmdbStore.open(data, { readOnly: true });
   try {
-    const vkey = parseVerifierKey(signChainCheckpoint(store, key).verifierKey);
+    const vkeyText = signChainCheckpoint(store, key).verifierKey;
+    const vkey = parseVerifierKey(vkeyText);
     const h = openTreeHead(served, [vkey], checkpointOrigin(store.getParams()!));
     assert.ok(h.size >= 2);
-    assert.equal(j.json, { origin: h.origin, size: h.size, root: toHex(h.root), note: served });
+    assert.equal(j.json, { origin: h.origin, size: h.size, root: toHex(h.root), note: served, verifierKey: vkeyText });
     assert.equal(h.root, rootOf(canonicalLeaves(store).slice(0, h.size)));
   } finally {
     await store.close();
