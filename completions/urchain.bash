@@ -38,8 +38,8 @@ _urchain() {
     'config set') opts='--json' ;;
     'config unset') opts='--json' ;;
     'decrypt') opts='--json --key --out -o' ;;
-    'entangle pull') opts='--json --node --broker --broker-ca --key --chain-key --partners --timeout' ;;
-    'entangle push') opts='--json --node --broker --broker-ca --key --chain-key --partners --to --timeout' ;;
+    'entangle pull') opts='--json --node --broker --broker-ca --key --chain-key --partners --data --timeout' ;;
+    'entangle push') opts='--json --node --broker --broker-ca --key --chain-key --partners --to --data --timeout' ;;
     'ingest opcua') opts='--json --node --profichain --tier1 --node-key --tier2-key --endpoint --node-id --batch --max-wait --sampling-interval --publishing-interval --product --meta --kind --duration --security-mode --security-policy --pki' ;;
     'ingest send') opts='--json --node --profichain --tier1 --node-key --tier2-key --meta --product --type --kind --key --allow-empty' ;;
     'ingest watch') opts='--json --node --profichain --tier1 --node-key --tier2-key --include --meta --kind --once --allow-empty' ;;
