@@ -51,7 +51,7 @@ _urchain() {
     'migrate') opts='--json --data' ;;
     'node run') opts='--json --data --api --api-token-file --type --profichain --listen --advertise --seed --links --members --genesis --watch --include --block-time --max-payload --log-level --quiet --name' ;;
     'peers') opts='--json --node' ;;
-    'prove') opts='--json --data --node --stripped --out -o --decrypt-key --countersigned' ;;
+    'prove') opts='--json --data --node --stripped --out -o --decrypt-key --countersigned --format' ;;
     'restore') opts='--json --from --data --force' ;;
     'status') opts='--json --data --node' ;;
     'trace') opts='--json --data --node' ;;

@@ -184,6 +184,7 @@ complete -c urchain -n '__fish_seen_subcommand_from prove' -l stripped -d 'Leave
 complete -c urchain -n '__fish_seen_subcommand_from prove' -l out -s o -r -F -d 'Write the proof to this file instead of stdout'
 complete -c urchain -n '__fish_seen_subcommand_from prove' -l decrypt-key -r -F -d 'Tier-2 AES key file: also decrypt the payload into a "plaintext" field (base64; not part of the proof)'
 complete -c urchain -n '__fish_seen_subcommand_from prove' -l countersigned -d 'Add partners'\'' countersignatures (see urchain-entangle-push(1))'
+complete -c urchain -n '__fish_seen_subcommand_from prove' -l format -r -F -d 'json (urchain-proof/1, default) or tlog-proof (c2sp.org/tlog-proof@v1, needs --data)'
 complete -c urchain -n '__fish_seen_subcommand_from restore' -l json -d 'Print JSON (the default when stdout is not a terminal)'
 complete -c urchain -n '__fish_seen_subcommand_from restore' -l from -r -F -d 'The backup: a folder or a .tar file made by urchain backup'
 complete -c urchain -n '__fish_seen_subcommand_from restore' -l data -r -F -d 'Data folder to restore into (empty, or --force)'

@@ -20,7 +20,6 @@
  * State, all under DIR/tlog/: signed.json (node/tlog), witness.json (what this chain cosigned,
  * per partner origin), partners.json ({partner key: {origin, cosignedSize}}), cosigned/.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { KeyPair } from '../crypto/ed25519.js';
 import type { Store } from '../store/types.js';
@@ -32,26 +31,12 @@ import { parseCheckpointText, openTreeHead } from '../transparency/checkpoint.js
 import { noteKey, parseNote } from '../transparency/note.js';
 import { cosignerKey, linesOf, verifyCosignatures } from '../transparency/cosignature.js';
 import { Witness, addCheckpointBody } from '../transparency/witness.js';
-import { readIfExists, readJsonState, tlogDir, writeFileAtomic } from '../transparency/stateFile.js';
+import { cosignedFile, readIfExists, readJsonState, tlogDir, writeFileAtomic } from '../transparency/stateFile.js';
 import type { TlogPart } from './envelope.js';
 
 interface PartnerState {
   origin?: string;
   cosignedSize?: number;
-}
-
-/** DIR/tlog/cosigned/<size>.note: this chain's checkpoint of that size with partners' cosignatures. */
-export const cosignedFile = (dataDir: string, size: number): string => path.join(tlogDir(dataDir), 'cosigned', `${size}.note`);
-
-/** The sizes with a cosigned checkpoint in DIR/tlog/cosigned/, ascending. */
-export function cosignedSizes(dataDir: string): number[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(path.join(tlogDir(dataDir), 'cosigned'));
-  } catch {
-    return [];
-  }
-  return names.flatMap((n) => (/^(0|[1-9][0-9]*)\.note$/.test(n) ? [Number(n.slice(0, -5))] : [])).sort((a, b) => a - b);
 }
 
 export class EntangleTlog {

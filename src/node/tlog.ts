@@ -14,7 +14,15 @@ import { UrchainError } from '../errors.js';
 import { checkpointOrigin, finalityDepth, finalHeight } from '../transparency/origin.js';
 import { signTreeHead, type TreeHead } from '../transparency/checkpoint.js';
 import { formatVerifierKey, noteKey } from '../transparency/note.js';
-import { readJsonState, tlogDir, writeFileAtomic } from '../transparency/stateFile.js';
+import { cosignedFile, cosignedSizes, readIfExists, readJsonState, tlogDir, writeFileAtomic } from '../transparency/stateFile.js';
+import { makeTlogProof } from '../transparency/tlogProof.js';
+import { parseCheckpointText } from '../transparency/checkpoint.js';
+import { parseNote } from '../transparency/note.js';
+import { LmdbStore } from '../store/lmdb.js';
+import { Query } from './query.js';
+import { keyPath } from './init.js';
+import { readKeyFile } from '../io/keyfile.js';
+import fs from 'node:fs';
 
 export interface ChainTreeHead extends TreeHead {
   /** Height of the newest block covered (size - 1) and its hash. */
@@ -130,5 +138,35 @@ export class CheckpointSigner {
       this.last = { size: s.head.size, root: s.head.root };
     }
     return s.note;
+  }
+}
+
+/**
+ * The record's proof as c2sp.org/tlog-proof@v1 (transparency/tlogProof), out of a data folder:
+ * the newest cosigned checkpoint that covers the record's block (DATA/tlog/cosigned/, filed by
+ * `entangle pull --data`); without one, a checkpoint signed now with DATA/node.key (through the
+ * folder's persisted signer), which carries no cosignature. The chain must still hold the tree
+ * the checkpoint states.
+ */
+export async function proveTlog(dataDir: string, txId: string, stripped: boolean): Promise<{ text: string; height: number; size: number; cosigned: boolean }> {
+  const store = await LmdbStore.open(dataDir, { readOnly: true });
+  try {
+    const proof = new Query(store).proof(txId, { stripped });
+    const height = proof.block.header.height;
+    const size = cosignedSizes(dataDir).filter((s) => s > height).pop();
+    let note = size === undefined ? undefined : readIfExists(cosignedFile(dataDir, size));
+    const cosigned = note !== undefined;
+    if (!note) {
+      if (!fs.existsSync(keyPath(dataDir))) throw UrchainError.NOT_FOUND(`no cosigned checkpoint covers block ${height} in ${tlogDir(dataDir)}, and no ${keyPath(dataDir)} to sign one`);
+      note = new CheckpointSigner(true).sign(store, readKeyFile(keyPath(dataDir)));
+    }
+    const head = parseCheckpointText(parseNote(note).text);
+    if (head.size <= height) throw UrchainError.UNAVAILABLE(`block ${height} is not final yet: the newest checkpoint covers heights below ${head.size}; try again later`);
+    const hash = store.hashAt(head.size - 1);
+    const block = hash && store.getBlock(hash);
+    if (!block || toHex(frontierRoot(block.frontier)) !== toHex(head.root)) throw UrchainError.STORE(`the chain in ${dataDir} no longer holds the tree of the checkpoint of size ${head.size}`);
+    return { text: makeTlogProof(proof, height, historyInclusion(store, height, head.size), note), height, size: head.size, cosigned };
+  } finally {
+    await store.close();
   }
 }

@@ -54,3 +54,17 @@ export function readJsonState<T>(file: string): T | undefined {
     throw UrchainError.STORE(`${file} is not JSON: refusing to start over from nothing (restore it from a backup)`, { path: file });
   }
 }
+
+/** DIR/tlog/cosigned/<size>.note: this chain's checkpoint of that size with partners' cosignatures. */
+export const cosignedFile = (dataDir: string, size: number): string => path.join(tlogDir(dataDir), 'cosigned', `${size}.note`);
+
+/** The sizes with a cosigned checkpoint in DIR/tlog/cosigned/, ascending. */
+export function cosignedSizes(dataDir: string): number[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(path.join(tlogDir(dataDir), 'cosigned'));
+  } catch {
+    return [];
+  }
+  return names.flatMap((n) => (/^(0|[1-9][0-9]*)\.note$/.test(n) ? [Number(n.slice(0, -5))] : [])).sort((a, b) => a - b);
+}

@@ -18,7 +18,7 @@ import { signCheckpoint } from '../../src/chain/checkpoint.js';
 import { openTreeHead, signTreeHead } from '../../src/transparency/checkpoint.js';
 import { noteKey } from '../../src/transparency/note.js';
 import { cosignerKey, verifyCosignatures } from '../../src/transparency/cosignature.js';
-import { cosignedFile, cosignedSizes } from '../../src/global/entangleTlog.js';
+import { cosignedFile, cosignedSizes } from '../../src/transparency/stateFile.js';
 
 const E = suite('entanglement with C2SP cosignatures');
 cleanupAfter(E);
@@ -53,9 +53,11 @@ const pullA = () => run('pull', A, keyA, partnersA, dataA);
 const pushB = () => run('push', B, keyB, partnersB, dataB);
 const pullB = () => run('pull', B, keyB, partnersB, dataB);
 
+let firstTx = '';
 async function growA() {
-  const r = await cli(['ingest', 'send', '-', '--node', A.url], `reading ${Math.random()}`);
+  const r = await cli(['ingest', 'send', '-', '--node', A.url, '--product', 'SN-77'], `reading ${Math.random()}`);
   await A.included(r.json.txId);
+  firstTx ||= r.json.txId;
 }
 
 E('three rounds: B cosigns A (consistency from what it cosigned before), the cosigned checkpoints are filed at A', async () => {
@@ -124,6 +126,65 @@ E('a checkpoint inconsistent with what B cosigned is refused, kept as evidence a
   const again = await pullB();
   assert.is(again.code, 0, again.stdout + again.stderr);
   assert.ok(again.json.c2sp[0].cosigned.size > last);
+});
+
+E('prove --format tlog-proof: verify trusts it with the exported lists, names partner B as cosigner, and fails closed', async () => {
+  const ta = (await cli(['trust', 'export', '--data', dataA])).json;
+  const tb = (await cli(['trust', 'export', '--node', B.url])).json;
+  assert.equal(ta.checkpointKeys.length, 1);
+  assert.ok(ta.checkpointKeys[0].startsWith(`${originA}+`));
+  assert.ok(tb.witnesses[0].startsWith(`${originB}+`));
+  // The same lists from --data and --node.
+  const taNode = (await cli(['trust', 'export', '--node', A.url])).json;
+  assert.equal([taNode.checkpointKeys, taNode.witnesses], [ta.checkpointKeys, ta.witnesses]);
+  const trust = path.join(dir, 'customer.trust.json');
+  fs.writeFileSync(trust, JSON.stringify({ ...ta, partners: [{ ...tb, name: 'plant-b' }] }));
+  const out = path.join(dir, 'sn-77.tlog-proof');
+  const pr = await cli(['prove', firstTx, '--data', dataA, '--format', 'tlog-proof', '--out', out]);
+  assert.is(pr.code, 0, pr.stderr);
+  assert.is(pr.json.cosigned, true);
+  const text = fs.readFileSync(out, 'utf8');
+  assert.match(text, /^c2sp\.org\/tlog-proof@v1\nextra [A-Za-z0-9+/=]+\nindex [0-9]+\n/);
+  const v = await cli(['verify', out, '--trust', trust]);
+  assert.is(v.code, 0, v.stdout + v.stderr);
+  assert.is(v.json.valid, true);
+  assert.is(v.json.trusted, true);
+  assert.is(v.json.txId, firstTx);
+  assert.is(v.json.checkpoint.origin, originA);
+  assert.equal(v.json.cosignedBy.map((c: any) => [c.partner, c.witness]), [['plant-b', originB]]);
+  // Without a trust list: consistent, never trusted, cosignatures not attributed.
+  const nt = await cli(['verify', out, '--no-trust']);
+  assert.is(nt.code, 0, nt.stdout);
+  assert.equal([nt.json.trusted, nt.json.cosignedBy, nt.json.cosignatures], [false, [], 1]);
+  // Without B as partner, B's cosignature is not counted (still valid: the log's own proof holds).
+  const alone = path.join(dir, 'alone.trust.json');
+  fs.writeFileSync(alone, JSON.stringify(ta));
+  assert.equal((await cli(['verify', out, '--trust', alone])).json.cosignedBy, []);
+  // A trust list without A's checkpoint key: the checkpoint is not trusted.
+  const nokey = path.join(dir, 'nokey.trust.json');
+  fs.writeFileSync(nokey, JSON.stringify({ ...ta, checkpointKeys: tb.checkpointKeys }));
+  const nk = await cli(['verify', out, '--trust', nokey]);
+  assert.equal([nk.code, nk.json.failed], [1, 'checkpoint']);
+  // Tampering: the index, an inclusion line, the extra, the checkpoint root, B's cosignature.
+  const lines = text.split('\n');
+  const idx = lines.findIndex((l) => l.startsWith('index '));
+  const flip = (s: string) => (s[0] === 'A' ? 'B' : 'A') + s.slice(1);
+  const bad: [string, string][] = [
+    ['inclusion', [...lines.slice(0, idx), `index ${Number(lines[idx].slice(6)) + 1}`, ...lines.slice(idx + 1)].join('\n')],
+    ['inclusion', [...lines.slice(0, idx + 1), flip(lines[idx + 1]), ...lines.slice(idx + 2)].join('\n')],
+    ['format', text.replace(/^(c2sp\.org\/tlog-proof@v1\nextra )(.)/, (_m, a: string, c: string) => a + (c === 'e' ? 'f' : 'e'))],
+    ['checkpoint', text.replace(/\n\n(urchain\.example\/[^\n]+\n[0-9]+\n)(.)/, (_m, a: string, c: string) => `\n\n${a}${c === 'A' ? 'B' : 'A'}`)],
+    ['cosignature', text.replace(new RegExp(`(\u2014 ${originB.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} [A-Za-z0-9+/]{20})(.)`), (_m, a: string, c: string) => a + (c === 'A' ? 'B' : 'A'))],
+  ];
+  for (const [check, t] of bad) {
+    assert.is.not(t, text, check);
+    const f = path.join(dir, `bad-${check}.tlog-proof`);
+    fs.writeFileSync(f, t);
+    const r = await cli(['verify', f, '--trust', trust]);
+    assert.is(r.code, 1, `${check}: ${r.stdout}`);
+    assert.is(r.json.valid, false);
+    assert.ok([check, 'txId', 'payload', 'signature'].includes(r.json.failed), `${check}: failed ${r.json.failed}: ${r.json.reason}`);
+  }
 });
 
 E.run();
