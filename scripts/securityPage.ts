@@ -6,6 +6,8 @@
  */
 
 /** A claim and the test file (and test) that covers it. */
+import { cosignSection } from './cosignSection.js';
+
 const claim = (text: string, test: string) => `.IP \\(bu 2\n${text}\n\\fITest:\\fR ${test}.`;
 
 export function securityPage(date: string, version: string): string {
@@ -128,6 +130,7 @@ ends the process with a one\\-line message rather than leaving it half running.
 ${claim('kill \\-9 under load loses no receipted record and stores no duplicate.', 'cli/crashtest.test.ts (one cycle; npm run crashtest runs 100), cli/e2e.test.ts')}
 ${claim('A full disk refuses with STORE, keeps reads and the process, and recovers.', 'node/fullDisk.test.ts (tmpfs; needs root)')}
 ${claim('A failed start exits within a second with its listeners closed, its lock kept while it lives, nothing written.', 'node/lifecycle.test.ts')}
+${cosignSection()}
 .SH WHAT URCHAIN DOES NOT PROTECT AGAINST
 .IP \\(bu 2
 A compromised node key before its revocation: records it signed verify as that node's.
