@@ -14,7 +14,7 @@ export class BrokerServeCommand extends UrchainCommand {
     details: `
       A store-and-forward HTTPS service with a mailbox per registered network, durable in LMDB. It holds only envelopes encrypted to their receivers and signed by their senders, so it can neither read nor forge a checkpoint. Every request must be signed by a registered chain key (\`urchain broker add-network\`: the key each company pushes and pulls with); replayed requests, unregistered keys, tampered envelopes and bodies over 1 MiB are refused. A message is kept until its receiver acknowledges it.
 
-      Plain HTTP is allowed only on loopback, with a warning; give --tls-cert and --tls-key otherwise. The two go together: one without the other is refused (exit 2), never a silent fall-back to plain HTTP. Prints {"url"} once listening; SIGINT/SIGTERM stop it.
+      Plain HTTP is allowed only on loopback, with a warning; give --tls-cert and --tls-key otherwise. The two go together: one without the other is refused (exit 2), never a silent fall-back to plain HTTP. Prints {"url"} once listening (with "witness": its cosigner verifier key when it is a witness, see below); SIGINT/SIGTERM stop it.
 
       For supervision: \`GET /v1/health\` answers {"ok":true,"networks"} without a signature, and \`GET /metrics\` gives the Prometheus text format (queue depth per network in urchain_broker_queue_messages, requests by route and status, envelopes delivered and acknowledged) to clients on this machine only (loopback; elsewhere 403), since it names every registered network. Behind a reverse proxy on the same host every client looks local: block /metrics in the proxy. See urchain-api(7).
 

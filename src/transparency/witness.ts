@@ -93,7 +93,8 @@ export class Witness {
 
   /** The last checkpoint cosigned for `origin`, if any. */
   latest(origin: string): Witnessed | undefined {
-    return Object.prototype.hasOwnProperty.call(this.read(), origin) ? this.read()[origin] : undefined;
+    const logs = this.read();
+    return Object.prototype.hasOwnProperty.call(logs, origin) ? logs[origin] : undefined;
   }
 
   /** Answers one add-checkpoint request body (see the module comment). */
