@@ -84,7 +84,9 @@ export const KEY_NAMES = Object.keys(CONFIG_KEYS) as ConfigKey[];
  * the broker's folder (the key `data` is a node's); `restore --data` is the folder to write a
  * backup into, which must always be typed (a configured node folder is the last place to restore
  * into by accident). `checkpoint --key` is the chain key, but only with --data (where DIR/node.key
- * is its default): filled in from the key it would break every `checkpoint --node`.
+ * is its default): filled in from the key it would break every `checkpoint --node`. `entangle
+ * push/pull --data` is the node's folder, but it switches the C2SP exchange on (message version 2,
+ * which partners on an older release refuse): it must be asked for on the command line.
  */
 export const OTHER_MEANING: Readonly<Record<string, readonly string[]>> = {
   'node run': ['--profichain'],
@@ -94,6 +96,8 @@ export const OTHER_MEANING: Readonly<Record<string, readonly string[]>> = {
   'broker add-network': ['--data'],
   restore: ['--data'],
   checkpoint: ['--key'],
+  'entangle push': ['--data'],
+  'entangle pull': ['--data'],
 };
 
 /**
