@@ -3,10 +3,10 @@ import { UrchainCommand, dataOption, nodeOption, parseCount } from './base.js';
 import { badInput } from '../src/errors.js';
 import { NodeClient } from '../src/io/nodeClient.js';
 import { LmdbStore } from '../src/store/lmdb.js';
-import { signChainCheckpoint } from '../src/node/tlog.js';
+import { CheckpointSigner } from '../src/node/tlog.js';
 import { readKeyFile } from '../src/io/keyfile.js';
 import { keyPath } from '../src/node/init.js';
-import { parseNote } from '../src/transparency/note.js';
+import { formatVerifierKey, noteKey, parseNote } from '../src/transparency/note.js';
 import { parseCheckpointText } from '../src/transparency/checkpoint.js';
 import { toHex } from '../src/codec/bytes.js';
 
@@ -19,7 +19,9 @@ export class CheckpointCommand extends UrchainCommand {
 
       Only blocks that can no longer be reorganised are covered: the checkpoint stays --depth blocks behind the head. The default is 0 on a proof-of-authority chain with one authority (its head is final) and 6 otherwise.
 
-      With --data the checkpoint is signed here with --key (default DIR/node.key), which must be a chain key: an authority under proof-of-authority, the node's own key under proof-of-work. With --node it is the node's GET /checkpoint, signed by the node's key; both print the same bytes for the same chain and depth. --json prints {origin, size, root, note} with the root in hex.
+      With --data the checkpoint is signed here with --key (default DIR/node.key), which must be a chain key: an authority under proof-of-authority, the node's own key under proof-of-work. With --node it is the node's GET /checkpoint, signed by the node's key; both print the same bytes for the same chain and depth. --json prints {origin, size, root, note} with the root in hex, and with --data the signed-note verifier key as verifierKey (what a witness or a trust list names; \`urchain trust export\` prints it too, as checkpointKeys).
+
+      A checkpoint signed here or by the node is remembered in DIR/tlog/signed.json: neither ever signs one that the chain no longer extends.
     `,
     examples: [
       ["A running node's checkpoint", '$0 checkpoint --node http://127.0.0.1:7400'],
@@ -35,6 +37,7 @@ export class CheckpointCommand extends UrchainCommand {
     if (!!this.data === !!this.node) throw badInput('give exactly one of --data DIR or --node URL');
     const depth = parseCount(this.depth, '--depth');
     let note: string;
+    let verifierKey: string | undefined;
     if (this.node) {
       if (this.key) throw badInput('--key goes with --data: with --node the node signs with its own key');
       const c = new NodeClient(this.node, { retries: 2 });
@@ -47,13 +50,16 @@ export class CheckpointCommand extends UrchainCommand {
       const key = readKeyFile(this.key ?? keyPath(this.data!));
       const store = await LmdbStore.open(this.data!, { readOnly: true });
       try {
-        note = signChainCheckpoint(store, key, depth).note;
+        // Through the folder's signer: it refuses a checkpoint inconsistent with the last one
+        // signed from this folder (DATA/tlog/signed.json), by the node or by this command.
+        note = new CheckpointSigner(true).sign(store, key, depth);
+        verifierKey = formatVerifierKey(noteKey(parseCheckpointText(parseNote(note).text).origin, key.publicKey));
       } finally {
         await store.close();
       }
     }
     if (!this.json) return void this.write(note);
     const h = parseCheckpointText(parseNote(note).text);
-    this.out({ origin: h.origin, size: h.size, root: toHex(h.root), note });
+    this.out({ origin: h.origin, size: h.size, root: toHex(h.root), note, ...(verifierKey ? { verifierKey } : {}) });
   }
 }

@@ -1,6 +1,7 @@
 import { Option } from 'clipanion';
 import fs from 'node:fs';
-import { UrchainCommand, dataOption, nodeOption } from './base.js';
+import { UrchainCommand, dataOption, nodeOption, parseChoice } from './base.js';
+import { proveTlog } from '../src/node/tlog.js';
 import { openSource } from '../src/node/source.js';
 import { decryptTier2, readAesKeyFile } from '../src/ingest/profichain/tier2.js';
 import { toBase64, fromBase64 } from '../src/codec/bytes.js';
@@ -15,11 +16,14 @@ export class ProveCommand extends UrchainCommand {
       With --anchor (and --data) the output is an anchored proof (urchain-anchored-proof/1): the proof, the anchored checkpoint that covers its block (from \`urchain anchor\`, upgraded by \`urchain anchor upgrade\`), the block's inclusion in it and the OpenTimestamps .ots; \`urchain verify\` checks it against Bitcoin block headers (urchain-formats(5), OPENTIMESTAMPS ANCHOR).
 
       The proof holds the record (or with --stripped only its digest), its transaction core, the origin's batch signature evidence, the Merkle path into its block, the block header with its signatures, and the chain parameters. \`urchain verify\` checks it with no node and no network. Format: urchain-formats(5).
+
+      --format tlog-proof writes the proof as c2sp.org/tlog-proof@v1 instead (urchain-formats(5), C2SP TLOG-PROOF), for transparency-log tools: the block's height as index, the block's RFC 9162 inclusion proof in the chain's C2SP checkpoint, and the newest checkpoint that covers the block with the cosignatures partners returned (\`entangle pull --data\` files them in DIR/tlog/cosigned/); without one, a checkpoint signed now with DIR/node.key and no cosignature. The JSON proof (record, path into the block, header, chain) rides in the extra line. It needs --data, and a block that is final (covered by a checkpoint); \`urchain verify\` reads it.
     `,
     examples: [
       ['Proof for a customer', '$0 prove 3f1c…e9 --node http://127.0.0.1:7400 --out sn-4711.proof.json'],
       ['Without the payload (confidential data)', '$0 prove 3f1c…e9 --data ./plant-a --stripped > proof.json'],
       ['Anchored in Bitcoin, for a customer', '$0 prove 3f1c…e9 --data ./plant-a --anchor --out sn-4711.anchored.json'],
+      ['As a C2SP tlog-proof with partners\' cosignatures', '$0 prove 3f1c…e9 --data ./plant-a --format tlog-proof --out sn-4711.tlog-proof'],
     ],
   });
   txId = Option.String({ required: true, name: 'TXID' });
@@ -31,8 +35,10 @@ export class ProveCommand extends UrchainCommand {
   countersigned = Option.Boolean('--countersigned', false, { description: "Add partners' countersignatures (see urchain-entangle-push(1))" });
   anchor = Option.Boolean('--anchor', false, { description: 'Write an anchored proof: add the Bitcoin-anchored checkpoint covering the block (with --data; see urchain-anchor(1))' });
   anchors = Option.String('--anchors', { description: 'With --anchor: the anchors folder (default DIR/anchors)' });
+  format = Option.String('--format', 'json', { description: 'json (urchain-proof/1, default) or tlog-proof (c2sp.org/tlog-proof@v1, needs --data)' });
 
   async run() {
+    if (parseChoice(this.format, '--format', ['json', 'tlog-proof'] as const) === 'tlog-proof') return this.tlogProof();
     const s = await openSource({ data: this.data, node: this.node });
     try {
       const proof: ProofJson & { plaintext?: string } = await s.proof(this.txId, this.stripped, this.countersigned);
@@ -53,5 +59,14 @@ export class ProveCommand extends UrchainCommand {
     } finally {
       await s.close();
     }
+  }
+
+  private async tlogProof() {
+    if (!this.data || this.node) throw badInput('--format tlog-proof needs --data DIR (the block\'s path into the checkpoint is computed from the chain)');
+    if (this.countersigned || this.decryptKey) throw badInput('--format tlog-proof carries cosignatures instead of --countersigned, and no --decrypt-key plaintext');
+    const p = await proveTlog(this.data, this.txId, this.stripped);
+    if (!this.file) return void this.write(p.text);
+    fs.writeFileSync(this.file, p.text);
+    this.out({ txId: this.txId, path: this.file, height: p.height, format: 'tlog-proof', checkpointSize: p.size, cosigned: p.cosigned });
   }
 }

@@ -5,6 +5,7 @@ import type { VerifyResult } from '../src/proof/proof.js';
 import { parseTrustList, type TrustList } from '../src/proof/trust.js';
 import { verifyDocumentText } from '../src/proof/passportVerify.js';
 import { badInput } from '../src/errors.js';
+import { isTlogProof, verifyTlogProof, type TlogVerifyResult } from '../src/transparency/tlogProof.js';
 
 export class VerifyCommand extends UrchainCommand {
   static override paths = [['verify']];
@@ -25,6 +26,8 @@ export class VerifyCommand extends UrchainCommand {
 
       --html FILE also writes one self-contained HTML page with the proof or passport and the trust list embedded and the verifier inline: it verifies when opened, from file:// with no network (its Content-Security-Policy forbids every connection), shows each check in plain words, and takes another proof, passport or trust file dropped on it.
 
+      A proof in the c2sp.org/tlog-proof@v1 form (\`prove --format tlog-proof\`) is recognised by its first line and checked the same way, plus: the checkpoint must be signed by a key in the trust list's checkpointKeys for the record's chain (with --no-trust: by an authority or the block's producer), the block must be in the checkpoint's tree, and cosignatures count only from keys in "witnesses" (the list's own, or a partner's; never the record chain's own). The answer adds "checkpoint", "cosignedBy" (witness, partner, time) and "cosignatures" (all cosignature lines, named or not).
+
       The proof file is read strictly too (urchain-formats(5), JSON RULES): unknown members, duplicate members, numbers that are not plain integers up to 2^53-1, upper-case hex and any other second encoding of a value fail the format check (exit 1) with the path of the field.
     `,
     examples: [
@@ -33,6 +36,7 @@ export class VerifyCommand extends UrchainCommand {
       ['Consistency only, trusting nobody', '$0 verify proof.json --no-trust'],
       ['An anchored proof, offline with a Bitcoin headers file', '$0 verify sn-4711.anchored.json --trust t.json --headers blockchain_headers'],
       ['A passport across two companies, as a page too', '$0 verify sn-4711.passport.json --trust customer.trust.json --html sn-4711.html'],
+      ['A C2SP tlog-proof with its cosignatures', '$0 verify sn-4711.tlog-proof --trust customer.trust.json'],
     ],
   });
   proof = Option.String({ required: true, name: 'PROOF|PASSPORT|-' });
@@ -58,6 +62,12 @@ export class VerifyCommand extends UrchainCommand {
         return r.valid ? 0 : 1;
       }
     }
+    if (isTlogProof(text)) {
+      if (this.html) throw badInput('--html takes a proof or a passport, not a tlog-proof');
+      const r = verifyTlogProof(text, trust);
+      this.out(r, human);
+      return r.valid ? 0 : 1;
+    }
     const d = verifyDocumentText(text, trust);
     // Loaded only for a passport or a page: a plain proof check stays as light as it was.
     const render = d.kind === 'passport' || this.html ? await import('./passport/render.js') : undefined;
@@ -71,7 +81,7 @@ export class VerifyCommand extends UrchainCommand {
   }
 }
 
-function human(r: VerifyResult): string {
+function human(r: VerifyResult | TlogVerifyResult): string {
   if (!r.valid) return `INVALID: ${r.failed} check failed: ${r.reason}`;
   const lines = [
     `VALID${r.trusted ? ' (trusted)' : ' (not checked against a trust list)'}`,
@@ -86,6 +96,13 @@ function human(r: VerifyResult): string {
       (c) =>
         `countersigned by ${c.partner === null ? `unchecked chain "${c.chain}"` : `partner ${c.partner}`} (chain ${c.chainId.slice(0, 16)}…) at height ${c.height} (${humanTime(c.time)}), covering up to block ${c.linkHeight}`,
     ),
+    ...('cosignedBy' in r
+      ? [
+          `checkpoint ${r.checkpoint.origin} size ${r.checkpoint.size}, signed by ${r.checkpoint.signer}`,
+          ...r.cosignedBy.map((c) => `cosigned by ${c.partner === null ? `witness ${c.witness}` : `partner ${c.partner} (${c.witness})`} at ${humanTime(c.time)}`),
+          ...(r.cosignatures > r.cosignedBy.length ? [`${r.cosignatures - r.cosignedBy.length} cosignature(s) of keys the trust list does not name, not checked`] : []),
+        ]
+      : []),
   ];
   return lines.join('\n');
 }

@@ -37,7 +37,7 @@ _urchain() {
     'backup') opts='--json --data --out --compact' ;;
     'block inspect') opts='--json --data --node' ;;
     'broker add-network') opts='--json --data --name' ;;
-    'broker serve') opts='--json --listen --data --tls-cert --tls-key' ;;
+    'broker serve') opts='--json --listen --data --tls-cert --tls-key --witness-key --witness-name --witness-logs' ;;
     'checkpoint') opts='--json --data --node --key --depth' ;;
     'completion') opts='--json' ;;
     'config get') opts='--json' ;;
@@ -45,8 +45,8 @@ _urchain() {
     'config set') opts='--json' ;;
     'config unset') opts='--json' ;;
     'decrypt') opts='--json --key --out -o' ;;
-    'entangle pull') opts='--json --node --broker --broker-ca --key --chain-key --partners --timeout' ;;
-    'entangle push') opts='--json --node --broker --broker-ca --key --chain-key --partners --to --timeout' ;;
+    'entangle pull') opts='--json --node --broker --broker-ca --key --chain-key --partners --data --timeout' ;;
+    'entangle push') opts='--json --node --broker --broker-ca --key --chain-key --partners --to --data --timeout' ;;
     'graphql schema') opts='--json' ;;
     'ingest opcua') opts='--json --node --profichain --tier1 --node-key --tier2-key --endpoint --node-id --batch --max-wait --sampling-interval --publishing-interval --product --meta --kind --duration --security-mode --security-policy --pki' ;;
     'ingest send') opts='--json --node --profichain --tier1 --node-key --tier2-key --meta --product --type --kind --key --allow-empty' ;;
@@ -61,7 +61,7 @@ _urchain() {
     'passport') opts='--json --data --node --countersigned --stripped --out -o --html --trust' ;;
     'passport merge') opts='--json --out -o' ;;
     'peers') opts='--json --node' ;;
-    'prove') opts='--json --data --node --stripped --out -o --decrypt-key --countersigned --anchor --anchors' ;;
+    'prove') opts='--json --data --node --stripped --out -o --decrypt-key --countersigned --anchor --anchors --format' ;;
     'restore') opts='--json --from --data --force' ;;
     'status') opts='--json --data --node' ;;
     'trace') opts='--json --data --node' ;;

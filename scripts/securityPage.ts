@@ -5,6 +5,7 @@
  * `node dist/test/run.js PATTERN`).
  */
 import { otsSecuritySection } from './otsSection.js';
+import { cosignSection } from './cosignSection.js';
 
 /** A claim and the test file (and test) that covers it. */
 const claim = (text: string, test: string) => `.IP \\(bu 2\n${text}\n\\fITest:\\fR ${test}.`;
@@ -130,6 +131,7 @@ ${claim('kill \\-9 under load loses no receipted record and stores no duplicate.
 ${claim('A full disk refuses with STORE, keeps reads and the process, and recovers.', 'node/fullDisk.test.ts (tmpfs; needs root)')}
 ${claim('A failed start exits within a second with its listeners closed, its lock kept while it lives, nothing written.', 'node/lifecycle.test.ts')}
 ${otsSecuritySection()}
+${cosignSection()}
 .SH WHAT URCHAIN DOES NOT PROTECT AGAINST
 .IP \\(bu 2
 A compromised node key before its revocation: records it signed verify as that node's.

@@ -85,7 +85,9 @@ export const KEY_NAMES = Object.keys(CONFIG_KEYS) as ConfigKey[];
  * backup into, which must always be typed (a configured node folder is the last place to restore
  * into by accident). `checkpoint --key` is the chain key, but only with --data (where DIR/node.key
  * is its default): filled in from the key it would break every `checkpoint --node`; the same for
- * `anchor --key`.
+ * `anchor --key` and `archive export --key`. `entangle
+ * push/pull --data` is the node's folder, but it switches the C2SP exchange on (message version 2,
+ * which partners on an older release refuse): it must be asked for on the command line.
  */
 export const OTHER_MEANING: Readonly<Record<string, readonly string[]>> = {
   'node run': ['--profichain'],
@@ -98,6 +100,8 @@ export const OTHER_MEANING: Readonly<Record<string, readonly string[]>> = {
   anchor: ['--key'],
   'archive export': ['--key'],
   passport: ['--trust'], // the list embedded in its --html page, which verify's key must not supply
+  'entangle push': ['--data'],
+  'entangle pull': ['--data'],
 };
 
 /**

@@ -9,6 +9,8 @@
  *   GET  /v1/messages[?max=N]  N = 1..100, default 100 -> {messages: [{id, envelope (base64)}]}
  *   POST /v1/ack        body = {"ids": [...]}          -> {acked}
  *   GET  /v1/health                                   -> {ok: true} (unsigned)
+ *   POST /add-checkpoint, GET /<origin hash>/checkpoint  the C2SP witness, when configured
+ *                      (unsigned: global/witnessRoute)
  *   GET  /metrics      Prometheus text format 0.0.4 (unsigned; loopback clients only: it names
  *                      the registered networks and how much mail waits for each)
  *
@@ -29,12 +31,16 @@ import { parseHostPort, isLoopback } from '../io/hostPort.js';
 import { listen, closeServer } from '../io/listen.js';
 import { toHex, toBase64, equal, fromHex } from '../codec/bytes.js';
 import { UrchainError, badInput } from '../errors.js';
+import { brokerWitness, witnessRoute, type WitnessOptions } from './witnessRoute.js';
+import type { Witness } from '../transparency/witness.js';
 
 export interface BrokerOptions {
   dataDir: string;
   listen: string;
   tlsCert?: string;
   tlsKey?: string;
+  /** Also act as a C2SP witness for these logs (POST /add-checkpoint). */
+  witness?: WitnessOptions;
   onWarn?: (msg: string) => void;
 }
 
@@ -117,12 +123,14 @@ export class BrokerStore {
 }
 
 /** Routes as the request counter names them; anything else counts as "other" (bounded label values). */
-const ROUTES = new Set(['POST /v1/messages', 'GET /v1/messages', 'POST /v1/ack', 'GET /v1/health', 'GET /metrics']);
+const ROUTES = new Set(['POST /v1/messages', 'GET /v1/messages', 'POST /v1/ack', 'GET /v1/health', 'GET /metrics', 'POST /add-checkpoint']);
 
 export class Broker {
   url = '';
   private server!: http.Server;
   private timer?: NodeJS.Timeout;
+  witness?: Witness;
+  private witnessOptions?: WitnessOptions;
   readonly metrics = new Registry();
   private readonly requests = this.metrics.counter('urchain_broker_requests_total', 'HTTP requests answered, by route and status code.', { labelled: true });
   private readonly delivered = this.metrics.counter('urchain_broker_messages_delivered_total', 'Envelopes accepted into a mailbox.');
@@ -146,6 +154,10 @@ export class Broker {
       throw badInput(`plain HTTP is allowed only on loopback; give --tls-cert and --tls-key to listen on ${host}`);
     if (!tls) o.onWarn?.('serving plain HTTP on loopback: fine for a test, use --tls-cert/--tls-key between companies');
     const b = new Broker(new BrokerStore(o.dataDir));
+    if (o.witness) {
+      b.witnessOptions = o.witness;
+      b.witness = brokerWitness(o.dataDir, o.witness);
+    }
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
       res.once('finish', () => b.countRequest(req, res.statusCode));
       void b.handle(req, res).catch((e) => sendError(res, e));
@@ -175,6 +187,7 @@ export class Broker {
     } catch {
       throw badInput('malformed request target');
     }
+    if (await witnessRoute(this.witness, this.witnessOptions?.logs ?? [], req, res, url.pathname)) return;
     if (req.method === 'GET' && url.pathname === '/v1/health') return send(res, 200, { ok: true, networks: this.store.list().length });
     if (req.method === 'GET' && url.pathname === '/metrics') {
       // Unsigned like health, but it names every network and its traffic: served to this machine

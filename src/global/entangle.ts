@@ -11,6 +11,8 @@
  *       partner keys, takes each checkpoint in as an `entangle` record and each returned
  *       countersignature as a `countersign` record, and acknowledges the mail only after the
  *       node's receipts, i.e. once durable. Idempotency keys make a repeated run harmless.
+ * With `tlog` (--data DIR) both also speak C2SP: push sends a checkpoint note with a consistency
+ * proof, pull cosigns partners' notes and files their cosignatures (global/entangleTlog).
  */
 import type { NodeClient } from '../io/nodeClient.js';
 import type { BrokerClient } from './client.js';
@@ -22,6 +24,10 @@ import { toHex, fromHex, fromBase64, utf8 } from '../codec/bytes.js';
 import { UrchainError, badInput, isUrchainError } from '../errors.js';
 import { readJsonFile } from '../io/jsonFile.js';
 import type { BlockView } from '../contracts/blockView.js';
+import type { EntangleTlog, PullTlogResult } from './entangleTlog.js';
+import { chainIdOf } from '../chain/params.js';
+import { parseCheckpointText } from '../transparency/checkpoint.js';
+import { parseNote } from '../transparency/note.js';
 
 export interface Partner {
   name: string;
@@ -41,21 +47,23 @@ export function loadPartners(file: string): Partner[] {
 
 export interface PushResult {
   checkpoint: ReturnType<typeof checkpointToJson>;
-  sent: { to: string; name: string; id: string; countersignatures: number }[];
+  sent: { to: string; name: string; id: string; countersignatures: number; c2sp?: { size: number; oldSize: number } }[];
 }
 
-export async function push(o: { node: NodeClient; broker: BrokerClient; key: KeyPair; partners: Partner[]; to?: string[] }): Promise<PushResult> {
+export async function push(o: { node: NodeClient; broker: BrokerClient; key: KeyPair; partners: Partner[]; to?: string[]; tlog?: EntangleTlog }): Promise<PushResult> {
   const targets = o.to?.length ? o.to.map((t) => resolve(o.partners, t)) : o.partners;
   if (!targets.length) throw badInput('no partners to push to: list them in --partners or give --to KEY');
   await checkChainKey(o.node, o.key);
+  if (o.tlog) await checkSameChain(o.node, o.tlog);
   const head = await o.node.get<BlockView>('/v1/blocks/head?noTxs=1');
   const signed = signCheckpoint({ chainId: fromHex(head.header.chainId, 32), height: head.height, blockHash: fromHex(head.hash, 32), timestamp: head.header.timestamp }, o.key);
   const sent: PushResult['sent'] = [];
   for (const p of targets) {
     const { proofs } = await o.node.get<{ proofs: ProofJson[] }>(`/v1/entangled/${p.key}?limit=16`);
-    const env = sealEnvelope({ checkpoint: signed, countersignatures: proofs.map((x) => JSON.stringify(x)) }, o.key, fromHex(p.key, 32));
+    const tlog = o.tlog?.pushPart(p.key);
+    const env = sealEnvelope({ checkpoint: signed, countersignatures: proofs.map((x) => JSON.stringify(x)), tlog }, o.key, fromHex(p.key, 32));
     const r = await o.broker.call('POST', '/v1/messages', env, parsePostReply);
-    sent.push({ to: p.key, name: p.name, id: r.id, countersignatures: proofs.length });
+    sent.push({ to: p.key, name: p.name, id: r.id, countersignatures: proofs.length, ...(tlog ? { c2sp: { size: parseCheckpointText(parseNote(tlog.note).text).size, oldSize: tlog.oldSize } } : {}) });
   }
   return { checkpoint: checkpointToJson(openCheckpoint(signed)), sent };
 }
@@ -81,6 +89,13 @@ async function checkChainKey(node: NodeClient, key: KeyPair): Promise<void> {
   throw badInput(`--key ${me.slice(0, 16)}… is not a chain key of ${chain} at ${node.base}: its checkpoints must be signed by ${which}, or partners' verifiers refuse them; this is not the membership key that signs member lists`);
 }
 
+/** --data must hold the chain the node runs: its checkpoints are signed from that folder. */
+async function checkSameChain(node: NodeClient, tlog: EntangleTlog): Promise<void> {
+  const params = await node.get<{ chainId?: unknown }>('/v1/params');
+  const mine = tlog.store.getParams();
+  if (!mine || params.chainId !== toHex(chainIdOf(mine))) throw badInput(`--data ${tlog.dataDir} holds another chain than the node at ${node.base}`);
+}
+
 function resolve(partners: Partner[], t: string): Partner {
   const byName = partners.find((p) => p.name === t);
   if (byName) return byName;
@@ -93,13 +108,15 @@ export interface PullResult {
   countersignatures: { from: string; name: string; height: number; txId: string; duplicate: boolean }[];
   refused: { id: string; reason: string }[];
   acked: number;
+  /** With --data: partners' C2SP checkpoints cosigned or refused, and cosignatures of ours filed. */
+  c2sp?: ({ from: string; name: string } & PullTlogResult)[];
 }
 
-export async function pull(o: { node: NodeClient; broker: BrokerClient; key: KeyPair; partners: Partner[] }): Promise<PullResult> {
+export async function pull(o: { node: NodeClient; broker: BrokerClient; key: KeyPair; partners: Partner[]; tlog?: EntangleTlog }): Promise<PullResult> {
   const me = toHex(o.key.publicKey);
   const params = await o.node.get<{ chainId: string }>('/v1/params');
   const { messages } = await o.broker.call('GET', '/v1/messages', undefined, parseMessagesReply);
-  const out: PullResult = { received: [], countersignatures: [], refused: [], acked: 0 };
+  const out: PullResult = { received: [], countersignatures: [], refused: [], acked: 0, ...(o.tlog ? { c2sp: [] } : {}) };
   const done: string[] = [];
   for (const m of messages) {
     let env, msg, cp;
@@ -127,6 +144,17 @@ export async function pull(o: { node: NodeClient; broker: BrokerClient; key: Key
           meta: { partner: from, partnerName: partner.name, height: String(cs.height), type: 'application/json' },
         });
         out.countersignatures.push({ from, name: partner.name, height: cs.height, txId: rr.txId, duplicate: !!rr.duplicate });
+      }
+      if (o.tlog && msg.tlog) {
+        // After the entangle record is durable: a refused cosignature never drops the checkpoint.
+        let r: PullTlogResult;
+        try {
+          r = o.tlog.pullPart(from, toHex(cp.chainId), msg.tlog);
+        } catch (e) {
+          if (isUrchainError(e, 'STORE')) throw e;
+          r = { refused: { status: 400, reason: (e as Error).message } };
+        }
+        out.c2sp!.push({ from, name: partner.name, ...r });
       }
       done.push(m.id);
     } catch (e) {

@@ -83,7 +83,7 @@ export class UrchainNode {
   private started = false;
   private closing = false;
   /** Signs GET /checkpoint, never two inconsistent ones (node/tlog). */
-  private readonly checkpoints = new CheckpointSigner();
+  private readonly checkpoints = new CheckpointSigner(true);
   /** Metrics (GET /metrics) and health checks (GET /v1/health). */
   readonly telemetry: Telemetry;
   private constructor(

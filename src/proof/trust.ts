@@ -8,7 +8,10 @@
  *   {"chains": [chain id, ...],                  required, at least one
  *    "authorities": [key, ...],                  optional, at least one when present
  *    "origins": [key, ...],                      optional, at least one when present
- *    "partners": [{"name": text, "chains": [...], "authorities": [...], "origins": [...]}, ...],
+ *    "checkpointKeys": [vkey, ...],              optional: C2SP checkpoint verifier keys of the chains
+ *    "witnesses": [vkey, ...],                   optional: C2SP cosigner keys (cosignature/v1)
+ *    "partners": [{"name": text, "chains": [...], "authorities": [...], "origins": [...],
+ *                  "checkpointKeys": [...], "witnesses": [...]}, ...],
  *    "name": text, "note": text}                 optional, informational
  *
  * Keys are 64 lowercase hex digits that the verification rule accepts (canonical, on the curve,
@@ -16,6 +19,10 @@
  * as "nobody" or "anybody". A partner entry is the partner's own trust list (what `urchain
  * trust export` prints for it) with a name: countersignatures count only from chains named
  * there, and never from the record's own chain.
+ *
+ * checkpointKeys and witnesses are signed-note verifier keys "name+keyid+base64" (c2sp.org/
+ * signed-note); here only their form is checked (this layer has no signed-note code): the
+ * tlog-proof verifier (transparency/tlogProof) parses them fully and refuses a bad one.
  */
 import { fromHex } from '../codec/bytes.js';
 import { validPublicKey } from '../crypto/ed25519.js';
@@ -28,6 +35,8 @@ export interface TrustScope {
   chains: string[];
   authorities?: string[];
   origins?: string[];
+  checkpointKeys?: string[];
+  witnesses?: string[];
 }
 
 export interface TrustPartner extends TrustScope {
@@ -42,7 +51,7 @@ export interface TrustList extends TrustScope {
 }
 
 const SCOPE = ['chains'] as const;
-const SCOPE_OPTIONAL = ['authorities', 'origins', 'name', 'note'] as const;
+const SCOPE_OPTIONAL = ['authorities', 'origins', 'checkpointKeys', 'witnesses', 'name', 'note'] as const;
 const HINT = 'a trust list is {"chains": [...], "authorities": [...], "origins": [...], "partners": [...]} (see urchain-formats(5); `urchain trust export` writes one)';
 
 /**
@@ -71,11 +80,25 @@ function keys(v: unknown, path: string, what: 'key' | 'chain id'): string[] {
   });
 }
 
+/** A list of signed-note verifier keys, by form: name (no space, no "+") "+" 8 hex "+" base64. */
+function vkeys(v: unknown, path: string): string[] {
+  const seen = new Set<string>();
+  return list(v, path, 1, 4096).map((x, i) => {
+    const p = sub(path, i);
+    if (typeof x !== 'string' || x.length > 1024 || !/^[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]+={0,2}$/u.test(x)) return fail(p, 'a verifier key name+keyid+base64', x);
+    if (seen.has(x)) throw badInput(`${p}: listed twice`);
+    seen.add(x);
+    return x;
+  });
+}
+
 function scope(o: Record<string, unknown>, path: string): TrustScope {
   return {
     chains: keys(o.chains, sub(path, 'chains'), 'chain id'),
     ...(o.authorities !== undefined ? { authorities: keys(o.authorities, sub(path, 'authorities'), 'key') } : {}),
     ...(o.origins !== undefined ? { origins: keys(o.origins, sub(path, 'origins'), 'key') } : {}),
+    ...(o.checkpointKeys !== undefined ? { checkpointKeys: vkeys(o.checkpointKeys, sub(path, 'checkpointKeys')) } : {}),
+    ...(o.witnesses !== undefined ? { witnesses: vkeys(o.witnesses, sub(path, 'witnesses')) } : {}),
   };
 }
 
@@ -109,7 +132,7 @@ function readTrustList(v: unknown, what: string): TrustList {
     const names = new Set<string>();
     out.partners = list(o.partners, 'partners', 1, 256).map((x, i) => {
       const p = sub('partners', i);
-      const e = obj(x, p, ['name', 'chains'], ['authorities', 'origins', 'note']);
+      const e = obj(x, p, ['name', 'chains'], ['authorities', 'origins', 'checkpointKeys', 'witnesses', 'note']);
       const name = text(e.name, sub(p, 'name'));
       if (!name) fail(sub(p, 'name'), 'a non-empty name', name);
       if (names.has(name)) throw badInput(`${sub(p, 'name')}: a second partner named ${JSON.stringify(name)}`);

@@ -65,27 +65,37 @@ export function validKeyName(name: string): boolean {
   return typeof name === 'string' && name.length > 0 && !/[\s+]/u.test(name) && !CONTROL.test(name);
 }
 
-/** SHA-256(name || 0x0A || 0x01 || publicKey)[:4] as an unsigned 32-bit number. */
-export function noteKeyId(name: string, publicKey: Uint8Array): number {
-  const h = sha256(concat(utf8(name), Uint8Array.of(0x0a, ED25519_TYPE), publicKey));
+/**
+ * SHA-256(name || 0x0A || type || publicKey)[:4] as an unsigned 32-bit number. `type` is the
+ * signature type: 0x01 for plain Ed25519 note signatures, 0x04 for cosignature/v1
+ * (transparency/cosignature), so one key gets a different ID for each use.
+ */
+export function noteKeyId(name: string, publicKey: Uint8Array, type = ED25519_TYPE): number {
+  const h = sha256(concat(utf8(name), Uint8Array.of(0x0a, type), publicKey));
   return ((h[0] << 24) | (h[1] << 16) | (h[2] << 8) | h[3]) >>> 0;
 }
 
-export function noteKey(name: string, publicKey: Uint8Array): NoteKey {
+export function noteKey(name: string, publicKey: Uint8Array, type = ED25519_TYPE): NoteKey {
   if (!validKeyName(name)) throw UrchainError.BAD_INPUT(`note key name ${JSON.stringify(name)}: expected non-empty, without spaces or "+"`);
   if (!validPublicKey(publicKey)) throw UrchainError.BAD_SIGNATURE('note key: not a valid Ed25519 public key');
-  return { name, keyId: noteKeyId(name, publicKey), publicKey };
+  return { name, keyId: noteKeyId(name, publicKey, type), publicKey };
 }
 
-const hex8 = (n: number) => n.toString(16).padStart(8, '0');
+export const hex8 = (n: number) => n.toString(16).padStart(8, '0');
 
-/** The verifier key string "name+keyid+base64(0x01 || public key)". */
-export function formatVerifierKey(k: NoteKey): string {
-  return `${k.name}+${hex8(k.keyId)}+${toBase64(concat(Uint8Array.of(ED25519_TYPE), k.publicKey))}`;
+/** The 4 big-endian bytes of a key ID. */
+export const keyIdBytes = (id: number) => Uint8Array.of(id >>> 24, (id >>> 16) & 0xff, (id >>> 8) & 0xff, id & 0xff);
+
+/** The verifier key string "name+keyid+base64(type || public key)" (type 0x01 unless given). */
+export function formatVerifierKey(k: NoteKey, type = ED25519_TYPE): string {
+  return `${k.name}+${hex8(k.keyId)}+${toBase64(concat(Uint8Array.of(type), k.publicKey))}`;
 }
 
-/** Parses a verifier key string; refuses other signature types, a wrong key ID or a bad key. */
-export function parseVerifierKey(s: string): NoteKey {
+/**
+ * Parses a verifier key string of signature type `type` (0x01 unless given); refuses other
+ * types, a wrong key ID or a bad key.
+ */
+export function parseVerifierKey(s: string, type = ED25519_TYPE): NoteKey {
   const bad = (why: string) => UrchainError.BAD_INPUT(`verifier key ${JSON.stringify(String(s).slice(0, 120))}: ${why}`);
   if (typeof s !== 'string') throw bad('expected a string');
   // The name holds no "+", the ID is hex: the first two "+" split; base64 may hold more.
@@ -97,14 +107,14 @@ export function parseVerifierKey(s: string): NoteKey {
   if (!/^[0-9a-f]{8}$/.test(id)) throw bad('key ID must be 8 lowercase hex digits');
   const raw = canonicalBase64(key);
   if (!raw) throw bad('key is not canonical base64');
-  if (raw.length !== 1 + PUBLIC_KEY_LEN || raw[0] !== ED25519_TYPE) throw bad('only Ed25519 keys (type 0x01, 32 bytes) are supported');
-  const k = noteKey(name, raw.subarray(1));
+  if (raw.length !== 1 + PUBLIC_KEY_LEN || raw[0] !== type) throw bad(`expected an Ed25519 key of type 0x${type.toString(16).padStart(2, '0')} (32 bytes)`);
+  const k = noteKey(name, raw.subarray(1), type);
   if (hex8(k.keyId) !== id) throw bad(`key ID ${id} does not match the key (expected ${hex8(k.keyId)})`);
   return k;
 }
 
 /** Base64 in its one canonical padded form, or undefined. */
-function canonicalBase64(s: string): Uint8Array | undefined {
+export function canonicalBase64(s: string): Uint8Array | undefined {
   try {
     const b = fromBase64(s);
     return toBase64(b) === s ? b : undefined;
@@ -121,10 +131,8 @@ function checkText(text: string): void {
 
 /** The signature line of `key` over `text` (no validation of the text: signNote does that). */
 function signatureLine(text: string, name: string, key: KeyPair): string {
-  const id = noteKeyId(name, key.publicKey);
   const sig = sign(noteMessage(utf8(text)), key.secretKey);
-  const idBytes = Uint8Array.of(id >>> 24, (id >>> 16) & 0xff, (id >>> 8) & 0xff, id & 0xff);
-  return `${EM_DASH_SPACE}${name} ${toBase64(concat(idBytes, sig))}\n`;
+  return `${EM_DASH_SPACE}${name} ${toBase64(concat(keyIdBytes(noteKeyId(name, key.publicKey)), sig))}\n`;
 }
 
 /** Signs `text` (ending in "\n") with `key` under key name `name`: the whole note. */

@@ -29,14 +29,39 @@
 import { toHex } from '../codec/bytes.js';
 import { chainIdOf, type ChainParams } from '../chain/params.js';
 import { UrchainError } from '../errors.js';
+import { formatVerifierKey, noteKey } from './note.js';
+import { cosignerKey, formatCosignerKey } from './cosignature.js';
 
 /** Blocks a checkpoint stays behind the head where blocks can be reorganised. */
 export const DEFAULT_DEPTH = 6;
 
 /** The checkpoint origin (and note key name) of a chain. */
 export function checkpointOrigin(p: ChainParams): string {
-  const name = Array.from(new TextEncoder().encode(p.name), (b) => (/[A-Za-z0-9._~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
-  return `urchain.example/${name}/${toHex(chainIdOf(p)).slice(0, 16)}`;
+  return originOf(p.name, toHex(chainIdOf(p)));
+}
+
+/** The origin of the chain named `name` with chain id `chainIdHex` (what checkpointOrigin computes). */
+export function originOf(name: string, chainIdHex: string): string {
+  const pct = Array.from(new TextEncoder().encode(name), (b) => (/[A-Za-z0-9._~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  return `urchain.example/${pct}/${chainIdHex.slice(0, 16)}`;
+}
+
+/**
+ * The keys a verifier needs for a chain's C2SP side (urchain-formats(5), TRUST LIST): the
+ * signed-note verifier keys of its checkpoints (checkpointKeys) and, for when it cosigns its
+ * partners' checkpoints, its cosigner keys (witnesses). Both are the chain keys: the authorities
+ * under proof-of-authority, else `own` (the node's key); both are named by the chain's origin.
+ */
+export function chainNoteKeys(p: ChainParams, own?: Uint8Array): { checkpointKeys: string[]; witnesses: string[] } {
+  return noteKeysOf(checkpointOrigin(p), p.consensus === 'poa' && p.authorities.length ? p.authorities : own ? [own] : []);
+}
+
+/** chainNoteKeys for a chain known by its origin and chain keys (e.g. read from a node's API). */
+export function noteKeysOf(origin: string, keys: readonly Uint8Array[]): { checkpointKeys: string[]; witnesses: string[] } {
+  return {
+    checkpointKeys: keys.map((k) => formatVerifierKey(noteKey(origin, k))),
+    witnesses: keys.map((k) => formatCosignerKey(cosignerKey(origin, k))),
+  };
 }
 
 /** The blocks a checkpoint stays behind the head: `depth` when given, else by the rule above. */

@@ -22,43 +22,17 @@ import { checkpointOrigin, DEFAULT_DEPTH } from '../../src/transparency/origin.j
 import { readKeyFile } from '../../src/io/keyfile.js';
 import { isUrchainError } from '../../src/errors.js';
 import { routeOf } from '../../src/node/api.js';
+import { powTree as powTree0, emptyBlock, canonicalLeaves } from '../transparency/chains.js';
 
 const T = suite('node tlog');
 const closing = cleanupAfter(T);
 T.after(() => cleanup());
 
-const powParams = (): ChainParams => ({ version: 1, name: 'pow test', created: Date.now() - 10_000, consensus: 'pow', authorities: [], threshold: 0, difficulty: 2, blockTime: 1000 });
-
 async function powTree() {
-  const p = powParams();
-  const store = closing(await LmdbStore.open(tmpDir()));
-  await store.initChain(p, genesisWrite(p));
-  return { p, store, tree: new BlockTree(store, consensusFor(p), p) };
+  const t = await powTree0();
+  closing(t.store);
+  return t;
 }
-
-/** An empty block on `parent`, sealed by `key`; `salt` in the timestamp makes sibling blocks differ. */
-async function emptyBlock(tree: BlockTree, parent: Uint8Array, key: KeyPair, salt = 0) {
-  const pb = tree.store.getBlock(parent)!;
-  const h: Header = {
-    version: 1,
-    chainId: tree.chainId,
-    height: pb.signed.header.height + 1,
-    timestamp: pb.signed.header.timestamp + 1 + salt,
-    prevHash: parent,
-    merkleRoot: rootOf([]),
-    txCount: 0,
-    difficulty: tree.params.difficulty,
-    nonce: 0n,
-    producer: key.publicKey,
-    historyRoot: frontierRoot(pb.frontier),
-  };
-  const signed = await tree.consensus.seal(h, key);
-  await tree.add(signed, []);
-  return blockHashOf(signed.header);
-}
-
-/** The leaves of the canonical chain: leafHash(block hash) for heights 0..head. */
-const canonicalLeaves = (store: LmdbStore) => Array.from({ length: store.head()!.height + 1 }, (_, i) => leafHash(store.hashAt(i)!));
 
 T('the tree head is the RFC 9162 root over leafHash(block hash) of heights 0..final, = the next header historyRoot', async () => {
   const { p, store, tree } = await powTree();
@@ -197,10 +171,11 @@ T('a real node: GET /checkpoint (text/plain) equals `urchain checkpoint --data` 
   const key = readKeyFile(path.join(data, 'node.key'));
   const store = await LmdbStore.open(data, { readOnly: true });
   try {
-    const vkey = parseVerifierKey(signChainCheckpoint(store, key).verifierKey);
+    const vkeyText = signChainCheckpoint(store, key).verifierKey;
+    const vkey = parseVerifierKey(vkeyText);
     const h = openTreeHead(served, [vkey], checkpointOrigin(store.getParams()!));
     assert.ok(h.size >= 2);
-    assert.equal(j.json, { origin: h.origin, size: h.size, root: toHex(h.root), note: served });
+    assert.equal(j.json, { origin: h.origin, size: h.size, root: toHex(h.root), note: served, verifierKey: vkeyText });
     assert.equal(h.root, rootOf(canonicalLeaves(store).slice(0, h.size)));
   } finally {
     await store.close();
