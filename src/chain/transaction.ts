@@ -6,7 +6,8 @@
  *   txId = SHA-256(canonical CBOR of core)
  *
  * `meta` is an array of [key, value] text pairs sorted by key (byte order), keys unique; the
- * product code, content type and source are the keys `product`, `type` and `source`.
+ * product code, content type and source are the keys `product`, `type` and `source`; further
+ * identifiers are `id.0000`, `id.0001`, … (epcis/meta.ts).
  * The signature does not sit in the core: it is batch evidence (chain/batch.ts) over the txId,
  * and the payload is committed only by its digest, so a stripped transaction (no payload) still
  * verifies. Byte layout and vectors: urchain-formats(5).
@@ -17,7 +18,11 @@ import { sha256 } from '../crypto/hash.js';
 import { badInput } from '../errors.js';
 
 export const TX_VERSION = 1;
-export const MAX_META_ENTRIES = 64;
+// 1024, not the 64 of the first release: an EPCIS event names every EPC, class, parent, child
+// and location it concerns, one `id.NNNN` entry each (epcis/meta.ts, at most 1000). A larger
+// limit keeps every old core valid; only records with more than 64 entries need nodes of this
+// version.
+export const MAX_META_ENTRIES = 1024;
 export const MAX_META_TEXT = 1024;
 export const KIND_RE = /^[a-z][a-z0-9._-]{0,31}$/;
 const META_KEY_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;

@@ -148,7 +148,8 @@ export function numberText(text: string): string {
   return String(x);
 }
 
-function canonical(text: string): string {
+/** A value as the pre-hash string writes it: web vocabulary for old CBV URNs, numbers, canonical GS1 identifiers. */
+export function canonicalValue(text: string): string {
   for (const [from, to] of OLD_CBV) text = text.split(from).join(to);
   text = numberText(text);
   return canonicalGs1(text) ?? text;
@@ -205,7 +206,7 @@ function fieldText(node: Node, sub: Order | null): string {
   let text = node[1].trim();
   if (text) {
     const lower = node[0].toLowerCase();
-    text = '=' + (lower.includes('time') && !lower.includes('offset') ? timeText(text) : canonical(text));
+    text = '=' + (lower.includes('time') && !lower.includes('offset') ? timeText(text) : canonicalValue(text));
   }
   return text || grand ? node[0] + text + grand : '';
 }
@@ -214,7 +215,7 @@ function generic(children: Child[]): string {
   const values = children.map((c) => {
     if (!isNode(c)) return generic(c.pair);
     const t = c[1].trim();
-    return c[0] + (t ? '=' + canonical(t) : '') + generic(c[2]);
+    return c[0] + (t ? '=' + canonicalValue(t) : '') + generic(c[2]);
   });
   if (children.length > 1 && !children.some((c) => isNode(c) && PAIR_KEYS.includes(c[0]))) sortStrings(values);
   return values.join('');
