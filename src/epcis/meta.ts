@@ -7,6 +7,9 @@
  *   id.0000, id.0001, …   one entry per identifier key, numbered from 0 without gaps,
  *                         four digits so byte order is numeric order (at most MAX_IDENTIFIERS)
  *   product               as before: the plain `--product` code, one more identifier
+ *   epcis.hash            an EPCIS event's hash id (epcis/record.ts) is indexed too: so any
+ *                         node finds whether an event is already in the chain, and `trace`
+ *                         finds an event by its id
  *
  * The keys are written already normalised (epcis/identifiers.ts) by whoever builds the record;
  * the index takes them as they stand, so an old record never changes keys when normalisation
@@ -16,6 +19,8 @@ import { metaGet, type Meta } from '../chain/transaction.js';
 import { badInput } from '../errors.js';
 
 export const MAX_IDENTIFIERS = 1000;
+/** The metadata key of an EPCIS event's hash id. */
+export const HASH_META_KEY = 'epcis.hash';
 const ID_KEY_RE = /^id\.\d{4}$/;
 
 export const identifierMetaKey = (i: number) => `id.${String(i).padStart(4, '0')}`;
@@ -40,6 +45,7 @@ export function identifiersOf(meta: Meta): string[] {
  */
 export function indexOf(meta: Meta): { product?: string; identifiers?: string[] } {
   const product = metaGet(meta, 'product');
-  const ids = identifiersOf(meta).filter((k) => k !== product);
+  const hash = metaGet(meta, HASH_META_KEY);
+  const ids = [...new Set([...(hash ? [hash] : []), ...identifiersOf(meta)])].filter((k) => k !== product);
   return { product, identifiers: ids.length ? ids : undefined };
 }

@@ -20,7 +20,7 @@ import { isObject, type Json } from './json.js';
 import { eventHashId, canonicalValue, timeText, type HashContext } from './hash.js';
 import { expandEvent } from './expand.js';
 import { identifierKey } from './identifiers.js';
-import { identifierMeta } from './meta.js';
+import { identifierMeta, HASH_META_KEY } from './meta.js';
 import { validateEvent, type EventProblem } from './validate.js';
 import { readEpcis, type CutEvent, type EpcisInput } from './document.js';
 import { utf8 } from '../codec/bytes.js';
@@ -88,7 +88,7 @@ export function eventRecord(cut: CutEvent, ctx: HashContext): EpcisRecord | Refu
   } catch (e) {
     return { index: cut.index, path: cut.path, error: { path: cut.path, message: (e as Error).message } };
   }
-  const meta: Record<string, string> = { 'epcis.hash': hashId, 'epcis.type': rec.eventType, 'epcis.time': rec.eventTime, type: EPCIS_CONTENT_TYPE, ...ids };
+  const meta: Record<string, string> = { [HASH_META_KEY]: hashId, 'epcis.type': rec.eventType, 'epcis.time': rec.eventTime, type: EPCIS_CONTENT_TYPE, ...ids };
   if (rec.bizStep) meta['epcis.bizStep'] = rec.bizStep;
   if (rec.disposition) meta['epcis.disposition'] = rec.disposition;
   return { index: cut.index, path: cut.path, ...rec, identifiers, payload: utf8(cut.text!), meta, idemKey: IDEM_PREFIX + hashId };

@@ -22,6 +22,7 @@ import type { Store, IngestTx, IngestWrite } from '../store/types.js';
 import type { RecordInput, Receipt } from '../contracts/records.js';
 import type { NodeRole } from '../contracts/roles.js';
 import { clientKey, internalKey, lookup, checkSame, conflict, fingerprint } from './idem.js';
+import { indexOf, HASH_META_KEY } from '../epcis/meta.js';
 
 export const DEFAULT_MAX_PAYLOAD = 16 * 1024 * 1024;
 export const DEFAULT_MAX_BATCH = 8192;
@@ -74,6 +75,12 @@ export class Intake {
     } catch (e) {
       return Promise.reject(e);
     }
+    try {
+      const prior = this.sameEvent(it.kind, it.meta);
+      if (prior) return Promise.resolve({ ...this.receiptFor(prior), duplicate: true });
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const { key } = it;
     if (key !== undefined) {
       const content = { kind: it.kind, meta: it.meta, digest: it.digest, length: rec.payload.length };
@@ -110,6 +117,21 @@ export class Intake {
     const meta = normalizeMeta(rec.meta ?? []); // limits in UTF-8 bytes (chain/transaction)
     const key = internalKey(kind, rec.payload, meta, this.o.chainId) ?? (rec.idemKey === undefined ? undefined : clientKey(rec.idemKey));
     return { rec, kind, meta, digest: sha256(rec.payload), key };
+  }
+
+  /**
+   * An EPCIS event already in this chain under the same hash id (any node's record: the index
+   * holds every record's `epcis.hash`), whatever bytes it came in: the same event, not stored twice.
+   */
+  private sameEvent(kind: string, meta: Meta): Uint8Array | undefined {
+    const hash = kind === 'epcis' ? metaGet(meta, HASH_META_KEY) : undefined;
+    if (!hash) return undefined;
+    for (const txId of this.o.store.productTxs(hash)) {
+      const tx = this.o.store.getTx(txId);
+      const core = tx && decodeCore(tx.coreBytes);
+      if (core && core.kind === 'epcis' && metaGet(core.meta, HASH_META_KEY) === hash) return txId;
+    }
+    return undefined;
   }
 
   private enqueue(it: Omit<Item, 'resolve' | 'reject'>): Promise<Receipt> {
@@ -205,7 +227,7 @@ export class Intake {
       coreBytes: coreBytes[i],
       index: i,
       payload: this.o.role.keepsPayload(true) ? it.rec.payload : undefined,
-      product: metaGet(it.meta, 'product'),
+      ...indexOf(it.meta),
       idemKey: it.key,
     }));
     return { write: { batchRoot: batch.root, batch: { origin: this.o.key.publicKey, signature: batch.signature, txIds }, txs, seq: this.seq }, cores };

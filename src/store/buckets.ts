@@ -59,8 +59,8 @@ export const BUCKETS = {
   locations: bucket('locations', 'binary', 'txId -> TxLocation'),
   /** txId -> arrival number: the durable pool of taken-in transactions no block holds yet */
   pending: bucket('pending', 'binary', 'txId -> arrival', { value: 'ordered-binary' }),
-  /** product code (text) -> txId, many per code */
-  products: bucket('products', 'ordered-binary', 'product code -> txId (many)', { dupSort: true }),
+  /** identifier key (text: a product code, a canonical GS1 Digital Link URI, …) -> txId, many per key */
+  products: bucket('products', 'ordered-binary', 'product code or identifier key -> txId (many)', { dupSort: true }),
   /** `client:<key>` -> txId: idempotency keys clients send (stores from before the prefix: bare) */
   idem: bucket('idem', 'ordered-binary', 'client key -> txId'),
   /** `entangle:<signer>:<height>` | `countersign:<height>:<chain>` -> txId: the entanglement index */

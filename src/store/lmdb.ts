@@ -262,6 +262,7 @@ export class LmdbStore implements Store {
   productTxs(code: string): Uint8Array[] {
     return [...this.products.getValues(code)].map((b) => new Uint8Array(b));
   }
+  productHas = (code: string, txId: Uint8Array): boolean => this.products.doesExist(code, buf(txId));
   idem(key: string): Uint8Array | undefined {
     if (!isEntangleIndexKey(key)) return u8(this.idems.get(key));
     return u8(this.entangle?.get(key) ?? (this.indexInIdem ? this.idems.get(key) : undefined));
@@ -279,6 +280,7 @@ export class LmdbStore implements Store {
   private writeIngest(w: IngestWrite) {
     for (const t of w.txs) {
       if (t.product) checkKey(t.product, 'product code');
+      for (const id of t.identifiers ?? []) checkKey(id, 'identifier');
       if (t.idemKey) checkKey(t.idemKey, 'idempotency key');
     }
     this.batches.putSync(buf(w.batchRoot), write(batchCodec, w.batch));
@@ -289,6 +291,7 @@ export class LmdbStore implements Store {
       if (t.payload) this.payloads.putSync(k, buf(t.payload));
       this.pend.putSync(k as never, this.arrival++ as never);
       if (t.product) this.products.putSync(t.product, k);
+      for (const id of t.identifiers ?? []) this.products.putSync(id, k);
       if (t.idemKey) (isEntangleIndexKey(t.idemKey) ? this.entangle! : this.idems).putSync(t.idemKey, k);
     }
     if (w.seq !== undefined) this.meta.putSync('seq', write(seqCodec, w.seq));
@@ -393,6 +396,5 @@ const KEY_MARGIN = 16;
 
 function checkKey(key: string, what: string) {
   const n = Buffer.byteLength(key, 'utf8');
-  if (n > MAX_KEY_BYTES - KEY_MARGIN)
-    throw UrchainError.BAD_INPUT(`${what} of ${n} bytes does not fit the store's index (1-${MAX_KEY_BYTES - KEY_MARGIN} bytes)`);
+  if (n > MAX_KEY_BYTES - KEY_MARGIN) throw UrchainError.BAD_INPUT(`${what} of ${n} bytes does not fit the store's index (1-${MAX_KEY_BYTES - KEY_MARGIN} bytes)`);
 }
