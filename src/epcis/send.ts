@@ -69,12 +69,12 @@ export async function sendEpcis(input: Uint8Array | string, o: SendOptions): Pro
       answers = sent.map(() => ({ error: { code: err.code ?? 'INTERNAL', message: err.message } }));
     }
     sent.forEach((r, k) => {
-      const base = { index: r.index, path: r.path, eventType: r.eventType, hashId: r.hashId };
+      const base = (status: EventOutcome['status']) => ({ index: r.index, path: r.path, status, eventType: r.eventType, hashId: r.hashId });
       const a = answers[k];
-      if (a && 'txId' in a) report({ ...base, status: a.duplicate ? 'duplicate' : 'stored', txId: a.txId, identifiers: r.identifiers });
+      if (a && 'txId' in a) report({ ...base(a.duplicate ? 'duplicate' : 'stored'), txId: a.txId, identifiers: r.identifiers });
       // The same hash id in flight with other bytes (the same event written differently): a duplicate.
-      else if (a?.error.code === 'CONFLICT' && r.idemKey.startsWith(IDEM_PREFIX)) report({ ...base, status: 'duplicate', ...(a.error.txId ? { txId: a.error.txId } : {}) });
-      else report({ ...base, status: 'failed', error: a?.error ?? { code: 'INTERNAL', message: 'no answer for this record' } });
+      else if (a?.error.code === 'CONFLICT' && r.idemKey.startsWith(IDEM_PREFIX)) report({ ...base('duplicate'), ...(a.error.txId ? { txId: a.error.txId } : {}) });
+      else report({ ...base('failed'), error: a?.error ?? { code: 'INTERNAL', message: 'no answer for this record' } });
     });
   };
   for (const r of results) {

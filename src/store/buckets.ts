@@ -69,6 +69,16 @@ export const BUCKETS = {
 
 export type BucketName = keyof typeof BUCKETS;
 
+/**
+ * An lmdb-js value encoder that writes raw bytes as they are: lmdb-js seeks one value of a
+ * dupSort bucket (`doesExist(key, value)`) only through an encoder's writeKey, and the bucket's
+ * `binary` values have none. Used to check one (identifier, txId) row of `products`.
+ */
+export const RAW_DUP_VALUES = {
+  writeKey: (v: Uint8Array, target: Uint8Array, pos: number) => (target.set(v, pos), pos + v.length),
+  readKey: (target: Uint8Array, start: number, end: number) => target.slice(start, end),
+};
+
 /** One value shape: bytes as stored, and back. Decoding checks every field. */
 export interface Codec<V> {
   encode(v: V): Uint8Array;
