@@ -84,7 +84,9 @@ export class Intake {
     const { key } = it;
     if (key !== undefined) {
       const content = { kind: it.kind, meta: it.meta, digest: it.digest, length: rec.payload.length };
-      const fp = fingerprint(content);
+      // An EPCIS event is its hash id: the same event written with other bytes, in flight at the same time, is a duplicate.
+      const hash = it.kind === 'epcis' ? metaGet(it.meta, HASH_META_KEY) : undefined;
+      const fp = hash ? `epcis:${hash}` : fingerprint(content);
       try {
         const prior = lookup(this.o.store, key);
         if (prior) {
