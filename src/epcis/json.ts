@@ -40,7 +40,7 @@ export function parseJson(text: string, o: { rawNumbers?: boolean } = {}): Parse
   const spans = new WeakMap<object, [number, number]>();
   let i = 0;
   const fail = (msg: string, path: string): never => {
-    throw badInput(`${path}: ${msg} (at character ${i})`, { path });
+    throw badInput(`${path}: ${i >= text.length ? 'unexpected end of input' : msg} (at character ${i})`, { path });
   };
   const ws = () => {
     while (i < text.length) {
@@ -133,7 +133,7 @@ export function parseJson(text: string, o: { rawNumbers?: boolean } = {}): Parse
     }
     NUMBER_RE.lastIndex = i;
     const m = NUMBER_RE.exec(text);
-    if (!m) return fail(i >= text.length ? 'unexpected end of input' : `unexpected ${JSON.stringify(text[i])}`, path);
+    if (!m) return fail(`unexpected ${JSON.stringify(text[i])}`, path);
     i += m[0].length;
     return o.rawNumbers ? new JsonNumber(m[0]) : Number(m[0]);
   };
