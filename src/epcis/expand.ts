@@ -25,14 +25,23 @@ interface Scope {
 
 const VOCABS = ['https://ref.gs1.org/cbv/', 'https://gs1.org/voc/'];
 
+/** Scopes made from a scope and a context object, kept: the same few are made for every event. */
+const derived = new WeakMap<Scope, WeakMap<object, Scope>>();
+
 function withContext(scope: Scope, ctx: ContextObject | ContextObject[] | undefined): Scope {
   if (!ctx) return scope;
+  const known = derived.get(scope)?.get(ctx);
+  if (known) return known;
   const terms = new Map(scope.terms);
   for (const c of Array.isArray(ctx) ? ctx : [ctx]) for (const [k, v] of Object.entries(c)) if (!k.startsWith('@') && (typeof v === 'string' || isObject(v))) terms.set(k, v as TermDefinition);
-  return { terms };
+  const made = { terms };
+  (derived.get(scope) ?? derived.set(scope, new WeakMap()).get(scope)!).set(ctx, made);
+  return made;
 }
 
 const ROOT: Scope = withContext({ terms: new Map() }, EPCIS_CONTEXT);
+/** The root scope with a document's namespaces, once per document. */
+const rootFor = new WeakMap<Namespaces, Scope>();
 
 /** A compact IRI `prefix:rest` whose prefix the scope defines as a string, expanded; else the text. */
 function expandIri(scope: Scope, s: string): string {
@@ -81,7 +90,7 @@ export function namespaced(ns: Namespaces, s: string, asValue: boolean): string 
  */
 export function expandEvent(event: Json, ns: Namespaces): Json {
   let root = ROOT;
-  if (ns.size) root = withContext(ROOT, Object.fromEntries(ns));
+  if (ns.size) root = rootFor.get(ns) ?? rootFor.set(ns, withContext(ROOT, Object.fromEntries(ns))).get(ns)!;
   const walk = (v: Json, scope: Scope): Json => {
     if (Array.isArray(v)) return v.map((x) => walk(x, scope));
     if (!isObject(v)) return v;

@@ -150,7 +150,7 @@ export function numberText(text: string): string {
 
 /** A value as the pre-hash string writes it: web vocabulary for old CBV URNs, numbers, canonical GS1 identifiers. */
 export function canonicalValue(text: string): string {
-  for (const [from, to] of OLD_CBV) text = text.split(from).join(to);
+  if (text.includes('urn:epcglobal:cbv:')) for (const [from, to] of OLD_CBV) text = text.split(from).join(to);
   text = numberText(text);
   return canonicalGs1(text) ?? text;
 }

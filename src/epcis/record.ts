@@ -72,7 +72,7 @@ export function eventRecord(cut: CutEvent, ctx: HashContext): EpcisRecord | Refu
   if (problem) return { index: cut.index, path: cut.path, error: problem };
   const event = cut.event as { [k: string]: Json };
   const hashId = eventHashId(event, ctx);
-  const expanded = expandEvent(event, ctx.namespaces ?? new Map()) as { [k: string]: Json };
+  const expanded = expandEvent({ bizStep: event.bizStep, disposition: event.disposition }, ctx.namespaces ?? new Map()) as { [k: string]: Json };
   const identifiers = [...new Set(namedIdentifiers(event).map(identifierKey))];
   const vocab = (k: string) => (typeof expanded[k] === 'string' ? canonicalValue(expanded[k] as string) : undefined);
   const rec = {

@@ -109,7 +109,7 @@ const WHERE_WHY: Record<string, Check> = {
 };
 const action = oneOf('ADD', 'OBSERVE', 'DELETE');
 
-const TYPES: Record<string, { fields: Record<string, Check>; required: string[] }> = {
+const FIELDS: Record<string, { fields: Record<string, Check>; required: string[] }> = {
   ObjectEvent: { fields: { action, epcList: list(uri), quantityList: list(quantityElement), persistentDisposition, ilmd }, required: ['action'] },
   AggregationEvent: { fields: { action, parentID: uri, childEPCs: list(uri), childQuantityList: list(quantityElement) }, required: ['action'] },
   TransactionEvent: { fields: { action, parentID: uri, epcList: list(uri), quantityList: list(quantityElement), bizTransactionList: list(bizTransaction, { min: 1 }) }, required: ['action', 'bizTransactionList'] },
@@ -120,10 +120,15 @@ const TYPES: Record<string, { fields: Record<string, Check>; required: string[] 
   AssociationEvent: { fields: { action, parentID: uri, childEPCs: list(uri), childQuantityList: list(quantityElement) }, required: ['action', 'parentID'] },
 };
 
+/** The whole check of each event type. */
+const TYPES: Record<string, Check> = Object.fromEntries(
+  Object.entries(FIELDS).map(([type, t]) => [type, obj({ ...COMMON, ...WHERE_WHY, ...t.fields }, { required: ['eventTime', 'eventTimeZoneOffset', ...t.required], open: true })]),
+);
+
 /** The first problem of an event (path relative to `path`), or undefined when it is valid EPCIS 2.0. */
 export function validateEvent(event: Json, path = '$'): EventProblem | undefined {
   if (!isObject(event)) return problem(path, `expected an event (a JSON object), got ${show(event)}`);
-  const t = TYPES[event.type as string];
-  if (!t) return problem(pathJoin(path, 'type'), `expected one of ${EVENT_TYPES.join(', ')}, got ${show(event.type)}`);
-  return obj({ ...COMMON, ...WHERE_WHY, ...t.fields }, { required: ['eventTime', 'eventTimeZoneOffset', ...t.required], open: true })(event, path);
+  const check = Object.hasOwn(TYPES, event.type as string) ? TYPES[event.type as string] : undefined;
+  if (!check) return problem(pathJoin(path, 'type'), `expected one of ${EVENT_TYPES.join(', ')}, got ${show(event.type)}`);
+  return check(event, path);
 }
