@@ -15,7 +15,7 @@ _urchain() {
     'broker') subs='add-network serve' ;;
     'config') subs='get list set unset' ;;
     'entangle') subs='pull push' ;;
-    'ingest') subs='opcua send watch' ;;
+    'ingest') subs='epcis opcua send watch' ;;
     'member') subs='add list revoke' ;;
     'node') subs='run' ;;
     'trust') subs='export' ;;
@@ -40,6 +40,7 @@ _urchain() {
     'decrypt') opts='--json --key --out -o' ;;
     'entangle pull') opts='--json --node --broker --broker-ca --key --chain-key --partners --timeout' ;;
     'entangle push') opts='--json --node --broker --broker-ca --key --chain-key --partners --to --timeout' ;;
+    'ingest epcis') opts='--json --node --profichain --tier1 --node-key --tier2-key' ;;
     'ingest opcua') opts='--json --node --profichain --tier1 --node-key --tier2-key --endpoint --node-id --batch --max-wait --sampling-interval --publishing-interval --product --meta --kind --duration --security-mode --security-policy --pki' ;;
     'ingest send') opts='--json --node --profichain --tier1 --node-key --tier2-key --meta --product --type --kind --key --allow-empty' ;;
     'ingest watch') opts='--json --node --profichain --tier1 --node-key --tier2-key --include --meta --kind --once --allow-empty' ;;

@@ -4,6 +4,7 @@
  */
 import { hexBlock as block } from './roff.js';
 import { c2spSection } from './c2spSection.js';
+import { epcisSection } from './epcisSection.js';
 
 /** JSON, pretty-printed, unfilled, with roff's special characters escaped (copy-pasteable). */
 const jsonBlock = (label: string, value: unknown): string =>
@@ -252,7 +253,7 @@ timestamp is the block's; signer is the chain key (an authority key of the chain
 key at the broker), never the membership key that signs member lists. A partner takes \\fIsigned\\fR in as the payload
 of a transaction of kind \\fBentangle\\fR (meta: partner, partnerName, chain, height, hash).
 ${c2spSection(cv)}
-.SH ENVELOPE
+${epcisSection()}.SH ENVELOPE
 .PP
 Checkpoints travel between networks in envelopes the broker cannot read or forge:
 .IP

@@ -72,7 +72,7 @@ export class IngestEpcisCommand extends SinkCommand {
 }
 
 function human(o: EventOutcome): string {
-  const what = `${o.status.padEnd(9)} ${o.path}`;
-  if (o.status === 'refused' || o.status === 'failed') return `${what}  ${o.error!.message}`;
-  return `${what}  ${o.eventType}  ${o.hashId}${o.txId ? `  tx ${o.txId}` : ''}`;
+  if (o.status === 'refused') return `refused   ${o.error!.path}: ${o.error!.message}`;
+  if (o.status === 'failed') return `failed    ${o.path}: ${o.error!.message}`;
+  return `${o.status.padEnd(9)} ${o.path}  ${o.eventType}  ${o.hashId}${o.txId ? `  tx ${o.txId}` : ''}`;
 }
