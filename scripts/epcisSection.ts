@@ -74,6 +74,13 @@ there. \\fBurchain trace\\fR CODE looks up CODE and, for a GS1 identifier, its k
 hash id is in the index is a duplicate: the node answers with the receipt of the record that holds
 it (the idempotency key of an EPCIS record is \\fBepcis:\\fR followed by its hash id).
 .PP
+\\fBWhat a node checks.\\fR A node takes a record of kind \\fBepcis\\fR only when its payload is one
+valid EPCIS 2.0 event and epcis.type, epcis.time, epcis.bizStep, epcis.disposition and the
+id.NNNN entries are exactly what that event gives (no identifier it does not name), and
+epcis.hash has the form above; it does not recompute the hash, which may depend on namespaces the
+document declared around the event. A payload encrypted before it left (meta \\fBenc\\fR) is not
+checked.
+.PP
 \\fBThe event hash id\\fR (CBV 2.0, section 8.9; as the public reference implementation
 github.com/RalphTro/epcis\\-event\\-hash\\-generator computes it) is SHA\\-256 over the UTF\\-8 bytes
 of the event's pre\\-hash string: "eventType=" and the type, then the fields in the order eventTime,

@@ -102,5 +102,35 @@ export function epcisRecords(input: Uint8Array | string): { doc: EpcisInput; res
   return { doc, results: doc.events.map((cut) => eventRecord(cut, doc)) };
 }
 
+const HASH_ID_RE = /^ni:\/\/\/sha-256;[0-9a-f]{64}\?ver=CBV2\.0$/;
+
+/**
+ * Checks a record of kind `epcis` as a node takes it in (fail closed: the index must not hold
+ * what the event does not say): the payload is one valid EPCIS 2.0 event, and the metadata the
+ * index and readers rely on (epcis.type, epcis.time, epcis.bizStep, epcis.disposition, every
+ * id.NNNN) is what that event gives, nothing more. The hash id must have its form; its value
+ * is the sender's, computed with the document's namespaces, which the event alone may not carry.
+ * A payload encrypted before it left (meta enc) cannot be read and is not checked.
+ */
+export function checkEpcisRecord(payload: Uint8Array, meta: [string, string][]): void {
+  const get = (k: string) => meta.find(([x]) => x === k)?.[1];
+  if (get('enc') !== undefined) return;
+  const fail = (why: string) => {
+    throw UrchainError.BAD_INPUT(`epcis record: ${why}`);
+  };
+  let doc: EpcisInput;
+  try {
+    doc = readEpcis(payload);
+  } catch (e) {
+    return fail(`the payload is not an EPCIS event (${(e as Error).message})`);
+  }
+  if (doc.shape !== 'event') fail('the payload must be one event, not a document');
+  const rec = eventRecord(doc.events[0], doc);
+  if (isRefused(rec)) return fail(`${rec.error.path}: ${rec.error.message}`);
+  if (!HASH_ID_RE.test(get(HASH_META_KEY) ?? '')) fail(`meta ${HASH_META_KEY} must be a CBV 2.0 event hash id (ni:///sha-256;<64 hex>?ver=CBV2.0)`);
+  for (const [k, v] of Object.entries(rec.meta)) if (k !== HASH_META_KEY && get(k) !== v) fail(`meta ${k} is ${JSON.stringify(get(k) ?? null)}, the event says ${JSON.stringify(v)}`);
+  for (const [k] of meta) if ((/^id\.\d{4}$/.test(k) || k.startsWith('epcis.')) && !(k in rec.meta)) fail(`meta ${k}: the event names nothing for it`);
+}
+
 /** A refusal as an error, for callers that take one event at a time. */
 export const refusalError = (r: Refused) => UrchainError.BAD_INPUT(`${r.error.path}: ${r.error.message}`, { path: r.error.path });

@@ -23,6 +23,7 @@ import type { RecordInput, Receipt } from '../contracts/records.js';
 import type { NodeRole } from '../contracts/roles.js';
 import { clientKey, internalKey, lookup, checkSame, conflict, fingerprint } from './idem.js';
 import { indexOf, HASH_META_KEY } from '../epcis/meta.js';
+import { checkEpcisRecord, EPCIS_KIND } from '../epcis/record.js';
 
 export const DEFAULT_MAX_PAYLOAD = 16 * 1024 * 1024;
 export const DEFAULT_MAX_BATCH = 8192;
@@ -85,7 +86,7 @@ export class Intake {
     if (key !== undefined) {
       const content = { kind: it.kind, meta: it.meta, digest: it.digest, length: rec.payload.length };
       // An EPCIS event is its hash id: the same event written with other bytes, in flight at the same time, is a duplicate.
-      const hash = it.kind === 'epcis' ? metaGet(it.meta, HASH_META_KEY) : undefined;
+      const hash = it.kind === EPCIS_KIND ? metaGet(it.meta, HASH_META_KEY) : undefined;
       const fp = hash ? `epcis:${hash}` : fingerprint(content);
       try {
         const prior = lookup(this.o.store, key);
@@ -117,6 +118,7 @@ export class Intake {
     const kind = rec.kind ?? 'record';
     if (typeof kind !== 'string' || !KIND_RE.test(kind)) throw badInput(`kind ${JSON.stringify(kind)}: expected 1-32 of a-z 0-9 . _ - starting with a letter`);
     const meta = normalizeMeta(rec.meta ?? []); // limits in UTF-8 bytes (chain/transaction)
+    if (kind === EPCIS_KIND) checkEpcisRecord(rec.payload, meta); // the index holds only what the event names
     const key = internalKey(kind, rec.payload, meta, this.o.chainId) ?? (rec.idemKey === undefined ? undefined : clientKey(rec.idemKey));
     return { rec, kind, meta, digest: sha256(rec.payload), key };
   }
@@ -126,12 +128,12 @@ export class Intake {
    * holds every record's `epcis.hash`), whatever bytes it came in: the same event, not stored twice.
    */
   private sameEvent(kind: string, meta: Meta): Uint8Array | undefined {
-    const hash = kind === 'epcis' ? metaGet(meta, HASH_META_KEY) : undefined;
+    const hash = kind === EPCIS_KIND ? metaGet(meta, HASH_META_KEY) : undefined;
     if (!hash) return undefined;
     for (const txId of this.o.store.productTxs(hash)) {
       const tx = this.o.store.getTx(txId);
       const core = tx && decodeCore(tx.coreBytes);
-      if (core && core.kind === 'epcis' && metaGet(core.meta, HASH_META_KEY) === hash) return txId;
+      if (core && core.kind === EPCIS_KIND && metaGet(core.meta, HASH_META_KEY) === hash) return txId;
     }
     return undefined;
   }

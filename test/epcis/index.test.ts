@@ -16,6 +16,7 @@ import { audit } from '../../src/node/audit.js';
 import { Intake } from '../../src/node/intake.js';
 import { ROLES } from '../../src/contracts/roles.js';
 import { identifierMeta, identifiersOf, indexOf, MAX_IDENTIFIERS } from '../../src/epcis/meta.js';
+import { epcisRecords, type EpcisRecord } from '../../src/epcis/record.js';
 import { errorCodeOf, tmpDir, cleanup, toHex } from '../helpers.js';
 
 const key = generateKeyPair();
@@ -60,6 +61,38 @@ test('intake writes one row per identifier; audit finds a missing row', async ()
     assert.is(a.ok, false);
     assert.is(a.problem!.check, 'index');
     assert.match(a.problem!.message, /"K-2"/);
+    await intake.close();
+  } finally {
+    await store.close();
+    cleanup();
+  }
+});
+
+test('a node takes an epcis record only when its metadata is what its event says', async () => {
+  const dir = tmpDir();
+  const store = await LmdbStore.open(dir);
+  try {
+    await store.initChain(params, genesisWrite(params));
+    const intake = new Intake({ store, key, chainId: chainIdOf(params), role: ROLES.full });
+    const text = JSON.stringify({ type: 'ObjectEvent', eventTime: '2024-05-01T10:00:00+02:00', eventTimeZoneOffset: '+02:00', action: 'OBSERVE', epcList: ['urn:epc:id:sgtin:4012345.011111.5'], bizStep: 'shipping' });
+    const [rec] = epcisRecords(text).results as EpcisRecord[];
+    const submit = (meta: Record<string, string>, payload = rec.payload) => intake.submit({ payload, kind: 'epcis', meta });
+    const refused = async (p: Promise<unknown>, why: RegExp) => {
+      const e = await p.then(() => undefined, (x) => x);
+      assert.ok(e, 'accepted');
+      assert.is(e.code, 'BAD_INPUT');
+      assert.match(e.message, why);
+    };
+    await refused(submit({ ...rec.meta, 'id.0001': 'https://id.gs1.org/01/09999999999999/21/1' }), /id\.0001: the event names nothing/);
+    await refused(submit({ ...rec.meta, 'id.0000': 'https://id.gs1.org/01/09999999999999/21/1' }), /meta id\.0000 is/);
+    await refused(submit({ ...rec.meta, 'epcis.time': '2024-05-01T10:00:00.000Z' }), /epcis\.time/);
+    await refused(submit({ ...rec.meta, 'epcis.hash': 'x' }), /CBV 2\.0 event hash id/);
+    await refused(submit(rec.meta, new TextEncoder().encode('{"type":"ObjectEvent"}')), /eventTime: required/);
+    await refused(submit(rec.meta, new TextEncoder().encode(`{"type":"EPCISDocument","epcisBody":{"eventList":[${text}]}}`)), /one event, not a document/);
+    const ok = await submit(rec.meta);
+    assert.equal(store.productTxs('https://id.gs1.org/01/04012345111118/21/5').map(toHex), [ok.txId]);
+    // encrypted before it left (tier 2): the node cannot read it, and takes the sender's metadata
+    await submit({ ...rec.meta, 'epcis.hash': `ni:///sha-256;${'0'.repeat(64)}?ver=CBV2.0`, enc: 'tier2' }, new Uint8Array([1, 2, 3]));
     await intake.close();
   } finally {
     await store.close();
