@@ -66,12 +66,12 @@ export function namedIdentifiers(event: Json): string[] {
   return out;
 }
 
-/** An event's record, or the first problem that keeps it out (with its JSON path in the input). */
-export function eventRecord(cut: CutEvent, ctx: HashContext): EpcisRecord | Refused {
+/** An event's record, or the first problem that keeps it out (with its JSON path in the input); `knownHashId` skips computing the hash. */
+export function eventRecord(cut: CutEvent, ctx: HashContext, knownHashId?: string): EpcisRecord | Refused {
   const problem = validateEvent(cut.event, cut.path);
   if (problem) return { index: cut.index, path: cut.path, error: problem };
   const event = cut.event as { [k: string]: Json };
-  const hashId = eventHashId(event, ctx);
+  const hashId = knownHashId ?? eventHashId(event, ctx);
   const expanded = expandEvent({ bizStep: event.bizStep, disposition: event.disposition }, ctx.namespaces ?? new Map()) as { [k: string]: Json };
   const identifiers = [...new Set(namedIdentifiers(event).map(identifierKey))];
   const vocab = (k: string) => (typeof expanded[k] === 'string' ? canonicalValue(expanded[k] as string) : undefined);
@@ -125,7 +125,7 @@ export function checkEpcisRecord(payload: Uint8Array, meta: [string, string][]):
     return fail(`the payload is not an EPCIS event (${(e as Error).message})`);
   }
   if (doc.shape !== 'event') fail('the payload must be one event, not a document');
-  const rec = eventRecord(doc.events[0], doc);
+  const rec = eventRecord(doc.events[0], doc, get(HASH_META_KEY) ?? ''); // the sender's hash id, not recomputed
   if (isRefused(rec)) return fail(`${rec.error.path}: ${rec.error.message}`);
   if (!HASH_ID_RE.test(get(HASH_META_KEY) ?? '')) fail(`meta ${HASH_META_KEY} must be a CBV 2.0 event hash id (ni:///sha-256;<64 hex>?ver=CBV2.0)`);
   for (const [k, v] of Object.entries(rec.meta)) if (k !== HASH_META_KEY && get(k) !== v) fail(`meta ${k} is ${JSON.stringify(get(k) ?? null)}, the event says ${JSON.stringify(v)}`);

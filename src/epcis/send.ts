@@ -45,6 +45,9 @@ export interface SendOptions {
   onOutcome?: (o: EventOutcome) => void;
 }
 
+/** Chunks in flight at once: the next is sent while the node commits the one before. */
+const IN_FLIGHT = 2;
+
 export const asRecordInput = (r: EpcisRecord): RecordInput => ({ payload: r.payload, kind: EPCIS_KIND, meta: r.meta, idemKey: r.idemKey });
 
 /** Sends every event of `input`; throws BAD_INPUT only when the input is no EPCIS document at all. */
@@ -57,35 +60,39 @@ export async function sendEpcis(input: Uint8Array | string, o: SendOptions): Pro
   };
   const size = o.chunk ?? 256;
   let chunk: EpcisRecord[] = [];
+  // Outcomes are reported along one chain, in input order, while the next chunk is already sent.
+  let reported: Promise<void> = Promise.resolve();
+  const inFlight: Promise<unknown>[] = [];
   const flush = async () => {
     if (!chunk.length) return;
     const sent = chunk;
     chunk = [];
-    let answers: Awaited<ReturnType<SubmitChunk>>;
-    try {
-      answers = await o.submit(sent.map(asRecordInput));
-    } catch (e) {
-      const err = e as { code?: string; message: string };
-      answers = sent.map(() => ({ error: { code: err.code ?? 'INTERNAL', message: err.message } }));
-    }
-    sent.forEach((r, k) => {
-      const base = (status: EventOutcome['status']) => ({ index: r.index, path: r.path, status, eventType: r.eventType, hashId: r.hashId });
-      const a = answers[k];
-      if (a && 'txId' in a) report({ ...base(a.duplicate ? 'duplicate' : 'stored'), txId: a.txId, identifiers: r.identifiers });
-      // The same hash id in flight with other bytes (the same event written differently): a duplicate.
-      else if (a?.error.code === 'CONFLICT' && r.idemKey.startsWith(IDEM_PREFIX)) report({ ...base('duplicate'), ...(a.error.txId ? { txId: a.error.txId } : {}) });
-      else report({ ...base('failed'), error: a?.error ?? { code: 'INTERNAL', message: 'no answer for this record' } });
+    const answered: ReturnType<SubmitChunk> = o.submit(sent.map(asRecordInput)).catch((e: { code?: string; message: string }) => sent.map(() => ({ error: { code: e.code ?? 'INTERNAL', message: e.message } })));
+    reported = reported.then(async () => {
+      const answers = await answered;
+      sent.forEach((r, k) => {
+        const base = (status: EventOutcome['status']) => ({ index: r.index, path: r.path, status, eventType: r.eventType, hashId: r.hashId });
+        const a = answers[k];
+        if (a && 'txId' in a) report({ ...base(a.duplicate ? 'duplicate' : 'stored'), txId: a.txId, identifiers: r.identifiers });
+        // The same hash id in flight with other bytes (the same event written differently): a duplicate.
+        else if (a?.error.code === 'CONFLICT' && r.idemKey.startsWith(IDEM_PREFIX)) report({ ...base('duplicate'), ...(a.error.txId ? { txId: a.error.txId } : {}) });
+        else report({ ...base('failed'), error: a?.error ?? { code: 'INTERNAL', message: 'no answer for this record' } });
+      });
     });
+    inFlight.push(answered);
+    if (inFlight.length >= IN_FLIGHT) await inFlight.shift();
   };
   for (const r of results) {
     if (isRefused(r)) {
-      await flush(); // outcomes stay in input order
-      report({ index: r.index, path: r.path, status: 'refused', error: { code: 'BAD_INPUT', message: r.error.message, path: r.error.path } });
+      const x: EventOutcome = { index: r.index, path: r.path, status: 'refused', error: { code: 'BAD_INPUT', message: r.error.message, path: r.error.path } };
+      await flush(); // the events before it are reported before it
+      reported = reported.then(() => report(x));
     } else {
       chunk.push(r);
       if (chunk.length >= size) await flush();
     }
   }
   await flush();
+  await reported;
   return sum;
 }
