@@ -13,7 +13,7 @@
  * verifies. Byte layout and vectors: urchain-formats(5).
  */
 import { encode, decode, asArray, asUint, asBytes, asText, type CborValue } from '../codec/cbor.js';
-import { toHex, fromHex, utf8, compareBytes, equal as equalBytes } from '../codec/bytes.js';
+import { toHex, fromHex, utf8, equal as equalBytes } from '../codec/bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import { badInput } from '../errors.js';
 
@@ -52,7 +52,9 @@ export function normalizeMeta(input: Record<string, string> | Meta): Meta {
     const n = utf8(v).length;
     if (n > MAX_META_TEXT) throw badInput(`metadata ${k}: ${n} bytes of UTF-8, at most ${MAX_META_TEXT}`);
   }
-  pairs.sort((a, b) => compareBytes(utf8(a[0]), utf8(b[0])));
+  // Keys are ASCII (META_KEY_RE, checked above), so string order is UTF-8 byte order; comparing
+  // strings spares two encodings per comparison, which count once a core holds a thousand entries.
+  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   for (let i = 1; i < pairs.length; i++) if (pairs[i][0] === pairs[i - 1][0]) throw badInput(`metadata: key ${pairs[i][0]} given twice`);
   return pairs;
 }
