@@ -102,7 +102,10 @@ const SHORT: Record<string, string> = {
 };
 const PRIMARY = new Set(['01', '8006', '8010', '414', '417', '8017', '8018', '255', '00', '253', '401', '402', '8003', '8004']);
 // Characters allowed in a key or qualifier value (GS1 AI encodable character set 82, as used by
-// the reference event hash generator) and %-escapes.
+// the reference event hash generator) and %-escapes. The reference leaves a Digital Link with a
+// %-escape as written; here it is canonicalised like any other, so that it meets the EPC URN of
+// the same item (whose serial carries the same escape). Its hash can therefore differ from the
+// reference's for such a URI on a host other than id.gs1.org; no published example has one.
 const V = String.raw`(?:%[0-9A-Fa-f]{2}|["'\-.0-9;-?A-Z_a-z])`;
 /** The canonical forms, each a path under https://id.gs1.org/ (GS1 Digital Link syntax per primary key). */
 const CANONICAL: RegExp[] = [

@@ -13,8 +13,8 @@
  *
  * The identifiers an event names: its EPCs (epcList, childEPCs, inputEPCList, outputEPCList),
  * the classes of its quantity lists, parentID, readPoint and bizLocation, and its sources and
- * destinations. The hash id is also the record's idempotency key (`epcis:<hash id>`): the same
- * event sent again is a duplicate, not a second record.
+ * destinations. The hash id is indexed too, and is the record's idempotency key (`epcis:<hash
+ * id>`): the same event sent again, however written, is a duplicate, not a second record.
  */
 import { isObject, type Json } from './json.js';
 import { eventHashId, canonicalValue, timeText, type HashContext } from './hash.js';
@@ -131,6 +131,3 @@ export function checkEpcisRecord(payload: Uint8Array, meta: [string, string][]):
   for (const [k, v] of Object.entries(rec.meta)) if (k !== HASH_META_KEY && get(k) !== v) fail(`meta ${k} is ${JSON.stringify(get(k) ?? null)}, the event says ${JSON.stringify(v)}`);
   for (const [k] of meta) if ((/^id\.\d{4}$/.test(k) || k.startsWith('epcis.')) && !(k in rec.meta)) fail(`meta ${k}: the event names nothing for it`);
 }
-
-/** A refusal as an error, for callers that take one event at a time. */
-export const refusalError = (r: Refused) => UrchainError.BAD_INPUT(`${r.error.path}: ${r.error.message}`, { path: r.error.path });
