@@ -15,7 +15,7 @@ export class IngestEpcisCommand extends SinkCommand {
 
       Each event becomes one record of kind \`epcis\` whose payload is the event's bytes exactly as they stand in the input (from its \`{\` to its \`}\`). Its metadata holds the event's CBV 2.0 event hash id (epcis.hash, \`ni:///sha-256;…?ver=CBV2.0\`), epcis.type, epcis.time (eventTime in UTC), epcis.bizStep, epcis.disposition and every identifier the event names (EPCs, classes, parent, children, inputs, outputs, readPoint, bizLocation, sources, destinations) as keys id.0000, id.0001, … in one form: the canonical GS1 Digital Link URI (https://id.gs1.org/…) for EPC URNs and Digital Link URIs alike, anything else as written. \`urchain trace\` then finds the record under each of them, in either form. Layout: urchain-formats(5), EPCIS RECORDS.
 
-      An event that is not valid EPCIS 2.0 is refused with the JSON path of its first problem; the other events still go in. An event whose hash id the chain already holds is reported as a duplicate and not stored again. One line per event (JSON with --json or when piped: index, path, status stored|duplicate|refused|failed, eventType, hashId, txId, identifiers, error), then a summary line {"events","stored","duplicates","refused","failed"}. On a terminal a spinner on stderr counts the events.
+      An event that is not valid EPCIS 2.0 is refused with the JSON path of its first problem; the other events still go in. An event whose hash id the chain already holds is reported as a duplicate and not stored again. One line per event (JSON with --json or when piped: index, path, status stored|duplicate|refused|failed, eventType, hashId, txId, identifiers, error), then a summary line {"events","stored","duplicates","refused","failed"}. On a terminal a spinner on stderr counts the events. Nothing is fetched: the EPCIS 2.0 JSON-LD context ships with urchain, namespaces the document declares in its @context are used, and a warning on stderr names any other @context URL (its terms are not expanded).
 
       Exit status: 0 when every event is stored or a duplicate; 1 when some were refused or failed (the others are in: fix those and send the input again, the stored ones come back as duplicates); 2 when the input is no EPCIS document at all.
     `,
@@ -39,6 +39,7 @@ export class IngestEpcisCommand extends SinkCommand {
     try {
       sum = await sendEpcis(new Uint8Array(input), {
         submit,
+        onWarning: (w) => this.context.stderr.write(`urchain: ingest epcis: ${w}\n`),
         onOutcome: (o) => {
           if (spinner) spinner.text = `${++done} events`;
           spinner?.clear();

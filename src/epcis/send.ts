@@ -43,6 +43,8 @@ export interface SendOptions {
   chunk?: number;
   /** Each event's outcome, in input order, as soon as it is known. */
   onOutcome?: (o: EventOutcome) => void;
+  /** Something about the input the sender should know that refuses nothing (a context not fetched). */
+  onWarning?: (message: string) => void;
 }
 
 /** Chunks in flight at once: the next is sent while the node commits the one before. */
@@ -52,7 +54,8 @@ export const asRecordInput = (r: EpcisRecord): RecordInput => ({ payload: r.payl
 
 /** Sends every event of `input`; throws BAD_INPUT only when the input is no EPCIS document at all. */
 export async function sendEpcis(input: Uint8Array | string, o: SendOptions): Promise<SendSummary> {
-  const { results } = epcisRecords(input);
+  const { doc, results } = epcisRecords(input);
+  for (const url of doc.unknownContexts) o.onWarning?.(`@context ${url} is not fetched (only the EPCIS 2.0 context ships): terms it defines are not expanded in hash ids`);
   const sum: SendSummary = { events: results.length, stored: 0, duplicates: 0, refused: 0, failed: 0 };
   const report = (x: EventOutcome) => {
     sum[x.status === 'duplicate' ? 'duplicates' : x.status]++;

@@ -42,6 +42,10 @@ test('outcomes in input order, refusals in place, conflicts as duplicates, error
   assert.equal(sum, { events: 8, stored: 3, duplicates: 2, refused: 2, failed: 1 });
   assert.is(seen.length, 4); // [0,1] [3,4] [5] [7]
   assert.is(out[0].identifiers![0], 'https://id.gs1.org/01/04012345111118/21/0');
+  const warnings: string[] = [];
+  await sendEpcis(JSON.stringify({ '@context': ['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld', 'https://example.com/my-context.jsonld'], type: 'EPCISDocument', epcisBody: { eventList: [] } }), { submit, onWarning: (w) => warnings.push(w) });
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /https:\/\/example\.com\/my-context\.jsonld is not fetched/);
   // a submit that throws fails its chunk, not the run
   const s2 = await sendEpcis(JSON.stringify(ev(9)), { submit: async () => Promise.reject(Object.assign(new Error('node gone'), { code: 'UNAVAILABLE' })) });
   assert.equal(s2, { events: 1, stored: 0, duplicates: 0, refused: 0, failed: 1 });
