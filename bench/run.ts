@@ -3,7 +3,7 @@
  * measured in the same run on the same machine: OpenSSL's own ed25519 sign/verify speed and its
  * SHA-256 speed (`openssl speed`). Runs a real node process on 127.0.0.1 and a temp folder.
  *
- *   node dist/bench/run.js [--seconds N] [--only primitives|ingest|profichain|opcua|network|startup|hypercore|bytes|latency|profile|paper|graphql|passport] [--long [--fill N]]
+ *   node dist/bench/run.js [--seconds N] [--only primitives|ingest|profichain|opcua|network|startup|hypercore|bytes|latency|profile|paper|graphql|passport|epcis] [--long [--fill N]]
  */
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -38,6 +38,7 @@ import { profileBench } from './profile.js';
 import { checkGoals } from './goals.js';
 import { graphqlBench } from './graphql.js';
 import { passportBench } from './passport.js';
+import { epcisBench } from './epcis.js';
 
 const args = process.argv.slice(2);
 const arg = (k: string, d: string) => {
@@ -355,6 +356,7 @@ try {
   if (ONLY === 'paper') await paperBench(emit, { seconds: SECONDS, args }); // 25 minutes at the paper's 150 s per run: asked for by name
   if (ONLY === 'all' || ONLY === 'graphql') await graphqlBench(emit, SECONDS);
   if (ONLY === 'all' || ONLY === 'passport') passportBench(emit);
+  if (ONLY === 'all' || ONLY === 'epcis') await epcisBench(emit, SECONDS);
   checkGoals(printed, emit);
 } finally {
   killChildren();

@@ -30,6 +30,7 @@ export const COMMAND_TABLE: { path: string; load: () => Promise<CommandClass>; a
   { path: 'node run', load: async () => (await import('./node/run.js')).NodeRunCommand, long: true },
   { path: 'ingest send', load: async () => (await import('./ingest/send.js')).IngestSendCommand },
   { path: 'ingest watch', load: async () => (await import('./ingest/watch.js')).IngestWatchCommand, long: true },
+  { path: 'ingest epcis', load: async () => (await import('./ingest/epcis.js')).IngestEpcisCommand },
   { path: 'ingest opcua', load: async () => (await import('./ingest/opcua.js')).IngestOpcuaCommand, long: true },
   { path: 'block inspect', load: async () => (await import('./block/inspect.js')).BlockInspectCommand },
   { path: 'prove', load: async () => (await import('./prove.js')).ProveCommand },

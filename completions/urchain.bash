@@ -18,7 +18,7 @@ _urchain() {
     'config') subs='get list set unset' ;;
     'entangle') subs='pull push' ;;
     'graphql') subs='schema' ;;
-    'ingest') subs='opcua send watch' ;;
+    'ingest') subs='epcis opcua send watch' ;;
     'member') subs='add list revoke' ;;
     'node') subs='run' ;;
     'passport') subs='merge' ;;
@@ -48,6 +48,7 @@ _urchain() {
     'entangle pull') opts='--json --node --broker --broker-ca --key --chain-key --partners --data --timeout' ;;
     'entangle push') opts='--json --node --broker --broker-ca --key --chain-key --partners --to --data --timeout' ;;
     'graphql schema') opts='--json' ;;
+    'ingest epcis') opts='--json --node --profichain --tier1 --node-key --tier2-key' ;;
     'ingest opcua') opts='--json --node --profichain --tier1 --node-key --tier2-key --endpoint --node-id --batch --max-wait --sampling-interval --publishing-interval --product --meta --kind --duration --security-mode --security-policy --pki' ;;
     'ingest send') opts='--json --node --profichain --tier1 --node-key --tier2-key --meta --product --type --kind --key --allow-empty' ;;
     'ingest watch') opts='--json --node --profichain --tier1 --node-key --tier2-key --include --meta --kind --once --allow-empty' ;;

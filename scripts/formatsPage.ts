@@ -7,6 +7,7 @@ import { c2spSection } from './c2spSection.js';
 import { otsFormatsSection } from './otsSection.js';
 import { tilesSection } from './tilesSection.js';
 import { passportSection } from './passportSection.js';
+import { epcisSection } from './epcisSection.js';
 
 /** JSON, pretty-printed, unfilled, with roff's special characters escaped (copy-pasteable). */
 const jsonBlock = (label: string, value: unknown): string =>
@@ -122,11 +123,12 @@ l l l.
 8	payloadLength	uint, payload length in bytes
 .TE
 .PP
-meta is sorted by key (bytewise on UTF\\-8), keys unique, at most 64 entries; keys match
+meta is sorted by key (bytewise on UTF\\-8), keys unique, at most 1024 entries; keys match
 [A\\-Za\\-z0\\-9][A\\-Za\\-z0\\-9._:\\-]{0,63}, values are at most 1024 bytes of UTF\\-8 (not
 characters: '\\(Eu' counts 3). Reserved keys:
 \\fBproduct\\fR (product code, indexed for \\fBurchain trace\\fR), \\fBtype\\fR (content type),
-\\fBsource\\fR, \\fBfilename\\fR.
+\\fBsource\\fR, \\fBfilename\\fR; \\fBid.0000\\fR, \\fBid.0001\\fR, ... (further identifiers, indexed like
+\\fBproduct\\fR; see EPCIS RECORDS).
 .PP
 txId = H(canonical CBOR of core). The payload is committed only through its digest: a
 \\fIstripped\\fR transaction (core without payload) still verifies.
@@ -256,7 +258,7 @@ of a transaction of kind \\fBentangle\\fR (meta: partner, partnerName, chain, he
 ${c2spSection(cv)}
 ${otsFormatsSection()}
 ${tilesSection()}
-.SH ENVELOPE
+${epcisSection()}.SH ENVELOPE
 .PP
 Checkpoints travel between networks in envelopes the broker cannot read or forge:
 .IP

@@ -24,7 +24,7 @@ export interface KeySpec {
 }
 
 const READERS = ['status', 'prove', 'trace', 'passport', 'block inspect', 'trust export', 'checkpoint', 'anchor', 'archive export'] as const;
-const SENDERS = ['ingest send', 'ingest watch', 'ingest opcua'] as const;
+const SENDERS = ['ingest send', 'ingest watch', 'ingest opcua', 'ingest epcis'] as const;
 const ENTANGLE = ['entangle push', 'entangle pull'] as const;
 
 export const CONFIG_KEYS = {

@@ -6,18 +6,23 @@
  *   txId = SHA-256(canonical CBOR of core)
  *
  * `meta` is an array of [key, value] text pairs sorted by key (byte order), keys unique; the
- * product code, content type and source are the keys `product`, `type` and `source`.
+ * product code, content type and source are the keys `product`, `type` and `source`; further
+ * identifiers are `id.0000`, `id.0001`, … (epcis/meta.ts).
  * The signature does not sit in the core: it is batch evidence (chain/batch.ts) over the txId,
  * and the payload is committed only by its digest, so a stripped transaction (no payload) still
  * verifies. Byte layout and vectors: urchain-formats(5).
  */
 import { encode, decode, asArray, asUint, asBytes, asText, type CborValue } from '../codec/cbor.js';
-import { toHex, fromHex, utf8, compareBytes, equal as equalBytes } from '../codec/bytes.js';
+import { toHex, fromHex, utf8, equal as equalBytes } from '../codec/bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import { badInput } from '../errors.js';
 
 export const TX_VERSION = 1;
-export const MAX_META_ENTRIES = 64;
+// 1024, not the 64 of the first release: an EPCIS event names every EPC, class, parent, child
+// and location it concerns, one `id.NNNN` entry each (epcis/meta.ts, at most 1000). A larger
+// limit keeps every old core valid; only records with more than 64 entries need nodes of this
+// version.
+export const MAX_META_ENTRIES = 1024;
 export const MAX_META_TEXT = 1024;
 export const KIND_RE = /^[a-z][a-z0-9._-]{0,31}$/;
 const META_KEY_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
@@ -47,7 +52,9 @@ export function normalizeMeta(input: Record<string, string> | Meta): Meta {
     const n = utf8(v).length;
     if (n > MAX_META_TEXT) throw badInput(`metadata ${k}: ${n} bytes of UTF-8, at most ${MAX_META_TEXT}`);
   }
-  pairs.sort((a, b) => compareBytes(utf8(a[0]), utf8(b[0])));
+  // Keys are ASCII (META_KEY_RE, checked above), so string order is UTF-8 byte order; comparing
+  // strings spares two encodings per comparison, which count once a core holds a thousand entries.
+  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   for (let i = 1; i < pairs.length; i++) if (pairs[i][0] === pairs[i - 1][0]) throw badInput(`metadata: key ${pairs[i][0]} given twice`);
   return pairs;
 }

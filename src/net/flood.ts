@@ -10,7 +10,8 @@
 import type { CborValue } from '../codec/cbor.js';
 import { asArray } from '../codec/cbor.js';
 import { toHex, equal } from '../codec/bytes.js';
-import { decodeCore, txIdOf, metaGet, payloadMatches } from '../chain/transaction.js';
+import { decodeCore, txIdOf, payloadMatches } from '../chain/transaction.js';
+import { indexOf } from '../epcis/meta.js';
 import { checkBatch } from '../io/checks.js';
 import type { AddOutcome } from '../ledger/blocktree.js';
 import { UrchainError } from '../errors.js';
@@ -98,7 +99,7 @@ export class Flood {
         if (!equal(core.origin, b.origin)) throw UrchainError.BAD_SIGNATURE('batch: a transaction of another origin');
         if (t.payload && !payloadMatches(core, t.payload))
           throw UrchainError.BAD_SIGNATURE('batch: a payload does not match its digest');
-        return { txId: txIds[index], coreBytes: t.core, index, payload: keeps ? t.payload : undefined, product: metaGet(core.meta, 'product') };
+        return { txId: txIds[index], coreBytes: t.core, index, payload: keeps ? t.payload : undefined, ...indexOf(core.meta) };
       });
       const isNew = txIds.filter((id) => !o.store.hasTx(id));
       await o.store.commitIngest({ batchRoot: root, batch: { origin: b.origin, signature: b.signature, txIds }, txs });

@@ -13,7 +13,8 @@
  *   GET  /v1/txs/:id          ?payload=1 adds the payload (base64)
  *   GET  /v1/proofs/:id       ?stripped=1 leaves the payload out, ?countersigned=1 adds partners' countersignatures
  *   GET  /v1/entangled/:key   proofs of the entangle records holding that partner's checkpoints
- *   GET  /v1/products/:code   every record with that product code, in chain order
+ *   GET  /v1/products/:code   every record indexed under that product code or identifier (a GS1
+ *                             identifier in either form: EPC URN or Digital Link), in chain order
  *   GET  /v1/peers            links, known peers and sync state (networked nodes)
  *   GET  /v1/health           liveness and readiness (node/telemetry): 200 when ready, else 503;
  *                             the one route that needs no token (it reveals no key, address or record)

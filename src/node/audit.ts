@@ -2,7 +2,8 @@
  * @module node/audit
  * Re-verifies a store from genesis: every canonical header (hash, link, history root, seal),
  * every body against its Merkle root, every transaction against its id, every payload against
- * its digest, every batch signature (once per batch), and the indexes that point at them. It
+ * its digest, every batch signature (once per batch), and the indexes that point at them (block
+ * locations, and the identifier index rows each core's metadata calls for). It
  * stops at the first inconsistency and says where it is. Reads only; safe while a node runs.
  *
  * The checks are one generator that yields after each block and each few pending transactions:
@@ -18,6 +19,7 @@ import { leafHash, frontierAppend, frontierRoot } from '../merkle/tree.js';
 import { checkBatch, payloadMatches, txRoot } from '../io/checks.js';
 import { chainIdOf } from '../chain/params.js';
 import { equal, toHex } from '../codec/bytes.js';
+import { indexOf } from '../epcis/meta.js';
 
 export interface AuditProblem {
   height?: number;
@@ -241,6 +243,11 @@ function checkTx(
     fail({ ...at, check: 'transaction', message: (e as Error).message });
   }
   if (!equal(core!.chainId, chainId)) fail({ ...at, check: 'transaction', message: 'transaction of another chain' });
+  // The identifier index follows from the signed core alone (epcis/meta.ts): every key it names has its row.
+  const { product, identifiers } = indexOf(core!.meta);
+  for (const key of product ? [product, ...(identifiers ?? [])] : (identifiers ?? []))
+    if (!(store.productHas ? store.productHas(key, id) : store.productTxs(key).some((x) => equal(x, id))))
+      fail({ ...at, check: 'index', message: `not in the identifier index under ${JSON.stringify(key)}` });
   const payload = store.getPayload(id);
   if (payload) {
     if (!payloadMatches(core!, payload))

@@ -22,6 +22,8 @@ import type { Store, IngestTx, IngestWrite } from '../store/types.js';
 import type { RecordInput, Receipt } from '../contracts/records.js';
 import type { NodeRole } from '../contracts/roles.js';
 import { clientKey, internalKey, lookup, checkSame, conflict, fingerprint } from './idem.js';
+import { indexOf, HASH_META_KEY } from '../epcis/meta.js';
+import { checkEpcisRecord, EPCIS_KIND } from '../epcis/record.js';
 
 export const DEFAULT_MAX_PAYLOAD = 16 * 1024 * 1024;
 export const DEFAULT_MAX_BATCH = 8192;
@@ -74,10 +76,18 @@ export class Intake {
     } catch (e) {
       return Promise.reject(e);
     }
+    try {
+      const prior = this.sameEvent(it.kind, it.meta);
+      if (prior) return Promise.resolve({ ...this.receiptFor(prior), duplicate: true });
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const { key } = it;
     if (key !== undefined) {
       const content = { kind: it.kind, meta: it.meta, digest: it.digest, length: rec.payload.length };
-      const fp = fingerprint(content);
+      // An EPCIS event is its hash id: the same event written with other bytes, in flight at the same time, is a duplicate.
+      const hash = it.kind === EPCIS_KIND ? metaGet(it.meta, HASH_META_KEY) : undefined;
+      const fp = hash ? `epcis:${hash}` : fingerprint(content);
       try {
         const prior = lookup(this.o.store, key);
         if (prior) {
@@ -108,8 +118,24 @@ export class Intake {
     const kind = rec.kind ?? 'record';
     if (typeof kind !== 'string' || !KIND_RE.test(kind)) throw badInput(`kind ${JSON.stringify(kind)}: expected 1-32 of a-z 0-9 . _ - starting with a letter`);
     const meta = normalizeMeta(rec.meta ?? []); // limits in UTF-8 bytes (chain/transaction)
+    if (kind === EPCIS_KIND) checkEpcisRecord(rec.payload, meta); // the index holds only what the event names
     const key = internalKey(kind, rec.payload, meta, this.o.chainId) ?? (rec.idemKey === undefined ? undefined : clientKey(rec.idemKey));
     return { rec, kind, meta, digest: sha256(rec.payload), key };
+  }
+
+  /**
+   * An EPCIS event already in this chain under the same hash id (any node's record: the index
+   * holds every record's `epcis.hash`), whatever bytes it came in: the same event, not stored twice.
+   */
+  private sameEvent(kind: string, meta: Meta): Uint8Array | undefined {
+    const hash = kind === EPCIS_KIND ? metaGet(meta, HASH_META_KEY) : undefined;
+    if (!hash) return undefined;
+    for (const txId of this.o.store.productTxs(hash)) {
+      const tx = this.o.store.getTx(txId);
+      const core = tx && decodeCore(tx.coreBytes);
+      if (core && core.kind === EPCIS_KIND && metaGet(core.meta, HASH_META_KEY) === hash) return txId;
+    }
+    return undefined;
   }
 
   private enqueue(it: Omit<Item, 'resolve' | 'reject'>): Promise<Receipt> {
@@ -205,7 +231,7 @@ export class Intake {
       coreBytes: coreBytes[i],
       index: i,
       payload: this.o.role.keepsPayload(true) ? it.rec.payload : undefined,
-      product: metaGet(it.meta, 'product'),
+      ...indexOf(it.meta),
       idemKey: it.key,
     }));
     return { write: { batchRoot: batch.root, batch: { origin: this.o.key.publicKey, signature: batch.signature, txIds }, txs, seq: this.seq }, cores };

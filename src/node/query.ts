@@ -15,6 +15,7 @@ import { toHex, fromHex, toBase64, fromBase64 } from '../codec/bytes.js';
 import { openCheckpoint } from '../chain/checkpoint.js';
 import { buildCountersignature, type CountersignatureJson } from '../proof/countersigned.js';
 import { UrchainError, notFound, badInput } from '../errors.js';
+import { identifierKey } from '../epcis/identifiers.js';
 import { countersignKey, entanglePrefixOf, COUNTERSIGN_PREFIX } from '../store/buckets.js';
 import type { BlockView } from '../contracts/blockView.js';
 
@@ -169,9 +170,21 @@ export class Query {
     return { ...proof, countersignatures: out };
   }
 
+  /**
+   * Every record indexed under `code`: a product code as given, and a GS1 identifier (EPC URN or
+   * Digital Link URI, any host) also under its canonical key, so either form finds the same records.
+   */
   trace(code: string) {
     if (!code) throw badInput('product code: expected a non-empty string');
-    const rows = this.store.productTxs(code).map((txId) => {
+    const key = identifierKey(code);
+    const seen = new Set<string>();
+    const ids: Uint8Array[] = [];
+    for (const k of key === code ? [code] : [code, key])
+      for (const id of this.store.productTxs(k)) {
+        if (!seen.has(toHex(id))) ids.push(id);
+        seen.add(toHex(id));
+      }
+    const rows = ids.map((txId) => {
       const tx = this.store.getTx(txId)!;
       const core = decodeCore(tx.coreBytes);
       const loc = this.store.location(txId);
@@ -193,7 +206,7 @@ export class Query {
       if (b.block) return 1;
       return a.timestamp - b.timestamp;
     });
-    return { product: code, count: rows.length, records: rows };
+    return { product: code, ...(key !== code ? { key } : {}), count: rows.length, records: rows };
   }
 
   params() {

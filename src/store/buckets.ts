@@ -59,8 +59,8 @@ export const BUCKETS = {
   locations: bucket('locations', 'binary', 'txId -> TxLocation'),
   /** txId -> arrival number: the durable pool of taken-in transactions no block holds yet */
   pending: bucket('pending', 'binary', 'txId -> arrival', { value: 'ordered-binary' }),
-  /** product code (text) -> txId, many per code */
-  products: bucket('products', 'ordered-binary', 'product code -> txId (many)', { dupSort: true }),
+  /** identifier key (text: a product code, a canonical GS1 Digital Link URI, …) -> txId, many per key */
+  products: bucket('products', 'ordered-binary', 'product code or identifier key -> txId (many)', { dupSort: true }),
   /** `client:<key>` -> txId: idempotency keys clients send (stores from before the prefix: bare) */
   idem: bucket('idem', 'ordered-binary', 'client key -> txId'),
   /** `entangle:<signer>:<height>` | `countersign:<height>:<chain>` -> txId: the entanglement index */
@@ -68,6 +68,16 @@ export const BUCKETS = {
 } as const satisfies Record<string, BucketSpec>;
 
 export type BucketName = keyof typeof BUCKETS;
+
+/**
+ * An lmdb-js value encoder that writes raw bytes as they are: lmdb-js seeks one value of a
+ * dupSort bucket (`doesExist(key, value)`) only through an encoder's writeKey, and the bucket's
+ * `binary` values have none. Used to check one (identifier, txId) row of `products`.
+ */
+export const RAW_DUP_VALUES = {
+  writeKey: (v: Uint8Array, target: Uint8Array, pos: number) => (target.set(v, pos), pos + v.length),
+  readKey: (target: Uint8Array, start: number, end: number) => target.slice(start, end),
+};
 
 /** One value shape: bytes as stored, and back. Decoding checks every field. */
 export interface Codec<V> {

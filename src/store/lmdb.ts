@@ -38,6 +38,7 @@ import {
   headCodec,
   seqCodec,
   paramsCodec,
+  RAW_DUP_VALUES,
   type BucketSpec,
   type Codec,
 } from './buckets.js';
@@ -47,8 +48,7 @@ import { FORMAT_KEY, FIRST_FORMAT, checkFormat, formatOf, encodeFormat, migrateS
 type Bin = Database<Buffer, Buffer>;
 type TextKeyed = Database<Buffer, string>;
 
-const u8 = (b: Buffer | undefined): Uint8Array | undefined =>
-  b === undefined ? undefined : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+const u8 = (b: Buffer | undefined): Uint8Array | undefined => (b === undefined ? undefined : new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
 const buf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 const read = <V>(c: Codec<V>, b: Buffer | undefined): V | undefined => (b === undefined ? undefined : c.decode(u8(b)!));
 const write = <V>(c: Codec<V>, v: V): Buffer => buf(c.encode(v));
@@ -67,6 +67,7 @@ export class LmdbStore implements Store {
   private locations: Bin;
   private pend: Database<number, Buffer>;
   private products: TextKeyed;
+  private productRows: TextKeyed; // the same bucket, seeking one (key, txId) row: productHas
   private idems: TextKeyed;
   /** Absent only in a store from before this bucket, opened read-only (LMDB cannot create it then). */
   private entangle: TextKeyed | undefined;
@@ -78,7 +79,7 @@ export class LmdbStore implements Store {
     this.path = dir;
     this.readOnly = readOnly;
     this.env = openEnv(dir, readOnly);
-    const db = (b: BucketSpec) => this.env.openDB({ name: b.name, encoding: b.value, keyEncoding: b.key, dupSort: b.dupSort } as never) as never;
+    const db = (b: BucketSpec, o = {}) => this.env.openDB({ name: b.name, encoding: b.value, keyEncoding: b.key, dupSort: b.dupSort, ...o } as never) as never;
     this.meta = db(BUCKETS.meta);
     // The format first, before any other bucket is opened: a writable open creates the buckets it
     // does not find, and a store of another format must be refused untouched.
@@ -97,6 +98,7 @@ export class LmdbStore implements Store {
     this.locations = db(BUCKETS.locations);
     this.pend = db(BUCKETS.pending);
     this.products = db(BUCKETS.products);
+    this.productRows = db(BUCKETS.products, { encoder: RAW_DUP_VALUES });
     this.idems = db(BUCKETS.idem);
     this.entangle = db(BUCKETS.entangle);
   }
@@ -259,9 +261,8 @@ export class LmdbStore implements Store {
     this.arrival = all.length ? all[all.length - 1][0] + 1 : 0;
     return all.map((x) => x[1]);
   }
-  productTxs(code: string): Uint8Array[] {
-    return [...this.products.getValues(code)].map((b) => new Uint8Array(b));
-  }
+  productTxs = (code: string): Uint8Array[] => [...this.products.getValues(code)].map((b) => new Uint8Array(b));
+  productHas = (code: string, txId: Uint8Array): boolean => this.productRows.doesExist(code, buf(txId));
   idem(key: string): Uint8Array | undefined {
     if (!isEntangleIndexKey(key)) return u8(this.idems.get(key));
     return u8(this.entangle?.get(key) ?? (this.indexInIdem ? this.idems.get(key) : undefined));
@@ -279,6 +280,7 @@ export class LmdbStore implements Store {
   private writeIngest(w: IngestWrite) {
     for (const t of w.txs) {
       if (t.product) checkKey(t.product, 'product code');
+      for (const id of t.identifiers ?? []) checkKey(id, 'identifier');
       if (t.idemKey) checkKey(t.idemKey, 'idempotency key');
     }
     this.batches.putSync(buf(w.batchRoot), write(batchCodec, w.batch));
@@ -289,6 +291,7 @@ export class LmdbStore implements Store {
       if (t.payload) this.payloads.putSync(k, buf(t.payload));
       this.pend.putSync(k as never, this.arrival++ as never);
       if (t.product) this.products.putSync(t.product, k);
+      for (const id of t.identifiers ?? []) this.products.putSync(id, k);
       if (t.idemKey) (isEntangleIndexKey(t.idemKey) ? this.entangle! : this.idems).putSync(t.idemKey, k);
     }
     if (w.seq !== undefined) this.meta.putSync('seq', write(seqCodec, w.seq));
@@ -393,6 +396,5 @@ const KEY_MARGIN = 16;
 
 function checkKey(key: string, what: string) {
   const n = Buffer.byteLength(key, 'utf8');
-  if (n > MAX_KEY_BYTES - KEY_MARGIN)
-    throw UrchainError.BAD_INPUT(`${what} of ${n} bytes does not fit the store's index (1-${MAX_KEY_BYTES - KEY_MARGIN} bytes)`);
+  if (n > MAX_KEY_BYTES - KEY_MARGIN) throw UrchainError.BAD_INPUT(`${what} of ${n} bytes does not fit the store's index (1-${MAX_KEY_BYTES - KEY_MARGIN} bytes)`);
 }

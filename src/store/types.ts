@@ -13,7 +13,8 @@
  *   payloads  txId                      -> payload bytes (only where the storage filter keeps them)
  *   locations txId                      -> where the canonical chain includes it
  *   pending   txId                      -> arrival order (durable pool of taken-in, unblocked txs)
- *   products  product code              -> txId (many)
+ *   products  identifier key            -> txId (many): a record's product code and every
+ *                                          identifier its core names (epcis/meta.ts), one row each
  *   idem      client idempotency key    -> txId: `client:<key>` for keys clients send (file
  *                                          identity, HTTP/Profichain keys; stores from before
  *                                          the prefix hold them bare)
@@ -67,6 +68,12 @@ export interface IngestTx {
   index: number;
   payload?: Uint8Array;
   product?: string;
+  /**
+   * Further index keys of the record besides `product` (normalised identifiers: the `id.NNNN`
+   * entries and the EPCIS hash id of its core's metadata, epcis/meta.ts `indexOf`): one products
+   * row each, all derived from the signed core so every node and `audit` agree.
+   */
+  identifiers?: string[];
   /** A client key (`client:…`, to idem) or an entanglement key the node derived (to entangle). */
   idemKey?: string;
 }
@@ -110,7 +117,10 @@ export interface Store {
   getPayload(txId: Uint8Array): Uint8Array | undefined;
   location(txId: Uint8Array): TxLocation | undefined;
   pending(): Uint8Array[];
+  /** Every transaction indexed under an identifier key (a product code or another identifier). */
   productTxs(code: string): Uint8Array[];
+  /** Is `txId` indexed under `code`? (audit); a backend without it is read through productTxs. */
+  productHas?(code: string, txId: Uint8Array): boolean;
   /** The transaction an idempotency key names: a client key in idem, an entanglement key in entangle. */
   idem(key: string): Uint8Array | undefined;
   /** Entanglement index rows in key order, from `start` while keys begin with `prefix`. */
