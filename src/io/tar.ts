@@ -7,15 +7,21 @@
  * Each file is a 512-byte header (name, mode, size, mtime, type '0', magic "ustar\0" "00", header
  * checksum) followed by its bytes padded to 512; two zero blocks end the archive. Sizes of 8 GiB
  * and more do not fit the 11 octal digits of the size field: they are written in the base-256 form
- * (first byte 0x80, the size big-endian in the rest) that GNU tar and bsdtar read. Names are plain
- * file names (no folders); the reader refuses anything else, so an archive can never write outside
- * the folder it is restored into.
+ * (first byte 0x80, the size big-endian in the rest) that GNU tar and bsdtar read. Names are
+ * relative paths of at most 99 bytes whose segments are plain file names (`tlog/signed.json`; no
+ * `.`, `..`, empty segment, leading `/` or backslash); the reader refuses anything else, so an
+ * archive can never write outside the folder it is restored into.
  */
 import fs from 'node:fs';
 import { UrchainError } from '../errors.js';
 
 const BLOCK = 512;
 const CHUNK = 4 << 20;
+
+/** Whether `name` is a relative path of plain file names (`a`, `a/b`), the only names archived here. */
+export function isPlainRelativePath(name: string): boolean {
+  return name.split('/').every((seg) => /^[^/\\\0]+$/.test(seg) && seg !== '.' && seg !== '..');
+}
 
 export interface TarEntry {
   name: string;
@@ -85,7 +91,7 @@ export function readTar(file: string): TarEntry[] {
 
 function header(name: string, size: number, mode: number, mtime: number): Buffer {
   const h = Buffer.alloc(BLOCK);
-  if (Buffer.byteLength(name) > 99 || name.includes('/')) throw UrchainError.BAD_INPUT(`cannot archive ${JSON.stringify(name)}: a tar name here is a plain file name of at most 99 bytes`);
+  if (Buffer.byteLength(name) > 99 || !isPlainRelativePath(name)) throw UrchainError.BAD_INPUT(`cannot archive ${JSON.stringify(name)}: a tar name here is a relative path of plain file names, at most 99 bytes`);
   h.write(name, 0, 'utf8');
   octal(h, 100, 8, mode);
   octal(h, 108, 8, 0); // uid
@@ -114,7 +120,7 @@ function parseHeader(h: Buffer, file: string): TarEntry {
   const name = cString(h.subarray(0, 100));
   const type = h[156];
   if (type !== 0x30 && type !== 0) throw bad(file, `${name} is not a regular file`);
-  if (cString(h.subarray(345, 500)) !== '' || !/^[^/\\]+$/.test(name) || name === '.' || name === '..') throw bad(file, `entry ${JSON.stringify(name)} is not a plain file name`);
+  if (cString(h.subarray(345, 500)) !== '' || !isPlainRelativePath(name)) throw bad(file, `entry ${JSON.stringify(name)} is not a relative path of plain file names`);
   const size = h[124] === 0x80 ? Number(h.readBigUInt64BE(124 + 4)) : readOctal(h.subarray(124, 136), file, 'size');
   return { name, size, mode: readOctal(h.subarray(100, 108), file, 'mode'), offset: 0 };
 }

@@ -7,9 +7,11 @@
  * (LmdbStore.backup): the copy is the store as of one commit, and the node's writer waits for
  * it at most while LMDB writes the two meta pages at the start (mdb_env_copyfd0; with --compact,
  * not at all). Every receipt given before the backup started is in that commit or an earlier one.
- * Beside the store, the backup holds every other regular file of the folder (node.key,
- * members.json, ...) and nothing transient: not the node's lock (node.pid), LMDB's lock file, or
- * a half-written temporary file.
+ * Beside the store, the backup holds every other regular file of the folder and of its subfolders
+ * (node.key, members.json, tlog/signed.json — the last checkpoint the log signed, whose loss would
+ * let a restored node sign an inconsistent one —, tlog/cosigned/*.note, anchors/*.ots, ...) under
+ * their relative paths, and nothing transient: not the node's lock (node.pid), LMDB's lock file,
+ * or a half-written temporary file.
  *
  * A backup is a folder, or the same files as one tar archive (io/tar.ts) when `--out` ends in
  * `.tar`. Its last file written, `backup.json`, lists every file with its size and SHA-256 (and
@@ -28,7 +30,7 @@ import { chainIdOf } from '../chain/params.js';
 import { toHex } from '../codec/bytes.js';
 import { UrchainError } from '../errors.js';
 import { readJsonFile, parseJsonText } from '../io/jsonFile.js';
-import { writeTar, readTar } from '../io/tar.js';
+import { writeTar, readTar, isPlainRelativePath } from '../io/tar.js';
 import { FolderLock, LOCK_FILE, RESTORE_MARKER } from './lock.js';
 import { makePrivateDir } from './init.js';
 
@@ -105,13 +107,15 @@ export async function backupFolder(data: string, out: string, o: { compact?: boo
     // What the copy holds, read from the copy itself (then its LMDB lock file goes again).
     const { format, params, head } = await LmdbStore.describe(stage);
     fs.rmSync(path.join(stage, `${STORE_FILE}-lock`), { force: true });
-    // The rest of the folder: small files, replaced whole by rename when they change.
-    for (const e of fs.readdirSync(data, { withFileTypes: true }))
-      if (e.isFile() && e.name !== STORE_FILE && !isTransient(e.name)) {
-        fs.copyFileSync(path.join(data, e.name), path.join(stage, e.name));
-        syncPath(path.join(stage, e.name));
-      }
-    const names = fs.readdirSync(stage).sort((a, b) => (a === STORE_FILE ? -1 : b === STORE_FILE ? 1 : a < b ? -1 : 1));
+    // The rest of the folder and its subfolders: small files, replaced whole by rename when they change.
+    const rest = otherFiles(data);
+    for (const name of rest) {
+      const to = path.join(stage, name);
+      fs.mkdirSync(path.dirname(to), { recursive: true, mode: 0o700 });
+      fs.copyFileSync(path.join(data, name), to);
+      syncPath(to);
+    }
+    const names = [STORE_FILE, ...rest];
     const hashTotal = names.reduce((n, f) => n + sizeOf(path.join(stage, f)), 0);
     let hashed = 0;
     const files: BackupFile[] = [];
@@ -124,6 +128,7 @@ export async function backupFolder(data: string, out: string, o: { compact?: boo
     writeSynced(path.join(stage, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
     let bytes = hashTotal;
     if (kind === 'folder') {
+      for (const d of foldersOf(names)) syncPath(path.join(stage, d));
       syncPath(stage);
       fs.renameSync(stage, out);
     } else {
@@ -179,7 +184,8 @@ export async function restoreFolder(from: string, data: string, o: { force?: boo
       throw UrchainError.EXISTS(`${data} is not empty (${present.slice(0, 4).join(', ')}${present.length > 4 ? ', …' : ''}); restore into an empty folder, or add --force to replace the urchain files in it`, { path: data });
     let bytes = 0;
     for (const f of src.manifest.files) {
-      const tmp = path.join(data, `${f.name}.restore-${randomBytes(4).toString('hex')}.tmp`);
+      // Staged at the top of the folder (a name of its own, transient by its .tmp), moved in place below.
+      const tmp = path.join(data, `${f.name.replaceAll('/', '~')}.restore-${randomBytes(4).toString('hex')}.tmp`);
       staged.push(tmp);
       const got = await src.copy(f, tmp);
       if (got.bytes !== f.bytes || got.sha256 !== f.sha256)
@@ -198,8 +204,10 @@ export async function restoreFolder(from: string, data: string, o: { force?: boo
     for (const n of replaced) if (!names.includes(n)) fs.rmSync(path.join(data, n), { force: true });
     // The store goes in last: a restore cut short leaves no store beside keys of another one.
     const order = src.manifest.files.map((f, i) => ({ f, tmp: staged[i] })).sort((a, b) => (a.f.name === STORE_FILE ? 1 : b.f.name === STORE_FILE ? -1 : 0));
+    for (const d of foldersOf(names)) fs.mkdirSync(path.join(data, d), { recursive: true, mode: 0o700 });
     for (const { f, tmp } of order) fs.renameSync(tmp, path.join(data, f.name));
     staged.length = 0;
+    for (const d of foldersOf(names)) syncPath(path.join(data, d));
     syncPath(data);
     fs.rmSync(marker);
     syncPath(data);
@@ -252,7 +260,7 @@ function checkManifest(x: unknown, from: string): Manifest {
   if (!m || typeof m !== 'object' || m.urchainBackup !== 1) throw bad('urchainBackup is not 1');
   if (!Array.isArray(m.files) || !m.files.some((f) => f?.name === STORE_FILE)) throw bad(`no ${STORE_FILE} listed`);
   for (const f of m.files)
-    if (typeof f?.name !== 'string' || !/^[^/\\]+$/.test(f.name) || f.name === '..' || isTransient(f.name) || !Number.isSafeInteger(f.bytes) || !/^[0-9a-f]{64}$/.test(f.sha256))
+    if (typeof f?.name !== 'string' || !isPlainRelativePath(f.name) || isTransient(path.basename(f.name)) || !Number.isSafeInteger(f.bytes) || !/^[0-9a-f]{64}$/.test(f.sha256))
       throw bad(`file entry ${JSON.stringify(f)}`);
   if (new Set(m.files.map((f) => f.name)).size !== m.files.length) throw bad('a file is listed twice');
   return m;
@@ -292,6 +300,30 @@ async function digestOf(file: string, name: string, onBytes: (n: number) => void
     onBytes((chunk as Buffer).length);
   }
   return { name, bytes, sha256: hash.digest('hex') };
+}
+
+/**
+ * The regular files of a data folder other than the store, as relative paths, sorted: those at the
+ * top and, recursively, in its subfolders (not following links); transient ones left out.
+ */
+function otherFiles(data: string, under = ''): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(path.join(data, under), { withFileTypes: true })) {
+    const rel = under ? `${under}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...otherFiles(data, rel));
+    else if (e.isFile() && rel !== STORE_FILE && !isTransient(e.name)) out.push(rel);
+  }
+  return out.sort();
+}
+
+/** The folders (relative, each parent before its children) that hold the files named. */
+function foldersOf(names: string[]): string[] {
+  const dirs = new Set<string>();
+  for (const n of names) {
+    const parts = n.split('/').slice(0, -1);
+    for (let i = 1; i <= parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
+  }
+  return [...dirs].sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
 }
 
 function mustBeNew(out: string) {

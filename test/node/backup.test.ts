@@ -210,4 +210,42 @@ B('Ctrl-C stops a backup under way: exit 130, and nothing is left under --out or
   assert.equal(fs.readdirSync(parent), []);
 });
 
+B('the files of subfolders (the signed checkpoint of the log, cosigned notes, anchors) are backed up and restored, as folder and tar', async () => {
+  const data = tmpDir();
+  assert.is((await cli(['init', '--data', data])).code, 0);
+  const extra: Record<string, string> = {
+    'tlog/signed.json': '{"size":7}\n',
+    'tlog/cosigned/7.note': 'a cosigned checkpoint\n',
+    'anchors/checkpoint-7.ots': 'an ots file',
+  };
+  for (const [name, text] of Object.entries(extra)) {
+    fs.mkdirSync(path.dirname(path.join(data, name)), { recursive: true });
+    fs.writeFileSync(path.join(data, name), text);
+  }
+  fs.writeFileSync(path.join(data, 'tlog', 'half.json.tmp'), 'transient');
+  for (const out of [path.join(tmpDir(), 'b'), path.join(tmpDir(), 'b.tar')]) {
+    const b = await cli(['backup', '--data', data, '--out', out]);
+    assert.is(b.code, 0, b.stderr);
+    const listed = (b.json.files as { name: string }[]).map((f) => f.name);
+    for (const name of Object.keys(extra)) assert.ok(listed.includes(name), `${name} listed in ${listed.join(', ')}`);
+    assert.not.ok(listed.includes('tlog/half.json.tmp'), 'a temporary file is left out');
+    const to = tmpDir();
+    const r = await cli(['restore', '--from', out, '--data', to, '--force']);
+    assert.is(r.code, 0, r.stderr);
+    for (const [name, text] of Object.entries(extra)) assert.is(fs.readFileSync(path.join(to, name), 'utf8'), text, name);
+    assert.is((await cli(['audit', '--data', to])).code, 0);
+  }
+  // A manifest naming a path out of the folder is refused before anything is written.
+  const evil = path.join(tmpDir(), 'evil');
+  assert.is((await cli(['backup', '--data', data, '--out', evil])).code, 0);
+  const m = JSON.parse(fs.readFileSync(path.join(evil, 'backup.json'), 'utf8'));
+  m.files.find((f: { name: string }) => f.name === 'tlog/signed.json').name = 'tlog/../../escaped.json';
+  fs.writeFileSync(path.join(evil, 'backup.json'), JSON.stringify(m));
+  const to = tmpDir();
+  const r = await cli(['restore', '--from', evil, '--data', to]);
+  assert.is(r.code, 2, r.stderr);
+  assert.match(r.stderr, /is not an urchain backup manifest \(file entry/);
+  assert.equal(fs.readdirSync(to), []);
+});
+
 B.run();
