@@ -67,6 +67,8 @@ export interface IngestTx {
   index: number;
   payload?: Uint8Array;
   product?: string;
+  /** More index keys (normalised identifiers), one index row each, like `product`. */
+  identifiers?: string[];
   /** A client key (`client:…`, to idem) or an entanglement key the node derived (to entangle). */
   idemKey?: string;
 }
