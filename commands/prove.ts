@@ -2,6 +2,7 @@ import { Option } from 'clipanion';
 import fs from 'node:fs';
 import { UrchainCommand, dataOption, nodeOption } from './base.js';
 import { openSource } from '../src/node/source.js';
+import { storeOption } from './storeOption.js';
 import { decryptTier2, readAesKeyFile } from '../src/ingest/profichain/tier2.js';
 import { toBase64, fromBase64 } from '../src/codec/bytes.js';
 import { badInput } from '../src/errors.js';
@@ -17,18 +18,20 @@ export class ProveCommand extends UrchainCommand {
     examples: [
       ['Proof for a customer', '$0 prove 3f1c…e9 --node http://127.0.0.1:7400 --out sn-4711.proof.json'],
       ['Without the payload (confidential data)', '$0 prove 3f1c…e9 --data ./plant-a --stripped > proof.json'],
+      ['From a chain kept in PostgreSQL', '$0 prove 3f1c…e9 --store postgres://urchain@db.example.com:5432/plant_a --out sn-4711.proof.json'],
     ],
   });
   txId = Option.String({ required: true, name: 'TXID' });
   data = dataOption();
   node = nodeOption();
+  store = storeOption();
   stripped = Option.Boolean('--stripped', false, { description: 'Leave the payload out; the proof carries its digest' });
   file = Option.String('--out,-o', { description: 'Write the proof to this file instead of stdout' });
   decryptKey = Option.String('--decrypt-key', { description: 'Tier-2 AES key file: also decrypt the payload into a "plaintext" field (base64; not part of the proof)' });
   countersigned = Option.Boolean('--countersigned', false, { description: "Add partners' countersignatures (see urchain-entangle-push(1))" });
 
   async run() {
-    const s = await openSource({ data: this.data, node: this.node });
+    const s = await openSource({ data: this.data, node: this.node, store: this.store });
     try {
       const proof: ProofJson & { plaintext?: string } = await s.proof(this.txId, this.stripped, this.countersigned);
       if (this.decryptKey) {

@@ -276,6 +276,11 @@ export class PostgresStore implements Store {
     this.mustWrite();
     await this.send('payload', { txId, payload });
   }
+  /** Drops the schema if the chain holds nothing but its genesis block (a failed first start). */
+  async dropIfUntouched(): Promise<void> {
+    this.mustWrite();
+    await this.send('dropIfUntouched');
+  }
   /** Test hook of the conformance suite: a commit that fails inside its transaction, after writing. */
   async failingIngest(w: IngestWrite): Promise<void> {
     await this.send('failingIngest', w);

@@ -200,6 +200,12 @@ const writes = {
         t`INSERT INTO ${t(S)}.payloads (at_height, tx_id, payload) SELECT at_height, tx_id, ${b(a.payload)} FROM ${t(S)}.tx_index WHERE tx_id = ${b(a.txId)} ON CONFLICT (at_height, tx_id) DO UPDATE SET payload = EXCLUDED.payload`,
     );
   },
+  async dropIfUntouched() {
+    await sql.begin(async (t) => {
+      const [{ n }] = await t`SELECT (SELECT count(*) FROM ${t(S)}.tx_index) + (SELECT count(*) FROM ${t(S)}.heights WHERE height > 0) AS n`;
+      if (Number(n) === 0) await t.unsafe(`DROP SCHEMA ${S} CASCADE`);
+    });
+  },
   /** For the conformance suite's atomic-failure test: a write that fails after its first statements. */
   async failingIngest(w: IngestWrite) {
     await sql.begin(async (t) => {
