@@ -3,7 +3,7 @@
  * measured in the same run on the same machine: OpenSSL's own ed25519 sign/verify speed and its
  * SHA-256 speed (`openssl speed`). Runs a real node process on 127.0.0.1 and a temp folder.
  *
- *   node dist/bench/run.js [--seconds N] [--only primitives|ingest|profichain|opcua|network|startup]
+ *   node dist/bench/run.js [--seconds N] [--only primitives|ingest|profichain|opcua|network|startup|store]
  */
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -29,6 +29,7 @@ import { OpcuaIngest } from '../src/ingest/opcua.js';
 import { startOpcuaServer } from '../support/opcuaServer.js';
 import { Cluster } from '../support/cluster.js';
 import { startup } from './startup.js';
+import { storeBench } from './store.js';
 
 const args = process.argv.slice(2);
 const arg = (k: string, d: string) => {
@@ -364,6 +365,7 @@ try {
   if (ONLY === 'all' || ONLY === 'opcua') await opcuaBench();
   if (ONLY === 'all' || ONLY === 'network') await network();
   if (ONLY === 'all' || ONLY === 'startup') await startup(emit);
+  if (ONLY === 'all' || ONLY === 'store') await storeBench(emit, SECONDS, drive, pct);
 } finally {
   killChildren();
 }

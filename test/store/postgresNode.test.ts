@@ -18,6 +18,12 @@ T.before(async () => {
   if (pg) closing({ close: () => pg!.stop() });
 });
 
+/** `audit --json` prints progress lines before its result when it runs long: the result is the last line. */
+const audit = async (db: string) => {
+  const r = await cli(['audit', '--store', db, '--json']);
+  return { ...r, json: JSON.parse(r.stdout.trim().split('\n').pop()!) };
+};
+
 const post = async (url: string, body: string, product: string) => {
   const res = await fetch(`${url}/v1/records?product=${product}`, { method: 'POST', body });
   assert.is(res.status, 200);
@@ -49,13 +55,13 @@ T('node run --store: receipts in blocks; status, trace, prove and audit read the
   assert.is(proof.json.txId, ids[1]);
   const local = await cli(['prove', ids[1], '--data', data, '--json']);
   assert.is(local.code, 1, 'the LMDB folder holds no chain: the chain is in PostgreSQL');
-  const ok = await cli(['audit', '--store', db, '--json']);
+  const ok = await audit(db);
   assert.is(ok.code, 0, ok.stdout + ok.stderr);
   assert.ok(ok.json.ok && ok.json.transactions >= 3, ok.stdout);
 
   // One byte of one payload, changed by hand in the database.
   await pg.sql(db, `UPDATE urchain.payloads SET payload = convert_to('secxnd', 'UTF8') WHERE tx_id = decode($1, 'hex')`, [ids[1]]);
-  const bad = await cli(['audit', '--store', db, '--json']);
+  const bad = await audit(db);
   assert.is(bad.code, 1, bad.stdout);
   assert.is(bad.json.ok, false);
   assert.is(bad.json.problem.txId, ids[1]);
@@ -69,7 +75,7 @@ T('a transaction core changed by hand is found too', async () => {
   await node.included(id);
   await node.stop();
   await pg.sql(db, `UPDATE urchain.txs SET core = overlay(core placing '\\x00'::bytea from length(core) for 1) WHERE tx_id = decode($1, 'hex')`, [id]);
-  const bad = await cli(['audit', '--store', db, '--json']);
+  const bad = await audit(db);
   assert.is(bad.code, 1, bad.stdout);
   assert.is(bad.json.problem.txId, id);
 });
