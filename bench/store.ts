@@ -59,9 +59,10 @@ export async function storeBench(emit: Emit, seconds: number, drive: Drive, pct:
       emit({ bench: 'store.ingest.http.batch', store: name, payloadBytes: 1024, recordsPerRequest: 100, inFlight: 8, records: batch.n, recordsPerSec: Math.round(batch.n / batch.secs), receiptLatencyMsP50: pct(batch.lat, 50), receiptLatencyMsP99: pct(batch.lat, 99) });
       // One item with 1,000 records (distinct payloads), in batches of 100.
       for (let i = 0; i < ITEM_RECORDS; i += 100) {
-        const items = cborEncode(Array.from({ length: 100 }, (_, k) => ({ payload: Buffer.concat([payload.subarray(0, 1000), Buffer.from(`item ${i + k}`.padEnd(24))]), product: 'ITEM-1' })));
+        const items = cborEncode(Array.from({ length: 100 }, (_, k) => ({ payload: Buffer.concat([payload.subarray(0, 1000), Buffer.from(`item ${i + k}`.padEnd(24))]), meta: { product: 'ITEM-1' } })));
         const res = await request(`${node.url}/v1/records/batch`, { method: 'POST', body: items, headers: { 'content-type': 'application/cbor' }, dispatcher: agent });
-        await res.body.json();
+        const r = await res.body.json();
+        if (res.statusCode !== 200) throw new Error(JSON.stringify(r));
       }
       records = single.n + batch.n + ITEM_RECORDS;
       await node.drained(600_000);

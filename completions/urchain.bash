@@ -26,7 +26,7 @@ _urchain() {
   local path="${words[0]}" opts=''
   [[ -n $subs ]] && path="${words[0]} ${words[1]}"
   case "$path" in
-    'audit') opts='--json --data --rate' ;;
+    'audit') opts='--json --data --store --rate' ;;
     'backup') opts='--json --data --out --compact' ;;
     'block inspect') opts='--json --data --node' ;;
     'broker add-network') opts='--json --data --name' ;;
@@ -49,12 +49,12 @@ _urchain() {
     'member list') opts='--json --members' ;;
     'member revoke') opts='--json --membership-key --network-key --members' ;;
     'migrate') opts='--json --data' ;;
-    'node run') opts='--json --data --api --api-token-file --type --profichain --listen --advertise --seed --links --members --genesis --watch --include --block-time --max-payload --log-level --quiet --name' ;;
+    'node run') opts='--json --data --store --api --api-token-file --type --profichain --listen --advertise --seed --links --members --genesis --watch --include --block-time --max-payload --log-level --quiet --name' ;;
     'peers') opts='--json --node' ;;
-    'prove') opts='--json --data --node --stripped --out -o --decrypt-key --countersigned' ;;
+    'prove') opts='--json --data --node --store --stripped --out -o --decrypt-key --countersigned' ;;
     'restore') opts='--json --from --data --force' ;;
-    'status') opts='--json --data --node' ;;
-    'trace') opts='--json --data --node' ;;
+    'status') opts='--json --data --node --store' ;;
+    'trace') opts='--json --data --node --store' ;;
     'trust export') opts='--json --data --node --origin' ;;
     'verify') opts='--json --trust --no-trust' ;;
   esac
