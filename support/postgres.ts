@@ -38,18 +38,29 @@ export function pgBinDir(): string | undefined {
   return versions.length ? path.join(base, versions[0], 'bin') : undefined;
 }
 
-/** Starts (or connects to) a server; undefined (after saying why on stderr) when there is none and CI is not set. */
+/**
+ * Whether a server can be had (PGTEST_URL, or PostgreSQL installed), known before any test runs
+ * so a suite can decide what to register. Under CI a missing PostgreSQL throws: a failure, not a
+ * skip. Elsewhere it says why on stderr and answers false.
+ */
+export function havePostgres(): boolean {
+  if (process.env[PG_ENV] || pgBinDir()) return true;
+  const why = 'PostgreSQL is not installed (Debian package postgresql: /usr/lib/postgresql/*/bin/initdb)';
+  if (process.env.CI) throw new Error(`${why}; under CI it must be (.ci/run installs it)`);
+  process.stderr.write(`skipping the PostgreSQL tests: ${why}\n`);
+  return false;
+}
+
+/**
+ * Starts (or connects to) a server; undefined when there is none (see havePostgres). Start it in a
+ * suite's \`before\`, not at import: uvu imports every test file first, and other suites stop every
+ * child of the registry when they end.
+ */
 export async function startPostgres(): Promise<PgServer | undefined> {
+  if (!havePostgres()) return undefined;
   const given = process.env[PG_ENV];
   if (given) return serverAt(given, async () => undefined);
-  const bin = pgBinDir();
-  if (!bin) {
-    const why = 'PostgreSQL is not installed (Debian package postgresql: /usr/lib/postgresql/*/bin/initdb)';
-    if (process.env.CI) throw new Error(`${why}; under CI it must be (.ci/run installs it)`);
-    process.stderr.write(`skipping the PostgreSQL tests: ${why}\n`);
-    return undefined;
-  }
-  return throwaway(bin);
+  return throwaway(pgBinDir()!);
 }
 
 async function throwaway(bin: string): Promise<PgServer> {

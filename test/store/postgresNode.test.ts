@@ -9,6 +9,12 @@ import * as assert from 'uvu/assert';
 import { startPostgres, type PgServer } from '../../support/postgres.js';
 import { crashCycles } from '../../support/crashCycle.js';
 import { tmpDir, startNode, cli, cleanupAfter } from '../helpers.js';
+import { PostgresStore } from '../../src/store/postgres.js';
+import { genesisWrite } from '../../src/ledger/genesis.js';
+import { blockHashOf } from '../../src/chain/header.js';
+import { signBatch } from '../../src/chain/batch.js';
+import { generateKeyPair } from '../../src/crypto/ed25519.js';
+import type { ChainParams } from '../../src/chain/params.js';
 
 const T = suite('node on PostgreSQL');
 const closing = cleanupAfter(T);
@@ -90,6 +96,36 @@ T('the password is never printed: not in errors, not in status', async () => {
   const bad = await cli(['status', '--store', 'mysql://u:s3cret-pw@h/db', '--json']);
   assert.is(bad.code, 2);
   assert.not.match(bad.stdout + bad.stderr, /s3cret-pw/);
+});
+
+T('records are partitioned by height range: a new range gets its partitions in the commit that needs them', async () => {
+  if (!pg) return;
+  const db = await pg.createDb('parts');
+  const key = generateKeyPair();
+  const params: ChainParams = { version: 1, name: 'p', created: 1, consensus: 'poa', authorities: [key.publicKey], threshold: 1, difficulty: 0, blockTime: 1000 };
+  const s = closing(await PostgresStore.open(db, { partitionSpan: 2 }));
+  const g = genesisWrite(params);
+  await s.initChain(params, g);
+  const ingest = async (n: number) => {
+    const ids = [new Uint8Array(32).fill(n)];
+    const b = signBatch(ids, key);
+    await s.commitIngest({ batchRoot: b.root, batch: { origin: key.publicKey, signature: b.signature, txIds: ids }, txs: [{ txId: ids[0], coreBytes: new Uint8Array([n]), index: 0, payload: new Uint8Array([n]) }] });
+  };
+  await ingest(1);
+  // Two empty blocks: the head moves to height 2, the start of the next range.
+  let parent = g;
+  for (const h of [1, 2]) {
+    const header = { ...parent.block.signed.header, height: h, prevHash: parent.hash, timestamp: h };
+    const hash = blockHashOf(header);
+    const w = { hash, block: { signed: { header, signatures: [] }, work: BigInt(h), frontier: [hash] }, txIds: [], move: { disconnect: [], connect: [{ hash, height: h, txIds: [] }], head: { hash, height: h }, repending: [] } };
+    await s.commitBlock(w);
+    parent = w as never;
+  }
+  await ingest(2);
+  const parts = await pg.sql(db, `SELECT c.relname AS name, (SELECT count(*) FROM urchain.txs t WHERE t.tableoid = c.oid)::int AS n FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'urchain.txs'::regclass ORDER BY 1`);
+  assert.equal(parts, [{ name: 'txs_h0', n: 1 }, { name: 'txs_h2', n: 1 }]);
+  assert.equal([...s.getPayload(new Uint8Array(32).fill(2))!], [2]);
+  assert.equal([...s.getPayload(new Uint8Array(32).fill(1))!], [1]);
 });
 
 T('kill -9 under load with the chain in PostgreSQL: every receipt is in a block, nothing twice, audit passes', async () => {
