@@ -5,6 +5,7 @@
  * and kill -9 under load (support/crashCycle.ts) loses no receipted record.
  */
 import { suite } from 'uvu';
+import net from 'node:net';
 import * as assert from 'uvu/assert';
 import { startPostgres, type PgServer } from '../../support/postgres.js';
 import { crashCycles } from '../../support/crashCycle.js';
@@ -84,6 +85,21 @@ T('a transaction core changed by hand is found too', async () => {
   const bad = await audit(db);
   assert.is(bad.code, 1, bad.stdout);
   assert.is(bad.json.problem.txId, id);
+});
+
+T('a first start that fails (its API address in use) leaves the database without a chain', async () => {
+  if (!pg) return;
+  const db = await pg.createDb('failed');
+  const busy = net.createServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+  try {
+    const port = (busy.address() as net.AddressInfo).port;
+    const r = await cli(['node', 'run', '--data', tmpDir(), '--store', db, '--api', `127.0.0.1:${port}`, '--json']);
+    assert.is(r.code, 1, r.stderr);
+  } finally {
+    busy.close();
+  }
+  assert.equal(await pg.sql(db, `SELECT to_regclass('urchain.meta') IS NULL AS gone`), [{ gone: true }]);
 });
 
 T('the password is never printed: not in errors, not in status', async () => {
