@@ -11,7 +11,6 @@ import type { Store } from '../store/types.js';
 import { consensusFor } from '../consensus/index.js';
 import { BlockTree, type AddOutcome } from '../ledger/blocktree.js';
 import { chainIdOf, type ChainParams } from '../chain/params.js';
-import { loadOrCreateKey } from '../io/keyfile.js';
 import type { KeyPair } from '../crypto/ed25519.js';
 import { toHex } from '../codec/bytes.js';
 import { Intake, DEFAULT_MAX_PAYLOAD } from './intake.js';
