@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { UrchainCommand, dataOption, nodeOption, parseChoice } from './base.js';
 import { proveTlog } from '../src/node/tlog.js';
 import { openSource } from '../src/node/source.js';
+import { storeOption } from './storeOption.js';
 import { decryptTier2, readAesKeyFile } from '../src/ingest/profichain/tier2.js';
 import { toBase64, fromBase64 } from '../src/codec/bytes.js';
 import { badInput } from '../src/errors.js';
@@ -24,11 +25,13 @@ export class ProveCommand extends UrchainCommand {
       ['Without the payload (confidential data)', '$0 prove 3f1c…e9 --data ./plant-a --stripped > proof.json'],
       ['Anchored in Bitcoin, for a customer', '$0 prove 3f1c…e9 --data ./plant-a --anchor --out sn-4711.anchored.json'],
       ['As a C2SP tlog-proof with partners\' cosignatures', '$0 prove 3f1c…e9 --data ./plant-a --format tlog-proof --out sn-4711.tlog-proof'],
+      ['From a chain kept in PostgreSQL', '$0 prove 3f1c…e9 --store postgres://urchain@db.example.com:5432/plant_a --out sn-4711.proof.json'],
     ],
   });
   txId = Option.String({ required: true, name: 'TXID' });
   data = dataOption();
   node = nodeOption();
+  store = storeOption();
   stripped = Option.Boolean('--stripped', false, { description: 'Leave the payload out; the proof carries its digest' });
   file = Option.String('--out,-o', { description: 'Write the proof to this file instead of stdout' });
   decryptKey = Option.String('--decrypt-key', { description: 'Tier-2 AES key file: also decrypt the payload into a "plaintext" field (base64; not part of the proof)' });
@@ -39,7 +42,7 @@ export class ProveCommand extends UrchainCommand {
 
   async run() {
     if (parseChoice(this.format, '--format', ['json', 'tlog-proof'] as const) === 'tlog-proof') return this.tlogProof();
-    const s = await openSource({ data: this.data, node: this.node });
+    const s = await openSource({ data: this.data, node: this.node, store: this.store });
     try {
       const proof: ProofJson & { plaintext?: string } = await s.proof(this.txId, this.stripped, this.countersigned);
       if (this.decryptKey) {

@@ -1,6 +1,7 @@
 import { Option } from 'clipanion';
 import { UrchainCommand, dataOption, nodeOption, humanTime } from './base.js';
 import { openSource } from '../src/node/source.js';
+import { storeOption } from './storeOption.js';
 
 export class TraceCommand extends UrchainCommand {
   static override paths = [['trace']];
@@ -13,14 +14,16 @@ export class TraceCommand extends UrchainCommand {
       ['The history of one serial number', '$0 trace SN-4711 --node http://127.0.0.1:7400'],
       ['One item by its EPC URN', '$0 trace urn:epc:id:sgtin:4012345.011111.987 --node http://127.0.0.1:7400'],
       ['The same item by its GS1 Digital Link', '$0 trace https://id.gs1.org/01/04012345111118/21/987 --data ./urchain-data'],
+      ['Straight from an archive kept in PostgreSQL', '$0 trace SN-4711 --store postgres://urchain@db.example.com:5432/plant_a'],
     ],
   });
   code = Option.String({ required: true, name: 'CODE' });
   data = dataOption();
   node = nodeOption();
+  store = storeOption();
 
   async run() {
-    const s = await openSource({ data: this.data, node: this.node });
+    const s = await openSource({ data: this.data, node: this.node, store: this.store });
     try {
       this.out(await s.trace(this.code), (t) =>
         [`${t.product}${t.key ? ` (${t.key})` : ''}: ${t.count} record(s)`, ...t.records.map((r: any) => `${r.block ? `#${r.block.height}` : 'pending'}  ${humanTime(r.time)}  ${r.kind}  ${r.txId}`)].join('\n'),

@@ -33,7 +33,7 @@ _urchain() {
     'anchor') opts='--json --data --node --calendar --anchors --key --depth --timeout' ;;
     'anchor upgrade') opts='--json --data --anchors --timeout' ;;
     'archive export') opts='--json --tiles --data --node --key --depth' ;;
-    'audit') opts='--json --data --rate' ;;
+    'audit') opts='--json --data --store --rate' ;;
     'backup') opts='--json --data --out --compact' ;;
     'block inspect') opts='--json --data --node' ;;
     'broker add-network') opts='--json --data --name' ;;
@@ -58,14 +58,14 @@ _urchain() {
     'member list') opts='--json --members' ;;
     'member revoke') opts='--json --membership-key --network-key --members' ;;
     'migrate') opts='--json --data' ;;
-    'node run') opts='--json --data --api --api-token-file --type --profichain --listen --advertise --seed --links --members --genesis --watch --include --block-time --max-payload --log-level --quiet --name --graphql --graphql-max-depth --graphql-max-cost --graphql-max-page --graphql-timeout --graphql-introspection --graphql-max-payload' ;;
+    'node run') opts='--json --data --store --api --api-token-file --type --profichain --listen --advertise --seed --links --members --genesis --watch --include --block-time --max-payload --log-level --quiet --name --graphql --graphql-max-depth --graphql-max-cost --graphql-max-page --graphql-timeout --graphql-introspection --graphql-max-payload' ;;
     'passport') opts='--json --data --node --countersigned --stripped --out -o --html --trust' ;;
     'passport merge') opts='--json --out -o' ;;
     'peers') opts='--json --node' ;;
-    'prove') opts='--json --data --node --stripped --out -o --decrypt-key --countersigned --anchor --anchors --format' ;;
+    'prove') opts='--json --data --node --store --stripped --out -o --decrypt-key --countersigned --anchor --anchors --format' ;;
     'restore') opts='--json --from --data --force' ;;
-    'status') opts='--json --data --node' ;;
-    'trace') opts='--json --data --node' ;;
+    'status') opts='--json --data --node --store' ;;
+    'trace') opts='--json --data --node --store' ;;
     'trust export') opts='--json --data --node --origin' ;;
     'verify') opts='--json --trust --no-trust --headers --bitcoin-rpc --bitcoin-network --html' ;;
   esac

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { encode as cborEncode } from 'cbor-x';
 import { startNode, cli, type RunningNode } from './children.js';
 import { ProfichainClient, parseAddress } from '../src/ingest/profichain/client.js';
-import { LmdbStore } from '../src/store/lmdb.js';
+import { openStore } from '../src/store/open.js';
 import { decodeCore, metaGet } from '../src/chain/transaction.js';
 import { fromHex } from '../src/codec/bytes.js';
 
@@ -28,6 +28,8 @@ export interface CrashOptions {
   /** Receipts to wait for in each cycle before the kill (so every cycle kills a node under load). */
   receiptsPerCycle?: number;
   log?: (line: string) => void;
+  /** `postgres://…`: the node keeps its chain there (node run --store), and the checks read it there. */
+  store?: string;
 }
 
 export interface CrashResult {
@@ -64,7 +66,7 @@ export async function crashCycles(o: CrashOptions): Promise<CrashResult> {
   const data = path.join(o.dir, 'data');
   const inbox = path.join(o.dir, 'inbox');
   fs.mkdirSync(inbox, { recursive: true });
-  const args = ['--block-time', '200ms', '--profichain', '127.0.0.1:0', '--watch', inbox, '--include', '*.rec'];
+  const args = ['--block-time', '200ms', '--profichain', '127.0.0.1:0', '--watch', inbox, '--include', '*.rec', ...(o.store ? ['--store', o.store] : [])];
   const nodes: RunningNode[] = [];
   const receipts: { client: Client; rid: string; txId: string }[] = [];
   // Resolved when `receipts` reaches `receiptGoal` (the push below checks).
@@ -205,7 +207,7 @@ export async function crashCycles(o: CrashOptions): Promise<CrashResult> {
   for (const n of nodes) for (const e of n.events) if (e.event === 'file') fileReceipts.add(`${path.basename(e.file)} ${e.txId}`);
   for (const f of fileReceipts) receipts.push({ client: 'watch', rid: f.split(' ')[0], txId: f.split(' ')[1] });
 
-  const store = await LmdbStore.open(data, { readOnly: true });
+  const store = await openStore({ data, store: o.store }, { readOnly: true });
   let lost: string[] = [];
   const counts = new Map<string, number>();
   try {
@@ -221,7 +223,15 @@ export async function crashCycles(o: CrashOptions): Promise<CrashResult> {
   } finally {
     await store.close();
   }
-  const a = await cli(['audit', '--data', data, '--json']);
+  const a = await cli(['audit', ...(o.store ? ['--store', o.store] : ['--data', data]), '--json']);
+  // A long audit prints progress lines first (`--json`); the result is the last line.
+  const audit = (() => {
+    try {
+      return JSON.parse(a.stdout.trim().split('\n').pop() ?? '');
+    } catch {
+      return {};
+    }
+  })();
   const receipted = new Set(receipts.map((r) => r.rid));
   const dups = [...counts].filter(([, n]) => n > 1);
   const byClient = { http: 0, batch: 0, profichain: 0, watch: 0 } as Record<Client, number>;
@@ -235,7 +245,7 @@ export async function crashCycles(o: CrashOptions): Promise<CrashResult> {
     duplicates: dups.reduce((n, [, c]) => n + c - 1, 0),
     duplicateIds: dups.slice(0, 20).map(([rid]) => rid),
     storedWithoutReceipt: [...counts.keys()].filter((rid) => !receipted.has(rid)).length,
-    audit: { ...(a.json ?? {}), ok: a.json?.ok === true && a.code === 0, code: a.code },
+    audit: { ...audit, ok: audit.ok === true && a.code === 0, code: a.code },
     seconds: Math.round((Date.now() - t0) / 100) / 10,
   };
 }

@@ -24,6 +24,8 @@ export interface KeySpec {
 }
 
 const READERS = ['status', 'prove', 'trace', 'passport', 'block inspect', 'trust export', 'checkpoint', 'anchor', 'archive export'] as const;
+/** Readers that also read a PostgreSQL store (--store). */
+const STORE_READERS: readonly string[] = ['status', 'prove', 'trace'];
 const SENDERS = ['ingest send', 'ingest watch', 'ingest opcua', 'ingest epcis'] as const;
 const ENTANGLE = ['entangle push', 'entangle pull'] as const;
 
@@ -119,7 +121,10 @@ export interface ExclusiveGroup {
 }
 
 export const EXCLUSIVE: readonly ExclusiveGroup[] = [
-  { commands: READERS, keys: ['node', 'data'] },
+  { commands: READERS.filter((c) => !STORE_READERS.includes(c)), keys: ['node', 'data'] },
+  // --store (a PostgreSQL store) replaces the data folder of the readers that take it, and of audit.
+  { commands: STORE_READERS, keys: ['node', 'data'], flags: ['--store'] },
+  { commands: ['audit'], keys: ['data'], flags: ['--store'] },
   { commands: SENDERS, keys: ['node', 'profichain'] },
   { commands: ['verify'], keys: ['trust'], flags: ['--no-trust'] },
 ];

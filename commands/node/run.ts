@@ -10,6 +10,7 @@ import { UrchainError } from '../../src/errors.js';
 import { toHex } from '../../src/codec/bytes.js';
 import { graphqlOptions } from '../graphql/flags.js';
 import { DEFAULT_LIMITS as GQL } from '../../src/node/graphql/limits.js';
+import { storeOption } from '../storeOption.js';
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
 
@@ -94,6 +95,8 @@ ${Object.entries(EVENTS)
 
       One node runs per data folder: DATA/node.pid names its process, and a start on a folder whose node still runs is refused; a lock left by kill -9 is recognised as stale. The folder is created 0700 and its files 0600; a node.key that group or others may read is refused with the chmod that fixes it. --genesis on a folder that already holds a chain must name that chain.
 
+      With --store postgres://USER@HOST:PORT/DB the chain (blocks, records, payloads, indexes, pending records, node state) lives in that PostgreSQL database instead of DATA/chain.lmdb; the node creates its schema on first start and is the only node writing to it (a second is refused). A record is acknowledged only once its PostgreSQL transaction has committed with synchronous_commit on. The password comes from PGPASSWORD or ~/.pgpass (as libpq reads them) and is never printed. See urchain-formats(5) for the schema.
+
       A start that fails (an address in use, this node's key not on the member list, a member list of another network, anything else) prints one line, closes every port it had opened and exits 1 at once; its lock stays until the process is gone. It writes nothing: DATA/members.json is kept only once the node runs, and a chain it had just created in an empty folder is removed again (the node key stays, to be added to the member list).
     `,
     examples: [
@@ -107,9 +110,11 @@ ${Object.entries(EVENTS)
       ['Only warnings and errors, each line naming the node', '$0 node run --data ./plant-a --quiet --name plant-a'],
       ['Everything, one line per record included', '$0 node run --data ./plant-a --log-level debug'],
       ['An archive that answers GraphQL at /graphql, without introspection', '$0 node run --data ./archive --type archive --graphql --graphql-introspection false'],
+      ['An archive keeping its chain in PostgreSQL (key and config stay in --data; password from ~/.pgpass)', '$0 node run --data ./archive --type archive --store postgres://urchain@db.example.com:5432/plant_a'],
     ],
   });
   data = Option.String('--data', { required: true, description: 'Data folder (created on first run)' });
+  store = storeOption('Keep the chain in');
   api = Option.String('--api', DEFAULT_API, { description: `Address of the local HTTP API (default ${DEFAULT_API})` });
   apiTokenFile = Option.String('--api-token-file', {
     description: `Require this bearer token on every API request (a file, mode 0600; default $${TOKEN_ENV}); needed when --api is not a loopback address`,
@@ -150,6 +155,7 @@ ${Object.entries(EVENTS)
     try {
       const node = await UrchainNode.start({
         dataDir: this.data,
+        store: this.store,
         type,
         api: this.api,
         apiToken: apiTokenFrom(this.apiTokenFile),

@@ -7,12 +7,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type http from 'node:http';
-import { LmdbStore } from '../store/lmdb.js';
 import type { Store, IngestWrite } from '../store/types.js';
 import { consensusFor } from '../consensus/index.js';
 import { BlockTree, type AddOutcome } from '../ledger/blocktree.js';
 import { chainIdOf, type ChainParams } from '../chain/params.js';
-import { loadOrCreateKey } from '../io/keyfile.js';
 import type { KeyPair } from '../crypto/ed25519.js';
 import { toHex, fromHex, equal } from '../codec/bytes.js';
 import { Intake, DEFAULT_MAX_PAYLOAD } from './intake.js';
@@ -24,7 +22,8 @@ import { Telemetry } from './telemetry.js';
 import { parseHostPort } from '../io/hostPort.js';
 import { listen, closeServer } from '../io/listen.js';
 import { checkExposure } from './apiGuard.js';
-import { initData, keyPath, isAuthority, makePrivateDir, sameChain, removeUntouchedChain, type InitOptions } from './init.js';
+import { isAuthority, makePrivateDir, type InitOptions } from './init.js';
+import { openNodeStore, undoFreshChain } from './nodeStore.js';
 import { nodeRole, type NodeRole, type NodeType } from '../contracts/roles.js';
 import type { NodeEvent } from '../contracts/events.js';
 import { FolderWatcher } from '../ingest/watch.js';
@@ -39,6 +38,8 @@ import { CheckpointSigner } from './tlog.js';
 
 export interface NodeOptions {
   dataDir: string;
+  /** `postgres://USER@HOST:PORT/DB`: keep the chain there instead of LMDB in dataDir (store/open.ts). */
+  store?: string;
   type?: NodeType;
   api?: string | false;
   /** Bearer token the API requires (needed when `api` is not a loopback address; see node/apiGuard). */
@@ -106,23 +107,18 @@ export class UrchainNode {
     if (opts.api !== false) checkExposure(parseHostPort(opts.api ?? DEFAULT_API).host, opts.apiToken);
     makePrivateDir(opts.dataDir);
     const lock = FolderLock.take(opts.dataDir);
-    const fresh = !fs.existsSync(path.join(opts.dataDir, 'chain.lmdb'));
+    let fresh = false;
     let store: Store | undefined;
     let nodeRef: UrchainNode | undefined;
     try {
       refuseHalfRestored(opts.dataDir);
-      if (fresh) await initData({ dataDir: opts.dataDir, ...opts.init });
-      const { key } = loadOrCreateKey(keyPath(opts.dataDir));
-      opts.onKey?.(key.publicKey);
-      store = await LmdbStore.open(opts.dataDir);
-      const params = store.getParams();
-      if (!params) throw UrchainError.NOT_FOUND(`${opts.dataDir} holds no chain; run \`urchain init --data ${opts.dataDir}\``);
-      if (!fresh && opts.init?.params) sameChain(opts.dataDir, params, opts.init.params);
+      const { key, params, store: opened } = await openNodeStore(opts, (s) => (store = s), (f) => (fresh = f));
+      store = opened;
       const consensus = consensusFor(params);
-      const tree = new BlockTree(store, consensus, params);
-      const pool = new Pool(store.pending());
+      const tree = new BlockTree(opened, consensus, params);
+      const pool = new Pool(opened.pending());
       const intake = new Intake({
-        store,
+        store: opened,
         key,
         chainId: chainIdOf(params),
         role,
@@ -134,7 +130,7 @@ export class UrchainNode {
           if (opts.recordEvents) for (const id of ids) opts.onEvent?.({ event: 'record', txId: toHex(id) });
         },
       });
-      const node = new UrchainNode(opts, role, key, store, params, tree, pool, intake, new Query(store), lock);
+      const node = new UrchainNode(opts, role, key, opened, params, tree, pool, intake, new Query(opened), lock);
       nodeRef = node;
       await node.wire();
       return node;
@@ -146,7 +142,7 @@ export class UrchainNode {
       const cleanup = (async () => {
         if (nodeRef) await nodeRef.shutdown();
         else await store?.close();
-        if (fresh) await removeUntouchedChain(opts.dataDir);
+        if (fresh) await undoFreshChain(opts);
       })().then(
         () => lock.keepUntilExit(),
         () => undefined, // the start error is the one to report; the folder stays locked

@@ -1,12 +1,13 @@
 /**
  * @module node/source
  * Where the read-side commands get their answers: a data folder opened read-only (works while
- * a node runs on it: LMDB readers never block the writer) or a running node's HTTP API. Blocks,
+ * a node runs on it: LMDB readers never block the writer), a PostgreSQL store (`--store`, read
+ * in read-only transactions), or a running node's HTTP API. Blocks,
  * transactions, proofs, traces and params are the same JSON either way, so `--data` and `--node`
  * are interchangeable for them. Status is not: a folder knows its chain, head, pending count and
- * size on disk (`dataDir`, `bytes`); a node also knows its type, key, peers and addresses.
+ * size on disk (`dataDir` or `store`, `bytes`); a node also knows its type, key, peers and addresses.
  */
-import { LmdbStore } from '../store/lmdb.js';
+import { openStore, storeName } from '../store/open.js';
 import { Query } from './query.js';
 import type { BlockView } from '../contracts/blockView.js';
 import { NodeClient } from '../io/nodeClient.js';
@@ -25,10 +26,11 @@ export interface Source {
   close(): Promise<void>;
 }
 
-export async function openSource(o: { data?: string; node?: string }): Promise<Source> {
-  if (!!o.data === !!o.node) throw badInput('give exactly one of --data DIR or --node URL');
-  if (o.data) {
-    const store = await LmdbStore.open(o.data, { readOnly: true });
+export async function openSource(o: { data?: string; node?: string; store?: string }): Promise<Source> {
+  const local = o.store ?? o.data;
+  if (!!local === !!o.node || (o.store && o.data)) throw badInput('give exactly one of --data DIR, --store postgres://… or --node URL');
+  if (local) {
+    const store = await openStore(o, { readOnly: true });
     const q = new Query(store);
     return {
       block: async (ref) => q.block(ref),
@@ -39,7 +41,7 @@ export async function openSource(o: { data?: string; node?: string }): Promise<S
       status: async () => {
         const head = store.head()!;
         const p = store.getParams()!;
-        return { chainId: toHex(chainIdOf(p)), chain: p.name, consensus: p.consensus, height: head.height, head: toHex(head.hash), pending: store.pending().length, dataDir: o.data, bytes: store.size() };
+        return { chainId: toHex(chainIdOf(p)), chain: p.name, consensus: p.consensus, height: head.height, head: toHex(head.hash), pending: store.pending().length, ...(o.store ? { store: storeName(o) } : { dataDir: o.data }), bytes: store.size() };
       },
       close: () => store.close(),
     };

@@ -31,7 +31,7 @@ S('help names option values (--data DIR), never clipanion placeholders (#0)', as
   const send = await cli(['ingest', 'send', '--help']);
   assert.match(send.stdout, /--node URL {2,}/);
   assert.match(send.stdout, /--key KEY {2,}Idempotency key/); // the same flag is a FILE elsewhere
-  const err = await cli(['audit', '--data']);
+  const err = await cli(['backup', '--data']); // a required --data (audit's became optional beside --store)
   assert.is(err.code, 2);
   assert.match(err.stderr, /<--data DIR>/);
 });

@@ -1,0 +1,41 @@
+/**
+ * The POSTGRESQL STORE section of urchain-formats(5): the tables `--store postgres://…` keeps a
+ * chain in, from the schema the store creates (src/store/postgresSchema.ts), so the page cannot
+ * drift from it.
+ */
+import { CREATE_SCHEMA, PG_FORMAT, DEFAULT_PARTITION_SPAN } from '../src/store/postgresSchema.js';
+
+const roff = (l: string) => l.replace(/\\/g, '\\e').replace(/-/g, '\\-');
+
+export function postgresSection(): string {
+  const ddl = CREATE_SCHEMA.trim()
+    .split('\n')
+    .map((l) => roff(l).replace(/^([.'])/, '\\&$1'))
+    .join('\n');
+  return `.SH POSTGRESQL STORE
+.PP
+With \\fB\\-\\-store postgres://USER@HOST:PORT/DB\\fR a node keeps its chain in PostgreSQL, schema
+\\fBurchain\\fR, one table per bucket of the LMDB store (src/store/buckets.ts says what each holds). Values
+that are hashed or signed elsewhere stay in their CBOR form (meta values, headers, block
+signatures); ids and hashes are 32\\-byte \\fBbytea\\fR; several ids in one column (a block body, a
+batch's txIds, a frontier) are 32\\-byte ids concatenated; text keys use the "C" collation, so they
+sort by bytes as in LMDB.
+.IP
+.nf
+${ddl}
+.fi
+.PP
+\\fBtx_index\\fR is the one unique index of transaction ids; \\fBtxs\\fR and \\fBpayloads\\fR are
+partitioned by range of \\fBat_height\\fR, the canonical height when the record was taken in (it never
+changes, not on a reorganisation either), ${DEFAULT_PARTITION_SPAN.toLocaleString('en-US')} heights a partition unless the meta row
+\\fBpartitionSpan\\fR says otherwise; partitions are named \\fBtxs_h\\fR\\fIstart\\fR and
+\\fBpayloads_h\\fR\\fIstart\\fR and created by the commit that first needs them.
+\\fBidentifiers\\fR holds one row per product code or identifier of a record. The meta row
+\\fBformat\\fR (CBOR unsigned integer) is the schema version, ${PG_FORMAT} today; a database of another
+version is refused. \\fBpending.arrival\\fR orders the pool; gaps are harmless.
+.PP
+Every write is one transaction (an ingest group commit, a block with its move of the canonical chain)
+committed with synchronous_commit on before any receipt; the writer holds the session advisory lock
+1970430824 ("urch") while it runs.
+`;
+}
