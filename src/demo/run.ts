@@ -83,6 +83,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     progress('starting the broker');
     const broker = await step(Broker.start({ dataDir: path.join(o.dir, 'broker'), listen: '127.0.0.1:0' }));
     stop.push(() => broker.close());
+    progress(`broker at ${broker.url}`);
 
     const companies = {} as Record<CompanyName, Company>;
     for (const name of COMPANIES) {
@@ -91,6 +92,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       stop.push(() => c.close());
       companies[name] = c;
       await broker.store.addNetwork(hexKey(c.key), name);
+      const apis = Object.entries(c.thin).map(([s, n]) => `${s} ${n.apiUrl}`);
+      progress(`${name}: full node ${c.full.apiUrl} (peer links on ${c.full.network!.listenAddress}), stations ${apis.join(', ')}`);
     }
     const [a, b] = COMPANIES.map((n) => companies[n]);
     const partnersOf = (c: Company): Partner[] => Object.values(companies).filter((x) => x !== c).map((x) => ({ name: x.name, key: hexKey(x.key) }));
@@ -102,6 +105,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       const st = await step(startStation(path.join(o.dir, 'stations', s.station), s.station, s.variables));
       stop.push(() => st.stop());
       stations[s.station] = st;
+      progress(`the ${s.station} station's OPC UA server at ${st.endpoint}`);
     }
 
     const clients: NodeClient[] = [];
