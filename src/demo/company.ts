@@ -136,7 +136,10 @@ export async function startCompany(o: CompanyOptions): Promise<Company> {
 /** `p`, or UNAVAILABLE naming `what` after `ms`: a demo that waits forever helps nobody. */
 export function within<T>(p: Promise<T>, what: string, ms: number): Promise<T> {
   let t: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, j) => (t = setTimeout(() => j(UrchainError.TIMEOUT(`timed out after ${ms} ms waiting for ${what}`)), ms)));
+  const late = new Promise<never>((_, j) => {
+    t = setTimeout(() => j(UrchainError.TIMEOUT(`timed out after ${ms} ms waiting for ${what}`)), ms);
+    t.unref(); // a wait given up on (the demo was stopped) must not hold the process open
+  });
   return Promise.race([p, late]).finally(() => clearTimeout(t));
 }
 

@@ -71,25 +71,32 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   const blockTimeMs = o.blockTimeMs ?? 500;
   fs.mkdirSync(o.dir, { recursive: true });
   const stop: (() => Promise<unknown>)[] = [];
+  const stopped = () => UrchainError.UNAVAILABLE('the demo was stopped');
   // Every wait also ends on abort, so Ctrl-C never sits behind a block that is still to come.
+  // Calls that start something are awaited to their end instead (a few seconds at most) and the
+  // abort is checked after them: what they started is then on the stop list, never left behind.
   const aborted = new Promise<never>((_, j) => {
-    const fail = () => j(UrchainError.UNAVAILABLE('the demo was stopped'));
-    if (o.signal?.aborted) fail();
-    o.signal?.addEventListener('abort', fail, { once: true });
+    if (o.signal?.aborted) j(stopped());
+    o.signal?.addEventListener('abort', () => j(stopped()), { once: true });
   });
   aborted.catch(() => {});
   const step = <T>(p: Promise<T>): Promise<T> => Promise.race([p, aborted]);
+  const check = () => {
+    if (o.signal?.aborted) throw stopped();
+  };
   try {
     progress('starting the broker');
-    const broker = await step(Broker.start({ dataDir: path.join(o.dir, 'broker'), listen: '127.0.0.1:0' }));
+    const broker = await Broker.start({ dataDir: path.join(o.dir, 'broker'), listen: '127.0.0.1:0' });
     stop.push(() => broker.close());
+    check();
     progress(`broker at ${broker.url}`);
 
     const companies = {} as Record<CompanyName, Company>;
     for (const name of COMPANIES) {
       progress(`starting ${name}: a full node and a thin node per station (${stationsOf(name).join(', ')})`);
-      const c = await step(startCompany({ dir: o.dir, name, stations: stationsOf(name), blockTimeMs, timeoutMs }));
+      const c = await startCompany({ dir: o.dir, name, stations: stationsOf(name), blockTimeMs, timeoutMs });
       stop.push(() => c.close());
+      check();
       companies[name] = c;
       await broker.store.addNetwork(hexKey(c.key), name);
       const apis = Object.entries(c.thin).map(([s, n]) => `${s} ${n.apiUrl}`);
@@ -102,8 +109,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     const stations: Record<string, Station> = {};
     for (const s of STEPS) {
       progress(`starting the ${s.station} station's OPC UA server`);
-      const st = await step(startStation(path.join(o.dir, 'stations', s.station), s.station, s.variables));
+      const st = await startStation(path.join(o.dir, 'stations', s.station), s.station, s.variables);
       stop.push(() => st.stop());
+      check();
       stations[s.station] = st;
       progress(`the ${s.station} station's OPC UA server at ${st.endpoint}`);
     }
@@ -125,8 +133,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     let rounds = 0;
     /** One entanglement round: `from` pushes its checkpoint, `to` pulls it into its chain. */
     const entangle = async (from: Company, to: Company) => {
-      await step(push({ node: nodeOf.get(from)!, broker: brokerClients.get(from)!, key: from.key, partners: partnersOf(from) }));
-      const r = await step(pull({ node: nodeOf.get(to)!, broker: brokerClients.get(to)!, key: to.key, partners: partnersOf(to) }));
+      await push({ node: nodeOf.get(from)!, broker: brokerClients.get(from)!, key: from.key, partners: partnersOf(from) });
+      check();
+      const r = await pull({ node: nodeOf.get(to)!, broker: brokerClients.get(to)!, key: to.key, partners: partnersOf(to) });
+      check();
       if (r.refused.length) throw UrchainError.INTERNAL(`${to.name} refused ${r.refused.length} message(s) from ${from.name}: ${r.refused[0].reason}`);
       await step(to.inBlocks([...r.received, ...r.countersignatures].map((x) => x.txId), `${to.name}'s entanglement records`));
       rounds++;
@@ -140,6 +150,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       for (const s of STEPS) {
         const c = companies[s.company];
         const txIds = await runStation(s, p, stations[s.station], client(c.thin[s.station].apiUrl!), pki, step, timeoutMs);
+        check();
         const n = counts.get(s.station)!;
         n.opcuaRecords += txIds.opcua.length;
         n.epcisEvents += txIds.epcis.length;
@@ -167,7 +178,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       for (const c of [a, b]) {
         const src = await openSource({ node: c.full.apiUrl });
         try {
-          const got = await step(collectPassport(src, p.part, { countersigned: true }));
+          const got = await collectPassport(src, p.part, { countersigned: true });
           const text = passportText(got.passport);
           fs.writeFileSync(path.join(out, `${p.serial}.${c.name}.passport.json`), text);
           texts.push(text);
@@ -180,7 +191,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
       fs.writeFileSync(file, merged);
       const r = verifyPassportText(merged, trust);
       const html = path.join(out, `${p.serial}.html`);
-      const page = await step(verifierPage({ kind: 'passport', name: path.basename(file), text: merged, trust: { name: 'trust.json', text: trustText } }));
+      check();
+      const page = await verifierPage({ kind: 'passport', name: path.basename(file), text: merged, trust: { name: 'trust.json', text: trustText } });
       fs.writeFileSync(html, page);
       passports.push({
         item: p.part,
@@ -229,22 +241,20 @@ async function runStation(s: Step, p: Product, st: Station, node: NodeClient, pk
   const rest = samples.filter((x, i) => i !== samples.findIndex(([v]) => v === x[0]));
   const opcua: string[] = [];
   let wake = () => {};
-  const ingest = await step(
-    OpcuaIngest.start({
-      endpoint: st.endpoint,
-      nodeIds: Object.values(st.nodeIds),
-      submit: (r) => node.submit(r),
-      kind: 'opcua',
-      samplingInterval: 10,
-      publishingInterval: 20,
-      pki,
-      meta: { product: p.part, station: s.station, bizStep: bizStepOf(s, p) },
-      onRecord: (r) => {
-        opcua.push(r.receipt.txId);
-        wake();
-      },
-    }),
-  );
+  const ingest = await OpcuaIngest.start({
+    endpoint: st.endpoint,
+    nodeIds: Object.values(st.nodeIds),
+    submit: (r) => node.submit(r),
+    kind: 'opcua',
+    samplingInterval: 10,
+    publishingInterval: 20,
+    pki,
+    meta: { product: p.part, station: s.station, bizStep: bizStepOf(s, p) },
+    onRecord: (r) => {
+      opcua.push(r.receipt.txId);
+      wake();
+    },
+  });
   try {
     const records = (n: number) =>
       within(
@@ -266,15 +276,13 @@ async function runStation(s: Step, p: Product, st: Station, node: NodeClient, pk
   }
   const epcis: string[] = [];
   const doc = { '@context': ['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld'], type: 'EPCISDocument', schemaVersion: '2.0', creationDate: new Date().toISOString(), epcisBody: { eventList: s.events(p) } };
-  const sum = await step(
-    sendEpcis(JSON.stringify(doc), {
-      submit: async (recs) => (await node.submitBatch(recs)).receipts,
-      onOutcome: (x) => {
-        if (x.status !== 'stored') throw UrchainError.INTERNAL(`the ${s.station} station's EPCIS event ${x.path} was ${x.status}: ${x.error?.message ?? ''}`);
-        epcis.push(x.txId!);
-      },
-    }),
-  );
+  const sum = await sendEpcis(JSON.stringify(doc), {
+    submit: async (recs) => (await node.submitBatch(recs)).receipts,
+    onOutcome: (x) => {
+      if (x.status !== 'stored') throw UrchainError.INTERNAL(`the ${s.station} station's EPCIS event ${x.path} was ${x.status}: ${x.error?.message ?? ''}`);
+      epcis.push(x.txId!);
+    },
+  });
   if (sum.stored !== sum.events) throw UrchainError.INTERNAL(`the ${s.station} station's EPCIS events: ${sum.stored} of ${sum.events} stored`);
   return { opcua, epcis };
 }
