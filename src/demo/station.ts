@@ -18,7 +18,12 @@ export interface Station {
   stop(): Promise<void>;
 }
 
-/** Starts a station server with one String variable per name in `variables` (each starting as ''). */
+/**
+ * Starts a station server with one String variable per name in `variables` (each starting as '').
+ * `dir` holds the certificate stores; stations given the same `dir` share one server certificate
+ * (made by the first, an RSA key generation that takes seconds on a busy machine), so start the
+ * first alone and the others after it.
+ */
 export async function startStation(dir: string, name: string, variables: readonly string[]): Promise<Station> {
   const ua = opcua();
   fs.mkdirSync(dir, { recursive: true });
