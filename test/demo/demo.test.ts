@@ -53,7 +53,7 @@ async function allStopped(dir: string, stderr: string): Promise<void> {
 
 D('demo --products 2 runs to the end: summary, passports verified by urchain verify, trace by either identifier form', async () => {
   const dir = path.join(tmpDir(), 'demo');
-  const r = await cli(['demo', '--products', '2', '--dir', dir, '--json']);
+  const r = await cli(['demo', '--products', '2', '--dir', dir, '--block-time', '200ms', '--json']);
   assert.is(r.code, 0, r.stderr);
   const s = r.json;
   assert.is(s.valid, true);
@@ -97,10 +97,11 @@ D('demo --products 2 runs to the end: summary, passports verified by urchain ver
   await allStopped(dir, r.stderr);
 });
 
-D('SIGTERM while it runs: exit 130, every node closed, every port free', async () => {
+D('SIGTERM while the stations start: exit 130, every node and station closed, every port free', async () => {
   const dir = path.join(tmpDir(), 'demo');
   const run = spawnCli(['demo', '--products', '3', '--dir', dir]);
-  await run.until(() => /product 1\/3 .*printer/.test(run.stderr()), 60_000);
+  // The first station is up and the others are starting: what is half started must be stopped too.
+  await run.until(() => /the printer station's OPC UA server at/.test(run.stderr()), 60_000);
   const code = await run.stop();
   assert.is(code, 130, run.stderr());
   assert.match(run.stderr(), /demo stopped; everything it started is stopped/);
