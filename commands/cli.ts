@@ -62,6 +62,7 @@ export const COMMAND_TABLE: { path: string; load: () => Promise<CommandClass>; a
   { path: 'restore', load: async () => (await import('./restore.js')).RestoreCommand },
   { path: 'migrate', load: async () => (await import('./migrate.js')).MigrateCommand },
   { path: 'archive export', load: async () => (await import('./archive/export.js')).ArchiveExportCommand },
+  { path: 'demo', load: async () => (await import('./demo.js')).DemoCommand },
   { path: 'graphql schema', load: async () => (await import('./graphql/schema.js')).GraphqlSchemaCommand },
 ];
 

@@ -7,7 +7,7 @@ _urchain() {
     words+=("$w")
   done
   if ((${#words[@]} == 0)); then
-    COMPREPLY=($(compgen -W 'anchor archive audit backup block broker checkpoint completion config decrypt entangle graphql ingest init keygen member migrate node passport peers prove restore status trace trust verify' -- "$cur")); return
+    COMPREPLY=($(compgen -W 'anchor archive audit backup block broker checkpoint completion config decrypt demo entangle graphql ingest init keygen member migrate node passport peers prove restore status trace trust verify' -- "$cur")); return
   fi
   local subs=''
   case "${words[0]}" in
@@ -45,6 +45,7 @@ _urchain() {
     'config set') opts='--json' ;;
     'config unset') opts='--json' ;;
     'decrypt') opts='--json --key --out -o' ;;
+    'demo') opts='--json --dir --products --block-time' ;;
     'entangle pull') opts='--json --node --broker --broker-ca --key --chain-key --partners --data --timeout' ;;
     'entangle push') opts='--json --node --broker --broker-ca --key --chain-key --partners --to --data --timeout' ;;
     'graphql schema') opts='--json' ;;
