@@ -72,6 +72,7 @@ const BY_FLAG: Record<string, string> = {
   '--graphql-max-payload': 'BYTES',
   '--tiles': 'DIR',
   '--html': 'FILE',
+  '--products': 'N',
   '--from': 'FILE.tar|DIR',
 };
 
