@@ -5,7 +5,9 @@
  * and kill -9 under load (support/crashCycle.ts) loses no receipted record.
  */
 import { suite } from 'uvu';
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import * as assert from 'uvu/assert';
 import { startPostgres, type PgServer } from '../../support/postgres.js';
 import { crashCycles } from '../../support/crashCycle.js';
@@ -44,6 +46,11 @@ T('node run --store: receipts in blocks; status, trace, prove and audit read the
   const node = await startNode(data, ['--store', db, '--block-time', '200ms']);
   const ids = [await post(node.url, 'first', 'SN-1'), await post(node.url, 'second', 'SN-1'), await post(node.url, 'other', 'SN-2')];
   for (const id of ids) await node.included(id);
+  // GET /checkpoint keeps its signed-checkpoint guard in DATA/tlog, not in a folder named after the URL.
+  const cp = await fetch(`${node.url}/checkpoint`);
+  assert.is(cp.status, 200, await cp.clone().text());
+  assert.ok(fs.existsSync(path.join(data, 'tlog', 'signed.json')), 'DATA/tlog/signed.json');
+  assert.not.ok(fs.existsSync('postgres:'), 'a folder named after the store URL in the working directory');
   // A second node on the same database is refused: one writer.
   const second = await cli(['node', 'run', '--data', tmpDir(), '--store', db, '--api', '127.0.0.1:0', '--json']);
   assert.is(second.code, 1);
