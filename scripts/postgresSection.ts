@@ -36,6 +36,8 @@ version is refused. \\fBpending.arrival\\fR orders the pool; gaps are harmless.
 .PP
 Every write is one transaction (an ingest group commit, a block with its move of the canonical chain)
 committed with synchronous_commit on before any receipt; the writer holds the session advisory lock
-1970430824 ("urch") while it runs.
+1970430824 ("urch") while it runs, and each write transaction first checks that its session still
+holds it: after a server restart or an ended session the commit fails (no receipt) rather than
+writing beside a second node.
 `;
 }

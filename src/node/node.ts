@@ -34,7 +34,7 @@ import { checkMembers, readMembersFile, writeMembersFile, type MemberList } from
 import type { SignedHeader } from '../chain/header.js';
 import { UrchainError } from '../errors.js';
 import { FolderLock, refuseHalfRestored } from './lock.js';
-import { CheckpointSigner } from './tlog.js';
+import { CheckpointSigner, signedStateFile } from './tlog.js';
 
 export interface NodeOptions {
   dataDir: string;
@@ -83,8 +83,8 @@ export class UrchainNode {
   /** Set once every part is up: until then nothing is persisted that a failed start would leave. */
   private started = false;
   private closing = false;
-  /** Signs GET /checkpoint, never two inconsistent ones (node/tlog). */
-  private readonly checkpoints = new CheckpointSigner(true);
+  /** Signs GET /checkpoint, never two inconsistent ones (node/tlog); state in DATA/tlog even on PostgreSQL. */
+  private readonly checkpoints: CheckpointSigner;
   /** Metrics (GET /metrics) and health checks (GET /v1/health). */
   readonly telemetry: Telemetry;
   private constructor(
@@ -99,6 +99,7 @@ export class UrchainNode {
     readonly query: Query,
     private readonly lock: FolderLock,
   ) {
+    this.checkpoints = new CheckpointSigner(signedStateFile(opts.dataDir));
     this.telemetry = this.makeTelemetry();
   }
 

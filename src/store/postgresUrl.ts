@@ -26,9 +26,13 @@ export interface PgTarget {
 /** Whether a `--store` value names a PostgreSQL database (else it is not a store URL at all). */
 export const isPostgresUrl = (v: string) => /^postgres(ql)?:\/\//i.test(v);
 
-/** The URL with any password replaced by `***` (also for a value that does not parse). */
+/**
+ * The URL with any password replaced by `***` (also for a value that does not parse). Up to the
+ * LAST "@": a password typed unencoded may hold "@" or "/" ("u:p@ss@h", "u:pa/ss@h"), and hiding
+ * too much of a message is better than showing the rest of a password.
+ */
 export function redactUrl(v: string): string {
-  return v.replace(/^([a-z]+:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
+  return v.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/\s]*):\S*@/i, '$1:***@');
 }
 
 /** Parses a store URL and resolves its password (URL, PGPASSWORD, password file). */

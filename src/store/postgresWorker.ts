@@ -54,6 +54,8 @@ const sql = postgres({
 });
 type Tx = postgres.TransactionSql;
 let lockConn: postgres.ReservedSql | undefined;
+/** The server process of the session holding the writer lock. */
+let lockPid: number | undefined;
 let span = partitionSpan ?? DEFAULT_PARTITION_SPAN;
 let headHeight = 0;
 let arrival = 0;
@@ -67,7 +69,8 @@ const metaValue = async (name: string) => (await one<{ value: Buffer }>(sql`SELE
 async function open(): Promise<{ created: boolean }> {
   if (!readOnly) {
     lockConn = await sql.reserve();
-    const [{ got }] = await lockConn.unsafe(`SELECT pg_try_advisory_lock(${WRITER_LOCK}) AS got`);
+    const [{ got, pid }] = await lockConn.unsafe(`SELECT pg_try_advisory_lock(${WRITER_LOCK}) AS got, pg_backend_pid() AS pid`);
+    lockPid = pid;
     if (!got) throw Object.assign(new Error(`another urchain node writes to ${target.shown}`), { urchain: 'CONFLICT' });
   }
   const [{ exists }] = await sql`SELECT to_regclass(${S + '.meta'}) IS NOT NULL AS exists`;
@@ -92,6 +95,16 @@ async function open(): Promise<{ created: boolean }> {
   for (const r of await sql`SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace WHERE n.nspname = ${S} AND p.relname = 'txs'`)
     ranges.add(Number(/_h(\d+)$/.exec(r.relname)![1]));
   return { created, format } as never;
+}
+
+/**
+ * Inside each write transaction: the session that took the writer lock still holds it. When the
+ * server restarts or that session is ended, the lock is gone while the pool reconnects by itself,
+ * and a second node could start writing beside this one: the commit fails instead (no receipt).
+ */
+async function stillWriter(t: Tx) {
+  const [{ held }] = await t`SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = ${WRITER_LOCK} AND objsubid = 1 AND granted AND pid = ${lockPid ?? -1} AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS held`;
+  if (!held) throw Object.assign(new Error(`lost the writer lock on ${target.shown} (the server restarted or the session was ended): not writing beside another node; restart the node`), { urchain: 'UNAVAILABLE' });
 }
 
 /** Multi-row INSERTs of `rows`, CHUNK a statement, each followed by the fragment `conflict` makes. */
@@ -174,6 +187,7 @@ const writes = {
   async init(a: { params: Uint8Array; genesis: BlockWrite & { encoded: EncodedBlock } }) {
     let next = arrival;
     await sql.begin(async (t) => {
+      await stillWriter(t);
       const had = await t`SELECT 1 FROM ${t(S)}.meta WHERE name = 'params'`;
       if (had.length) throw Object.assign(new Error(`${target.shown} already holds a chain`), { urchain: 'EXISTS' });
       await putMeta(t, 'params', a.params);
@@ -184,21 +198,27 @@ const writes = {
   },
   async ingest(w: IngestWrite) {
     let next = arrival;
-    await sql.begin(async (t) => void (next = await writeIngest(t, w)));
+    await sql.begin(async (t) => {
+      await stillWriter(t);
+      next = await writeIngest(t, w);
+    });
     arrival = next;
     ranges.add(rangeStart(headHeight, span)); // only once committed: a failed commit created no partition
   },
   async block(w: BlockWrite & { encoded: EncodedBlock }) {
     let next = arrival;
-    await sql.begin(async (t) => void (next = await writeBlock(t, w)));
+    await sql.begin(async (t) => {
+      await stillWriter(t);
+      next = await writeBlock(t, w);
+    });
     arrival = next;
     if (w.move) headHeight = w.move.head.height;
   },
   async payload(a: { txId: Uint8Array; payload: Uint8Array }) {
-    await sql.begin(
-      async (t) =>
-        t`INSERT INTO ${t(S)}.payloads (at_height, tx_id, payload) SELECT at_height, tx_id, ${b(a.payload)} FROM ${t(S)}.tx_index WHERE tx_id = ${b(a.txId)} ON CONFLICT (at_height, tx_id) DO UPDATE SET payload = EXCLUDED.payload`,
-    );
+    await sql.begin(async (t) => {
+      await stillWriter(t);
+      await t`INSERT INTO ${t(S)}.payloads (at_height, tx_id, payload) SELECT at_height, tx_id, ${b(a.payload)} FROM ${t(S)}.tx_index WHERE tx_id = ${b(a.txId)} ON CONFLICT (at_height, tx_id) DO UPDATE SET payload = EXCLUDED.payload`;
+    });
   },
   async dropIfUntouched() {
     await sql.begin(async (t) => {

@@ -23,7 +23,7 @@
  * and cosignatures are counted but not attributed, and the answer is never "trusted".
  * Parsing is strict: one form per value, canonical base64, at most 63 proof lines.
  */
-import { fromHex, toBase64, utf8 } from '../codec/bytes.js';
+import { fromHex, toBase64, toHex, utf8 } from '../codec/bytes.js';
 import { leafHash, verifyInclusion } from '../merkle/tree.js';
 import { verifyProofText, type CheckName, type VerifyOk, type VerifyResult } from '../proof/proof.js';
 import type { TrustList } from '../proof/trust.js';
@@ -145,11 +145,16 @@ export function verifyTlogProof(text: string, trust: TrustList | null): TlogVeri
   if (!verifyInclusion(p.index, head.size, leafHash(fromHex(r.block.hash, 32)), p.path, head.root))
     return failed('inclusion', `block ${r.block.height} is not in the checkpoint of size ${head.size}: the inclusion proof does not lead to its root`);
   // Cosignatures: attributed only to keys the trust list names, never to the record's own chain.
+  // The list's top-level witnesses are, as `trust export` writes them, the exporting chain's own
+  // cosigner keys: a key that may sign this checkpoint (or is an authority or the producer of the
+  // record's chain) witnessing it would be the log vouching for itself, so it never counts.
+  const chainKeys = new Set([...keys.map((k) => toHex(k.publicKey)), ...((JSON.parse(extraText).chain as { authorities?: string[] }).authorities ?? []), r.block.producer].map((k) => k.toLowerCase()));
+  const independent = (k: NoteKey) => !chainKeys.has(toHex(k.publicKey));
   const named: { key: NoteKey; partner: string | null }[] = [];
   if (trust) {
-    for (const k of parseKeys(trust.witnesses, 'witnesses', parseCosignerKey)) named.push({ key: k, partner: null });
+    for (const k of parseKeys(trust.witnesses, 'witnesses', parseCosignerKey)) if (independent(k)) named.push({ key: k, partner: null });
     for (const t of trust.partners ?? [])
-      if (!t.chains.includes(r.chainId)) for (const k of parseKeys(t.witnesses, `partner ${t.name} witnesses`, parseCosignerKey)) named.push({ key: k, partner: t.name });
+      if (!t.chains.includes(r.chainId)) for (const k of parseKeys(t.witnesses, `partner ${t.name} witnesses`, parseCosignerKey)) if (independent(k)) named.push({ key: k, partner: t.name });
   }
   let cosignedBy: Cosigner[];
   try {

@@ -129,7 +129,9 @@ export class Witness {
       return fail(422, `the consistency proof from size ${req.oldSize} to ${head.size} does not verify: not an extension of the cosigned checkpoint`);
     }
     const line = cosignatureLine(parseNote(req.note).text, this.name, this.key, this.now());
-    logs[head.origin] = { size: head.size, root: toBase64(head.root), note: `${req.note}${line}` };
+    // Defined, not assigned: an origin "__proto__" would set the prototype, and JSON.stringify would
+    // drop it, so the witness would forget what it cosigned for that log.
+    Object.defineProperty(logs, head.origin, { value: { size: head.size, root: toBase64(head.root), note: `${req.note}${line}` }, enumerable: true, writable: true, configurable: true });
     writeFileAtomic(this.stateFile, `${JSON.stringify({ logs }, null, 1)}\n`);
     return { status: 200, body: line, contentType: TEXT };
   }

@@ -5,7 +5,9 @@
  * and kill -9 under load (support/crashCycle.ts) loses no receipted record.
  */
 import { suite } from 'uvu';
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import * as assert from 'uvu/assert';
 import { startPostgres, type PgServer } from '../../support/postgres.js';
 import { crashCycles } from '../../support/crashCycle.js';
@@ -44,6 +46,11 @@ T('node run --store: receipts in blocks; status, trace, prove and audit read the
   const node = await startNode(data, ['--store', db, '--block-time', '200ms']);
   const ids = [await post(node.url, 'first', 'SN-1'), await post(node.url, 'second', 'SN-1'), await post(node.url, 'other', 'SN-2')];
   for (const id of ids) await node.included(id);
+  // GET /checkpoint keeps its signed-checkpoint guard in DATA/tlog, not in a folder named after the URL.
+  const cp = await fetch(`${node.url}/checkpoint`);
+  assert.is(cp.status, 200, await cp.clone().text());
+  assert.ok(fs.existsSync(path.join(data, 'tlog', 'signed.json')), 'DATA/tlog/signed.json');
+  assert.not.ok(fs.existsSync('postgres:'), 'a folder named after the store URL in the working directory');
   // A second node on the same database is refused: one writer.
   const second = await cli(['node', 'run', '--data', tmpDir(), '--store', db, '--api', '127.0.0.1:0', '--json']);
   assert.is(second.code, 1);
@@ -142,6 +149,30 @@ T('records are partitioned by height range: a new range gets its partitions in t
   assert.equal(parts, [{ name: 'txs_h0', n: 1 }, { name: 'txs_h2', n: 1 }]);
   assert.equal([...s.getPayload(new Uint8Array(32).fill(2))!], [2]);
   assert.equal([...s.getPayload(new Uint8Array(32).fill(1))!], [1]);
+});
+
+T('a writer whose lock session ends (server restart, pg_terminate_backend) commits nothing more: the pool would reconnect without the lock', async () => {
+  if (!pg) return;
+  const db = await pg.createDb('lock');
+  const key = generateKeyPair();
+  const params: ChainParams = { version: 1, name: 'l', created: 1, consensus: 'poa', authorities: [key.publicKey], threshold: 1, difficulty: 0, blockTime: 1000 };
+  const s = closing(await PostgresStore.open(db));
+  await s.initChain(params, genesisWrite(params));
+  const ingest = (n: number) => {
+    const ids = [new Uint8Array(32).fill(n)];
+    const b = signBatch(ids, key);
+    return s.commitIngest({ batchRoot: b.root, batch: { origin: key.publicKey, signature: b.signature, txIds: ids }, txs: [{ txId: ids[0], coreBytes: new Uint8Array([n]), index: 0 }] });
+  };
+  await ingest(1);
+  await pg.sql(db, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'urchain'`);
+  // The lock is free now: another node may take it; this one must not write beside it.
+  const other = closing(await PostgresStore.open(db));
+  const e = await ingest(2).then(() => undefined, (x: unknown) => x);
+  assert.ok(e, 'a commit without the writer lock must fail');
+  assert.is((e as { code?: string }).code, 'UNAVAILABLE', String(e));
+  assert.match(String((e as Error).message), /lost the writer lock/);
+  assert.is(other.hasTx(new Uint8Array(32).fill(2)), false);
+  await other.close();
 });
 
 T('kill -9 under load with the chain in PostgreSQL: every receipt is in a block, nothing twice, audit passes', async () => {

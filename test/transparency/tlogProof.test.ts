@@ -78,6 +78,12 @@ test('trust rules: no checkpoint key, a wrong one, the own chain as cosigner, a 
   const selfish = { ...trust, partners: [{ name: 'self', ...scope(A, key.publicKey), witnesses: [chainNoteKeys(B.params, partnerKey.publicKey).witnesses[0]] }] };
   const r3 = verifyTlogProof(text, selfish);
   assert.ok(r3.valid && r3.cosignedBy.length === 0, JSON.stringify(r3));
+  // The list's top-level witnesses are the exporting chain's own cosigner keys (trust export):
+  // the chain cosigning its own checkpoint is not a witness.
+  const self = makeTlogProof(A.proof(h), h, inclusionProof(leaves, h), cosignNote(note, origin, key, 1_700_000_002));
+  const r4 = verifyTlogProof(self, trust);
+  assert.ok(r4.valid, JSON.stringify(r4));
+  if (r4.valid) assert.equal(r4.cosignedBy.map((c) => c.witness), [originB]);
   assert.is(code(() => verifyTlogProof(text, { ...trust, witnesses: ['name+00000000+AAAA'] })), 'BAD_INPUT');
   // The strict trust-list reader takes the members, and refuses what is not a vkey.
   assert.ok(parseTrustList(JSON.stringify(trust)).partners![0].witnesses!.length === 1);
