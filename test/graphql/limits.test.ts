@@ -193,3 +193,40 @@ test('who may call it: the API token applies to /graphql; a node without --graph
 });
 
 test.run();
+
+const priced = (q: string, vars: Record<string, unknown> = {}) => {
+  const doc = parse(q);
+  return checkLimits(doc, getOperationAST(doc)!, vars, DEFAULT_LIMITS, urchainSchema().fieldTypes);
+};
+
+test('cost: nested fragment spreads (2^k expansions) are priced fast and refused, not walked exponentially', () => {
+  // F0 spreads F1 twice, F1 spreads F2 twice, ... : 2^40 leaves once expanded.
+  const k = 40;
+  const frags = Array.from({ length: k }, (_, i) => `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`);
+  const q = `{ ...F0 } ${frags.join(' ')} fragment F${k} on Query { head { height } }`;
+  const t0 = performance.now();
+  const r = priced(q);
+  const ms = performance.now() - t0;
+  assert.ok(ms < 500, `priced in ${ms} ms`);
+  assert.equal(r.errors.map((e) => e.extensions.code), ['COST_LIMIT']);
+  // Wide and deep at once: many spreads of a fragment that itself is wide hits the visit cap.
+  const wide = `{ ${Array.from({ length: 2000 }, () => '...W').join(' ')} } fragment W on Query { ${Array.from({ length: 200 }, (_, i) => `a${i}: head { height }`).join(' ')} }`;
+  const t1 = performance.now();
+  assert.equal(priced(wide).errors.map((e) => e.extensions.code), ['COST_LIMIT']);
+  assert.ok(performance.now() - t1 < 500);
+});
+
+test('cost: a page field without first is priced at the default page it runs with', () => {
+  const { defaultPage } = DEFAULT_LIMITS;
+  assert.is(priced('{ records { nodes { txId } } }').cost, 10 + defaultPage + defaultPage);
+  assert.is(priced('{ records { nodes { proof } } }').cost, 10 + defaultPage + defaultPage * 50);
+  // Block.records is a page too.
+  assert.is(priced('{ head { records { nodes { txId } } } }').cost, 1 + 5 + defaultPage + defaultPage);
+});
+
+test('cost: a variable left out is priced at its default in the operation', () => {
+  const q = 'query($n: Int = 1000) { records(first: $n) { nodes { txId proof } } }';
+  assert.is(priced(q).cost, 10 + 1000 + 1000 * 50);
+  assert.equal(priced(q).errors.map((e) => e.extensions.code), ['COST_LIMIT']);
+  assert.is(priced(q, { n: 2 }).cost, 10 + 2 + 2 * 50);
+});
