@@ -19,14 +19,16 @@
  * it and Bitcoin does not yet: then it is sent again to the calendars given (a top-up).
  * Upgrading asks each pending attestation's calendar for its Bitcoin path, merges it, and drops
  * that pending attestation; the others stay until their calendars answer (the OTS convention).
- * Files are replaced atomically (write, fsync, rename).
+ * Files are replaced atomically and durably (io/durableFile: temp file, fsync, rename, fsync of the
+ * folder, which is itself fsynced into its parent when created).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { concat, toHex } from '../codec/bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import { UrchainError } from '../errors.js';
-import { anchorFiles, checkpointDigest, listAnchors, otsStatus, writeAtomic, MIN_CALENDARS, type AnchorFiles } from './otsFolder.js';
+import { writeFileDurable } from '../io/durableFile.js';
+import { anchorFiles, checkpointDigest, listAnchors, otsStatus, MIN_CALENDARS, type AnchorFiles } from './otsFolder.js';
 import { addOp, attestations, mergeTimestamp, parseOts, removeAttestation, serializeOts, type DetachedTimestamp, type Timestamp } from './ots.js';
 import { calendarUrl, fetchTimestamp, submitDigest, type CalendarOptions } from './otsCalendar.js';
 
@@ -101,9 +103,8 @@ export async function anchorCheckpoint(note: string, dir: string, calendarsIn: r
     if (!results.some((r) => r.ok)) {
       if (fresh) throw UrchainError.UNAVAILABLE(`no calendar took the checkpoint: ${results.map((r) => `${r.url}: ${r.error}`).join('; ')}`);
     } else {
-      fs.mkdirSync(dir, { recursive: true });
-      writeAtomic(files.note, note);
-      writeAtomic(files.ots, serializeOts(d));
+      writeFileDurable(files.note, note);
+      writeFileDurable(files.ots, serializeOts(d));
       submitted = true;
     }
   }
@@ -154,7 +155,7 @@ export async function upgradeAnchor(f: AnchorFiles, o: CalendarOptions = {}): Pr
       errors.push({ calendar: uri, error: (e as Error).message });
     }
   }
-  if (upgraded) writeAtomic(f.ots, serializeOts(d));
+  if (upgraded) writeFileDurable(f.ots, serializeOts(d));
   return { size: f.size, ots: f.ots, upgraded, ...otsStatus(d), errors };
 }
 
