@@ -36,6 +36,8 @@ export interface GraphqlLimits {
   maxRequestBytes: number;
   /** Most lexical tokens in a document (graphql's parse limit), so parsing itself is bounded. */
   maxTokens: number;
+  /** Most /graphql requests in progress at once (bodies being read included); more get 503. */
+  maxConcurrent: number;
 }
 
 export const DEFAULT_LIMITS: GraphqlLimits = {
@@ -48,6 +50,7 @@ export const DEFAULT_LIMITS: GraphqlLimits = {
   maxPayload: 1024 * 1024,
   maxRequestBytes: 64 * 1024,
   maxTokens: 5000,
+  maxConcurrent: 4,
 };
 
 /** Fields that cost more than 1, by "Type.field". */
