@@ -8,19 +8,22 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cli, startNode, stopChildren, tmpDir, cleanup } from '../helpers.js';
+import { cli, startNode, stopChildren, tmpDir, cleanup, errorCodeOf } from '../helpers.js';
 import { startCalendars } from '../../support/otsCalendar.js';
 import { onTerminal, plain as noEscapes } from '../../support/terminal.js';
 import { parseOts, serializeOts, addAttestation, addOp } from '../../src/transparency/ots.js';
 import { upgradeAnchors, anchorFiles, anchorCheckpoint, MAX_ASKED } from '../../src/transparency/otsAnchor.js';
 import { calendarAllowed } from '../../src/transparency/otsCalendar.js';
 import { FolderLock } from '../../src/node/lock.js';
+import { buildAnchoredProof } from '../../src/transparency/otsProof.js';
+import { rootOf, leafHash } from '../../src/merkle/tree.js';
+import type { ProofJson } from '../../src/proof/proof.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { signTreeHead } from '../../src/transparency/checkpoint.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { sha256 } from '../../src/crypto/hash.js';
-import { fromBase64, toBase64, utf8 } from '../../src/codec/bytes.js';
+import { fromBase64, toBase64, toHex, utf8 } from '../../src/codec/bytes.js';
 
 test.after(async () => {
   await stopChildren();
@@ -318,6 +321,31 @@ test('anchor: one calendar is not redundant (exit 1, a warning); a note of anoth
   } finally {
     await cals.close();
   }
+});
+
+test('prove --anchor: an unreadable .ots of one anchor does not hide another that covers the block', () => {
+  const dir = tmpDir();
+  const key = generateKeyPair();
+  const blocks = [sha256(utf8('block 0')), sha256(utf8('block 1'))];
+  const root = (n: number) => rootOf(blocks.slice(0, n).map(leafHash));
+  const write = (size: number, ots: Uint8Array | string) => {
+    const note = signTreeHead({ origin: 'urchain.example/x/0011223344556677', size, root: root(size) }, key);
+    const f = anchorFiles(dir, size);
+    fs.writeFileSync(f.note, note);
+    fs.writeFileSync(f.ots, ots);
+    return note;
+  };
+  write(1, 'not an ots');
+  const t = { items: [] };
+  addAttestation(addOp(t, { op: 'sha256' }), { type: 'pending', uri: 'https://a.pool.opentimestamps.org' });
+  const note2 = write(2, serializeOts({ hashOp: 'sha256', digest: sha256(Uint8Array.of(1)), timestamp: t }));
+  const proof = { block: { header: { height: 0 }, hash: toHex(blocks[0]) } } as unknown as ProofJson;
+  const doc = buildAnchoredProof(proof, dir, (i) => blocks[i]);
+  assert.is(doc.anchor.size, 2);
+  assert.is(doc.anchor.checkpoint, note2);
+  // every covering .ots unreadable: a clear error, not a crash
+  write(2, 'broken too');
+  assert.is(errorCodeOf(() => buildAnchoredProof(proof, dir, (i) => blocks[i])), 'BAD_ENCODING');
 });
 
 test.run();
