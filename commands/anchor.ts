@@ -2,7 +2,8 @@ import { Option } from 'clipanion';
 import path from 'node:path';
 import { UrchainCommand, dataOption, nodeOption, parseCount, parseDuration } from './base.js';
 import { badInput } from '../src/errors.js';
-import { anchorCheckpoint, type AnchorReport } from '../src/transparency/otsAnchor.js';
+import { anchorCheckpoint, MIN_CALENDARS, type AnchorReport } from '../src/transparency/otsAnchor.js';
+import { withAnchorLock } from './anchor/lock.js';
 import { PUBLIC_CALENDARS } from '../src/transparency/otsCalendar.js';
 import { latestCheckpoint } from './anchor/checkpoint.js';
 
@@ -15,9 +16,11 @@ export class AnchorCommand extends UrchainCommand {
 
       The calendars, each given with --calendar (repeatable), default to the public OpenTimestamps calendars the reference client uses: ${PUBLIC_CALENDARS.join(', ')}. Give at least two: a calendar that disappears before it confirms takes its pending attestations with it. Plain http is accepted only for a calendar on a loopback address.
 
-      Made for cron, like \`entangle push\`: idempotent (a checkpoint already anchored is not sent again, unless fewer than two of the calendars took it and Bitcoin does not hold it yet: then it is sent again to the calendars given). Exit 0 when at least two calendars (or every calendar given, if fewer) hold the checkpoint; exit 1 when fewer did, the .ots is still written with what the others answered, and each failed calendar is named on stderr and in the JSON ("calendars": [{"url", "ok", "error"}]); exit 1 with nothing written when no calendar answered.
+      Made for cron, like \`entangle push\`: idempotent (a checkpoint already anchored is not sent again, unless fewer than two of the calendars took it and Bitcoin does not hold it yet: then it is sent again to the calendars given). Exit 0 when at least two calendars hold the checkpoint (or Bitcoin does); exit 1 when fewer did (also when only one --calendar is given: one calendar is never redundant, and a warning says so), the .ots is still written with what the others answered, and each failed calendar is named on stderr and in the JSON ("calendars": [{"url", "ok", "error"}]); exit 1 with nothing written when no calendar answered.
 
       The JSON: {"size", "origin", "digest" (hex SHA-256 of the checkpoint text), "note", "ots" (the two files), "submitted" (false when it was anchored before), "calendars": [{"url", "ok", "error"}], "bitcoin": [heights], "pending": [calendar URIs], "redundant"}.
+
+      One run at a time per anchors folder: a run takes the lock ANCHORS/node.pid (a stale one, whose process is gone, is taken over), and a second run meanwhile exits 1 (CONFLICT). A checkpoint note already in the folder with another text for the same size is refused (CONFLICT), with or without its .ots.
 
       With --data the checkpoint is signed here with --key (default DIR/node.key) and the anchors go to DIR/anchors. With --node it is the node's GET /checkpoint, and --anchors names the folder (required).
     `,
@@ -41,10 +44,16 @@ export class AnchorCommand extends UrchainCommand {
     const dir = this.anchors ?? (this.data ? path.join(this.data, 'anchors') : undefined);
     if (!dir && this.node) throw badInput('with --node give --anchors DIR: the folder the anchors are kept in');
     const note = await latestCheckpoint({ data: this.data, node: this.node, key: this.key, depth });
-    const r = await anchorCheckpoint(note, dir!, this.calendar?.length ? this.calendar : PUBLIC_CALENDARS, { timeoutMs });
+    const calendars = this.calendar?.length ? this.calendar : PUBLIC_CALENDARS;
+    const r = await withAnchorLock(dir!, () => anchorCheckpoint(note, dir!, calendars, { timeoutMs }));
     for (const c of r.calendars) if (!c.ok) this.log(`urchain: anchor: calendar ${c.url}: ${c.error}`);
     this.out(r, human);
-    if (!r.redundant) this.log(`urchain: anchor: only ${r.pending.length} calendar(s) hold checkpoint ${r.size}; run again to send it to the others`);
+    if (!r.redundant)
+      this.log(
+        new Set(calendars).size < MIN_CALENDARS
+          ? `urchain: anchor: checkpoint ${r.size} is held by ${r.pending.length} calendar(s), not redundant: give at least ${MIN_CALENDARS} --calendar (a calendar that disappears takes its pending attestations with it)`
+          : `urchain: anchor: only ${r.pending.length} calendar(s) hold checkpoint ${r.size}; run again to send it to the others`,
+      );
     return r.redundant ? 0 : 1;
   }
 }

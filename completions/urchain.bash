@@ -31,7 +31,7 @@ _urchain() {
   [[ -n $subs ]] && path="${words[0]} ${words[1]}"
   case "$path" in
     'anchor') opts='--json --data --node --calendar --anchors --key --depth --timeout' ;;
-    'anchor upgrade') opts='--json --data --anchors --timeout' ;;
+    'anchor upgrade') opts='--json --data --anchors --calendar --timeout' ;;
     'archive export') opts='--json --tiles --data --node --key --depth' ;;
     'audit') opts='--json --data --store --rate' ;;
     'backup') opts='--json --data --out --compact' ;;

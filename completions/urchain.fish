@@ -60,6 +60,7 @@ complete -c urchain -n '__fish_seen_subcommand_from anchor' -l timeout -r -F -d 
 complete -c urchain -n '__fish_seen_subcommand_from anchor; and __fish_seen_subcommand_from upgrade' -l json -d 'Print JSON (the default when stdout is not a terminal)'
 complete -c urchain -n '__fish_seen_subcommand_from anchor; and __fish_seen_subcommand_from upgrade' -l data -r -F -d 'Read from this data folder (works while a node runs on it)'
 complete -c urchain -n '__fish_seen_subcommand_from anchor; and __fish_seen_subcommand_from upgrade' -l anchors -r -F -d 'The anchors folder (default DIR/anchors with --data)'
+complete -c urchain -n '__fish_seen_subcommand_from anchor; and __fish_seen_subcommand_from upgrade' -l calendar -r -F -d 'A calendar that may be asked besides the public ones, repeatable (loopback only this way)'
 complete -c urchain -n '__fish_seen_subcommand_from anchor; and __fish_seen_subcommand_from upgrade' -l timeout -r -F -d 'Give up on a calendar after this long (default 30s)'
 complete -c urchain -n '__fish_seen_subcommand_from archive; and __fish_seen_subcommand_from export' -l json -d 'Print JSON (the default when stdout is not a terminal)'
 complete -c urchain -n '__fish_seen_subcommand_from archive; and __fish_seen_subcommand_from export' -l tiles -r -F -d 'Folder to write (or bring up to date) the tiles in'

@@ -5,7 +5,7 @@
  * the page cannot drift from the code.
  */
 import { SDL } from '../src/node/graphql/schema.js';
-import { DEFAULT_LIMITS as L, FIELD_COST } from '../src/node/graphql/limits.js';
+import { DEFAULT_LIMITS as L, FIELD_COST, MAX_VISITS } from '../src/node/graphql/limits.js';
 import { GRAPHQL_EXAMPLES } from '../src/node/graphql/examples.js';
 
 /** Text lines unfilled, roff's special characters escaped (copy-pasteable). */
@@ -86,7 +86,11 @@ is always answered.
 Largest payload \\fBRecord.payload\\fR returns; a larger one is code TOO_LARGE for that field
 (GET /v1/txs/\\fIid\\fR?payload=1 and \\fBurchain prove\\fR still give it).
 .PP
-A document of more than ${L.maxTokens} tokens is not parsed (GRAPHQL_PARSE_FAILED).
+A document of more than ${L.maxTokens} tokens is not parsed (GRAPHQL_PARSE_FAILED); one whose
+selections, fragments expanded, are more than ${MAX_VISITS} is refused as COST_LIMIT before it is
+priced further. At most ${L.maxConcurrent} /graphql requests are in progress at once (a body being
+read counts); one more is answered 503 with \\fBRetry\\-After: 1\\fR, code UNAVAILABLE, so a burst of
+heavy queries cannot hold the node's thread away from ingest.
 .SS Error codes
 .PP
 \\fBextensions.code\\fR is one of urchain's codes (ERRORS above: BAD_INPUT for a bad argument or

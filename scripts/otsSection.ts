@@ -211,8 +211,16 @@ holds only pending attestations, and an anchored proof fails its "anchor" check.
 A pending attestation is only a promise of the calendar that made it: if the calendar goes
 away before it confirms (or before the upgrade fetched its path), that attestation can never be
 completed. That is why \\fBurchain anchor\\fR sends each checkpoint to at least two calendars and
-exits 1 when fewer took it. Once upgraded, the .ots is self\\-contained: it verifies with Bitcoin
+exits 1 when fewer took it (also when only one \\fB\\-\\-calendar\\fR is given). Once upgraded, the .ots is self\\-contained: it verifies with Bitcoin
 headers alone, whatever becomes of the calendars.
+.TP
+.B Which calendars are asked
+A .ots names its calendars itself (the URI of each pending attestation), and a calendar's answer
+may name others. \\fBurchain anchor upgrade\\fR asks only a URI whose origin is one of the
+\\fB\\-\\-calendar\\fR URLs given (the only way a loopback address is asked), one of the public
+calendars, or one the reference client's whitelist matches (https://*.calendar.opentimestamps.org,
+https://*.calendar.eternitywall.com, https://*.calendar.catallaxy.com), and at most 8 per file:
+a hostile file cannot point it at hosts inside your network. Others are named as errors, not asked.
 .PP
 \\fITests:\\fR transparency/ots.test.ts (hostile .ots files, header chains),
 transparency/otsAnchor.test.ts (a calendar down, top\\-up, tampered anchors, pending anchors fail),

@@ -43,7 +43,8 @@ always 0x0020) followed by the entry, which is the 32\\-byte block hash. An entr
 matching leaf hash of the level\\-0 tile.
 .PP
 Tiles and bundles are immutable: serve them with \\fBcontent\\-type: application/octet\\-stream\\fR
-and long\\-lived caching (entry bundles compress well). A tree of size 70,000 has 273 full level\\-0
+and long\\-lived caching. Do not expect them to compress: the entries are hashes, random bytes
+but for the 2\\-byte length before each. A tree of size 70,000 has 273 full level\\-0
 tiles and one of width 112, one full level\\-1 tile and one of width 17, and one level\\-2 tile of
 width 1; a tree of 256 one full level\\-0 tile and a level\\-1 tile of width 1.
 .PP

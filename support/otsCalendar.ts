@@ -27,9 +27,14 @@ import { addAttestation, addOp, applyOp, serializeTimestamp, type Op, type Times
 import { listen, closeServer } from '../src/io/listen.js';
 import { SyntheticBitcoin } from './bitcoin.js';
 
+/** python-opentimestamps' LitecoinBlockHeaderAttestation tag. */
+const LITECOIN_TAG = Uint8Array.from([0x06, 0x86, 0x9a, 0x0d, 0x73, 0xd7, 0x1b, 0x45]);
+
 export class TestCalendar {
   url = '';
   failing = false;
+  /** Answer GET /timestamp with a Litecoin attestation only (no Bitcoin one): tests of upgrade. */
+  answerUnknown = false;
   /** Requests answered, by route: tests see what a command asked. */
   readonly hits = { digest: 0, timestamp: 0 };
   private readonly key = crypto.randomBytes(32);
@@ -113,6 +118,7 @@ export class TestCalendar {
     const m = /^\/timestamp\/([0-9a-f]+)$/.exec(path);
     if (req.method === 'GET' && m) {
       this.hits.timestamp++;
+      if (this.answerUnknown && this.made.has(m[1])) return reply(200, serializeTimestamp({ items: [{ attestation: { type: 'unknown', tag: LITECOIN_TAG, payload: Uint8Array.of(1) } }] }));
       const t = this.done.get(m[1]);
       if (t) return reply(200, serializeTimestamp(t));
       return reply(404, this.made.has(m[1]) ? 'Pending confirmation in Bitcoin blockchain' : 'Not found', 'text/plain');

@@ -11,14 +11,16 @@
  * root), and writes only what is new: the tiles and bundles from the last partial one on, then the
  * checkpoint. Higher-level hashes that need older full tiles read them from DIR. Before anything is
  * written the new tree's root, computed from the tiles, must equal the checkpoint's: a block hash
- * or an old tile that does not fit refuses the run. Files are written whole (a temp file renamed),
- * the checkpoint last, so a reader never finds a checkpoint whose tiles are missing; partial tiles
+ * or an old tile that does not fit refuses the run. Files are written whole and durably (a temp
+ * file fsynced and renamed; a failed write leaves no temp file), every folder touched is fsynced,
+ * and the checkpoint comes last, itself fsynced with its folder, so a reader never finds a checkpoint whose tiles are missing; partial tiles
  * of earlier runs stay (clients holding an older checkpoint may still fetch them).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { toHex, concat } from '../codec/bytes.js';
 import { UrchainError } from '../errors.js';
+import { fsyncDir, mkdirDurable, writeFileDurable } from '../io/durableFile.js';
 import { parseNote } from '../transparency/note.js';
 import { parseCheckpointText } from '../transparency/checkpoint.js';
 import { TILE_WIDTH, TiledTree, entryBundle, leafHashes, levelLength, perfectRoot, splitTile, tilePath, tilesAt, type TileRef } from '../transparency/tiles.js';
@@ -65,13 +67,21 @@ export function readTileFile(dir: string, t: TileRef): Uint8Array {
   }
 }
 
-/** Writes `bytes` at DIR/rel whole: a temp file renamed over it. */
-function writeWhole(dir: string, rel: string, bytes: Uint8Array | string) {
+/**
+ * Writes `bytes` at DIR/rel whole and durably (io/durableFile), without the folder's fsync: that
+ * is done once per folder (`touched`) before the checkpoint that publishes the files.
+ */
+function writeWhole(dir: string, rel: string, bytes: Uint8Array | string, touched: Set<string>) {
   const file = path.join(dir, rel);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, bytes);
-  fs.renameSync(tmp, file);
+  for (const d of mkdirDurable(path.dirname(file))) touched.add(d);
+  writeFileDurable(file, bytes, { syncDir: false });
+  touched.add(path.dirname(file));
+}
+
+/** The checkpoint last: every tile folder durable first, then the checkpoint and its folder. */
+function publish(dir: string, note: string, touched: Set<string>) {
+  for (const d of touched) fsyncDir(d);
+  writeFileDurable(path.join(dir, 'checkpoint'), note);
 }
 
 /** Exports (or brings up to date) the tiles of `src`'s chain in `dir`. */
@@ -85,7 +95,7 @@ export async function exportTiles(dir: string, src: ChainSource): Promise<Export
   if (old && cp.size === oldSize) {
     if (toHex(old.root) !== toHex(cp.root)) throw UrchainError.BAD_CHAIN(`the chain's tree of ${cp.size} blocks has another root than the one exported in ${dir}: its blocks were replaced`);
     const same = old.note === cp.note;
-    if (!same) writeWhole(dir, 'checkpoint', cp.note);
+    if (!same) publish(dir, cp.note, new Set());
     return { dir, origin, size: cp.size, root: toHex(cp.root), previousSize: oldSize, written: same ? 0 : 1, tiles: 0, bundles: 0 };
   }
   if (old && oldSize > 0 && toHex(await src.historyRoot(oldSize)) !== toHex(old.root))
@@ -119,6 +129,7 @@ export async function exportTiles(dir: string, src: ChainSource): Promise<Export
   // The files must prove the checkpoint before any is written.
   const tree = new TiledTree(cp.size, (t) => files.get(tilePath(t.level, t.index, t.width)) ?? readTileFile(dir, t));
   if (toHex(tree.hash()) !== toHex(cp.root)) throw UrchainError.BAD_CHAIN(`the tiles of ${cp.size} blocks do not give the checkpoint's root: a block hash or a tile in ${dir} does not fit`);
+  const touched = new Set<string>();
   for (const [rel, bytes] of files) {
     const existing = path.join(dir, rel);
     // A full tile is immutable: one already there must hold these bytes (it does, as the root matched).
@@ -126,9 +137,9 @@ export async function exportTiles(dir: string, src: ChainSource): Promise<Export
       files.delete(rel);
       continue;
     }
-    writeWhole(dir, rel, bytes);
+    writeWhole(dir, rel, bytes, touched);
   }
-  writeWhole(dir, 'checkpoint', cp.note);
+  publish(dir, cp.note, touched);
   const bundles = [...files.keys()].filter((k) => k.startsWith('tile/entries/')).length;
   return { dir, origin, size: cp.size, root: toHex(cp.root), previousSize: oldSize, written: files.size + 1, tiles: files.size - bundles, bundles };
 }

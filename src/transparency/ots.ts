@@ -18,7 +18,7 @@
  * attestation is its commitment (for bitcoin: the block's merkle root in header byte order).
  *
  * Parsing is strict and bounded, so a hostile file costs nothing: at most MAX_FILE_BYTES, depth
- * MAX_DEPTH (python's recursion limit), MAX_OPS operations, messages and op results of at most
+ * MAX_DEPTH (python's recursion limit), MAX_OPS items (operations and attestations together), messages and op results of at most
  * MAX_MSG bytes (python's limit; hexlify's input half that), varuints in their shortest form (a
  * longer one would not write back the same bytes), no trailing bytes, no duplicate op or
  * attestation under one node. Items keep the order they came in, so a file reads and writes back
@@ -91,7 +91,8 @@ export function applyOp(op: Op, msg: Uint8Array): Uint8Array {
 
 class Reader {
   pos = 0;
-  ops = 0;
+  /** Ops and attestations read so far: both count toward MAX_OPS. */
+  items = 0;
   constructor(readonly buf: Uint8Array) {}
   byte(): number {
     if (this.pos >= this.buf.length) throw bad('truncated');
@@ -107,6 +108,8 @@ class Reader {
       const b = this.byte();
       if (shift > 49) throw bad('varuint over 2^53');
       v += (b & 0x7f) * 2 ** shift;
+      // The eighth byte (shift 49) may carry only the bits that keep v a safe integer.
+      if (!Number.isSafeInteger(v)) throw bad('varuint over 2^53');
       if (!(b & 0x80)) {
         if (b === 0 && shift > 0) throw bad('varuint not in its shortest form');
         return v;
@@ -138,17 +141,27 @@ function readAttestation(r: Reader): Attestation {
 function readTimestamp(r: Reader, msg: Uint8Array, depth: number): Timestamp {
   if (depth > MAX_DEPTH) throw bad(`nested deeper than ${MAX_DEPTH}`);
   const t: Timestamp = { items: [] };
+  // Duplicates are found by the item's own bytes (op with argument, or attestation), in a set:
+  // comparing each item with every earlier sibling would be quadratic in a hostile file.
+  const seen = new Set<string>();
   const item = (tag: number) => {
+    if (++r.items > MAX_OPS) throw bad(`more than ${MAX_OPS} operations and attestations (the op limit)`);
     let it: Item;
-    if (tag === 0x00) it = { attestation: readAttestation(r) };
-    else {
+    let key: string;
+    if (tag === 0x00) {
+      const a = readAttestation(r);
+      it = { attestation: a };
+      key = itemKey(it);
+    } else {
       const name = OP_BY_TAG.get(tag);
       if (!name) throw bad(`unknown op tag 0x${tag.toString(16).padStart(2, '0')} at byte ${r.pos - 1}`);
-      if (++r.ops > MAX_OPS) throw bad(`more than ${MAX_OPS} operations`);
       const op: Op = name === 'append' || name === 'prepend' ? { op: name, arg: r.varbytes(MAX_MSG, 1).slice() } : { op: name };
+      key = itemKey({ op, next: { items: [] } });
+      if (seen.has(key)) throw bad('the same op or attestation twice under one node');
       it = { op, next: readTimestamp(r, applyOp(op, msg), depth + 1) };
     }
-    if (t.items.some((x) => sameItem(x, it))) throw bad('the same op or attestation twice under one node');
+    if (seen.has(key)) throw bad('the same op or attestation twice under one node');
+    seen.add(key);
     t.items.push(it);
   };
   let tag = r.byte();
@@ -243,6 +256,14 @@ export function serializeOts(d: DetachedTimestamp): Uint8Array {
 const opKey = (op: Op): Uint8Array => opBytes(op);
 const sameOp = (a: Op, b: Op) => equal(opKey(a), opKey(b));
 export const sameAttestation = (a: Attestation, b: Attestation) => equal(attestationBytes(a), attestationBytes(b));
+/** An item's identity as sameItem sees it: its op (tag and argument) or its attestation, as bytes. */
+function itemKey(it: Item): string {
+  if ('op' in it) return `o${toHex(opBytes(it.op))}`;
+  const a = it.attestation;
+  // An unknown attestation is its tag and payload; the known kinds by what sameAttestation compares.
+  return a.type === 'pending' ? `p${a.uri}` : a.type === 'bitcoin' ? `b${a.height}` : `u${toHex(a.tag)}:${toHex(a.payload)}`;
+}
+
 const sameItem = (a: Item, b: Item) => ('attestation' in a ? 'attestation' in b && sameAttestation(a.attestation, b.attestation) : 'op' in b && sameOp(a.op, b.op));
 
 const tagOf = (a: Attestation) => (a.type === 'pending' ? PENDING_TAG : a.type === 'bitcoin' ? BITCOIN_TAG : a.tag);

@@ -27,6 +27,36 @@ export const PUBLIC_CALENDARS = [
 ];
 const ACCEPT = 'application/vnd.opentimestamps.v1';
 
+/**
+ * Hosts `anchor upgrade` asks besides the calendars configured: the public calendars' aggregators
+ * answer with pending attestations naming their backing calendars (a.pool.opentimestamps.org with
+ * alice.btc.calendar.opentimestamps.org, …), so these are the reference client's default
+ * whitelist. https only; `*.` is one or more labels.
+ */
+export const UPGRADE_WHITELIST = ['https://*.calendar.opentimestamps.org', 'https://*.calendar.eternitywall.com', 'https://*.calendar.catallaxy.com'];
+
+/**
+ * Whether `anchor upgrade` may ask the calendar a pending attestation names: a .ots carries URIs
+ * that a calendar (or whoever wrote the file) chose, and asking any of them would let it point
+ * urchain at internal hosts. Allowed: an origin of the configured calendars (a loopback one only
+ * when configured), of the public calendars, or one the whitelist matches.
+ */
+export function calendarAllowed(uri: string, configured: readonly string[]): boolean {
+  let u: URL;
+  try {
+    u = new URL(uri);
+  } catch {
+    return false;
+  }
+  if (u.search || u.hash || u.username || u.password) return false;
+  for (const c of [...configured, ...PUBLIC_CALENDARS]) if (new URL(c).origin === u.origin) return true;
+  if (u.protocol !== 'https:' || u.port) return false;
+  return UPGRADE_WHITELIST.some((w) => {
+    const suffix = w.slice('https://*'.length); // ".calendar.opentimestamps.org"
+    return u.hostname.endsWith(suffix) && /^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(u.hostname.slice(0, -suffix.length));
+  });
+}
+
 /** A calendar URL without its trailing slash; http only to a loopback host (tests, a local calendar). */
 export function calendarUrl(url: string): string {
   let u: URL;

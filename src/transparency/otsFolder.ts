@@ -1,7 +1,8 @@
 /**
  * @module transparency/otsFolder
  * The anchors folder (layout in transparency/otsAnchor) as far as reading it goes, and its one
- * way of writing a file: what `prove --anchor` needs without loading the calendar client.
+ * checkpoint digest: what `prove --anchor` needs without loading the calendar client (files are
+ * written with io/durableFile).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -44,19 +45,6 @@ export function checkpointDigest(note: string): { text: string; digest: Uint8Arr
   const { text } = parseNote(note);
   const h = parseCheckpointText(text);
   return { text, digest: sha256(utf8(text)), size: h.size, origin: h.origin };
-}
-
-export function writeAtomic(file: string, data: Uint8Array | string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, 'w', 0o644);
-  try {
-    if (typeof data === 'string') fs.writeSync(fd, data);
-    else fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
 }
 
 /** The status of one .ots: heights of its bitcoin attestations, URIs still pending. */

@@ -2,7 +2,7 @@
  * @module transparency/otsHttp
  * One small HTTP client for the anchoring code (OpenTimestamps calendars, a bitcoind's JSON-RPC):
  * node:http, not undici, because `urchain anchor` makes a few requests and exits (see
- * io/nodeClient); a deadline per request, a cap on the answer's size, Basic authentication from
+ * io/nodeClient); an overall deadline per request (not an idle timer), a cap on the answer's size, Basic authentication from
  * the URL's user:password. Kept apart so the offline verifier never loads it.
  */
 import http from 'node:http';
@@ -35,8 +35,13 @@ export function httpRequest(url: string, o: { method?: string; body?: Uint8Array
   const where = `${u.protocol}//${u.host}`;
   return new Promise((resolve, reject) => {
     const req = (u.protocol === 'https:' ? https : http).request(u, { method: o.method ?? 'GET', headers, agent: false });
-    req.setTimeout(timeoutMs, () => req.destroy(UrchainError.TIMEOUT(`${where} did not answer within ${timeoutMs / 1000} s`)));
-    req.on('error', (e) => reject(e instanceof UrchainError ? e : UrchainError.UNAVAILABLE(`cannot reach ${where}: ${(e as NodeJS.ErrnoException).code ?? e.message}`)));
+    // A deadline for the whole exchange, not an idle timer: a server that drips one byte a
+    // second would keep an idle timer from ever firing.
+    const deadline = setTimeout(() => req.destroy(UrchainError.TIMEOUT(`${where} did not answer within ${timeoutMs / 1000} s`)), timeoutMs);
+    req.on('error', (e) => {
+      clearTimeout(deadline);
+      reject(e instanceof UrchainError ? e : UrchainError.UNAVAILABLE(`cannot reach ${where}: ${(e as NodeJS.ErrnoException).code ?? e.message}`));
+    });
     req.on('response', (res) => {
       const parts: Buffer[] = [];
       let n = 0;
@@ -45,8 +50,14 @@ export function httpRequest(url: string, o: { method?: string; body?: Uint8Array
         if (n > maxBytes) return void req.destroy(UrchainError.BAD_REPLY(`${where} answered more than ${maxBytes} bytes`));
         parts.push(d);
       });
-      res.on('error', (e) => reject(e instanceof UrchainError ? e : UrchainError.UNAVAILABLE(`${where}: ${e.message}`)));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: new Uint8Array(Buffer.concat(parts)) }));
+      res.on('error', (e) => {
+        clearTimeout(deadline);
+        reject(e instanceof UrchainError ? e : UrchainError.UNAVAILABLE(`${where}: ${e.message}`));
+      });
+      res.on('end', () => {
+        clearTimeout(deadline);
+        resolve({ status: res.statusCode ?? 0, body: new Uint8Array(Buffer.concat(parts)) });
+      });
     });
     req.end(o.body);
   });

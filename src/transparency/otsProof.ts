@@ -32,7 +32,7 @@ import { checkpointOrigin } from './origin.js';
 import { attestations, parseOts } from './ots.js';
 import { checkBitcoinAttestation } from './otsBitcoin.js';
 import type { HeaderSource } from './otsHeaders.js';
-import { listAnchors, otsStatus, type AnchorFiles } from './otsFolder.js';
+import { listAnchors, otsStatus } from './otsFolder.js';
 import fs from 'node:fs';
 
 export const ANCHORED_FORMAT = 'urchain-anchored-proof/1';
@@ -63,8 +63,16 @@ export function buildAnchoredProof(proof: ProofJson, dir: string, hashAt: (i: nu
   const h = proof.block.header.height;
   const covering = listAnchors(dir).filter((a) => a.size > h);
   if (!covering.length) throw UrchainError.NOT_FOUND(`no anchored checkpoint in ${dir} covers block ${h} yet: run \`urchain anchor\` once the block is final`);
-  const confirmed = (a: AnchorFiles) => otsStatus(parseOts(new Uint8Array(fs.readFileSync(a.ots)))).bitcoin.length > 0;
-  const a = covering.find(confirmed) ?? covering[0];
+  // One unreadable .ots (a half-copied folder, a hand edit) must not hide the others that cover the block.
+  const readable = covering.flatMap((f) => {
+    try {
+      return [{ f, confirmed: otsStatus(parseOts(new Uint8Array(fs.readFileSync(f.ots)))).bitcoin.length > 0 }];
+    } catch {
+      return [];
+    }
+  });
+  if (!readable.length) throw UrchainError.BAD_ENCODING(`no .ots in ${dir} that covers block ${h} can be read: run \`urchain anchor\` again`);
+  const a = (readable.find((x) => x.confirmed) ?? readable[0]).f;
   const note = fs.readFileSync(a.note, 'utf8');
   const cp = parseCheckpointText(parseNote(note).text);
   const leaves: Uint8Array[] = [];

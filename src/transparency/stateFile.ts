@@ -9,29 +9,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UrchainError } from '../errors.js';
+import { writeFileDurable } from '../io/durableFile.js';
 
 /** DATA/tlog: where the files live. */
 export const tlogDir = (dataDir: string): string => path.join(dataDir, 'tlog');
 
-/** Writes `text` to `file` atomically and durably; creates the folder (mode 0700). */
+/** Writes `text` to `file` atomically and durably (io/durableFile); creates the folder (mode 0700). */
 export function writeFileAtomic(file: string, text: string): void {
-  const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, 'w', 0o600);
-  try {
-    fs.writeFileSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  const d = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(d);
-  } finally {
-    fs.closeSync(d);
-  }
+  writeFileDurable(file, text, { mode: 0o600, dirMode: 0o700 });
 }
 
 /** The text of `file`, or undefined when it does not exist. */

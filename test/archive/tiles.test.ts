@@ -19,6 +19,7 @@ import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { toHex } from '../../src/codec/bytes.js';
 import { readKeyFile } from '../../src/io/keyfile.js';
 import { isUrchainError } from '../../src/errors.js';
+import { watchFsyncs } from '../io/fsyncWatch.js';
 
 cleanupAfter(test);
 
@@ -192,6 +193,32 @@ test('urchain archive export on a real node: by --data, then up to date by --nod
   const bad = await cli(['archive', 'export', '--tiles', out]);
   assert.is(bad.code, 2);
   await node.stop();
+});
+
+test('durable: every tile and bundle is fsynced, every folder touched too, then the checkpoint and its folder last; no temp file stays', async () => {
+  const dir = path.join(tmpDir(), 'export');
+  const w = watchFsyncs();
+  try {
+    await exportTiles(dir, fakeChain(randomHashes(300)));
+  } finally {
+    w.stop();
+  }
+  const files: string[] = [];
+  const dirs: string[] = [];
+  const walk = (d: string) => {
+    dirs.push(d);
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) (e.isDirectory() ? walk : (f: string) => files.push(f))(path.join(d, e.name));
+  };
+  walk(dir);
+  assert.not.ok(files.some((f) => f.endsWith('.tmp')), 'a temp file was left');
+  const tmpOf = (f: string) => `${f}.${process.pid}.tmp`;
+  for (const f of files) assert.ok(w.synced.includes(tmpOf(f)), `${f} was not fsynced`);
+  for (const d of [path.dirname(dir), ...dirs]) assert.ok(w.synced.includes(d), `folder ${d} was not fsynced`);
+  // The checkpoint is the last file, and its folder's fsync the very last: after every other.
+  const cp = w.synced.indexOf(tmpOf(path.join(dir, 'checkpoint')));
+  assert.is(cp, w.synced.length - 2);
+  assert.is(w.synced[w.synced.length - 1], dir);
+  for (const d of dirs.slice(1)) assert.ok(w.synced.indexOf(d) < cp, `${d} after the checkpoint`);
 });
 
 test.run();

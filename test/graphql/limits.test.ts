@@ -12,6 +12,10 @@ import type { GraphqlOptions } from '../../src/node/graphql/http.js';
 import { checkLimits, DEFAULT_LIMITS } from '../../src/node/graphql/limits.js';
 import { urchainSchema } from '../../src/node/graphql/schema.js';
 import { parse, getOperationAST } from 'graphql';
+import net from 'node:net';
+import { runGraphql, resolveLimits } from '../../src/node/graphql/http.js';
+import { Query } from '../../src/node/query.js';
+import type { Store } from '../../src/store/types.js';
 
 const closing = cleanupAfter(test);
 const JSON_CT = { 'content-type': 'application/json' };
@@ -190,6 +194,128 @@ test('who may call it: the API token applies to /graphql; a node without --graph
   const none = closing(await serveApi());
   assert.is((await gql(none, '{ head { height } }')).status, 404);
   assert.is((await raw(a.port, { method: 'PUT', path: '/graphql', headers: { authorization: `Bearer ${token}` } })).status, 405);
+});
+
+
+const priced = (q: string, vars: Record<string, unknown> = {}) => {
+  const doc = parse(q);
+  return checkLimits(doc, getOperationAST(doc)!, vars, DEFAULT_LIMITS, urchainSchema().fieldTypes);
+};
+
+test('cost: nested fragment spreads (2^k expansions) are priced fast and refused, not walked exponentially', () => {
+  // F0 spreads F1 twice, F1 spreads F2 twice, ... : 2^40 leaves once expanded.
+  const k = 40;
+  const frags = Array.from({ length: k }, (_, i) => `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`);
+  const q = `{ ...F0 } ${frags.join(' ')} fragment F${k} on Query { head { height } }`;
+  const t0 = performance.now();
+  const r = priced(q);
+  const ms = performance.now() - t0;
+  assert.ok(ms < 500, `priced in ${ms} ms`);
+  assert.equal(r.errors.map((e) => e.extensions.code), ['COST_LIMIT']);
+  // Wide and deep at once: many spreads of a fragment that itself is wide hits the visit cap.
+  const wide = `{ ${Array.from({ length: 2000 }, () => '...W').join(' ')} } fragment W on Query { ${Array.from({ length: 200 }, (_, i) => `a${i}: head { height }`).join(' ')} }`;
+  const t1 = performance.now();
+  assert.equal(priced(wide).errors.map((e) => e.extensions.code), ['COST_LIMIT']);
+  assert.ok(performance.now() - t1 < 500);
+});
+
+test('cost: a page field without first is priced at the default page it runs with', () => {
+  const { defaultPage } = DEFAULT_LIMITS;
+  assert.is(priced('{ records { nodes { txId } } }').cost, 10 + defaultPage + defaultPage);
+  assert.is(priced('{ records { nodes { proof } } }').cost, 10 + defaultPage + defaultPage * 50);
+  // Block.records is a page too.
+  assert.is(priced('{ head { records { nodes { txId } } } }').cost, 1 + 5 + defaultPage + defaultPage);
+});
+
+test('cost: a variable left out is priced at its default in the operation', () => {
+  const q = 'query($n: Int = 1000) { records(first: $n) { nodes { txId proof } } }';
+  assert.is(priced(q).cost, 10 + 1000 + 1000 * (1 + 50));
+  assert.equal(priced(q).errors.map((e) => e.extensions.code), ['COST_LIMIT']);
+  assert.is(priced(q, { n: 2 }).cost, 10 + 2 + 2 * (1 + 50));
+});
+
+/**
+ * A store whose identifier "SN-X" holds `n` records, all included (record i at height i + 1),
+ * each the one real record of `a`; counts the records read.
+ */
+function bigTrace(a: TestApi, n: number) {
+  const real = a.store.getTx(a.store.productTxs('SN-1')[0])!;
+  const ids = Array.from({ length: n }, (_, i) => Uint8Array.from({ length: 32 }, (_, k) => (k < 4 ? (i >> (8 * k)) & 0xff : 7)));
+  const reads = { getTx: 0 };
+  const byId = new Map(ids.map((id, i) => [Buffer.from(id).toString('hex'), i]));
+  const over: Partial<Store> = {
+    productTxs: (code: string) => (code === 'SN-X' ? ids : a.store.productTxs(code)),
+    location: (id: Uint8Array) => {
+      const i = byId.get(Buffer.from(id).toString('hex'));
+      return i === undefined ? a.store.location(id) : { blockHash: new Uint8Array(32), height: i + 1, index: 0 };
+    },
+    getTx: (id: Uint8Array) => {
+      reads.getTx++;
+      return byId.has(Buffer.from(id).toString('hex')) ? real : a.store.getTx(id);
+    },
+  };
+  const store = new Proxy(a.store, { get: (t, k) => (k in over ? (over as any)[k] : typeof (t as any)[k] === 'function' ? (t as any)[k].bind(t) : (t as any)[k]) }) as unknown as Store;
+  return { query: new Query(store), reads };
+}
+
+const post = (query: string) => ({ method: 'POST', contentType: 'application/json', search: new URLSearchParams(), body: Buffer.from(JSON.stringify({ query })) });
+
+test('trace and records(identifier) read only the page they answer, not the whole trace', async () => {
+  const a = await api({}, { records: 1 });
+  const { query, reads } = bigTrace(a, 20_000);
+  const t = runGraphql(query, resolveLimits(), post('{ trace(identifier: "SN-X", first: 3) { count records { nodes { txId kind } } } }'));
+  assert.is(t.status, 200, JSON.stringify(t.body));
+  const data = t.body.data as any;
+  assert.is(data.trace.count, 20_000);
+  assert.is(data.trace.records.nodes.length, 3);
+  assert.ok(reads.getTx <= 3, `${reads.getTx} records read for a page of 3`);
+  reads.getTx = 0;
+  const r = runGraphql(query, resolveLimits(), post('{ records(identifier: "SN-X", first: 2) { nodes { txId } pageInfo { hasNextPage } } }'));
+  assert.is((r.body.data as any).records.nodes.length, 2);
+  assert.ok(reads.getTx <= 3, `${reads.getTx} records read for a page of 2`);
+});
+
+test('time budget: a kind/origin filter that drops every record still stops at the budget', async () => {
+  const a = await api({}, { records: 1 });
+  const { query, reads } = bigTrace(a, 200_000);
+  const t0 = performance.now();
+  const r = runGraphql(query, resolveLimits({ timeoutMs: 50 }), post('{ records(identifier: "SN-X", kind: "no-such-kind", first: 1) { nodes { txId } } }'));
+  const ms = performance.now() - t0;
+  assert.equal((r.body.errors as any[]).map((e) => e.extensions.code), ['TIMEOUT']);
+  assert.ok(reads.getTx < 200_000, 'every record was decoded');
+  assert.ok(ms < 1500, `took ${ms} ms`);
+});
+
+test('concurrency: more than 4 /graphql requests in progress get 503 with Retry-After; the others still answer', async () => {
+  const a = await api();
+  const held: net.Socket[] = [];
+  try {
+    // Four POSTs whose bodies never finish: each holds its place.
+    for (let i = 0; i < 4; i++) {
+      const s = net.connect(a.port, '127.0.0.1');
+      await new Promise((r) => s.once('connect', r));
+      s.write(`POST /graphql HTTP/1.1\r\nhost: 127.0.0.1:${a.port}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"query"`);
+      held.push(s);
+    }
+    // the server has read their headers once a fifth request is refused
+    let r = await gql(a, '{ head { height } }');
+    for (let i = 0; i < 20 && r.status !== 503; i++) r = await gql(a, '{ head { height } }');
+    assert.is(r.status, 503);
+    assert.is(r.headers['retry-after'], '1');
+    assert.is(r.json.errors[0].extensions.code, 'UNAVAILABLE');
+    assert.match(r.json.errors[0].message, /4 GraphQL queries are in progress/);
+    // one held request ends: there is room again
+    const done = held.shift()!;
+    const answered = new Promise((res) => done.once('data', res));
+    done.write(' ');
+    done.end(':"{ head { height } }"}'.padEnd(100 - 9, ' '));
+    await answered;
+    let ok = await gql(a, '{ head { height } }');
+    for (let i = 0; i < 20 && ok.status !== 200; i++) ok = await gql(a, '{ head { height } }');
+    assert.is(ok.status, 200);
+  } finally {
+    for (const s of held) s.destroy();
+  }
 });
 
 test.run();

@@ -86,11 +86,24 @@ test('hostile files are refused with BAD_ENCODING, cheaply', () => {
     ['too deep', concat(head, new Uint8Array(MAX_DEPTH + 1).fill(0x08), Uint8Array.of(0x00), fromHex('0588960d73d71901'), Uint8Array.of(1, 1))],
   ];
   for (const [why, b] of cases) assert.is(errorCodeOf(() => parseOts(b)), 'BAD_ENCODING', why);
-  // many operations: refused past MAX_OPS without doing them all (0xff-prefixed sha256 siblings)
-  const wide = concat(head, ...Array.from({ length: MAX_OPS + 1 }, () => Uint8Array.of(0xff, 0x08, 0x00, ...fromHex('0588960d73d71901'), 1, 1)), Uint8Array.of(0x08, 0x00), fromHex('0588960d73d71901'), Uint8Array.of(1, 1));
+  // many operations: refused past MAX_OPS without doing them all (distinct 0xff-prefixed appends,
+  // so the op limit, not the duplicate rule, refuses it)
+  const att = (h: number) => Uint8Array.of(0x00, ...fromHex('0588960d73d71901'), 1, h);
+  const sib = (i: number) => concat(Uint8Array.of(0xff, 0xf0, 2, i & 0xff, i >> 8), att(1));
+  const wide = concat(head, ...Array.from({ length: MAX_OPS + 1 }, (_, i) => sib(i)), Uint8Array.of(0xf0, 2, 0xff, 0xff), att(1));
   const t0 = performance.now();
-  assert.is(errorCodeOf(() => parseOts(wide)), 'BAD_ENCODING');
+  assert.throws(() => parseOts(wide), (e: Error) => new RegExp(`more than ${MAX_OPS} operations and attestations \\(the op limit\\)`).test(e.message));
   assert.ok(performance.now() - t0 < 1000);
+  // many distinct attestations under one node (they count toward the op limit too): a megabyte of
+  // them is refused at once, not compared pairwise
+  const heights = Array.from({ length: 80_000 }, (_, i) => Uint8Array.of(0xff, 0x00, ...fromHex('0588960d73d71901'), 3, 0x80 | (i & 0x7f), 0x80 | ((i >> 7) & 0x7f), (i >> 14) + 1));
+  const many = concat(head, ...heights, att(1));
+  const t1 = performance.now();
+  assert.is(errorCodeOf(() => parseOts(many)), 'BAD_ENCODING');
+  assert.ok(performance.now() - t1 < 300, `${performance.now() - t1} ms`);
+  // a varuint in 8 bytes whose value is past 2^53 is refused, not read as an unsafe number
+  assert.is(errorCodeOf(() => parseOts(concat(head, Uint8Array.of(0x00), fromHex('0588960d73d71901'), Uint8Array.of(8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f)))), 'BAD_ENCODING');
+  assert.throws(() => parseOts(concat(head, Uint8Array.of(0x00), fromHex('0588960d73d71901'), Uint8Array.of(8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f))), /varuint over 2\^53/);
   // mutations of a real file: each parses or fails with BAD_ENCODING, nothing else
   const real = fromHex(vector('ots-anchor.json').upgradedOts);
   for (let i = 0; i < 2000; i++) {

@@ -8,15 +8,22 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { cli, startNode, stopChildren, tmpDir, cleanup } from '../helpers.js';
+import { cli, startNode, stopChildren, tmpDir, cleanup, errorCodeOf } from '../helpers.js';
 import { startCalendars } from '../../support/otsCalendar.js';
 import { onTerminal, plain as noEscapes } from '../../support/terminal.js';
 import { parseOts, serializeOts, addAttestation, addOp } from '../../src/transparency/ots.js';
-import { upgradeAnchors, anchorFiles } from '../../src/transparency/otsAnchor.js';
+import { upgradeAnchors, anchorFiles, anchorCheckpoint, MAX_ASKED } from '../../src/transparency/otsAnchor.js';
+import { calendarAllowed } from '../../src/transparency/otsCalendar.js';
+import { FolderLock } from '../../src/node/lock.js';
+import { buildAnchoredProof } from '../../src/transparency/otsProof.js';
+import { rootOf, leafHash } from '../../src/merkle/tree.js';
+import type { ProofJson } from '../../src/proof/proof.js';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { signTreeHead } from '../../src/transparency/checkpoint.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { sha256 } from '../../src/crypto/hash.js';
-import { fromBase64, toBase64, utf8 } from '../../src/codec/bytes.js';
+import { fromBase64, toBase64, toHex, utf8 } from '../../src/codec/bytes.js';
 
 test.after(async () => {
   await stopChildren();
@@ -68,7 +75,7 @@ test('anchor, upgrade, prove --anchor, verify offline and with bitcoind', async 
     assert.is(viaNode.json.submitted, true);
 
     // before confirmation: upgrade finds nothing, an anchored proof fails its anchor check
-    const before = await cli(['anchor', 'upgrade', '--data', data, '--json']);
+    const before = await cli(['anchor', 'upgrade', '--data', data, ...cal, '--json']);
     assert.is(before.code, 0, before.stderr);
     assert.is(before.json.upgraded, 0);
     const trust = path.join(dir, 'trust.json');
@@ -84,7 +91,12 @@ test('anchor, upgrade, prove --anchor, verify offline and with bitcoind', async 
 
     // calendar a confirms; upgrade merges its path and drops its pending attestation; b stays pending
     const height = a.confirm()!;
-    const up = await cli(['anchor', 'upgrade', '--data', data, '--json']);
+    // without --calendar the loopback calendars the file names are not asked (exit 1, named)
+    const unasked = await cli(['anchor', 'upgrade', '--data', data, '--json']);
+    assert.is(unasked.code, 1);
+    assert.is(unasked.json.upgraded, 0);
+    assert.match(unasked.stderr, /not asked: not one of the calendars configured/);
+    const up = await cli(['anchor', 'upgrade', '--data', data, ...cal, '--json']);
     assert.is(up.code, 0, up.stderr);
     assert.is(up.json.upgraded, 1);
     assert.equal(up.json.anchors[0].bitcoin, [height]);
@@ -172,20 +184,168 @@ test('anchor with no calendar answering writes nothing and exits 1; bad usage ex
   }
 });
 
-test('upgrade asks only https or loopback calendars, and reports the others as errors', async () => {
-  const dir = tmpDir();
+/** An anchor folder holding one checkpoint of size 1 whose .ots has the given pending URIs below sha256. */
+function pendingAnchor(dir: string, uris: string[], size = 1) {
   const key = generateKeyPair();
-  const note = signTreeHead({ origin: 'urchain.example/x/0011223344556677', size: 1, root: sha256(Uint8Array.of(1)) }, key);
-  const files = anchorFiles(dir, 1);
+  const note = signTreeHead({ origin: 'urchain.example/x/0011223344556677', size, root: sha256(Uint8Array.of(size)) }, key);
+  const files = anchorFiles(dir, size);
   const digest = sha256(utf8(note.slice(0, note.lastIndexOf('\n\n') + 1)));
   const t = { items: [] };
-  addAttestation(addOp(t, { op: 'sha256' }), { type: 'pending', uri: 'http://calendar.example' });
+  const below = addOp(t, { op: 'sha256' });
+  for (const uri of uris) addAttestation(below, { type: 'pending', uri });
+  fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(files.note, note);
   fs.writeFileSync(files.ots, serializeOts({ hashOp: 'sha256', digest, timestamp: t }));
-  const [r] = await upgradeAnchors(dir);
-  assert.is(r.upgraded, false);
-  assert.equal(r.pending, ['http://calendar.example']);
-  assert.match(r.errors[0].error, /loopback/);
+  return { files, note, commitment: sha256(digest) };
+}
+
+/** A server that counts the requests it gets and answers 404 (a calendar with nothing yet). */
+async function countingServer() {
+  const s = http.createServer((_q, r) => {
+    hits++;
+    r.writeHead(404).end();
+  });
+  let hits = 0;
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, hits: () => hits, close: () => new Promise((r) => (s.closeAllConnections(), s.close(r))) };
+}
+
+test('upgrade asks only configured or public calendars: URIs a file names are not followed (no SSRF), loopback only when configured', async () => {
+  const srv = await countingServer();
+  try {
+    const dir = tmpDir();
+    pendingAnchor(dir, ['http://calendar.example', 'https://internal.example:8443', srv.url]);
+    const [r] = await upgradeAnchors(dir);
+    assert.is(r.upgraded, false);
+    assert.is(srv.hits(), 0);
+    assert.equal(r.errors.map((e) => e.calendar).sort(), ['http://calendar.example', 'https://internal.example:8443', srv.url].sort());
+    for (const e of r.errors) assert.match(e.error, /not asked: not one of the calendars configured \(--calendar\)/);
+    // configured: asked (a 404 is "not yet", no error)
+    const [r2] = await upgradeAnchors(dir, { calendars: [srv.url] });
+    assert.is(srv.hits(), 1);
+    assert.equal(r2.errors.map((e) => e.calendar).sort(), ['http://calendar.example', 'https://internal.example:8443']);
+  } finally {
+    await srv.close();
+  }
+  // the public calendars' backing calendars are allowed as the reference client's whitelist has them
+  assert.ok(calendarAllowed('https://alice.btc.calendar.opentimestamps.org', []));
+  assert.ok(calendarAllowed('https://a.pool.opentimestamps.org', []));
+  assert.not.ok(calendarAllowed('https://evil.example/x.calendar.opentimestamps.org', []));
+  assert.not.ok(calendarAllowed('https://calendar.opentimestamps.org.evil.example', []));
+  assert.not.ok(calendarAllowed('https://x.calendar.opentimestamps.org:8443', []));
+});
+
+test('upgrade asks at most MAX_ASKED pending calendars of one file', async () => {
+  const srv = await countingServer();
+  try {
+    const dir = tmpDir();
+    // one allowed origin, many paths: each is a distinct pending URI of the same calendar host
+    pendingAnchor(dir, Array.from({ length: MAX_ASKED + 5 }, (_, i) => `${srv.url}/c${i}`));
+    const [r] = await upgradeAnchors(dir, { calendars: [srv.url] });
+    assert.is(srv.hits(), MAX_ASKED);
+    assert.is(r.errors.length, 5);
+    assert.match(r.errors[0].error, new RegExp(`more than ${MAX_ASKED} pending calendars`));
+  } finally {
+    await srv.close();
+  }
+});
+
+test('upgrade keeps a pending attestation unless a Bitcoin one arrived; one unreadable .ots does not stop the others', async () => {
+  const cals = await startCalendars(1);
+  try {
+    const [c] = cals.calendars;
+    const dir = tmpDir();
+    const key = generateKeyPair();
+    const note = (size: number) => signTreeHead({ origin: 'urchain.example/x/0011223344556677', size, root: sha256(Uint8Array.of(size)) }, key);
+    await anchorCheckpoint(note(1), dir, [c.url]);
+    await anchorCheckpoint(note(2), dir, [c.url]);
+    // a calendar answering with a non-Bitcoin attestation (say, Litecoin) only: the pending one stays
+    c.answerUnknown = true;
+    c.confirm();
+    const first = await upgradeAnchors(dir, { calendars: [c.url] });
+    assert.equal(first.map((u) => [u.upgraded, u.pending]), [[false, [c.url]], [false, [c.url]]]);
+    // anchor 1's .ots broken on disk: reported, anchor 2 still upgraded
+    c.answerUnknown = false;
+    fs.writeFileSync(anchorFiles(dir, 1).ots, 'not an ots');
+    const up = await upgradeAnchors(dir, { calendars: [c.url] });
+    assert.is(up.length, 2);
+    assert.is(up[0].errors[0].calendar, '');
+    assert.match(up[0].errors[0].error, /checkpoint-1\.ots: ots: not an OpenTimestamps proof/);
+    assert.is(up[1].upgraded, true);
+    assert.is(up[1].bitcoin.length, 1);
+    assert.equal(up[1].pending, []);
+  } finally {
+    await cals.close();
+  }
+});
+
+test('anchor: one calendar is not redundant (exit 1, a warning); a note of another checkpoint is a conflict even without its .ots; a second run meanwhile is refused', async () => {
+  const cals = await startCalendars(1);
+  const dir = tmpDir();
+  const data = path.join(dir, 'plant');
+  try {
+    assert.is((await cli(['init', '--data', data])).code, 0);
+    const one = await cli(['anchor', '--data', data, '--calendar', cals.calendars[0].url, '--json']);
+    assert.is(one.code, 1, one.stderr);
+    assert.is(one.json.redundant, false);
+    assert.is(one.json.submitted, true);
+    assert.match(one.stderr, /not redundant: give at least 2 --calendar/);
+    // run again: nothing new to send (the one calendar holds it), still not redundant
+    const hits = cals.calendars[0].hits.digest;
+    const again = await cli(['anchor', '--data', data, '--calendar', cals.calendars[0].url, '--json']);
+    assert.is(again.code, 1);
+    assert.is(again.json.submitted, false);
+    assert.is(cals.calendars[0].hits.digest, hits);
+    // a note of another checkpoint of that size, its .ots gone: CONFLICT, nothing sent
+    const anchors = path.join(data, 'anchors');
+    const size = one.json.size;
+    const other = signTreeHead({ origin: one.json.origin, size, root: sha256(utf8('another root')) }, generateKeyPair());
+    fs.writeFileSync(path.join(anchors, `checkpoint-${size}.note`), other);
+    fs.rmSync(path.join(anchors, `checkpoint-${size}.ots`));
+    const conflict = await cli(['anchor', '--data', data, '--calendar', cals.calendars[0].url, '--json']);
+    assert.is(conflict.code, 1);
+    assert.is(conflict.json.error.code, 'CONFLICT');
+    assert.is(cals.calendars[0].hits.digest, hits);
+    // the folder locked by a live process: anchor and upgrade are refused
+    const lock = FolderLock.take(anchors);
+    try {
+      for (const args of [['anchor', '--data', data, '--calendar', cals.calendars[0].url], ['anchor', 'upgrade', '--data', data]]) {
+        const r = await cli([...args, '--json']);
+        assert.is(r.code, 1);
+        assert.is(r.json.error.code, 'CONFLICT');
+        assert.match(r.json.error.message, /another urchain anchor run \(pid \d+\) is using/);
+      }
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await cals.close();
+  }
+});
+
+test('prove --anchor: an unreadable .ots of one anchor does not hide another that covers the block', () => {
+  const dir = tmpDir();
+  const key = generateKeyPair();
+  const blocks = [sha256(utf8('block 0')), sha256(utf8('block 1'))];
+  const root = (n: number) => rootOf(blocks.slice(0, n).map(leafHash));
+  const write = (size: number, ots: Uint8Array | string) => {
+    const note = signTreeHead({ origin: 'urchain.example/x/0011223344556677', size, root: root(size) }, key);
+    const f = anchorFiles(dir, size);
+    fs.writeFileSync(f.note, note);
+    fs.writeFileSync(f.ots, ots);
+    return note;
+  };
+  write(1, 'not an ots');
+  const t = { items: [] };
+  addAttestation(addOp(t, { op: 'sha256' }), { type: 'pending', uri: 'https://a.pool.opentimestamps.org' });
+  const note2 = write(2, serializeOts({ hashOp: 'sha256', digest: sha256(Uint8Array.of(1)), timestamp: t }));
+  const proof = { block: { header: { height: 0 }, hash: toHex(blocks[0]) } } as unknown as ProofJson;
+  const doc = buildAnchoredProof(proof, dir, (i) => blocks[i]);
+  assert.is(doc.anchor.size, 2);
+  assert.is(doc.anchor.checkpoint, note2);
+  // every covering .ots unreadable: a clear error, not a crash
+  write(2, 'broken too');
+  assert.is(errorCodeOf(() => buildAnchoredProof(proof, dir, (i) => blocks[i])), 'BAD_ENCODING');
 });
 
 test.run();

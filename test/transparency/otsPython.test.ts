@@ -125,7 +125,7 @@ test(`${N} .ots files urchain writes read and verify in python-opentimestamps, b
     }
     cals.calendars[0].confirm();
     cals.calendars[1].confirm();
-    const up = await upgradeAnchors(dir);
+    const up = await upgradeAnchors(dir, { calendars: cals.calendars.map((c) => c.url) });
     assert.is(up.filter((u) => u.upgraded && u.bitcoin.length === 2 && u.pending.length === 0).length, N);
     assert.is(listAnchors(dir).length, N);
     const headers = path.join(dir, 'headers.bin');

@@ -171,13 +171,26 @@ export function resolveLimits(o: GraphqlOptions = {}): GraphqlLimits {
 /** The /graphql route for the node's API (node/api calls it after its guard). */
 export function graphqlHandler(query: Query, o: GraphqlOptions = {}, log: (e: Error) => void = () => {}) {
   const limits = resolveLimits(o);
+  // Queries run on the node's one thread, each up to its time budget: a cap on those in progress
+  // keeps a burst of heavy queries from holding the thread (and ingest with it) for long.
+  let inProgress = 0;
   return async (req: http.IncomingMessage, res: http.ServerResponse, url: URL, budget?: BodyBudget): Promise<void> => {
-    let body: Uint8Array | undefined;
-    if (req.method === 'POST') body = await readBody(req, limits.maxRequestBytes, { budget, res });
-    const a =
-      req.method === 'GET' && url.search.length > limits.maxRequestBytes
-        ? refuse(negotiate(req.headers.accept) ?? 'application/json', 413, 'TOO_LARGE', `the query string is over ${limits.maxRequestBytes} bytes: POST the query instead`)
-        : runGraphql(query, limits, { method: req.method ?? 'GET', accept: req.headers.accept, contentType: req.headers['content-type'], search: url.searchParams, body }, log);
+    let a: Answer;
+    if (inProgress >= limits.maxConcurrent) {
+      a = refuse(negotiate(req.headers.accept) ?? 'application/json', 503, 'UNAVAILABLE', `${limits.maxConcurrent} GraphQL queries are in progress on this node, the most it runs at once: try again shortly`, { 'retry-after': '1', connection: 'close' });
+    } else {
+      inProgress++;
+      try {
+        let body: Uint8Array | undefined;
+        if (req.method === 'POST') body = await readBody(req, limits.maxRequestBytes, { budget, res });
+        a =
+          req.method === 'GET' && url.search.length > limits.maxRequestBytes
+            ? refuse(negotiate(req.headers.accept) ?? 'application/json', 413, 'TOO_LARGE', `the query string is over ${limits.maxRequestBytes} bytes: POST the query instead`)
+            : runGraphql(query, limits, { method: req.method ?? 'GET', accept: req.headers.accept, contentType: req.headers['content-type'], search: url.searchParams, body }, log);
+      } finally {
+        inProgress--;
+      }
+    }
     const text = JSON.stringify(a.body);
     res.writeHead(a.status, { ...a.headers, 'content-type': `${a.type}; charset=utf-8`, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
     res.end(text);

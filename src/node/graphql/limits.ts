@@ -36,6 +36,8 @@ export interface GraphqlLimits {
   maxRequestBytes: number;
   /** Most lexical tokens in a document (graphql's parse limit), so parsing itself is bounded. */
   maxTokens: number;
+  /** Most /graphql requests in progress at once (bodies being read included); more get 503. */
+  maxConcurrent: number;
 }
 
 export const DEFAULT_LIMITS: GraphqlLimits = {
@@ -48,6 +50,7 @@ export const DEFAULT_LIMITS: GraphqlLimits = {
   maxPayload: 1024 * 1024,
   maxRequestBytes: 64 * 1024,
   maxTokens: 5000,
+  maxConcurrent: 4,
 };
 
 /** Fields that cost more than 1, by "Type.field". */
@@ -65,12 +68,26 @@ export function limitError(code: string, message: string, node?: FieldNode, extr
   return new GraphQLError(message, { nodes: node ? [node] : undefined, extensions: { code, ...extra } });
 }
 
-/** The page size a field asks for: its `first` literal or variable, else the default. */
-function firstOf(f: FieldNode, vars: Record<string, unknown>, lim: GraphqlLimits): number | undefined {
+/**
+ * The page size a page field (`isPage`: its schema has a `first` argument) asks for: its `first`
+ * literal or variable, else the default page, which is what the resolver runs with. Undefined for
+ * a field that is not a page.
+ */
+function firstOf(f: FieldNode, isPage: boolean, vars: Record<string, unknown>, lim: GraphqlLimits): number | undefined {
   const a = f.arguments?.find((x) => x.name.value === 'first');
-  if (!a) return undefined;
+  if (!a) return isPage ? lim.defaultPage : undefined;
   const v = valueOf(a.value, vars);
   return typeof v === 'number' ? v : lim.defaultPage;
+}
+
+/** The variables as execution sees them: those sent, else each variable's default in the operation. */
+function withDefaults(op: OperationDefinitionNode, vars: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...vars };
+  for (const d of op.variableDefinitions ?? []) {
+    const name = d.variable.name.value;
+    if ((out[name] === undefined || out[name] === null) && d.defaultValue) out[name] = valueOf(d.defaultValue, {});
+  }
+  return out;
 }
 
 function valueOf(v: ValueNode, vars: Record<string, unknown>): unknown {
@@ -79,26 +96,48 @@ function valueOf(v: ValueNode, vars: Record<string, unknown>): unknown {
   return undefined;
 }
 
-/** The type each field of the schema returns, by "Type.field" (named type only): enough to price fields. */
-export type FieldTypes = Map<string, string>;
+/**
+ * Per "Type.field" of the schema: the named type it returns and whether it is a page (has a
+ * `first` argument): enough to price fields.
+ */
+export type FieldTypes = Map<string, { type: string; page: boolean }>;
+
+/**
+ * Most selections the cost walk visits (fields, spreads, inline fragments, each time a fragment
+ * is spread). Fragments spread inside fragments multiply: k nested levels of two spreads are 2^k
+ * visits, so the walk memoises each fragment's cost and still stops here, whatever the shape.
+ */
+export const MAX_VISITS = 100_000;
 
 /**
  * Checks depth, cost and page sizes of the operation to run; returns the errors (empty: it may
  * run). `fieldTypes` maps "Parent.field" to the field's named type, so costs follow fragments.
  */
-export function checkLimits(doc: DocumentNode, op: OperationDefinitionNode, vars: Record<string, unknown>, lim: GraphqlLimits, fieldTypes: FieldTypes): { errors: GraphQLError[]; depth: number; cost: number } {
+export function checkLimits(doc: DocumentNode, op: OperationDefinitionNode, given: Record<string, unknown>, lim: GraphqlLimits, fieldTypes: FieldTypes): { errors: GraphQLError[]; depth: number; cost: number } {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of doc.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const errors: GraphQLError[] = [];
   let maxDepth = 0;
+  let visits = 0;
+  const vars = withDefaults(op, given);
+  // A fragment spread at the same depth under the same multiplier costs the same and reports the
+  // same depth errors, so it is walked once (this keeps nested spreads linear, not exponential).
+  const memo = new Map<string, number>();
+  const tooComplex = (): GraphQLError =>
+    new GraphQLError(`query is too complex to price: over ${MAX_VISITS} selections once fragments are expanded; the cost limit (--graphql-max-cost) cannot be met`, { nodes: [op], extensions: { code: 'COST_LIMIT', limit: lim.maxCost } });
 
   /** Cost of a selection set on `type`, at `depth`; `mult` multiplies edges/nodes below a page. */
   const walk = (set: SelectionSetNode, type: string, depth: number, mult: number): number => {
     let cost = 0;
     for (const s of set.selections) {
+      if (++visits > MAX_VISITS) throw tooComplex();
       if (s.kind === Kind.FRAGMENT_SPREAD) {
         const f = fragments.get(s.name.value);
-        if (f) cost += walk(f.selectionSet, f.typeCondition.name.value, depth, mult);
+        if (!f) continue;
+        const key = `${s.name.value}\0${depth}\0${mult}`;
+        let c = memo.get(key);
+        if (c === undefined) memo.set(key, (c = walk(f.selectionSet, f.typeCondition.name.value, depth, mult)));
+        cost += c;
         continue;
       }
       if (s.kind === Kind.INLINE_FRAGMENT) {
@@ -113,10 +152,11 @@ export function checkLimits(doc: DocumentNode, op: OperationDefinitionNode, vars
       }
       maxDepth = Math.max(maxDepth, depth);
       if (depth === lim.maxDepth + 1 && !errors.some((e) => e.extensions.code === 'DEPTH_LIMIT')) errors.push(limitError('DEPTH_LIMIT', `query is nested deeper than the limit of ${lim.maxDepth} fields (--graphql-max-depth)`, s, { limit: lim.maxDepth }));
-      const first = firstOf(s, vars, lim);
+      const field = fieldTypes.get(`${type}.${name}`);
+      const first = firstOf(s, field?.page ?? false, vars, lim);
       if (first !== undefined && (first < 0 || first > lim.maxPage))
         errors.push(limitError('PAGE_LIMIT', `first: ${first} is outside 0-${lim.maxPage}, the page-size limit (--graphql-max-page)`, s, { limit: lim.maxPage }));
-      const childType = fieldTypes.get(`${type}.${name}`) ?? '';
+      const childType = field?.type ?? '';
       const here = (name === 'edges' || name === 'nodes' ? mult : 1) * (FIELD_COST[`${type}.${name}`] ?? 1);
       // A page field passes its size down to the edges/nodes below it; edges/nodes use it up.
       const below = first !== undefined ? Math.min(Math.max(first, 0), lim.maxPage) : name === 'edges' || name === 'nodes' ? 1 : mult;
@@ -126,7 +166,13 @@ export function checkLimits(doc: DocumentNode, op: OperationDefinitionNode, vars
     return cost;
   };
   const root = op.operation === 'query' ? 'Query' : op.operation === 'mutation' ? 'Mutation' : 'Subscription';
-  const cost = walk(op.selectionSet, root, 1, 1);
+  let cost: number;
+  try {
+    cost = walk(op.selectionSet, root, 1, 1);
+  } catch (e) {
+    if (!(e instanceof GraphQLError)) throw e;
+    return { errors: [e], depth: maxDepth, cost: Infinity };
+  }
   if (cost > lim.maxCost)
     errors.push(new GraphQLError(`query cost ${cost} is over the limit of ${lim.maxCost} (--graphql-max-cost); ask for smaller pages (first) or fewer proofs and payloads`, { nodes: [op], extensions: { code: 'COST_LIMIT', cost, limit: lim.maxCost } }));
   return { errors, depth: maxDepth, cost };

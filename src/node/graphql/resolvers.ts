@@ -44,8 +44,6 @@ export function makeContext(query: Query, limits: GraphqlLimits, now = performan
 
 const isHex64 = (s: string) => /^[0-9a-fA-F]{64}$/.test(s);
 
-/** A row of Query.trace: what it decoded already, so a trace page does not decode each record twice. */
-type TraceRow = ReturnType<Query['trace']>['records'][number];
 
 export class RecordNode {
   private coreCache?: TxCore;
@@ -55,7 +53,6 @@ export class RecordNode {
     private readonly id: Uint8Array,
     stored: StoredTx | undefined,
     private readonly loc: TxLocation | undefined,
-    private readonly row?: TraceRow,
   ) {
     this.storedCache = stored;
   }
@@ -65,9 +62,9 @@ export class RecordNode {
     return stored ? new RecordNode(ctx, id, stored, ctx.query.store.location(id)) : null;
   }
 
-  static fromRow(ctx: GqlContext, row: TraceRow): RecordNode {
-    const loc = row.block ? { blockHash: fromHex(row.block.hash, 32), height: row.block.height, index: row.block.index } : undefined;
-    return new RecordNode(ctx, fromHex(row.txId, 32), undefined, loc, row);
+  /** A record whose location is known already (from the identifier's index): read when a field needs it. */
+  static at(ctx: GqlContext, id: Uint8Array, loc: TxLocation | undefined): RecordNode {
+    return new RecordNode(ctx, id, undefined, loc);
   }
 
   private get stored(): StoredTx {
@@ -82,31 +79,31 @@ export class RecordNode {
     return (this.coreCache ??= decodeCore(this.stored.coreBytes));
   }
   get txId() {
-    return this.row?.txId ?? toHex(this.id);
+    return toHex(this.id);
   }
   get chainId() {
     return toHex(this.c.chainId);
   }
   get origin() {
-    return this.row?.origin ?? toHex(this.c.origin);
+    return toHex(this.c.origin);
   }
   get timestamp() {
-    return this.row?.timestamp ?? this.c.timestamp;
+    return this.c.timestamp;
   }
   get time() {
-    return this.row?.time ?? new Date(this.c.timestamp).toISOString();
+    return new Date(this.c.timestamp).toISOString();
   }
   get seq() {
     return this.c.seq;
   }
   get kind() {
-    return this.row?.kind ?? this.c.kind;
+    return this.c.kind;
   }
   get product() {
-    return this.row ? (this.row.product ?? null) : (metaGet(this.c.meta, 'product') ?? null);
+    return metaGet(this.c.meta, 'product') ?? null;
   }
   get meta() {
-    return this.row?.meta ?? Object.fromEntries(this.c.meta);
+    return Object.fromEntries(this.c.meta);
   }
   get payloadDigest() {
     return toHex(this.c.payloadDigest);
@@ -251,8 +248,7 @@ export class Root {
     const hi = a.to ?? Infinity;
     if (a.identifier != null) {
       // The identifier's index, in the order `urchain trace` lists it; pending records left out.
-      const rows = ctx.query.trace(a.identifier).records.filter((r) => r.block && r.block.height >= lo && r.block.height <= hi);
-      const items = rows.map((r) => ({ pos: { b: [r.block!.height, r.block!.index] } as Pos, make: () => RecordNode.fromRow(ctx, r) }));
+      const items = traceItems(ctx, a.identifier, false).items.filter((it) => 'b' in it.pos && it.pos.b[0] >= lo && it.pos.b[0] <= hi);
       return filtered(ctx, items, keep, a.first, a.after);
     }
     // No identifier: a scan of the canonical chain from `from` (or the cursor's block) up.
@@ -272,19 +268,46 @@ export class Root {
 
   trace({ identifier, first, after }: { identifier: string; first?: number | null; after?: string | null }) {
     const { ctx } = this;
-    const t = ctx.query.trace(identifier);
-    const items = t.records.map((r) => ({
-      pos: (r.block ? { b: [r.block.height, r.block.index] } : { p: [r.timestamp, r.txId] }) as Pos,
-      make: () => RecordNode.fromRow(ctx, r),
-    }));
-    return { identifier: t.product, count: t.count, records: page(ctx, items, first, after) };
+    const t = traceItems(ctx, identifier, true);
+    return { identifier, count: t.count, records: page(ctx, t.items, first, after) };
   }
+}
+
+/**
+ * The records of an identifier in chain order (`urchain trace`'s: included by height and index,
+ * then pending by time), read lazily: up front only the index and each record's location (with
+ * the time budget checked per record); a record itself is read and decoded only when its page or
+ * a filter needs it, so `first: 10` of a long trace does not decode the whole trace. A pending
+ * record's time orders it, so pending ones are decoded (they are few: blocks take them in).
+ */
+function traceItems(ctx: GqlContext, identifier: string, withPending: boolean): { count: number; items: { pos: Pos; make: () => RecordNode }[] } {
+  if (!identifier) throw badInput('product code: expected a non-empty string');
+  const ids = ctx.query.store.productTxs(identifier);
+  const included: { id: Uint8Array; loc: TxLocation }[] = [];
+  const pending: RecordNode[] = [];
+  for (const id of ids) {
+    ctx.tick();
+    const loc = ctx.query.store.location(id);
+    if (loc) included.push({ id, loc });
+    else if (withPending) pending.push(RecordNode.at(ctx, id, undefined));
+  }
+  included.sort((x, y) => x.loc.height - y.loc.height || x.loc.index - y.loc.index);
+  const items = included.map(({ id, loc }) => ({ pos: { b: [loc.height, loc.index] } as Pos, make: () => RecordNode.at(ctx, id, loc) }));
+  const times = pending.map((r) => {
+    ctx.tick();
+    return { r, pos: { p: [r.timestamp, r.txId] } as Pos };
+  });
+  times.sort((x, y) => (x.pos as { p: [number, string] }).p[0] - (y.pos as { p: [number, string] }).p[0] || (x.r.txId < y.r.txId ? -1 : 1));
+  for (const { r, pos } of times) items.push({ pos, make: () => r });
+  return { count: ids.length, items };
 }
 
 /** A page of the records that pass `keep` (a filter needs the record, so it is loaded first). */
 function filtered(ctx: GqlContext, items: Iterable<{ pos: Pos; make: () => RecordNode }>, keep: (r: RecordNode) => boolean, first?: number | null, after?: string | null) {
   function* kept() {
     for (const it of items) {
+      // Records the filter drops never reach page(), which ticks per record it sees: tick here.
+      ctx.tick();
       const r = it.make();
       if (keep(r)) yield { pos: it.pos, make: () => r };
     }

@@ -148,14 +148,14 @@ type PageInfo {
 
 let built: { schema: GraphQLSchema; fieldTypes: FieldTypes } | undefined;
 
-/** The executable schema (built once) and, per "Type.field", the named type it returns (for node/graphql/limits). */
+/** The executable schema (built once) and, per "Type.field", the named type it returns and whether it is a page (for node/graphql/limits). */
 export function urchainSchema(): { schema: GraphQLSchema; fieldTypes: FieldTypes } {
   if (built) return built;
   const schema = buildSchema(SDL);
   const fieldTypes: FieldTypes = new Map();
   for (const t of Object.values(schema.getTypeMap())) {
     if (!isObjectType(t) || t.name.startsWith('__')) continue;
-    for (const f of Object.values(t.getFields())) fieldTypes.set(`${t.name}.${f.name}`, getNamedType(f.type).name);
+    for (const f of Object.values(t.getFields())) fieldTypes.set(`${t.name}.${f.name}`, { type: getNamedType(f.type).name, page: f.args.some((a) => a.name === 'first') });
   }
   built = { schema, fieldTypes };
   return built;
