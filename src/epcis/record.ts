@@ -105,6 +105,18 @@ export function epcisRecords(input: Uint8Array | string): { doc: EpcisInput; res
 const HASH_ID_RE = /^ni:\/\/\/sha-256;[0-9a-f]{64}\?ver=CBV2\.0$/;
 
 /**
+ * Whether an event's hash may depend on the document it came in: an extension field (a key with
+ * a prefix, which the document may declare or list in its ignoreFields) or a compact value
+ * (`prefix:x`, not a URN or URL) whose namespace only the document's @context may give.
+ */
+function needsDocument(v: Json): boolean {
+  if (typeof v === 'string') return /^[A-Za-z][\w.+-]*:/.test(v) && !/^(?:urn|https?):/i.test(v);
+  if (Array.isArray(v)) return v.some(needsDocument);
+  if (isObject(v)) return Object.entries(v).some(([k, x]) => (k !== '@context' && k.includes(':')) || needsDocument(x));
+  return false;
+}
+
+/**
  * Checks a record of kind `epcis` as a node takes it in (fail closed: the index must not hold
  * what the event does not say): the payload is one valid EPCIS 2.0 event, and the metadata the
  * index and readers rely on (epcis.type, epcis.time, epcis.bizStep, epcis.disposition, every
@@ -128,6 +140,13 @@ export function checkEpcisRecord(payload: Uint8Array, meta: [string, string][]):
   const rec = eventRecord(doc.events[0], doc, get(HASH_META_KEY) ?? ''); // the sender's hash id, not recomputed
   if (isRefused(rec)) return fail(`${rec.error.path}: ${rec.error.message}`);
   if (!HASH_ID_RE.test(get(HASH_META_KEY) ?? '')) fail(`meta ${HASH_META_KEY} must be a CBV 2.0 event hash id (ni:///sha-256;<64 hex>?ver=CBV2.0)`);
+  // An event that needs nothing from its document has one hash id, and it must be the claimed one:
+  // otherwise a record could claim another event's id and make that event a "duplicate", never stored.
+  const event = doc.events[0].event;
+  if (!needsDocument(event)) {
+    const own = eventHashId(event, doc);
+    if (own !== get(HASH_META_KEY)) fail(`meta ${HASH_META_KEY} is ${JSON.stringify(get(HASH_META_KEY))}, the event's hash id is ${JSON.stringify(own)}`);
+  }
   for (const [k, v] of Object.entries(rec.meta)) if (k !== HASH_META_KEY && get(k) !== v) fail(`meta ${k} is ${JSON.stringify(get(k) ?? null)}, the event says ${JSON.stringify(v)}`);
   for (const [k] of meta) if ((/^id\.\d{4}$/.test(k) || k.startsWith('epcis.')) && !(k in rec.meta)) fail(`meta ${k}: the event names nothing for it`);
 }

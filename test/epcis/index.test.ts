@@ -87,6 +87,10 @@ test('a node takes an epcis record only when its metadata is what its event says
     await refused(submit({ ...rec.meta, 'id.0000': 'https://id.gs1.org/01/09999999999999/21/1' }), /meta id\.0000 is/);
     await refused(submit({ ...rec.meta, 'epcis.time': '2024-05-01T10:00:00.000Z' }), /epcis\.time/);
     await refused(submit({ ...rec.meta, 'epcis.hash': 'x' }), /CBV 2\.0 event hash id/);
+    // another event's hash id: taken, it would make that event a duplicate that is never stored
+    const other = (epcisRecords(text.replace('.5"]', '.6"]')).results as EpcisRecord[])[0];
+    assert.is.not(other.hashId, rec.hashId);
+    await refused(submit({ ...rec.meta, 'epcis.hash': other.hashId }), /epcis\.hash is .*the event's hash id is/);
     await refused(submit(rec.meta, new TextEncoder().encode('{"type":"ObjectEvent"}')), /eventTime: required/);
     await refused(submit(rec.meta, new TextEncoder().encode(`{"type":"EPCISDocument","epcisBody":{"eventList":[${text}]}}`)), /one event, not a document/);
     const ok = await submit(rec.meta);
