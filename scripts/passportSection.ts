@@ -24,7 +24,10 @@ export function passportSection(): string {
 file: \\fBurchain\\-passport/1\\fR. A record costs its core, its batch evidence and its Merkle path
 (O(log n) hashes); block headers, their signatures and their countersignatures are stored once per
 block and shared by the records in it. A passport of 1,000 records from 100 blocks without
-payloads is about 1.2 MiB (\\fBnpm run bench \\-\\- \\-\\-only passport\\fR).
+payloads is about 1.2 MiB when each block holds 10 records, all of the item
+(\\fBnpm run bench \\-\\- \\-\\-only passport\\fR). A record's batch path and inclusion path
+grow with the log of its batch and block sizes (about 67 bytes per hash each): with 256 records
+per block, 10 of them the item's, the same 1,000 records take about 1.8 MiB.
 .PP
 Bytes: the file is exactly the RFC 8785 canonical JSON of the document (members of every object
 sorted by the UTF\\-16 code units of their names, no white space, strings as ECMAScript's
