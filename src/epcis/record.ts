@@ -24,6 +24,7 @@ import { identifierMeta, HASH_META_KEY } from './meta.js';
 import { validateEvent, type EventProblem } from './validate.js';
 import { readEpcis, type CutEvent, type EpcisInput } from './document.js';
 import { utf8 } from '../codec/bytes.js';
+import { normalizeMeta } from '../chain/transaction.js';
 import { UrchainError } from '../errors.js';
 
 export const EPCIS_KIND = 'epcis';
@@ -82,15 +83,17 @@ export function eventRecord(cut: CutEvent, ctx: HashContext, knownHashId?: strin
     bizStep: vocab('bizStep'),
     disposition: vocab('disposition'),
   };
-  let ids: Record<string, string>;
+  let meta: Record<string, string>;
   try {
-    ids = identifierMeta(identifiers);
+    meta = { [HASH_META_KEY]: hashId, 'epcis.type': rec.eventType, 'epcis.time': rec.eventTime, type: EPCIS_CONTENT_TYPE, ...identifierMeta(identifiers) };
+    if (rec.bizStep) meta['epcis.bizStep'] = rec.bizStep;
+    if (rec.disposition) meta['epcis.disposition'] = rec.disposition;
+    // The chain's metadata limits (an identifier or vocabulary value over 1024 bytes): refused
+    // here with the event's path, as any other invalid event, not failed later by the node.
+    normalizeMeta(meta);
   } catch (e) {
     return { index: cut.index, path: cut.path, error: { path: cut.path, message: (e as Error).message } };
   }
-  const meta: Record<string, string> = { [HASH_META_KEY]: hashId, 'epcis.type': rec.eventType, 'epcis.time': rec.eventTime, type: EPCIS_CONTENT_TYPE, ...ids };
-  if (rec.bizStep) meta['epcis.bizStep'] = rec.bizStep;
-  if (rec.disposition) meta['epcis.disposition'] = rec.disposition;
   return { index: cut.index, path: cut.path, ...rec, identifiers, payload: utf8(cut.text!), meta, idemKey: IDEM_PREFIX + hashId };
 }
 
