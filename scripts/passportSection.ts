@@ -70,7 +70,7 @@ Derived members: "trust" lists the chain id, for poa the authorities of the para
 order, as origins the origin keys of the chain's records (sorted, each once), and the chain's
 name. It says which keys signed; a verifier never trusts it (it can be handed to a customer as a
 starting point, to be compared with the company's own list). "id" is H(params) (CHAIN
-PARAMETERS). No signature covers "items": the \fBitems\fR check below binds it to the records,
+PARAMETERS). No signature covers "items": the \\fBitems\\fR check below binds it to the records,
 each of which names its identifiers in its signed core (meta "product", "id.NNNN", "epcis.hash"),
 so a stripped passport is bound too.
 .PP
@@ -89,9 +89,10 @@ check covers is covered here. The report names the first member that differs.
 .TP
 .B items
 every record names one of the items: its meta "product", one of its "id.NNNN" identifiers or its
-"epcis.hash" equals an item, compared as identifier index keys (a GS1 Digital Link URI and the
-EPC URN of the same item are one key, as for \fBurchain trace\fR). A record of another item fails
-the passport here, whatever its proof says.
+"epcis.hash" equals an item exactly. \\fBurchain passport\\fR lists the code it was given and,
+when it differs, that code's identifier index key (the canonical GS1 Digital Link URI an EPCIS
+record names), so a passport asked for by EPC URN holds both forms. A record of another item
+fails the passport here, whatever its proof says.
 .TP
 .B the proof checks
 each record's proof passes every PROOF FILE check from \\fBchain\\fR to \\fBcountersignature\\fR,

@@ -5,8 +5,8 @@
  * Checks, in order: `format` (strict JSON, the passport schema, every record a well-formed
  * urchain-proof/1 piece), `canonical` (the bytes are exactly what passportOf writes from those
  * records: sorted, shared, the derived trust entries and chain ids right, no block nobody uses),
- * then `items` (every record names one of the passport's items, in any form the identifier index
- * matches: its product code, an id.NNNN identifier or its EPCIS hash id; the item list is not
+ * then `items` (every record names one of the passport's items as its product code, an id.NNNN
+ * identifier or its EPCIS hash id; the item list is not
  * covered by any signature, so this is what binds it to the records shown under it), then every
  * record as the proof it stands for, with every proof check (proof/proof.ts). The
  * passport is valid when all of them hold; the first failure is the passport's verdict and each
@@ -30,8 +30,6 @@ import type { Countersigner } from './countersigned.js';
 import { firstDifference } from './canonical.js';
 import { expandPassport, parseParts, passportOf, passportText, MAX_PASSPORT_CHARS, PASSPORT_FORMAT, type PassportJson, type PassportParts } from './passport.js';
 import { UrchainError } from '../errors.js';
-import { indexOf } from '../epcis/meta.js';
-import { identifierKey } from '../epcis/identifiers.js';
 
 export type PassportCheck = 'format' | 'canonical' | 'items';
 
@@ -113,16 +111,18 @@ function read(text: string, doc?: unknown): ReadPassport {
 }
 
 /**
- * Every record names one of `items` (compared as index keys, so a Digital Link URI and the EPC
- * URN of the same item agree): otherwise a passport could present any signed record as the
- * history of any item, since nothing signs the item list itself.
+ * Every record names one of `items`: otherwise a passport could present any signed record as the
+ * history of any item, since nothing signs the item list itself. A record names what the
+ * identifier index files it under (epcis/meta.ts indexOf: meta "product", "id.NNNN" and
+ * "epcis.hash", read here directly: the verifier core imports nothing from epcis). Compared
+ * exactly: the writer (passport/collect) lists an item under both the code asked for and its
+ * index key, so an EPC URN and the Digital Link key of the same item both match.
  */
 function checkItems(items: readonly string[], parsed: readonly ParsedProof[]): void {
-  const wanted = new Set(items.flatMap((i) => [i, identifierKey(i)]));
+  const wanted = new Set(items);
   parsed.forEach((p, i) => {
-    const { product, identifiers } = indexOf(p.core.meta);
-    const names = [...(product !== undefined ? [product] : []), ...(identifiers ?? [])];
-    if (!names.some((n) => wanted.has(n) || wanted.has(identifierKey(n))))
+    const names = p.core.meta.filter(([k]) => k === 'product' || k === 'epcis.hash' || /^id\.\d{4}$/.test(k)).map(([, v]) => v);
+    if (!names.some((n) => wanted.has(n)))
       throw new Refused('items', `records[${i}] (${toHex(p.txId).slice(0, 16)}…) names none of the passport's items (${items.join(', ')}): it is not part of this item's history`);
   });
 }

@@ -113,18 +113,20 @@ test('the item list is bound to the records: a record that names none of the ite
   assert.equal(verifyPassportText(fx.a, fx.trust).checks, ['format', 'canonical', 'items']);
 });
 
-test('items match in any identifier form, and an EPCIS record shows its epcis.bizStep', () => {
+test('items match the identifiers a record names, and an EPCIS record shows its epcis.bizStep', () => {
   const k = signer();
   const C = new TestChain('plant-c', [k]);
   const dl = 'https://id.gs1.org/01/04012345111118/21/5';
   C.block([C.record(k, '{}', { 'epcis.hash': `ni:///sha-256;${'1'.repeat(64)}?ver=CBV2.0`, 'epcis.bizStep': 'https://ref.gs1.org/cbv/BizStep-shipping', 'id.0000': dl }, 'epcis')]);
   const trust = { chains: [toHex(C.chainId)], authorities: [toHex(k.publicKey)], origins: [toHex(k.publicKey)] };
-  for (const item of [dl, 'urn:epc:id:sgtin:4012345.011111.5', 'https://example.com/gtin/4012345111118/ser/5']) {
-    const r = verifyPassportText(passportText(buildPassport([item], [C.proof(1, 0)])), trust);
+  // as passport/collect writes it: the code asked for and its index key
+  for (const item of [[dl], ['urn:epc:id:sgtin:4012345.011111.5', dl], ['https://example.com/gtin/4012345111118/ser/5', dl]]) {
+    const r = verifyPassportText(passportText(buildPassport(item, [C.proof(1, 0)])), trust);
     assert.is(r.valid, true, `${item}: ${r.reason}`);
     assert.is(r.records[0].bizStep, 'https://ref.gs1.org/cbv/BizStep-shipping');
   }
-  assert.is(verifyPassportText(passportText(buildPassport(['urn:epc:id:sgtin:4012345.011111.6'], [C.proof(1, 0)])), trust).failed, 'items');
+  assert.is(verifyPassportText(passportText(buildPassport(['urn:epc:id:sgtin:4012345.011111.5'], [C.proof(1, 0)])), trust).failed, 'items', 'compared exactly: the URN alone is not the key the record names');
+  assert.is(verifyPassportText(passportText(buildPassport(['https://id.gs1.org/01/04012345111118/21/6'], [C.proof(1, 0)])), trust).failed, 'items');
 });
 
 test('merge refuses passports that disagree (two blocks at one height: a fork) and reads its inputs strictly', () => {
