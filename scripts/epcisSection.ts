@@ -77,8 +77,13 @@ it (the idempotency key of an EPCIS record is \\fBepcis:\\fR followed by its has
 \\fBWhat a node checks.\\fR A node takes a record of kind \\fBepcis\\fR only when its payload is one
 valid EPCIS 2.0 event and epcis.type, epcis.time, epcis.bizStep, epcis.disposition and the
 id.NNNN entries are exactly what that event gives (no identifier it does not name), and
-epcis.hash has the form above; it does not recompute the hash, which may depend on namespaces the
-document declared around the event. A payload encrypted before it left (meta \\fBenc\\fR) is not
+epcis.hash has the form above. It recomputes the hash of an event that needs nothing from its
+document (no extension field, no compact \\fIprefix\\fR:value other than a URN or URL) and refuses
+a record whose epcis.hash is not that event's (it would make another event a duplicate); an
+event with extension fields or compact values may hash with the namespaces and ignoreFields its
+document declared, which the payload does not carry, so its epcis.hash is taken as sent. A record
+of any other kind with an epcis.* metadata entry is refused. An event naming more than 1000
+identifiers, or one over 1024 bytes, is refused by \\fBurchain ingest epcis\\fR with its path. A payload encrypted before it left (meta \\fBenc\\fR) is not
 checked.
 .PP
 \\fBThe event hash id\\fR (CBV 2.0, section 8.9; as the public reference implementation

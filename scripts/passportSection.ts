@@ -24,7 +24,10 @@ export function passportSection(): string {
 file: \\fBurchain\\-passport/1\\fR. A record costs its core, its batch evidence and its Merkle path
 (O(log n) hashes); block headers, their signatures and their countersignatures are stored once per
 block and shared by the records in it. A passport of 1,000 records from 100 blocks without
-payloads is about 1.2 MiB (\\fBnpm run bench \\-\\- \\-\\-only passport\\fR).
+payloads is about 1.2 MiB when each block holds 10 records, all of the item
+(\\fBnpm run bench \\-\\- \\-\\-only passport\\fR). A record's batch path and inclusion path
+grow with the log of its batch and block sizes (about 67 bytes per hash each): with 256 records
+per block, 10 of them the item's, the same 1,000 records take about 1.8 MiB.
 .PP
 Bytes: the file is exactly the RFC 8785 canonical JSON of the document (members of every object
 sorted by the UTF\\-16 code units of their names, no white space, strings as ECMAScript's
@@ -67,9 +70,9 @@ Derived members: "trust" lists the chain id, for poa the authorities of the para
 order, as origins the origin keys of the chain's records (sorted, each once), and the chain's
 name. It says which keys signed; a verifier never trusts it (it can be handed to a customer as a
 starting point, to be compared with the company's own list). "id" is H(params) (CHAIN
-PARAMETERS). "items" is informational: no signature covers it (an EPCIS record names its
-identifiers in its payload, which a stripped passport leaves out); a record says what it is
-about in its own meta and payload.
+PARAMETERS). No signature covers "items": the \\fBitems\\fR check below binds it to the records,
+each of which names its identifiers in its signed core (meta "product", "id.NNNN", "epcis.hash"),
+so a stripped passport is bound too.
 .PP
 Verification, in this order; the first failing check is reported, and every record keeps its own
 verdict:
@@ -84,6 +87,13 @@ the order, each block referenced by a record or a link and stored once, one reco
 (chain, height, index), the derived members right. So no byte goes unread: a byte that no proof
 check covers is covered here. The report names the first member that differs.
 .TP
+.B items
+every record names one of the items: its meta "product", one of its "id.NNNN" identifiers or its
+"epcis.hash" equals an item exactly. \\fBurchain passport\\fR lists the code it was given and,
+when it differs, that code's identifier index key (the canonical GS1 Digital Link URI an EPCIS
+record names), so a passport asked for by EPC URN holds both forms. A record of another item
+fails the passport here, whatever its proof says.
+.TP
 .B the proof checks
 each record's proof passes every PROOF FILE check from \\fBchain\\fR to \\fBcountersignature\\fR,
 against the trust\\-list entry that names its chain: the list itself when its "chains" has the
@@ -97,7 +107,7 @@ The passport is valid when every record is. \\fBurchain verify \\-\\-json\\fR pr
 records}], records: [{index, txId, chainId, chain, party, origin, kind, bizStep, time, block:
 {height, hash, time}, payloadIncluded, valid, failed, reason, checks, countersignedBy}],
 summary: {records, valid, invalid}}; party is the name of the trust\\-list entry that names the
-chain, bizStep the record's meta "bizStep" (null without one), time when the record was taken in.
+chain, bizStep the record's meta "bizStep", else its "epcis.bizStep" (null without either), time when the record was taken in.
 .PP
 Merging (\\fBurchain passport merge\\fR): the union of the records of several passports, each read
 with the \\fBformat\\fR and \\fBcanonical\\fR checks, written as above: items are joined, a record

@@ -26,6 +26,7 @@ export interface PageData {
 const CHECK_WORDS: Record<CheckName | PassportCheck, string> = {
   format: 'The file is well-formed: every field known, each value in its one encoding',
   canonical: 'The passport is in its one canonical form: nothing added, re-ordered or left unused',
+  items: "Every record names this item (its code, an identifier of it or its event's id)",
   chain: 'The record and its block belong to the chain its parameters describe',
   payload: "The record's data matches its SHA-256 fingerprint",
   txId: "The record's identifier is the fingerprint of its contents",
@@ -118,8 +119,8 @@ function showPassport(r: PassportResult): void {
       : `VALID as far as checked: all ${r.summary.records} records are consistent, but not checked against a trust list`
     : `NOT VALID: the ${r.failed} check failed. ${r.reason}`;
   setVerdict(r.valid, r.trusted, r.failed, head);
-  const passportFailed = r.failed === 'format' || r.failed === 'canonical' ? r.failed : undefined;
-  body.append(el('h2', 'The passport'), checkList(['format', 'canonical'], r.checks, passportFailed, r.reason, {}));
+  const passportFailed = r.failed === 'format' || r.failed === 'canonical' || r.failed === 'items' ? r.failed : undefined;
+  body.append(el('h2', 'The passport'), checkList(['format', 'canonical', 'items'], r.checks, passportFailed, r.reason, {}));
   if (!r.records.length) return;
   body.append(el('h2', `Timeline (${r.summary.valid} of ${r.summary.records} records hold)`));
   const table = el('table');

@@ -24,6 +24,7 @@ import { identifierMeta, HASH_META_KEY } from './meta.js';
 import { validateEvent, type EventProblem } from './validate.js';
 import { readEpcis, type CutEvent, type EpcisInput } from './document.js';
 import { utf8 } from '../codec/bytes.js';
+import { normalizeMeta } from '../chain/transaction.js';
 import { UrchainError } from '../errors.js';
 
 export const EPCIS_KIND = 'epcis';
@@ -82,15 +83,17 @@ export function eventRecord(cut: CutEvent, ctx: HashContext, knownHashId?: strin
     bizStep: vocab('bizStep'),
     disposition: vocab('disposition'),
   };
-  let ids: Record<string, string>;
+  let meta: Record<string, string>;
   try {
-    ids = identifierMeta(identifiers);
+    meta = { [HASH_META_KEY]: hashId, 'epcis.type': rec.eventType, 'epcis.time': rec.eventTime, type: EPCIS_CONTENT_TYPE, ...identifierMeta(identifiers) };
+    if (rec.bizStep) meta['epcis.bizStep'] = rec.bizStep;
+    if (rec.disposition) meta['epcis.disposition'] = rec.disposition;
+    // The chain's metadata limits (an identifier or vocabulary value over 1024 bytes): refused
+    // here with the event's path, as any other invalid event, not failed later by the node.
+    normalizeMeta(meta);
   } catch (e) {
     return { index: cut.index, path: cut.path, error: { path: cut.path, message: (e as Error).message } };
   }
-  const meta: Record<string, string> = { [HASH_META_KEY]: hashId, 'epcis.type': rec.eventType, 'epcis.time': rec.eventTime, type: EPCIS_CONTENT_TYPE, ...ids };
-  if (rec.bizStep) meta['epcis.bizStep'] = rec.bizStep;
-  if (rec.disposition) meta['epcis.disposition'] = rec.disposition;
   return { index: cut.index, path: cut.path, ...rec, identifiers, payload: utf8(cut.text!), meta, idemKey: IDEM_PREFIX + hashId };
 }
 
@@ -103,6 +106,18 @@ export function epcisRecords(input: Uint8Array | string): { doc: EpcisInput; res
 }
 
 const HASH_ID_RE = /^ni:\/\/\/sha-256;[0-9a-f]{64}\?ver=CBV2\.0$/;
+
+/**
+ * Whether an event's hash may depend on the document it came in: an extension field (a key with
+ * a prefix, which the document may declare or list in its ignoreFields) or a compact value
+ * (`prefix:x`, not a URN or URL) whose namespace only the document's @context may give.
+ */
+function needsDocument(v: Json): boolean {
+  if (typeof v === 'string') return /^[A-Za-z][\w.+-]*:/.test(v) && !/^(?:urn|https?):/i.test(v);
+  if (Array.isArray(v)) return v.some(needsDocument);
+  if (isObject(v)) return Object.entries(v).some(([k, x]) => (k !== '@context' && k.includes(':')) || needsDocument(x));
+  return false;
+}
 
 /**
  * Checks a record of kind `epcis` as a node takes it in (fail closed: the index must not hold
@@ -128,6 +143,13 @@ export function checkEpcisRecord(payload: Uint8Array, meta: [string, string][]):
   const rec = eventRecord(doc.events[0], doc, get(HASH_META_KEY) ?? ''); // the sender's hash id, not recomputed
   if (isRefused(rec)) return fail(`${rec.error.path}: ${rec.error.message}`);
   if (!HASH_ID_RE.test(get(HASH_META_KEY) ?? '')) fail(`meta ${HASH_META_KEY} must be a CBV 2.0 event hash id (ni:///sha-256;<64 hex>?ver=CBV2.0)`);
+  // An event that needs nothing from its document has one hash id, and it must be the claimed one:
+  // otherwise a record could claim another event's id and make that event a "duplicate", never stored.
+  const event = doc.events[0].event;
+  if (!needsDocument(event)) {
+    const own = eventHashId(event, doc);
+    if (own !== get(HASH_META_KEY)) fail(`meta ${HASH_META_KEY} is ${JSON.stringify(get(HASH_META_KEY))}, the event's hash id is ${JSON.stringify(own)}`);
+  }
   for (const [k, v] of Object.entries(rec.meta)) if (k !== HASH_META_KEY && get(k) !== v) fail(`meta ${k} is ${JSON.stringify(get(k) ?? null)}, the event says ${JSON.stringify(v)}`);
   for (const [k] of meta) if ((/^id\.\d{4}$/.test(k) || k.startsWith('epcis.')) && !(k in rec.meta)) fail(`meta ${k}: the event names nothing for it`);
 }

@@ -119,6 +119,9 @@ export class Intake {
     if (typeof kind !== 'string' || !KIND_RE.test(kind)) throw badInput(`kind ${JSON.stringify(kind)}: expected 1-32 of a-z 0-9 . _ - starting with a letter`);
     const meta = normalizeMeta(rec.meta ?? []); // limits in UTF-8 bytes (chain/transaction)
     if (kind === EPCIS_KIND) checkEpcisRecord(rec.payload, meta); // the index holds only what the event names
+    // epcis.* metadata is checked against an event only in an epcis record: elsewhere it would put an
+    // unchecked event hash id into the index (trace by that id would show a record that is no event).
+    else if (meta.some(([k]) => k.startsWith('epcis.'))) throw badInput(`metadata epcis.*: only records of kind ${EPCIS_KIND} carry it (this one is ${kind})`);
     const key = internalKey(kind, rec.payload, meta, this.o.chainId) ?? (rec.idemKey === undefined ? undefined : clientKey(rec.idemKey));
     return { rec, kind, meta, digest: sha256(rec.payload), key };
   }

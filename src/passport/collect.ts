@@ -10,6 +10,7 @@ import type { Source } from '../node/source.js';
 import type { ProofJson } from '../proof/proof.js';
 import { buildPassport, type PassportJson } from '../proof/passport.js';
 import { isUrchainError, notFound } from '../errors.js';
+import { identifierKey } from '../epcis/identifiers.js';
 
 export interface Collected {
   passport: PassportJson;
@@ -41,5 +42,7 @@ export async function collectPassport(source: Source, code: string, o: { counter
     }
     proofs.push(p ?? (await source.proof(r.txId, !!o.stripped, false)));
   }
-  return { passport: buildPassport([code], proofs), pending: trace.records.length - included.length, countersigned };
+  // The code as asked for and its index key (trace finds records under either; the verifier's
+  // items check compares exactly, so both forms are listed when they differ).
+  return { passport: buildPassport([code, identifierKey(code)], proofs), pending: trace.records.length - included.length, countersigned };
 }

@@ -5,7 +5,10 @@
  * Checks, in order: `format` (strict JSON, the passport schema, every record a well-formed
  * urchain-proof/1 piece), `canonical` (the bytes are exactly what passportOf writes from those
  * records: sorted, shared, the derived trust entries and chain ids right, no block nobody uses),
- * then every record as the proof it stands for, with every proof check (proof/proof.ts). The
+ * then `items` (every record names one of the passport's items as its product code, an id.NNNN
+ * identifier or its EPCIS hash id; the item list is not
+ * covered by any signature, so this is what binds it to the records shown under it), then every
+ * record as the proof it stands for, with every proof check (proof/proof.ts). The
  * passport is valid when all of them hold; the first failure is the passport's verdict and each
  * record keeps its own.
  *
@@ -28,7 +31,7 @@ import { firstDifference } from './canonical.js';
 import { expandPassport, parseParts, passportOf, passportText, MAX_PASSPORT_CHARS, PASSPORT_FORMAT, type PassportJson, type PassportParts } from './passport.js';
 import { UrchainError } from '../errors.js';
 
-export type PassportCheck = 'format' | 'canonical';
+export type PassportCheck = 'format' | 'canonical' | 'items';
 
 export interface PassportRecordResult {
   index: number;
@@ -39,7 +42,7 @@ export interface PassportRecordResult {
   party: string | null;
   origin: string;
   kind: string;
-  /** The record's meta "bizStep" (EPCIS records carry one), or null. */
+  /** The record's meta "bizStep", else its "epcis.bizStep" (an EPCIS record's), or null. */
   bizStep: string | null;
   /** When the record was taken in (core.timestamp), ISO 8601. */
   time: string;
@@ -103,7 +106,25 @@ function read(text: string, doc?: unknown): ReadPassport {
     const where = firstDifference(d, passport);
     throw new Refused('canonical', where ?? `not in the one byte form (RFC 8785 JSON and one newline): first difference at character ${at}`);
   }
+  checkItems(passport.items, parsed);
   return { parts, parsed, passport };
+}
+
+/**
+ * Every record names one of `items`: otherwise a passport could present any signed record as the
+ * history of any item, since nothing signs the item list itself. A record names what the
+ * identifier index files it under (epcis/meta.ts indexOf: meta "product", "id.NNNN" and
+ * "epcis.hash", read here directly: the verifier core imports nothing from epcis). Compared
+ * exactly: the writer (passport/collect) lists an item under both the code asked for and its
+ * index key, so an EPC URN and the Digital Link key of the same item both match.
+ */
+function checkItems(items: readonly string[], parsed: readonly ParsedProof[]): void {
+  const wanted = new Set(items);
+  parsed.forEach((p, i) => {
+    const names = p.core.meta.filter(([k]) => k === 'product' || k === 'epcis.hash' || /^id\.\d{4}$/.test(k)).map(([, v]) => v);
+    if (!names.some((n) => wanted.has(n)))
+      throw new Refused('items', `records[${i}] (${toHex(p.txId).slice(0, 16)}…) names none of the passport's items (${items.join(', ')}): it is not part of this item's history`);
+  });
 }
 
 /** Reads a passport strictly (format and canonical checks); throws BAD_INPUT with the reason. */
@@ -174,7 +195,7 @@ export function verifyPassportText(text: string, trust: TrustList | null, doc?: 
     r = read(text, doc);
   } catch (e) {
     if (!(e instanceof Refused)) throw e;
-    const checks: PassportCheck[] = e.check === 'canonical' ? ['format'] : [];
+    const checks: PassportCheck[] = e.check === 'items' ? ['format', 'canonical'] : e.check === 'canonical' ? ['format'] : [];
     return { ...base, valid: false, failed: e.check, reason: e.message, checks, items: [], chains: [], records: [], summary: { records: 0, valid: 0, invalid: 0 } };
   }
   const chains = new Map<string, { chainId: string; chain: string; party: string | null; records: number }>();
@@ -194,7 +215,7 @@ export function verifyPassportText(text: string, trust: TrustList | null, doc?: 
         party: scope?.party ?? null,
         origin: toHex(p.core.origin),
         kind: p.core.kind,
-        bizStep: metaGet(p.core.meta, 'bizStep') ?? null,
+        bizStep: metaGet(p.core.meta, 'bizStep') ?? metaGet(p.core.meta, 'epcis.bizStep') ?? null, // EPCIS records keep theirs as epcis.bizStep
         time: new Date(p.core.timestamp).toISOString(),
         block: { height: h.height, hash: toHex(p.blockHash), time: new Date(h.timestamp).toISOString() },
         payloadIncluded: p.payload !== undefined,
@@ -211,7 +232,7 @@ export function verifyPassportText(text: string, trust: TrustList | null, doc?: 
     ...base,
     valid: !bad,
     ...(bad ? { failed: bad.failed, reason: `records[${bad.index}] (${bad.txId.slice(0, 16)}…): ${bad.reason}` } : {}),
-    checks: ['format', 'canonical'],
+    checks: ['format', 'canonical', 'items'],
     items: r.passport.items,
     chains: [...chains.values()].sort((a, b) => (a.chainId < b.chainId ? -1 : 1)),
     records,

@@ -68,6 +68,19 @@ test('intake writes one row per identifier; audit finds a missing row', async ()
   }
 });
 
+test('an event over the limits (too many identifiers, an identifier over 1024 bytes) is refused with its path, the rest still go in', () => {
+  const ev = (epcList: string[]) => ({ type: 'ObjectEvent', eventTime: '2024-05-01T10:00:00Z', eventTimeZoneOffset: '+00:00', action: 'OBSERVE', epcList });
+  const many = Array.from({ length: MAX_IDENTIFIERS + 1 }, (_, i) => `urn:epc:id:sgtin:4012345.011111.${i}`);
+  const doc = { '@context': 'https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld', type: 'EPCISDocument', schemaVersion: '2.0', creationDate: '2024-05-01T10:00:00Z', epcisBody: { eventList: [ev(many), ev([`urn:x:${'a'.repeat(1100)}`]), ev(['urn:epc:id:sgtin:4012345.011111.1'])] } };
+  const { results } = epcisRecords(JSON.stringify(doc));
+  const [a, b, c] = results as any[];
+  assert.is(a.path, '$.epcisBody.eventList[0]');
+  assert.match(a.error?.message ?? '', /at most 1000 identifiers, this one names 1001/);
+  assert.is(b.path, '$.epcisBody.eventList[1]');
+  assert.match(b.error?.message ?? '', /at most 1024/, 'an identifier the chain cannot hold: refused here, not failed at the node');
+  assert.ok(c.hashId && !c.error);
+});
+
 test('a node takes an epcis record only when its metadata is what its event says', async () => {
   const dir = tmpDir();
   const store = await LmdbStore.open(dir);
@@ -87,8 +100,14 @@ test('a node takes an epcis record only when its metadata is what its event says
     await refused(submit({ ...rec.meta, 'id.0000': 'https://id.gs1.org/01/09999999999999/21/1' }), /meta id\.0000 is/);
     await refused(submit({ ...rec.meta, 'epcis.time': '2024-05-01T10:00:00.000Z' }), /epcis\.time/);
     await refused(submit({ ...rec.meta, 'epcis.hash': 'x' }), /CBV 2\.0 event hash id/);
+    // another event's hash id: taken, it would make that event a duplicate that is never stored
+    const other = (epcisRecords(text.replace('.5"]', '.6"]')).results as EpcisRecord[])[0];
+    assert.is.not(other.hashId, rec.hashId);
+    await refused(submit({ ...rec.meta, 'epcis.hash': other.hashId }), /epcis\.hash is .*the event's hash id is/);
     await refused(submit(rec.meta, new TextEncoder().encode('{"type":"ObjectEvent"}')), /eventTime: required/);
     await refused(submit(rec.meta, new TextEncoder().encode(`{"type":"EPCISDocument","epcisBody":{"eventList":[${text}]}}`)), /one event, not a document/);
+    // the event's metadata on a record of another kind: not checked against any event, so refused
+    await refused(intake.submit({ payload: rec.payload, kind: 'record', meta: { product: 'P', [`epcis.hash`]: rec.hashId } }), /only records of kind epcis/);
     const ok = await submit(rec.meta);
     assert.equal(store.productTxs('https://id.gs1.org/01/04012345111118/21/5').map(toHex), [ok.txId]);
     // encrypted before it left (tier 2): the node cannot read it, and takes the sender's metadata
