@@ -5,7 +5,7 @@ import { badInput } from '../src/errors.js';
 import { anchorCheckpoint, MIN_CALENDARS, type AnchorReport } from '../src/transparency/otsAnchor.js';
 import { withAnchorLock } from './anchor/lock.js';
 import { PUBLIC_CALENDARS } from '../src/transparency/otsCalendar.js';
-import { latestCheckpoint } from './anchor/checkpoint.js';
+import { latestCheckpoint } from './checkpointSource.js';
 
 export class AnchorCommand extends UrchainCommand {
   static override paths = [['anchor']];
@@ -43,7 +43,7 @@ export class AnchorCommand extends UrchainCommand {
     const timeoutMs = parseDuration(this.timeout, '--timeout');
     const dir = this.anchors ?? (this.data ? path.join(this.data, 'anchors') : undefined);
     if (!dir && this.node) throw badInput('with --node give --anchors DIR: the folder the anchors are kept in');
-    const note = await latestCheckpoint({ data: this.data, node: this.node, key: this.key, depth });
+    const { note } = await latestCheckpoint({ data: this.data, node: this.node, key: this.key, depth });
     const calendars = this.calendar?.length ? this.calendar : PUBLIC_CALENDARS;
     const r = await withAnchorLock(dir!, () => anchorCheckpoint(note, dir!, calendars, { timeoutMs }));
     for (const c of r.calendars) if (!c.ok) this.log(`urchain: anchor: calendar ${c.url}: ${c.error}`);

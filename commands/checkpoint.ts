@@ -1,12 +1,7 @@
 import { Option } from 'clipanion';
 import { UrchainCommand, dataOption, nodeOption, parseCount } from './base.js';
-import { badInput } from '../src/errors.js';
-import { NodeClient } from '../src/io/nodeClient.js';
-import { LmdbStore } from '../src/store/lmdb.js';
-import { CheckpointSigner } from '../src/node/tlog.js';
-import { readKeyFile } from '../src/io/keyfile.js';
-import { keyPath } from '../src/node/init.js';
-import { formatVerifierKey, noteKey, parseNote } from '../src/transparency/note.js';
+import { latestCheckpoint } from './checkpointSource.js';
+import { parseNote } from '../src/transparency/note.js';
 import { parseCheckpointText } from '../src/transparency/checkpoint.js';
 import { toHex } from '../src/codec/bytes.js';
 
@@ -34,30 +29,7 @@ export class CheckpointCommand extends UrchainCommand {
   depth = Option.String('--depth', { description: 'Cover only blocks this many or more below the head (default: 0 for a one-authority PoA chain, else 6)' });
 
   async run() {
-    if (!!this.data === !!this.node) throw badInput('give exactly one of --data DIR or --node URL');
-    const depth = parseCount(this.depth, '--depth');
-    let note: string;
-    let verifierKey: string | undefined;
-    if (this.node) {
-      if (this.key) throw badInput('--key goes with --data: with --node the node signs with its own key');
-      const c = new NodeClient(this.node, { retries: 2 });
-      try {
-        note = await c.getText(`/checkpoint${depth === undefined ? '' : `?depth=${depth}`}`);
-      } finally {
-        await c.close();
-      }
-    } else {
-      const key = readKeyFile(this.key ?? keyPath(this.data!));
-      const store = await LmdbStore.open(this.data!, { readOnly: true });
-      try {
-        // Through the folder's signer: it refuses a checkpoint inconsistent with the last one
-        // signed from this folder (DATA/tlog/signed.json), by the node or by this command.
-        note = new CheckpointSigner(true).sign(store, key, depth);
-        verifierKey = formatVerifierKey(noteKey(parseCheckpointText(parseNote(note).text).origin, key.publicKey));
-      } finally {
-        await store.close();
-      }
-    }
+    const { note, verifierKey } = await latestCheckpoint({ data: this.data, node: this.node, key: this.key, depth: parseCount(this.depth, '--depth') });
     if (!this.json) return void this.write(note);
     const h = parseCheckpointText(parseNote(note).text);
     this.out({ origin: h.origin, size: h.size, root: toHex(h.root), note, ...(verifierKey ? { verifierKey } : {}) });

@@ -6,6 +6,7 @@
 import '../src/io/fastCrypto.js'; // tests and the scripts that use these helpers run on OpenSSL, as the CLI does
 import path from 'node:path';
 import fs from 'node:fs';
+import { spawn } from 'node:child_process';
 import { root } from '../support/paths.js';
 import { isUrchainError } from '../src/errors.js';
 
@@ -44,4 +45,21 @@ export function errorCodeOf(f: () => unknown): string {
     throw e;
   }
   return 'none';
+}
+
+/**
+ * Runs ES module source text in a fresh Node process (`node --input-type=module -e`): one without
+ * this process's Buffer and OpenSSL backend, for the tests that run the verifier core as a browser
+ * would. Resolves with its exit code and output.
+ */
+export function runModule(source: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--input-type=module', '-e', source], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }

@@ -8,24 +8,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { root, tmpDir, cleanup } from '../helpers.js';
+import { root, tmpDir, cleanup, runModule } from '../helpers.js';
 import { twoCompanyPassports, flip } from './passportMake.js';
 import { mergePassports, verifyDocumentText } from '../../src/proof/passportVerify.js';
 import { passportText } from '../../src/proof/passport.js';
 
-function runModule(source: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--input-type=module', '-e', source], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 test('passports and proofs verify with Buffer deleted and the portable backend, with the same verdicts', async () => {
   const fx = twoCompanyPassports();

@@ -9,25 +9,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { root } from '../helpers.js';
+import { root, runModule } from '../helpers.js';
 
 /** The folders the offline verifier is built from (src/proof and what it imports). */
 const CORE = ['src/codec', 'src/crypto', 'src/merkle', 'src/chain', 'src/consensus', 'src/proof'];
 
-function runModule(source: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    // A fresh process: this one has Node's Buffer and the OpenSSL backend loaded.
-    const p = spawn(process.execPath, ['--input-type=module', '-e', source], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 test('src/proof verifies the countersigned vector with globalThis.Buffer deleted and no node:crypto backend', async () => {
   const dist = (rel: string) => JSON.stringify(pathToFileURL(path.join(root, 'dist', rel)).href);

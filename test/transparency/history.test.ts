@@ -7,7 +7,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
-import { tmpDir, cleanup, cleanupAfter, toHex } from '../helpers.js';
+import path from 'node:path';
+import { tmpDir, cleanup, cleanupAfter, toHex, cli } from '../helpers.js';
+import { writeKeyFile } from '../../src/io/keyfile.js';
+import { latestCheckpoint } from '../../commands/checkpointSource.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { frontierRoot, leafHash, verifyConsistency, verifyInclusion, rootOf } from '../../src/merkle/tree.js';
 import { historyConsistency, historyInclusion, chainTreeHead, CheckpointSigner, signedStateFile } from '../../src/node/tlog.js';
@@ -73,6 +76,17 @@ T('the last signed checkpoint is kept in DATA/tlog/signed.json: after a restart 
   const e = catching(() => new CheckpointSigner(true).sign(store, key, 2));
   assert.ok(isUrchainError(e, 'UNAVAILABLE'), String(e));
   assert.is(JSON.parse(fs.readFileSync(signedStateFile(dir), 'utf8')).size, 5, 'the state is unchanged');
+  // `urchain checkpoint --data` and `urchain anchor --data` sign through the same guard (anchor
+  // signed without it before: it would have stamped the inconsistent checkpoint).
+  await store.close();
+  const keyFile = path.join(tmpDir(), 'chain.key');
+  writeKeyFile(keyFile, key);
+  const refused = await latestCheckpoint({ data: dir, key: keyFile, depth: 2 }).then(() => undefined, (x) => x);
+  assert.ok(isUrchainError(refused, 'UNAVAILABLE'), String(refused));
+  const anchor = await cli(['anchor', '--data', dir, '--key', keyFile, '--depth', '2', '--calendar', 'http://127.0.0.1:9/a', '--calendar', 'http://127.0.0.1:9/b']);
+  assert.is.not(anchor.code, 0);
+  assert.match(anchor.stderr, /refusing to sign an inconsistent one/);
+  assert.not.ok(fs.existsSync(path.join(dir, 'anchors')) && fs.readdirSync(path.join(dir, 'anchors')).some((f) => f.endsWith('.note')), 'nothing anchored');
 });
 
 T.run();
