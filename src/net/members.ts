@@ -12,7 +12,6 @@
  * is linked to the network. A key that is not on the list cannot link (a revoked key is one that
  * a newer list left out). Roles are the node types: thin, producer, archive, full.
  */
-import fs from 'node:fs';
 import { encode, decode, asArray, asUint, asBytes, asText } from '../codec/cbor.js';
 import { toHex, fromHex, equal, compareBytes } from '../codec/bytes.js';
 import { sign, verify, type KeyPair } from '../crypto/ed25519.js';
@@ -20,6 +19,7 @@ import { membersMessage } from '../crypto/signed.js';
 import { UrchainError, badInput } from '../errors.js';
 import { NODE_TYPES, type NodeType } from '../contracts/roles.js';
 import { readJsonFile } from '../io/jsonFile.js';
+import { writeFileDurable } from '../io/durableFile.js';
 
 export interface Member {
   key: Uint8Array;
@@ -114,9 +114,7 @@ export function readMembersFile(file: string): MemberList {
   return checkMembers(membersFromJson(readJsonFile(file, 'member list') as MembersJson, file));
 }
 
-/** Writes atomically (temp file + rename): a crash leaves the old list or the new one. */
+/** Writes atomically and durably (io/durableFile): a crash or power cut leaves the old list or the new one. */
 export function writeMembersFile(file: string, l: MemberList, opts: { mode?: number } = {}): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(membersToJson(l), null, 2) + '\n', { mode: opts.mode });
-  fs.renameSync(tmp, file);
+  writeFileDurable(file, JSON.stringify(membersToJson(l), null, 2) + '\n', { mode: opts.mode });
 }
