@@ -3,7 +3,7 @@
  * chain in, from the schema the store creates (src/store/postgresSchema.ts), so the page cannot
  * drift from it.
  */
-import { CREATE_SCHEMA, PG_FORMAT, DEFAULT_PARTITION_SPAN } from '../src/store/postgresSchema.js';
+import { CREATE_SCHEMA, PG_FORMAT, DEFAULT_PARTITION_SPAN, MAX_TEXT_KEY_BYTES } from '../src/store/postgresSchema.js';
 
 const roff = (l: string) => l.replace(/\\/g, '\\e').replace(/-/g, '\\-');
 
@@ -19,7 +19,9 @@ With \\fB\\-\\-store postgres://USER@HOST:PORT/DB\\fR a node keeps its chain in 
 that are hashed or signed elsewhere stay in their CBOR form (meta values, headers, block
 signatures); ids and hashes are 32\\-byte \\fBbytea\\fR; several ids in one column (a block body, a
 batch's txIds, a frontier) are 32\\-byte ids concatenated; text keys use the "C" collation, so they
-sort by bytes as in LMDB.
+sort by bytes as in LMDB. A text key (product code, identifier, idempotency key) is at most
+${MAX_TEXT_KEY_BYTES} bytes of UTF\\-8 (LMDB's key limit, so both backends take the same keys) and holds no NUL
+character; a longer one, or one with NUL, is refused with \\fBBAD_INPUT\\fR before anything is written.
 .IP
 .nf
 ${ddl}

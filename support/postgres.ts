@@ -28,10 +28,10 @@ export interface PgServer {
   stop(): Promise<void>;
 }
 
-export const PG_ENV = 'PGTEST_URL';
+const PG_ENV = 'PGTEST_URL';
 
 /** The bin folder of the newest installed Debian PostgreSQL, if any. */
-export function pgBinDir(): string | undefined {
+function pgBinDir(): string | undefined {
   const base = '/usr/lib/postgresql';
   if (!fs.existsSync(base)) return undefined;
   const versions = fs.readdirSync(base).filter((v) => fs.existsSync(path.join(base, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));

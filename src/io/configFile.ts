@@ -18,7 +18,7 @@ import { parseJsonText } from './jsonFile.js';
 type Env = Record<string, string | undefined>;
 
 /** The file conf would be pointed at when neither --config nor $URCHAIN_CONFIG names one. */
-export function defaultConfigFile(env: Env = process.env): string {
+function defaultConfigFile(env: Env = process.env): string {
   if (process.platform === 'win32' && env.APPDATA) return path.join(env.APPDATA, 'urchain', 'config.json');
   const base = env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : path.join(env.HOME || os.homedir(), '.config');
   return path.join(base, 'urchain', 'config.json');

@@ -28,6 +28,8 @@ import { LmdbStore, STORE_FILE, mustHoldStore } from '../store/lmdb.js';
 import { checkFormat, currentFormat } from '../store/format.js';
 import { chainIdOf } from '../chain/params.js';
 import { toHex } from '../codec/bytes.js';
+// fsyncDir opens any path read-only and fsyncs it: here it syncs the copied files as well as folders.
+import { fsyncDir } from '../io/durableFile.js';
 import { UrchainError } from '../errors.js';
 import { readJsonFile, parseJsonText } from '../io/jsonFile.js';
 import { writeTar, readTar, isPlainRelativePath } from '../io/tar.js';
@@ -103,7 +105,7 @@ export async function backupFolder(data: string, out: string, o: { compact?: boo
     } finally {
       clearInterval(poll);
     }
-    syncPath(path.join(stage, STORE_FILE));
+    fsyncDir(path.join(stage, STORE_FILE));
     // What the copy holds, read from the copy itself (then its LMDB lock file goes again).
     const { format, params, head } = await LmdbStore.describe(stage);
     fs.rmSync(path.join(stage, `${STORE_FILE}-lock`), { force: true });
@@ -113,7 +115,7 @@ export async function backupFolder(data: string, out: string, o: { compact?: boo
       const to = path.join(stage, name);
       fs.mkdirSync(path.dirname(to), { recursive: true, mode: 0o700 });
       fs.copyFileSync(path.join(data, name), to);
-      syncPath(to);
+      fsyncDir(to);
     }
     const names = [STORE_FILE, ...rest];
     const hashTotal = names.reduce((n, f) => n + sizeOf(path.join(stage, f)), 0);
@@ -128,8 +130,8 @@ export async function backupFolder(data: string, out: string, o: { compact?: boo
     writeSynced(path.join(stage, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
     let bytes = hashTotal;
     if (kind === 'folder') {
-      for (const d of foldersOf(names)) syncPath(path.join(stage, d));
-      syncPath(stage);
+      for (const d of foldersOf(names)) fsyncDir(path.join(stage, d));
+      fsyncDir(stage);
       fs.renameSync(stage, out);
     } else {
       const tmp = `${stage}.tar`;
@@ -142,7 +144,7 @@ export async function backupFolder(data: string, out: string, o: { compact?: boo
         fs.rmSync(tmp, { force: true });
       }
     }
-    syncPath(path.dirname(path.resolve(out)));
+    fsyncDir(path.dirname(path.resolve(out)));
     return { out, kind, bytes, ms: Date.now() - started, format, chainId: manifest.chainId, height: manifest.height, files };
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
@@ -175,7 +177,7 @@ export async function restoreFolder(from: string, data: string, o: { force?: boo
   // older one is restored as it is (then \`urchain migrate\`).
   if (src.manifest.format > currentFormat()) checkFormat(src.manifest.format, from);
   makePrivateDir(data);
-  syncPath(path.dirname(path.resolve(data))); // a folder restore made survives a power cut with its contents
+  fsyncDir(path.dirname(path.resolve(data))); // a folder restore made survives a power cut with its contents
   const lock = FolderLock.take(data);
   const staged: string[] = [];
   try {
@@ -199,18 +201,18 @@ export async function restoreFolder(from: string, data: string, o: { force?: boo
     // (a node refuses it: node/lock.ts); it is durable before anything moves.
     const marker = path.join(data, RESTORE_MARKER);
     fs.writeFileSync(marker, `restore from ${from} under way\n`);
-    syncPath(marker);
-    syncPath(data);
+    fsyncDir(marker);
+    fsyncDir(data);
     for (const n of replaced) if (!names.includes(n)) fs.rmSync(path.join(data, n), { force: true });
     // The store goes in last: a restore cut short leaves no store beside keys of another one.
     const order = src.manifest.files.map((f, i) => ({ f, tmp: staged[i] })).sort((a, b) => (a.f.name === STORE_FILE ? 1 : b.f.name === STORE_FILE ? -1 : 0));
     for (const d of foldersOf(names)) fs.mkdirSync(path.join(data, d), { recursive: true, mode: 0o700 });
     for (const { f, tmp } of order) fs.renameSync(tmp, path.join(data, f.name));
     staged.length = 0;
-    for (const d of foldersOf(names)) syncPath(path.join(data, d));
-    syncPath(data);
+    for (const d of foldersOf(names)) fsyncDir(path.join(data, d));
+    fsyncDir(data);
     fs.rmSync(marker);
-    syncPath(data);
+    fsyncDir(data);
     const m = src.manifest; // every byte checked against it above
     return { data, from, bytes, ms: Date.now() - started, format: m.format, chainId: m.chainId, height: m.height, files: names, replaced };
   } finally {
@@ -335,16 +337,6 @@ function writeSynced(file: string, text: string) {
   const fd = fs.openSync(file, 'wx', 0o600);
   try {
     fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** fsync of a file or folder (a folder: the names in it), so what was written survives a power cut. */
-function syncPath(p: string) {
-  const fd = fs.openSync(p, 'r');
-  try {
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);

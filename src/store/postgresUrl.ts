@@ -57,7 +57,7 @@ export function parsePgUrl(v: string, env: NodeJS.ProcessEnv = process.env): PgT
 }
 
 /** The password of the first matching line of the password file, as libpq reads it. */
-export function passFileLookup(env: NodeJS.ProcessEnv, host: string, port: number, db: string, user: string): string | undefined {
+function passFileLookup(env: NodeJS.ProcessEnv, host: string, port: number, db: string, user: string): string | undefined {
   const file = env.PGPASSFILE ?? path.join(env.HOME ?? os.homedir(), '.pgpass');
   let text: string;
   try {

@@ -28,7 +28,7 @@ import { urchainSchema } from './schema.js';
 import { checkLimits, DEFAULT_LIMITS, type GraphqlLimits } from './limits.js';
 import { makeContext, Root, type GqlContext } from './resolvers.js';
 
-export const GRAPHQL_RESPONSE = 'application/graphql-response+json';
+const GRAPHQL_RESPONSE = 'application/graphql-response+json';
 
 export type GraphqlOptions = Partial<GraphqlLimits>;
 
@@ -49,7 +49,7 @@ const NoIntrospection: ValidationRule = (ctx) => ({
 });
 
 /** The media type to answer in, from an Accept header; undefined when none we serve is acceptable. */
-export function negotiate(accept: string | undefined): string | undefined {
+function negotiate(accept: string | undefined): string | undefined {
   if (!accept || !accept.trim()) return GRAPHQL_RESPONSE;
   let best: { type: string; q: number } | undefined;
   for (const part of accept.split(',')) {

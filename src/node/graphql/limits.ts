@@ -64,7 +64,7 @@ export const FIELD_COST: Record<string, number> = {
 };
 
 /** The error of a limit: message, where in the query, and `extensions.code`. */
-export function limitError(code: string, message: string, node?: FieldNode, extra: Record<string, unknown> = {}): GraphQLError {
+function limitError(code: string, message: string, node?: FieldNode, extra: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { nodes: node ? [node] : undefined, extensions: { code, ...extra } });
 }
 

@@ -18,7 +18,7 @@ export interface Pager {
  */
 export type Pos = { b: [number, number] } | { p: [number, string] } | { h: number };
 
-export const encodeCursor = (k: string) => Buffer.from(k, 'utf8').toString('base64url');
+const encodeCursor = (k: string) => Buffer.from(k, 'utf8').toString('base64url');
 
 export function decodeCursor(c: string): Pos {
   const k = /^[A-Za-z0-9_-]{1,200}$/.test(c) ? Buffer.from(c, 'base64url').toString('utf8') : '';
