@@ -84,7 +84,7 @@ export interface ReadPassport {
 }
 
 /** Is this (strict JSON) document a passport? Anything else goes to the proof verifier. */
-export const isPassportDoc = (doc: unknown): boolean => !!doc && typeof doc === 'object' && (doc as { format?: unknown }).format === PASSPORT_FORMAT;
+const isPassportDoc = (doc: unknown): boolean => !!doc && typeof doc === 'object' && (doc as { format?: unknown }).format === PASSPORT_FORMAT;
 
 function read(text: string, doc?: unknown): ReadPassport {
   const wrap = <T>(check: PassportCheck, fn: () => T): T => {
