@@ -84,7 +84,8 @@ event with extension fields or compact values may hash with the namespaces and i
 document declared, which the payload does not carry, so its epcis.hash is taken as sent. A record
 of any other kind with an epcis.* metadata entry is refused. An event naming more than 1000
 identifiers, or one over 1024 bytes, is refused by \\fBurchain ingest epcis\\fR with its path. A payload encrypted before it left (meta \\fBenc\\fR) is not
-checked.
+checked. Every refusal is BAD_INPUT (HTTP 400, exit 2); for a record of kind epcis the message starts
+"epcis record:" and names what differs.
 .PP
 \\fBThe event hash id\\fR (CBV 2.0, section 8.9; as the public reference implementation
 github.com/RalphTro/epcis\\-event\\-hash\\-generator computes it) is SHA\\-256 over the UTF\\-8 bytes

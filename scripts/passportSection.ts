@@ -107,7 +107,17 @@ The passport is valid when every record is. \\fBurchain verify \\-\\-json\\fR pr
 records}], records: [{index, txId, chainId, chain, party, origin, kind, bizStep, time, block:
 {height, hash, time}, payloadIncluded, valid, failed, reason, checks, countersignedBy}],
 summary: {records, valid, invalid}}; party is the name of the trust\\-list entry that names the
-chain, bizStep the record's meta "bizStep", else its "epcis.bizStep" (null without either), time when the record was taken in.
+chain (null when no entry names it), bizStep the record's meta "bizStep", else its "epcis.bizStep" (null
+without either), time when the record was taken in (its core timestamp) and block.time the block's
+header timestamp, both ISO 8601 UTC text ("2026\\-01\\-02T03:04:05.000Z"); hashes, ids and keys are
+lower\\-case hex; index, records, valid and invalid are integers; failed is the name of the first
+failing check and reason its message (both only on a failure). \\fBurchain verify\\fR exits 0 when
+the passport is valid and 1 when any check fails (the format check included); a trust list that
+cannot be read is a usage error (BAD_INPUT, exit 2).
+.PP
+Limits: a passport of more than 268435456 (256 \\(mu 2^20) characters fails \\fBformat\\fR before it
+is parsed; the other limits are those of the schema above (items 1 to 1024, chains 1 to 256,
+blocks and records 1 to 10^6 each, countersignatures 1 to 64 per block) and of the PROOF FILE.
 .PP
 Merging (\\fBurchain passport merge\\fR): the union of the records of several passports, each read
 with the \\fBformat\\fR and \\fBcanonical\\fR checks, written as above: items are joined, a record

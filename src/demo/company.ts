@@ -133,7 +133,7 @@ export async function startCompany(o: CompanyOptions): Promise<Company> {
   }
 }
 
-/** `p`, or UNAVAILABLE naming `what` after `ms`: a demo that waits forever helps nobody. */
+/** `p`, or TIMEOUT naming `what` after `ms`: a demo that waits forever helps nobody. */
 export function within<T>(p: Promise<T>, what: string, ms: number): Promise<T> {
   let t: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, j) => {

@@ -23,7 +23,7 @@ export const MAX_IDENTIFIERS = 1000;
 export const HASH_META_KEY = 'epcis.hash';
 const ID_KEY_RE = /^id\.\d{4}$/;
 
-export const identifierMetaKey = (i: number) => `id.${String(i).padStart(4, '0')}`;
+const identifierMetaKey = (i: number) => `id.${String(i).padStart(4, '0')}`;
 
 /** Metadata entries naming `keys` (deduplicated, in the order given). */
 export function identifierMeta(keys: string[]): Record<string, string> {

@@ -50,7 +50,7 @@ export interface SendOptions {
 /** Chunks in flight at once: the next is sent while the node commits the one before. */
 const IN_FLIGHT = 2;
 
-export const asRecordInput = (r: EpcisRecord): RecordInput => ({ payload: r.payload, kind: EPCIS_KIND, meta: r.meta, idemKey: r.idemKey });
+const asRecordInput = (r: EpcisRecord): RecordInput => ({ payload: r.payload, kind: EPCIS_KIND, meta: r.meta, idemKey: r.idemKey });
 
 /** Sends every event of `input`; throws BAD_INPUT only when the input is no EPCIS document at all. */
 export async function sendEpcis(input: Uint8Array | string, o: SendOptions): Promise<SendSummary> {

@@ -76,8 +76,10 @@ export class Intake {
     } catch (e) {
       return Promise.reject(e);
     }
+    // An EPCIS event is its hash id (checked against the payload in check()); read it once here.
+    const hash = it.kind === EPCIS_KIND ? metaGet(it.meta, HASH_META_KEY) : undefined;
     try {
-      const prior = this.sameEvent(it.kind, it.meta);
+      const prior = hash ? this.sameEvent(hash) : undefined;
       if (prior) return Promise.resolve({ ...this.receiptFor(prior), duplicate: true });
     } catch (e) {
       return Promise.reject(e);
@@ -85,8 +87,7 @@ export class Intake {
     const { key } = it;
     if (key !== undefined) {
       const content = { kind: it.kind, meta: it.meta, digest: it.digest, length: rec.payload.length };
-      // An EPCIS event is its hash id: the same event written with other bytes, in flight at the same time, is a duplicate.
-      const hash = it.kind === EPCIS_KIND ? metaGet(it.meta, HASH_META_KEY) : undefined;
+      // The same event written with other bytes, in flight at the same time, is a duplicate.
       const fp = hash ? `epcis:${hash}` : fingerprint(content);
       try {
         const prior = lookup(this.o.store, key);
@@ -130,9 +131,7 @@ export class Intake {
    * An EPCIS event already in this chain under the same hash id (any node's record: the index
    * holds every record's `epcis.hash`), whatever bytes it came in: the same event, not stored twice.
    */
-  private sameEvent(kind: string, meta: Meta): Uint8Array | undefined {
-    const hash = kind === EPCIS_KIND ? metaGet(meta, HASH_META_KEY) : undefined;
-    if (!hash) return undefined;
+  private sameEvent(hash: string): Uint8Array | undefined {
     for (const txId of this.o.store.productTxs(hash)) {
       const tx = this.o.store.getTx(txId);
       const core = tx && decodeCore(tx.coreBytes);

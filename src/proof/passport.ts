@@ -72,7 +72,7 @@ export interface PassportJson {
 }
 
 /** A proof as JSON, exactly as parsed (buildProof would drop signatures; a reader must not). */
-export function proofJsonOf(p: ParsedProof): ProofJson {
+function proofJsonOf(p: ParsedProof): ProofJson {
   return {
     format: PROOF_FORMAT,
     txId: toHex(p.txId),

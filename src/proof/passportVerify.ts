@@ -84,7 +84,7 @@ export interface ReadPassport {
 }
 
 /** Is this (strict JSON) document a passport? Anything else goes to the proof verifier. */
-export const isPassportDoc = (doc: unknown): boolean => !!doc && typeof doc === 'object' && (doc as { format?: unknown }).format === PASSPORT_FORMAT;
+const isPassportDoc = (doc: unknown): boolean => !!doc && typeof doc === 'object' && (doc as { format?: unknown }).format === PASSPORT_FORMAT;
 
 function read(text: string, doc?: unknown): ReadPassport {
   const wrap = <T>(check: PassportCheck, fn: () => T): T => {
@@ -101,10 +101,12 @@ function read(text: string, doc?: unknown): ReadPassport {
   const passport = wrap('canonical', () => passportOf(parts.items, parsed));
   const want = passportText(passport);
   if (want !== text) {
+    const where = firstDifference(d, passport);
+    if (where) throw new Refused('canonical', where);
+    // Same JSON value, other bytes (white space, member order, escapes): only then is the offset needed.
     let at = 0;
     while (at < text.length && text[at] === want[at]) at++;
-    const where = firstDifference(d, passport);
-    throw new Refused('canonical', where ?? `not in the one byte form (RFC 8785 JSON and one newline): first difference at character ${at}`);
+    throw new Refused('canonical', `not in the one byte form (RFC 8785 JSON and one newline): first difference at character ${at}`);
   }
   checkItems(passport.items, parsed);
   return { parts, parsed, passport };
@@ -256,5 +258,5 @@ export function verifyDocumentText(text: string, trust: TrustList | null): Docum
     return { kind: 'proof', result: verifyProofText(text, trust) };
   }
   if (isPassportDoc(doc)) return { kind: 'passport', result: verifyPassportText(text, trust, doc) };
-  return { kind: 'proof', result: verifyProofText(text, trust) };
+  return { kind: 'proof', result: verifyProof(doc, trust) }; // already read strictly: not parsed a second time
 }
