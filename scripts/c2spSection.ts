@@ -126,8 +126,9 @@ note, ...]]]: this chain's checkpoint note, the consistency proof (at most 63 ha
 from the size the receiver last cosigned (as the sender knows it, 0 at first), and at most 16
 notes of the receiver's chain the sender cosigned. Without the C2SP part the message stays
 version 1. The receiver's \\fBentangle pull \\-\\-data\\fR treats the note as an add\\-checkpoint request
-(C2SP WITNESS) for the origin of the sender's chain (it must end in "/" and the first 16 hex
-digits of the chain id of the sender's entanglement checkpoint) and the sender's key, cosigns
+(C2SP WITNESS) for the origin of the sender's chain (it must begin with "urchain.example/" and end
+in "/" and the first 16 hex digits of the chain id of the sender's entanglement checkpoint; else
+the C2SP part is refused with status 404) and the sender's key, cosigns
 under its own chain's origin as cosigner name, and files returned notes of its own chain that
 carry the sender's valid cosignature. Files under DATA/tlog/: signed.json {"origin", "size",
 "root"} (the last checkpoint the folder signed), witness.json (as above), partners.json
@@ -155,6 +156,7 @@ list); index is its block's height; the note is signed by one of the trust list'
 for the record's chain (without a trust list: by an authority or the block producer, named by the
 chain's origin); the inclusion proof leads from leafHash(block hash) at index to the checkpoint's
 root; cosignatures are counted from the trust list's "witnesses" and its partners' (never from a
-partner entry naming the record's own chain), each must verify. Parsing is strict: the lines in
+partner entry naming the record's own chain, nor from a key that may sign the checkpoint, an
+authority of the chain or the block's producer: the log cannot witness itself), each must verify. Parsing is strict: the lines in
 this order, canonical base64, decimal without leading zeros, at most 63 proof lines.`;
 }

@@ -1,8 +1,8 @@
 /**
  * The OPENTIMESTAMPS ANCHOR section of urchain-formats(5) and the ANCHORING IN BITCOIN section of
  * urchain-security(7), with the test vector of test/vectors/ots-anchor.json (otsVector builds it
- * from fixed inputs; test/transparency/otsVector.test.ts pins it and has python-opentimestamps
- * read it).
+ * from fixed inputs; test/transparency/ots.test.ts pins it and test/transparency/otsPython.test.ts
+ * has python-opentimestamps read it).
  */
 import { hexBlock as block } from './roff.js';
 import { concat, toBase64, toHex, utf8 } from '../src/codec/bytes.js';

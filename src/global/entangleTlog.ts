@@ -25,8 +25,9 @@ import type { KeyPair } from '../crypto/ed25519.js';
 import type { Store } from '../store/types.js';
 import { LmdbStore } from '../store/lmdb.js';
 import { UrchainError } from '../errors.js';
+import { fromHex } from '../codec/bytes.js';
 import { CheckpointSigner, historyConsistency } from '../node/tlog.js';
-import { checkpointOrigin } from '../transparency/origin.js';
+import { checkpointOrigin, isOriginOfChain } from '../transparency/origin.js';
 import { parseCheckpointText, openTreeHead } from '../transparency/checkpoint.js';
 import { noteKey, parseNote } from '../transparency/note.js';
 import { cosignerKey, linesOf, verifyCosignatures } from '../transparency/cosignature.js';
@@ -90,9 +91,9 @@ export class EntangleTlog {
     const out: PullTlogResult = {};
     const head = parseCheckpointText(parseNote(part.note).text);
     // Only a checkpoint of the chain the partner entangles, named as urchain names chains.
-    if (!head.origin.startsWith('urchain.example/') || !head.origin.endsWith(`/${chainIdHex.slice(0, 16)}`))
+    if (!isOriginOfChain(head.origin, chainIdHex))
       return { refused: { status: 404, reason: `checkpoint origin ${JSON.stringify(head.origin)} is not the origin of the partner's chain ${chainIdHex.slice(0, 16)}…` } };
-    const partnerKey = Uint8Array.from(Buffer.from(partnerKeyHex, 'hex'));
+    const partnerKey = fromHex(partnerKeyHex, 32, 'partner key');
     this.expect.set(partnerKeyHex, { origin: head.origin, key: noteKey(head.origin, partnerKey) });
     try {
       const a = this.witness.add(addCheckpointBody(part.oldSize, part.proof, part.note));

@@ -46,6 +46,11 @@ export function originOf(name: string, chainIdHex: string): string {
   return `urchain.example/${pct}/${chainIdHex.slice(0, 16)}`;
 }
 
+/** Whether `origin` is shaped as originOf names the chain with id `chainIdHex`, whatever its name. */
+export function isOriginOfChain(origin: string, chainIdHex: string): boolean {
+  return origin.startsWith('urchain.example/') && origin.endsWith(`/${chainIdHex.slice(0, 16)}`);
+}
+
 /**
  * The keys a verifier needs for a chain's C2SP side (urchain-formats(5), TRUST LIST): the
  * signed-note verifier keys of its checkpoints (checkpointKeys) and, for when it cosigns its

@@ -337,8 +337,3 @@ export function attestations(t: Timestamp, msg: Uint8Array): Attested[] {
   walk(t, msg, 0);
   return out;
 }
-
-/** A human description of an attestation ("bitcoin block 842000", "pending at URI"). */
-export function describeAttestation(a: Attestation): string {
-  return a.type === 'bitcoin' ? `bitcoin block ${a.height}` : a.type === 'pending' ? `pending at ${a.uri}` : `unknown attestation ${toHex(a.tag)}`;
-}

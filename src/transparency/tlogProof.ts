@@ -124,6 +124,8 @@ export function verifyTlogProof(text: string, trust: TrustList | null): TlogVeri
   if (!r.valid) return { ...r, checks: r.checks };
   checks.push(...r.checks);
   const origin = originOf(r.chain, r.chainId);
+  // The record's chain's authorities: they may sign its checkpoint, and never count as its witnesses.
+  const authorities = (JSON.parse(extraText).chain as { authorities?: string[] }).authorities ?? [];
   // The checkpoint: whose key may sign it.
   let keys: NoteKey[];
   if (trust) {
@@ -131,8 +133,7 @@ export function verifyTlogProof(text: string, trust: TrustList | null): TlogVeri
     if (!own?.length) return failed('checkpoint', `the trust list names no checkpointKeys for chain ${r.chainId.slice(0, 16)}… (export it again with \`urchain trust export\`)`);
     keys = parseKeys(own, 'checkpointKeys', parseVerifierKey);
   } else {
-    const chain = JSON.parse(extraText).chain as { authorities?: string[] };
-    keys = [...new Set([...(chain.authorities ?? []), r.block.producer])].map((k) => noteKey(origin, fromHex(k, 32)));
+    keys = [...new Set([...authorities, r.block.producer])].map((k) => noteKey(origin, fromHex(k, 32)));
   }
   let head;
   try {
@@ -148,7 +149,7 @@ export function verifyTlogProof(text: string, trust: TrustList | null): TlogVeri
   // The list's top-level witnesses are, as `trust export` writes them, the exporting chain's own
   // cosigner keys: a key that may sign this checkpoint (or is an authority or the producer of the
   // record's chain) witnessing it would be the log vouching for itself, so it never counts.
-  const chainKeys = new Set([...keys.map((k) => toHex(k.publicKey)), ...((JSON.parse(extraText).chain as { authorities?: string[] }).authorities ?? []), r.block.producer].map((k) => k.toLowerCase()));
+  const chainKeys = new Set([...keys.map((k) => toHex(k.publicKey)), ...authorities, r.block.producer].map((k) => k.toLowerCase()));
   const independent = (k: NoteKey) => !chainKeys.has(toHex(k.publicKey));
   const named: { key: NoteKey; partner: string | null }[] = [];
   if (trust) {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
-import { tmpDir, cleanup, cleanupAfter, bin, adopt } from '../helpers.js';
+import { tmpDir, cleanup, cleanupAfter, bin, adopt, cli } from '../helpers.js';
 import { Broker } from '../../src/global/broker.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { writeKeyFile } from '../../src/io/keyfile.js';
@@ -134,9 +134,8 @@ T('broker serve --witness-key/--witness-name/--witness-logs: a child process ans
   assert.is(verifyCosignatures(`${signChainCheckpoint(x.store, x.logKey, 3).note}${r.body}`, [parseCosignerKey(j.witness)]).length, 1);
   assert.ok(chainTreeHead(x.store, 3).size > 0);
   // Half a witness configuration is refused (exit 2).
-  const half = spawn(process.execPath, [bin, 'broker', 'serve', '--data', path.join(x.dir, 'b3'), '--witness-key', keyFile], { stdio: 'ignore' });
-  const code = await new Promise((resolve) => half.once('exit', resolve));
-  assert.is(code, 2);
+  const half = await cli(['broker', 'serve', '--data', path.join(x.dir, 'b3'), '--witness-key', keyFile]);
+  assert.is(half.code, 2);
 });
 
 T.run();
