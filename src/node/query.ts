@@ -2,8 +2,9 @@
  * @module node/query
  * Read-side answers over a store: blocks, transactions, proofs, product traces, status. The same
  * code serves the node's HTTP API and the CLI's `--data DIR` mode, so both give the same JSON.
- * Merkle levels of recently used blocks and batches are cached: a proof out of a block of n
- * transactions then costs O(log n) hashes, not O(n).
+ * Merkle levels of recently used batches are cached, and a path in a block comes from its stored
+ * chunk roots and one slice of its body (node/blockPaths.ts): a proof out of a block of n
+ * transactions costs O(log n) hashes (plus one 256-leaf chunk on a cold cache), not O(n).
  */
 import type { Store, StoredBlock } from '../store/types.js';
 import { MerkleLevels, leafHash } from '../merkle/tree.js';
@@ -18,29 +19,16 @@ import { UrchainError, notFound, badInput } from '../errors.js';
 import { identifierKey } from '../epcis/identifiers.js';
 import { countersignKey, entanglePrefixOf, COUNTERSIGN_PREFIX } from '../store/buckets.js';
 import type { BlockView } from '../contracts/blockView.js';
-
-class Lru<V> {
-  private m = new Map<string, V>();
-  constructor(private readonly max: number) {}
-  get(k: string, make: () => V): V {
-    let v = this.m.get(k);
-    if (v !== undefined) {
-      this.m.delete(k);
-      this.m.set(k, v);
-      return v;
-    }
-    v = make();
-    this.m.set(k, v);
-    if (this.m.size > this.max) this.m.delete(this.m.keys().next().value!);
-    return v;
-  }
-}
+import { BlockPaths, Lru } from './blockPaths.js';
 
 export class Query {
-  private blockTrees = new Lru<MerkleLevels>(8);
+  /** Paths in blocks: from the stored chunk roots when the block has them (node/blockPaths.ts). */
+  readonly blockPaths: BlockPaths;
   private batchTrees = new Lru<MerkleLevels>(64);
 
-  constructor(readonly store: Store) {}
+  constructor(readonly store: Store) {
+    this.blockPaths = new BlockPaths(store);
+  }
 
   /** Resolves "head", a height, or a block hash. */
   resolveBlock(ref: string): { hash: Uint8Array; block: StoredBlock } {
@@ -105,7 +93,6 @@ export class Query {
     const payload = opts.stripped ? undefined : (this.store.getPayload(txId) ?? opts.payload);
     if (!opts.stripped && !payload) throw notFound(`payload of ${id} is not stored on this node; ask an archive, or use --stripped`, { missing: 'payload' });
     const batchTree = this.batchTrees.get(toHex(tx.batchRoot), () => new MerkleLevels(batch.txIds.map(leafHash)));
-    const blockTree = this.blockTrees.get(toHex(loc.blockHash), () => new MerkleLevels(this.store.getBody(loc.blockHash)!.map(leafHash)));
     return buildProof({
       txId,
       core: decodeCore(tx.coreBytes),
@@ -113,7 +100,7 @@ export class Query {
       evidence: { batchSize: batch.txIds.length, index: tx.index, path: batchTree.proof(tx.index), signature: batch.signature },
       block: block.signed,
       blockHash: loc.blockHash,
-      inclusion: { index: loc.index, path: blockTree.proof(loc.index) },
+      inclusion: { index: loc.index, path: this.blockPaths.path(loc.blockHash, block.signed.header, loc.index, txId) },
       params,
     });
   }

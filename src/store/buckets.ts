@@ -14,7 +14,7 @@
  * over (store/lmdb.ts), one opened read-only reads them where they are.
  */
 import { encode, decode, asArray, asUint, asBig, asBytes } from '../codec/cbor.js';
-import { concat, split32 } from '../codec/bytes.js';
+import { concat, concatAll, split32 } from '../codec/bytes.js';
 import { decodeHeader, encodeHeader, sigsToCbor, sigsFromCbor } from '../chain/header.js';
 import { encodeParams, decodeParams, type ChainParams } from '../chain/params.js';
 import type { StoredBlock, StoredTx, StoredBatch, TxLocation, Head } from './types.js';
@@ -65,6 +65,8 @@ export const BUCKETS = {
   idem: bucket('idem', 'ordered-binary', 'client key -> txId'),
   /** `entangle:<signer>:<height>` | `countersign:<height>:<chain>` -> txId: the entanglement index */
   entangle: bucket('entangle', 'ordered-binary', 'entanglement key -> txId'),
+  /** blockHash -> chunk root || chunk root || ... (merkle/chunks.ts), for blocks of more than 256 txIds: O(log n) proofs */
+  levels: bucket('levels', 'binary', 'blockHash -> chunk roots'),
 } as const satisfies Record<string, BucketSpec>;
 
 export type BucketName = keyof typeof BUCKETS;
@@ -98,7 +100,7 @@ export const blockCodec: Codec<StoredBlock> = {
 };
 
 /** Concatenated 32-byte ids (a block body). */
-export const idsCodec: Codec<Uint8Array[]> = { encode: (ids) => concat(...ids), decode: split32 };
+export const idsCodec: Codec<Uint8Array[]> = { encode: concatAll, decode: split32 };
 
 export const txCodec: Codec<StoredTx> = {
   encode: (t) => encode([t.coreBytes, t.batchRoot, t.index]),

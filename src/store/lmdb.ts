@@ -26,23 +26,11 @@ import path from 'node:path';
 import type { ChainParams } from '../chain/params.js';
 import { UrchainError } from '../errors.js';
 import type { Store, StoredBlock, StoredTx, StoredBatch, TxLocation, Head, IngestWrite, BlockWrite } from './types.js';
-import {
-  BUCKETS,
-  ENTANGLE_INDEX_PREFIXES,
-  isEntangleIndexKey,
-  blockCodec,
-  idsCodec,
-  txCodec,
-  batchCodec,
-  locationCodec,
-  headCodec,
-  seqCodec,
-  paramsCodec,
-  RAW_DUP_VALUES,
-  type BucketSpec,
-  type Codec,
-} from './buckets.js';
+import { BUCKETS, ENTANGLE_INDEX_PREFIXES, isEntangleIndexKey, blockCodec, idsCodec, txCodec, batchCodec, locationCodec, headCodec, seqCodec, paramsCodec } from './buckets.js';
+import { RAW_DUP_VALUES, type BucketSpec, type Codec } from './buckets.js';
 import { durableCommit } from './commit.js';
+import { CHUNK, chunkRoots } from '../merkle/chunks.js';
+import { split32 } from '../codec/bytes.js';
 import { FORMAT_KEY, FIRST_FORMAT, checkFormat, formatOf, encodeFormat, migrateStore, type FormatStep, type MigrationReport } from './format.js';
 
 type Bin = Database<Buffer, Buffer>;
@@ -73,6 +61,7 @@ export class LmdbStore implements Store {
   private entangle: TextKeyed | undefined;
   /** Opened read-only, a store from before the entangle bucket keeps its index in idem. */
   private indexInIdem = false;
+  private levels: Bin | undefined; // absent like entangle: a store from before it, read-only
   private arrival = 0;
 
   private constructor(dir: string, readOnly: boolean) {
@@ -101,6 +90,7 @@ export class LmdbStore implements Store {
     this.productRows = db(BUCKETS.products, { encoder: RAW_DUP_VALUES });
     this.idems = db(BUCKETS.idem);
     this.entangle = db(BUCKETS.entangle);
+    this.levels = db(BUCKETS.levels);
   }
 
   /**
@@ -235,6 +225,12 @@ export class LmdbStore implements Store {
   getBody(hash: Uint8Array): Uint8Array[] | undefined {
     return read(idsCodec, this.bodies.get(buf(hash)));
   }
+  getBodySlice(hash: Uint8Array, from: number, to: number): Uint8Array[] | undefined {
+    // A large value comes as a view of the map, not a copy of it (getBinaryFast): copy the slice only.
+    const b = this.bodies.getBinaryFast(buf(hash));
+    return b && split32(new Uint8Array(b.subarray(from * 32, to * 32)));
+  }
+  blockChunks = (hash: Uint8Array): Uint8Array[] | undefined => read(idsCodec, this.levels?.get(buf(hash)));
   hashAt(height: number): Uint8Array | undefined {
     return u8(this.heights.get(height));
   }
@@ -300,6 +296,7 @@ export class LmdbStore implements Store {
   private writeBlock(w: BlockWrite) {
     this.blocks.putSync(buf(w.hash), write(blockCodec, w.block));
     this.bodies.putSync(buf(w.hash), write(idsCodec, w.txIds));
+    if (w.txIds.length > CHUNK) this.levels!.putSync(buf(w.hash), write(idsCodec, chunkRoots(w.txIds)));
     const m = w.move;
     if (!m) return;
     for (const d of m.disconnect) {
