@@ -70,13 +70,12 @@ export class BlockPaths {
 
   /** The tree over the block's stored chunk roots, or null when it has none that add up. */
   private topOf(hash: Uint8Array, header: Header): ChunkedTree | null {
-    const roots = this.store.blockChunks?.(hash);
-    if (!roots) return null;
     try {
-      const top = new ChunkedTree(header.txCount, roots);
-      return equal(top.root(), header.merkleRoot) ? top : null;
+      const roots = this.store.blockChunks?.(hash);
+      const top = roots && new ChunkedTree(header.txCount, roots);
+      return top && equal(top.root(), header.merkleRoot) ? top : null;
     } catch {
-      return null; // a row of the wrong length: as if absent
+      return null; // a row that does not decode, or of the wrong length: as if absent
     }
   }
 

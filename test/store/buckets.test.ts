@@ -53,6 +53,7 @@ test('bucket names and key encodings are the disk format; each name once', () =>
     'products:ordered-binary:binary:dup',
     'idem:ordered-binary:binary',
     'entangle:ordered-binary:binary',
+    'levels:binary:binary',
   ]);
 });
 
