@@ -3,7 +3,7 @@
  * measured in the same run on the same machine: OpenSSL's own ed25519 sign/verify speed and its
  * SHA-256 speed (`openssl speed`). Runs a real node process on 127.0.0.1 and a temp folder.
  *
- *   node dist/bench/run.js [--seconds N] [--only primitives|ingest|profichain|opcua|network|startup|hypercore|bytes|latency|profile|paper|graphql|passport|epcis|store] [--long [--fill N]]
+ *   node dist/bench/run.js [--seconds N] [--only primitives|ingest|profichain|opcua|network|startup|hypercore|bytes|latency|profile|paper|graphql|passport|epcis|store|proofs] [--long [--fill N]] [--block-sizes 1000,10000,100000,1000000]
  */
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -40,6 +40,7 @@ import { graphqlBench } from './graphql.js';
 import { passportBench } from './passport.js';
 import { epcisBench } from './epcis.js';
 import { storeBench } from './store.js';
+import { proofsBench } from './proofs.js';
 
 const args = process.argv.slice(2);
 const arg = (k: string, d: string) => {
@@ -359,6 +360,7 @@ try {
   if (ONLY === 'all' || ONLY === 'passport') passportBench(emit);
   if (ONLY === 'all' || ONLY === 'epcis') await epcisBench(emit, SECONDS);
   if (ONLY === 'all' || ONLY === 'store') await storeBench(emit, SECONDS, drive, pct);
+  if (ONLY === 'all' || ONLY === 'proofs') await proofsBench(emit, { seconds: SECONDS, args });
   checkGoals(printed, emit);
 } finally {
   killChildren();

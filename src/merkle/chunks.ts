@@ -1,8 +1,8 @@
 /**
  * @module merkle/chunks
  * A block's RFC 9162 tree cut into aligned chunks of CHUNK = 256 leaves, so an inclusion proof
- * out of a block of n leaves needs only its own chunk's entries and the n/256 chunk roots:
- * O(256 + log n) hashes instead of O(n).
+ * out of a block of n leaves needs only its own chunk's entries and log(n/256) stored nodes above
+ * them: O(256 + log n) hashes instead of O(n).
  *
  * Why the cut is exact: RFC 9162 §2.1.1 splits a range of more than one leaf at the largest
  * power of two below its size. A range that starts on a multiple of 256 and holds more than 256
@@ -13,10 +13,15 @@
  * (not hashed again as leaves). Hence MTH(all leaves) = MTH over the chunk roots, and the audit
  * path of leaf i is its path inside chunk ⌊i/256⌋ followed by that chunk root's path among the
  * chunk roots — the same bytes tree.ts's inclusionProof gives (test/merkle/chunks.test.ts).
+ *
+ * The `levels` row a store keeps per block is every level of the tree over the chunk roots,
+ * bottom-up, concatenated: the m chunk roots first, then ⌈m/2⌉ nodes, …, the root last (the shape
+ * MerkleLevels builds: pairs, an odd last node carried up). A path among the chunk roots is then
+ * read from it, one node per level, with no hashing; 2m·32 bytes, ¼ byte per leaf.
  */
 import { leafHash, rootOf, MerkleLevels } from './tree.js';
+import { concatAll } from '../codec/bytes.js';
 import { UrchainError } from '../errors.js';
-import { equal } from '../codec/bytes.js';
 
 /** Leaves per chunk: a power of two (see above), small enough to rebuild one chunk per proof. */
 export const CHUNK = 256;
@@ -42,46 +47,49 @@ export function chunkRoots(entries: readonly Uint8Array[]): Uint8Array[] {
   return out;
 }
 
+/** The levels row of a tree over leafHash(entry) of `entries` (see above). */
+export function encodeLevels(entries: readonly Uint8Array[]): Uint8Array {
+  return concatAll(new MerkleLevels(chunkRoots(entries)).levels.flat());
+}
+
+/** Sizes of the levels over m chunk roots, bottom-up: m, ⌈m/2⌉, …, 1. */
+function levelSizes(m: number): number[] {
+  const out = [m];
+  while (out[out.length - 1] > 1) out.push(Math.ceil(out[out.length - 1] / 2));
+  return out;
+}
+
+/** Is `row` as long as the levels row of a tree of `size` leaves? (Anything else is not one.) */
+export function levelsFit(row: Uint8Array, size: number): boolean {
+  return size > 0 && row.length === 32 * levelSizes(chunkCount(size)).reduce((a, b) => a + b, 0);
+}
+
+/** The path of chunk `j` among the chunk roots, read from a levels row of a tree of `size` leaves. */
+export function chunkPathIn(row: Uint8Array, size: number, j: number): Uint8Array[] {
+  chunkRange(size, j);
+  if (!levelsFit(row, size)) throw UrchainError.BAD_PROOF(`merkle: a levels row of ${row.length} bytes for a tree of size ${size}`);
+  const path: Uint8Array[] = [];
+  let at = 0; // first node of the level, in nodes
+  let i = j;
+  for (const n of levelSizes(chunkCount(size))) {
+    const sib = i % 2 === 1 ? i - 1 : i + 1;
+    if (n > 1 && sib < n) path.push(row.slice((at + sib) * 32, (at + sib + 1) * 32));
+    at += n;
+    i = Math.floor(i / 2);
+  }
+  return path;
+}
+
 /**
- * The tree of `size` leaves seen from above its chunks: the levels over the chunk roots (a few
- * thousand hashes for a million leaves, kept while a block is in use). A chunk's own levels are
- * built by the caller from its entries and handed to `proof`, which checks they fit.
+ * Inclusion proof (RFC 9162 PATH, bottom-up) for leaf `index` of a tree of `size` leaves: its path
+ * in its chunk, from `chunk` (the levels over that chunk's leaf hashes), then the chunk's path read
+ * from the levels row. Nothing here checks the row's hashes: a caller checks the result against
+ * the root it trusts (rootFromInclusion), which covers the chunk, the row and the index at once.
  */
-export class ChunkedTree {
-  private readonly top: MerkleLevels;
-
-  constructor(
-    readonly size: number,
-    roots: readonly Uint8Array[],
-  ) {
-    if (roots.length !== chunkCount(size)) throw UrchainError.BAD_PROOF(`merkle: ${roots.length} chunk roots for a tree of size ${size} (expected ${chunkCount(size)})`);
-    this.top = new MerkleLevels(roots);
-  }
-
-  /** The tree's root (MTH over all leaves). */
-  root(): Uint8Array {
-    return this.top.root();
-  }
-
-  /** The chunk that holds leaf `index`. */
-  chunkOf(index: number): number {
-    if (!Number.isSafeInteger(index) || index < 0 || index >= this.size) throw UrchainError.BAD_PROOF(`merkle: index ${index} outside a tree of size ${this.size}`);
-    return Math.floor(index / CHUNK);
-  }
-
-  /** Does `chunk` (levels over the leaf hashes of chunk `j`) have the root this tree holds for it? */
-  holds(j: number, chunk: MerkleLevels): boolean {
-    const [from, to] = chunkRange(this.size, j);
-    return chunk.size === to - from && equal(chunk.root(), this.top.levels[0][j]);
-  }
-
-  /**
-   * Inclusion proof (RFC 9162 PATH, bottom-up) for leaf `index`, given the levels of its chunk.
-   * Throws BAD_PROOF when the chunk is not the one this tree holds (a wrong or corrupt entry list).
-   */
-  proof(index: number, chunk: MerkleLevels): Uint8Array[] {
-    const j = this.chunkOf(index);
-    if (!this.holds(j, chunk)) throw UrchainError.BAD_PROOF(`merkle: chunk ${j} does not match its root`);
-    return [...chunk.proof(index - j * CHUNK), ...this.top.proof(j)];
-  }
+export function chunkedProof(row: Uint8Array, size: number, index: number, chunk: MerkleLevels): Uint8Array[] {
+  if (!Number.isSafeInteger(index) || index < 0 || index >= size) throw UrchainError.BAD_PROOF(`merkle: index ${index} outside a tree of size ${size}`);
+  const j = Math.floor(index / CHUNK);
+  const [from, to] = chunkRange(size, j);
+  if (chunk.size !== to - from) throw UrchainError.BAD_PROOF(`merkle: chunk ${j} of ${chunk.size} leaves (expected ${to - from})`);
+  return [...chunk.proof(index - from), ...chunkPathIn(row, size, j)];
 }

@@ -65,8 +65,8 @@ export const BUCKETS = {
   idem: bucket('idem', 'ordered-binary', 'client key -> txId'),
   /** `entangle:<signer>:<height>` | `countersign:<height>:<chain>` -> txId: the entanglement index */
   entangle: bucket('entangle', 'ordered-binary', 'entanglement key -> txId'),
-  /** blockHash -> chunk root || chunk root || ... (merkle/chunks.ts), for blocks of more than 256 txIds: O(log n) proofs */
-  levels: bucket('levels', 'binary', 'blockHash -> chunk roots'),
+  /** blockHash -> the levels of the tree over the block's 256-txId chunk roots, bottom-up (merkle/chunks.ts), for blocks of more than 256 txIds */
+  levels: bucket('levels', 'binary', 'blockHash -> levels over chunk roots'),
 } as const satisfies Record<string, BucketSpec>;
 
 export type BucketName = keyof typeof BUCKETS;

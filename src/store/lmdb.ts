@@ -29,7 +29,7 @@ import type { Store, StoredBlock, StoredTx, StoredBatch, TxLocation, Head, Inges
 import { BUCKETS, ENTANGLE_INDEX_PREFIXES, isEntangleIndexKey, blockCodec, idsCodec, txCodec, batchCodec, locationCodec, headCodec, seqCodec, paramsCodec } from './buckets.js';
 import { RAW_DUP_VALUES, type BucketSpec, type Codec } from './buckets.js';
 import { durableCommit } from './commit.js';
-import { CHUNK, chunkRoots } from '../merkle/chunks.js';
+import { CHUNK, encodeLevels } from '../merkle/chunks.js';
 import { split32 } from '../codec/bytes.js';
 import { FORMAT_KEY, FIRST_FORMAT, checkFormat, formatOf, encodeFormat, migrateStore, type FormatStep, type MigrationReport } from './format.js';
 
@@ -230,7 +230,7 @@ export class LmdbStore implements Store {
     const b = this.bodies.getBinaryFast(buf(hash));
     return b && split32(new Uint8Array(b.subarray(from * 32, to * 32)));
   }
-  blockChunks = (hash: Uint8Array): Uint8Array[] | undefined => read(idsCodec, this.levels?.get(buf(hash)));
+  blockLevels = (hash: Uint8Array): Uint8Array | undefined => u8(this.levels?.get(buf(hash)));
   hashAt(height: number): Uint8Array | undefined {
     return u8(this.heights.get(height));
   }
@@ -296,7 +296,7 @@ export class LmdbStore implements Store {
   private writeBlock(w: BlockWrite) {
     this.blocks.putSync(buf(w.hash), write(blockCodec, w.block));
     this.bodies.putSync(buf(w.hash), write(idsCodec, w.txIds));
-    if (w.txIds.length > CHUNK) this.levels!.putSync(buf(w.hash), write(idsCodec, chunkRoots(w.txIds)));
+    if (w.txIds.length > CHUNK) this.levels!.putSync(buf(w.hash), buf(encodeLevels(w.txIds)));
     const m = w.move;
     if (!m) return;
     for (const d of m.disconnect) {

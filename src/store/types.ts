@@ -24,10 +24,11 @@
  *                                          they double as those records' idempotency keys.
  *                                          Stores written before this bucket kept them in idem:
  *                                          opened for writing, they move here in one commit.
- *   levels    blockHash                 -> chunk root || chunk root || ...: the roots of the
- *                                          block's aligned 256-txId chunks (merkle/chunks.ts),
- *                                          for blocks of more than 256 txIds, so a proof reads
- *                                          one chunk of the body. Blocks stored before this
+ *   levels    blockHash                 -> every level of the tree over the roots of the
+ *                                          block's aligned 256-txId chunks, bottom-up (chunk
+ *                                          roots first; merkle/chunks.ts), for blocks of more
+ *                                          than 256 txIds: a proof reads one chunk of the body
+ *                                          and log(n/256) nodes. Blocks stored before this
  *                                          bucket have no row: proofs rebuild from the body.
  *
  * Writes come in two atomic groups, each durable when its promise resolves: an ingest commit and
@@ -117,8 +118,8 @@ export interface Store {
   getBody(hash: Uint8Array): Uint8Array[] | undefined;
   /** The txIds [from, to) of a block's body, reading no more than that; a backend without it is read through getBody. */
   getBodySlice?(hash: Uint8Array, from: number, to: number): Uint8Array[] | undefined;
-  /** The block's chunk roots (the `levels` bucket), absent for small blocks and blocks stored before it; a backend without it rebuilds. */
-  blockChunks?(hash: Uint8Array): Uint8Array[] | undefined;
+  /** The block's `levels` row (merkle/chunks.ts), absent for small blocks and blocks stored before it; a backend without it rebuilds. */
+  blockLevels?(hash: Uint8Array): Uint8Array | undefined;
   hashAt(height: number): Uint8Array | undefined;
   getTx(txId: Uint8Array): StoredTx | undefined;
   hasTx(txId: Uint8Array): boolean;

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
 import { leafHash, rootOf, inclusionProof, verifyInclusion, MerkleLevels, frontierAppend, frontierRoot } from '../../src/merkle/tree.js';
-import { CHUNK, ChunkedTree, chunkCount, chunkRange, chunkRoots } from '../../src/merkle/chunks.js';
+import { CHUNK, chunkCount, chunkRange, chunkRoots, encodeLevels, levelsFit, chunkPathIn, chunkedProof } from '../../src/merkle/chunks.js';
 import { toHex } from '../helpers.js';
 
 const ids = (n: number) => {
@@ -35,7 +35,7 @@ test('the tree over the chunk roots has the root of the whole tree, sizes 1..200
     const roots = full.slice(0, Math.floor(n / CHUNK));
     if (n % CHUNK) roots.push(rootOf(leaves.slice(n - (n % CHUNK), n)));
     assert.is(roots.length, chunkCount(n));
-    assert.is(toHex(new ChunkedTree(n, roots).root()), toHex(frontierRoot(frontier)), `size ${n}`);
+    assert.is(toHex(rootOf(roots)), toHex(frontierRoot(frontier)), `size ${n}`);
   }
   assert.is(toHex(frontierRoot(frontier)), toHex(rootOf(leaves)));
   // chunkRoots itself on every size around the chunk edges.
@@ -50,18 +50,21 @@ test('chunked inclusion proofs are the bytes of inclusionProof, small and big si
   for (const n of sizes) {
     const entries = all.slice(0, n);
     const whole = new MerkleLevels(entries.map(leafHash));
-    const top = new ChunkedTree(n, chunkRoots(entries));
-    assert.is(toHex(top.root()), toHex(whole.root()), `root, size ${n}`);
+    const row = encodeLevels(entries);
+    assert.ok(levelsFit(row, n));
+    assert.is(toHex(row.subarray(row.length - 32)), toHex(whole.root()), `the row ends with the root, size ${n}`);
     for (const i of indexesOf(n)) {
-      const path = top.proof(i, chunkOf(entries, n, top.chunkOf(i)));
+      const path = chunkedProof(row, n, i, chunkOf(entries, n, Math.floor(i / CHUNK)));
       assert.equal(path.map(toHex), whole.proof(i).map(toHex), `size ${n} index ${i}`);
       assert.ok(verifyInclusion(i, n, leafHash(entries[i]), path, whole.root()));
     }
   }
   // and inclusionProof (the function, not only the levels it uses) on one mid-sized tree
   const e = all.slice(0, 1000);
-  const top = new ChunkedTree(1000, chunkRoots(e));
-  for (const i of [0, 255, 256, 700, 999]) assert.equal(top.proof(i, chunkOf(e, 1000, top.chunkOf(i))).map(toHex), inclusionProof(e.map(leafHash), i).map(toHex));
+  const row = encodeLevels(e);
+  assert.equal(toHex(row.subarray(0, 4 * 32)), chunkRoots(e).map(toHex).join(''), 'the row starts with the chunk roots');
+  assert.is(row.length, (4 + 2 + 1) * 32);
+  for (const i of [0, 255, 256, 700, 999]) assert.equal(chunkedProof(row, 1000, i, chunkOf(e, 1000, Math.floor(i / CHUNK))).map(toHex), inclusionProof(e.map(leafHash), i).map(toHex));
 });
 
 // 2^18 + 1: a lone leaf in the last chunk, the deepest split (bench/proofs.ts goes to a million).
@@ -70,25 +73,33 @@ test('2^18 + 1 leaves: the chunk roots give the root', () => {
   const all = ids(n);
   const roots = chunkRoots(all);
   assert.is(roots.length, 1025);
-  const top = new ChunkedTree(n, roots);
   const leaves = all.map(leafHash);
-  assert.is(toHex(top.root()), toHex(rootOf(leaves)));
+  const root = rootOf(leaves);
+  assert.is(toHex(rootOf(roots)), toHex(root));
   for (const j of [0, 1000, 1024]) assert.is(toHex(roots[j]), toHex(rootOf(leaves.slice(...chunkRange(n, j)))), `chunk ${j}`);
-  const i = n - 1;
-  assert.ok(verifyInclusion(i, n, leafHash(all[i]), top.proof(i, chunkOf(all, n, top.chunkOf(i))), top.root()));
+  const row = encodeLevels(all);
+  for (const i of [0, 131_072, n - 1]) assert.ok(verifyInclusion(i, n, leaves[i], chunkedProof(row, n, i, chunkOf(all, n, Math.floor(i / CHUNK))), root), `index ${i}`);
 });
 
-test('a chunk that is not the one the tree holds is refused; so are wrong counts and indexes', () => {
+test('a wrong chunk or row gives a path that does not verify; rows and chunks of the wrong size are refused', () => {
   const e = ids(1000);
-  const top = new ChunkedTree(1000, chunkRoots(e));
+  const row = encodeLevels(e);
+  const root = rootOf(e.map(leafHash));
   const other = e.slice();
   other[300] = new Uint8Array(32);
-  assert.not.ok(top.holds(1, chunkOf(other, 1000, 1)));
-  assert.throws(() => top.proof(300, chunkOf(other, 1000, 1)), /does not match its root/);
-  assert.throws(() => top.proof(300, chunkOf(e, 1000, 0)), /does not match its root/, 'the wrong chunk');
-  assert.throws(() => new ChunkedTree(1000, chunkRoots(e).slice(1)), /3 chunk roots for a tree of size 1000 \(expected 4\)/);
-  assert.throws(() => top.chunkOf(1000), /outside a tree of size 1000/);
+  const i = 301;
+  assert.not.ok(verifyInclusion(i, 1000, leafHash(e[i]), chunkedProof(row, 1000, i, chunkOf(other, 1000, 1)), root), 'a changed entry in the chunk');
+  const bad = row.slice();
+  bad[0] ^= 1; // chunk 0's root: a sibling of chunk 1
+  assert.not.ok(verifyInclusion(i, 1000, leafHash(e[i]), chunkedProof(bad, 1000, i, chunkOf(e, 1000, 1)), root), 'a changed sibling in the row');
+  assert.throws(() => chunkedProof(row, 1000, i, chunkOf(e, 1000, 3)), /chunk 1 of 232 leaves \(expected 256\)/);
+  assert.not.ok(levelsFit(row.subarray(32), 1000));
+  assert.not.ok(levelsFit(row, 2000));
+  assert.throws(() => chunkPathIn(row.subarray(32), 1000, 1), /levels row of 192 bytes/);
+  assert.throws(() => chunkedProof(row, 1000, 1000, chunkOf(e, 1000, 3)), /outside a tree of size 1000/);
   assert.throws(() => chunkRange(1000, 4), /chunk 4 outside/);
+  assert.is(chunkCount(256), 1);
+  assert.is(chunkCount(257), 2);
 });
 
 test.run();

@@ -16,7 +16,7 @@ import { Query } from '../../src/node/query.js';
 import { audit } from '../../src/node/audit.js';
 import { verifyProof, type ProofJson } from '../../src/proof/proof.js';
 import { leafHash, inclusionProof } from '../../src/merkle/tree.js';
-import { CHUNK } from '../../src/merkle/chunks.js';
+import { CHUNK, encodeLevels } from '../../src/merkle/chunks.js';
 import { writeBigBlocks, dropLevels, type BigBlock } from '../../support/bigBlocks.js';
 import { tmpDir, cleanup, toHex, errorCodeOf } from '../helpers.js';
 
@@ -69,7 +69,7 @@ function proofsOf(s: Store, cold = true): { proofs: Map<string, ProofJson>; chun
 
 P('blocks of more than 256 records keep their chunk roots; paths are those of the whole tree and verify', async () => {
   await withStore(path.join(dir, 'data'), (s) => {
-    for (const b of blocks) assert.is(s.blockChunks(b.hash)?.length, b.txIds.length > CHUNK ? Math.ceil(b.txIds.length / CHUNK) : undefined, `block of ${b.txIds.length}`);
+    for (const b of blocks) assert.equal(s.blockLevels(b.hash), b.txIds.length > CHUNK ? encodeLevels(b.txIds) : undefined, `block of ${b.txIds.length}`);
     const { proofs, chunked, whole } = proofsOf(s);
     const bigPicks = blocks.filter((b) => b.txIds.length > CHUNK).reduce((n, b) => n + picks(b.txIds.length).length, 0);
     assert.is(chunked, bigPicks, 'every proof out of a big block came from its chunks');
@@ -107,7 +107,7 @@ P('a store from before the levels bucket proves the same bytes (read-only and wr
     assert.equal(r.proofs, withChunks);
   }
   // Opened for writing, the bucket exists again and new blocks get their rows; old ones still have none.
-  await withStore(old, (s) => assert.is(s.blockChunks(blocks[4].hash), undefined));
+  await withStore(old, (s) => assert.is(s.blockLevels(blocks[4].hash), undefined));
   const noSlice = await withStore(path.join(dir, 'data'), (s) => {
     const plain = new Proxy(s, { get: (t, k) => (k === 'getBodySlice' ? undefined : Reflect.get(t, k)) });
     const r = proofsOf(plain);
@@ -129,22 +129,24 @@ async function poke(data: string, bucket: string, hash: Uint8Array, f: (v: Buffe
   }
 }
 
-P('damaged chunk roots are not trusted: the proof comes from the whole body and verifies', async () => {
-  const b = blocks[4]; // 1,000 records, 4 chunks
-  const i = 300; // in chunk 1
+P('a damaged levels row is not trusted: the proof comes from the whole body and verifies', async () => {
+  const b = blocks[4]; // 1,000 records: chunk roots r0..r3, then n01 n23, then the root
+  const i = 300; // in chunk 1: its path above the chunk is r0, n23
   const want = await withStore(path.join(dir, 'data'), (s) => new Query(s).proof(toHex(b.txIds[i])));
-  for (const [what, f] of [
-    ['a flipped byte in the root of its chunk', (v: Buffer) => (v[32 + 5] ^= 1, v)],
-    ['a flipped byte in the root of another chunk', (v: Buffer) => (v[3 * 32] ^= 1, v)],
-    ['a missing root', (v: Buffer) => v.subarray(0, v.length - 32)],
-    ['a row of stray bytes', (v: Buffer) => v.subarray(0, 40)],
+  for (const [what, f, from] of [
+    ['a flipped byte in a sibling chunk root', (v: Buffer) => (v[5] ^= 1, v), 'whole'],
+    ['a flipped byte in a node above the chunks', (v: Buffer) => (v[5 * 32 + 9] ^= 1, v), 'whole'],
+    ['a missing node', (v: Buffer) => v.subarray(0, v.length - 32), 'whole'],
+    ['a row of stray bytes', (v: Buffer) => v.subarray(0, 40), 'whole'],
+    // a node the path does not use: the path is still sound, so it is still read from the row
+    ['a flipped byte in its own chunk root', (v: Buffer) => (v[32 + 5] ^= 1, v), 'chunked'],
   ] as const) {
-    const data = copy(`roots-${what.replace(/\W+/g, '-')}`);
+    const data = copy(`row-${what.replace(/\W+/g, '-')}`);
     await poke(data, BUCKETS.levels.name, b.hash, f);
     await withStore(data, (s) => {
       const q = new Query(s);
       const p = q.proof(toHex(b.txIds[i]));
-      assert.equal(q.blockPaths.counts, { chunked: 0, whole: 1 }, what);
+      assert.equal(q.blockPaths.counts, { chunked: from === 'chunked' ? 1 : 0, whole: from === 'whole' ? 1 : 0 }, what);
       assert.equal(p, want, what);
       assert.ok(verifyProof(p, null).valid, what);
     });
