@@ -44,7 +44,7 @@ export class BlockPaths {
   /** Levels rows (¼ byte per record: 250 KB for a million), NONE where there is none. */
   private rows = new Lru<Uint8Array>(32);
   /** Levels of single chunks (≤ 256 leaves each), so proofs out of a warm chunk cost O(log n). */
-  private chunks = new Lru<MerkleLevels>(256);
+  private chunks = new Lru<MerkleLevels>(64);
   /** How many paths came from chunks and from whole bodies (tests and the bench read these). */
   readonly counts = { chunked: 0, whole: 0 };
 
