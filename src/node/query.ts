@@ -2,8 +2,8 @@
  * @module node/query
  * Read-side answers over a store: blocks, transactions, proofs, product traces, status. The same
  * code serves the node's HTTP API and the CLI's `--data DIR` mode, so both give the same JSON.
- * Merkle levels of recently used batches are cached, and a path in a block comes from its stored
- * chunk roots and one slice of its body (node/blockPaths.ts): a proof out of a block of n
+ * Merkle levels of recently used batches are cached, and a path in a block comes from one slice of
+ * its body and its stored levels row (node/blockPaths.ts): a proof out of a block of n
  * transactions costs O(log n) hashes (plus one 256-leaf chunk on a cold cache), not O(n).
  */
 import type { Store, StoredBlock } from '../store/types.js';
@@ -19,10 +19,11 @@ import { UrchainError, notFound, badInput } from '../errors.js';
 import { identifierKey } from '../epcis/identifiers.js';
 import { countersignKey, entanglePrefixOf, COUNTERSIGN_PREFIX } from '../store/buckets.js';
 import type { BlockView } from '../contracts/blockView.js';
-import { BlockPaths, Lru } from './blockPaths.js';
+import { BlockPaths } from './blockPaths.js';
+import { Lru } from './lru.js';
 
 export class Query {
-  /** Paths in blocks: from the stored chunk roots when the block has them (node/blockPaths.ts). */
+  /** Paths in blocks: from one chunk of the body and the levels row when the block has one (node/blockPaths.ts). */
   readonly blockPaths: BlockPaths;
   private batchTrees = new Lru<MerkleLevels>(64);
 
