@@ -7,8 +7,9 @@
  * Store format 2 (store/format.ts) keeps each record once, under a record number given in
  * arrival order: `records` holds its core, batch position and payload in one value, written once
  * and appended at the end of the tree; `recordnumbers` (txId -> number) is the one random-key
- * write per record; `pendingrecords` and `recordlocations` are keyed by the number too, so the
- * pool and the block that empties it touch neighbouring keys. Format 1 kept txs, payloads,
+ * write per record; `pendingrecords` (number || txId, so the pool reads as keys alone) and
+ * `recordlocations` are keyed by the number too, so the pool and the block that empties it touch
+ * neighbouring keys. Format 1 kept txs, payloads,
  * pending and locations by txId (store/format2.ts moves such a store over).
  *
  * Values are canonical CBOR arrays where they are small and structured, and fixed binary layouts
@@ -66,8 +67,8 @@ export const BUCKETS = {
   batches: bucket('batches', 'binary', 'batchRoot -> StoredBatch'),
   /** record number -> [height, index] (4 + 4 bytes), where the canonical chain includes it */
   locations: bucket('recordlocations', 'binary', 'record number -> height, index'),
-  /** record number -> txId: the durable pool of taken-in records no block holds yet, in arrival order */
-  pending: bucket('pendingrecords', 'binary', 'record number -> txId'),
+  /** record number || txId -> (empty): the durable pool of taken-in records no block holds yet, in arrival order */
+  pending: bucket('pendingrecords', 'binary', 'record number || txId -> (nothing)'),
   /** identifier key (text: a product code, a canonical GS1 Digital Link URI, …) -> txId, many per key */
   products: bucket('products', 'ordered-binary', 'product code or identifier key -> txId (many)', { dupSort: true }),
   /** `client:<key>` -> txId: idempotency keys clients send (stores from before the prefix: bare) */

@@ -96,7 +96,7 @@ function run({ env, meta }: StepContext): void {
   pool.sort((a, b) => a.arrival - b.arrival);
   for (const p of pool) {
     const n = number(p.txId);
-    if (n) pending.putSync(n, p.txId);
+    if (n) pending.putSync(Buffer.concat([n, p.txId]), Buffer.alloc(0));
   }
   for (const key of old.txs.getKeys({})) number(Buffer.from(key as Buffer));
   for (const b of Object.values(old)) b.dropSync();

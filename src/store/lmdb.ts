@@ -31,7 +31,7 @@ import type { ChainParams } from '../chain/params.js';
 import { UrchainError } from '../errors.js';
 import type { Store, StoredBlock, StoredTx, StoredBatch, TxLocation, Head, IngestWrite, BlockWrite } from './types.js';
 import { BUCKETS, ENTANGLE_INDEX_PREFIXES, isEntangleIndexKey, RAW_DUP_VALUES, type BucketSpec, type Codec } from './buckets.js';
-import { blockCodec, idsCodec, batchCodec, headCodec, seqCodec, paramsCodec, recordCodec, recordPayload, recordKey, recordNumberOf, placeCodec } from './buckets.js';
+import { blockCodec, idsCodec, batchCodec, headCodec, seqCodec, paramsCodec, recordCodec, recordPayload, recordKey, recordNumberOf, placeCodec, RECORD_NUMBER_BYTES } from './buckets.js';
 import { durableCommit } from './commit.js';
 import { FORMAT_KEY, checkFormat, currentFormat, formatOf, encodeFormat, migrateStore, type FormatStep, type MigrationReport } from './format.js';
 import { openEnv, metaOf, mustHoldStore, checkKey, withEnv, STORE_FILE, type TextKeyed } from './lmdbEnv.js';
@@ -46,6 +46,7 @@ const read = <V>(c: Codec<V>, b: Buffer | undefined): V | undefined => (b === un
 const write = <V>(c: Codec<V>, v: V): Buffer => buf(c.encode(v));
 /** lmdb-js put option: MDB_APPEND, for a key past the last of its bucket. */
 const APPEND = { append: true };
+const EMPTY = Buffer.alloc(0);
 
 export class LmdbStore implements Store {
   readonly path: string;
@@ -257,7 +258,9 @@ export class LmdbStore implements Store {
   }
   /** Pending transactions in arrival order: the order of their record numbers. */
   pending(): Uint8Array[] {
-    return [...this.pend.getRange({})].map(({ value }) => new Uint8Array(value as Buffer));
+    const ids: Uint8Array[] = [];
+    for (const k of this.pend.getKeys({}) as Iterable<Buffer>) ids.push(new Uint8Array(k.buffer, k.byteOffset + RECORD_NUMBER_BYTES, k.byteLength - RECORD_NUMBER_BYTES)); // a copy per key
+    return ids;
   }
   productTxs = (code: string): Uint8Array[] => [...this.products.getValues(code)].map((b) => new Uint8Array(b));
   productHas = (code: string, txId: Uint8Array): boolean => this.productRows.doesExist(code, buf(txId));
@@ -290,7 +293,7 @@ export class LmdbStore implements Store {
       const n = recordKey(this.next++);
       this.records.putSync(n, write(recordCodec, { txId: t.txId, coreBytes: t.coreBytes, batchRoot: w.batchRoot, index: t.index, payload: t.payload }), APPEND);
       this.numbers.putSync(k, n);
-      this.pend.putSync(n, k, APPEND);
+      this.pend.putSync(Buffer.concat([n, k]), EMPTY, APPEND);
       if (t.product) this.products.putSync(t.product, k);
       for (const id of t.identifiers ?? []) this.products.putSync(id, k);
       if (t.idemKey) (isEntangleIndexKey(t.idemKey) ? this.entangle! : this.idems).putSync(t.idemKey, k);
@@ -314,7 +317,7 @@ export class LmdbStore implements Store {
     }
     for (const id of m.repending) {
       const n = this.numberOf(id); // keeps its number: back in the pool where it arrived
-      if (n) this.pend.putSync(n, buf(id));
+      if (n) this.pend.putSync(Buffer.concat([n, buf(id)]), EMPTY);
     }
     for (const c of m.connect) {
       this.heights.putSync(c.height, buf(c.hash));
@@ -322,7 +325,7 @@ export class LmdbStore implements Store {
         const n = this.numberOf(id);
         if (!n) return;
         this.locations.putSync(n, write(placeCodec, { height: c.height, index: i }));
-        this.pend.removeSync(n);
+        this.pend.removeSync(Buffer.concat([n, buf(id)]));
       });
     }
     this.meta.putSync('head', write(headCodec, m.head));

@@ -159,8 +159,8 @@ test('record numbers go past 2^32 and keep their order; a repended record goes b
     records.putSync(recordKey(2 ** 32 + 5), first);
     records.removeSync(recordKey(1));
     numbers.putSync(Buffer.from(id(2)), recordKey(2 ** 32 + 5));
-    pending.removeSync(recordKey(1));
-    pending.putSync(recordKey(2 ** 32 + 5), Buffer.from(id(2)));
+    pending.removeSync(Buffer.concat([recordKey(1), Buffer.from(id(2))]));
+    pending.putSync(Buffer.concat([recordKey(2 ** 32 + 5), Buffer.from(id(2))]), Buffer.alloc(0));
   });
   await env.close();
   s = await LmdbStore.open(dir);
