@@ -18,8 +18,9 @@ export type TextKeyed = Database<Buffer, string>;
 
 /**
  * The LMDB environment of a data folder, with the options every opener must share. The page
- * size is LMDB's default (the OS page, 4 KiB here): larger pages were measured to write more
- * bytes per record, not fewer (see the LMDB STORE section of urchain-formats(5)).
+ * size is LMDB's default (the OS page, 4 KiB here): in a bare lmdb-js loop of 1 KiB values under
+ * random keys, 1,000 per synced commit, 8 KiB pages wrote 7.3 KB per record and 16 KiB pages
+ * 10.2 KB, against 5.5 KB at 4 KiB (wchar); a preset map size changed nothing.
  */
 export function openEnv(dir: string, readOnly: boolean): RootDatabase {
   return open({
