@@ -9,6 +9,7 @@ import { tilesSection } from './tilesSection.js';
 import { passportSection } from './passportSection.js';
 import { epcisSection } from './epcisSection.js';
 import { postgresSection } from './postgresSection.js';
+import { lmdbSection } from './lmdbSection.js';
 
 /** JSON, pretty-printed, unfilled, with roff's special characters escaped (copy-pasteable). */
 const jsonBlock = (label: string, value: unknown): string =>
@@ -372,7 +373,7 @@ through the parameters) are.
 origins every key its member list admits and the node's own key. A partner entry is a partner's
 exported list with a name unique in the list; countersignatures count only from chains named in a
 partner entry (COUNTERSIGNED PROOF).
-${postgresSection()}.SH TEST VECTORS
+${lmdbSection()}${postgresSection()}.SH TEST VECTORS
 .PP
 Key: secret (RFC 8032 seed) ${v.key.secretKey}, public ${v.key.publicKey}.
 .PP

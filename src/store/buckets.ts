@@ -4,10 +4,19 @@
  * format: never rename one), what maps to what, and how keys and values are encoded. A backend
  * reads this table instead of spelling buckets out itself, and a new bucket is one new row.
  *
- * Values that are more than plain bytes are canonical CBOR arrays; their codecs are below, one
- * per value shape, so no two places write the same value two ways. The key encodings are lmdb-js
- * names: `binary` (raw bytes, e.g. a 32-byte hash), `ordered-binary` (text keys sort as text),
- * `uint32` (a height).
+ * Store format 2 (store/format.ts) keeps each record once, under a record number given in
+ * arrival order: `records` holds its core, batch position and payload in one value, written once
+ * and appended at the end of the tree; `recordnumbers` (txId -> number) is the one random-key
+ * write per record; `pendingrecords` (number || txId, so the pool reads as keys alone) and
+ * `recordlocations` are keyed by the number too, so the pool and the block that empties it touch
+ * neighbouring keys. Format 1 kept txs, payloads,
+ * pending and locations by txId (store/format2.ts moves such a store over).
+ *
+ * Values are canonical CBOR arrays where they are small and structured, and fixed binary layouts
+ * where a record's bytes are (recordCodec, placeCodec); each value shape has one codec below,
+ * so no two places write the same value two ways. The key encodings are lmdb-js names: `binary`
+ * (raw bytes: a 32-byte hash, an 8-byte big-endian record number), `ordered-binary` (text keys
+ * sort as text), `uint32` (a height).
  *
  * Each bucket does one job. Until the `entangle` bucket existed, the keys the node derives for
  * entanglement records lived in `idem` beside client keys; a store opened for writing moves them
@@ -17,7 +26,8 @@ import { encode, decode, asArray, asUint, asBig, asBytes } from '../codec/cbor.j
 import { concat, concatAll, split32 } from '../codec/bytes.js';
 import { decodeHeader, encodeHeader, sigsToCbor, sigsFromCbor } from '../chain/header.js';
 import { encodeParams, decodeParams, type ChainParams } from '../chain/params.js';
-import type { StoredBlock, StoredTx, StoredBatch, TxLocation, Head } from './types.js';
+import { UrchainError } from '../errors.js';
+import type { StoredBlock, StoredTx, StoredBatch, Head } from './types.js';
 
 export interface BucketSpec {
   /** Database name on disk. */
@@ -49,16 +59,16 @@ export const BUCKETS = {
   bodies: bucket('bodies', 'binary', 'blockHash -> txIds'),
   /** height -> blockHash, on the canonical chain only */
   heights: bucket('heights', 'uint32', 'height -> blockHash'),
-  /** txId -> [core bytes, batchRoot, index in batch] */
-  txs: bucket('txs', 'binary', 'txId -> StoredTx'),
+  /** record number -> record: flags, txId, batchRoot, index in batch, core, payload (recordCodec) */
+  records: bucket('records', 'binary', 'record number -> record (txId, batch root, index, core, payload)'),
+  /** txId -> record number: the one random-key write per record */
+  txNumbers: bucket('recordnumbers', 'binary', 'txId -> record number'),
   /** batchRoot -> [origin, signature, txId || txId || ...] */
   batches: bucket('batches', 'binary', 'batchRoot -> StoredBatch'),
-  /** txId -> payload bytes, where the storage filter keeps them */
-  payloads: bucket('payloads', 'binary', 'txId -> payload'),
-  /** txId -> [blockHash, height, index], where the canonical chain includes it */
-  locations: bucket('locations', 'binary', 'txId -> TxLocation'),
-  /** txId -> arrival number: the durable pool of taken-in transactions no block holds yet */
-  pending: bucket('pending', 'binary', 'txId -> arrival', { value: 'ordered-binary' }),
+  /** record number -> [height, index] (4 + 4 bytes), where the canonical chain includes it */
+  locations: bucket('recordlocations', 'binary', 'record number -> height, index'),
+  /** record number || txId -> (empty): the durable pool of taken-in records no block holds yet, in arrival order */
+  pending: bucket('pendingrecords', 'binary', 'record number || txId -> (nothing)'),
   /** identifier key (text: a product code, a canonical GS1 Digital Link URI, …) -> txId, many per key */
   products: bucket('products', 'ordered-binary', 'product code or identifier key -> txId (many)', { dupSort: true }),
   /** `client:<key>` -> txId: idempotency keys clients send (stores from before the prefix: bare) */
@@ -102,14 +112,6 @@ export const blockCodec: Codec<StoredBlock> = {
 /** Concatenated 32-byte ids (a block body). */
 export const idsCodec: Codec<Uint8Array[]> = { encode: concatAll, decode: split32 };
 
-export const txCodec: Codec<StoredTx> = {
-  encode: (t) => encode([t.coreBytes, t.batchRoot, t.index]),
-  decode(bytes) {
-    const a = asArray(decode(bytes), 3, 'stored tx');
-    return { coreBytes: asBytes(a[0], 'core'), batchRoot: asBytes(a[1], 'batchRoot', 32), index: asUint(a[2], 'index') };
-  },
-};
-
 export const batchCodec: Codec<StoredBatch> = {
   encode: (b) => encode([b.origin, b.signature, concat(...b.txIds)]),
   decode(bytes) {
@@ -118,11 +120,84 @@ export const batchCodec: Codec<StoredBatch> = {
   },
 };
 
-export const locationCodec: Codec<TxLocation> = {
-  encode: (l) => encode([l.blockHash, l.height, l.index]),
-  decode(bytes) {
-    const a = asArray(decode(bytes), 3, 'location');
-    return { blockHash: asBytes(a[0], 'hash', 32), height: asUint(a[1], 'height'), index: asUint(a[2], 'index') };
+/**
+ * A record number: 8 bytes big-endian, so LMDB's byte order is numeric order and new records
+ * append at the end of `records` and `pending` (pages fill up, nothing splits). Numbers are
+ * JavaScript integers, exact to 2^53.
+ */
+export const RECORD_NUMBER_BYTES = 8;
+export function recordKey(n: number): Buffer {
+  const k = Buffer.allocUnsafe(RECORD_NUMBER_BYTES);
+  k.writeUInt32BE(Math.floor(n / 2 ** 32), 0);
+  k.writeUInt32BE(n >>> 0, 4);
+  return k;
+}
+export function recordNumberOf(k: Uint8Array): number {
+  if (k.length !== RECORD_NUMBER_BYTES) throw UrchainError.STORE(`a record number of ${k.length} bytes (expected ${RECORD_NUMBER_BYTES})`);
+  const v = new DataView(k.buffer, k.byteOffset, k.byteLength);
+  return v.getUint32(0) * 2 ** 32 + v.getUint32(4);
+}
+
+/** One record as `records` holds it: its core and where its batch put it, and its payload when kept. */
+export interface StoredRecord extends StoredTx {
+  txId: Uint8Array;
+  payload?: Uint8Array;
+}
+
+/*
+ * A record's value, not CBOR, so a payload is written once, as it came: a flags byte (bit 0: the
+ * payload is kept), txId (32), batchRoot (32), index in batch (uint32 BE), core length (uint32 BE),
+ * the core bytes, then the payload bytes up to the end of the value.
+ */
+const HAS_PAYLOAD = 1;
+const RECORD_HEAD = 1 + 32 + 32 + 4 + 4;
+export const recordCodec: Codec<StoredRecord> = {
+  encode(r) {
+    if (!(r.coreBytes instanceof Uint8Array) || (r.payload !== undefined && !(r.payload instanceof Uint8Array))) throw UrchainError.STORE('a record whose core or payload is not bytes');
+    const out = Buffer.allocUnsafe(RECORD_HEAD + r.coreBytes.length + (r.payload?.length ?? 0));
+    out[0] = r.payload ? HAS_PAYLOAD : 0;
+    out.set(r.txId, 1);
+    out.set(r.batchRoot, 33);
+    out.writeUInt32BE(r.index, 65);
+    out.writeUInt32BE(r.coreBytes.length, 69);
+    out.set(r.coreBytes, RECORD_HEAD);
+    if (r.payload) out.set(r.payload, RECORD_HEAD + r.coreBytes.length);
+    return out;
+  },
+  decode(b) {
+    const coreEnd = recordCoreEnd(b);
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    return {
+      txId: b.subarray(1, 33),
+      batchRoot: b.subarray(33, 65),
+      index: v.getUint32(65),
+      coreBytes: b.subarray(RECORD_HEAD, coreEnd),
+      payload: recordPayload(b),
+    };
+  },
+};
+/** Where a record value's core ends (checks the value's length and flags). */
+function recordCoreEnd(b: Uint8Array): number {
+  if (b.length < RECORD_HEAD || b[0] > HAS_PAYLOAD) throw UrchainError.STORE(`a stored record of ${b.length} bytes, flags ${b[0]}: not a record`);
+  const end = RECORD_HEAD + new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(69);
+  if (end > b.length || (!(b[0] & HAS_PAYLOAD) && end !== b.length)) throw UrchainError.STORE(`a stored record of ${b.length} bytes names a core past its end`);
+  return end;
+}
+/** The payload in a record value, without decoding the rest. */
+export const recordPayload = (b: Uint8Array): Uint8Array | undefined => (b[0] & HAS_PAYLOAD ? b.subarray(recordCoreEnd(b)) : undefined);
+
+/** A canonical location as `locations` holds it: height and index, 4 bytes each (the block is heights' row). */
+export const placeCodec: Codec<{ height: number; index: number }> = {
+  encode(p) {
+    const out = Buffer.allocUnsafe(8);
+    out.writeUInt32BE(p.height, 0);
+    out.writeUInt32BE(p.index, 4);
+    return out;
+  },
+  decode(b) {
+    if (b.length !== 8) throw UrchainError.STORE(`a stored location of ${b.length} bytes (expected 8)`);
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    return { height: v.getUint32(0), index: v.getUint32(4) };
   },
 };
 

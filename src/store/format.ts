@@ -14,10 +14,13 @@
  * refused too, with the command that upgrades it: `urchain migrate` runs the steps below, one
  * durable commit per step that also writes the step's `to`, so a migration cut short resumes where
  * it stopped and a second run does nothing. A later format change adds one row to FORMAT_STEPS.
+ *
+ * Format 2 (store/format2.ts) keeps each record once under a sequential record number.
  */
 import type { Database, RootDatabase } from 'lmdb';
 import { encode, decode, asUint } from '../codec/cbor.js';
 import { UrchainError } from '../errors.js';
+import { FORMAT_1_TO_2 } from './format2.js';
 
 /** The meta row holding the format version. */
 export const FORMAT_KEY = 'format';
@@ -39,8 +42,8 @@ export interface FormatStep {
   run(ctx: StepContext): void;
 }
 
-/** Every migration step, oldest first. Empty while format 1 is the only one. */
-export const FORMAT_STEPS: readonly FormatStep[] = [];
+/** Every migration step, oldest first. */
+export const FORMAT_STEPS: readonly FormatStep[] = [FORMAT_1_TO_2];
 
 /** The format this release writes: the newest `to` in the table. */
 export function currentFormat(steps: readonly FormatStep[] = FORMAT_STEPS): number {

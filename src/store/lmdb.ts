@@ -13,33 +13,42 @@
  * checked against LMDB's limit before the first write. A commit that fails (a full disk: ENOSPC,
  * EIO) rejects with a STORE error and leaves the store as it was; the next commit may succeed.
  *
- * The buckets (names, key and value encodings) are the table in store/buckets.ts. A store written
- * before the entanglement index had its own bucket is brought up to date when it is opened for
+ * The buckets (names, key and value encodings) are the table in store/buckets.ts. Store format 2
+ * keeps each record once, under a record number given in arrival order: an ingest appends the
+ * record's value (core, batch position, payload) at the end of `records` and of `pending`, and
+ * makes one random-key write, txId -> number; the block that includes it moves its number from
+ * `pending` to `locations`. Every read by txId goes through that number. A store written before
+ * the entanglement index had its own bucket is brought up to date when it is opened for
  * writing, in one durable commit; opened read-only, it is read as it is. Every open checks the
  * store's format version (store/format.ts) first and refuses another format; `urchain migrate`
  * (LmdbStore.migrate) moves an older one forward, and `urchain backup` copies the environment
  * consistently while a node writes (LmdbStore.backup).
  */
-import { open, type RootDatabase, type Database } from 'lmdb';
+import type { RootDatabase, Database } from 'lmdb';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ChainParams } from '../chain/params.js';
 import { UrchainError } from '../errors.js';
 import type { Store, StoredBlock, StoredTx, StoredBatch, TxLocation, Head, IngestWrite, BlockWrite } from './types.js';
-import { BUCKETS, ENTANGLE_INDEX_PREFIXES, isEntangleIndexKey, blockCodec, idsCodec, txCodec, batchCodec, locationCodec, headCodec, seqCodec, paramsCodec } from './buckets.js';
-import { RAW_DUP_VALUES, type BucketSpec, type Codec } from './buckets.js';
+import { BUCKETS, ENTANGLE_INDEX_PREFIXES, isEntangleIndexKey, RAW_DUP_VALUES, type BucketSpec, type Codec } from './buckets.js';
+import { blockCodec, idsCodec, batchCodec, headCodec, seqCodec, paramsCodec, recordCodec, recordPayload, recordKey, recordNumberOf, placeCodec, RECORD_NUMBER_BYTES } from './buckets.js';
 import { durableCommit } from './commit.js';
 import { CHUNK, encodeLevels } from '../merkle/chunks.js';
 import { split32 } from '../codec/bytes.js';
-import { FORMAT_KEY, FIRST_FORMAT, checkFormat, formatOf, encodeFormat, migrateStore, type FormatStep, type MigrationReport } from './format.js';
+import { FORMAT_KEY, checkFormat, currentFormat, formatOf, encodeFormat, migrateStore, type FormatStep, type MigrationReport } from './format.js';
+import { openEnv, metaOf, mustHoldStore, checkKey, withEnv, STORE_FILE, type TextKeyed } from './lmdbEnv.js';
+
+export { STORE_FILE, mustHoldStore, MAX_KEY_BYTES } from './lmdbEnv.js';
 
 type Bin = Database<Buffer, Buffer>;
-type TextKeyed = Database<Buffer, string>;
 
 const u8 = (b: Buffer | undefined): Uint8Array | undefined => (b === undefined ? undefined : new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
 const buf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 const read = <V>(c: Codec<V>, b: Buffer | undefined): V | undefined => (b === undefined ? undefined : c.decode(u8(b)!));
 const write = <V>(c: Codec<V>, v: V): Buffer => buf(c.encode(v));
+/** lmdb-js put option: MDB_APPEND, for a key past the last of its bucket. */
+const APPEND = { append: true };
+const EMPTY = Buffer.alloc(0);
 
 export class LmdbStore implements Store {
   readonly path: string;
@@ -49,11 +58,11 @@ export class LmdbStore implements Store {
   private blocks: Bin;
   private bodies: Bin;
   private heights: Database<Buffer, number>;
-  private txs: Bin;
+  private records: Bin;
+  private numbers: Bin;
   private batches: Bin;
-  private payloads: Bin;
   private locations: Bin;
-  private pend: Database<number, Buffer>;
+  private pend: Bin;
   private products: TextKeyed;
   private productRows: TextKeyed; // the same bucket, seeking one (key, txId) row: productHas
   private idems: TextKeyed;
@@ -62,7 +71,8 @@ export class LmdbStore implements Store {
   /** Opened read-only, a store from before the entangle bucket keeps its index in idem. */
   private indexInIdem = false;
   private levels: Bin | undefined; // absent like entangle: a store from before it, read-only
-  private arrival = 0;
+  /** The number the next record taken in gets (a writer sets it past the last one at open). */
+  private next = 0;
 
   private constructor(dir: string, readOnly: boolean) {
     this.path = dir;
@@ -71,9 +81,10 @@ export class LmdbStore implements Store {
     const db = (b: BucketSpec, o = {}) => this.env.openDB({ name: b.name, encoding: b.value, keyEncoding: b.key, dupSort: b.dupSort, ...o } as never) as never;
     this.meta = db(BUCKETS.meta);
     // The format first, before any other bucket is opened: a writable open creates the buckets it
-    // does not find, and a store of another format must be refused untouched.
+    // does not find, and a store of another format must be refused untouched. A store without a
+    // version is format 1 if it holds a chain, and new (so of the current format) if it does not.
     try {
-      checkFormat(formatOf(u8(this.meta.get(FORMAT_KEY))), dir);
+      checkFormat(this.foundFormat(), dir);
     } catch (e) {
       void this.env.close().catch(() => undefined);
       throw e;
@@ -81,9 +92,9 @@ export class LmdbStore implements Store {
     this.blocks = db(BUCKETS.blocks);
     this.bodies = db(BUCKETS.bodies);
     this.heights = db(BUCKETS.heights);
-    this.txs = db(BUCKETS.txs);
+    this.records = db(BUCKETS.records);
+    this.numbers = db(BUCKETS.txNumbers);
     this.batches = db(BUCKETS.batches);
-    this.payloads = db(BUCKETS.payloads);
     this.locations = db(BUCKETS.locations);
     this.pend = db(BUCKETS.pending);
     this.products = db(BUCKETS.products);
@@ -95,7 +106,7 @@ export class LmdbStore implements Store {
 
   /**
    * Opens the store of a data folder; refuses one of another format (store/format.ts). A writable
-   * open of a store without a version (a new one, or one from before versions) writes format 1.
+   * open of a new store writes the current format.
    */
   static async open(dir: string, opts: { readOnly?: boolean } = {}): Promise<LmdbStore> {
     if (opts.readOnly) mustHoldStore(dir);
@@ -107,9 +118,8 @@ export class LmdbStore implements Store {
       await s.close();
       throw e;
     }
-    // Records taken in from now on queue behind those pending from before (a writer that never
-    // read the pool would otherwise start counting at 0 again).
-    if (!s.readOnly) s.pending();
+    // Records taken in from now on are numbered after every record stored before.
+    if (!s.readOnly) for (const k of s.records.getKeys({ reverse: true, limit: 1 })) s.next = recordNumberOf(k as Buffer) + 1;
     if (s.idemHoldsIndex()) {
       if (s.readOnly) s.indexInIdem = true;
       else {
@@ -124,14 +134,20 @@ export class LmdbStore implements Store {
     return s;
   }
 
-  /** Writes format 1 into a store without a version (the constructor refused any other format). */
+  /** Writes the current format into a new store (the constructor refused any other format). */
   private async recordFormat(): Promise<void> {
-    if (this.meta.get(FORMAT_KEY) === undefined && !this.readOnly) await this.commit(() => this.meta.putSync(FORMAT_KEY, buf(encodeFormat(FIRST_FORMAT))));
+    if (this.meta.get(FORMAT_KEY) === undefined && !this.readOnly) await this.commit(() => this.meta.putSync(FORMAT_KEY, buf(encodeFormat(currentFormat()))));
+  }
+
+  /** The format the meta bucket says; a store without a version: format 1 with a chain, else new. */
+  private foundFormat(): number {
+    const row = u8(this.meta.get(FORMAT_KEY));
+    return row === undefined && this.meta.get('params') === undefined ? currentFormat() : formatOf(row);
   }
 
   /** The store's format version (store/format.ts). */
   format(): number {
-    return formatOf(u8(this.meta.get(FORMAT_KEY)));
+    return this.foundFormat();
   }
 
   /**
@@ -139,14 +155,8 @@ export class LmdbStore implements Store {
    * environment and the meta bucket: a store of another format may not have today's buckets.
    * The caller makes sure no node runs on the folder.
    */
-  static async migrate(dir: string, steps?: readonly FormatStep[]): Promise<MigrationReport> {
-    mustHoldStore(dir);
-    const env = openEnv(dir, false);
-    try {
-      return await migrateStore({ env, meta: metaOf(env) }, (w) => durableCommit(env, w), dir, steps);
-    } finally {
-      await env.close();
-    }
+  static migrate(dir: string, steps?: readonly FormatStep[]): Promise<MigrationReport> {
+    return withEnv(dir, false, (env) => migrateStore({ env, meta: metaOf(env) }, (w) => durableCommit(env, w), dir, steps));
   }
 
   /**
@@ -155,21 +165,13 @@ export class LmdbStore implements Store {
    * pages, which is slower). Only the environment is opened, so a store of any format is copied
    * (a backup before \`urchain migrate\`). The caller syncs the copy.
    */
-  static async backup(dir: string, file: string, compact: boolean): Promise<void> {
-    mustHoldStore(dir);
-    const env = openEnv(dir, true);
-    try {
-      await env.backup(file, compact);
-    } finally {
-      await env.close();
-    }
+  static backup(dir: string, file: string, compact: boolean): Promise<void> {
+    return withEnv(dir, true, (env) => env.backup(file, compact));
   }
 
   /** The format, chain parameters and head of the store of `dir`, of any format (what decodes). */
-  static async describe(dir: string): Promise<{ format: number; params?: ChainParams; head?: Head }> {
-    mustHoldStore(dir);
-    const env = openEnv(dir, true);
-    try {
+  static describe(dir: string): Promise<{ format: number; params?: ChainParams; head?: Head }> {
+    return withEnv(dir, true, (env) => {
       const meta = metaOf(env);
       const tryRead = <V>(c: Codec<V>, k: string) => {
         try {
@@ -179,9 +181,7 @@ export class LmdbStore implements Store {
         }
       };
       return { format: formatOf(u8(meta.get(FORMAT_KEY))), params: tryRead(paramsCodec, 'params'), head: tryRead(headCodec, 'head') };
-    } finally {
-      await env.close();
-    }
+    });
   }
 
   /** Entanglement keys in idem: a store written before the entangle bucket. */
@@ -234,28 +234,43 @@ export class LmdbStore implements Store {
   hashAt(height: number): Uint8Array | undefined {
     return u8(this.heights.get(height));
   }
+  /** The record number of `txId` (its 8-byte key), if the store holds it. */
+  private numberOf(txId: Uint8Array): Buffer | undefined {
+    return this.numbers.get(buf(txId));
+  }
+  /** The stored value of the record `txId`. */
+  private recordOf(txId: Uint8Array): Buffer | undefined {
+    const n = this.numberOf(txId);
+    return n && this.records.get(n);
+  }
   getTx(txId: Uint8Array): StoredTx | undefined {
-    return read(txCodec, this.txs.get(buf(txId)));
+    const v = this.recordOf(txId);
+    if (!v) return undefined;
+    const r = recordCodec.decode(u8(v)!);
+    // Copies, so a caller that keeps them does not keep the payload's bytes alive too.
+    return { coreBytes: r.coreBytes.slice(), batchRoot: r.batchRoot.slice(), index: r.index };
   }
   hasTx(txId: Uint8Array): boolean {
-    return this.txs.doesExist(buf(txId));
+    return this.numbers.doesExist(buf(txId));
   }
   getBatch(root: Uint8Array): StoredBatch | undefined {
     return read(batchCodec, this.batches.get(buf(root)));
   }
   getPayload(txId: Uint8Array): Uint8Array | undefined {
-    return u8(this.payloads.get(buf(txId)));
+    const v = this.recordOf(txId);
+    return v && recordPayload(u8(v)!);
   }
   location(txId: Uint8Array): TxLocation | undefined {
-    return read(locationCodec, this.locations.get(buf(txId)));
+    const n = this.numberOf(txId);
+    const place = n && read(placeCodec, this.locations.get(n));
+    const blockHash = place && this.hashAt(place.height);
+    return place && blockHash && { blockHash, height: place.height, index: place.index };
   }
-  /** Pending transactions in arrival order (and the arrival counter set past the last). */
+  /** Pending transactions in arrival order: the order of their record numbers. */
   pending(): Uint8Array[] {
-    const all: [number, Uint8Array][] = [];
-    for (const { key, value } of this.pend.getRange({})) all.push([value as unknown as number, new Uint8Array(key)]);
-    all.sort((a, b) => a[0] - b[0]);
-    this.arrival = all.length ? all[all.length - 1][0] + 1 : 0;
-    return all.map((x) => x[1]);
+    const ids: Uint8Array[] = [];
+    for (const k of this.pend.getKeys({}) as Iterable<Buffer>) ids.push(new Uint8Array(k.buffer, k.byteOffset + RECORD_NUMBER_BYTES, k.byteLength - RECORD_NUMBER_BYTES)); // a copy per key
+    return ids;
   }
   productTxs = (code: string): Uint8Array[] => [...this.products.getValues(code)].map((b) => new Uint8Array(b));
   productHas = (code: string, txId: Uint8Array): boolean => this.productRows.doesExist(code, buf(txId));
@@ -282,10 +297,13 @@ export class LmdbStore implements Store {
     this.batches.putSync(buf(w.batchRoot), write(batchCodec, w.batch));
     for (const t of w.txs) {
       const k = buf(t.txId);
-      if (this.txs.doesExist(k)) continue; // same record taken in twice: keep the first
-      this.txs.putSync(k, write(txCodec, { coreBytes: t.coreBytes, batchRoot: w.batchRoot, index: t.index }));
-      if (t.payload) this.payloads.putSync(k, buf(t.payload));
-      this.pend.putSync(k as never, this.arrival++ as never);
+      if (this.numbers.doesExist(k)) continue; // same record taken in twice: keep the first
+      // A new number is past every key of records and pending: both are appends (MDB_APPEND:
+      // the last page fills up instead of splitting in half).
+      const n = recordKey(this.next++);
+      this.records.putSync(n, write(recordCodec, { txId: t.txId, coreBytes: t.coreBytes, batchRoot: w.batchRoot, index: t.index, payload: t.payload }), APPEND);
+      this.numbers.putSync(k, n);
+      this.pend.putSync(Buffer.concat([n, k]), EMPTY, APPEND);
       if (t.product) this.products.putSync(t.product, k);
       for (const id of t.identifiers ?? []) this.products.putSync(id, k);
       if (t.idemKey) (isEntangleIndexKey(t.idemKey) ? this.entangle! : this.idems).putSync(t.idemKey, k);
@@ -299,24 +317,34 @@ export class LmdbStore implements Store {
     if (w.txIds.length > CHUNK) this.levels!.putSync(buf(w.hash), buf(encodeLevels(w.txIds)));
     const m = w.move;
     if (!m) return;
+    // A block's records are all stored (the block tree checks that before it adds a block), so
+    // each has a number; one without (impossible) is passed over rather than left half-placed.
     for (const d of m.disconnect) {
       this.heights.removeSync(d.height);
-      for (const id of d.txIds) this.locations.removeSync(buf(id));
+      for (const id of d.txIds) {
+        const n = this.numberOf(id);
+        if (n) this.locations.removeSync(n);
+      }
     }
-    for (const id of m.repending) this.pend.putSync(buf(id) as never, this.arrival++ as never);
+    for (const id of m.repending) {
+      const n = this.numberOf(id); // keeps its number: back in the pool where it arrived
+      if (n) this.pend.putSync(Buffer.concat([n, buf(id)]), EMPTY);
+    }
     for (const c of m.connect) {
       this.heights.putSync(c.height, buf(c.hash));
       c.txIds.forEach((id, i) => {
-        this.locations.putSync(buf(id), write(locationCodec, { blockHash: c.hash, height: c.height, index: i }));
-        this.pend.removeSync(buf(id) as never);
+        const n = this.numberOf(id);
+        if (!n) return;
+        this.locations.putSync(n, write(placeCodec, { height: c.height, index: i }));
+        this.pend.removeSync(Buffer.concat([n, buf(id)]));
       });
     }
     this.meta.putSync('head', write(headCodec, m.head));
   }
 
   /**
-   * Runs `write` as one abortable transaction and resolves once it is on disk. The arrival
-   * counter it advances may skip numbers when a commit fails: it only orders, gaps are harmless.
+   * Runs `write` as one abortable transaction and resolves once it is on disk. The record
+   * numbers it hands out may skip some when a commit fails: they only order, gaps are harmless.
    */
   private commit(write: () => void): Promise<void> {
     return durableCommit(this.env, write);
@@ -338,7 +366,9 @@ export class LmdbStore implements Store {
   }
   putPayload(txId: Uint8Array, payload: Uint8Array): Promise<void> {
     return this.commit(() => {
-      if (this.txs.doesExist(buf(txId))) this.payloads.putSync(buf(txId), buf(payload));
+      const n = this.numberOf(txId);
+      const v = n && this.records.get(n);
+      if (n && v) this.records.putSync(n, write(recordCodec, { ...recordCodec.decode(u8(v)!), payload }));
     });
   }
   size(): number {
@@ -355,43 +385,4 @@ export class LmdbStore implements Store {
   async close(): Promise<void> {
     await this.env.close();
   }
-}
-
-/** The LMDB environment of a data folder, with the options every opener must share. */
-function openEnv(dir: string, readOnly: boolean): RootDatabase {
-  return open({
-    path: path.join(dir, STORE_FILE),
-    maxDbs: 16,
-    overlappingSync: !readOnly,
-    compression: false,
-    encoding: 'binary',
-    readOnly,
-    // With event-turn batching lmdb-js opens a commit promise of its own for every transaction
-    // and leaves it unhandled when the commit fails (a full disk would end the process).
-    eventTurnBatching: false,
-    permissionsMode: 0o600, // chain.lmdb and chain.lmdb-lock: the node's alone
-  } as never);
-}
-
-/** The meta bucket alone (all a migration or a description of a store of any format may rely on). */
-const metaOf = (env: RootDatabase): TextKeyed => env.openDB({ name: BUCKETS.meta.name, encoding: BUCKETS.meta.value, keyEncoding: BUCKETS.meta.key } as never) as never;
-
-/** The store's file in a data folder (LMDB keeps its lock file beside it, `chain.lmdb-lock`). */
-export const STORE_FILE = 'chain.lmdb';
-
-/** Refuses a folder without a store (NOT_FOUND, naming the commands that make one). */
-export function mustHoldStore(dir: string) {
-  const file = path.join(dir, STORE_FILE);
-  if (!fs.existsSync(file))
-    throw UrchainError.NOT_FOUND(`no urchain data in ${dir} (expected ${file}); run \`urchain init --data ${dir}\` or \`urchain node run --data ${dir}\``);
-}
-
-/** LMDB's limit on a key (lmdb-js: 1978 bytes); indexes keyed by text must stay below it. */
-export const MAX_KEY_BYTES = 1978;
-// ordered-binary text keys carry no extra bytes for plain strings; keep a margin anyway.
-const KEY_MARGIN = 16;
-
-function checkKey(key: string, what: string) {
-  const n = Buffer.byteLength(key, 'utf8');
-  if (n > MAX_KEY_BYTES - KEY_MARGIN) throw UrchainError.BAD_INPUT(`${what} of ${n} bytes does not fit the store's index (1-${MAX_KEY_BYTES - KEY_MARGIN} bytes)`);
 }

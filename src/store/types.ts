@@ -8,11 +8,13 @@
  *   blocks    blockHash                 -> StoredBlock (header, signatures, cumulative work, frontier)
  *   bodies    blockHash                 -> txId || txId || ...
  *   heights   height (canonical chain)  -> blockHash
- *   txs       txId                      -> StoredTx (core bytes, batch root, index in batch)
+ *   records   record number             -> one record: txId, core bytes, batch root, index in
+ *                                          batch, and its payload (only where the storage filter
+ *                                          keeps it); numbers are given in arrival order
+ *   recordnumbers txId                  -> record number (every read by txId goes through it)
  *   batches   batchRoot                 -> StoredBatch (origin, signature, txIds)
- *   payloads  txId                      -> payload bytes (only where the storage filter keeps them)
- *   locations txId                      -> where the canonical chain includes it
- *   pending   txId                      -> arrival order (durable pool of taken-in, unblocked txs)
+ *   recordlocations record number       -> where the canonical chain includes it
+ *   pendingrecords record number, txId  -> (durable pool of taken-in, unblocked txs, in arrival order)
  *   products  identifier key            -> txId (many): a record's product code and every
  *                                          identifier its core names (epcis/meta.ts), one row each
  *   idem      client idempotency key    -> txId: `client:<key>` for keys clients send (file
@@ -30,6 +32,9 @@
  *                                          than 256 txIds: a proof reads one chunk of the body
  *                                          and log(n/256) nodes. Blocks stored before this
  *                                          bucket have no row: proofs rebuild from the body.
+ *
+ * (That is the LMDB store's format 2; a backend keeps the same contents its own way: PostgreSQL
+ * in tables, store/postgresSchema.ts.)
  *
  * Writes come in two atomic groups, each durable when its promise resolves: an ingest commit and
  * a block commit (which may move the canonical chain). Each is all or nothing: a commit that

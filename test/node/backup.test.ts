@@ -16,6 +16,7 @@ import { encodeCore, txIdOf } from '../../src/chain/transaction.js';
 import { chainIdOf, type ChainParams } from '../../src/chain/params.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { sha256 } from '../../src/crypto/hash.js';
+import { currentFormat } from '../../src/store/format.js';
 import { tmpDir, cli, startNode, cleanupAfter, adopt, bin } from '../helpers.js';
 
 const B = suite('backup and restore');
@@ -61,7 +62,7 @@ B('a backup taken under write load restores, audits, and holds every receipt giv
   assert.ok(during > 0, 'records were taken in while the backup ran');
   assert.is(backup.json.out, out);
   assert.is(backup.json.kind, 'tar');
-  assert.is(backup.json.format, 1);
+  assert.is(backup.json.format, currentFormat());
   assert.ok(backup.json.ms >= 0 && backup.json.bytes === fs.statSync(out).size);
   assert.equal(backup.json.files.map((f: any) => f.name).sort(), ['chain.lmdb', 'node.key', 'notes.txt'], 'no lock, nothing transient');
   await node.stop();

@@ -4,7 +4,26 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BUCKETS, blockCodec, txCodec, batchCodec, locationCodec, headCodec, seqCodec, paramsCodec, idsCodec, entangleKey, countersignKey, isEntangleIndexKey, type Codec } from '../../src/store/buckets.js';
+import {
+  BUCKETS,
+  blockCodec,
+  batchCodec,
+  headCodec,
+  seqCodec,
+  paramsCodec,
+  idsCodec,
+  recordCodec,
+  recordPayload,
+  placeCodec,
+  recordKey,
+  recordNumberOf,
+  entangleKey,
+  countersignKey,
+  isEntangleIndexKey,
+  type Codec,
+} from '../../src/store/buckets.js';
+import { txCodec, locationCodec, FORMAT1_BUCKETS } from '../../src/store/format2.js';
+import { isUrchainError } from '../../src/errors.js';
 import { genesisHeader } from '../../src/chain/genesis.js';
 import type { ChainParams } from '../../src/chain/params.js';
 import { hex, toHex } from '../helpers.js';
@@ -38,6 +57,30 @@ test('every value codec writes the bytes the store has always written', () => {
   golden(idsCodec, [fill(32, 1), fill(32, 2)], '01'.repeat(32) + '02'.repeat(32));
 });
 
+test('format 2: a record is one binary value (payload bytes as they came), a place 8 bytes, a record number 8 bytes big-endian', () => {
+  const head = (flags: string, core: string) => flags + '11'.repeat(32) + '07'.repeat(32) + '00000002' + core;
+  golden(recordCodec, { txId: fill(32, 0x11), batchRoot: fill(32, 7), index: 2, coreBytes: new Uint8Array([0x81, 0x01]), payload: new Uint8Array([0xaa, 0xbb, 0xcc]) }, head('01', '00000002') + '8101' + 'aabbcc');
+  golden(recordCodec, { txId: fill(32, 0x11), batchRoot: fill(32, 7), index: 2, coreBytes: new Uint8Array([0x81, 0x01]), payload: undefined }, head('00', '00000002') + '8101');
+  // A kept payload of no bytes is still a kept payload.
+  assert.is(recordPayload(recordCodec.encode({ txId: fill(32, 1), batchRoot: fill(32, 2), index: 0, coreBytes: new Uint8Array([1]), payload: new Uint8Array(0) }))?.length, 0);
+  for (const bad of [head('00', '00000009') + '8101', head('02', '00000002') + '8101', '01', head('00', '00000002') + '810100'])
+    assert.ok(isUrchainError(errorOf(() => recordCodec.decode(hex(bad))), 'STORE'), bad);
+  golden(placeCodec, { height: 258, index: 3 }, '0000010200000003');
+  assert.is(toHex(recordKey(1)), '0000000000000001');
+  assert.is(toHex(recordKey(2 ** 32 + 5)), '0000000100000005', 'past 2^32');
+  assert.is(recordNumberOf(recordKey(2 ** 53 - 1)), 2 ** 53 - 1);
+  assert.ok(Buffer.compare(recordKey(255), recordKey(256)) < 0 && Buffer.compare(recordKey(2 ** 32 - 1), recordKey(2 ** 32)) < 0, 'byte order is numeric order');
+});
+
+const errorOf = (f: () => unknown) => {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+};
+
 test('bucket names and key encodings are the disk format; each name once', () => {
   const rows = Object.values(BUCKETS).map((b) => `${b.name}:${b.key}:${b.value}${b.dupSort ? ':dup' : ''}`);
   assert.equal(rows, [
@@ -45,16 +88,20 @@ test('bucket names and key encodings are the disk format; each name once', () =>
     'blocks:binary:binary',
     'bodies:binary:binary',
     'heights:uint32:binary',
-    'txs:binary:binary',
+    'records:binary:binary',
+    'recordnumbers:binary:binary',
     'batches:binary:binary',
-    'payloads:binary:binary',
-    'locations:binary:binary',
-    'pending:binary:ordered-binary',
+    'recordlocations:binary:binary',
+    'pendingrecords:binary:binary',
     'products:ordered-binary:binary:dup',
     'idem:ordered-binary:binary',
     'entangle:ordered-binary:binary',
     'levels:binary:binary',
   ]);
+  // A layout that changed took a new name: no name of format 1's per-record buckets is reused.
+  const names = new Set(Object.values(BUCKETS).map((b) => b.name));
+  for (const b of Object.values(FORMAT1_BUCKETS)) assert.not.ok(names.has(b.name), b.name);
+  assert.is(names.size, Object.keys(BUCKETS).length);
 });
 
 test('entanglement index keys sort by height and never look like client keys', () => {

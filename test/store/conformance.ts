@@ -164,7 +164,7 @@ export function storeConformance(name: string, backend: Backend) {
     assert.is(s.location(id(3)), undefined);
   });
 
-  t('a reorganisation: dropped blocks lose heights and locations, their records go back to the end of the pool', async () => {
+  t('a reorganisation: dropped blocks lose heights and locations, their records go back to the pool, before later ones', async () => {
     const { s } = await chain();
     await s.commitIngest(ingest([1, 2, 3, 4]));
     const a1 = block(genesis.block, genesis.hash, [1, 2]);
@@ -192,10 +192,13 @@ export function storeConformance(name: string, backend: Backend) {
     assert.equal(s.location(id(4)), { blockHash: b3.hash, height: 3, index: 0 });
     assert.is(s.location(id(1)), undefined);
     assert.is(s.location(id(3)), undefined);
-    assert.equal(hexes(s.pending()), hexes([id(3), id(1)]));
+    // Back in the pool: LMDB (store format 2) puts them where they first arrived (their record
+    // numbers), PostgreSQL at its end in the order given; either way before what comes next.
+    const back = hexes(s.pending());
+    assert.ok([hexes([id(1), id(3)]), hexes([id(3), id(1)])].some((o) => o.join() === back.join()), back.join());
     // Taken in after the reorg: behind the repended ones.
     await s.commitIngest(ingest([0]));
-    assert.equal(hexes(s.pending()), hexes([id(3), id(1), id(0)]));
+    assert.equal(hexes(s.pending()), [...back, toHex(id(0))]);
   });
 
   t('putPayload fills a gap of a stored transaction and ignores an unknown one', async () => {

@@ -59,51 +59,51 @@ async function refused(p: Promise<unknown>, re: RegExp) {
   assert.unreachable(`expected a refusal matching ${re}`);
 }
 
-test('this release writes format 1; a new store records it on its first writable open', async () => {
-  assert.is(currentFormat(), 1);
+test('this release writes format 2; a new store records it on its first writable open', async () => {
+  assert.is(currentFormat(), 2);
   assert.is(FIRST_FORMAT, 1);
-  assert.is(FORMAT_STEPS.length, 0);
-  assert.is(Buffer.from(encodeFormat(1)).toString('hex'), '01'); // a CBOR unsigned integer
+  assert.equal(FORMAT_STEPS.map((s) => [s.from, s.to]), [[1, 2]]);
+  assert.is(Buffer.from(encodeFormat(2)).toString('hex'), '02'); // a CBOR unsigned integer
   const dir = await chain();
-  assert.is(await formatRow(dir), 1);
+  assert.is(await formatRow(dir), 2);
 });
 
-test('a folder without a version is format 1: read as it is read-only, stamped by a writable open', async () => {
+test('a folder without a version holding a chain is format 1: every open refuses it, untouched; one without a chain is new', async () => {
   const dir = await chain();
   await setFormat(dir, undefined);
-  const ro = await LmdbStore.open(dir, { readOnly: true });
-  assert.is(ro.format(), 1);
-  await ro.close();
-  assert.is(await formatRow(dir), undefined, 'a read-only open writes nothing');
-  const rw = await LmdbStore.open(dir);
-  assert.is(rw.getParams()?.name, 'f');
-  await rw.close();
-  assert.is(await formatRow(dir), 1);
+  await refused(LmdbStore.open(dir, { readOnly: true }), /store format 1, older than this urchain's format 2; .*urchain migrate --data/);
+  await refused(LmdbStore.open(dir), /store format 1, older/);
+  assert.is(await formatRow(dir), undefined, 'a refusing open writes nothing');
+  const empty = tmpDir();
+  const s = await LmdbStore.open(empty);
+  assert.is(s.format(), 2);
+  await s.close();
+  assert.is(await formatRow(empty), 2);
 });
 
 test('a newer format is refused by every open, naming both versions, and by migrate', async () => {
   const dir = await chain();
-  await setFormat(dir, 2);
-  await refused(LmdbStore.open(dir), /store format 2, newer than this urchain knows \(format 1\)/);
-  await refused(LmdbStore.open(dir, { readOnly: true }), /store format 2, newer .*format 1/);
-  await refused(LmdbStore.migrate(dir), /store format 2, newer .*format 1/);
-  assert.is(await formatRow(dir), 2, 'left as it was');
+  await setFormat(dir, 3);
+  await refused(LmdbStore.open(dir), /store format 3, newer than this urchain knows \(format 2\)/);
+  await refused(LmdbStore.open(dir, { readOnly: true }), /store format 3, newer .*format 2/);
+  await refused(LmdbStore.migrate(dir), /store format 3, newer .*format 2/);
+  assert.is(await formatRow(dir), 3, 'left as it was');
 });
 
 test('a store of a newer format is refused untouched: no bucket of this release is created in it', async () => {
   const dir = tmpDir();
   fs.mkdirSync(dir, { recursive: true });
-  await rawMeta(dir, (m) => m.put(FORMAT_KEY, Buffer.from(encodeFormat(2)))); // a later release's store: meta only
+  await rawMeta(dir, (m) => m.put(FORMAT_KEY, Buffer.from(encodeFormat(3)))); // a later release's store: meta only
   const names = () => rawMeta(dir, (_m, env) => [...env.getKeys()].map(String).sort());
   const before = await names();
-  await refused(LmdbStore.open(dir), /store format 2, newer/);
+  await refused(LmdbStore.open(dir), /store format 3, newer/);
   assert.equal(await names(), before, 'the refusing open wrote nothing');
 });
 
 test('an older format is refused with the migrate command; with no step from it, migrate says so', async () => {
   const dir = await chain();
   await setFormat(dir, 0);
-  await refused(LmdbStore.open(dir), new RegExp(`store format 0, older than this urchain's format 1; .*urchain migrate --data ${dir}`));
+  await refused(LmdbStore.open(dir), new RegExp(`store format 0, older than this urchain's format 2; .*urchain migrate --data ${dir}`));
   await refused(LmdbStore.open(dir, { readOnly: true }), /urchain migrate --data/);
   await refused(LmdbStore.migrate(dir), /no migration from store format 0/);
 });
@@ -125,18 +125,20 @@ test('migrate runs the steps from the found format to the current one, each with
       meta.removeSync('counter');
     },
   };
-  const r = await LmdbStore.migrate(dir, [renameCounter]);
-  assert.equal(r, { from: 0, to: 1, steps: [{ from: 0, to: 1, about: "meta 'counter' is now 'seq'" }], stamped: false });
+  // Then the real step 1 -> 2 (on a chain with no records: it has nothing to move).
+  const r = await LmdbStore.migrate(dir, [renameCounter, ...FORMAT_STEPS]);
+  assert.equal(r, { from: 0, to: 2, steps: [{ from: 0, to: 1, about: "meta 'counter' is now 'seq'" }, { from: 1, to: 2, about: FORMAT_STEPS[0].about }], stamped: false });
   const s = await LmdbStore.open(dir);
   assert.is(s.lastSeq(), 42);
-  assert.is(s.format(), 1);
+  assert.is(s.format(), 2);
   await s.close();
-  assert.equal(await LmdbStore.migrate(dir, [renameCounter]), { from: 1, to: 1, steps: [], stamped: false });
-  assert.equal(await LmdbStore.migrate(dir), { from: 1, to: 1, steps: [], stamped: false });
+  assert.equal(await LmdbStore.migrate(dir, [renameCounter, ...FORMAT_STEPS]), { from: 2, to: 2, steps: [], stamped: false });
+  assert.equal(await LmdbStore.migrate(dir), { from: 2, to: 2, steps: [], stamped: false });
 });
 
 test('a later format is one more row: steps run in order, a failed step leaves the last good version, and the rerun resumes there', async () => {
   const dir = await chain();
+  await setFormat(dir, 1); // the synthetic steps below go from 1 and touch only meta
   const ran: string[] = [];
   const step = (from: number, fail = false): FormatStep => ({
     from,
@@ -166,10 +168,10 @@ test('a later format is one more row: steps run in order, a failed step leaves t
   assert.equal(migrationPath(1, [step(2), step(1)]).map((s) => s.from), [1, 2]);
 });
 
-test('a folder without a version gets it from migrate, which says so', async () => {
+test('a folder without a version gets it from migrate, which says so (a table with no steps: the version is all it gets)', async () => {
   const dir = await chain();
   await setFormat(dir, undefined);
-  assert.equal(await LmdbStore.migrate(dir), { from: 1, to: 1, steps: [], stamped: true });
+  assert.equal(await LmdbStore.migrate(dir, []), { from: 1, to: 1, steps: [], stamped: true });
   assert.is(await formatRow(dir), 1);
 });
 

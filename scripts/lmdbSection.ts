@@ -1,0 +1,42 @@
+/**
+ * The LMDB STORE section of urchain-formats(5): the buckets of a data folder's chain.lmdb, from
+ * the bucket table (src/store/buckets.ts) and the format steps (src/store/format.ts), so the page
+ * cannot drift from what the store writes.
+ */
+import { BUCKETS, RECORD_NUMBER_BYTES } from '../src/store/buckets.js';
+import { FORMAT_STEPS, currentFormat } from '../src/store/format.js';
+
+const roff = (l: string) => l.replace(/\\/g, '\\e').replace(/-/g, '\\-');
+
+export function lmdbSection(): string {
+  const rows = Object.values(BUCKETS)
+    .map((b) => `.TP\n\\fB${b.name}\\fR (key ${b.key}${b.dupSort ? ', many values per key, sorted' : ''})\n${roff(b.layout)}`)
+    .join('\n');
+  const steps = FORMAT_STEPS.map((s) => `.TP\n\\fB${s.from} \\(-> ${s.to}\\fR\n${roff(s.about)}`).join('\n');
+  return `.SH LMDB STORE
+.PP
+Without \\fB\\-\\-store\\fR a node keeps its chain in \\fIDATA\\fR/chain.lmdb, one LMDB environment with one
+named database (bucket) per row below. The meta row \\fBformat\\fR (CBOR unsigned integer) is the store
+format, ${currentFormat()} today; a folder of an older format is refused with the command that upgrades it,
+\\fBurchain migrate\\fR(1), and one of a newer format is refused naming both versions. Buckets:
+${rows}
+.PP
+A record number is ${RECORD_NUMBER_BYTES} bytes big\\-endian, given in arrival order when the record is taken in, so
+byte order is number order: a new record is appended at the end of \\fBrecords\\fR and \\fBpendingrecords\\fR
+(LMDB MDB_APPEND: pages fill up instead of splitting), and its one random\\-key write is
+\\fBrecordnumbers\\fR. A \\fBrecords\\fR value is: 1 flags byte (bit 0: the payload is kept), txId (32),
+batchRoot (32), index in batch (uint32 BE), core length (uint32 BE), the core bytes, then the payload
+bytes to the end of the value. A \\fBrecordlocations\\fR value is height and index (uint32 BE each); the
+block is \\fBheights\\fR' row for that height. A record taken back into the pool by a reorganisation
+keeps its number, so the pool's order is arrival order.
+.PP
+Format steps (\\fBurchain migrate\\fR runs each in one durable transaction that also writes its version):
+${steps}
+.PP
+Bytes written per record: Linux 6.x with large folios in the page cache (ext4 since 6.16)
+charges \\fB/proc/\\fIPID\\fB/io\\fR write_bytes with a whole folio (up to hundreds of KiB) when a
+write dirties any page of it, while the disk receives the dirty 4 KiB pages; writes to random pages
+of a large file therefore read as many times what reaches the disk, and sequential appends do not.
+wchar (what the process asked to write) is the closer figure for random writes.
+`;
+}
