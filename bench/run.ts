@@ -21,7 +21,7 @@ import { LmdbStore } from '../src/store/lmdb.js';
 import { Query } from '../src/node/query.js';
 import { verifyProof } from '../src/proof/proof.js';
 import { audit } from '../src/node/audit.js';
-import { startNode, killChildren } from '../support/children.js';
+import { startNode, killChildren, BENCH_EVENTS } from '../support/children.js';
 import { diskBytes } from '../support/tmp.js';
 import { ProfichainClient, parseAddress } from '../src/ingest/profichain/client.js';
 import { openSink } from '../src/ingest/sink.js';
@@ -96,7 +96,7 @@ function primitives() {
 async function ingest() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'urchain-bench-'));
   const data = path.join(dir, 'data');
-  const node = await startNode(data, ['--block-time', '1s']);
+  const node = await startNode(data, ['--block-time', '1s'], { events: BENCH_EVENTS });
   const agent = new Agent({ connections: 128, keepAliveTimeout: 30_000 });
   const payload = crypto.randomBytes(1024);
   const receipts: { txId: string; at: number }[] = [];
@@ -183,7 +183,7 @@ async function lossCheck(node: Awaited<ReturnType<typeof startNode>>, data: stri
 async function profichain() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'urchain-bench-'));
   const data = path.join(dir, 'data');
-  const node = await startNode(data, ['--block-time', '1s', '--profichain', '127.0.0.1:0']);
+  const node = await startNode(data, ['--block-time', '1s', '--profichain', '127.0.0.1:0'], { events: BENCH_EVENTS });
   const addr = parseAddress(((await fetch(`${node.url}/v1/status`).then((r) => r.json())) as { profichain: string }).profichain);
   const txIds: string[] = [];
   try {
@@ -271,10 +271,11 @@ async function network() {
     try {
       await c.admit('full', 'producer');
       await c.admit('thin', 'v1', 'v2', 'v3');
+      const quiet = ['--events', BENCH_EVENTS.join(',')]; // no line per record on any node
       await c.init('producer', ['--block-time', '1s']);
-      await c.start('producer', 'full');
+      await c.start('producer', 'full', quiet);
       const seed = (await c.peers('producer')).advertise;
-      for (const n of names.slice(1)) await c.start(n, 'thin', ['--seed', seed]);
+      for (const n of names.slice(1)) await c.start(n, 'thin', ['--seed', seed, ...quiet]);
       // Each node up with at least two live links (a link event not yet undone by an unlink).
       for (const n of names) {
         const live = new Set<string>();

@@ -216,6 +216,7 @@ complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcom
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l max-payload -r -F -d 'Largest record in bytes (default 16 MiB)'
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l log-level -r -F -d 'Events to print: error, warn, info (default) or debug (see the levels above)'
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l quiet -d 'Print warnings and errors only (--log-level warn)'
+complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l events -r -F -d 'Print only these events, by name, comma-separated (e.g. started,block,error), within --log-level; a node not asked for record events does not make them'
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l name -r -F -d 'Name of this node in every event line (default: the first 8 hex digits of its key)'
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l graphql -d 'Also serve GraphQL (read-only) at /graphql on the --api address, under the same token rules (urchain-api(7), GRAPHQL)'
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l graphql-max-depth -r -F -d 'Deepest field nesting a GraphQL query may have (default 10)'
