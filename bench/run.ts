@@ -29,7 +29,7 @@ import { OpcuaIngest } from '../src/ingest/opcua.js';
 import { startOpcuaServer } from '../support/opcuaServer.js';
 import { Cluster } from '../support/cluster.js';
 import { startup } from './startup.js';
-import { pct, drive } from './common.js';
+import { pct, drive, cpuMicrosOf, cpuMicros } from './common.js';
 import { hypercoreBench } from './hypercore.js';
 import { bytesBench } from './bytes.js';
 import { latencyBench } from './latency.js';
@@ -187,20 +187,29 @@ async function profichain() {
   const addr = parseAddress(((await fetch(`${node.url}/v1/status`).then((r) => r.json())) as { profichain: string }).profichain);
   const txIds: string[] = [];
   try {
+    // 1 KiB also one frame per record (gather: false, the client before issue 11), in the same run:
+    // the node's CPU per record is the figure that load on a shared machine does not skew.
     for (const bytes of [100, 1024, 100 * 1024]) {
       for (const conns of [1, 8]) {
-        for (const tier1 of bytes === 1024 ? [false, true] : [false]) {
+        for (const [tier1, gather] of bytes === 1024 ? ([[false, false], [false, true], [true, true]] as const) : ([[false, true]] as const)) {
           const payload = crypto.randomBytes(bytes);
           // Records in flight in all: 2048 (enough to fill group commits), at most 4 MiB.
           const window = Math.max(8, Math.floor(Math.min(2048, (4 << 20) / bytes) / conns));
-          const clients = await Promise.all(Array.from({ length: conns }, () => ProfichainClient.connect({ ...addr, tier1 })));
+          const clients = await Promise.all(Array.from({ length: conns }, () => ProfichainClient.connect({ ...addr, tier1, gather })));
           const seconds = bytes > 10_000 ? Math.max(2, SECONDS / 2) : SECONDS;
+          const [cpu0, self0] = [cpuMicrosOf(node.proc.pid!), cpuMicros()];
           const { n, lat, secs } = await drive(conns * window, seconds, async (w) => {
             txIds.push((await clients[w % conns].submit({ payload })).txId);
             return 1;
           });
+          const [nodeCpu, clientCpu] = [cpuMicrosOf(node.proc.pid!) - cpu0, cpuMicros() - self0];
+          const frames = clients.reduce((k, c) => k + c.framesSent, 0);
           await Promise.all(clients.map((c) => c.close()));
-          emit({ bench: 'ingest.profichain', payloadBytes: bytes, connections: conns, tier1, inFlightPerConnection: window, records: n, recordsPerSec: Math.round(n / secs), mbPerSec: Math.round((n * bytes) / secs / 1e5) / 10, receiptLatencyMsP50: pct(lat, 50), receiptLatencyMsP99: pct(lat, 99) });
+          emit({
+            bench: 'ingest.profichain', payloadBytes: bytes, connections: conns, tier1, gather, inFlightPerConnection: window, records: n, recordsPerSec: Math.round(n / secs),
+            mbPerSec: Math.round((n * bytes) / secs / 1e5) / 10, receiptLatencyMsP50: pct(lat, 50), receiptLatencyMsP99: pct(lat, 99),
+            recordsPerFrame: Math.round((n / Math.max(1, frames)) * 10) / 10, nodeCpuUsPerRecord: Math.round(nodeCpu / n), clientCpuUsPerRecord: Math.round(clientCpu / n),
+          });
         }
       }
     }

@@ -108,6 +108,10 @@ P('records submitted while others are in flight share SUBMIT frames, and a frame
     await keep;
     assert.is(new Set(bigs.map((r) => r.txId)).size, 6);
     assert.ok(c.framesSent - before >= 1 + 3, `large records split over frames (${c.framesSent - before})`);
+    // gather: false keeps one frame per record.
+    const one = closing(await ProfichainClient.connect({ ...split(addr), gather: false }));
+    await Promise.all(Array.from({ length: 5 }, (_, i) => one.submit({ payload: Buffer.from(`one by one ${i}`) })));
+    assert.is(one.framesSent, 5);
   } finally {
     await c.close();
   }

@@ -39,6 +39,8 @@ export interface ConnectOptions {
   nodeKey?: Uint8Array;
   name?: string;
   timeoutMs?: number;
+  /** Gather records submitted while others are in flight into shared SUBMIT frames (default true; false: one frame per record, as before). */
+  gather?: boolean;
 }
 
 /** HOST:PORT of a Profichain server (io/hostPort, named --profichain in errors). */
@@ -68,12 +70,13 @@ export class ProfichainClient {
   private constructor(
     private readonly sock: net.Socket,
     readonly tier1: boolean,
+    private readonly gather: boolean,
   ) {}
 
   static connect(o: ConnectOptions): Promise<ProfichainClient> {
     return new Promise((resolve, reject) => {
       const sock = net.connect({ host: o.host, port: o.port });
-      const c = new ProfichainClient(sock, !!o.tier1);
+      const c = new ProfichainClient(sock, !!o.tier1, o.gather ?? true);
       const eph = o.tier1 ? x25519KeyPair() : undefined;
       const timer = setTimeout(() => {
         sock.destroy();
@@ -211,7 +214,7 @@ export class ProfichainClient {
    */
   submit(r: RecordInput): Promise<ProfichainReceipt> {
     if (this.fatal) return Promise.reject(this.fatal);
-    const idle = this.waiting.size === 0;
+    const idle = this.waiting.size === 0 || !this.gather;
     const { q, p } = this.entry(r);
     if (idle) this.sendSubmit([q.body]);
     else {
