@@ -51,7 +51,7 @@ _urchain() {
     'graphql schema') opts='--json' ;;
     'ingest epcis') opts='--json --node --profichain --tier1 --node-key --tier2-key' ;;
     'ingest opcua') opts='--json --node --profichain --tier1 --node-key --tier2-key --endpoint --node-id --batch --max-wait --sampling-interval --publishing-interval --product --meta --kind --duration --security-mode --security-policy --pki' ;;
-    'ingest send') opts='--json --node --profichain --tier1 --node-key --tier2-key --meta --product --type --kind --key --allow-empty' ;;
+    'ingest send') opts='--json --node --profichain --tier1 --node-key --tier2-key --meta --product --type --kind --key --allow-empty --batch --batch-size' ;;
     'ingest watch') opts='--json --node --profichain --tier1 --node-key --tier2-key --include --meta --kind --once --allow-empty' ;;
     'init') opts='--json --data --consensus --authority --threshold --difficulty --block-time --name' ;;
     'keygen') opts='--json --out -o --force --membership --network --aes' ;;

@@ -217,14 +217,28 @@ export class ProfichainClient {
     const idle = this.waiting.size === 0 || !this.gather;
     const { q, p } = this.entry(r);
     if (idle) this.sendSubmit([q.body]);
-    else {
-      this.queued.push(q);
-      if (!this.flushing) {
-        this.flushing = true;
-        setImmediate(() => this.flush());
-      }
-    }
+    else this.enqueue(q);
     return p;
+  }
+
+  /**
+   * Submits records to go out together at the end of this turn, in as few SUBMIT frames as the
+   * limits allow (whether or not others are in flight); one promise per record.
+   */
+  submitAll(recs: RecordInput[]): Promise<ProfichainReceipt>[] {
+    if (this.fatal) return recs.map(() => Promise.reject(this.fatal));
+    return recs.map((r) => {
+      const { q, p } = this.entry(r);
+      this.enqueue(q);
+      return p;
+    });
+  }
+
+  private enqueue(q: Queued) {
+    this.queued.push(q);
+    if (this.flushing) return;
+    this.flushing = true;
+    setImmediate(() => this.flush());
   }
 
   /** Sends what was queued this turn, in frames within MAX_FRAME_RECORDS and the node's maxFrame. */
