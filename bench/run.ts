@@ -294,6 +294,10 @@ async function network() {
       const payload = crypto.randomBytes(1024);
       const body = cborEncode(Array.from({ length: 500 }, () => ({ payload })));
       const sent: { txId: string; at: number }[] = [];
+      // CPU of each node from the first request until every chain holds every record: the
+      // figure that other load on a shared machine does not skew.
+      const cpuOf = () => names.map((n) => cpuMicrosOf(c.nodes[n].proc.pid!));
+      const cpu0 = cpuOf();
       const t0 = Date.now();
       await drive(4, SECONDS, async (w) => {
         const res = await request(`${c.nodes[spread ? names[w] : 'producer'].url}/v1/records/batch`, { method: 'POST', body, headers: { 'content-type': 'application/cbor' }, dispatcher: agent });
@@ -308,6 +312,7 @@ async function network() {
       await c.nodes.producer.drained(600_000);
       for (const n of names) for (const x of last.filter((_, i) => i % 250 === 0)) await c.nodes[n].included(x.txId, 600_000);
       const allIn = Date.now();
+      const cpuUs = cpuOf().map((x, i) => x - cpu0[i]);
       // Receipt to canonical on all: per sampled record, the block height on the producer, then
       // the first block event for that height on each node.
       const sample = sent.filter((_, i) => i % 97 === 0);
@@ -344,6 +349,7 @@ async function network() {
         sampledMissing: missing,
         sameHeight: new Set(heights).size === 1,
         thinToFullStorageRatio: Math.round((thin / full) * 1000) / 1000,
+        cpuUsPerRecord: Object.fromEntries(names.map((n, i) => [n, Math.round(cpuUs[i] / sent.length)])),
         mustReach: 'recordsPerSecOnAllChains >= 4x the ~4,800 of 2026-11-25 (issue 11)',
       });
     } finally {
