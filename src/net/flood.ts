@@ -51,8 +51,8 @@ export interface PayloadGaps {
 export class Flood {
   /** Transactions whose batch is being stored right now (hex ids): a copy of it is a duplicate. */
   private storing = new Set<string>();
-  /** Hex signatures of batches taken (see RECENT_BATCHES). */
-  private recent = new Set<string>();
+  /** Hex signatures of batches taken, with their size (see RECENT_BATCHES). */
+  private recent = new Map<string, number>();
 
   constructor(
     private readonly net: NetContext,
@@ -144,10 +144,11 @@ export class Flood {
     for (const b of batches) {
       // Not a member: FORBIDDEN by meaning, but a member that relays it is banned at once.
       if (!roleOf(o.members(), b.origin)) throw UrchainError.FORBIDDEN(`batch from ${toHex(b.origin).slice(0, 16)}…, which is not a member`, { penalty: BAN_SCORE });
-      // A copy of a batch taken here: the same signature can only sign the same root, so the
-      // copy is that batch or a forgery; neither is kept or passed on.
+      // A copy of a batch taken here: the same signature over the same number of transactions
+      // signs the same root, so the copy is that batch or a forgery; neither is kept or passed
+      // on. (Another number of transactions gets every check, and a forgery its penalty.)
       const sig = toHex(b.signature);
-      if (this.recent.has(sig)) {
+      if (this.recent.get(sig) === b.txs.length) {
         if (keeps) this.fillGaps(b);
         continue;
       }
@@ -175,7 +176,7 @@ export class Flood {
       } finally {
         for (const h of hex) this.storing.delete(h);
       }
-      this.remember(sig);
+      this.remember(sig, txIds.length);
       if (keeps) for (const t of txs) if (!t.payload && !o.store.getPayload(t.txId)) this.gaps.note(t.txId);
       // Pending only what no canonical block holds yet (a syncing node gets old batches too).
       o.pool.add(isNew.filter((id) => !o.store.location(id)));
@@ -184,9 +185,9 @@ export class Flood {
     return fresh;
   }
 
-  private remember(sig: string): void {
-    this.recent.add(sig);
-    if (this.recent.size > RECENT_BATCHES) this.recent.delete(this.recent.values().next().value!);
+  private remember(sig: string, size: number): void {
+    this.recent.set(sig, size);
+    if (this.recent.size > RECENT_BATCHES) this.recent.delete(this.recent.keys().next().value!);
   }
 
   /**
