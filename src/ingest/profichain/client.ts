@@ -21,6 +21,7 @@ import { normalizeMeta, type Meta } from '../../chain/transaction.js';
 import { UrchainError, ERRORS, type ErrorCode } from '../../errors.js';
 import { parseHostPort, type HostPort } from '../../io/hostPort.js';
 import type { RecordInput, Receipt } from '../../contracts/records.js';
+import { chunk } from '../batch.js';
 
 /**
  * The receipt a RECEIPT frame carries (with the chain and node key of the WELCOME): the fields
@@ -248,18 +249,7 @@ export class ProfichainClient {
     this.queued = [];
     if (this.fatal || !q.length) return; // the records were rejected with it (failAll)
     const maxBytes = (this.maxFrame || 64 * 1024 * 1024) - 64;
-    let body: CborValue[] = [];
-    let bytes = 0;
-    for (const x of q) {
-      if (body.length && (body.length >= MAX_FRAME_RECORDS || bytes + x.bytes > maxBytes)) {
-        this.sendSubmit(body);
-        body = [];
-        bytes = 0;
-      }
-      body.push(x.body);
-      bytes += x.bytes;
-    }
-    this.sendSubmit(body);
+    for (const run of chunk(q, MAX_FRAME_RECORDS, maxBytes, (x) => x.bytes)) this.sendSubmit(run.map((x) => x.body));
   }
 
   private sendSubmit(body: CborValue[]) {
