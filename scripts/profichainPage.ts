@@ -111,8 +111,8 @@ group commit (one batch signature, one durable write, unless the SUBMIT holds mo
 the node's batch limit of 8192), and writes the receipts that settle together in one write. The
 reference client does this by itself under load: a record submitted while none is in flight
 goes out at once, alone; records submitted while others are in flight are gathered until the
-end of the current event\-loop turn and go out together, at most 1024 records and maxFrame bytes
-per SUBMIT. The wire format is the same either way.
+end of the current event\-loop turn and go out together, at most 1024 records and 256 KiB (or
+maxFrame bytes, when smaller) per SUBMIT. The wire format is the same either way.
 .TP
 .B 4. RECEIPT or ERROR, per record
 For every record, exactly one of: RECEIPT [id, txId, batchRoot, timestamp, seq, duplicate], sent
