@@ -1,7 +1,7 @@
 import { Option } from 'clipanion';
 import { SinkCommand, parseMeta } from '../ingestOptions.js';
 import { refuseEmpty } from '../../src/ingest/empty.js';
-import { parseBatchInput, withDefaults, sendInBatches, DEFAULT_BATCH_SIZE, type Outcome } from '../../src/ingest/batch.js';
+import { parseBatchInput, withDefaults, sendInBatches, DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, type Outcome } from '../../src/ingest/batch.js';
 import { badInput } from '../../src/errors.js';
 import { parseCount } from '../base.js';
 
@@ -14,7 +14,7 @@ export class IngestSendCommand extends SinkCommand {
 
       When standard input is a terminal, a line on stderr says that the record is read from it (end it with Ctrl-D). An empty record (0 bytes, e.g. from a pipe whose producer failed) is refused with exit 2 and nothing is sent, unless --allow-empty is given.
 
-      With --batch, FILE (or stdin) holds many records: JSON lines, one object per line, {"payload": BASE64 | "text": TEXT, "kind"?, "meta"?: {KEY: VALUE}, "key"?, "product"?}, or a CBOR array of {payload, kind?, meta?, key?} maps, the body of POST /v1/records/batch (urchain-api(7)). The whole input is checked first: a malformed line exits 2 and nothing is sent. The records go out in batches of --batch-size (default ${DEFAULT_BATCH_SIZE}), over HTTP as batch requests, over Profichain as multi-record SUBMIT frames, and the output is one line per record, in input order: its receipt, or {"record": N, "error": {code, message}}. --kind, --meta, --product and --type apply to every record that does not set them itself; "key" is each record's idempotency key (--key is for one record). If any record failed, each failed one is named on stderr (record N, 1-based) and the exit is 1.
+      With --batch, FILE (or stdin) holds many records: JSON lines, one object per line, {"payload": BASE64 | "text": TEXT, "kind"?, "meta"?: {KEY: VALUE}, "key"?, "product"?}, or a CBOR array of {payload, kind?, meta?, key?} maps, the body of POST /v1/records/batch (urchain-api(7)). The whole input is checked first: a malformed line exits 2 and nothing is sent. The records go out in batches of --batch-size (default ${DEFAULT_BATCH_SIZE}, at most ${MAX_BATCH_SIZE}), over HTTP as batch requests, over Profichain as multi-record SUBMIT frames, and the output is one line per record, in input order: its receipt, or {"record": N, "error": {code, message}}. --kind, --meta, --product and --type apply to every record that does not set them itself; "key" is each record's idempotency key (--key is for one record). If any record failed, each failed one is named on stderr (record N, 1-based) and the exit is 1.
     `,
     examples: [
       ['A quality report with its product code', '$0 ingest send report.pdf --node http://127.0.0.1:7400 --product SN-4711 --type application/pdf'],
@@ -58,6 +58,7 @@ export class IngestSendCommand extends SinkCommand {
     if (this.key !== undefined) throw badInput('--key names one record: with --batch, give each record its "key"');
     if (this.allowEmpty) throw badInput('--allow-empty is for one record: with --batch, an empty payload is sent as given');
     const size = parseCount(this.batchSize, '--batch-size', 1) ?? DEFAULT_BATCH_SIZE;
+    if (size > MAX_BATCH_SIZE) throw badInput(`--batch-size: at most ${MAX_BATCH_SIZE} (what one batch request may hold), got ${size}`);
     const file = this.file ?? '-';
     if (file === '-' && (this.context.stdin as NodeJS.ReadStream).isTTY) this.context.stderr.write('urchain: reading records from stdin (Ctrl-D to end)…\n');
     const bytes = new Uint8Array(await this.readInput(file, 'records'));

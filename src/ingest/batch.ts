@@ -26,6 +26,8 @@ export interface BatchOptions {
 }
 
 export const DEFAULT_BATCH_SIZE = 1000;
+/** Records per batch at most: what one POST /v1/records/batch may hold (MAX_BATCH_RECORDS of node/api). */
+export const MAX_BATCH_SIZE = 10_000;
 const DEFAULT_BATCH_BYTES = 4 * 1024 * 1024;
 const JSON_FIELDS = new Set(['payload', 'text', 'kind', 'meta', 'key', 'product']);
 const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;

@@ -69,6 +69,9 @@ S('a malformed line: exit 2, its line named, nothing sent; --key and --batch-siz
   const s = await cli(['ingest', 'send', '-', '--node', node.url, '--batch-size', '5'], 'one');
   assert.is(s.code, 2);
   assert.match(s.stderr, /--batch-size goes with --batch/);
+  const big = await cli(['ingest', 'send', '--batch', '-', '--node', node.url, '--batch-size', '10001'], '{"text":"a"}\n');
+  assert.is(big.code, 2);
+  assert.match(big.stderr, /--batch-size: at most 10000/);
 });
 
 for (const via of ['node', 'profichain'] as const) {

@@ -5,9 +5,9 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseJsonLines, parseBatchInput, withDefaults, chunk, sendInBatches, isCborArray, type Outcome } from '../../src/ingest/batch.js';
+import { parseJsonLines, parseBatchInput, withDefaults, chunk, sendInBatches, isCborArray, MAX_BATCH_SIZE, type Outcome } from '../../src/ingest/batch.js';
 import { encodeBatch } from '../../src/io/batchBody.js';
-import { decodeBatch } from '../../src/node/api.js';
+import { decodeBatch, MAX_BATCH_RECORDS } from '../../src/node/api.js';
 import { UrchainError } from '../../src/errors.js';
 import type { RecordInput } from '../../src/contracts/records.js';
 
@@ -43,6 +43,10 @@ B('a CBOR array is the batch API body, decoded by its decoder; defaults go under
     ['y', 'reading', { machine: 'm1', a: '0' }],
   ]);
   assert.throws(() => parseBatchInput(new Uint8Array([0xff, 0xfe]), decodeBatch), /neither a CBOR array nor UTF-8/);
+});
+
+B('the largest --batch-size is what the batch API takes', () => {
+  assert.is(MAX_BATCH_SIZE, MAX_BATCH_RECORDS);
 });
 
 B('chunk: by count and by bytes; a large item alone', () => {
