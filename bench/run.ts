@@ -21,7 +21,7 @@ import { LmdbStore } from '../src/store/lmdb.js';
 import { Query } from '../src/node/query.js';
 import { verifyProof } from '../src/proof/proof.js';
 import { audit } from '../src/node/audit.js';
-import { startNode, killChildren } from '../support/children.js';
+import { startNode, killChildren, BENCH_EVENTS } from '../support/children.js';
 import { diskBytes } from '../support/tmp.js';
 import { ProfichainClient, parseAddress } from '../src/ingest/profichain/client.js';
 import { openSink } from '../src/ingest/sink.js';
@@ -29,7 +29,7 @@ import { OpcuaIngest } from '../src/ingest/opcua.js';
 import { startOpcuaServer } from '../support/opcuaServer.js';
 import { Cluster } from '../support/cluster.js';
 import { startup } from './startup.js';
-import { pct, drive } from './common.js';
+import { pct, drive, cpuMicrosOf, cpuMicros } from './common.js';
 import { hypercoreBench } from './hypercore.js';
 import { bytesBench } from './bytes.js';
 import { latencyBench } from './latency.js';
@@ -97,7 +97,7 @@ function primitives() {
 async function ingest() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'urchain-bench-'));
   const data = path.join(dir, 'data');
-  const node = await startNode(data, ['--block-time', '1s']);
+  const node = await startNode(data, ['--block-time', '1s'], { events: BENCH_EVENTS });
   const agent = new Agent({ connections: 128, keepAliveTimeout: 30_000 });
   const payload = crypto.randomBytes(1024);
   const receipts: { txId: string; at: number }[] = [];
@@ -184,24 +184,33 @@ async function lossCheck(node: Awaited<ReturnType<typeof startNode>>, data: stri
 async function profichain() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'urchain-bench-'));
   const data = path.join(dir, 'data');
-  const node = await startNode(data, ['--block-time', '1s', '--profichain', '127.0.0.1:0']);
+  const node = await startNode(data, ['--block-time', '1s', '--profichain', '127.0.0.1:0'], { events: BENCH_EVENTS });
   const addr = parseAddress(((await fetch(`${node.url}/v1/status`).then((r) => r.json())) as { profichain: string }).profichain);
   const txIds: string[] = [];
   try {
+    // 1 KiB also one frame per record (gather: false, the client before issue 11), in the same run:
+    // the node's CPU per record is the figure that load on a shared machine does not skew.
     for (const bytes of [100, 1024, 100 * 1024]) {
       for (const conns of [1, 8]) {
-        for (const tier1 of bytes === 1024 ? [false, true] : [false]) {
+        for (const [tier1, gather] of bytes === 1024 ? ([[false, false], [false, true], [true, true]] as const) : ([[false, true]] as const)) {
           const payload = crypto.randomBytes(bytes);
           // Records in flight in all: 2048 (enough to fill group commits), at most 4 MiB.
           const window = Math.max(8, Math.floor(Math.min(2048, (4 << 20) / bytes) / conns));
-          const clients = await Promise.all(Array.from({ length: conns }, () => ProfichainClient.connect({ ...addr, tier1 })));
+          const clients = await Promise.all(Array.from({ length: conns }, () => ProfichainClient.connect({ ...addr, tier1, gather })));
           const seconds = bytes > 10_000 ? Math.max(2, SECONDS / 2) : SECONDS;
+          const [cpu0, self0] = [cpuMicrosOf(node.proc.pid!), cpuMicros()];
           const { n, lat, secs } = await drive(conns * window, seconds, async (w) => {
             txIds.push((await clients[w % conns].submit({ payload })).txId);
             return 1;
           });
+          const [nodeCpu, clientCpu] = [cpuMicrosOf(node.proc.pid!) - cpu0, cpuMicros() - self0];
+          const frames = clients.reduce((k, c) => k + c.framesSent, 0);
           await Promise.all(clients.map((c) => c.close()));
-          emit({ bench: 'ingest.profichain', payloadBytes: bytes, connections: conns, tier1, inFlightPerConnection: window, records: n, recordsPerSec: Math.round(n / secs), mbPerSec: Math.round((n * bytes) / secs / 1e5) / 10, receiptLatencyMsP50: pct(lat, 50), receiptLatencyMsP99: pct(lat, 99) });
+          emit({
+            bench: 'ingest.profichain', payloadBytes: bytes, connections: conns, tier1, gather, inFlightPerConnection: window, records: n, recordsPerSec: Math.round(n / secs),
+            mbPerSec: Math.round((n * bytes) / secs / 1e5) / 10, receiptLatencyMsP50: pct(lat, 50), receiptLatencyMsP99: pct(lat, 99),
+            recordsPerFrame: Math.round((n / Math.max(1, frames)) * 10) / 10, nodeCpuUsPerRecord: Math.round(nodeCpu / n), clientCpuUsPerRecord: Math.round(clientCpu / n),
+          });
         }
       }
     }
@@ -272,10 +281,11 @@ async function network() {
     try {
       await c.admit('full', 'producer');
       await c.admit('thin', 'v1', 'v2', 'v3');
+      const quiet = ['--events', BENCH_EVENTS.join(',')]; // no line per record on any node
       await c.init('producer', ['--block-time', '1s']);
-      await c.start('producer', 'full');
+      await c.start('producer', 'full', quiet);
       const seed = (await c.peers('producer')).advertise;
-      for (const n of names.slice(1)) await c.start(n, 'thin', ['--seed', seed]);
+      for (const n of names.slice(1)) await c.start(n, 'thin', ['--seed', seed, ...quiet]);
       // Each node up with at least two live links (a link event not yet undone by an unlink).
       for (const n of names) {
         const live = new Set<string>();
@@ -285,6 +295,10 @@ async function network() {
       const payload = crypto.randomBytes(1024);
       const body = cborEncode(Array.from({ length: 500 }, () => ({ payload })));
       const sent: { txId: string; at: number }[] = [];
+      // CPU of each node from the first request until every chain holds every record: the
+      // figure that other load on a shared machine does not skew.
+      const cpuOf = () => names.map((n) => cpuMicrosOf(c.nodes[n].proc.pid!));
+      const cpu0 = cpuOf();
       const t0 = Date.now();
       await drive(4, SECONDS, async (w) => {
         const res = await request(`${c.nodes[spread ? names[w] : 'producer'].url}/v1/records/batch`, { method: 'POST', body, headers: { 'content-type': 'application/cbor' }, dispatcher: agent });
@@ -299,6 +313,7 @@ async function network() {
       await c.nodes.producer.drained(600_000);
       for (const n of names) for (const x of last.filter((_, i) => i % 250 === 0)) await c.nodes[n].included(x.txId, 600_000);
       const allIn = Date.now();
+      const cpuUs = cpuOf().map((x, i) => x - cpu0[i]);
       // Receipt to canonical on all: per sampled record, the block height on the producer, then
       // the first block event for that height on each node.
       const sample = sent.filter((_, i) => i % 97 === 0);
@@ -335,6 +350,7 @@ async function network() {
         sampledMissing: missing,
         sameHeight: new Set(heights).size === 1,
         thinToFullStorageRatio: Math.round((thin / full) * 1000) / 1000,
+        cpuUsPerRecord: Object.fromEntries(names.map((n, i) => [n, Math.round(cpuUs[i] / sent.length)])),
         mustReach: 'recordsPerSecOnAllChains >= 4x the ~4,800 of 2026-11-25 (issue 11)',
       });
     } finally {

@@ -51,7 +51,7 @@ _urchain() {
     'graphql schema') opts='--json' ;;
     'ingest epcis') opts='--json --node --profichain --tier1 --node-key --tier2-key' ;;
     'ingest opcua') opts='--json --node --profichain --tier1 --node-key --tier2-key --endpoint --node-id --batch --max-wait --sampling-interval --publishing-interval --product --meta --kind --duration --security-mode --security-policy --pki' ;;
-    'ingest send') opts='--json --node --profichain --tier1 --node-key --tier2-key --meta --product --type --kind --key --allow-empty' ;;
+    'ingest send') opts='--json --node --profichain --tier1 --node-key --tier2-key --meta --product --type --kind --key --allow-empty --batch --batch-size' ;;
     'ingest watch') opts='--json --node --profichain --tier1 --node-key --tier2-key --include --meta --kind --once --allow-empty' ;;
     'init') opts='--json --data --consensus --authority --threshold --difficulty --block-time --name' ;;
     'keygen') opts='--json --out -o --force --membership --network --aes' ;;
@@ -59,7 +59,7 @@ _urchain() {
     'member list') opts='--json --members' ;;
     'member revoke') opts='--json --membership-key --network-key --members' ;;
     'migrate') opts='--json --data' ;;
-    'node run') opts='--json --data --store --api --api-token-file --type --profichain --listen --advertise --seed --links --members --genesis --watch --include --block-time --max-payload --log-level --quiet --name --graphql --graphql-max-depth --graphql-max-cost --graphql-max-page --graphql-timeout --graphql-introspection --graphql-max-payload' ;;
+    'node run') opts='--json --data --store --api --api-token-file --type --profichain --listen --advertise --seed --links --members --genesis --watch --include --block-time --max-payload --log-level --quiet --events --name --graphql --graphql-max-depth --graphql-max-cost --graphql-max-page --graphql-timeout --graphql-introspection --graphql-max-payload' ;;
     'passport') opts='--json --data --node --countersigned --stripped --out -o --html --trust' ;;
     'passport merge') opts='--json --out -o' ;;
     'peers') opts='--json --node' ;;

@@ -105,6 +105,14 @@ receipt comes back with duplicate = 1 and the first record's txId. The same idem
 different payload or metadata is refused with ERROR [id, CONFLICT, ...] and nothing is stored:
 a key never silently stands for other data. Use one when a record may be retried after a lost
 connection.
+.IP
+Many records per SUBMIT is the fast way: the node takes the records of one SUBMIT into one
+group commit (one batch signature, one durable write, unless the SUBMIT holds more records than
+the node's batch limit of 8192), and writes the receipts that settle together in one write. The
+reference client does this by itself under load: a record submitted while none is in flight
+goes out at once, alone; records submitted while others are in flight are gathered until the
+end of the current event\-loop turn and go out together, at most 1024 records and 256 KiB (or
+maxFrame bytes, when smaller) per SUBMIT. The wire format is the same either way.
 .TP
 .B 4. RECEIPT or ERROR, per record
 For every record, exactly one of: RECEIPT [id, txId, batchRoot, timestamp, seq, duplicate], sent

@@ -142,13 +142,21 @@ export interface StartOptions {
   keep?: (e: any) => boolean;
   /** Keep at most this many characters of stderr (default 1 MB; the newest are kept). */
   stderrMax?: number;
+  /**
+   * Only these events are printed (`node run --events`): a node under load spends a good share of
+   * its CPU on one `record` line per record. Without `record`, block events carry no txIds;
+   * `included` then asks the node again at each block.
+   */
+  events?: string[];
 }
 
-const isBlockWith = (txId: string) => (e: any) => e.event === 'block' && Array.isArray(e.txIds) && e.txIds.includes(txId);
+/** What the bench waits for: a node started with these prints no line per record. */
+export const BENCH_EVENTS = ['started', 'block', 'link', 'unlink', 'sync', 'synced', 'error', 'stopped'];
+
 
 /** Starts `urchain node run --json` as a real child process on 127.0.0.1 and a free port. */
 export function startNode(dataDir: string, extra: string[] = [], o: StartOptions = {}): Promise<RunningNode> {
-  const proc = spawn(process.execPath, [o.entry ?? bin, 'node', 'run', '--data', dataDir, '--api', '127.0.0.1:0', '--json', ...extra], {
+  const proc = spawn(process.execPath, [o.entry ?? bin, 'node', 'run', '--data', dataDir, '--api', '127.0.0.1:0', '--json', ...(o.events ? ['--events', o.events.join(',')] : []), ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = join(proc);
@@ -203,19 +211,26 @@ export function startNode(dataDir: string, extra: string[] = [], o: StartOptions
       url,
       events,
       waitFor,
-      // Asked once first: a block this process loaded from its store sends no event. After
-      // that, each block event naming the id is checked against the canonical chain, because a
-      // reorg may take that block back out.
+      // Asked first: a block this process loaded from its store sends no event. After that, each
+      // block event naming the id is checked against the canonical chain, because a reorg may
+      // take that block back out; a block event without txIds (a node started without `record`
+      // events) may hold it too, so the chain is asked again at each one. The wait is set before
+      // each question, so a block that comes in between is not missed.
       async included(txId, timeoutMs = 20_000) {
         const end = Date.now() + timeoutMs;
-        let r = await tx(txId);
-        for (let nth = 0; !r.block; nth++) {
+        for (let nth = 0; ; nth++) {
           let k = 0;
-          const pred = (e: any) => isBlockWith(txId)(e) && k++ === nth;
-          if (!events.find(pred)) await next(pred, Math.max(1, end - Date.now()), `${txId} in a block`).promise;
-          r = await tx(txId);
+          const pred = (e: any) => e.event === 'block' && (Array.isArray(e.txIds) ? e.txIds.includes(txId) && k++ === nth : true);
+          const seen = events.some((e) => Array.isArray(e.txIds) && pred(e));
+          const w = seen ? undefined : next(pred, Math.max(1, end - Date.now()), `${txId} in a block`);
+          w?.promise.catch(() => undefined); // awaited below, unless the answer makes the wait moot
+          const r = await tx(txId);
+          if (r.block) {
+            w?.cancel();
+            return r;
+          }
+          if (w) await w.promise;
         }
-        return r;
       },
       async drained(timeoutMs = 60_000) {
         // Listen first, then ask: a block that empties the pool in between is not missed.

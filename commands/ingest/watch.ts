@@ -2,6 +2,7 @@ import { Option } from 'clipanion';
 import { stopSignal } from '../base.js';
 import { SinkCommand, parseMeta } from '../ingestOptions.js';
 import { FolderWatcher } from '../../src/ingest/watch.js';
+import { sendInBatches } from '../../src/ingest/batch.js';
 
 export class IngestWatchCommand extends SinkCommand {
   static override paths = [['ingest', 'watch']];
@@ -9,13 +10,14 @@ export class IngestWatchCommand extends SinkCommand {
   static override usage = SinkCommand.Usage({
     description: 'Send every file that lands in a folder to a node',
     details: `
-      For machines that run no node themselves. Each file matching --include is sent once it stops changing and moved to DIR/.done/ only after its receipt came back. Each file carries an idempotency key (name, size, mtime, SHA-256), so a restart neither skips nor duplicates a file. Prints one line per file taken in (JSON when piped or with --json); runs until SIGINT/SIGTERM, or with --once until the folder is empty.
+      For machines that run no node themselves. Each file matching --include is sent once it stops changing and moved to DIR/.done/ only after its receipt came back. Each file carries an idempotency key (name, size, mtime, SHA-256), so a restart neither skips nor duplicates a file. Files that are ready at the same look go out together as one batch (over HTTP a batch request, over Profichain multi-record SUBMIT frames); each is still moved only after its own receipt, and one refused file does not hold up the others. Prints one line per file taken in (JSON when piped or with --json); runs until SIGINT/SIGTERM, or with --once until the folder is empty.
 
       An empty file (0 bytes) is not taken in: a warning goes to stderr once, the file stays in DIR, and it is taken in once it has content (a writer that creates the file first and fills it later is not cut short). --allow-empty takes empty files in as empty records. A skipped empty file does not make --once exit 1.
     `,
     examples: [
       ['Ship CSV exports to the plant node', "$0 ingest watch /srv/exports --node http://10.0.0.5:7400 --include '*.csv' --meta machine=mill-2"],
       ['From cron: take in what is there, then exit', '$0 ingest watch /srv/exports --node http://127.0.0.1:7400 --once'],
+      ['Thousands of small files a minute, over Profichain (files ready together share frames)', "$0 ingest watch /srv/samples --profichain 127.0.0.1:7600 --include '*.json'"],
     ],
   });
   dir = Option.String({ required: true, name: 'DIR' });
@@ -35,6 +37,7 @@ export class IngestWatchCommand extends SinkCommand {
       meta: parseMeta(this.meta),
       allowEmpty: this.allowEmpty,
       submit: (r) => client.submit(r),
+      submitBatch: (recs) => sendInBatches(client.submitBatch, recs),
       onFile: (f) => this.emit({ file: f.file, movedTo: f.movedTo, ...f.receipt }, human),
       onError: (file, e) => {
         errors++;

@@ -21,7 +21,7 @@ import type { Writable } from 'node:stream';
 const EVENTS: Record<NodeEventName, string> = {
   started: 'the node runs; its status (chain, head, addresses)',
   record: 'a record is durable (txId); only with --json or --log-level debug (one per record)',
-  block: 'a block became the head (height, hash, txCount, pending; with --json also txIds, so a script can await its records)',
+  block: 'a block became the head (height, hash, txCount, pending; with --json also txIds, so a script can await its records, unless --events leaves out record)',
   reorg: 'the head moved to a heavier branch (dropped blocks, repending transactions)',
   file: 'a file from --watch was taken in and moved (file, movedTo, txId, duplicate)',
   error: 'a part of the node failed (where: producer, api, profichain, watch or backfill; message)',
@@ -109,6 +109,7 @@ ${Object.entries(EVENTS)
       ['Events for a supervisor script', '$0 node run --data ./plant-a --json | jq -c "select(.event==\\"block\\")"'],
       ['Only warnings and errors, each line naming the node', '$0 node run --data ./plant-a --quiet --name plant-a'],
       ['Everything, one line per record included', '$0 node run --data ./plant-a --log-level debug'],
+      ['Only what a supervisor waits for: no line per record under load', '$0 node run --data ./plant-a --json --events started,block,error'],
       ['An archive that answers GraphQL at /graphql, without introspection', '$0 node run --data ./archive --type archive --graphql --graphql-introspection false'],
       ['An archive keeping its chain in PostgreSQL (key and config stay in --data; password from ~/.pgpass)', '$0 node run --data ./archive --type archive --store postgres://urchain@db.example.com:5432/plant_a'],
     ],
@@ -133,6 +134,7 @@ ${Object.entries(EVENTS)
   maxPayload = Option.String('--max-payload', { description: 'Largest record in bytes (default 16 MiB)' });
   logLevel = Option.String('--log-level', { description: 'Events to print: error, warn, info (default) or debug (see the levels above)' });
   quiet = Option.Boolean('--quiet', false, { description: 'Print warnings and errors only (--log-level warn)' });
+  events = Option.String('--events', { description: 'Print only these events, by name, comma-separated (e.g. started,block,error), within --log-level; a node not asked for record events does not make them' });
   name = Option.String('--name', { description: 'Name of this node in every event line (default: the first 8 hex digits of its key)' });
   graphql = Option.Boolean('--graphql', false, { description: 'Also serve GraphQL (read-only) at /graphql on the --api address, under the same token rules (urchain-api(7), GRAPHQL)' });
   graphqlMaxDepth = Option.String('--graphql-max-depth', { description: `Deepest field nesting a GraphQL query may have (default ${GQL.maxDepth})` });
@@ -148,6 +150,7 @@ ${Object.entries(EVENTS)
     if (this.quiet && this.logLevel !== undefined) throw UrchainError.BAD_INPUT('give --quiet or --log-level, not both (--quiet is --log-level warn)');
     const level = this.quiet ? 'warn' : parseChoice(this.logLevel ?? 'info', '--log-level', LOG_LEVELS);
     if (this.name !== undefined && !NAME_RE.test(this.name)) throw UrchainError.BAD_INPUT(`--name ${JSON.stringify(this.name)}: expected 1-64 printable characters without spaces`);
+    const only = this.events === undefined ? undefined : parseEvents(this.events);
     let nodeName = this.name ?? '';
     const priority = journalPrefix(this.context.stdout);
     // Listen first: a SIGTERM right after the `started` event must still stop the node cleanly.
@@ -171,12 +174,12 @@ ${Object.entries(EVENTS)
         maxPayload: parseCount(this.maxPayload, '--max-payload', 1),
         // One event per record is thousands a second under load: asked for with --json only, so a
         // service whose stdout goes to the journal is not flooded.
-        recordEvents: (this.json || level === 'debug') && shows(level, EVENT_LEVELS.record),
+        recordEvents: (this.json || level === 'debug') && shows(level, EVENT_LEVELS.record) && (!only || only.has('record')),
         init: { blockTime, params: this.genesis ? readGenesis(this.genesis) : undefined },
         onKey: (k) => void (nodeName ||= toHex(k).slice(0, 8)),
         onEvent: (e: NodeEvent) => {
           const l = EVENT_LEVELS[e.event] ?? 'info';
-          if (!shows(level, l)) return;
+          if (!shows(level, l) || (only && !only.has(e.event))) return;
           if (priority) this.write(priority(l));
           this.emit({ ...e, node: nodeName, level: l, at: new Date().toISOString() }, human);
         },
@@ -187,6 +190,14 @@ ${Object.entries(EVENTS)
       signal.off();
     }
   }
+}
+
+/** --events: known event names only, so a typo does not silence a node without a word. */
+function parseEvents(s: string): Set<string> {
+  const names = s.split(',').map((x) => x.trim()).filter(Boolean);
+  const bad = names.filter((n) => !Object.hasOwn(EVENTS, n));
+  if (!names.length || bad.length) throw UrchainError.BAD_INPUT(`--events ${JSON.stringify(s)}: expected event names from: ${Object.keys(EVENTS).join(', ')}`);
+  return new Set(names);
 }
 
 /** One log line: the time (local, as every human line), the level, the node, the event and its other fields. */

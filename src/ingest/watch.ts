@@ -7,6 +7,9 @@
  * process dies between the receipt and the move, the next run gets the first receipt back instead
  * of a second record. So a restart neither skips nor duplicates a file.
  *
+ * With `submitBatch`, the files that are ready at one look go out together, as one batch (a
+ * batch request, or multi-record Profichain frames), each still moved only after its own receipt.
+ *
  * An empty file is skipped and left where it is, unless `allowEmpty` (ingest/empty.ts): it is
  * reported once through `onSkip` and looked at again once it changes, so a file created empty
  * and written a moment later is still taken in, with its content.
@@ -19,6 +22,7 @@ import { globToRegExp } from './glob.js';
 import { UrchainError } from '../errors.js';
 import { refuseEmpty, isEmptyRefusal } from './empty.js';
 import type { RecordInput, Receipt } from '../contracts/records.js';
+import { chunk, type Outcome } from './batch.js';
 
 /** What the watcher needs of a receipt (HTTP and Profichain receipts both have it). */
 type FileReceipt = Pick<Receipt, 'txId' | 'duplicate'>;
@@ -37,6 +41,8 @@ export interface WatchOptions {
   kind?: string;
   meta?: Record<string, string>;
   submit: (rec: RecordInput) => Promise<FileReceipt>;
+  /** Sends the files ready at one look together, an outcome per record in order (else one `submit` each). */
+  submitBatch?: (recs: RecordInput[]) => Promise<Outcome<FileReceipt>[]>;
   onFile?: (e: FileEvent) => void;
   onError?: (file: string, e: Error) => void;
   /** A file left in place on purpose (an empty one); without this handler it goes to onError. */
@@ -48,6 +54,11 @@ export interface WatchOptions {
 }
 
 const FINAL = new Set(['BAD_INPUT', 'TOO_LARGE', 'CONFLICT']);
+/** Files (and their bytes) read into memory for one batch, at most. */
+const GROUP_FILES = 1000;
+const GROUP_BYTES = 32 * 1024 * 1024;
+
+type Ready = { name: string; file: string; st: fs.Stats };
 
 /** Idempotency keys are at most 256 bytes (node/idem.ts). */
 const MAX_KEY_BYTES = 256;
@@ -119,6 +130,7 @@ export class FolderWatcher {
       return;
     }
     const jobs: Promise<void>[] = [];
+    const ready: Ready[] = [];
     const present = new Set<string>();
     for (const name of names.sort()) {
       if (name.startsWith('.') || !this.re.test(name) || this.busy.has(name)) continue;
@@ -139,35 +151,64 @@ export class FolderWatcher {
         continue; // look again next time: it must hold still for one interval
       }
       this.busy.add(name);
-      jobs.push(this.take(name, file, st).finally(() => this.busy.delete(name)));
+      ready.push({ name, file, st });
     }
+    if (this.o.submitBatch) for (const g of chunk(ready, GROUP_FILES, GROUP_BYTES, (f) => f.st.size)) jobs.push(this.takeTogether(g).finally(() => g.forEach((f) => this.busy.delete(f.name))));
+    else for (const f of ready) jobs.push(this.take(f).finally(() => this.busy.delete(f.name)));
     for (const n of this.seen.keys()) if (!present.has(n) && !this.busy.has(n)) this.seen.delete(n);
     const listed = new Set(names);
     for (const n of this.refused.keys()) if (!listed.has(n)) this.refused.delete(n);
     await Promise.all(jobs);
   }
 
-  private async take(name: string, file: string, st: fs.Stats): Promise<void> {
+  /** The record of a ready file (throws what is wrong with it). */
+  private async read({ name, file, st }: Ready): Promise<RecordInput> {
+    if (this.o.maxFileBytes && st.size > this.o.maxFileBytes) throw UrchainError.TOO_LARGE(`file of ${st.size} bytes exceeds the limit of ${this.o.maxFileBytes}`);
+    const payload = new Uint8Array(await fs.promises.readFile(file));
+    refuseEmpty(payload, 'the file', this.o.allowEmpty);
+    const idemKey = fileKey(name, payload.length, st.mtimeMs, payload);
+    return { payload, kind: this.o.kind ?? 'record', meta: { ...this.o.meta, source: this.o.meta?.source ?? 'file', filename: name }, idemKey };
+  }
+
+  /** After its receipt: the file goes to .done/. */
+  private async moved({ name, file }: Ready, receipt: FileReceipt): Promise<void> {
+    await fs.promises.mkdir(this.done, { recursive: true });
+    let dest = path.join(this.done, name);
+    if (fs.existsSync(dest)) dest = path.join(this.done, `${name}.${receipt.txId.slice(0, 12)}`);
+    await fs.promises.rename(file, dest);
+    this.seen.delete(name);
+    this.processed++;
+    this.o.onFile?.({ file, movedTo: dest, receipt });
+  }
+
+  private failed({ name, file, st }: Ready, e: unknown): void {
+    this.seen.delete(name); // retried on a later look
+    // A refusal that a retry cannot change is reported once, until the file changes.
+    if (e instanceof UrchainError && FINAL.has(e.code)) this.refused.set(name, `${st.size}:${st.mtimeMs}`);
+    (isEmptyRefusal(e) ? (this.o.onSkip ?? this.o.onError) : this.o.onError)?.(file, e as Error);
+  }
+
+  private async take(f: Ready): Promise<void> {
     try {
-      if (this.o.maxFileBytes && st.size > this.o.maxFileBytes)
-        throw UrchainError.TOO_LARGE(`file of ${st.size} bytes exceeds the limit of ${this.o.maxFileBytes}`);
-      const payload = new Uint8Array(await fs.promises.readFile(file));
-      refuseEmpty(payload, 'the file', this.o.allowEmpty);
-      const idemKey = fileKey(name, payload.length, st.mtimeMs, payload);
-      const receipt = await this.o.submit({ payload, kind: this.o.kind ?? 'record', meta: { ...this.o.meta, source: this.o.meta?.source ?? 'file', filename: name }, idemKey });
-      await fs.promises.mkdir(this.done, { recursive: true });
-      let dest = path.join(this.done, name);
-      if (fs.existsSync(dest)) dest = path.join(this.done, `${name}.${receipt.txId.slice(0, 12)}`);
-      await fs.promises.rename(file, dest);
-      this.seen.delete(name);
-      this.processed++;
-      this.o.onFile?.({ file, movedTo: dest, receipt });
+      await this.moved(f, await this.o.submit(await this.read(f)));
     } catch (e) {
-      this.seen.delete(name); // retried on a later look
-      // A refusal that a retry cannot change is reported once, until the file changes.
-      if (e instanceof UrchainError && FINAL.has(e.code)) this.refused.set(name, `${st.size}:${st.mtimeMs}`);
-      (isEmptyRefusal(e) ? (this.o.onSkip ?? this.o.onError) : this.o.onError)?.(file, e as Error);
+      this.failed(f, e);
     }
+  }
+
+  /** Files ready together, sent as one batch; each is moved or reported on its own. */
+  private async takeTogether(fs_: Ready[]): Promise<void> {
+    const recs = await Promise.all(fs_.map((f) => this.read(f).catch((e: unknown) => void this.failed(f, e))));
+    const ok = fs_.filter((_, i) => recs[i]);
+    if (!ok.length) return;
+    let outs: Outcome<FileReceipt>[];
+    try {
+      outs = await this.o.submitBatch!(recs.filter((r): r is RecordInput => !!r));
+    } catch (e) {
+      for (const f of ok) this.failed(f, e);
+      return;
+    }
+    await Promise.all(ok.map((f, i) => (outs[i].receipt ? this.moved(f, outs[i].receipt!).catch((e: unknown) => this.failed(f, e)) : this.failed(f, outs[i].error))));
   }
 
   async close(): Promise<void> {

@@ -32,6 +32,15 @@ export class Backfill {
     this.missing.add(toHex(txId));
   }
 
+  lacks(txId: Uint8Array): boolean {
+    return this.missing.has(toHex(txId));
+  }
+
+  /** The payload came with a later copy of its batch (net/flood stored it). */
+  filled(txId: Uint8Array): void {
+    if (this.missing.delete(toHex(txId)) && !this.missing.size && !this.running) this.net.o.onEvent({ event: 'payloads-complete' });
+  }
+
   get size(): number {
     return this.missing.size;
   }

@@ -263,7 +263,10 @@ export class HandshakeGate {
  */
 export function openLink(address: string, from: Uint8Array): WebSocket | undefined {
   try {
-    const ws = new WebSocket(`ws://${address}${LINK_PATH}?from=${toHex(from)}`, { maxPayload: MAX_MESSAGE, handshakeTimeout: 3000 });
+    // A zero mask: RFC 6455 masks what a client sends so that a browser's script cannot make
+    // bytes a proxy would misread as a request of its own; a link is node to node, no browser
+    // writes to it, and masking cost a thin node 5% of its time under load (both ends skip it).
+    const ws = new WebSocket(`ws://${address}${LINK_PATH}?from=${toHex(from)}`, { maxPayload: MAX_MESSAGE, handshakeTimeout: 3000, generateMask: (m: Buffer) => void m.fill(0) });
     ws.on('error', () => undefined); // reported by the handshake
     return ws;
   } catch {

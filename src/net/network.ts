@@ -56,7 +56,7 @@ export class Network implements NetContext {
   private readonly bans = this.scores.bans;
   private readonly peerTable = new PeerTable(this);
   private readonly backfill = new Backfill(this);
-  private readonly flood = new Flood(this, (id) => this.backfill.note(id));
+  private readonly flood = new Flood(this, this.backfill);
   private readonly sync = new Sync(this, this.flood);
   private readonly authority = new Authority(this, this.sync);
   /** What each message type after the handshake is handed to. */

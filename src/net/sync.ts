@@ -108,7 +108,9 @@ const MAX_WAITING_BLOCKS = 1024;
 
 export class Sync {
   /** Blocks that came before their transactions, by hex hash, with the link they came from. */
-  private waitingBlocks = new Map<string, { block: WireBlock; from: Link }>();
+  private waitingBlocks = new Map<string, { block: WireBlock; from: Link; since: number }>();
+  /** The highest block being added to the tree right now (0: none). */
+  private adding = 0;
   /** Sync rounds asked for, by peer: when, the head then, and whether the reply came. */
   private rounds = new Map<string, { asked: number; head: string; answered: boolean }>();
   /** The highest height any peer has shown since start. */
@@ -155,11 +157,21 @@ export class Sync {
     from.height = Math.max(from.height, b.signed.header.height);
     const missing = b.txIds.filter((id) => !o.store.hasTx(id));
     if (missing.length) {
-      if (this.waitingBlocks.size < MAX_WAITING_BLOCKS) this.waitingBlocks.set(toHex(hash), { block: b, from });
-      this.askTxs(from, missing);
+      if (this.waitingBlocks.size < MAX_WAITING_BLOCKS) this.waitingBlocks.set(toHex(hash), { block: b, from, since: Date.now() });
+      // Transactions whose batch is being stored (it came just before the block) are not asked
+      // for: retryWaiting adds the block once that write is done.
+      const ask = missing.filter((id) => !this.flood.coming(id));
+      if (ask.length) this.askTxs(from, ask);
       return;
     }
-    const out = await o.tree.add(b.signed, b.txIds);
+    const height = b.signed.header.height;
+    this.adding = Math.max(this.adding, height);
+    let out: Awaited<ReturnType<typeof o.tree.add>>;
+    try {
+      out = await o.tree.add(b.signed, b.txIds);
+    } finally {
+      if (this.adding === height) this.adding = 0;
+    }
     o.onBlocks(out);
     if (out[0].result === 'orphan') {
       if (!syncing) this.requestBlocks(from);
@@ -201,10 +213,17 @@ export class Sync {
     } else this.net.o.onEvent({ event: 'synced', peer: k, height: head.height });
   }
 
-  /** Every second: a node behind its best linked peer with no round under way asks for one. */
+  /**
+   * Every second: a node behind its best linked peer with no round under way asks for one. A
+   * peer's head that is being added here, or waits for transactions on their way (for less than
+   * a round's time), is not a reason: under load a node is always a block behind for a moment,
+   * and a sync round would fetch that block's transactions a second time.
+   */
   keepSyncing(): void {
     let best: Link | undefined;
-    const height = this.net.o.tree.head().height;
+    let height = Math.max(this.net.o.tree.head().height, this.adding);
+    const now = Date.now();
+    for (const w of this.waitingBlocks.values()) if (now - w.since < SYNC_ROUND_MS) height = Math.max(height, w.block.signed.header.height);
     for (const l of this.net.links.values()) if (l.height > height && (!best || l.height > best.height)) best = l;
     const round = best && this.rounds.get(best.peerHex);
     if (best && !(round && Date.now() - round.asked < SYNC_ROUND_MS)) this.requestBlocks(best);
@@ -236,6 +255,7 @@ export class Sync {
     const a = asArray(m, 3, 'BLOCKS');
     if (!Array.isArray(a[1]) || !Array.isArray(a[2])) throw UrchainError.BAD_INPUT('BLOCKS: expected arrays');
     await this.flood.takeBatches(a[2].map(batchFromCbor));
+    await this.retryWaiting(); // flooded blocks that waited for these batches' write
     const blocks = a[1].map(blockFromCbor);
     for (const b of blocks) await this.takeBlock(b, from, true);
     const round = this.rounds.get(from.peerHex);

@@ -10,7 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { tmpDir, startNode, cli, cleanupAfter, type RunningNode } from '../helpers.js';
 import { UrchainNode } from '../../src/node/node.js';
-import { ProfichainClient } from '../../src/ingest/profichain/client.js';
+import { ProfichainClient, MAX_FRAME_RECORDS } from '../../src/ingest/profichain/client.js';
 import { FrameReader, FrameType, frame, decodeBody } from '../../src/ingest/profichain/frames.js';
 import { SealedChannel, clientKeys } from '../../src/ingest/profichain/session.js';
 import { x25519KeyPair } from '../../src/crypto/seal.js';
@@ -82,6 +82,37 @@ P('many records in flight on one connection, with and without tier 1', async () 
     const rs = await Promise.all(c.submitMany(Array.from({ length: 3000 }, (_, i) => ({ payload: Buffer.from(`sample ${i}`), meta: { n: String(i) } }))));
     assert.is(new Set(rs.map((r) => r.txId)).size, 3000);
     assert.ok(rs.every((r) => r.durable));
+    await c.close();
+  }
+});
+
+P('records submitted while others are in flight share SUBMIT frames, and a frame is one group commit', async () => {
+  const c = await ProfichainClient.connect(split(addr));
+  try {
+    const lone = c.submit({ payload: Buffer.from('lone') });
+    assert.is(c.framesSent, 1, 'a record with nothing in flight goes out at once');
+    const n = 2 * MAX_FRAME_RECORDS + 7;
+    const more = Array.from({ length: n }, (_, i) => c.submit({ payload: Buffer.from(`gathered ${i}`), meta: { n: String(i) } }));
+    assert.is(c.framesSent, 1, 'the others wait for the end of the turn');
+    const rs = await Promise.all(more);
+    await lone;
+    assert.is(c.framesSent, 1 + Math.ceil(n / MAX_FRAME_RECORDS), 'frames of at most MAX_FRAME_RECORDS records');
+    assert.is(new Set(rs.map((r) => r.txId)).size, n);
+    // The node takes a SUBMIT's records into one group commit: one batch, one signature.
+    assert.is(new Set(rs.slice(0, MAX_FRAME_RECORDS).map((r) => r.batchRoot)).size, 1);
+    // Large records: frames stay within MAX_GATHERED_BYTES (256 KiB: two of 100 kB per frame).
+    const before = c.framesSent;
+    const big = Buffer.alloc(100_000, 7);
+    const keep = c.submit({ payload: Buffer.from('in flight') });
+    const bigs = await Promise.all(Array.from({ length: 6 }, (_, i) => c.submit({ payload: Buffer.concat([big, Buffer.from([i])]) })));
+    await keep;
+    assert.is(new Set(bigs.map((r) => r.txId)).size, 6);
+    assert.is(c.framesSent - before, 1 + 3, 'large records split over frames');
+    // gather: false keeps one frame per record.
+    const one = closing(await ProfichainClient.connect({ ...split(addr), gather: false }));
+    await Promise.all(Array.from({ length: 5 }, (_, i) => one.submit({ payload: Buffer.from(`one by one ${i}`) })));
+    assert.is(one.framesSent, 5);
+  } finally {
     await c.close();
   }
 });

@@ -10,6 +10,10 @@
  * is released when handled; payloads in flight and unsent answers are charged until they are
  * gone. The socket is also paused while too much output is unsent or too many records are in
  * flight; output that does not drain in time closes the connection.
+ *
+ * A SUBMIT's records go to the intake in one synchronous loop, so they join one group commit
+ * (node/intake batches what arrives within a turn): one signature and one durable write for the
+ * frame, unless it is larger than the intake's batch limit.
  */
 import type net from 'node:net';
 import { FrameReader, FrameType, frame, decodeBody, PROTOCOL_VERSION, type Frame } from './frames.js';
@@ -165,8 +169,22 @@ export class Connection {
     this.timers[t] = undefined;
   }
 
+  /**
+   * Answers settled in one turn go out in one write: the records of a SUBMIT share a group commit,
+   * so their receipts come all at once, and a write per receipt cost more than the receipt itself.
+   */
+  private corked = false;
+
   private send(type: number, body: CborValue) {
     if (this.closed) return;
+    if (!this.corked) {
+      this.corked = true;
+      this.sock.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.sock.uncork();
+      });
+    }
     const inner = frame(type, body);
     const out = this.channel ? frame(FrameType.SEALED, this.channel.seal(type, inner.subarray(5)), true) : inner;
     const n = out.length;
