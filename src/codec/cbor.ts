@@ -15,9 +15,20 @@ export type CborValue = number | bigint | Uint8Array | string | CborValue[];
 const te = new TextEncoder();
 const td = new TextDecoder('utf-8', { fatal: true });
 
-class Writer {
-  buf = new Uint8Array(256);
+/**
+ * Writes canonical CBOR into one growing buffer. `encode` reuses a single writer for every call
+ * (encoding runs no callbacks, so calls never overlap): no new buffer per encode, one copy of
+ * the result. A caller that encodes many values at once (a batch of transaction cores) keeps a
+ * writer of its own and takes all of them out with one copy (`CborWriter.take`).
+ */
+export class CborWriter {
+  buf: Uint8Array;
+  private dv: DataView;
   len = 0;
+  constructor(capacity = 256) {
+    this.buf = new Uint8Array(capacity);
+    this.dv = new DataView(this.buf.buffer);
+  }
   ensure(n: number) {
     if (this.len + n <= this.buf.length) return;
     let cap = this.buf.length * 2;
@@ -25,6 +36,7 @@ class Writer {
     const nb = new Uint8Array(cap);
     nb.set(this.buf.subarray(0, this.len));
     this.buf = nb;
+    this.dv = new DataView(nb.buffer);
   }
   head(major: number, n: number | bigint): void {
     const m = major << 5;
@@ -33,7 +45,7 @@ class Writer {
       if (n <= 0xffffffffn) return this.head(major, Number(n));
       this.ensure(9);
       this.buf[this.len++] = m | 27;
-      new DataView(this.buf.buffer).setBigUint64(this.len, n);
+      this.dv.setBigUint64(this.len, n);
       this.len += 8;
       return;
     }
@@ -49,11 +61,13 @@ class Writer {
       this.buf[this.len++] = n & 0xff;
     } else if (n < 0x100000000) {
       this.buf[this.len++] = m | 26;
-      new DataView(this.buf.buffer).setUint32(this.len, n);
+      this.dv.setUint32(this.len, n);
       this.len += 4;
     } else {
+      // Two 32-bit halves: a millisecond timestamp takes this path, and a BigInt per call costs.
       this.buf[this.len++] = m | 27;
-      new DataView(this.buf.buffer).setBigUint64(this.len, BigInt(n));
+      this.dv.setUint32(this.len, Math.floor(n / 0x100000000));
+      this.dv.setUint32(this.len + 4, n % 0x100000000);
       this.len += 8;
     }
   }
@@ -62,27 +76,61 @@ class Writer {
     this.buf.set(b, this.len);
     this.len += b.length;
   }
+  /** A byte string: head and content. */
+  byteString(b: Uint8Array) {
+    this.head(2, b.length);
+    this.bytes(b);
+  }
+  /** A text string: head and UTF-8 content (ASCII written directly, without an encoder's copy). */
+  text(s: string) {
+    const n = s.length;
+    if (n <= 64) {
+      let ascii = true;
+      for (let i = 0; i < n; i++)
+        if (s.charCodeAt(i) > 0x7f) {
+          ascii = false;
+          break;
+        }
+      if (ascii) {
+        this.head(3, n);
+        this.ensure(n);
+        for (let i = 0; i < n; i++) this.buf[this.len + i] = s.charCodeAt(i);
+        this.len += n;
+        return;
+      }
+    }
+    const b = te.encode(s);
+    this.head(3, b.length);
+    this.bytes(b);
+  }
   value(v: CborValue) {
     if (typeof v === 'number' || typeof v === 'bigint') this.head(0, v);
-    else if (v instanceof Uint8Array) {
-      this.head(2, v.length);
-      this.bytes(v);
-    } else if (typeof v === 'string') {
-      const b = te.encode(v);
-      this.head(3, b.length);
-      this.bytes(b);
-    } else if (Array.isArray(v)) {
+    else if (v instanceof Uint8Array) this.byteString(v);
+    else if (typeof v === 'string') this.text(v);
+    else if (Array.isArray(v)) {
       this.head(4, v.length);
       for (const x of v) this.value(x);
     } else throw UrchainError.BAD_ENCODING(`cbor: cannot encode ${typeof v} in a hashed structure`);
   }
+  /** A copy of everything written, and the writer emptied for the next use. */
+  take(): Uint8Array {
+    const out = this.buf.slice(0, this.len);
+    this.len = 0;
+    return out;
+  }
 }
+
+let shared = new CborWriter(4096);
+/** Above this the shared writer gives its buffer up after use rather than keep it forever. */
+const SHARED_KEEP = 1 << 20;
 
 /** Encodes a value in canonical form. */
 export function encode(v: CborValue): Uint8Array {
-  const w = new Writer();
-  w.value(v);
-  return w.buf.slice(0, w.len);
+  shared.len = 0; // a previous call that threw may have left bytes behind
+  shared.value(v);
+  const out = shared.take();
+  if (shared.buf.length > SHARED_KEEP) shared = new CborWriter(4096);
+  return out;
 }
 
 const MAX_DEPTH = 16;
