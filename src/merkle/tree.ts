@@ -18,15 +18,83 @@ const leafBuf = new Uint8Array(33);
 const nodeBuf = new Uint8Array(65);
 nodeBuf[0] = 1;
 
-/** SHA-256(0x00 || entry). */
+/** SHA-256(0x00 || entry). A leaf hash is shared: callers must not change its bytes. */
 export function leafHash(entry: Uint8Array): Uint8Array {
   if (entry.length === 32) {
+    const kept = leafMemo.get(entry);
+    if (kept && eq(kept[0], entry) && eq(kept[1], kept[2])) return kept[2];
     leafBuf.set(entry, 1);
     return sha256(leafBuf);
   }
   const b = new Uint8Array(entry.length + 1);
   b.set(entry, 1);
   return sha256(b);
+}
+
+/*
+ * The node hashes the same transaction ids three times: the batch signature when it takes them
+ * in, the header when it makes a block of them, the block check when it adds that block. The
+ * two memos below let the second and third time cost a lookup and a comparison instead of a
+ * tree of hashes. Both check contents, not only identity: an entry or a leaf array that was
+ * changed in place since is hashed again, so a memo can never give a wrong answer.
+ */
+
+/** Leaf hashes of 32-byte entries (transaction ids) by the entry object: [entry's bytes, leaf's bytes, the leaf handed out]. */
+const leafMemo = new WeakMap<Uint8Array, [Uint8Array, Uint8Array, Uint8Array]>();
+/** The leaf hashes in leafMemo: a tree over them is a block of ids this node took in, worth remembering. */
+const keptLeaves = new WeakSet<Uint8Array>();
+
+/**
+ * Remembers the leaf hashes of these entries (signBatch: the ids of a batch go on to a block),
+ * so that leafHash of the same entry objects, and the root of a block of them, cost a lookup.
+ */
+export function keepLeafHashes(entries: readonly Uint8Array[], leaves: readonly Uint8Array[]): void {
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    if (e.length !== 32) continue;
+    leafMemo.set(e, [e.slice(), leaves[i].slice(), leaves[i]]);
+    keptLeaves.add(leaves[i]);
+  }
+}
+
+/** Roots of the last few such trees of at least ROOT_MEMO_MIN leaves: their leaves' bytes, their root. */
+const rootMemo: { leaves: Uint8Array; root: Uint8Array }[] = [];
+const ROOT_MEMO_MIN = 64;
+const ROOT_MEMO_BYTES = 16 << 20;
+
+function memoRoot(leaves: readonly Uint8Array[]): Uint8Array | undefined {
+  const n = leaves.length;
+  for (const m of rootMemo) {
+    if (m.leaves.length !== n * 32) continue;
+    let i = 0;
+    while (i < n && leaves[i].length === 32 && sameAt(m.leaves, i * 32, leaves[i])) i++;
+    if (i === n) return m.root;
+  }
+  return undefined;
+}
+
+/** Whether `b` equals the 32 bytes of `flat` at `at`. */
+function sameAt(flat: Uint8Array, at: number, b: Uint8Array): boolean {
+  for (let j = 0; j < 32; j++) if (b[j] !== flat[at + j]) return false;
+  return true;
+}
+
+function keepRoot(leaves: readonly Uint8Array[], root: Uint8Array): void {
+  if (leaves.length * 32 > ROOT_MEMO_BYTES) return;
+  const flat = new Uint8Array(leaves.length * 32);
+  for (let i = 0; i < leaves.length; i++) {
+    if (leaves[i].length !== 32) return;
+    flat.set(leaves[i], i * 32);
+  }
+  rootMemo.unshift({ leaves: flat, root });
+  let bytes = 0;
+  for (let i = 0; i < rootMemo.length; i++) {
+    bytes += rootMemo[i].leaves.length;
+    if (i >= 8 || bytes > ROOT_MEMO_BYTES) {
+      rootMemo.length = Math.max(1, i);
+      break;
+    }
+  }
 }
 
 /** SHA-256(0x01 || left || right). */
@@ -39,6 +107,11 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
 /** Root over leaf hashes (not entries). */
 export function rootOf(leaves: readonly Uint8Array[]): Uint8Array {
   if (leaves.length === 0) return EMPTY_ROOT;
+  const big = leaves.length >= ROOT_MEMO_MIN;
+  if (big) {
+    const known = memoRoot(leaves);
+    if (known) return known.slice();
+  }
   let level = leaves.slice();
   while (level.length > 1) {
     const next: Uint8Array[] = new Array(Math.ceil(level.length / 2));
@@ -46,6 +119,8 @@ export function rootOf(leaves: readonly Uint8Array[]): Uint8Array {
       next[j] = i + 1 < level.length ? nodeHash(level[i], level[i + 1]) : level[i];
     level = next;
   }
+  // Only a tree over ids this node took in is built again (header, then block check): remember it.
+  if (big && keptLeaves.has(leaves[0]) && keptLeaves.has(leaves[leaves.length - 1])) keepRoot(leaves, level[0].slice());
   return level[0];
 }
 
