@@ -171,14 +171,35 @@ function readArg(b: Uint8Array, r: { pos: number }): { major: number; ai: number
   if (ai < 24) return { major, ai, n: ai };
   const size = ai === 24 ? 1 : ai === 25 ? 2 : ai === 26 ? 4 : ai === 27 ? 8 : 0;
   if (!size) throw fail(ai === 31 ? `indefinite length at byte ${at} is not accepted` : `reserved additional info ${ai} at byte ${at}`);
-  if (r.pos + size > b.length) throw fail('unexpected end of input');
-  const dv = new DataView(b.buffer, b.byteOffset + r.pos, size);
+  const p = r.pos;
+  if (p + size > b.length) throw fail('unexpected end of input');
   r.pos += size;
-  if (size === 1) return { major, ai, n: dv.getUint8(0) };
-  if (size === 2) return { major, ai, n: dv.getUint16(0) };
-  if (size === 4) return { major, ai, n: dv.getUint32(0) };
-  const big = dv.getBigUint64(0);
-  return { major, ai, n: big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big };
+  // Big-endian by hand: a DataView per head cost more than the rest of decoding a small item.
+  if (size === 1) return { major, ai, n: b[p] };
+  if (size === 2) return { major, ai, n: (b[p] << 8) | b[p + 1] };
+  const hi = b[p] * 0x1000000 + ((b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]);
+  if (size === 4) return { major, ai, n: hi };
+  const lo = b[p + 4] * 0x1000000 + ((b[p + 5] << 16) | (b[p + 6] << 8) | b[p + 7]);
+  // Up to 2^53 - 1 as a number (hi below 2^21), above as a bigint.
+  if (hi < 0x200000) return { major, ai, n: hi * 0x100000000 + lo };
+  return { major, ai, n: (BigInt(hi) << 32n) | BigInt(lo) };
+}
+
+/**
+ * A text string's bytes as a string: short ASCII (map keys, kinds, most metadata) without the
+ * decoder's call, anything else through the fatal UTF-8 decoder. Throws on invalid UTF-8.
+ */
+function textOf(s: Uint8Array): string {
+  if (s.length <= 32) {
+    let out = '';
+    for (let i = 0; i < s.length; i++) {
+      const c = s[i];
+      if (c > 0x7f) return td.decode(s);
+      out += String.fromCharCode(c);
+    }
+    return out;
+  }
+  return td.decode(s);
 }
 
 /** Smallest argument each of additional info 24..27 may carry in the shortest form. */
@@ -203,7 +224,7 @@ function readValue(b: Uint8Array, r: Cursor, depth: number): CborValue {
       r.pos += n;
       if (major === 2) return s.slice();
       try {
-        return td.decode(s);
+        return textOf(s);
       } catch {
         throw fail('invalid UTF-8 in text string');
       }
@@ -333,7 +354,7 @@ class UntrustedReader {
         this.pos += len;
         if (major === 2) return this.copy ? s.slice() : s;
         try {
-          return td.decode(s);
+          return textOf(s);
         } catch {
           throw fail(`invalid UTF-8 in the text string at byte ${at}`);
         }

@@ -91,25 +91,32 @@ function recordFromQuery(q: URLSearchParams, payload: Uint8Array): RecordInput {
   return { payload, kind: q.get('kind') ?? undefined, meta, idemKey: q.get('key') ?? undefined };
 }
 
-const FIELDS = new Set(['payload', 'kind', 'meta', 'key']);
 /** null and undefined stand for an absent field (generic encoders write undefined for one). */
 const opt = (v: UntrustedValue) => (v === null ? undefined : v);
 
 function recordFromCbor(x: UntrustedValue, i: number): RecordInput {
   if (!x || typeof x !== 'object' || Array.isArray(x) || x instanceof Uint8Array) throw badInput(`batch[${i}]: expected a map {payload, kind?, meta?, key?}`);
-  const o = x as UntrustedMap;
-  for (const k of Object.keys(o)) if (!FIELDS.has(k)) throw badInput(`batch[${i}]: unknown field ${JSON.stringify(k)}`);
-  if (!(o.payload instanceof Uint8Array)) throw badInput(`batch[${i}].payload: expected a byte string`);
-  const kind = opt(o.kind);
-  const key = opt(o.key);
-  const meta = opt(o.meta);
+  // One pass over the map's own keys (it has no prototype): no key list, no set of names.
+  let payload: UntrustedValue;
+  let kind: UntrustedValue;
+  let meta: UntrustedValue;
+  let key: UntrustedValue;
+  for (const k in x as UntrustedMap) {
+    const v = (x as UntrustedMap)[k];
+    if (k === 'payload') payload = v;
+    else if (k === 'kind') kind = opt(v);
+    else if (k === 'meta') meta = opt(v);
+    else if (k === 'key') key = opt(v);
+    else throw badInput(`batch[${i}]: unknown field ${JSON.stringify(k)}`);
+  }
+  if (!(payload instanceof Uint8Array)) throw badInput(`batch[${i}].payload: expected a byte string`);
   if (kind !== undefined && typeof kind !== 'string') throw badInput(`batch[${i}].kind: expected text`);
   if (key !== undefined && typeof key !== 'string') throw badInput(`batch[${i}].key: expected text`);
   if (meta !== undefined) {
     if (typeof meta !== 'object' || Array.isArray(meta) || meta instanceof Uint8Array) throw badInput(`batch[${i}].meta: expected a map of text to text`);
-    for (const [k, v] of Object.entries(meta)) if (typeof v !== 'string') throw badInput(`batch[${i}].meta.${k}: expected text`);
+    for (const k in meta as UntrustedMap) if (typeof (meta as UntrustedMap)[k] !== 'string') throw badInput(`batch[${i}].meta.${k}: expected text`);
   }
-  return { payload: o.payload, kind, meta: meta as Record<string, string> | undefined, idemKey: key };
+  return { payload, kind, meta: meta as Record<string, string> | undefined, idemKey: key };
 }
 
 /** Decodes a batch body strictly: no shared references, at most MAX_BATCH_RECORDS records. */
