@@ -34,7 +34,7 @@ import { makeGuard, type Guard } from './apiGuard.js';
 import { BodyBudget, readBody, expectsContinue, send, sendError, knownError, logToStderr } from '../io/http.js';
 import { METRICS_CONTENT_TYPE } from '../io/metrics.js';
 import type { Intake } from './intake.js';
-import { Durable } from './receipt.js';
+import { Durable, receiptsJson } from './receipt.js';
 import type { RecordInput } from '../contracts/records.js';
 import type { Query } from './query.js';
 import { graphqlHandler, type GraphqlOptions } from './graphql/http.js';
@@ -132,28 +132,10 @@ export function decodeBatch(body: Uint8Array): RecordInput[] {
   return arr.map(recordFromCbor);
 }
 
-/** A 200 answer whose JSON is already made (io/http `send` takes a value and stringifies it). */
-function sendJsonText(res: http.ServerResponse, body: string | Buffer): void {
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+/** A 200 answer whose JSON is already made, as bytes (io/http `send` takes a value and stringifies it). */
+function sendJson(res: http.ServerResponse, body: Uint8Array): void {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
   res.end(body);
-}
-
-/**
- * `open` + the parts separated by commas + `close`, written into one buffer. Joining the parts
- * into one string first costs several times more: a join of thousands of concatenated strings
- * flattens each, and the socket then copies the result once more.
- */
-function jsonArrayBody(open: string, parts: readonly string[], close: string): Buffer {
-  let n = open.length + close.length + parts.length;
-  for (const p of parts) n += Buffer.byteLength(p);
-  const b = Buffer.allocUnsafe(n);
-  let o = b.write(open, 0, 'latin1');
-  for (let i = 0; i < parts.length; i++) {
-    if (i) b[o++] = 0x2c; // ','
-    o += b.write(parts[i], o, 'utf8');
-  }
-  o += b.write(close, o, 'latin1');
-  return b.subarray(0, o);
 }
 
 const budgets = new WeakMap<http.Server, BodyBudget>();
@@ -260,22 +242,18 @@ async function handle(d: ApiDeps, guard: Guard, budget: BodyBudget, req: http.In
     case 'records': {
       if (arg !== 'batch') {
         const payload = await readBody(req, d.maxBody, { budget, res });
-        return sendJsonText(res, (await d.intake.accept(recordFromQuery(url.searchParams, payload))).json());
+        return sendJson(res, receiptsJson([await d.intake.accept(recordFromQuery(url.searchParams, payload))], '', ''));
       }
       const recs = decodeBatch(await readBody(req, BATCH_BODY_FACTOR * d.maxBody, { budget, res }));
       const results = await d.intake.acceptAll(recs);
       // A record the node refuses gets its error in its place; the others are stored regardless.
       // One buffer for the whole answer, the same bytes as JSON.stringify of {receipts: [...]}.
-      const parts: string[] = new Array(results.length);
-      for (let i = 0; i < results.length; i++) {
-        const r = results[i];
-        if (r instanceof Durable) parts[i] = r.json();
-        else {
-          const e = knownError(r, d.onError ?? logToStderr);
-          parts[i] = JSON.stringify({ error: { code: e.code, message: e.message } });
-        }
-      }
-      return sendJsonText(res, jsonArrayBody('{"receipts":[', parts, ']}'));
+      const parts = results.map((r) => {
+        if (r instanceof Durable) return r;
+        const e = knownError(r, d.onError ?? logToStderr);
+        return JSON.stringify({ error: { code: e.code, message: e.message } });
+      });
+      return sendJson(res, receiptsJson(parts, '{"receipts":[', ']}'));
     }
     case 'status':
       return send(res, 200, d.status());

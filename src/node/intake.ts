@@ -24,7 +24,7 @@ import type { RecordInput, Receipt } from '../contracts/records.js';
 import type { NodeRole } from '../contracts/roles.js';
 import { clientKey, internalKey, lookup, checkSame, conflict, fingerprint } from './idem.js';
 import { indexOf, HASH_META_KEY } from '../epcis/meta.js';
-import { BatchRef, Durable } from './receipt.js';
+import { BatchRef, Durable, Source } from './receipt.js';
 import { checkEpcisRecord, EPCIS_KIND } from '../epcis/record.js';
 
 export const DEFAULT_MAX_PAYLOAD = 16 * 1024 * 1024;
@@ -70,8 +70,8 @@ export class Intake {
   private closed = false;
   /** One writer for every batch's cores: they go out of it with one copy per batch. */
   private readonly writer = new CborWriter(64 * 1024);
-  private readonly chainIdHex: string;
-  private readonly originHex: string;
+  /** This node's chain id and key as hex, made once for all its receipts. */
+  private readonly source: Source;
   readonly maxPayload: number;
   committedBatches = 0;
   committedTxs = 0;
@@ -79,8 +79,7 @@ export class Intake {
   constructor(private readonly o: IntakeOptions) {
     this.seq = o.store.lastSeq();
     this.maxPayload = o.maxPayload ?? DEFAULT_MAX_PAYLOAD;
-    this.chainIdHex = toHex(o.chainId);
-    this.originHex = toHex(o.key.publicKey);
+    this.source = new Source(toHex(o.chainId), toHex(o.key.publicKey));
   }
 
   /** Takes a record in; its receipt once it is durable. */
@@ -206,7 +205,7 @@ export class Intake {
     const tx = this.o.store.getTx(txId);
     if (!tx) throw UrchainError.NOT_FOUND(`no transaction ${toHex(txId)}`);
     const c = decodeCore(tx.coreBytes);
-    return new Durable(txId, toHex(c.chainId), toHex(c.origin), c.timestamp, c.seq, c.kind, c.payloadDigest, c.payloadLength, new BatchRef(tx.batchRoot));
+    return new Durable(txId, new Source(toHex(c.chainId), toHex(c.origin)), c.timestamp, c.seq, c.kind, c.payloadDigest, c.payloadLength, new BatchRef(tx.batchRoot));
   }
 
   /**
@@ -255,7 +254,7 @@ export class Intake {
     const seq0 = (write.seq as number) - items.length + 1;
     for (let i = 0; i < items.length; i++) {
       const it = items[i];
-      it.resolve(new Durable(txIds[i], this.chainIdHex, this.originHex, timestamp, seq0 + i, it.kind, it.digest, it.payload.length, ref));
+      it.resolve(new Durable(txIds[i], this.source, timestamp, seq0 + i, it.kind, it.digest, it.payload.length, ref));
     }
   }
 

@@ -5,7 +5,7 @@ import { genesisWrite } from '../../src/ledger/genesis.js';
 import { chainIdOf, type ChainParams } from '../../src/chain/params.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { Intake } from '../../src/node/intake.js';
-import { Durable, BatchRef } from '../../src/node/receipt.js';
+import { Durable, BatchRef, Source, receiptsJson } from '../../src/node/receipt.js';
 import { decodeCore } from '../../src/chain/transaction.js';
 import { tmpDir, cleanupAfter, hex } from '../helpers.js';
 import { ROLES } from '../../src/contracts/roles.js';
@@ -25,12 +25,15 @@ test('json() is byte for byte JSON.stringify(receipt()), duplicates and any kind
   const ref = new BatchRef(new Uint8Array(32).fill(7));
   for (const kind of ['record', 'epcis', 'ké"\\\u2028x']) {
     for (const dup of [false, true]) {
-      const d = new Durable(new Uint8Array(32).fill(1), 'ab'.repeat(32), 'cd'.repeat(32), 1_764_000_000_123, 42, kind, new Uint8Array(32).fill(2), 1024, ref, dup);
+      const d = new Durable(new Uint8Array(32).fill(1), new Source('ab'.repeat(32), 'cd'.repeat(32)), 1_764_000_000_123, 42, kind, new Uint8Array(32).fill(2), 1024, ref, dup);
       assert.is(d.json(), JSON.stringify(d.receipt()));
+      const error = JSON.stringify({ error: { code: 'BAD_INPUT', message: 'kind "ké": … \u0000' } });
+      const body = receiptsJson([d, error, d], '{"receipts":[', ']}');
+      assert.is(Buffer.from(body).toString('utf8'), JSON.stringify({ receipts: [d.receipt(), JSON.parse(error), d.receipt()] }));
       assert.is(d.receipt().duplicate, dup ? true : undefined);
     }
   }
-  const first = new Durable(new Uint8Array(32), 'a', 'b', 1, 1, 'record', new Uint8Array(32), 0, ref);
+  const first = new Durable(new Uint8Array(32), new Source('a', 'b'), 0, Number.MAX_SAFE_INTEGER, 'record', new Uint8Array(32), 0, ref);
   assert.is(first.again().json(), JSON.stringify({ ...first.receipt(), duplicate: true }));
 });
 
