@@ -132,9 +132,9 @@ export function decodeBatch(body: Uint8Array): RecordInput[] {
   return arr.map(recordFromCbor);
 }
 
-/** A 200 answer whose JSON is already made, as bytes (io/http `send` takes a value and stringifies it). */
-function sendJson(res: http.ServerResponse, body: Uint8Array): void {
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+/** A 200 answer whose JSON is already made (io/http `send` takes a value and stringifies it). */
+function sendJson(res: http.ServerResponse, body: Uint8Array | string): void {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.length });
   res.end(body);
 }
 
@@ -205,8 +205,36 @@ function methodsFor(p: string[]): string[] | undefined {
   return undefined;
 }
 
+/** POST /v1/records (`query` given) and /v1/records/batch: receipts once the records are durable. */
+async function records(d: ApiDeps, budget: BodyBudget, req: http.IncomingMessage, res: http.ServerResponse, query: URLSearchParams | undefined) {
+  if (query) {
+    const payload = await readBody(req, d.maxBody, { budget, res });
+    // A string: Node writes a short answer together with its headers, in one write.
+    return sendJson(res, (await d.intake.accept(recordFromQuery(query, payload))).json());
+  }
+  const recs = decodeBatch(await readBody(req, BATCH_BODY_FACTOR * d.maxBody, { budget, res }));
+  const results = await d.intake.acceptAll(recs);
+  // A record the node refuses gets its error in its place; the others are stored regardless.
+  // One buffer for the whole answer, the same bytes as JSON.stringify of {receipts: [...]}.
+  const parts = results.map((r) => {
+    if (r instanceof Durable) return r;
+    const e = knownError(r, d.onError ?? logToStderr);
+    return JSON.stringify({ error: { code: e.code, message: e.message } });
+  });
+  return sendJson(res, receiptsJson(parts, '{"receipts":[', ']}'));
+}
+
 async function handle(d: ApiDeps, guard: Guard, budget: BodyBudget, req: http.IncomingMessage, res: http.ServerResponse, gql?: ReturnType<typeof graphqlHandler>) {
   guard.check(req);
+  // The record routes carry the load: their exact targets skip the URL parser (anything else,
+  // a trailing slash or an escape, takes the general path below and ends in the same place).
+  if (req.method === 'POST' && req.url) {
+    const t = req.url;
+    const q = t.indexOf('?');
+    const path = q < 0 ? t : t.slice(0, q);
+    if ((path === '/v1/records' || path === '/v1/records/batch') && !t.includes('#'))
+      return records(d, budget, req, res, path === '/v1/records' ? new URLSearchParams(q < 0 ? '' : t.slice(q + 1)) : undefined);
+  }
   let url: URL;
   let parts: string[];
   try {
@@ -239,22 +267,8 @@ async function handle(d: ApiDeps, guard: Guard, budget: BodyBudget, req: http.In
   const flag = (k: string) => ['1', 'true', 'yes'].includes(url.searchParams.get(k) ?? '');
   const arg = parts[2] ?? '';
   switch (parts[1]) {
-    case 'records': {
-      if (arg !== 'batch') {
-        const payload = await readBody(req, d.maxBody, { budget, res });
-        return sendJson(res, receiptsJson([await d.intake.accept(recordFromQuery(url.searchParams, payload))], '', ''));
-      }
-      const recs = decodeBatch(await readBody(req, BATCH_BODY_FACTOR * d.maxBody, { budget, res }));
-      const results = await d.intake.acceptAll(recs);
-      // A record the node refuses gets its error in its place; the others are stored regardless.
-      // One buffer for the whole answer, the same bytes as JSON.stringify of {receipts: [...]}.
-      const parts = results.map((r) => {
-        if (r instanceof Durable) return r;
-        const e = knownError(r, d.onError ?? logToStderr);
-        return JSON.stringify({ error: { code: e.code, message: e.message } });
-      });
-      return sendJson(res, receiptsJson(parts, '{"receipts":[', ']}'));
-    }
+    case 'records':
+      return records(d, budget, req, res, arg === 'batch' ? undefined : url.searchParams);
     case 'status':
       return send(res, 200, d.status());
     case 'params':
