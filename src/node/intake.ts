@@ -84,7 +84,7 @@ export class Intake {
 
   /** Takes a record in; its receipt once it is durable. */
   submit(rec: RecordInput): Promise<Receipt> {
-    return this.accept(rec).then((d) => d.receipt());
+    return new Promise((resolve, reject) => this.admit(rec, (d) => resolve(d.receipt()), reject));
   }
 
   /** As submit, but answers the raw durable record: hex and receipt objects only when asked for. */
