@@ -18,11 +18,13 @@ const leafBuf = new Uint8Array(33);
 const nodeBuf = new Uint8Array(65);
 nodeBuf[0] = 1;
 
-/** SHA-256(0x00 || entry). A leaf hash is shared: callers must not change its bytes. */
+/** SHA-256(0x00 || entry). */
 export function leafHash(entry: Uint8Array): Uint8Array {
   if (entry.length === 32) {
-    const kept = leafMemo.get(entry);
-    if (kept && eq(kept[0], entry) && eq(kept[1], kept[2])) return kept[2];
+    if (leafCache) {
+      const slot = slotOf(entry);
+      if (leafCache.filled[slot] && sameAt(leafCache.bytes, slot * 64, entry)) return leafCache.bytes.slice(slot * 64 + 32, slot * 64 + 64);
+    }
     leafBuf.set(entry, 1);
     return sha256(leafBuf);
   }
@@ -33,31 +35,39 @@ export function leafHash(entry: Uint8Array): Uint8Array {
 
 /*
  * The node hashes the same transaction ids three times: the batch signature when it takes them
- * in, the header when it makes a block of them, the block check when it adds that block. The
- * two memos below let the second and third time cost a lookup and a comparison instead of a
- * tree of hashes. Both check contents, not only identity: an entry or a leaf array that was
- * changed in place since is hashed again, so a memo can never give a wrong answer.
+ * in, the header when it makes a block of them, the block check when it adds that block. A
+ * cache of leaf hashes and a memo of block roots let the second and third time cost a lookup and
+ * a comparison instead of a tree of hashes. Both compare contents, never object identity, and
+ * hand out copies: an answer from them is always the answer of hashing.
  */
-
-/** Leaf hashes of 32-byte entries (transaction ids) by the entry object: [entry's bytes, leaf's bytes, the leaf handed out]. */
-const leafMemo = new WeakMap<Uint8Array, [Uint8Array, Uint8Array, Uint8Array]>();
-/** The leaf hashes in leafMemo: a tree over them is a block of ids this node took in, worth remembering. */
-const keptLeaves = new WeakSet<Uint8Array>();
 
 /**
- * Remembers the leaf hashes of these entries (signBatch: the ids of a batch go on to a block),
- * so that leafHash of the same entry objects, and the root of a block of them, cost a lookup.
+ * Leaf hashes of recently signed ids, direct-mapped by their first bytes (SHA-256 outputs, so
+ * evenly spread): per slot the id's 32 bytes then its leaf's. A plain byte array, not a map of
+ * objects: filling it costs no allocation and nothing for the garbage collector to trace.
  */
+const LEAF_SLOTS = 1 << 17;
+let leafCache: { bytes: Uint8Array; filled: Uint8Array } | undefined;
+const slotOf = (id: Uint8Array) => (id[0] | (id[1] << 8) | (id[2] << 16)) & (LEAF_SLOTS - 1);
+
+/** Remembers the leaf hashes of these 32-byte entries (signBatch: a batch's ids go on to a block). */
 export function keepLeafHashes(entries: readonly Uint8Array[], leaves: readonly Uint8Array[]): void {
+  const c = (leafCache ??= { bytes: new Uint8Array(LEAF_SLOTS * 64), filled: new Uint8Array(LEAF_SLOTS) });
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];
-    if (e.length !== 32) continue;
-    leafMemo.set(e, [e.slice(), leaves[i].slice(), leaves[i]]);
-    keptLeaves.add(leaves[i]);
+    const l = leaves[i];
+    if (e.length !== 32 || l.length !== 32) continue;
+    const slot = slotOf(e);
+    const at = slot * 64;
+    for (let j = 0; j < 32; j++) {
+      c.bytes[at + j] = e[j];
+      c.bytes[at + 32 + j] = l[j];
+    }
+    c.filled[slot] = 1;
   }
 }
 
-/** Roots of the last few such trees of at least ROOT_MEMO_MIN leaves: their leaves' bytes, their root. */
+/** Roots of the last few trees of at least ROOT_MEMO_MIN leaves (blocks): their leaves' bytes, their root. */
 const rootMemo: { leaves: Uint8Array; root: Uint8Array }[] = [];
 const ROOT_MEMO_MIN = 64;
 const ROOT_MEMO_BYTES = 16 << 20;
@@ -104,14 +114,24 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   return sha256(nodeBuf);
 }
 
-/** Root over leaf hashes (not entries). */
+/**
+ * Root over leaf hashes (not entries). The roots of large trees are remembered for a while:
+ * a block's root is asked for when its header is made and again when the block is checked.
+ */
 export function rootOf(leaves: readonly Uint8Array[]): Uint8Array {
-  if (leaves.length === 0) return EMPTY_ROOT;
   const big = leaves.length >= ROOT_MEMO_MIN;
   if (big) {
     const known = memoRoot(leaves);
     if (known) return known.slice();
   }
+  const root = rootOnce(leaves);
+  if (big) keepRoot(leaves, root.slice());
+  return root;
+}
+
+/** Root over leaf hashes, not remembered: for a tree nobody asks about again (a batch's). */
+export function rootOnce(leaves: readonly Uint8Array[]): Uint8Array {
+  if (leaves.length === 0) return EMPTY_ROOT;
   let level = leaves.slice();
   while (level.length > 1) {
     const next: Uint8Array[] = new Array(Math.ceil(level.length / 2));
@@ -119,8 +139,6 @@ export function rootOf(leaves: readonly Uint8Array[]): Uint8Array {
       next[j] = i + 1 < level.length ? nodeHash(level[i], level[i + 1]) : level[i];
     level = next;
   }
-  // Only a tree over ids this node took in is built again (header, then block check): remember it.
-  if (big && keptLeaves.has(leaves[0]) && keptLeaves.has(leaves[leaves.length - 1])) keepRoot(leaves, level[0].slice());
   return level[0];
 }
 
@@ -174,7 +192,7 @@ export function verifyInclusion(index: number, size: number, leaf: Uint8Array, p
 
 /** Root of the subtree over leaves[lo, hi). */
 function rangeRoot(leaves: readonly Uint8Array[], lo: number, hi: number): Uint8Array {
-  return rootOf(leaves.slice(lo, hi));
+  return rootOnce(leaves.slice(lo, hi));
 }
 
 function largestPow2Below(n: number): number {
