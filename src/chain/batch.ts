@@ -13,7 +13,7 @@
  * size, and nothing in a proof may change without breaking it. A batch of one has an empty
  * path and batchRoot = leafHash(txId).
  */
-import { leafHash, rootOf, inclusionProof, rootFromInclusion } from '../merkle/tree.js';
+import { leafHash, rootOnce, inclusionProof, rootFromInclusion, keepLeafHashes } from '../merkle/tree.js';
 import { sign, verify, type KeyPair } from '../crypto/ed25519.js';
 import { batchMessage } from '../crypto/signed.js';
 import { toHex, fromHex } from '../codec/bytes.js';
@@ -38,7 +38,8 @@ export { batchHead } from '../crypto/signed.js';
 export function signBatch(txIds: readonly Uint8Array[], key: KeyPair): SignedBatch {
   if (txIds.length === 0) throw badInput('batch: nothing to sign');
   const leaves = txIds.map(leafHash);
-  const root = rootOf(leaves);
+  const root = rootOnce(leaves);
+  keepLeafHashes(txIds, leaves); // the same ids go on to a block: their leaves are not hashed again
   return { root, signature: sign(batchMessage(leaves.length, root), key.secretKey), leaves };
 }
 

@@ -12,7 +12,7 @@
  * and the payload is committed only by its digest, so a stripped transaction (no payload) still
  * verifies. Byte layout and vectors: urchain-formats(5).
  */
-import { encode, decode, asArray, asUint, asBytes, asText, type CborValue } from '../codec/cbor.js';
+import { decode, asArray, asUint, asBytes, asText, CborWriter } from '../codec/cbor.js';
 import { toHex, fromHex, utf8, equal as equalBytes } from '../codec/bytes.js';
 import { sha256 } from '../crypto/hash.js';
 import { badInput } from '../errors.js';
@@ -64,12 +64,34 @@ export function metaGet(meta: Meta, key: string): string | undefined {
   return undefined;
 }
 
-export function coreArray(c: TxCore): CborValue[] {
-  return [c.version, c.chainId, c.origin, c.timestamp, c.seq, c.kind, c.meta.map(([k, v]) => [k, v]), c.payloadDigest, c.payloadLength];
+/**
+ * Writes the canonical CBOR of a core into `w`: the array of nine, field by field, without an
+ * intermediate array of values. A batch of cores goes into one writer and out with one copy.
+ */
+export function writeCore(w: CborWriter, c: TxCore): void {
+  w.head(4, 9);
+  w.head(0, c.version);
+  w.byteString(c.chainId);
+  w.byteString(c.origin);
+  w.head(0, c.timestamp);
+  w.head(0, c.seq);
+  w.text(c.kind);
+  w.head(4, c.meta.length);
+  for (const [k, v] of c.meta) {
+    w.head(4, 2);
+    w.text(k);
+    w.text(v);
+  }
+  w.byteString(c.payloadDigest);
+  w.head(0, c.payloadLength);
 }
 
+const coreWriter = new CborWriter(512);
+
 export function encodeCore(c: TxCore): Uint8Array {
-  return encode(coreArray(c));
+  coreWriter.len = 0; // a call that threw may have left bytes behind
+  writeCore(coreWriter, c);
+  return coreWriter.take();
 }
 
 export function decodeCore(bytes: Uint8Array): TxCore {

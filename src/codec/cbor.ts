@@ -15,9 +15,20 @@ export type CborValue = number | bigint | Uint8Array | string | CborValue[];
 const te = new TextEncoder();
 const td = new TextDecoder('utf-8', { fatal: true });
 
-class Writer {
-  buf = new Uint8Array(256);
+/**
+ * Writes canonical CBOR into one growing buffer. `encode` reuses a single writer for every call
+ * (encoding runs no callbacks, so calls never overlap): no new buffer per encode, one copy of
+ * the result. A caller that encodes many values at once (a batch of transaction cores) keeps a
+ * writer of its own and takes all of them out with one copy (`CborWriter.take`).
+ */
+export class CborWriter {
+  buf: Uint8Array;
+  private dv: DataView;
   len = 0;
+  constructor(capacity = 256) {
+    this.buf = new Uint8Array(capacity);
+    this.dv = new DataView(this.buf.buffer);
+  }
   ensure(n: number) {
     if (this.len + n <= this.buf.length) return;
     let cap = this.buf.length * 2;
@@ -25,6 +36,7 @@ class Writer {
     const nb = new Uint8Array(cap);
     nb.set(this.buf.subarray(0, this.len));
     this.buf = nb;
+    this.dv = new DataView(nb.buffer);
   }
   head(major: number, n: number | bigint): void {
     const m = major << 5;
@@ -33,7 +45,7 @@ class Writer {
       if (n <= 0xffffffffn) return this.head(major, Number(n));
       this.ensure(9);
       this.buf[this.len++] = m | 27;
-      new DataView(this.buf.buffer).setBigUint64(this.len, n);
+      this.dv.setBigUint64(this.len, n);
       this.len += 8;
       return;
     }
@@ -49,11 +61,13 @@ class Writer {
       this.buf[this.len++] = n & 0xff;
     } else if (n < 0x100000000) {
       this.buf[this.len++] = m | 26;
-      new DataView(this.buf.buffer).setUint32(this.len, n);
+      this.dv.setUint32(this.len, n);
       this.len += 4;
     } else {
+      // Two 32-bit halves: a millisecond timestamp takes this path, and a BigInt per call costs.
       this.buf[this.len++] = m | 27;
-      new DataView(this.buf.buffer).setBigUint64(this.len, BigInt(n));
+      this.dv.setUint32(this.len, Math.floor(n / 0x100000000));
+      this.dv.setUint32(this.len + 4, n % 0x100000000);
       this.len += 8;
     }
   }
@@ -62,27 +76,61 @@ class Writer {
     this.buf.set(b, this.len);
     this.len += b.length;
   }
+  /** A byte string: head and content. */
+  byteString(b: Uint8Array) {
+    this.head(2, b.length);
+    this.bytes(b);
+  }
+  /** A text string: head and UTF-8 content (ASCII written directly, without an encoder's copy). */
+  text(s: string) {
+    const n = s.length;
+    if (n <= 64) {
+      let ascii = true;
+      for (let i = 0; i < n; i++)
+        if (s.charCodeAt(i) > 0x7f) {
+          ascii = false;
+          break;
+        }
+      if (ascii) {
+        this.head(3, n);
+        this.ensure(n);
+        for (let i = 0; i < n; i++) this.buf[this.len + i] = s.charCodeAt(i);
+        this.len += n;
+        return;
+      }
+    }
+    const b = te.encode(s);
+    this.head(3, b.length);
+    this.bytes(b);
+  }
   value(v: CborValue) {
     if (typeof v === 'number' || typeof v === 'bigint') this.head(0, v);
-    else if (v instanceof Uint8Array) {
-      this.head(2, v.length);
-      this.bytes(v);
-    } else if (typeof v === 'string') {
-      const b = te.encode(v);
-      this.head(3, b.length);
-      this.bytes(b);
-    } else if (Array.isArray(v)) {
+    else if (v instanceof Uint8Array) this.byteString(v);
+    else if (typeof v === 'string') this.text(v);
+    else if (Array.isArray(v)) {
       this.head(4, v.length);
       for (const x of v) this.value(x);
     } else throw UrchainError.BAD_ENCODING(`cbor: cannot encode ${typeof v} in a hashed structure`);
   }
+  /** A copy of everything written, and the writer emptied for the next use. */
+  take(): Uint8Array {
+    const out = this.buf.slice(0, this.len);
+    this.len = 0;
+    return out;
+  }
 }
+
+let shared = new CborWriter(4096);
+/** Above this the shared writer gives its buffer up after use rather than keep it forever. */
+const SHARED_KEEP = 1 << 20;
 
 /** Encodes a value in canonical form. */
 export function encode(v: CborValue): Uint8Array {
-  const w = new Writer();
-  w.value(v);
-  return w.buf.slice(0, w.len);
+  shared.len = 0; // a previous call that threw may have left bytes behind
+  shared.value(v);
+  const out = shared.take();
+  if (shared.buf.length > SHARED_KEEP) shared = new CborWriter(4096);
+  return out;
 }
 
 const MAX_DEPTH = 16;
@@ -123,14 +171,35 @@ function readArg(b: Uint8Array, r: { pos: number }): { major: number; ai: number
   if (ai < 24) return { major, ai, n: ai };
   const size = ai === 24 ? 1 : ai === 25 ? 2 : ai === 26 ? 4 : ai === 27 ? 8 : 0;
   if (!size) throw fail(ai === 31 ? `indefinite length at byte ${at} is not accepted` : `reserved additional info ${ai} at byte ${at}`);
-  if (r.pos + size > b.length) throw fail('unexpected end of input');
-  const dv = new DataView(b.buffer, b.byteOffset + r.pos, size);
+  const p = r.pos;
+  if (p + size > b.length) throw fail('unexpected end of input');
   r.pos += size;
-  if (size === 1) return { major, ai, n: dv.getUint8(0) };
-  if (size === 2) return { major, ai, n: dv.getUint16(0) };
-  if (size === 4) return { major, ai, n: dv.getUint32(0) };
-  const big = dv.getBigUint64(0);
-  return { major, ai, n: big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big };
+  // Big-endian by hand: a DataView per head cost more than the rest of decoding a small item.
+  if (size === 1) return { major, ai, n: b[p] };
+  if (size === 2) return { major, ai, n: (b[p] << 8) | b[p + 1] };
+  const hi = b[p] * 0x1000000 + ((b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]);
+  if (size === 4) return { major, ai, n: hi };
+  const lo = b[p + 4] * 0x1000000 + ((b[p + 5] << 16) | (b[p + 6] << 8) | b[p + 7]);
+  // Up to 2^53 - 1 as a number (hi below 2^21), above as a bigint.
+  if (hi < 0x200000) return { major, ai, n: hi * 0x100000000 + lo };
+  return { major, ai, n: (BigInt(hi) << 32n) | BigInt(lo) };
+}
+
+/**
+ * A text string's bytes as a string: short ASCII (map keys, kinds, most metadata) without the
+ * decoder's call, anything else through the fatal UTF-8 decoder. Throws on invalid UTF-8.
+ */
+function textOf(s: Uint8Array): string {
+  if (s.length <= 32) {
+    let out = '';
+    for (let i = 0; i < s.length; i++) {
+      const c = s[i];
+      if (c > 0x7f) return td.decode(s);
+      out += String.fromCharCode(c);
+    }
+    return out;
+  }
+  return td.decode(s);
 }
 
 /** Smallest argument each of additional info 24..27 may carry in the shortest form. */
@@ -155,7 +224,7 @@ function readValue(b: Uint8Array, r: Cursor, depth: number): CborValue {
       r.pos += n;
       if (major === 2) return s.slice();
       try {
-        return td.decode(s);
+        return textOf(s);
       } catch {
         throw fail('invalid UTF-8 in text string');
       }
@@ -285,7 +354,7 @@ class UntrustedReader {
         this.pos += len;
         if (major === 2) return this.copy ? s.slice() : s;
         try {
-          return td.decode(s);
+          return textOf(s);
         } catch {
           throw fail(`invalid UTF-8 in the text string at byte ${at}`);
         }

@@ -21,12 +21,90 @@ nodeBuf[0] = 1;
 /** SHA-256(0x00 || entry). */
 export function leafHash(entry: Uint8Array): Uint8Array {
   if (entry.length === 32) {
+    if (leafCache) {
+      const slot = slotOf(entry);
+      if (leafCache.filled[slot] && sameAt(leafCache.bytes, slot * 64, entry)) return leafCache.bytes.slice(slot * 64 + 32, slot * 64 + 64);
+    }
     leafBuf.set(entry, 1);
     return sha256(leafBuf);
   }
   const b = new Uint8Array(entry.length + 1);
   b.set(entry, 1);
   return sha256(b);
+}
+
+/*
+ * The node hashes the same transaction ids three times: the batch signature when it takes them
+ * in, the header when it makes a block of them, the block check when it adds that block. A
+ * cache of leaf hashes and a memo of block roots let the second and third time cost a lookup and
+ * a comparison instead of a tree of hashes. Both compare contents, never object identity, and
+ * hand out copies: an answer from them is always the answer of hashing.
+ */
+
+/**
+ * Leaf hashes of recently signed ids, direct-mapped by their first bytes (SHA-256 outputs, so
+ * evenly spread): per slot the id's 32 bytes then its leaf's. A plain byte array, not a map of
+ * objects: filling it costs no allocation and nothing for the garbage collector to trace.
+ */
+const LEAF_SLOTS = 1 << 17;
+let leafCache: { bytes: Uint8Array; filled: Uint8Array } | undefined;
+const slotOf = (id: Uint8Array) => (id[0] | (id[1] << 8) | (id[2] << 16)) & (LEAF_SLOTS - 1);
+
+/** Remembers the leaf hashes of these 32-byte entries (signBatch: a batch's ids go on to a block). */
+export function keepLeafHashes(entries: readonly Uint8Array[], leaves: readonly Uint8Array[]): void {
+  const c = (leafCache ??= { bytes: new Uint8Array(LEAF_SLOTS * 64), filled: new Uint8Array(LEAF_SLOTS) });
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    const l = leaves[i];
+    if (e.length !== 32 || l.length !== 32) continue;
+    const slot = slotOf(e);
+    const at = slot * 64;
+    for (let j = 0; j < 32; j++) {
+      c.bytes[at + j] = e[j];
+      c.bytes[at + 32 + j] = l[j];
+    }
+    c.filled[slot] = 1;
+  }
+}
+
+/** Roots of the last few trees of at least ROOT_MEMO_MIN leaves (blocks): their leaves' bytes, their root. */
+const rootMemo: { leaves: Uint8Array; root: Uint8Array }[] = [];
+const ROOT_MEMO_MIN = 64;
+const ROOT_MEMO_BYTES = 16 << 20;
+
+function memoRoot(leaves: readonly Uint8Array[]): Uint8Array | undefined {
+  const n = leaves.length;
+  for (const m of rootMemo) {
+    if (m.leaves.length !== n * 32) continue;
+    let i = 0;
+    while (i < n && leaves[i].length === 32 && sameAt(m.leaves, i * 32, leaves[i])) i++;
+    if (i === n) return m.root;
+  }
+  return undefined;
+}
+
+/** Whether `b` equals the 32 bytes of `flat` at `at`. */
+function sameAt(flat: Uint8Array, at: number, b: Uint8Array): boolean {
+  for (let j = 0; j < 32; j++) if (b[j] !== flat[at + j]) return false;
+  return true;
+}
+
+function keepRoot(leaves: readonly Uint8Array[], root: Uint8Array): void {
+  if (leaves.length * 32 > ROOT_MEMO_BYTES) return;
+  const flat = new Uint8Array(leaves.length * 32);
+  for (let i = 0; i < leaves.length; i++) {
+    if (leaves[i].length !== 32) return;
+    flat.set(leaves[i], i * 32);
+  }
+  rootMemo.unshift({ leaves: flat, root });
+  let bytes = 0;
+  for (let i = 0; i < rootMemo.length; i++) {
+    bytes += rootMemo[i].leaves.length;
+    if (i >= 8 || bytes > ROOT_MEMO_BYTES) {
+      rootMemo.length = Math.max(1, i);
+      break;
+    }
+  }
 }
 
 /** SHA-256(0x01 || left || right). */
@@ -36,8 +114,23 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   return sha256(nodeBuf);
 }
 
-/** Root over leaf hashes (not entries). */
+/**
+ * Root over leaf hashes (not entries). The roots of large trees are remembered for a while:
+ * a block's root is asked for when its header is made and again when the block is checked.
+ */
 export function rootOf(leaves: readonly Uint8Array[]): Uint8Array {
+  const big = leaves.length >= ROOT_MEMO_MIN;
+  if (big) {
+    const known = memoRoot(leaves);
+    if (known) return known.slice();
+  }
+  const root = rootOnce(leaves);
+  if (big) keepRoot(leaves, root.slice());
+  return root;
+}
+
+/** Root over leaf hashes, not remembered: for a tree nobody asks about again (a batch's). */
+export function rootOnce(leaves: readonly Uint8Array[]): Uint8Array {
   if (leaves.length === 0) return EMPTY_ROOT;
   let level = leaves.slice();
   while (level.length > 1) {
@@ -99,7 +192,7 @@ export function verifyInclusion(index: number, size: number, leaf: Uint8Array, p
 
 /** Root of the subtree over leaves[lo, hi). */
 function rangeRoot(leaves: readonly Uint8Array[], lo: number, hi: number): Uint8Array {
-  return rootOf(leaves.slice(lo, hi));
+  return rootOnce(leaves.slice(lo, hi));
 }
 
 function largestPow2Below(n: number): number {

@@ -34,6 +34,7 @@ import { makeGuard, type Guard } from './apiGuard.js';
 import { BodyBudget, readBody, expectsContinue, send, sendError, knownError, logToStderr } from '../io/http.js';
 import { METRICS_CONTENT_TYPE } from '../io/metrics.js';
 import type { Intake } from './intake.js';
+import { Durable, receiptsJson } from './receipt.js';
 import type { RecordInput } from '../contracts/records.js';
 import type { Query } from './query.js';
 import { graphqlHandler, type GraphqlOptions } from './graphql/http.js';
@@ -90,25 +91,32 @@ function recordFromQuery(q: URLSearchParams, payload: Uint8Array): RecordInput {
   return { payload, kind: q.get('kind') ?? undefined, meta, idemKey: q.get('key') ?? undefined };
 }
 
-const FIELDS = new Set(['payload', 'kind', 'meta', 'key']);
 /** null and undefined stand for an absent field (generic encoders write undefined for one). */
 const opt = (v: UntrustedValue) => (v === null ? undefined : v);
 
 function recordFromCbor(x: UntrustedValue, i: number): RecordInput {
   if (!x || typeof x !== 'object' || Array.isArray(x) || x instanceof Uint8Array) throw badInput(`batch[${i}]: expected a map {payload, kind?, meta?, key?}`);
-  const o = x as UntrustedMap;
-  for (const k of Object.keys(o)) if (!FIELDS.has(k)) throw badInput(`batch[${i}]: unknown field ${JSON.stringify(k)}`);
-  if (!(o.payload instanceof Uint8Array)) throw badInput(`batch[${i}].payload: expected a byte string`);
-  const kind = opt(o.kind);
-  const key = opt(o.key);
-  const meta = opt(o.meta);
+  // One pass over the map's own keys (it has no prototype): no key list, no set of names.
+  let payload: UntrustedValue;
+  let kind: UntrustedValue;
+  let meta: UntrustedValue;
+  let key: UntrustedValue;
+  for (const k in x as UntrustedMap) {
+    const v = (x as UntrustedMap)[k];
+    if (k === 'payload') payload = v;
+    else if (k === 'kind') kind = opt(v);
+    else if (k === 'meta') meta = opt(v);
+    else if (k === 'key') key = opt(v);
+    else throw badInput(`batch[${i}]: unknown field ${JSON.stringify(k)}`);
+  }
+  if (!(payload instanceof Uint8Array)) throw badInput(`batch[${i}].payload: expected a byte string`);
   if (kind !== undefined && typeof kind !== 'string') throw badInput(`batch[${i}].kind: expected text`);
   if (key !== undefined && typeof key !== 'string') throw badInput(`batch[${i}].key: expected text`);
   if (meta !== undefined) {
     if (typeof meta !== 'object' || Array.isArray(meta) || meta instanceof Uint8Array) throw badInput(`batch[${i}].meta: expected a map of text to text`);
-    for (const [k, v] of Object.entries(meta)) if (typeof v !== 'string') throw badInput(`batch[${i}].meta.${k}: expected text`);
+    for (const k in meta as UntrustedMap) if (typeof (meta as UntrustedMap)[k] !== 'string') throw badInput(`batch[${i}].meta.${k}: expected text`);
   }
-  return { payload: o.payload, kind, meta: meta as Record<string, string> | undefined, idemKey: key };
+  return { payload, kind, meta: meta as Record<string, string> | undefined, idemKey: key };
 }
 
 /** Decodes a batch body strictly: no shared references, at most MAX_BATCH_RECORDS records. */
@@ -122,6 +130,12 @@ export function decodeBatch(body: Uint8Array): RecordInput[] {
   }
   if (!Array.isArray(arr) || arr.length === 0 || arr.length > MAX_BATCH_RECORDS) throw badInput(`batch: expected a CBOR array of 1-${MAX_BATCH_RECORDS} records`);
   return arr.map(recordFromCbor);
+}
+
+/** A 200 answer whose JSON is already made (io/http `send` takes a value and stringifies it). */
+function sendJson(res: http.ServerResponse, body: Uint8Array | string): void {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.length });
+  res.end(body);
 }
 
 const budgets = new WeakMap<http.Server, BodyBudget>();
@@ -191,8 +205,36 @@ function methodsFor(p: string[]): string[] | undefined {
   return undefined;
 }
 
+/** POST /v1/records (`query` given) and /v1/records/batch: receipts once the records are durable. */
+async function records(d: ApiDeps, budget: BodyBudget, req: http.IncomingMessage, res: http.ServerResponse, query: URLSearchParams | undefined) {
+  if (query) {
+    const payload = await readBody(req, d.maxBody, { budget, res });
+    // A string: Node writes a short answer together with its headers, in one write.
+    return sendJson(res, (await d.intake.accept(recordFromQuery(query, payload))).json());
+  }
+  const recs = decodeBatch(await readBody(req, BATCH_BODY_FACTOR * d.maxBody, { budget, res }));
+  const results = await d.intake.acceptAll(recs);
+  // A record the node refuses gets its error in its place; the others are stored regardless.
+  // One buffer for the whole answer, the same bytes as JSON.stringify of {receipts: [...]}.
+  const parts = results.map((r) => {
+    if (r instanceof Durable) return r;
+    const e = knownError(r, d.onError ?? logToStderr);
+    return JSON.stringify({ error: { code: e.code, message: e.message } });
+  });
+  return sendJson(res, receiptsJson(parts, '{"receipts":[', ']}'));
+}
+
 async function handle(d: ApiDeps, guard: Guard, budget: BodyBudget, req: http.IncomingMessage, res: http.ServerResponse, gql?: ReturnType<typeof graphqlHandler>) {
   guard.check(req);
+  // The record routes carry the load: their exact targets skip the URL parser (anything else,
+  // a trailing slash or an escape, takes the general path below and ends in the same place).
+  if (req.method === 'POST' && req.url) {
+    const t = req.url;
+    const q = t.indexOf('?');
+    const path = q < 0 ? t : t.slice(0, q);
+    if ((path === '/v1/records' || path === '/v1/records/batch') && !t.includes('#'))
+      return records(d, budget, req, res, path === '/v1/records' ? new URLSearchParams(q < 0 ? '' : t.slice(q + 1)) : undefined);
+  }
   let url: URL;
   let parts: string[];
   try {
@@ -225,22 +267,8 @@ async function handle(d: ApiDeps, guard: Guard, budget: BodyBudget, req: http.In
   const flag = (k: string) => ['1', 'true', 'yes'].includes(url.searchParams.get(k) ?? '');
   const arg = parts[2] ?? '';
   switch (parts[1]) {
-    case 'records': {
-      if (arg !== 'batch') {
-        const payload = await readBody(req, d.maxBody, { budget, res });
-        return send(res, 200, await d.intake.submit(recordFromQuery(url.searchParams, payload)));
-      }
-      const recs = decodeBatch(await readBody(req, BATCH_BODY_FACTOR * d.maxBody, { budget, res }));
-      const results = await Promise.allSettled(recs.map((r) => d.intake.submit(r)));
-      // A record the node refuses gets its error in its place; the others are stored regardless.
-      return send(res, 200, {
-        receipts: results.map((r) => {
-          if (r.status === 'fulfilled') return r.value;
-          const e = knownError(r.reason, d.onError ?? logToStderr);
-          return { error: { code: e.code, message: e.message } };
-        }),
-      });
-    }
+    case 'records':
+      return records(d, budget, req, res, arg === 'batch' ? undefined : url.searchParams);
     case 'status':
       return send(res, 200, d.status());
     case 'params':

@@ -13,7 +13,8 @@
  * its whole batch with STORE and leaves nothing behind; the next batch tries again.
  */
 import { sha256 } from '../crypto/hash.js';
-import { encodeCore, normalizeMeta, metaGet, txIdOf, decodeCore, KIND_RE, type Meta, type TxCore } from '../chain/transaction.js';
+import { writeCore, normalizeMeta, metaGet, txIdOf, decodeCore, KIND_RE, type Meta, type TxCore } from '../chain/transaction.js';
+import { CborWriter } from '../codec/cbor.js';
 import { signBatch } from '../chain/batch.js';
 import type { KeyPair } from '../crypto/ed25519.js';
 import { toHex } from '../codec/bytes.js';
@@ -23,22 +24,29 @@ import type { RecordInput, Receipt } from '../contracts/records.js';
 import type { NodeRole } from '../contracts/roles.js';
 import { clientKey, internalKey, lookup, checkSame, conflict, fingerprint } from './idem.js';
 import { indexOf, HASH_META_KEY } from '../epcis/meta.js';
+import { BatchRef, Durable, Source } from './receipt.js';
 import { checkEpcisRecord, EPCIS_KIND } from '../epcis/record.js';
 
 export const DEFAULT_MAX_PAYLOAD = 16 * 1024 * 1024;
 export const DEFAULT_MAX_BATCH = 8192;
 const PIPELINE = 2;
 
-interface Item {
-  rec: RecordInput;
-  kind: string;
-  meta: Meta;
-  digest: Uint8Array;
-  /** The stored idempotency key (client: or internal namespace). */
-  key?: string;
-  resolve: (r: Receipt) => void;
-  reject: (e: Error) => void;
+/** A checked record waiting in the queue for its batch. */
+class Item {
+  constructor(
+    readonly payload: Uint8Array,
+    readonly kind: string,
+    readonly meta: Meta,
+    readonly digest: Uint8Array,
+    /** The stored idempotency key (client: or internal namespace). */
+    readonly key: string | undefined,
+    readonly resolve: (d: Durable) => void,
+    readonly reject: (e: Error) => void,
+  ) {}
 }
+
+type Checked = { payload: Uint8Array; kind: string; meta: Meta; digest: Uint8Array; key?: string };
+type Waiter = [(d: Durable) => void, (e: Error) => void];
 
 export interface IntakeOptions {
   store: Store;
@@ -57,8 +65,13 @@ export class Intake {
   /** The commit loop while it runs (close awaits it); undefined when idle. */
   private flushing?: Promise<void>;
   private seq: number;
-  private inflightKeys = new Map<string, { p: Promise<Receipt>; fp: string }>();
+  /** Records in flight by idempotency key: their content's fingerprint and who waits for them besides. */
+  private inflightKeys = new Map<string, { fp: string; waiters: Waiter[] }>();
   private closed = false;
+  /** One writer for every batch's cores: they go out of it with one copy per batch. */
+  private readonly writer = new CborWriter(64 * 1024);
+  /** This node's chain id and key as hex, made once for all its receipts. */
+  private readonly source: Source;
   readonly maxPayload: number;
   committedBatches = 0;
   committedTxs = 0;
@@ -66,65 +79,96 @@ export class Intake {
   constructor(private readonly o: IntakeOptions) {
     this.seq = o.store.lastSeq();
     this.maxPayload = o.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+    this.source = new Source(toHex(o.chainId), toHex(o.key.publicKey));
   }
 
+  /** Takes a record in; its receipt once it is durable. */
   submit(rec: RecordInput): Promise<Receipt> {
-    if (this.closed) return Promise.reject(UrchainError.UNAVAILABLE('node is shutting down'));
-    let it: Omit<Item, 'resolve' | 'reject'>;
+    return new Promise((resolve, reject) => this.admit(rec, (d) => resolve(d.receipt()), reject));
+  }
+
+  /** As submit, but answers the raw durable record: hex and receipt objects only when asked for. */
+  accept(rec: RecordInput): Promise<Durable> {
+    return new Promise((resolve, reject) => this.admit(rec, resolve, reject));
+  }
+
+  /** Takes many records in at once (one HTTP batch); per record its durable form or its error, in order. */
+  acceptAll(recs: readonly RecordInput[]): Promise<(Durable | Error)[]> {
+    return new Promise((done) => {
+      const out: (Durable | Error)[] = new Array(recs.length);
+      let left = recs.length;
+      if (left === 0) return done(out);
+      const settle = (i: number, v: Durable | Error) => {
+        out[i] = v;
+        if (--left === 0) done(out);
+      };
+      for (let i = 0; i < recs.length; i++)
+        this.admit(
+          recs[i],
+          (d) => settle(i, d),
+          (e) => settle(i, e),
+        );
+    });
+  }
+
+  /** Checks a record and queues it, or answers it at once (an error, or a duplicate's first receipt). */
+  private admit(rec: RecordInput, resolve: (d: Durable) => void, reject: (e: Error) => void): void {
+    if (this.closed) return reject(UrchainError.UNAVAILABLE('node is shutting down'));
     try {
-      it = this.check(rec);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    // An EPCIS event is its hash id (checked against the payload in check()); read it once here.
-    const hash = it.kind === EPCIS_KIND ? metaGet(it.meta, HASH_META_KEY) : undefined;
-    try {
-      const prior = hash ? this.sameEvent(hash) : undefined;
-      if (prior) return Promise.resolve({ ...this.receiptFor(prior), duplicate: true });
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    const { key } = it;
-    if (key !== undefined) {
-      const content = { kind: it.kind, meta: it.meta, digest: it.digest, length: rec.payload.length };
+      const it = this.check(rec);
+      // An EPCIS event is its hash id (checked against the payload in check()); read it once here.
+      const hash = it.kind === EPCIS_KIND ? metaGet(it.meta, HASH_META_KEY) : undefined;
+      const same = hash ? this.sameEvent(hash) : undefined;
+      if (same) return resolve(this.durableOf(same).again());
+      const { key } = it;
+      if (key === undefined) return this.enqueue(it, resolve, reject);
+      const content = { kind: it.kind, meta: it.meta, digest: it.digest, length: it.payload.length };
       // The same event written with other bytes, in flight at the same time, is a duplicate.
       const fp = hash ? `epcis:${hash}` : fingerprint(content);
-      try {
-        const prior = lookup(this.o.store, key);
-        if (prior) {
-          checkSame(this.o.store, prior, content, key);
-          return Promise.resolve({ ...this.receiptFor(prior), duplicate: true });
-        }
-      } catch (e) {
-        return Promise.reject(e);
+      const prior = lookup(this.o.store, key);
+      if (prior) {
+        checkSame(this.o.store, prior, content, key);
+        return resolve(this.durableOf(prior).again());
       }
       const inflight = this.inflightKeys.get(key);
       if (inflight) {
-        if (inflight.fp !== fp) return Promise.reject(conflict(key));
-        return inflight.p.then((r) => ({ ...r, duplicate: true }));
+        if (inflight.fp !== fp) return reject(conflict(key));
+        inflight.waiters.push([(d) => resolve(d.again()), reject]);
+        return;
       }
-      const p = this.enqueue(it);
-      this.inflightKeys.set(key, { p, fp });
-      const drop = () => this.inflightKeys.delete(key);
-      p.then(drop, drop);
-      return p;
+      const entry = { fp, waiters: [] as Waiter[] };
+      this.inflightKeys.set(key, entry);
+      this.enqueue(
+        it,
+        (d) => {
+          this.inflightKeys.delete(key);
+          resolve(d);
+          for (const [r] of entry.waiters) r(d);
+        },
+        (e) => {
+          this.inflightKeys.delete(key);
+          reject(e);
+          for (const [, j] of entry.waiters) j(e);
+        },
+      );
+    } catch (e) {
+      reject(e as Error);
     }
-    return this.enqueue(it);
   }
 
   /** Checks a record completely, before it may join a batch; throws what is wrong with it. */
-  private check(rec: RecordInput): Omit<Item, 'resolve' | 'reject'> {
+  private check(rec: RecordInput): Checked {
     if (!(rec.payload instanceof Uint8Array)) throw badInput('record: payload must be bytes');
     if (rec.payload.length > this.maxPayload) throw UrchainError.TOO_LARGE(`record of ${rec.payload.length} bytes exceeds the limit of ${this.maxPayload}`);
     const kind = rec.kind ?? 'record';
     if (typeof kind !== 'string' || !KIND_RE.test(kind)) throw badInput(`kind ${JSON.stringify(kind)}: expected 1-32 of a-z 0-9 . _ - starting with a letter`);
-    const meta = normalizeMeta(rec.meta ?? []); // limits in UTF-8 bytes (chain/transaction)
+    const meta = rec.meta == null ? [] : normalizeMeta(rec.meta); // limits in UTF-8 bytes (chain/transaction)
     if (kind === EPCIS_KIND) checkEpcisRecord(rec.payload, meta); // the index holds only what the event names
     // epcis.* metadata is checked against an event only in an epcis record: elsewhere it would put an
     // unchecked event hash id into the index (trace by that id would show a record that is no event).
     else if (meta.some(([k]) => k.startsWith('epcis.'))) throw badInput(`metadata epcis.*: only records of kind ${EPCIS_KIND} carry it (this one is ${kind})`);
     const key = internalKey(kind, rec.payload, meta, this.o.chainId) ?? (rec.idemKey === undefined ? undefined : clientKey(rec.idemKey));
-    return { rec, kind, meta, digest: sha256(rec.payload), key };
+    return { payload: rec.payload, kind, meta, digest: sha256(rec.payload), key };
   }
 
   /**
@@ -140,10 +184,9 @@ export class Intake {
     return undefined;
   }
 
-  private enqueue(it: Omit<Item, 'resolve' | 'reject'>): Promise<Receipt> {
-    const p = new Promise<Receipt>((resolve, reject) => this.queue.push({ ...it, resolve, reject }));
+  private enqueue(it: Checked, resolve: (d: Durable) => void, reject: (e: Error) => void): void {
+    this.queue.push(new Item(it.payload, it.kind, it.meta, it.digest, it.key, resolve, reject));
     this.schedule();
-    return p;
   }
 
   /** Starts the commit loop on the next turn unless it runs (records of this turn join its first batch). */
@@ -154,9 +197,15 @@ export class Intake {
 
   /** The receipt of a stored transaction. */
   receiptFor(txId: Uint8Array): Receipt {
+    return this.durableOf(txId).receipt();
+  }
+
+  /** A stored transaction as a durable record (any node's: its own chain id and origin). */
+  private durableOf(txId: Uint8Array): Durable {
     const tx = this.o.store.getTx(txId);
     if (!tx) throw UrchainError.NOT_FOUND(`no transaction ${toHex(txId)}`);
-    return receipt(txId, decodeCore(tx.coreBytes), tx.batchRoot);
+    const c = decodeCore(tx.coreBytes);
+    return new Durable(txId, new Source(toHex(c.chainId), toHex(c.origin)), c.timestamp, c.seq, c.kind, c.payloadDigest, c.payloadLength, new BatchRef(tx.batchRoot));
   }
 
   /**
@@ -180,10 +229,11 @@ export class Intake {
 
   /** Commits one batch; never throws: each record is resolved or rejected. */
   private async commit(items: Item[]): Promise<void> {
-    let built: ReturnType<Intake['build']>;
+    let write: IngestWrite;
+    let timestamp: number;
     try {
-      built = this.build(items);
-      await this.o.store.commitIngest(built.write);
+      ({ write, timestamp } = this.build(items));
+      await this.o.store.commitIngest(write);
     } catch (e) {
       // Nothing of the batch is on disk (the store commits all or nothing); the counter `seq`
       // may stay ahead, which only leaves a gap: a seq is never used twice.
@@ -192,7 +242,6 @@ export class Intake {
       for (const it of items) it.reject(err);
       return;
     }
-    const { write, cores } = built;
     const { txIds } = write.batch;
     this.committedBatches++;
     this.committedTxs += items.length;
@@ -201,42 +250,47 @@ export class Intake {
     } catch {
       /* the records are durable: an observer that fails must not withhold their receipts */
     }
-    items.forEach((it, i) => it.resolve(receipt(txIds[i], cores[i], write.batchRoot)));
+    const ref = new BatchRef(write.batchRoot);
+    const seq0 = (write.seq as number) - items.length + 1;
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i];
+      it.resolve(new Durable(txIds[i], this.source, timestamp, seq0 + i, it.kind, it.digest, it.payload.length, ref));
+    }
   }
 
   /** The cores, the batch signature and the store write of one batch. */
-  private build(items: Item[]): { write: IngestWrite; cores: TxCore[] } {
+  private build(items: Item[]): { write: IngestWrite; timestamp: number } {
     const timestamp = Date.now();
-    const cores: TxCore[] = [];
-    const coreBytes: Uint8Array[] = [];
-    const txIds: Uint8Array[] = [];
-    for (const it of items) {
-      const core: TxCore = {
-        version: 1,
-        chainId: this.o.chainId,
-        origin: this.o.key.publicKey,
-        timestamp,
-        seq: ++this.seq,
-        kind: it.kind,
-        meta: it.meta,
-        payloadDigest: it.digest,
-        payloadLength: it.rec.payload.length,
-      };
-      const bytes = encodeCore(core);
-      cores.push(core);
-      coreBytes.push(bytes);
-      txIds.push(txIdOf(bytes));
+    const n = items.length;
+    const w = this.writer;
+    w.len = 0; // a build that threw may have left bytes behind
+    const ends: number[] = new Array(n);
+    const core: TxCore = { version: 1, chainId: this.o.chainId, origin: this.o.key.publicKey, timestamp, seq: 0, kind: '', meta: [], payloadDigest: this.o.chainId, payloadLength: 0 };
+    for (let i = 0; i < n; i++) {
+      const it = items[i];
+      core.seq = ++this.seq;
+      core.kind = it.kind;
+      core.meta = it.meta;
+      core.payloadDigest = it.digest;
+      core.payloadLength = it.payload.length;
+      writeCore(w, core);
+      ends[i] = w.len;
+    }
+    // All cores in one buffer (one copy out of the writer); each record's core is a view into it.
+    const all = w.take();
+    const keep = this.o.role.keepsPayload(true);
+    const txIds: Uint8Array[] = new Array(n);
+    const txs: IngestTx[] = new Array(n);
+    for (let i = 0, at = 0; i < n; at = ends[i], i++) {
+      const it = items[i];
+      const coreBytes = all.subarray(at, ends[i]);
+      const txId = txIdOf(coreBytes);
+      txIds[i] = txId;
+      const ix = it.meta.length ? indexOf(it.meta) : undefined; // no metadata: nothing to index
+      txs[i] = { txId, coreBytes, index: i, payload: keep ? it.payload : undefined, product: ix?.product, identifiers: ix?.identifiers, idemKey: it.key };
     }
     const batch = signBatch(txIds, this.o.key);
-    const txs: IngestTx[] = items.map((it, i) => ({
-      txId: txIds[i],
-      coreBytes: coreBytes[i],
-      index: i,
-      payload: this.o.role.keepsPayload(true) ? it.rec.payload : undefined,
-      ...indexOf(it.meta),
-      idemKey: it.key,
-    }));
-    return { write: { batchRoot: batch.root, batch: { origin: this.o.key.publicKey, signature: batch.signature, txIds }, txs, seq: this.seq }, cores };
+    return { write: { batchRoot: batch.root, batch: { origin: this.o.key.publicKey, signature: batch.signature, txIds }, txs, seq: this.seq }, timestamp };
   }
 
   /** Stops taking records; waits for the commits in flight (every record taken is answered). */
@@ -245,19 +299,4 @@ export class Intake {
     // The loop runs until the queue is empty, and nothing joins the queue once closed.
     while (this.flushing) await this.flushing;
   }
-}
-
-function receipt(txId: Uint8Array, c: TxCore, batchRoot: Uint8Array): Receipt {
-  return {
-    txId: toHex(txId),
-    chainId: toHex(c.chainId),
-    origin: toHex(c.origin),
-    timestamp: c.timestamp,
-    seq: c.seq,
-    kind: c.kind,
-    payloadDigest: toHex(c.payloadDigest),
-    payloadLength: c.payloadLength,
-    batchRoot: toHex(batchRoot),
-    durable: true,
-  };
 }

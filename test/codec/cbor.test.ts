@@ -57,3 +57,31 @@ test('round-trips nested arrays and 64-bit integers', () => {
 });
 
 test.run();
+
+test('the reused writer and writeCore give the bytes of a fresh encode of the same values', async () => {
+  const { CborWriter } = await import('../../src/codec/cbor.js');
+  const { writeCore, encodeCore, decodeCore } = await import('../../src/chain/transaction.js');
+  const fresh = (v: Parameters<typeof encode>[0]) => {
+    const w = new CborWriter(1);
+    w.value(v);
+    return w.take();
+  };
+  const values = [0, 23, 24, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, 1_764_000_000_123, Number.MAX_SAFE_INTEGER, 2n ** 64n - 1n, 'a'.repeat(64), 'é'.repeat(40), 'x'.repeat(65), ''];
+  for (const v of values) assert.equal(encode(v), fresh(v), String(v));
+  try {
+    encode([1, -1]);
+    assert.unreachable();
+  } catch {
+    /* a failed encode leaves nothing behind for the next */
+  }
+  assert.equal(encode([1, 2]), Uint8Array.of(0x82, 1, 2));
+  const core = { version: 1, chainId: new Uint8Array(32).fill(1), origin: new Uint8Array(32).fill(2), timestamp: 1_764_000_000_123, seq: 70_000, kind: 'epcis', meta: [['id.0000', 'é'.repeat(300)], ['product', 'P']] as [string, string][], payloadDigest: new Uint8Array(32).fill(3), payloadLength: 1 << 20 };
+  const w = new CborWriter(8);
+  writeCore(w, core);
+  writeCore(w, { ...core, seq: 1 });
+  const both = w.take();
+  const one = encodeCore(core);
+  assert.equal(one, encode([1, core.chainId, core.origin, core.timestamp, core.seq, core.kind, core.meta, core.payloadDigest, core.payloadLength]));
+  assert.equal(both.subarray(0, one.length), one);
+  assert.equal(decodeCore(both.subarray(one.length)).seq, 1);
+});

@@ -84,4 +84,37 @@ test('frontier appends give the same root as the full tree at every size', () =>
   }
 });
 
+test('ids signed in a batch: leaf hashes and the block root are hashed once, and a changed id or leaf is hashed again', async () => {
+  const { backend, useCryptoBackend } = await import('../../src/crypto/backend.js');
+  const { portableSha256 } = await import('../../src/crypto/hash.js');
+  const prev = backend;
+  let calls = 0;
+  useCryptoBackend({ ...prev, sha256: (d) => (calls++, prev.sha256(d)) });
+  try {
+    const ids = Array.from({ length: 100 }, () => new Uint8Array(randomBytes(32)));
+    const plain = (id: Uint8Array) => portableSha256(Uint8Array.of(0, ...id));
+    const leaves = ids.map(m.leafHash);
+    m.keepLeafHashes(ids, leaves);
+    const root = m.rootOf(ids.map(m.leafHash)); // a header over these ids: its root is remembered
+    calls = 0;
+    assert.equal(m.rootOf(ids.map(m.leafHash)), root); // the block check over the same ids
+    assert.is(calls, 0, 'nothing hashed again');
+    // Changed in place: hashed again, never the remembered answer.
+    ids[5][0] ^= 1;
+    assert.equal(m.leafHash(ids[5]), plain(ids[5]));
+    const changed = ids.map(m.leafHash);
+    assert.not.equal(m.rootOf(changed), root);
+    assert.equal(m.rootOf(changed), m.rootOf(changed.map((l) => l.slice())));
+    ids[5][0] ^= 1;
+    leaves[7][0] ^= 1; // a leaf handed out and then changed by its holder
+    assert.equal(m.leafHash(ids[7]), plain(ids[7]));
+    const fresh = ids.map(plain);
+    calls = 0;
+    assert.equal(m.rootOf(fresh), root);
+    assert.is(calls, 0, 'same leaf bytes: the remembered root');
+  } finally {
+    useCryptoBackend(prev);
+  }
+});
+
 test.run();

@@ -1,0 +1,42 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { randomBytes } from 'node:crypto';
+import { Pool } from '../../src/node/pool.js';
+import type { ChainMove } from '../../src/store/types.js';
+
+const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const move = (connect: Uint8Array[], repending: Uint8Array[] = []) => ({ connect: [{ txIds: connect }], repending, disconnect: [] }) as unknown as ChainMove;
+
+test('the pool behaves as an ordered set of ids: ids sharing their first bytes, re-adds, removals, compaction', () => {
+  // Half the ids share their first four bytes, so they share a key and must be told apart in full.
+  const ids = Array.from({ length: 5000 }, (_, i) => {
+    const b = new Uint8Array(randomBytes(32));
+    if (i % 2) b.set([1, 2, 3, 4]);
+    return b;
+  });
+  const pool = new Pool(ids.slice(0, 100));
+  const model = new Map(ids.slice(0, 100).map((id) => [hexOf(id), id]));
+  const check = () => {
+    assert.is(pool.size, model.size);
+    assert.equal(pool.take(1e9).map(hexOf), [...model.keys()]);
+    assert.equal(pool.take(7).map(hexOf), [...model.keys()].slice(0, 7));
+  };
+  check();
+  for (let round = 0; round < 40; round++) {
+    const added = ids.slice(100 + round * 100, 200 + round * 100);
+    // Copies: ids come back from the store and the network as other objects with the same bytes.
+    pool.add([...added, ...added.slice(0, 10).map((b) => b.slice())]);
+    for (const id of added) if (!model.has(hexOf(id))) model.set(hexOf(id), id);
+    const gone = pool.take(120).filter((_, i) => i % 3 !== 1);
+    const back = round % 4 === 0 ? gone.slice(0, 5).map((b) => b.slice()) : [];
+    pool.apply(move(gone.map((b) => b.slice()), back));
+    for (const id of back) if (!model.has(hexOf(id))) model.set(hexOf(id), id);
+    for (const id of gone) model.delete(hexOf(id));
+    check();
+    for (const id of gone) assert.is(pool.has(id), false);
+  }
+  for (const id of model.values()) assert.ok(pool.has(id.slice()));
+  assert.is(pool.has(new Uint8Array(32)), false);
+});
+
+test.run();
