@@ -23,7 +23,7 @@
  *   17 SIG         [17, blockHash, signature | h'', refusal reason | ""]
  */
 import { encode, decode, asArray, asUint, asBytes, asText, type CborValue } from '../codec/cbor.js';
-import { concat, split32 } from '../codec/bytes.js';
+import { concatAll, split32 } from '../codec/bytes.js';
 import { decodeHeader, encodeHeader, sigsToCbor, sigsFromCbor, type SignedHeader } from '../chain/header.js';
 import { UrchainError } from '../errors.js';
 
@@ -76,7 +76,7 @@ export interface Hello {
 }
 
 export const batchToCbor = (b: WireBatch): CborValue => [b.origin, b.signature, b.txs.map((t) => (t.payload ? [t.core, t.payload] : [t.core]))];
-export const blockToCbor = (b: WireBlock): CborValue => [encodeHeader(b.signed.header), sigsToCbor(b.signed.signatures), concat(...b.txIds)];
+export const blockToCbor = (b: WireBlock): CborValue => [encodeHeader(b.signed.header), sigsToCbor(b.signed.signatures), concatAll(b.txIds)]; // not a spread: a block may hold 1,000,000 ids
 
 export function batchFromCbor(v: CborValue): WireBatch {
   const a = asArray(v, 3, 'batch');

@@ -113,7 +113,7 @@ export const blockCodec: Codec<StoredBlock> = {
 export const idsCodec: Codec<Uint8Array[]> = { encode: concatAll, decode: split32 };
 
 export const batchCodec: Codec<StoredBatch> = {
-  encode: (b) => encode([b.origin, b.signature, concat(...b.txIds)]),
+  encode: (b) => encode([b.origin, b.signature, concatAll(b.txIds)]),
   decode(bytes) {
     const a = asArray(decode(bytes), 3, 'stored batch');
     return { origin: asBytes(a[0], 'origin', 32), signature: asBytes(a[1], 'signature', 64), txIds: split32(asBytes(a[2], 'txIds')) };

@@ -6,7 +6,9 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Msg, decodeMsg, encodeMsg, itemBudget, MAX_TXS_PER_REQUEST } from '../../src/net/wire.js';
+import { Msg, decodeMsg, encodeMsg, itemBudget, MAX_TXS_PER_REQUEST, blockToCbor, blockFromCbor } from '../../src/net/wire.js';
+import { genesisHeader } from '../../src/chain/genesis.js';
+import type { ChainParams } from '../../src/chain/params.js';
 import { UrchainError } from '../../src/errors.js';
 
 const W = suite('wire');
@@ -57,6 +59,19 @@ W('anything but canonical CBOR arrays of a type is refused', () => {
   refused(new Uint8Array([0x81, 0x18, 0x03]), /shortest/);
   refused(new Uint8Array([0x81, 0x03, 0x00]), /trailing/);
   refused(new Uint8Array([0x80]), /expected \[type/);
+});
+
+W('a block of a million transactions goes on the wire (its ids were once spread as arguments: RangeError)', () => {
+  const params: ChainParams = { version: 1, name: 'c', created: 5, consensus: 'poa', authorities: [new Uint8Array(32).fill(3)], threshold: 1, difficulty: 0, blockTime: 1000 };
+  const txIds = Array.from({ length: 1_000_000 }, (_, i) => {
+    const id = new Uint8Array(32);
+    new DataView(id.buffer).setUint32(0, i);
+    return id;
+  });
+  const cbor = blockToCbor({ signed: { header: genesisHeader(params), signatures: [] }, txIds });
+  const back = blockFromCbor(cbor as never);
+  assert.is(back.txIds.length, 1_000_000);
+  assert.equal(back.txIds[999_999], txIds[999_999]);
 });
 
 W.run();
