@@ -23,7 +23,7 @@
  * over (store/lmdb.ts), one opened read-only reads them where they are.
  */
 import { encode, decode, asArray, asUint, asBig, asBytes } from '../codec/cbor.js';
-import { concat, concatAll, split32 } from '../codec/bytes.js';
+import { concatAll, split32 } from '../codec/bytes.js';
 import { decodeHeader, encodeHeader, sigsToCbor, sigsFromCbor } from '../chain/header.js';
 import { encodeParams, decodeParams, type ChainParams } from '../chain/params.js';
 import { UrchainError } from '../errors.js';
