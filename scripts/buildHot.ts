@@ -14,7 +14,8 @@
  *   sends only argv[0] === <command> here (so nothing else can reach the stub);
  * - `import.meta.url` in a bundled module is rewritten to that module's own dist/ path, relative
  *   to the bundle, so files found next to a module (package.json, the verifier page script) are
- *   found as before, wherever the package is installed;
+ *   found as before, wherever the package is installed; import() of a package goes through
+ *   bin/urchain's import();
  * - a manifest (<command>.json) names the bundle and lists its inputs; bin/urchain uses the
  *   bundle only if none is newer than it, so after `tsc` alone (without this step) the CLI runs
  *   unbundled rather than run stale code.
@@ -77,7 +78,7 @@ export async function buildHot(command: string): Promise<HotManifest> {
     legalComments: 'none',
     // The module wrapper of CommonJS, written out: bin/urchain compiles the file as one function
     // with vm.Script, to give V8 its code cache (Node's require() takes none).
-    banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
+    banner: { js: '(function (exports, require, module, __filename, __dirname, __urchainImport) {' },
     footer: { js: '})' },
     plugins: [
       {
@@ -96,11 +97,15 @@ export async function buildHot(command: string): Promise<HotManifest> {
           }));
           b.onLoad({ filter: /\.js$/ }, (a) => {
             if (!a.path.startsWith(path.join(root, 'dist') + path.sep)) return undefined;
-            const source = fs.readFileSync(a.path, 'utf8');
-            if (!source.includes('import.meta.url')) return { contents: source, loader: 'js' };
+            let source = fs.readFileSync(a.path, 'utf8');
             // The module's own URL, as it would be unbundled: relative to the bundle's folder.
             const rel = JSON.stringify(path.relative(HOT_DIR, a.path).split(path.sep).join('/'));
-            return { contents: source.replaceAll('import.meta.url', `require('node:url').pathToFileURL(require('node:path').join(__dirname, ${rel})).href`), loader: 'js' };
+            source = source.replaceAll('import.meta.url', `require('node:url').pathToFileURL(require('node:path').join(__dirname, ${rel})).href`);
+            // import() of a package left out (esbuild for the verifier page): through bin/urchain,
+            // an ES module. In a vm script import() needs an experimental Node hook, which V8's
+            // code cache loses (Node 20).
+            source = source.replace(/\bimport\((['"])([^./'"][^'"]*)\1\)/g, '__urchainImport($1$2$1)');
+            return { contents: source, loader: 'js' };
           });
         },
       },
@@ -116,6 +121,7 @@ export async function buildHot(command: string): Promise<HotManifest> {
   const code = r.outputFiles![0].contents;
   // bin/urchain reads it as latin1, the cheapest decoding, which equals UTF-8 on ASCII only.
   if (code.some((b) => b > 0x7f)) throw new Error(`the start-up bundle of ${command} is not ASCII`);
+  if (/\bimport\(/.test(Buffer.from(code).toString('latin1'))) throw new Error(`the start-up bundle of ${command} has an import() left (only string literals are rewritten)`);
   const bundle = `${command}-${crypto.createHash('sha256').update(code).digest('hex').slice(0, 16)}.cjs`;
   for (const f of fs.readdirSync(HOT_DIR)) if (f.startsWith(`${command}-`) && !f.startsWith(bundle)) fs.rmSync(path.join(HOT_DIR, f), { force: true });
   const manifest: HotManifest = { command, bundle, inputs: files.filter((f) => f.startsWith('dist/')), packages: files.filter((f) => !f.startsWith('dist/')) };
