@@ -1,13 +1,17 @@
 /**
  * Command start-up time: how long `urchain --version`, `urchain verify` (a real proof checked
- * against a trust list) and `urchain ingest send` (start, and one record sent to a running node)
- * take from spawn to exit, beside `node -e 0` measured in the same run. The runs alternate, so a
- * busy moment of the machine hits every command alike; the median and the fastest run are shown.
+ * against a trust list), `urchain status --help` and `urchain ingest send` (start, and one record
+ * sent to a running node) take from spawn to exit, beside `node -e 0` measured in the same run.
+ * The runs alternate, so a busy moment of the machine hits every command alike; the median and
+ * the fastest run are shown, and each median as a multiple of `node -e 0`'s (timesNode).
+ * `urchain verify` runs from its start-up bundle (scripts/buildHot.ts, built by `npm run build`);
+ * the same check through dist/commands/cli.js, as without the bundle, is measured beside it.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { root } from '../support/paths.js';
 import { startNode } from '../support/children.js';
 
@@ -36,10 +40,14 @@ export async function startup(emit: (o: Record<string, unknown>) => void, rounds
   fs.writeFileSync(trust, JSON.stringify(vectors.trust));
   const node = await startNode(path.join(dir, 'data'));
   try {
+    // The CLI without bin/urchain's start-up bundle: main() of dist/commands/cli.js.
+    const unbundled = ['--input-type=module', '-e', `import(${JSON.stringify(pathToFileURL(path.join(root, 'dist', 'commands', 'cli.js')).href)}).then((m) => m.main(process.argv.slice(1)))`];
     const cases: [string, string[], string?][] = [
       ['node -e 0', ['-e', '0']],
       ['urchain --version', [bin, '--version']],
       ['urchain verify PROOF --trust FILE', [bin, 'verify', proof, '--trust', trust]],
+      ['urchain verify PROOF --trust FILE (unbundled)', [...unbundled, 'verify', proof, '--trust', trust]],
+      ['urchain status --help', [bin, 'status', '--help']],
       ['urchain ingest send --help', [bin, 'ingest', 'send', '--help']],
       ['urchain ingest send - (one record, HTTP)', [bin, 'ingest', 'send', '-', '--node', node.url], 'one record'],
     ];
@@ -49,7 +57,7 @@ export async function startup(emit: (o: Record<string, unknown>) => void, rounds
     for (const [name] of cases) {
       const t = times.get(name)!;
       // Issue 11 asks for `urchain verify` within 2x `node -e 0` (whole process, spawn to exit).
-      const goal = name.startsWith('urchain verify') ? { mustReach: 'timesNode <= 2 (issue 11)' } : {};
+      const goal = name === 'urchain verify PROOF --trust FILE' ? { mustReach: 'timesNode <= 2 (issue 11)', reached: median(t) <= 2 * baseline } : {};
       emit({ bench: 'startup', command: name, medianMs: round(median(t)), minMs: round(Math.min(...t)), overNodeMs: round(median(t) - baseline), timesNode: Math.round((median(t) / baseline) * 100) / 100, limitMs: STARTUP_LIMIT_MS, rounds, ...goal });
     }
   } finally {

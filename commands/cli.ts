@@ -136,15 +136,17 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  let command: ReturnType<Cli['process']>;
   try {
-    c.process(argv, context); // parse first: bad usage exits 2, not clipanion's 1
+    command = c.process(argv, context); // parse first: bad usage exits 2, not clipanion's 1
   } catch (e) {
     const notFound = (e as Error).name === 'UnknownSyntaxError' && /Command not found/.test((e as Error).message);
     process.stderr.write((notFound && explainNotFound(c, argv)) || c.error(e));
     process.exitCode = 2;
     return;
   }
-  process.exitCode = await c.run(argv, context);
+  // The parsed command, not argv again: clipanion would build its parser a second time.
+  process.exitCode = await c.run(command, context);
   // The command is done (long-running ones return only after SIGINT/SIGTERM or a failed start).
   // Every command closes what it opened; should a socket or timer still hold the event loop,
   // the process still ends, with the command's exit code, instead of half-running.

@@ -1,5 +1,4 @@
 import { UrchainCommand, dataOption, nodeOption } from './base.js';
-import { openSource } from '../src/node/source.js';
 import { storeOption } from './storeOption.js';
 
 export class StatusCommand extends UrchainCommand {
@@ -16,6 +15,7 @@ export class StatusCommand extends UrchainCommand {
   store = storeOption();
 
   async run() {
+    const { openSource } = await import('../src/node/source.js'); // LMDB, PostgreSQL, HTTP: not for --help
     const s = await openSource({ data: this.data, node: this.node, store: this.store });
     try {
       this.out(await s.status());
