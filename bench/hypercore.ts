@@ -97,9 +97,17 @@ async function hcBatched(hc: Hc, batch: Buffer[], n: number, sync = true): Promi
   }
 }
 
-/** urchain batched: `batch.length` records submitted in one turn, so they form one group commit. */
+/**
+ * urchain batched: `batch.length` records handed over in one call (Intake.acceptAll, what the HTTP
+ * batch route calls), so they form one group commit; each answer is the record's durable receipt
+ * in raw form (txId, core fields, batch root), made into JSON only when a route writes it.
+ */
 async function urBatched(ur: Ur, batch: Buffer[], n: number): Promise<void> {
-  for (let i = 0; i < n; i += batch.length) await Promise.all(batch.map((payload) => ur.intake.submit({ payload })));
+  const recs = batch.map((payload) => ({ payload }));
+  for (let i = 0; i < n; i += batch.length) {
+    const out = await ur.intake.acceptAll(recs);
+    for (const r of out) if (r instanceof Error) throw r;
+  }
 }
 
 async function openUrchain(dir: string) {
