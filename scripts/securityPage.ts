@@ -45,7 +45,11 @@ budget (64 MiB), and a client that does not read its receipts is no longer read 
 Anyone can connect; only a key on the member list (signed by the membership key) completes the
 handshake. Until a peer has proved its key nothing is scored against that key, so an impostor
 naming a member can neither ban it nor drop its link. A proven member that sends a forged batch or
-block, a malformed or oversized message or a flood is cut off and banned.
+block, a malformed or oversized message or a flood is cut off and banned. The links are
+WebSockets whose outgoing frames use an all-zero mask: RFC 6455 masking keeps a browser's script
+from steering the bytes a proxy sees, and no browser writes to a node link; links are
+authenticated by the handshake above and carry only signed data, so the mask protects nothing
+there and costs both ends a pass over every byte. Put a TLS tunnel or VPN between sites.
 .TP
 .B Broker (broker serve, HTTPS)
 Only registered chain keys (one per company network) are served; every request is signed over method, path, query, time,
