@@ -16,7 +16,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startNode, type RunningNode } from '../support/children.js';
+import { startNode, type RunningNode, BENCH_EVENTS } from '../support/children.js';
 import { LmdbStore } from '../src/store/lmdb.js';
 import { Query } from '../src/node/query.js';
 import { BatchSender, cpuMicrosOf, drive, flag, ioDelta, pct, procIo, type BenchOptions, type Emit } from './common.js';
@@ -103,7 +103,7 @@ export async function bytesBench(emit: Emit, o: BenchOptions): Promise<void> {
   try {
     let total = 0;
     const run = async (chain: string, before?: (node: RunningNode) => Promise<void>) => {
-      const node = await startNode(data, ['--block-time', '1s'], { keep });
+      const node = await startNode(data, ['--block-time', '1s'], { keep, events: BENCH_EVENTS });
       const sender = new BatchSender(node.url, 100, payload);
       try {
         await before?.(node);

@@ -11,7 +11,7 @@ import { sendEpcis } from '../src/epcis/send.js';
 import { NodeClient } from '../src/io/nodeClient.js';
 import { LmdbStore } from '../src/store/lmdb.js';
 import { audit } from '../src/node/audit.js';
-import { startNode } from '../support/children.js';
+import { startNode, BENCH_EVENTS } from '../support/children.js';
 
 /** An EPCISDocument of `n` ObjectEvents, each naming four serialised items, a read point and a location. */
 export function epcisDocument(n: number, from = 0): string {
@@ -47,7 +47,7 @@ export async function epcisBench(emit: (o: Record<string, unknown>) => void, sec
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'urchain-bench-epcis-'));
   const data = path.join(dir, 'data');
-  const node = await startNode(data, ['--block-time', '1s']);
+  const node = await startNode(data, ['--block-time', '1s'], { events: BENCH_EVENTS });
   const client = new NodeClient(node.url);
   const total = { events: 0, stored: 0, secs: 0 };
   try {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { request, Agent } from 'undici';
 import { encode as cborEncode } from 'cbor-x';
-import { startNode } from '../support/children.js';
+import { startNode, BENCH_EVENTS } from '../support/children.js';
 
 type Emit = (o: Record<string, unknown>) => void;
 
@@ -43,7 +43,7 @@ async function drive(workers: number, seconds: number, once: () => Promise<void>
 
 export async function graphqlBench(emit: Emit, seconds: number): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'urchain-bench-gql-'));
-  const node = await startNode(path.join(dir, 'data'), ['--graphql', '--block-time', '1s']);
+  const node = await startNode(path.join(dir, 'data'), ['--graphql', '--block-time', '1s'], { events: BENCH_EVENTS });
   const agent = new Agent({ connections: 16, keepAliveTimeout: 30_000 });
   const code = 'SN-BENCH-1000';
   try {

@@ -11,12 +11,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { request } from 'undici';
-import { startNode } from '../support/children.js';
+import { startNode, BENCH_EVENTS } from '../support/children.js';
 import { BatchSender, drive, paced, pct, type BenchOptions, type Emit } from './common.js';
 
 export async function latencyBench(emit: Emit, o: BenchOptions): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'urchain-bench-latency-'));
-  const node = await startNode(path.join(dir, 'data'), ['--block-time', '1s'], { keep: (e) => e.event === 'started' });
+  const node = await startNode(path.join(dir, 'data'), ['--block-time', '1s'], { keep: (e) => e.event === 'started', events: BENCH_EVENTS });
   const payload = crypto.randomBytes(1024);
   const sender = new BatchSender(node.url, 100, payload);
   const single = async () => {

@@ -6,15 +6,16 @@
  * profiler (support/cpuProfiled.ts). `--keep-profile FILE` keeps the .cpuprofile (open it in
  * Chrome's DevTools, or summarise it again with `npm run profile -- FILE`).
  *
- * The node is started with --json like every bench node, so it prints one event line per record:
- * that work is its own area ("node events on stdout"), which a service node does not do.
+ * The node prints only the events the bench waits for (`--events`, support/children.ts
+ * BENCH_EVENTS), not one line per record, which a service node does not do either; what is left
+ * of stdout work shows as its own area ("node events on stdout").
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { root } from '../support/paths.js';
-import { startNode } from '../support/children.js';
+import { startNode, BENCH_EVENTS } from '../support/children.js';
 import { summariseProfile } from '../support/cpuProfile.js';
 import { BatchSender, drive, flag, type BenchOptions, type Emit } from './common.js';
 
@@ -24,7 +25,7 @@ export async function profileBench(emit: Emit, o: BenchOptions): Promise<void> {
   const keepAs = flag(o.args, '--keep-profile', '');
   // Only this child sees the variable: it is set around the spawn and taken back at once.
   process.env.URCHAIN_CPU_PROFILE = file;
-  const started = startNode(path.join(dir, 'data'), ['--block-time', '1s'], { entry: path.join(root, 'dist', 'support', 'cpuProfiled.js'), keep: (e) => e.event === 'started' });
+  const started = startNode(path.join(dir, 'data'), ['--block-time', '1s'], { entry: path.join(root, 'dist', 'support', 'cpuProfiled.js'), keep: (e) => e.event === 'started', events: BENCH_EVENTS });
   delete process.env.URCHAIN_CPU_PROFILE;
   const node = await started;
   node.proc.kill('SIGUSR2'); // start profiling now: the load, not the start-up

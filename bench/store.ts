@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { request, Agent } from 'undici';
 import { encode as cborEncode } from 'cbor-x';
-import { startNode } from '../support/children.js';
+import { startNode, BENCH_EVENTS } from '../support/children.js';
 import { startPostgres } from '../support/postgres.js';
 import { openStore } from '../src/store/open.js';
 import { Query } from '../src/node/query.js';
@@ -35,7 +35,7 @@ export async function storeBench(emit: Emit, seconds: number, drive: Drive, pct:
   async function one(name: string, store: string | undefined) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'urchain-bench-store-'));
     const data = path.join(dir, 'data');
-    const node = await startNode(data, ['--block-time', '1s', ...(store ? ['--store', store] : [])]);
+    const node = await startNode(data, ['--block-time', '1s', ...(store ? ['--store', store] : [])], { events: BENCH_EVENTS });
     const agent = new Agent({ connections: 128, keepAliveTimeout: 30_000 });
     const payload = crypto.randomBytes(1024);
     const ids: string[] = [];
