@@ -14,6 +14,9 @@ export interface RecordInput {
   idemKey?: string;
 }
 
+/** Records one batch may hold: a POST /v1/records/batch body, and what `ingest send --batch` sends at once. */
+export const MAX_BATCH_RECORDS = 10_000;
+
 /** The receipt of a durable record (all byte strings lowercase hex). */
 export interface Receipt {
   txId: string;

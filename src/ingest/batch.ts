@@ -11,7 +11,7 @@
  * 9,000 does not leave 8,999 records sent and the rest not.
  */
 import { UrchainError, asUrchainError, badInput, isUrchainError } from '../errors.js';
-import type { RecordInput, Receipt } from '../contracts/records.js';
+import { MAX_BATCH_RECORDS, type RecordInput, type Receipt } from '../contracts/records.js';
 
 /** What a sink answers per record: the receipt, or why the record was not taken in. */
 export type Outcome<R = Pick<Receipt, 'txId' | 'duplicate'>> = { receipt: R; error?: undefined } | { receipt?: undefined; error: UrchainError };
@@ -26,8 +26,8 @@ export interface BatchOptions {
 }
 
 export const DEFAULT_BATCH_SIZE = 1000;
-/** Records per batch at most: what one POST /v1/records/batch may hold (MAX_BATCH_RECORDS of node/api). */
-export const MAX_BATCH_SIZE = 10_000;
+/** Records per batch at most: what one POST /v1/records/batch may hold. */
+export const MAX_BATCH_SIZE = MAX_BATCH_RECORDS;
 const DEFAULT_BATCH_BYTES = 4 * 1024 * 1024;
 const JSON_FIELDS = new Set(['payload', 'text', 'kind', 'meta', 'key', 'product']);
 const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;

@@ -31,16 +31,16 @@ import http from 'node:http';
 import { decodeUntrusted, type UntrustedMap, type UntrustedValue } from '../codec/cbor.js';
 import { UrchainError, isUrchainError, badInput } from '../errors.js';
 import { makeGuard, type Guard } from './apiGuard.js';
-import { BodyBudget, readBody, expectsContinue, send, sendError, knownError, logToStderr } from '../io/http.js';
+import { BodyBudget, readBody, expectsContinue, send, sendJson, sendError, knownError, logToStderr } from '../io/http.js';
 import { METRICS_CONTENT_TYPE } from '../io/metrics.js';
 import type { Intake } from './intake.js';
 import { Durable, receiptsJson } from './receipt.js';
-import type { RecordInput } from '../contracts/records.js';
+import { MAX_BATCH_RECORDS, type RecordInput } from '../contracts/records.js';
 import type { Query } from './query.js';
 import { graphqlHandler, type GraphqlOptions } from './graphql/http.js';
 
 /** Records in one batch request. */
-export const MAX_BATCH_RECORDS = 10_000;
+export { MAX_BATCH_RECORDS };
 /** CBOR data items in one batch body (records, their fields and metadata entries). */
 export const MAX_BATCH_ITEMS = 400_000;
 /** A batch body may be this many times the largest record. */
@@ -132,12 +132,6 @@ export function decodeBatch(body: Uint8Array): RecordInput[] {
   return arr.map(recordFromCbor);
 }
 
-/** A 200 answer whose JSON is already made (io/http `send` takes a value and stringifies it). */
-function sendJson(res: http.ServerResponse, body: Uint8Array | string): void {
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.length });
-  res.end(body);
-}
-
 const budgets = new WeakMap<http.Server, BodyBudget>();
 /** The body budget of an API server (for tests and metrics). */
 export const bodyBudget = (s: http.Server) => budgets.get(s);
@@ -210,7 +204,7 @@ async function records(d: ApiDeps, budget: BodyBudget, req: http.IncomingMessage
   if (query) {
     const payload = await readBody(req, d.maxBody, { budget, res });
     // A string: Node writes a short answer together with its headers, in one write.
-    return sendJson(res, (await d.intake.accept(recordFromQuery(query, payload))).json());
+    return sendJson(res, 200, (await d.intake.accept(recordFromQuery(query, payload))).json());
   }
   const recs = decodeBatch(await readBody(req, BATCH_BODY_FACTOR * d.maxBody, { budget, res }));
   const results = await d.intake.acceptAll(recs);
@@ -221,7 +215,7 @@ async function records(d: ApiDeps, budget: BodyBudget, req: http.IncomingMessage
     const e = knownError(r, d.onError ?? logToStderr);
     return JSON.stringify({ error: { code: e.code, message: e.message } });
   });
-  return sendJson(res, receiptsJson(parts, '{"receipts":[', ']}'));
+  return sendJson(res, 200, receiptsJson(parts, '{"receipts":[', ']}'));
 }
 
 async function handle(d: ApiDeps, guard: Guard, budget: BodyBudget, req: http.IncomingMessage, res: http.ServerResponse, gql?: ReturnType<typeof graphqlHandler>) {
