@@ -132,6 +132,8 @@ export function recordKey(n: number): Buffer {
   k.writeUInt32BE(n >>> 0, 4);
   return k;
 }
+/** A `pendingrecords` key: the record number, then its txId (the pool reads as keys alone, in arrival order). */
+export const pendingKey = (n: Uint8Array, txId: Uint8Array): Buffer => Buffer.concat([n, txId]);
 export function recordNumberOf(k: Uint8Array): number {
   if (k.length !== RECORD_NUMBER_BYTES) throw UrchainError.STORE(`a record number of ${k.length} bytes (expected ${RECORD_NUMBER_BYTES})`);
   const v = new DataView(k.buffer, k.byteOffset, k.byteLength);

@@ -16,7 +16,7 @@ import type { Database } from 'lmdb';
 import { encode, decode, asArray, asUint, asBytes } from '../codec/cbor.js';
 import { UrchainError } from '../errors.js';
 import type { StoredTx, TxLocation } from './types.js';
-import { BUCKETS, recordCodec, recordKey, placeCodec, idsCodec, headCodec, type BucketSpec, type Codec } from './buckets.js';
+import { BUCKETS, recordCodec, recordKey, pendingKey, placeCodec, idsCodec, headCodec, type BucketSpec, type Codec } from './buckets.js';
 import type { FormatStep, StepContext } from './format.js';
 
 type Bin = Database<Buffer, Buffer>;
@@ -96,7 +96,7 @@ function run({ env, meta }: StepContext): void {
   pool.sort((a, b) => a.arrival - b.arrival);
   for (const p of pool) {
     const n = number(p.txId);
-    if (n) pending.putSync(Buffer.concat([n, p.txId]), Buffer.alloc(0));
+    if (n) pending.putSync(pendingKey(n, p.txId), Buffer.alloc(0));
   }
   for (const key of old.txs.getKeys({})) number(Buffer.from(key as Buffer));
   for (const b of Object.values(old)) b.dropSync();

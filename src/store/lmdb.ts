@@ -31,7 +31,7 @@ import type { ChainParams } from '../chain/params.js';
 import { UrchainError } from '../errors.js';
 import type { Store, StoredBlock, StoredTx, StoredBatch, TxLocation, Head, IngestWrite, BlockWrite } from './types.js';
 import { BUCKETS, ENTANGLE_INDEX_PREFIXES, isEntangleIndexKey, RAW_DUP_VALUES, type BucketSpec, type Codec } from './buckets.js';
-import { blockCodec, idsCodec, batchCodec, headCodec, seqCodec, paramsCodec, recordCodec, recordPayload, recordKey, recordNumberOf, placeCodec, RECORD_NUMBER_BYTES } from './buckets.js';
+import { blockCodec, idsCodec, batchCodec, headCodec, seqCodec, paramsCodec, recordCodec, recordPayload, recordKey, recordNumberOf, pendingKey, placeCodec, RECORD_NUMBER_BYTES } from './buckets.js';
 import { durableCommit } from './commit.js';
 import { CHUNK, encodeLevels } from '../merkle/chunks.js';
 import { split32 } from '../codec/bytes.js';
@@ -303,7 +303,7 @@ export class LmdbStore implements Store {
       const n = recordKey(this.next++);
       this.records.putSync(n, write(recordCodec, { txId: t.txId, coreBytes: t.coreBytes, batchRoot: w.batchRoot, index: t.index, payload: t.payload }), APPEND);
       this.numbers.putSync(k, n);
-      this.pend.putSync(Buffer.concat([n, k]), EMPTY, APPEND);
+      this.pend.putSync(pendingKey(n, k), EMPTY, APPEND);
       if (t.product) this.products.putSync(t.product, k);
       for (const id of t.identifiers ?? []) this.products.putSync(id, k);
       if (t.idemKey) (isEntangleIndexKey(t.idemKey) ? this.entangle! : this.idems).putSync(t.idemKey, k);
@@ -328,7 +328,7 @@ export class LmdbStore implements Store {
     }
     for (const id of m.repending) {
       const n = this.numberOf(id); // keeps its number: back in the pool where it arrived
-      if (n) this.pend.putSync(Buffer.concat([n, buf(id)]), EMPTY);
+      if (n) this.pend.putSync(pendingKey(n, id), EMPTY);
     }
     for (const c of m.connect) {
       this.heights.putSync(c.height, buf(c.hash));
@@ -336,7 +336,7 @@ export class LmdbStore implements Store {
         const n = this.numberOf(id);
         if (!n) return;
         this.locations.putSync(n, write(placeCodec, { height: c.height, index: i }));
-        this.pend.removeSync(Buffer.concat([n, buf(id)]));
+        this.pend.removeSync(pendingKey(n, id));
       });
     }
     this.meta.putSync('head', write(headCodec, m.head));
