@@ -28,7 +28,24 @@ byte order is number order: a new record is appended at the end of \\fBrecords\\
 batchRoot (32), index in batch (uint32 BE), core length (uint32 BE), the core bytes, then the payload
 bytes to the end of the value. A \\fBrecordlocations\\fR value is height and index (uint32 BE each); the
 block is \\fBheights\\fR' row for that height. A record taken back into the pool by a reorganisation
-keeps its number, so the pool's order is arrival order.
+keeps its number, so the pool's order is arrival order. A \\fBrecordnumbers\\fR value is the record
+number (${RECORD_NUMBER_BYTES} bytes big\\-endian).
+.PP
+Other values: \\fBblocks\\fR a canonical CBOR array [header bytes (BLOCK HEADER), [[key, signature], ...],
+cumulative work (unsigned integer), [frontier hash, ...]] where the frontier is that of the history
+tree over block hashes 0..height of the block's branch; \\fBbodies\\fR the block's txIds, 32 bytes
+each, concatenated in block order; \\fBbatches\\fR a canonical CBOR array [origin key (32 bytes),
+signature (64 bytes), the batch's txIds concatenated]; \\fBheights\\fR, \\fBproducts\\fR, \\fBidem\\fR and
+\\fBentangle\\fR values are raw 32\\-byte hashes.
+.PP
+\\fBlevels\\fR holds, for a block of n > 256 transactions only, the nodes of its RFC 9162 tree (BLOCK
+HEADER merkle root) above the leaves of aligned chunks: chunk j covers leaves 256j up to
+min(256j+256, n), and its root is the tree's node over those leaves (RFC 9162 splits at powers of
+two, so each chunk is a subtree). The row is 32\\-byte nodes level by level from the bottom: the m =
+\\(lc n/256\\(rc chunk roots, then \\(lc m/2\\(rc nodes, and so on up to 1, the block's merkle root; a
+level's node i is SHA\\-256(0x01 || node 2i || node 2i+1) of the level below, and a last node without a
+partner is carried up unchanged. Proofs read one chunk of \\fBbodies\\fR and the chunk root's path
+from this row, and check the path against the header; a row of another length is ignored.
 .PP
 Format steps (\\fBurchain migrate\\fR runs each in one durable transaction that also writes its version):
 ${steps}
