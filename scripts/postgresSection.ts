@@ -35,6 +35,10 @@ changes, not on a reorganisation either), ${DEFAULT_PARTITION_SPAN.toLocaleStrin
 \\fBidentifiers\\fR holds one row per product code or identifier of a record. The meta row
 \\fBformat\\fR (CBOR unsigned integer) is the schema version, ${PG_FORMAT} today; a database of another
 version is refused. \\fBpending.arrival\\fR orders the pool; gaps are harmless.
+\\fBlevels\\fR holds, for a block of more than 256 txIds, the same bytes as the LMDB store's \\fBlevels\\fR
+row of that block (see LMDB STORE); a cold proof reads it and one 256\\-id slice of \\fBblocks.body\\fR.
+The table is optional within schema 1: a database written before it has none until a writer opens
+it (\\fBCREATE TABLE IF NOT EXISTS\\fR), and a block without a row is proved from its whole body.
 .PP
 Every write is one transaction (an ingest group commit, a block with its move of the canonical chain)
 committed with synchronous_commit on before any receipt; the writer holds the session advisory lock

@@ -8,6 +8,7 @@ import { open } from 'lmdb';
 import path from 'node:path';
 import { LmdbStore, STORE_FILE } from '../src/store/lmdb.js';
 import { BUCKETS } from '../src/store/buckets.js';
+import type { Store } from '../src/store/types.js';
 import { BlockTree } from '../src/ledger/blocktree.js';
 import { genesisWrite } from '../src/ledger/genesis.js';
 import { consensusFor } from '../src/consensus/index.js';
@@ -24,15 +25,16 @@ export interface BigBlock {
 }
 
 /**
- * A new store in `dir` with one block per entry of `sizes` (that many records each, in batches
- * of `batch`; each record's payload is its 8-byte number). Returns the blocks, lowest first.
+ * A new store in `dir` (an LMDB folder, or an opener of another backend's new store) with one
+ * block per entry of `sizes` (that many records each, in batches of `batch`; each record's payload
+ * is its 8-byte number). Returns the blocks, lowest first.
  */
-export async function writeBigBlocks(dir: string, sizes: readonly number[], o: { batch?: number } = {}): Promise<BigBlock[]> {
+export async function writeBigBlocks(dir: string | (() => Promise<Store>), sizes: readonly number[], o: { batch?: number } = {}): Promise<BigBlock[]> {
   const key = generateKeyPair();
   const params: ChainParams = { version: 1, name: 'big-blocks', created: 1, consensus: 'poa', authorities: [key.publicKey], threshold: 1, difficulty: 0, blockTime: 1000 };
   const chainId = chainIdOf(params);
   const per = o.batch ?? 1000;
-  const store = await LmdbStore.open(dir);
+  const store = typeof dir === 'string' ? await LmdbStore.open(dir) : await dir();
   const out: BigBlock[] = [];
   let seq = 0;
   try {

@@ -201,6 +201,14 @@ export class PostgresStore implements Store {
     const r = this.call<Uint8Array | undefined>('body', hash);
     return r && this.bodies.set(k, split32(r));
   }
+  getBodySlice(hash: Uint8Array, from: number, to: number): Uint8Array[] | undefined {
+    const whole = this.bodies.get(toHex(hash));
+    if (whole) return whole.slice(from, to);
+    // Only the slice crosses from the server: a proof out of a block of a million ids reads 8 KiB.
+    const r = this.call<Uint8Array | undefined>('bodySlice', hash, from, to);
+    return r && split32(r);
+  }
+  blockLevels = (hash: Uint8Array): Uint8Array | undefined => this.call<Uint8Array | undefined>('levels', hash);
   hashAt(height: number): Uint8Array | undefined {
     return this.call<Uint8Array | undefined>('hashAt', height);
   }

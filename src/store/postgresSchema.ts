@@ -17,6 +17,8 @@
  *   pending     txId -> arrival
  *   identifiers (code, txId): the product/identifier index, many rows per record
  *   idem        client key -> txId;  entangle  entanglement key -> txId
+ *   levels      block hash -> the block's Merkle levels row (the LMDB `levels` bucket's bytes),
+ *               for blocks of more than 256 txIds: a cold proof reads it and one slice of the body
  *
  * Records are partitioned by height range: `at_height` is the canonical height when the record
  * was taken in (it is in a block a few heights later). It never changes, not even on a reorg, so
@@ -40,7 +42,15 @@ export const DEFAULT_PARTITION_SPAN = 100_000;
 export const SCHEMA = 'urchain';
 
 /** Every table, for the size and for the docs. */
-export const TABLES = ['meta', 'blocks', 'heights', 'tx_index', 'txs', 'payloads', 'batches', 'locations', 'pending', 'identifiers', 'idem', 'entangle'] as const;
+export const TABLES = ['meta', 'blocks', 'heights', 'tx_index', 'txs', 'payloads', 'batches', 'locations', 'pending', 'identifiers', 'idem', 'entangle', 'levels'] as const;
+
+/**
+ * The `levels` table came after schema 1's first release. It is optional, like the LMDB bucket: a
+ * block without a row (stored before it, or by an older release) is rebuilt from its body, so an
+ * older database gets the table when a writer opens it, without a new schema version, and an
+ * older release that ignores the table writes nothing wrong.
+ */
+export const LEVELS_TABLE = `CREATE TABLE IF NOT EXISTS ${SCHEMA}.levels (hash bytea PRIMARY KEY, levels bytea NOT NULL);`;
 
 export const CREATE_SCHEMA = `
 CREATE SCHEMA IF NOT EXISTS ${SCHEMA};
@@ -56,6 +66,7 @@ CREATE TABLE ${SCHEMA}.pending (tx_id bytea PRIMARY KEY, arrival bigint NOT NULL
 CREATE TABLE ${SCHEMA}.identifiers (code text COLLATE "C" NOT NULL, tx_id bytea NOT NULL, PRIMARY KEY (code, tx_id));
 CREATE TABLE ${SCHEMA}.idem (key text COLLATE "C" PRIMARY KEY, tx_id bytea NOT NULL);
 CREATE TABLE ${SCHEMA}.entangle (key text COLLATE "C" PRIMARY KEY, tx_id bytea NOT NULL);
+${LEVELS_TABLE}
 `;
 
 /** The first height of the range holding `height`. */

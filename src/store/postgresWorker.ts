@@ -13,7 +13,8 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import postgres from 'postgres';
-import { CREATE_SCHEMA, SCHEMA, PG_FORMAT, DEFAULT_PARTITION_SPAN, TABLES, partitionDdl, rangeStart } from './postgresSchema.js';
+import { CREATE_SCHEMA, SCHEMA, PG_FORMAT, DEFAULT_PARTITION_SPAN, TABLES, LEVELS_TABLE, partitionDdl, rangeStart } from './postgresSchema.js';
+import { CHUNK as LEAVES_PER_CHUNK, encodeLevels } from '../merkle/chunks.js';
 import { encode, decode, asUint } from '../codec/cbor.js';
 import { toHex } from '../codec/bytes.js';
 import type { PgTarget } from './postgresUrl.js';
@@ -59,6 +60,8 @@ let lockPid: number | undefined;
 let span = partitionSpan ?? DEFAULT_PARTITION_SPAN;
 let headHeight = 0;
 let arrival = 0;
+/** Whether the database has the `levels` table (one written by an older release, opened read-only, may not). */
+let hasLevels = false;
 const ranges = new Set<number>();
 
 const b = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
@@ -86,6 +89,9 @@ async function open(): Promise<{ created: boolean }> {
   const fmt = await metaValue('format');
   const format = fmt ? asUint(decode(fmt), 'schema format') : 0;
   if (format !== PG_FORMAT) return { created, format } as never;
+  if (!readOnly) await sql.unsafe(LEVELS_TABLE);
+  const [{ levels }] = await sql`SELECT to_regclass(${S + '.levels'}) IS NOT NULL AS levels`;
+  hasLevels = levels;
   const sp = await metaValue('partitionSpan');
   if (sp) span = asUint(decode(sp), 'partition span');
   const head = await metaValue('head');
@@ -158,6 +164,8 @@ async function writeBlock(t: Tx, w: BlockWrite & { encoded: EncodedBlock }): Pro
   const e = w.encoded;
   const row = { hash: b(w.hash), height: e.height, header: b(e.header), signatures: b(e.signatures), work: e.work, frontier: b(e.frontier), body: Buffer.concat(w.txIds.map(b)) };
   await t`INSERT INTO ${t(S)}.blocks ${t(row)} ON CONFLICT (hash) DO UPDATE SET height = EXCLUDED.height, header = EXCLUDED.header, signatures = EXCLUDED.signatures, work = EXCLUDED.work, frontier = EXCLUDED.frontier, body = EXCLUDED.body`;
+  // A block's levels follow from its body alone, so a row once written never changes.
+  if (w.txIds.length > LEAVES_PER_CHUNK) await t`INSERT INTO ${t(S)}.levels ${t({ hash: b(w.hash), levels: b(encodeLevels(w.txIds)) })} ON CONFLICT (hash) DO NOTHING`;
   let next = arrival;
   const m = w.move;
   if (!m) return next;
@@ -240,6 +248,10 @@ const reads = {
   meta: (name: string) => metaValue(name),
   block: async (hash: Uint8Array) => one(sql`SELECT header, signatures, work::text AS work, frontier FROM ${sql(S)}.blocks WHERE hash = ${b(hash)}`),
   body: async (hash: Uint8Array) => (await one<{ body: Buffer }>(sql`SELECT body FROM ${sql(S)}.blocks WHERE hash = ${b(hash)}`))?.body,
+  // substring counts bytes from 1: ids [from, to) are bytes 32·from+1 … 32·to.
+  bodySlice: async (hash: Uint8Array, from: number, to: number) =>
+    (await one<{ s: Buffer }>(sql`SELECT substring(body FROM ${from * 32 + 1} FOR ${(to - from) * 32}) AS s FROM ${sql(S)}.blocks WHERE hash = ${b(hash)}`))?.s,
+  levels: async (hash: Uint8Array) => (hasLevels ? (await one<{ levels: Buffer }>(sql`SELECT levels FROM ${sql(S)}.levels WHERE hash = ${b(hash)}`))?.levels : undefined),
   hashAt: async (h: number) => (await one<{ hash: Buffer }>(sql`SELECT hash FROM ${sql(S)}.heights WHERE height = ${h}`))?.hash,
   tx: async (id: Uint8Array) =>
     one(sql`SELECT t.core, t.batch_root, t.idx FROM ${sql(S)}.tx_index i JOIN ${sql(S)}.txs t ON t.at_height = i.at_height AND t.tx_id = i.tx_id WHERE i.tx_id = ${b(id)}`),

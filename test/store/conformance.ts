@@ -12,6 +12,7 @@ import { blockHashOf, type Header } from '../../src/chain/header.js';
 import { signBatch } from '../../src/chain/batch.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { entangleKey, countersignKey } from '../../src/store/buckets.js';
+import { CHUNK, encodeLevels } from '../../src/merkle/chunks.js';
 import type { ChainParams } from '../../src/chain/params.js';
 import { toHex, errorCodeOf } from '../helpers.js';
 
@@ -139,6 +140,23 @@ export function storeConformance(name: string, backend: Backend) {
     assert.equal([...s.entangleRange(`entangle:${signer}:`, entangleKey(signer, 3))].map((r) => toHex(r.txId)), [toHex(id(1))]);
     assert.equal([...s.entangleRange('countersign:')].map((r) => r.key), [keys[2]]);
     assert.is(s.idem(keys[2].replace('countersign', 'client')), undefined);
+  });
+
+  t('a block of more than 256 ids keeps its levels row; body slices are slices of the body', async () => {
+    const { place, s } = await chain();
+    const many = Array.from({ length: 3 * CHUNK + 89 }, (_, i) => new Uint8Array(32).fill(i % 251, 0, 16).fill(i >> 8, 16, 17));
+    const big = block(genesis.block, genesis.hash, [], 9);
+    await s.commitBlock({ ...big.w, txIds: many });
+    const small = block(genesis.block, genesis.hash, [1, 2], 11);
+    await s.commitBlock(small.w);
+    for (const r of [s, track(await place.open({ readOnly: true }))]) {
+      assert.equal(r.blockLevels?.(big.hash), encodeLevels(many));
+      assert.is(r.blockLevels?.(small.hash), undefined, 'a small block has no row');
+      assert.is(r.blockLevels?.(id(99)), undefined, 'nor an unknown one');
+      for (const [from, to] of [[0, 1], [0, CHUNK], [CHUNK, 2 * CHUNK], [3 * CHUNK, many.length], [many.length - 1, many.length]])
+        assert.equal(hexes(r.getBodySlice!(big.hash, from, to)!), hexes(many.slice(from, to)), `${from}..${to}`);
+      assert.is(r.getBodySlice!(id(99), 0, 1), undefined);
+    }
   });
 
   t('a block commit: body, heights, locations, pending cleared, head', async () => {
