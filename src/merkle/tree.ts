@@ -58,11 +58,8 @@ export function keepLeafHashes(entries: readonly Uint8Array[], leaves: readonly 
     const l = leaves[i];
     if (e.length !== 32 || l.length !== 32) continue;
     const slot = slotOf(e);
-    const at = slot * 64;
-    for (let j = 0; j < 32; j++) {
-      c.bytes[at + j] = e[j];
-      c.bytes[at + 32 + j] = l[j];
-    }
+    c.bytes.set(e, slot * 64);
+    c.bytes.set(l, slot * 64 + 32);
     c.filled[slot] = 1;
   }
 }
