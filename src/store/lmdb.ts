@@ -303,7 +303,7 @@ export class LmdbStore implements Store {
     const pk = Buffer.allocUnsafe(RECORD_NUMBER_BYTES + 32);
     const n = pk.subarray(0, RECORD_NUMBER_BYTES);
     for (const t of w.txs) {
-      const k = buf(t.txId);
+      const k = t.txId as Buffer; // lmdb-js copies a key's bytes: no Buffer view (it would move a small array out of V8's heap)
       // Numbered only if new (MDB_NOOVERWRITE: one descent checks and writes): a record taken twice keeps the first.
       pendingKeyInto(pk, this.next, k);
       if (!(this.numbers.putSync(k, n, NO_OVERWRITE) as unknown as boolean)) continue;
