@@ -48,7 +48,7 @@ const read = <V>(c: Codec<V>, b: Buffer | undefined): V | undefined => (b === un
 const write = <V>(c: Codec<V>, v: V): Buffer => buf(c.encode(v));
 /** lmdb-js put option: MDB_APPEND, for a key past the last of its bucket. */
 const APPEND = { append: true };
-/** lmdb-js put option: MDB_NOOVERWRITE, putSync answers false (writes nothing) when the key is there. */
+/** lmdb-js put option: MDB_NOOVERWRITE; putSync then answers false and writes nothing if the key is there (its types say void). */
 const NO_OVERWRITE = { noOverwrite: true };
 const EMPTY = Buffer.alloc(0);
 
