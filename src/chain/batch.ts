@@ -13,7 +13,7 @@
  * size, and nothing in a proof may change without breaking it. A batch of one has an empty
  * path and batchRoot = leafHash(txId).
  */
-import { leafHash, rootOnce, inclusionProof, rootFromInclusion, keepLeafHashes } from '../merkle/tree.js';
+import { leafHash, rootOnce, inclusionProof, rootFromInclusion } from '../merkle/tree.js';
 import { sign, verify, type KeyPair } from '../crypto/ed25519.js';
 import { batchMessage } from '../crypto/signed.js';
 import { toHex, fromHex } from '../codec/bytes.js';
@@ -39,7 +39,6 @@ export function signBatch(txIds: readonly Uint8Array[], key: KeyPair): SignedBat
   if (txIds.length === 0) throw badInput('batch: nothing to sign');
   const leaves = txIds.map(leafHash);
   const root = rootOnce(leaves);
-  keepLeafHashes(txIds, leaves); // the same ids go on to a block: their leaves are not hashed again
   return { root, signature: sign(batchMessage(leaves.length, root), key.secretKey), leaves };
 }
 

@@ -46,9 +46,22 @@ function publicKey(key: Uint8Array): KeyObject {
 
 const x25519Private = (secret: Uint8Array) => crypto.createPrivateKey({ key: Buffer.concat([X25519_PKCS8, secret]), format: 'der', type: 'pkcs8' });
 
+/**
+ * A digest that crypto.hash handed out as a 'binary' (latin1) string, one character per byte
+ * (0-255, so exact), copied into a Uint8Array of its own. Measured on Node 20 here: about 0.6 µs
+ * per hash against 1.4 µs for crypto.hash's 'buffer' output (which gets a backing store of its
+ * own each time) on 33-byte leaves, 1.1 against 2.0 µs on 1 KiB payloads; an ingest hashes four
+ * times per record (payload, core, leaf, a tree node).
+ */
+function fromLatin1(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
 export const openSslBackend: CryptoBackend = {
   name: 'node:crypto',
-  sha256: (data) => view(crypto.hash('sha256', data, 'buffer') as unknown as Buffer),
+  sha256: (data) => fromLatin1(crypto.hash('sha256', data, 'binary')),
   sha256Parts: (parts) => {
     const h = crypto.createHash('sha256');
     for (const p of parts) h.update(p);
@@ -97,7 +110,10 @@ useCryptoBackend(openSslBackend);
 // Hex and base64 through Buffer (native); codec/bytes checks the input before it gets here.
 const buf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 useNativeBytes({
-  toHex: (b) => buf(b).toString('hex'),
+  // A short array is copied rather than viewed: V8 keeps arrays of up to 64 bytes (the digests
+  // above, a slice of a hash) inside its heap, and asking one for its `.buffer` moves it out
+  // first, measured 0.8 µs against 0.4 µs for the copy on a 32-byte hash.
+  toHex: (b) => (b.byteLength <= 64 ? Buffer.from(b) : buf(b)).toString('hex'),
   fromHex: (s) => copy(Buffer.from(s, 'hex')),
   toBase64: (b) => buf(b).toString('base64'),
   fromBase64: (s) => copy(Buffer.from(s, 'base64')),

@@ -18,13 +18,14 @@ const leafBuf = new Uint8Array(33);
 const nodeBuf = new Uint8Array(65);
 nodeBuf[0] = 1;
 
-/** SHA-256(0x00 || entry). */
+/**
+ * SHA-256(0x00 || entry). Not remembered: the node used to keep the leaf hashes of the ids it
+ * signed for the block that takes them, but at OpenSSL's speed (io/fastCrypto: about 0.4 µs for
+ * a leaf) hashing again costs what looking one up in a cache did, and filling the cache cost
+ * the intake more than that.
+ */
 export function leafHash(entry: Uint8Array): Uint8Array {
   if (entry.length === 32) {
-    if (leafCache) {
-      const slot = slotOf(entry);
-      if (leafCache.filled[slot] && sameAt(leafCache.bytes, slot * 64, entry)) return leafCache.bytes.slice(slot * 64 + 32, slot * 64 + 64);
-    }
     leafBuf.set(entry, 1);
     return sha256(leafBuf);
   }
@@ -34,38 +35,11 @@ export function leafHash(entry: Uint8Array): Uint8Array {
 }
 
 /*
- * The node hashes the same transaction ids three times: the batch signature when it takes them
- * in, the header when it makes a block of them, the block check when it adds that block. A
- * cache of leaf hashes and a memo of block roots let the second and third time cost a lookup and
- * a comparison instead of a tree of hashes. Both compare contents, never object identity, and
- * hand out copies: an answer from them is always the answer of hashing.
+ * The node asks for the root of the same block twice: when it makes the header and when it
+ * checks the block it adds. A memo of block roots makes the second time a comparison of leaves
+ * instead of a tree of hashes. It compares contents, never object identity, and hands out
+ * copies: an answer from it is always the answer of hashing.
  */
-
-/**
- * Leaf hashes of recently signed ids, direct-mapped by their first bytes (SHA-256 outputs, so
- * evenly spread): per slot the id's 32 bytes then its leaf's. A plain byte array, not a map of
- * objects: filling it costs no allocation and nothing for the garbage collector to trace.
- */
-const LEAF_SLOTS = 1 << 17;
-let leafCache: { bytes: Uint8Array; filled: Uint8Array } | undefined;
-const slotOf = (id: Uint8Array) => (id[0] | (id[1] << 8) | (id[2] << 16)) & (LEAF_SLOTS - 1);
-
-/** Remembers the leaf hashes of these 32-byte entries (signBatch: a batch's ids go on to a block). */
-export function keepLeafHashes(entries: readonly Uint8Array[], leaves: readonly Uint8Array[]): void {
-  const c = (leafCache ??= { bytes: new Uint8Array(LEAF_SLOTS * 64), filled: new Uint8Array(LEAF_SLOTS) });
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i];
-    const l = leaves[i];
-    if (e.length !== 32 || l.length !== 32) continue;
-    const slot = slotOf(e);
-    const at = slot * 64;
-    for (let j = 0; j < 32; j++) {
-      c.bytes[at + j] = e[j];
-      c.bytes[at + 32 + j] = l[j];
-    }
-    c.filled[slot] = 1;
-  }
-}
 
 /** Roots of the last few trees of at least ROOT_MEMO_MIN leaves (blocks): their leaves' bytes, their root. */
 const rootMemo: { leaves: Uint8Array; root: Uint8Array }[] = [];

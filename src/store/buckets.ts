@@ -127,13 +127,24 @@ export const batchCodec: Codec<StoredBatch> = {
  */
 export const RECORD_NUMBER_BYTES = 8;
 export function recordKey(n: number): Buffer {
-  const k = Buffer.allocUnsafe(RECORD_NUMBER_BYTES);
-  k.writeUInt32BE(Math.floor(n / 2 ** 32), 0);
-  k.writeUInt32BE(n >>> 0, 4);
-  return k;
+  return writeRecordNumber(n, Buffer.allocUnsafe(RECORD_NUMBER_BYTES));
+}
+/** Writes the record number `n` into the first 8 bytes of `out`; returns `out`. */
+function writeRecordNumber(n: number, out: Buffer): Buffer {
+  out.writeUInt32BE(Math.floor(n / 2 ** 32), 0);
+  out.writeUInt32BE(n >>> 0, 4);
+  return out;
 }
 /** A `pendingrecords` key: the record number, then its txId (the pool reads as keys alone, in arrival order). */
 export const pendingKey = (n: Uint8Array, txId: Uint8Array): Buffer => Buffer.concat([n, txId]);
+/**
+ * The `pendingrecords` key of record number `n` written into `out` (40 bytes, reused by a writer
+ * that hands each key to LMDB before the next): its first 8 bytes are then the record's key.
+ */
+export function pendingKeyInto(out: Buffer, n: number, txId: Uint8Array): Buffer {
+  out.set(txId, RECORD_NUMBER_BYTES);
+  return writeRecordNumber(n, out);
+}
 export function recordNumberOf(k: Uint8Array): number {
   if (k.length !== RECORD_NUMBER_BYTES) throw UrchainError.STORE(`a record number of ${k.length} bytes (expected ${RECORD_NUMBER_BYTES})`);
   const v = new DataView(k.buffer, k.byteOffset, k.byteLength);
@@ -153,18 +164,26 @@ export interface StoredRecord extends StoredTx {
  */
 const HAS_PAYLOAD = 1;
 const RECORD_HEAD = 1 + 32 + 32 + 4 + 4;
+/** The bytes a record's value takes (recordCodec); refuses a record whose core or payload is not bytes. */
+function recordValueLength(r: Pick<StoredRecord, 'coreBytes' | 'payload'>): number {
+  if (!(r.coreBytes instanceof Uint8Array) || (r.payload !== undefined && !(r.payload instanceof Uint8Array))) throw UrchainError.STORE('a record whose core or payload is not bytes');
+  return RECORD_HEAD + r.coreBytes.length + (r.payload?.length ?? 0);
+}
+/** Writes a record's value into the start of `out` (recordValueLength bytes, which checked it); returns them. */
+function encodeRecordInto(r: StoredRecord, len: number, out: Buffer): Buffer {
+  out[0] = r.payload ? HAS_PAYLOAD : 0;
+  out.set(r.txId, 1);
+  out.set(r.batchRoot, 33);
+  out.writeUInt32BE(r.index, 65);
+  out.writeUInt32BE(r.coreBytes.length, 69);
+  out.set(r.coreBytes, RECORD_HEAD);
+  if (r.payload) out.set(r.payload, RECORD_HEAD + r.coreBytes.length);
+  return out.length === len ? out : out.subarray(0, len);
+}
 export const recordCodec: Codec<StoredRecord> = {
   encode(r) {
-    if (!(r.coreBytes instanceof Uint8Array) || (r.payload !== undefined && !(r.payload instanceof Uint8Array))) throw UrchainError.STORE('a record whose core or payload is not bytes');
-    const out = Buffer.allocUnsafe(RECORD_HEAD + r.coreBytes.length + (r.payload?.length ?? 0));
-    out[0] = r.payload ? HAS_PAYLOAD : 0;
-    out.set(r.txId, 1);
-    out.set(r.batchRoot, 33);
-    out.writeUInt32BE(r.index, 65);
-    out.writeUInt32BE(r.coreBytes.length, 69);
-    out.set(r.coreBytes, RECORD_HEAD);
-    if (r.payload) out.set(r.payload, RECORD_HEAD + r.coreBytes.length);
-    return out;
+    const len = recordValueLength(r);
+    return encodeRecordInto(r, len, Buffer.allocUnsafe(len));
   },
   decode(b) {
     const coreEnd = recordCoreEnd(b);
@@ -178,6 +197,20 @@ export const recordCodec: Codec<StoredRecord> = {
     };
   },
 };
+/**
+ * recordCodec's encoding into one buffer reused from record to record, for a writer that hands
+ * each value to LMDB (which copies it) before it encodes the next: an ingest allocates nothing per
+ * record, and the memory it writes stays in the cache. A value larger than 1 MiB gets a buffer of
+ * its own, so one large record does not keep its size alive.
+ */
+export class RecordValues {
+  private buf = Buffer.allocUnsafe(4096);
+  encode(r: StoredRecord): Buffer {
+    const len = recordValueLength(r);
+    if (len > this.buf.length && len <= 1 << 20) this.buf = Buffer.allocUnsafe(Math.max(len, this.buf.length * 2));
+    return encodeRecordInto(r, len, len <= this.buf.length ? this.buf : Buffer.allocUnsafe(len));
+  }
+}
 /** Where a record value's core ends (checks the value's length and flags). */
 function recordCoreEnd(b: Uint8Array): number {
   if (b.length < RECORD_HEAD || b[0] > HAS_PAYLOAD) throw UrchainError.STORE(`a stored record of ${b.length} bytes, flags ${b[0]}: not a record`);

@@ -31,7 +31,7 @@ import type { ChainParams } from '../chain/params.js';
 import { UrchainError } from '../errors.js';
 import type { Store, StoredBlock, StoredTx, StoredBatch, TxLocation, Head, IngestWrite, BlockWrite } from './types.js';
 import { BUCKETS, ENTANGLE_INDEX_PREFIXES, isEntangleIndexKey, RAW_DUP_VALUES, type BucketSpec, type Codec } from './buckets.js';
-import { blockCodec, idsCodec, batchCodec, headCodec, seqCodec, paramsCodec, recordCodec, recordPayload, recordKey, recordNumberOf, pendingKey, placeCodec, RECORD_NUMBER_BYTES } from './buckets.js';
+import { blockCodec, idsCodec, batchCodec, headCodec, seqCodec, paramsCodec, recordCodec, recordPayload, recordNumberOf, pendingKey, placeCodec, RECORD_NUMBER_BYTES, pendingKeyInto, RecordValues } from './buckets.js';
 import { durableCommit } from './commit.js';
 import { CHUNK, encodeLevels } from '../merkle/chunks.js';
 import { split32 } from '../codec/bytes.js';
@@ -48,6 +48,8 @@ const read = <V>(c: Codec<V>, b: Buffer | undefined): V | undefined => (b === un
 const write = <V>(c: Codec<V>, v: V): Buffer => buf(c.encode(v));
 /** lmdb-js put option: MDB_APPEND, for a key past the last of its bucket. */
 const APPEND = { append: true };
+/** lmdb-js put option: MDB_NOOVERWRITE; putSync then answers false and writes nothing if the key is there (its types say void). */
+const NO_OVERWRITE = { noOverwrite: true };
 const EMPTY = Buffer.alloc(0);
 
 export class LmdbStore implements Store {
@@ -73,6 +75,7 @@ export class LmdbStore implements Store {
   private levels: Bin | undefined; // absent like entangle: a store from before it, read-only
   /** The number the next record taken in gets (a writer sets it past the last one at open). */
   private next = 0;
+  private readonly values = new RecordValues();
 
   private constructor(dir: string, readOnly: boolean) {
     this.path = dir;
@@ -295,15 +298,20 @@ export class LmdbStore implements Store {
       if (t.idemKey) checkKey(t.idemKey, 'idempotency key');
     }
     this.batches.putSync(buf(w.batchRoot), write(batchCodec, w.batch));
+    // One key buffer and one value buffer (this.values) for every record: putSync copies both
+    // before it returns. The record's key `n` is the first bytes of its pending key.
+    const pk = Buffer.allocUnsafe(RECORD_NUMBER_BYTES + 32);
+    const n = pk.subarray(0, RECORD_NUMBER_BYTES);
     for (const t of w.txs) {
-      const k = buf(t.txId);
-      if (this.numbers.doesExist(k)) continue; // same record taken in twice: keep the first
+      const k = t.txId as Buffer; // lmdb-js copies a key's bytes: no Buffer view (it would move a small array out of V8's heap)
+      // Numbered only if new (MDB_NOOVERWRITE: one descent checks and writes): a record taken twice keeps the first.
+      pendingKeyInto(pk, this.next, k);
+      if (!(this.numbers.putSync(k, n, NO_OVERWRITE) as unknown as boolean)) continue;
+      this.next++;
       // A new number is past every key of records and pending: both are appends (MDB_APPEND:
       // the last page fills up instead of splitting in half).
-      const n = recordKey(this.next++);
-      this.records.putSync(n, write(recordCodec, { txId: t.txId, coreBytes: t.coreBytes, batchRoot: w.batchRoot, index: t.index, payload: t.payload }), APPEND);
-      this.numbers.putSync(k, n);
-      this.pend.putSync(pendingKey(n, k), EMPTY, APPEND);
+      this.records.putSync(n, this.values.encode({ txId: k, coreBytes: t.coreBytes, batchRoot: w.batchRoot, index: t.index, payload: t.payload }), APPEND);
+      this.pend.putSync(pk, EMPTY, APPEND);
       if (t.product) this.products.putSync(t.product, k);
       for (const id of t.identifiers ?? []) this.products.putSync(id, k);
       if (t.idemKey) (isEntangleIndexKey(t.idemKey) ? this.entangle! : this.idems).putSync(t.idemKey, k);
