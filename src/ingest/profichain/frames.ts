@@ -14,7 +14,7 @@
  *   0x06 PING / 0x07 PONG          [n]
  *   0x10 SEALED   either way       seq (8 bytes) || AES-256-GCM(inner frame type || body)
  */
-import { encode, decode, type CborValue } from '../../codec/cbor.js';
+import { CborWriter, decode, type CborValue } from '../../codec/cbor.js';
 import { UrchainError } from '../../errors.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -36,13 +36,32 @@ export interface Frame {
   body: Uint8Array;
 }
 
+/** One writer for every frame (encoding runs no callbacks): the body is encoded behind room for the head, copied out once. */
+let fw = new CborWriter(64 * 1024);
+
 export function frame(type: number, body: CborValue | Uint8Array, raw = false): Buffer {
-  const b = raw ? (body as Uint8Array) : encode(body as CborValue);
-  const out = Buffer.allocUnsafe(5 + b.length);
-  out.writeUInt32BE(1 + b.length, 0);
-  out[4] = type;
-  out.set(b, 5);
-  return out;
+  if (raw) {
+    const b = body as Uint8Array;
+    const out = Buffer.allocUnsafe(5 + b.length);
+    out.writeUInt32BE(1 + b.length, 0);
+    out[4] = type;
+    out.set(b, 5);
+    return out;
+  }
+  fw.len = 0; // a call that threw may have left bytes behind
+  fw.ensure(5);
+  fw.len = 5;
+  fw.value(body as CborValue);
+  const n = fw.len - 4;
+  const h = fw.buf;
+  h[0] = n >>> 24;
+  h[1] = (n >>> 16) & 0xff;
+  h[2] = (n >>> 8) & 0xff;
+  h[3] = n & 0xff;
+  h[4] = type;
+  const out = fw.take();
+  if (fw.buf.length > 1 << 22) fw = new CborWriter(64 * 1024); // do not keep a huge buffer for ever
+  return Buffer.from(out.buffer, out.byteOffset, out.length);
 }
 
 export function decodeBody(f: Frame): CborValue {
