@@ -3,7 +3,7 @@
  * measured in the same run on the same machine: OpenSSL's own ed25519 sign/verify speed and its
  * SHA-256 speed (`openssl speed`). Runs a real node process on 127.0.0.1 and a temp folder.
  *
- *   node dist/bench/run.js [--seconds N] [--only primitives|ingest|profichain|opcua|network|startup|hypercore|bytes|latency|profile [--profile-load http|profichain]|paper|graphql|passport|epcis|store|proofs] [--long [--fill N]] [--block-sizes 1000,10000,100000,1000000 [--proofs N]]
+ *   node dist/bench/run.js [--seconds N] [--only primitives|ingest|profichain|opcua|network|startup|hypercore|bytes|latency|profile [--profile-load http|profichain]|frontends [--rounds N]|paper|graphql|passport|epcis|store|proofs] [--long [--fill N]] [--block-sizes 1000,10000,100000,1000000 [--proofs N]]
  */
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -35,6 +35,7 @@ import { bytesBench } from './bytes.js';
 import { latencyBench } from './latency.js';
 import { paperBench } from './paper.js';
 import { profileBench } from './profile.js';
+import { frontendsBench } from './frontends.js';
 import { checkGoals } from './goals.js';
 import { graphqlBench } from './graphql.js';
 import { passportBench } from './passport.js';
@@ -377,6 +378,7 @@ try {
   if (ONLY === 'all' || ONLY === 'bytes') await bytesBench(emit, { seconds: SECONDS, args });
   if (ONLY === 'all' || ONLY === 'latency') await latencyBench(emit, { seconds: SECONDS, args });
   if (ONLY === 'all' || ONLY === 'profile') await profileBench(emit, { seconds: SECONDS, args });
+  if (ONLY === 'all' || ONLY === 'frontends') await frontendsBench(emit, { seconds: SECONDS, args });
   if (ONLY === 'paper') await paperBench(emit, { seconds: SECONDS, args }); // 25 minutes at the paper's 150 s per run: asked for by name
   if (ONLY === 'all' || ONLY === 'graphql') await graphqlBench(emit, SECONDS);
   if (ONLY === 'all' || ONLY === 'passport') passportBench(emit);
