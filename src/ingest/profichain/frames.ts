@@ -107,17 +107,42 @@ export class FrameReader {
       yield { type: all[4], body: new Uint8Array(all.buffer, all.byteOffset + 5, len - 1) };
     }
   }
+  /** The first n bytes (n <= buffered): a view when the first chunk holds them, else a copy of just those bytes. */
   private peek(n: number): Buffer {
-    if (this.chunks[0].length < n) this.chunks = [Buffer.concat(this.chunks)];
-    return this.chunks[0].subarray(0, n);
+    const c0 = this.chunks[0];
+    if (c0.length >= n) return c0.subarray(0, n);
+    return this.gather(n, false);
   }
+  /**
+   * Takes the first n bytes (n <= buffered) off the front. A frame inside one chunk is a view of
+   * it; a frame spread over chunks is copied once into a buffer of its own size. Only the chunks
+   * it covers are touched: the chunks behind it (more frames, often) are never copied along.
+   */
   private take(n: number): Buffer {
-    if (this.chunks[0].length < n) this.chunks = [Buffer.concat(this.chunks)];
-    const head = this.chunks[0];
-    const out = head.subarray(0, n);
-    if (head.length === n) this.chunks.shift();
-    else this.chunks[0] = head.subarray(n);
+    const c0 = this.chunks[0];
+    let out: Buffer;
+    if (c0.length >= n) {
+      out = c0.subarray(0, n);
+      if (c0.length === n) this.chunks.shift();
+      else this.chunks[0] = c0.subarray(n);
+    } else out = this.gather(n, true);
     this.buffered -= n;
+    return out;
+  }
+  /** Copies the first n bytes out of the chunks; with `consume`, drops them from the chunks. */
+  private gather(n: number, consume: boolean): Buffer {
+    const out = Buffer.allocUnsafe(n);
+    let at = 0;
+    let i = 0;
+    while (at < n) {
+      const c = this.chunks[i];
+      const k = Math.min(c.length, n - at);
+      c.copy(out, at, 0, k);
+      at += k;
+      if (!consume) i++;
+      else if (k === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(k);
+    }
     return out;
   }
 }
