@@ -300,15 +300,17 @@ L('HELLO: tier1 is 0 or 1, clientEph empty without tier 1, a small-order clientE
   }
 });
 
-L('an intake refusal keeps its code (CONFLICT for a reused idempotency key); an unknown failure is STORE without internals', async () => {
+L('an intake refusal keeps its code (CONFLICT for a reused idempotency key); an unknown failure, or a failed intake call, is STORE without internals', async () => {
   const fake = {
     maxPayload: MAX_PAYLOAD,
-    acceptAll: async (rs: { payload: Uint8Array }[]) =>
-      rs.map((r) =>
+    acceptAll: async (rs: { payload: Uint8Array }[]) => {
+      if (Buffer.from(rs[0].payload).toString() === 'reject all') throw new Error('EIO: the whole call failed, lmdb internals at /var/lib/x');
+      return rs.map((r) =>
         Buffer.from(r.payload).toString() === 'conflict'
           ? new UrchainError('CONFLICT', 'idempotency key k was used for other content')
           : new Error('EIO: i/o error, lmdb internals at /var/lib/x'),
-      ),
+      );
+    },
   } as unknown as Intake;
   const s = await serve({}, fake);
   const c = await ProfichainClient.connect({ host: '127.0.0.1', port: portOf(s) });
@@ -318,6 +320,10 @@ L('an intake refusal keeps its code (CONFLICT for a reused idempotency key); an 
     const e2 = await c.submit({ payload: Buffer.from('other') }).then(() => undefined, (e) => e as UrchainError);
     assert.is(e2?.code, 'STORE');
     assert.not.match(e2!.message, /EIO|lmdb|\/var/);
+    // An intake call that fails as a whole answers each of its records, as STORE without internals.
+    const e3 = await c.submit({ payload: Buffer.from('reject all') }).then(() => undefined, (e) => e as UrchainError);
+    assert.is(e3?.code, 'STORE');
+    assert.not.match(e3!.message, /EIO|lmdb|\/var/);
   } finally {
     await c.close();
   }

@@ -330,12 +330,14 @@ export class Connection {
         }
       if (this.inFlight.size < this.c.limits.maxInFlight / 2) this.resume('records');
     };
+    // The intake answers every record; should it throw or reject instead, each record gets that error.
+    const failAll = (e: unknown) => settle(recs.map(() => (e instanceof Error ? e : new Error(String(e)))));
     let p: Promise<(Taken | Error)[]>;
     try {
       p = this.c.intake.acceptAll(recs.map((r) => r.rec));
     } catch (e) {
-      p = Promise.resolve(recs.map(() => e as Error));
+      return failAll(e);
     }
-    p.then(settle, (e: Error) => settle(recs.map(() => e)));
+    p.then(settle, failAll);
   }
 }
