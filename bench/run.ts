@@ -3,7 +3,7 @@
  * measured in the same run on the same machine: OpenSSL's own ed25519 sign/verify speed and its
  * SHA-256 speed (`openssl speed`). Runs a real node process on 127.0.0.1 and a temp folder.
  *
- *   node dist/bench/run.js [--seconds N] [--only primitives|ingest|profichain|opcua|network|startup|hypercore|bytes|latency|profile|paper|graphql|passport|epcis|store|proofs] [--long [--fill N] [--keep DIR]] [--block-sizes 1000,10000,100000,1000000 [--proofs N]]
+ *   node dist/bench/run.js [--seconds N] [--only primitives|ingest|profichain|opcua|network|startup|hypercore|bytes|latency|profile [--profile-load http|profichain]|frontends [--rounds N]|paper|graphql|passport|epcis|store|proofs] [--long [--fill N] [--keep DIR]] [--block-sizes 1000,10000,100000,1000000 [--proofs N]]
  */
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -35,6 +35,7 @@ import { bytesBench } from './bytes.js';
 import { latencyBench } from './latency.js';
 import { paperBench } from './paper.js';
 import { profileBench } from './profile.js';
+import { frontendsBench } from './frontends.js';
 import { checkGoals } from './goals.js';
 import { graphqlBench } from './graphql.js';
 import { passportBench } from './passport.js';
@@ -116,6 +117,7 @@ async function ingest() {
     // 2. Batches of 100 records per request (the batch API), a few requests in flight.
     for (const [batch, conc] of [[100, 8], [1000, 4]] as const) {
       const body = cborEncode(Array.from({ length: batch }, () => ({ payload })));
+      const [cpu0, self0] = [cpuMicrosOf(node.proc.pid!), cpuMicros()];
       const { n, lat, secs } = await drive(conc, SECONDS, async () => {
         const res = await request(`${node.url}/v1/records/batch`, { method: 'POST', body, headers: { 'content-type': 'application/cbor' }, dispatcher: agent });
         const r = (await res.body.json()) as { receipts: { txId: string }[] };
@@ -124,7 +126,12 @@ async function ingest() {
         for (const x of r.receipts) receipts.push({ txId: x.txId, at });
         return r.receipts.length;
       });
-      emit({ bench: 'ingest.http.batch', payloadBytes: 1024, recordsPerRequest: batch, inFlight: conc, records: n, recordsPerSec: Math.round(n / secs), receiptLatencyMsP50: pct(lat, 50), receiptLatencyMsP99: pct(lat, 99) });
+      // CPU per record, node and client (this process): the figures load on a shared machine does not skew.
+      const [nodeCpu, clientCpu] = [cpuMicrosOf(node.proc.pid!) - cpu0, cpuMicros() - self0];
+      emit({
+        bench: 'ingest.http.batch', payloadBytes: 1024, recordsPerRequest: batch, inFlight: conc, records: n, recordsPerSec: Math.round(n / secs), receiptLatencyMsP50: pct(lat, 50), receiptLatencyMsP99: pct(lat, 99),
+        nodeCpuUsPerRecord: Math.round(nodeCpu / n), clientCpuUsPerRecord: Math.round(clientCpu / n),
+      });
     }
     // 3. Inclusion latency: receipt to block, for records sent one by one while the node idles.
     const incl: number[] = [];
@@ -371,6 +378,7 @@ try {
   if (ONLY === 'all' || ONLY === 'bytes') await bytesBench(emit, { seconds: SECONDS, args });
   if (ONLY === 'all' || ONLY === 'latency') await latencyBench(emit, { seconds: SECONDS, args });
   if (ONLY === 'all' || ONLY === 'profile') await profileBench(emit, { seconds: SECONDS, args });
+  if (ONLY === 'all' || ONLY === 'frontends') await frontendsBench(emit, { seconds: SECONDS, args });
   if (ONLY === 'paper') await paperBench(emit, { seconds: SECONDS, args }); // 25 minutes at the paper's 150 s per run: asked for by name
   if (ONLY === 'all' || ONLY === 'graphql') await graphqlBench(emit, SECONDS);
   if (ONLY === 'all' || ONLY === 'passport') passportBench(emit);

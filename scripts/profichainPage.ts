@@ -108,7 +108,9 @@ connection.
 .IP
 Many records per SUBMIT is the fast way: the node takes the records of one SUBMIT into one
 group commit (one batch signature, one durable write, unless the SUBMIT holds more records than
-the node's batch limit of 8192), and writes the receipts that settle together in one write. The
+the node's batch limit of 8192), and answers them together, once the last of them is durable or
+refused: their RECEIPT and ERROR frames, in the order of the SUBMIT, in one write (a sealed
+session seals each answer in a SEALED frame of its own). The
 reference client does this by itself under load: a record submitted while none is in flight
 goes out at once, alone; records submitted while others are in flight are gathered until the
 end of the current event\-loop turn and go out together, at most 1024 records and 256 KiB (or

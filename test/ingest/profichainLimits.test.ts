@@ -2,7 +2,8 @@
  * What a Profichain client may cost the node, and the protocol rules a hostile client tried to
  * break (issue 9): the connection cap, the frame deadline, the idle timeout, one byte budget
  * across clients, backpressure on a client that never reads, PING of the specified shape only,
- * record ids unique in flight, clientEph rules, CONFLICT passed through, the off-loopback warning.
+ * record ids unique in flight, clientEph rules, CONFLICT passed through, the off-loopback warning,
+ * one intake call and one write of answers per SUBMIT.
  * Each runs against a ProfichainServer in this process, over real sockets, with the intake of a
  * real node (LMDB) and limits small enough to reach quickly; the server's own byte count and the
  * bytes its connections actually hold are both checked.
@@ -21,6 +22,8 @@ import { FrameReader, FrameType, frame, decodeBody, type Frame } from '../../src
 import { asArray } from '../../src/codec/cbor.js';
 import { UrchainError } from '../../src/errors.js';
 import type { Intake } from '../../src/node/intake.js';
+import type { RecordInput } from '../../src/contracts/records.js';
+import { answerFrames, answerBody, type Answer } from '../../src/ingest/profichain/answers.js';
 
 const L = suite('profichain limits');
 const closing = cleanupAfter(L);
@@ -297,15 +300,17 @@ L('HELLO: tier1 is 0 or 1, clientEph empty without tier 1, a small-order clientE
   }
 });
 
-L('an intake refusal keeps its code (CONFLICT for a reused idempotency key); an unknown failure is STORE without internals', async () => {
+L('an intake refusal keeps its code (CONFLICT for a reused idempotency key); an unknown failure, or a failed intake call, is STORE without internals', async () => {
   const fake = {
     maxPayload: MAX_PAYLOAD,
-    submit: (r: { payload: Uint8Array }) =>
-      Promise.reject(
+    acceptAll: async (rs: { payload: Uint8Array }[]) => {
+      if (Buffer.from(rs[0].payload).toString() === 'reject all') throw new Error('EIO: the whole call failed, lmdb internals at /var/lib/x');
+      return rs.map((r) =>
         Buffer.from(r.payload).toString() === 'conflict'
           ? new UrchainError('CONFLICT', 'idempotency key k was used for other content')
           : new Error('EIO: i/o error, lmdb internals at /var/lib/x'),
-      ),
+      );
+    },
   } as unknown as Intake;
   const s = await serve({}, fake);
   const c = await ProfichainClient.connect({ host: '127.0.0.1', port: portOf(s) });
@@ -315,8 +320,57 @@ L('an intake refusal keeps its code (CONFLICT for a reused idempotency key); an 
     const e2 = await c.submit({ payload: Buffer.from('other') }).then(() => undefined, (e) => e as UrchainError);
     assert.is(e2?.code, 'STORE');
     assert.not.match(e2!.message, /EIO|lmdb|\/var/);
+    // An intake call that fails as a whole answers each of its records, as STORE without internals.
+    const e3 = await c.submit({ payload: Buffer.from('reject all') }).then(() => undefined, (e) => e as UrchainError);
+    assert.is(e3?.code, 'STORE');
+    assert.not.match(e3!.message, /EIO|lmdb|\/var/);
   } finally {
     await c.close();
+  }
+});
+
+L('a SUBMIT goes to the intake in one acceptAll call; its answers (receipts and errors) come in one socket write, in order', async () => {
+  const calls: number[] = [];
+  const counted = { acceptAll: (rs: RecordInput[]) => (calls.push(rs.length), node.intake.acceptAll(rs)) } as unknown as Intake;
+  const s = await serve({}, counted);
+  const r = new Raw(s);
+  await r.welcomed();
+  const chunks: number[] = [];
+  r.sock.on('data', (d: Buffer) => chunks.push(d.length));
+  const recs = Array.from({ length: 50 }, (_, i) => [i + 1, i === 7 ? 'Not A Kind' : 'record', [], Buffer.from(`one call ${i}`), '']);
+  r.sock.write(frame(FrameType.SUBMIT, recs));
+  const last = await r.frame(50);
+  assert.equal(calls, [50], 'one call for the whole frame');
+  assert.is(chunks.length, 1, 'all 50 answers in one write');
+  const answers = r.frames.slice(1, 51).map((f) => ({ type: f.type, a: asArray(decodeBody(f), f.type === FrameType.RECEIPT ? 6 : 3, 'answer') }));
+  assert.equal(answers.map((x) => x.a[0]), recs.map((x) => x[0]), 'one answer per record, in order');
+  assert.is(answers[7].type, FrameType.ERROR);
+  assert.is(answers[7].a[1], 'BAD_INPUT');
+  assert.is(answers.filter((x) => x.type === FrameType.RECEIPT).length, 49);
+  assert.is(new Set(answers.filter((x) => x.type === FrameType.RECEIPT).map((x) => Buffer.from(x.a[2] as Uint8Array).toString('hex'))).size, 1, 'one group commit');
+  assert.is(last.type, FrameType.RECEIPT);
+});
+
+L('the answers of a SUBMIT in one buffer are byte for byte the frames encode() makes one by one', () => {
+  const root = new Uint8Array(32).fill(9);
+  const answers: Answer[] = [];
+  for (let i = 0; i < 300; i++) {
+    const id = [1, 23, 24, 255, 256, 65_535, 65_536, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1][i % 10];
+    if (i % 7 === 3) answers.push({ id, code: i % 2 ? 'CONFLICT' : 'STORE', message: i % 2 ? `ключ k${i} – used for other content` : 'x'.repeat(i) });
+    else answers.push({ id, taken: { txId: new Uint8Array(32).fill(i & 255), batch: { root }, timestamp: [0, 23, 1_700_000_000_000, 2 ** 32 + 5][i % 4], seq: i * 1000, duplicate: i % 5 === 0 } });
+  }
+  const expected = Buffer.concat(
+    answers.map((a) =>
+      'taken' in a
+        ? frame(FrameType.RECEIPT, [a.id, a.taken.txId, a.taken.batch.root, a.taken.timestamp, a.taken.seq, a.taken.duplicate ? 1 : 0])
+        : frame(FrameType.ERROR, [a.id, a.code, a.message]),
+    ),
+  );
+  assert.is(Buffer.from(answerFrames(answers)).toString('hex'), expected.toString('hex'));
+  for (const a of answers.slice(0, 20)) {
+    const { type, body } = answerBody(a);
+    const one = frame(type, body, true);
+    assert.is(one.toString('hex'), Buffer.from(answerFrames([a])).toString('hex'));
   }
 });
 

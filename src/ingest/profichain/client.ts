@@ -73,6 +73,9 @@ export class ProfichainClient {
   framesSent = 0;
   chainId: Uint8Array = new Uint8Array(0);
   nodeKey: Uint8Array = new Uint8Array(0);
+  /** The chain id and node key as every receipt gives them, made once. */
+  private chainIdHex = '';
+  private nodeKeyHex = '';
   maxFrame = 0;
   private constructor(
     private readonly sock: net.Socket,
@@ -115,6 +118,7 @@ export class ProfichainClient {
               c.nodeKey = asBytes(a[1], 'nodeKey', 32);
               c.chainId = asBytes(a[2], 'chainId', 32);
               c.maxFrame = asUint(a[3], 'maxFrame');
+              [c.chainIdHex, c.nodeKeyHex] = [toHex(c.chainId), toHex(c.nodeKey)];
               if (o.nodeKey && !equal(o.nodeKey, c.nodeKey)) throw UrchainError.BAD_SIGNATURE(`node key ${toHex(c.nodeKey).slice(0, 16)}… is not the pinned one`);
               if (eph) {
                 if (asUint(a[4], 'tier1') !== 1) throw UrchainError.BAD_REPLY('node refused session encryption');
@@ -159,8 +163,8 @@ export class ProfichainClient {
       this.waiting.delete(id);
       w.resolve({
         txId: toHex(asBytes(a[1], 'txId', 32)),
-        chainId: toHex(this.chainId),
-        origin: toHex(this.nodeKey),
+        chainId: this.chainIdHex,
+        origin: this.nodeKeyHex,
         batchRoot: toHex(asBytes(a[2], 'batchRoot', 32)),
         timestamp: asUint(a[3], 'timestamp'),
         seq: asUint(a[4], 'seq'),

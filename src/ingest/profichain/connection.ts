@@ -11,9 +11,11 @@
  * gone. The socket is also paused while too much output is unsent or too many records are in
  * flight; output that does not drain in time closes the connection.
  *
- * A SUBMIT's records go to the intake in one synchronous loop, so they join one group commit
+ * A SUBMIT's records go to the intake in one call (`acceptAll`), so they join one group commit
  * (node/intake batches what arrives within a turn): one signature and one durable write for the
- * frame, unless it is larger than the intake's batch limit.
+ * frame, unless it is larger than the intake's batch limit. Their answers go out together once
+ * the last is settled, as the frames of answers.ts in one buffer and one socket write (a sealed
+ * session seals each answer in a frame of its own, as the protocol has it).
  */
 import type net from 'node:net';
 import { FrameReader, FrameType, frame, decodeBody, PROTOCOL_VERSION, type Frame } from './frames.js';
@@ -21,14 +23,17 @@ import { SealedChannel, nodeKeys } from './session.js';
 import { RECORD_OVERHEAD, type ByteBudget, type ProfichainLimits } from './limits.js';
 import { x25519KeyPair } from '../../crypto/seal.js';
 import { asArray, asUint, asBytes, asText, type CborValue } from '../../codec/cbor.js';
-import { fromHex } from '../../codec/bytes.js';
 import { UrchainError } from '../../errors.js';
-import type { RecordInput, Receipt } from '../../contracts/records.js';
+import type { RecordInput } from '../../contracts/records.js';
 import type { KeyPair } from '../../crypto/ed25519.js';
+import { answerBody, answerFrames, type Answer, type Taken } from './answers.js';
 
-/** What Profichain needs of the node: its intake (node/intake), which answers once a record is durable. */
+/**
+ * What Profichain needs of the node: its intake (node/intake), which answers a set of records,
+ * each once it is durable, with its raw receipt fields (no hex) or its error, in order.
+ */
 export interface RecordIntake {
-  submit(rec: RecordInput): Promise<Receipt>;
+  acceptAll(recs: readonly RecordInput[]): Promise<(Taken | Error)[]>;
 }
 
 export interface ConnectionContext {
@@ -177,6 +182,13 @@ export class Connection {
 
   private send(type: number, body: CborValue) {
     if (this.closed) return;
+    const inner = frame(type, body);
+    this.write(this.channel ? frame(FrameType.SEALED, this.channel.seal(type, inner.subarray(5)), true) : inner);
+  }
+
+  /** Writes frames made ready (charged to the budget until written out). */
+  private write(out: Uint8Array) {
+    if (this.closed) return;
     if (!this.corked) {
       this.corked = true;
       this.sock.cork();
@@ -185,8 +197,6 @@ export class Connection {
         this.sock.uncork();
       });
     }
-    const inner = frame(type, body);
-    const out = this.channel ? frame(FrameType.SEALED, this.channel.seal(type, inner.subarray(5)), true) : inner;
     const n = out.length;
     this.outCharged += n;
     this.c.budget.force(n);
@@ -285,33 +295,49 @@ export class Connection {
       const key = asText(x[4], 'key');
       recs.push({ id, rec: { payload: asBytes(x[3], 'payload'), kind: asText(x[1], 'kind'), meta, idemKey: key || undefined } });
     }
-    for (const { id, rec } of recs) this.take(id, rec);
+    this.take(recs);
     if (this.inFlight.size >= max) this.pause('records');
   }
 
-  private take(id: number, rec: RecordInput) {
-    const charge = rec.payload.length + RECORD_OVERHEAD;
+  /** Hands a checked SUBMIT's records to the intake at once; answers each when all are settled. */
+  private take(recs: { id: number; rec: RecordInput }[]) {
+    let charge = 0;
+    for (const { id, rec } of recs) {
+      charge += rec.payload.length + RECORD_OVERHEAD;
+      this.inFlight.add(id);
+    }
     this.c.budget.force(charge);
-    this.inFlight.add(id);
-    const settle = (type: number, body: CborValue) => {
-      this.inFlight.delete(id);
+    const settle = (results: (Taken | Error)[]) => {
+      const answers: Answer[] = new Array(recs.length);
+      for (let i = 0; i < recs.length; i++) {
+        const id = recs[i].id;
+        this.inFlight.delete(id);
+        const r = results[i];
+        if (!(r instanceof Error)) answers[i] = { id, taken: r };
+        // A known refusal keeps its code (CONFLICT, TOO_LARGE, STORE, ...); anything else is a store failure, without internals.
+        else if (r instanceof UrchainError) answers[i] = { id, code: r.code, message: r.message };
+        else {
+          this.c.onError(r);
+          answers[i] = { id, code: 'STORE', message: 'the node could not store the record' };
+        }
+      }
       this.c.budget.give(charge);
-      this.send(type, body);
+      if (!this.channel) this.write(answerFrames(answers));
+      else
+        for (const a of answers) {
+          const { type, body } = answerBody(a);
+          this.write(frame(FrameType.SEALED, this.channel.seal(type, body), true));
+        }
       if (this.inFlight.size < this.c.limits.maxInFlight / 2) this.resume('records');
     };
-    let p: Promise<Receipt>;
+    // The intake answers every record; should it throw or reject instead, each record gets that error.
+    const failAll = (e: unknown) => settle(recs.map(() => (e instanceof Error ? e : new Error(String(e)))));
+    let p: Promise<(Taken | Error)[]>;
     try {
-      p = this.c.intake.submit(rec);
+      p = this.c.intake.acceptAll(recs.map((r) => r.rec));
     } catch (e) {
-      p = Promise.reject(e);
+      return failAll(e);
     }
-    p.then(
-      (rc) => settle(FrameType.RECEIPT, [id, fromHex(rc.txId), fromHex(rc.batchRoot), rc.timestamp, rc.seq, rc.duplicate ? 1 : 0]),
-      (e: Error) => {
-        // A known refusal keeps its code (CONFLICT, TOO_LARGE, STORE, ...); anything else is a store failure, without internals.
-        if (!(e instanceof UrchainError)) this.c.onError(e);
-        settle(FrameType.ERROR, e instanceof UrchainError ? [id, e.code, e.message] : [id, 'STORE', 'the node could not store the record']);
-      },
-    );
+    p.then(settle, failAll);
   }
 }

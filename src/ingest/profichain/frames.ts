@@ -14,7 +14,7 @@
  *   0x06 PING / 0x07 PONG          [n]
  *   0x10 SEALED   either way       seq (8 bytes) || AES-256-GCM(inner frame type || body)
  */
-import { encode, decode, type CborValue } from '../../codec/cbor.js';
+import { CborWriter, decode, type CborValue } from '../../codec/cbor.js';
 import { UrchainError } from '../../errors.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -36,13 +36,32 @@ export interface Frame {
   body: Uint8Array;
 }
 
+/** One writer for every frame (encoding runs no callbacks): the body is encoded behind room for the head, copied out once. */
+let fw = new CborWriter(64 * 1024);
+
 export function frame(type: number, body: CborValue | Uint8Array, raw = false): Buffer {
-  const b = raw ? (body as Uint8Array) : encode(body as CborValue);
-  const out = Buffer.allocUnsafe(5 + b.length);
-  out.writeUInt32BE(1 + b.length, 0);
-  out[4] = type;
-  out.set(b, 5);
-  return out;
+  if (raw) {
+    const b = body as Uint8Array;
+    const out = Buffer.allocUnsafe(5 + b.length);
+    out.writeUInt32BE(1 + b.length, 0);
+    out[4] = type;
+    out.set(b, 5);
+    return out;
+  }
+  fw.len = 0; // a call that threw may have left bytes behind
+  fw.ensure(5);
+  fw.len = 5;
+  fw.value(body as CborValue);
+  const n = fw.len - 4;
+  const h = fw.buf;
+  h[0] = n >>> 24;
+  h[1] = (n >>> 16) & 0xff;
+  h[2] = (n >>> 8) & 0xff;
+  h[3] = n & 0xff;
+  h[4] = type;
+  const out = fw.take();
+  if (fw.buf.length > 1 << 22) fw = new CborWriter(64 * 1024); // do not keep a huge buffer for ever
+  return Buffer.from(out.buffer, out.byteOffset, out.length);
 }
 
 export function decodeBody(f: Frame): CborValue {
@@ -88,17 +107,42 @@ export class FrameReader {
       yield { type: all[4], body: new Uint8Array(all.buffer, all.byteOffset + 5, len - 1) };
     }
   }
+  /** The first n bytes (n <= buffered): a view when the first chunk holds them, else a copy of just those bytes. */
   private peek(n: number): Buffer {
-    if (this.chunks[0].length < n) this.chunks = [Buffer.concat(this.chunks)];
-    return this.chunks[0].subarray(0, n);
+    const c0 = this.chunks[0];
+    if (c0.length >= n) return c0.subarray(0, n);
+    return this.gather(n, false);
   }
+  /**
+   * Takes the first n bytes (n <= buffered) off the front. A frame inside one chunk is a view of
+   * it; a frame spread over chunks is copied once into a buffer of its own size. Only the chunks
+   * it covers are touched: the chunks behind it (more frames, often) are never copied along.
+   */
   private take(n: number): Buffer {
-    if (this.chunks[0].length < n) this.chunks = [Buffer.concat(this.chunks)];
-    const head = this.chunks[0];
-    const out = head.subarray(0, n);
-    if (head.length === n) this.chunks.shift();
-    else this.chunks[0] = head.subarray(n);
+    const c0 = this.chunks[0];
+    let out: Buffer;
+    if (c0.length >= n) {
+      out = c0.subarray(0, n);
+      if (c0.length === n) this.chunks.shift();
+      else this.chunks[0] = c0.subarray(n);
+    } else out = this.gather(n, true);
     this.buffered -= n;
+    return out;
+  }
+  /** Copies the first n bytes out of the chunks; with `consume`, drops them from the chunks. */
+  private gather(n: number, consume: boolean): Buffer {
+    const out = Buffer.allocUnsafe(n);
+    let at = 0;
+    let i = 0;
+    while (at < n) {
+      const c = this.chunks[i];
+      const k = Math.min(c.length, n - at);
+      c.copy(out, at, 0, k);
+      at += k;
+      if (!consume) i++;
+      else if (k === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(k);
+    }
     return out;
   }
 }
