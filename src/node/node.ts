@@ -117,7 +117,7 @@ export class UrchainNode {
       store = opened;
       const consensus = consensusFor(params);
       const tree = new BlockTree(opened, consensus, params);
-      const pool = new Pool(opened.pending());
+      const pool = new Pool(opened.pending(), () => opened.pending());
       const intake = new Intake({
         store: opened,
         key,

@@ -37,6 +37,7 @@ import { CHUNK, encodeLevels } from '../merkle/chunks.js';
 import { split32 } from '../codec/bytes.js';
 import { FORMAT_KEY, checkFormat, currentFormat, formatOf, encodeFormat, migrateStore, type FormatStep, type MigrationReport } from './format.js';
 import { openEnv, metaOf, mustHoldStore, checkKey, withEnv, STORE_FILE, type TextKeyed } from './lmdbEnv.js';
+import { PendingNumbers, type Repended } from './pendingNumbers.js';
 
 export { STORE_FILE, mustHoldStore, MAX_KEY_BYTES } from './lmdbEnv.js';
 
@@ -73,6 +74,8 @@ export class LmdbStore implements Store {
   private levels: Bin | undefined; // absent like entangle: a store from before it, read-only
   /** The number the next record taken in gets (a writer sets it past the last one at open). */
   private next = 0;
+  /** The numbers of the pending records, in memory (store/pendingNumbers.ts); a writer's only. */
+  private pendingNums = new PendingNumbers();
 
   private constructor(dir: string, readOnly: boolean) {
     this.path = dir;
@@ -120,6 +123,7 @@ export class LmdbStore implements Store {
     }
     // Records taken in from now on are numbered after every record stored before.
     if (!s.readOnly) for (const k of s.records.getKeys({ reverse: true, limit: 1 })) s.next = recordNumberOf(k as Buffer) + 1;
+    if (!s.readOnly) s.pendingNums.load(s.pend.getKeys({}) as Iterable<Buffer>); // every pending record is durable here
     if (s.idemHoldsIndex()) {
       if (s.readOnly) s.indexInIdem = true;
       else {
@@ -251,7 +255,7 @@ export class LmdbStore implements Store {
     return { coreBytes: r.coreBytes.slice(), batchRoot: r.batchRoot.slice(), index: r.index };
   }
   hasTx(txId: Uint8Array): boolean {
-    return this.numbers.doesExist(buf(txId));
+    return this.pendingNums.has(txId) || this.numbers.doesExist(buf(txId));
   }
   getBatch(root: Uint8Array): StoredBatch | undefined {
     return read(batchCodec, this.batches.get(buf(root)));
@@ -261,6 +265,7 @@ export class LmdbStore implements Store {
     return v && recordPayload(u8(v)!);
   }
   location(txId: Uint8Array): TxLocation | undefined {
+    if (this.pendingNums.has(txId)) return undefined; // durably pending: on no canonical block
     const n = this.numberOf(txId);
     const place = n && read(placeCodec, this.locations.get(n));
     const blockHash = place && this.hashAt(place.height);
@@ -311,10 +316,11 @@ export class LmdbStore implements Store {
     if (w.seq !== undefined) this.meta.putSync('seq', write(seqCodec, w.seq));
   }
 
-  private writeBlock(w: BlockWrite) {
+  /** A block's writes; `repended` gets the records it puts back, with their numbers (for pendingNums). */
+  private writeBlock(w: BlockWrite, repended: Repended = []) {
     this.blocks.putSync(buf(w.hash), write(blockCodec, w.block));
     this.bodies.putSync(buf(w.hash), write(idsCodec, w.txIds));
-    if (w.txIds.length > CHUNK) this.levels!.putSync(buf(w.hash), buf(encodeLevels(w.txIds)));
+    if (w.txIds.length > CHUNK) this.levels!.putSync(buf(w.hash), buf(w.levels ?? encodeLevels(w.txIds)));
     const m = w.move;
     if (!m) return;
     // A block's records are all stored (the block tree checks that before it adds a block), so
@@ -328,15 +334,16 @@ export class LmdbStore implements Store {
     }
     for (const id of m.repending) {
       const n = this.numberOf(id); // keeps its number: back in the pool where it arrived
-      if (n) this.pend.putSync(pendingKey(n, id), EMPTY);
+      if (n) this.pend.putSync(pendingKey(n, id), EMPTY), repended.push([id, recordNumberOf(n)]);
     }
     for (const c of m.connect) {
       this.heights.putSync(c.height, buf(c.hash));
       c.txIds.forEach((id, i) => {
-        const n = this.numberOf(id);
+        const mapped = this.pendingNums.numberOf(id); // a pending record's number needs no read
+        const n = mapped === undefined ? this.numberOf(id) : recordKey(mapped);
         if (!n) return;
         this.locations.putSync(n, write(placeCodec, { height: c.height, index: i }));
-        this.pend.removeSync(pendingKey(n, id));
+        if (this.pend.removeSync(pendingKey(n, id)) && mapped === undefined) this.pendingNums.placedEarly(id);
       });
     }
     this.meta.putSync('head', write(headCodec, m.head));
@@ -358,11 +365,15 @@ export class LmdbStore implements Store {
       this.writeBlock(genesis);
     });
   }
-  commitIngest(w: IngestWrite): Promise<void> {
-    return this.commit(() => this.writeIngest(w));
+  async commitIngest(w: IngestWrite): Promise<void> {
+    const span = [0, 0]; // the record numbers this write hands out
+    await this.commit(() => ((span[0] = this.next), this.writeIngest(w), (span[1] = this.next)));
+    this.pendingNums.afterIngest(w.txs, span[0], span[1], (id) => this.numberOf(id)); // durable now
   }
-  commitBlock(w: BlockWrite): Promise<void> {
-    return this.commit(() => this.writeBlock(w));
+  async commitBlock(w: BlockWrite): Promise<void> {
+    const repended: Repended = [];
+    await this.commit(() => this.writeBlock(w, repended));
+    this.pendingNums.afterBlock(w.move, repended); // durable now
   }
   putPayload(txId: Uint8Array, payload: Uint8Array): Promise<void> {
     return this.commit(() => {
