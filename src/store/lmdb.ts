@@ -38,6 +38,7 @@ import { split32 } from '../codec/bytes.js';
 import { FORMAT_KEY, checkFormat, currentFormat, formatOf, encodeFormat, migrateStore, type FormatStep, type MigrationReport } from './format.js';
 import { openEnv, metaOf, mustHoldStore, checkKey, withEnv, STORE_FILE, type TextKeyed } from './lmdbEnv.js';
 import { PendingNumbers, type Repended } from './pendingNumbers.js';
+import { placementsOf, type Placement } from './blockPlacements.js';
 
 export { STORE_FILE, mustHoldStore, MAX_KEY_BYTES } from './lmdbEnv.js';
 
@@ -316,8 +317,8 @@ export class LmdbStore implements Store {
     if (w.seq !== undefined) this.meta.putSync('seq', write(seqCodec, w.seq));
   }
 
-  /** A block's writes; `repended` gets the records it puts back, with their numbers (for pendingNums). */
-  private writeBlock(w: BlockWrite, repended: Repended = []) {
+  /** A block's writes (`placed`: placementsOf its move); `repended` gets what it puts back, numbered. */
+  private writeBlock(w: BlockWrite, placed: Placement[][], repended: Repended = []) {
     this.blocks.putSync(buf(w.hash), write(blockCodec, w.block));
     this.bodies.putSync(buf(w.hash), write(idsCodec, w.txIds));
     if (w.txIds.length > CHUNK) this.levels!.putSync(buf(w.hash), buf(w.levels ?? encodeLevels(w.txIds)));
@@ -336,16 +337,13 @@ export class LmdbStore implements Store {
       const n = this.numberOf(id); // keeps its number: back in the pool where it arrived
       if (n) this.pend.putSync(pendingKey(n, id), EMPTY), repended.push([id, recordNumberOf(n)]);
     }
-    for (const c of m.connect) {
+    m.connect.forEach((c, i) => {
       this.heights.putSync(c.height, buf(c.hash));
-      c.txIds.forEach((id, i) => {
-        const mapped = this.pendingNums.numberOf(id); // a pending record's number needs no read
-        const n = mapped === undefined ? this.numberOf(id) : recordKey(mapped);
-        if (!n) return;
-        this.locations.putSync(n, write(placeCodec, { height: c.height, index: i }));
-        if (this.pend.removeSync(pendingKey(n, id)) && mapped === undefined) this.pendingNums.placedEarly(id);
-      });
-    }
+      for (const p of placed[i]) {
+        this.locations.putSync(p.number, p.place);
+        if (this.pend.removeSync(p.pending) && !this.pendingNums.has(p.txId)) this.pendingNums.placedEarly(p.txId);
+      }
+    });
     this.meta.putSync('head', write(headCodec, m.head));
   }
 
@@ -356,13 +354,15 @@ export class LmdbStore implements Store {
   private commit(write: () => void): Promise<void> {
     return durableCommit(this.env, write);
   }
+  private placements = (w: BlockWrite) => placementsOf(w.move, (id) => this.pendingNums.numberOf(id), (id) => this.numberOf(id));
 
   async initChain(params: ChainParams, genesis: BlockWrite): Promise<void> {
     if (this.meta.get('params')) throw UrchainError.EXISTS(`${this.path} already holds a chain`);
+    const placed = await this.placements(genesis);
     await this.commit(() => {
       if (this.meta.get('params')) throw UrchainError.EXISTS(`${this.path} already holds a chain`);
       this.meta.putSync('params', write(paramsCodec, params));
-      this.writeBlock(genesis);
+      this.writeBlock(genesis, placed);
     });
   }
   async commitIngest(w: IngestWrite): Promise<void> {
@@ -371,8 +371,8 @@ export class LmdbStore implements Store {
     this.pendingNums.afterIngest(w.txs, span[0], span[1], (id) => this.numberOf(id)); // durable now
   }
   async commitBlock(w: BlockWrite): Promise<void> {
-    const repended: Repended = [];
-    await this.commit(() => this.writeBlock(w, repended));
+    const [placed, repended]: [Placement[][], Repended] = [await this.placements(w), []];
+    await this.commit(() => this.writeBlock(w, placed, repended));
     this.pendingNums.afterBlock(w.move, repended); // durable now
   }
   putPayload(txId: Uint8Array, payload: Uint8Array): Promise<void> {
