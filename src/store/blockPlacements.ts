@@ -18,6 +18,8 @@ export interface Placement {
   pending: Buffer;
   /** Its `recordlocations` value: height and index in the block. */
   place: Buffer;
+  /** Its number came from memory: it is durably pending (store/pendingNumbers.ts). */
+  mapped: boolean;
 }
 
 /** Records per slice: making one placement costs a few hundred nanoseconds. */
@@ -39,7 +41,7 @@ export async function placementsOf(move: ChainMove | undefined, mapped: (txId: U
       const txId = c.txIds[i];
       const m = mapped(txId);
       const number = m === undefined ? numberOf(txId) : recordKey(m);
-      if (number) list.push({ txId, number, pending: pendingKey(number, txId), place: placeCodec.encode({ height: c.height, index: i }) as Buffer }); // encode makes a Buffer
+      if (number) list.push({ txId, number, pending: pendingKey(number, txId), place: placeCodec.encode({ height: c.height, index: i }) as Buffer, mapped: m !== undefined }); // encode makes a Buffer
     }
     out.push(list);
   }

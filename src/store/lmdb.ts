@@ -341,7 +341,7 @@ export class LmdbStore implements Store {
       this.heights.putSync(c.height, buf(c.hash));
       for (const p of placed[i]) {
         this.locations.putSync(p.number, p.place);
-        if (this.pend.removeSync(p.pending) && !this.pendingNums.has(p.txId)) this.pendingNums.placedEarly(p.txId);
+        if (this.pend.removeSync(p.pending) && !p.mapped && !this.pendingNums.has(p.txId)) this.pendingNums.placedEarly(p.txId);
       }
     });
     this.meta.putSync('head', write(headCodec, m.head));
