@@ -101,6 +101,11 @@ export class BlockTree {
     return this.nextHeader(txIds, producer, now, (await this.merkleOf(txIds)).root);
   }
 
+  /** Resolves once the adds asked for so far are done (an add yields between its slices). */
+  idle(): Promise<void> {
+    return this.queue.then(() => undefined);
+  }
+
   /** Adds one block; calls are serialised so two adds never race on the head. */
   add(signed: SignedHeader, txIds: Uint8Array[]): Promise<AddOutcome[]> {
     const run = this.queue.then(() => this.addNow(signed, txIds));

@@ -391,6 +391,7 @@ export class UrchainNode {
     await step(() => this.intake.close());
     await step(() => this.producer?.stop());
     await step(() => this.network?.close());
+    await step(() => this.tree.idle()); // a block being added (in slices) is stored before the store closes
     await step(() => this.store.close());
     if (first) throw first;
   }

@@ -161,12 +161,14 @@ T('a large block is added in slices: an intake commit runs before the block comm
   store.commitBlock = (w) => (calls.push('block'), commitBlock(w));
   store.commitIngest = (w) => (calls.push('ingest'), commitIngest(w));
   const adding = tree.add(signed, txIds);
+  const idle = tree.idle().then(() => calls.push('idle')); // what a stopping node awaits before it closes the store
   // A record arrives right after the block: without slices the add runs to its commit in one turn.
   const arrived = intake.submit({ payload: Buffer.from('during the block') });
   const out = await adding;
   await arrived;
   assert.is(out[0].result, 'head');
-  assert.equal(calls, ['ingest', 'block']);
+  await idle;
+  assert.equal(calls, ['ingest', 'block', 'idle']);
   mapMirrorsDisk(store);
   assert.is(store.pending().length, 1);
   await intake.close();
