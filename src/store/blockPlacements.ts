@@ -7,8 +7,11 @@
  * wait on a shorter turn. Numbers never change once given, so what is made here stays right
  * however many ingests commit meanwhile.
  */
+import type { Database } from 'lmdb';
 import { pendingKey, placeCodec, recordKey } from './buckets.js';
+import { UrchainError } from '../errors.js';
 import type { ChainMove } from './types.js';
+import type { PendingNumbers } from './pendingNumbers.js';
 
 export interface Placement {
   txId: Uint8Array;
@@ -46,4 +49,23 @@ export async function placementsOf(move: ChainMove | undefined, mapped: (txId: U
     out.push(list);
   }
   return out;
+}
+
+/**
+ * Writes one connected block's placements, inside the block's LMDB transaction: each record's
+ * location in, its pending row out. A record placed that was pending on disk but not in memory
+ * had its ingest commit written but not yet durable: `nums` notes it (store/pendingNumbers.ts).
+ * A number from memory that the disk does not have aborts the transaction, nothing written, and
+ * drops the map, so the block's next try reads every number from the store.
+ */
+export function writePlacements(list: readonly Placement[], locations: Database<Buffer, Buffer>, pending: Database<Buffer, Buffer>, nums: PendingNumbers): void {
+  for (const p of list) {
+    locations.putSync(p.number, p.place);
+    if (pending.removeSync(p.pending)) {
+      if (!p.mapped && !nums.has(p.txId)) nums.placedEarly(p.txId);
+    } else if (p.mapped) {
+      nums.clear();
+      throw UrchainError.STORE('a pending record is not under the record number kept for it in memory; try the block again');
+    }
+  }
 }

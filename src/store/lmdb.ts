@@ -38,7 +38,7 @@ import { split32 } from '../codec/bytes.js';
 import { FORMAT_KEY, checkFormat, currentFormat, formatOf, encodeFormat, migrateStore, type FormatStep, type MigrationReport } from './format.js';
 import { openEnv, metaOf, mustHoldStore, checkKey, withEnv, STORE_FILE, type TextKeyed } from './lmdbEnv.js';
 import { PendingNumbers, type Repended } from './pendingNumbers.js';
-import { placementsOf, type Placement } from './blockPlacements.js';
+import { placementsOf, writePlacements, type Placement } from './blockPlacements.js';
 
 export { STORE_FILE, mustHoldStore, MAX_KEY_BYTES } from './lmdbEnv.js';
 
@@ -324,8 +324,7 @@ export class LmdbStore implements Store {
     if (w.txIds.length > CHUNK) this.levels!.putSync(buf(w.hash), buf(w.levels ?? encodeLevels(w.txIds)));
     const m = w.move;
     if (!m) return;
-    // A block's records are all stored (the block tree checks that before it adds a block), so
-    // each has a number; one without (impossible) is passed over rather than left half-placed.
+    // Every record of a block is stored (the block tree checks), so has a number; one without is passed over.
     for (const d of m.disconnect) {
       this.heights.removeSync(d.height);
       for (const id of d.txIds) {
@@ -339,10 +338,7 @@ export class LmdbStore implements Store {
     }
     m.connect.forEach((c, i) => {
       this.heights.putSync(c.height, buf(c.hash));
-      for (const p of placed[i]) {
-        this.locations.putSync(p.number, p.place);
-        if (this.pend.removeSync(p.pending) && !p.mapped && !this.pendingNums.has(p.txId)) this.pendingNums.placedEarly(p.txId);
-      }
+      writePlacements(placed[i], this.locations, this.pend, this.pendingNums);
     });
     this.meta.putSync('head', write(headCodec, m.head));
   }

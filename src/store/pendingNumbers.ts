@@ -74,9 +74,11 @@ export class PendingNumbers {
     for (const c of move?.connect ?? []) for (const id of c.txIds) this.placed(id);
     for (const [id, n] of repended) this.remember(id, n);
   }
-  /** Forgets every entry (the map is only a shortcut: the store answers without it). */
+  /**
+   * Forgets every number (the map is only a shortcut: the store answers without it). The marks
+   * of records placed early stay: their ingests must still not add them.
+   */
   clear(): void {
     this.nums.clear();
-    this.early.clear();
   }
 }

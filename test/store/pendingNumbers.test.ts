@@ -110,6 +110,28 @@ test('the LMDB store keeps the map equal to pendingrecords through ingests, bloc
   }
 });
 
+test('a number in memory that the disk does not have fails the block without writing it; the next try reads the store', async () => {
+  const s = await LmdbStore.open(tmpDir());
+  try {
+    await s.initChain(params, genesisWrite(params));
+    const tree = new BlockTree(s, consensusFor(params), params);
+    const ids = [newId(), newId()];
+    await s.commitIngest(write(ids));
+    mapOf(s).remember(ids[1], 999_999); // out of step, as a bug would leave it
+    const signed = await tree.consensus.seal(await tree.proposeHeader(ids, key.publicKey), key);
+    const failed = await tree.add(signed, ids).then(() => 'added', (e: { code?: string }) => e.code);
+    assert.is(failed, 'STORE');
+    assert.is(s.head()!.height, 0, 'nothing of the block written');
+    assert.is(s.pending().length, 2);
+    assert.is(mapOf(s).size, 0, 'the map is dropped');
+    assert.is((await tree.add(signed, ids))[0].result, 'head');
+    assert.equal([s.location(ids[0])!.index, s.location(ids[1])!.index], [0, 1]);
+    assert.is(s.pending().length, 0);
+  } finally {
+    await s.close();
+  }
+});
+
 test('a commit that fails on a full disk leaves no entry; the next one that succeeds does', async () => {
   await onTmpfs('4m', async (mnt) => {
     const s = await LmdbStore.open(path.join(mnt, 'data'));
