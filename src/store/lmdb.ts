@@ -17,7 +17,9 @@
  * keeps each record once, under a record number given in arrival order: an ingest appends the
  * record's value (core, batch position, payload) at the end of `records` and of `pending`, and
  * makes one random-key write, txId -> number; the block that includes it moves its number from
- * `pending` to `locations`. Every read by txId goes through that number. A store written before
+ * `pending` to `locations`. Every read by txId goes through that number, except for pending
+ * records: a writer keeps their numbers in memory (store/pendingNumbers.ts), so the block path
+ * reads nothing for a pending record it places. A store written before
  * the entanglement index had its own bucket is brought up to date when it is opened for
  * writing, in one durable commit; opened read-only, it is read as it is. Every open checks the
  * store's format version (store/format.ts) first and refuses another format; `urchain migrate`

@@ -15,7 +15,8 @@
  *   gets the block while the batch is still syncing): the map does not hold it yet. The block's
  *   transaction notes it (`placedEarly`), and the ingest, when durable, does not add it.
  * An entry missing is always safe (the store is read); an entry too many would let a record be
- * placed twice, so every doubt leaves it out.
+ * placed twice, so every doubt leaves it out. (A mark of a record placed early whose ingest then
+ * fails its sync is never taken back: a few bytes, and it can only leave an entry out.)
  */
 import { IdMap } from '../codec/idMap.js';
 import { RECORD_NUMBER_BYTES, recordNumberOf } from './buckets.js';
