@@ -5,6 +5,9 @@
  * node at half that rate with a paced open-loop generator (bench/common.ts `paced`): requests
  * start on schedule whether earlier ones have returned or not, and each latency counts from the
  * moment its request was due, so a stall shows in the figures instead of slowing the sender.
+ *
+ * The node makes a block every second (`--block-time D` sets another, e.g. 60s for a run without
+ * blocks: what the block commit adds to the tail is the difference).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -12,11 +15,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { request } from 'undici';
 import { startNode, BENCH_EVENTS } from '../support/children.js';
-import { BatchSender, drive, paced, pct, type BenchOptions, type Emit } from './common.js';
+import { BatchSender, drive, flag, paced, pct, type BenchOptions, type Emit } from './common.js';
 
 export async function latencyBench(emit: Emit, o: BenchOptions): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'urchain-bench-latency-'));
-  const node = await startNode(path.join(dir, 'data'), ['--block-time', '1s'], { keep: (e) => e.event === 'started', events: BENCH_EVENTS });
+  const blockTime = flag(o.args, '--block-time', '1s');
+  const node = await startNode(path.join(dir, 'data'), ['--block-time', blockTime], { keep: (e) => e.event === 'started', events: BENCH_EVENTS });
   const payload = crypto.randomBytes(1024);
   const sender = new BatchSender(node.url, 100, payload);
   const single = async () => {
@@ -39,6 +43,7 @@ export async function latencyBench(emit: Emit, o: BenchOptions): Promise<void> {
       emit({
         bench: 'latency.half-load',
         api,
+        blockTime,
         payloadBytes: 1024,
         maxRecordsPerSec: Math.round(maxPerSec),
         maxReceiptLatencyMsP99: pct(max.lat, 99),

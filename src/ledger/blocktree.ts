@@ -11,19 +11,39 @@
  * node that knows the same blocks has the same head, whatever order they arrived in, and two
  * branches of equal work need no further block to settle.
  *
+ * A block of many transactions is checked, hashed and planned in slices of SLICE transactions,
+ * with a turn of the event loop between them, so intake commits (and their receipts) go on while
+ * a large block is added. Adds stay one at a time, so nothing a slice relies on (the head, the
+ * stored blocks) changes under it; records only come in meanwhile. Ids are compared as bytes
+ * (codec/idMap), never as hex strings.
+ *
  * It lives above chain, consensus and store (it uses all three), so none of them imports it.
  */
 import type { Consensus } from '../consensus/types.js';
 import type { ChainParams } from '../chain/params.js';
 import { blockHashOf, type Header, type SignedHeader } from '../chain/header.js';
 import { chainIdOf } from '../chain/params.js';
-import { leafHash, rootOf, frontierAppend, frontierRoot } from '../merkle/tree.js';
-import { equal, toHex, compareBytes } from '../codec/bytes.js';
+import { leafHash, rootOf, frontierAppend, frontierRoot, MerkleLevels } from '../merkle/tree.js';
+import { CHUNK, chunkRoots } from '../merkle/chunks.js';
+import { equal, toHex, compareBytes, concatAll } from '../codec/bytes.js';
+import { IdMap } from '../codec/idMap.js';
 import { badBlock, notFound } from '../errors.js';
 import type { Store, ChainMove, Head, StoredBlock } from '../store/types.js';
 
 export const MAX_FUTURE_MS = 2 * 60_000;
 export const MAX_ORPHANS = 1024;
+/** Transactions per slice of a block's work (about a millisecond or two); a multiple of CHUNK. */
+export const SLICE = 2048;
+/** The largest block whose ids the last Merkle is remembered with (bytes of ids). */
+const MERKLE_MEMO_BYTES = 16 << 20;
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** A block's Merkle root, and its `levels` row when it has more than CHUNK transactions (merkle/chunks.ts). */
+interface BlockMerkle {
+  root: Uint8Array;
+  levels?: Uint8Array;
+}
 
 export type AddResult = 'head' | 'side' | 'known' | 'orphan';
 
@@ -38,6 +58,8 @@ export class BlockTree {
   private orphans = new Map<string, { signed: SignedHeader; txIds: Uint8Array[] }[]>();
   private orphanCount = 0;
   private queue: Promise<unknown> = Promise.resolve();
+  /** The last block Merkle hashed (proposeHeader, then the add of the same ids) and its ids, flat. */
+  private lastMerkle?: { ids: Uint8Array; merkle: BlockMerkle };
 
   constructor(
     readonly store: Store,
@@ -56,7 +78,7 @@ export class BlockTree {
   }
 
   /** A header for a new block on top of the head, ready to seal. */
-  nextHeader(txIds: readonly Uint8Array[], producer: Uint8Array, now = Date.now()): Header {
+  nextHeader(txIds: readonly Uint8Array[], producer: Uint8Array, now = Date.now(), merkleRoot = rootOf(txIds.map(leafHash))): Header {
     const head = this.head();
     const parent = this.store.getBlock(head.hash)!;
     return {
@@ -65,13 +87,23 @@ export class BlockTree {
       height: head.height + 1,
       timestamp: Math.max(now, parent.signed.header.timestamp),
       prevHash: head.hash,
-      merkleRoot: rootOf(txIds.map(leafHash)),
+      merkleRoot,
       txCount: txIds.length,
       difficulty: this.consensus.difficultyAfter(parent.signed.header),
       nonce: 0n,
       producer,
       historyRoot: frontierRoot(parent.frontier),
     };
+  }
+
+  /** nextHeader, its Merkle root hashed in slices (a producer's block of many transactions). */
+  async proposeHeader(txIds: readonly Uint8Array[], producer: Uint8Array, now = Date.now()): Promise<Header> {
+    return this.nextHeader(txIds, producer, now, (await this.merkleOf(txIds)).root);
+  }
+
+  /** Resolves once the adds asked for so far are done (an add yields between its slices). */
+  idle(): Promise<void> {
+    return this.queue.then(() => undefined);
   }
 
   /** Adds one block; calls are serialised so two adds never race on the head. */
@@ -85,7 +117,10 @@ export class BlockTree {
     const h = signed.header;
     const hash = blockHashOf(h);
     if (this.store.getBlock(hash)) return [{ result: 'known', hash }];
-    this.checkStandalone(signed, txIds);
+    this.checkHeader(signed, txIds);
+    const seen = new IdMap<true>();
+    const merkle = await this.merkleOf(txIds, (slice) => this.checkIds(slice, seen));
+    if (!equal(merkle.root, h.merkleRoot)) throw badBlock('merkle root does not match the transactions');
     const parent = this.store.getBlock(h.prevHash);
     if (!parent) {
       this.keepOrphan(signed, txIds);
@@ -98,8 +133,8 @@ export class BlockTree {
     const head = this.head();
     const headBlock = this.store.getBlock(head.hash)!;
     let move: ChainMove | undefined;
-    if (heavier(work, hash, headBlock.work, head.hash)) move = this.planMove(hash, h, txIds, head);
-    await this.store.commitBlock({ hash, block: { signed, work, frontier }, txIds, move });
+    if (heavier(work, hash, headBlock.work, head.hash)) move = await this.planMove(hash, h, txIds, head);
+    await this.store.commitBlock({ hash, block: { signed, work, frontier }, txIds, move, levels: merkle.levels });
     const out: AddOutcome[] = [{ result: move ? 'head' : 'side', hash, move }];
     // Orphans waiting for this block can now be added.
     const waiting = this.orphans.get(toHex(hash));
@@ -139,21 +174,63 @@ export class BlockTree {
     this.consensus.validate(signed, hash, { proposal });
   }
 
+  /** All of add's checks that need no parent, at once (checkProposal; add runs them in slices). */
   private checkStandalone(signed: SignedHeader, txIds: Uint8Array[]) {
+    this.checkHeader(signed, txIds);
+    this.checkIds(txIds, new IdMap<true>());
+    if (!equal(rootOf(txIds.map(leafHash)), signed.header.merkleRoot)) throw badBlock('merkle root does not match the transactions');
+  }
+
+  private checkHeader(signed: SignedHeader, txIds: Uint8Array[]) {
     const h = signed.header;
     if (!equal(h.chainId, this.chainId)) throw badBlock(`block of another chain ${toHex(h.chainId).slice(0, 16)}…`);
     if (h.height === 0) throw badBlock('a second genesis block');
     if (h.timestamp > Date.now() + MAX_FUTURE_MS) throw badBlock('timestamp too far in the future');
     if (h.txCount !== txIds.length) throw badBlock(`txCount ${h.txCount} but ${txIds.length} transactions`);
-    const seen = new Set<string>();
-    for (const id of txIds) {
-      const k = toHex(id);
-      if (seen.has(k)) throw badBlock(`transaction ${k} twice in one block`);
-      seen.add(k);
-      // Every stored transaction was checked against this chain id when it was taken in.
-      if (!this.store.hasTx(id)) throw badBlock(`unknown transaction ${k}`);
+  }
+
+  /** No id twice in the block (`seen` holds those of its earlier slices), every id stored. */
+  private checkIds(ids: readonly Uint8Array[], seen: IdMap<true>) {
+    for (const id of ids) {
+      if (!seen.add(id, true)) throw badBlock(`transaction ${toHex(id)} twice in one block`);
+      // Every stored transaction was checked against this chain id when it was taken in. A
+      // pending one is known without a read (store/pendingNumbers.ts).
+      if (!this.store.hasTx(id)) throw badBlock(`unknown transaction ${toHex(id)}`);
     }
-    if (!equal(rootOf(txIds.map(leafHash)), h.merkleRoot)) throw badBlock('merkle root does not match the transactions');
+  }
+
+  /**
+   * The block Merkle of `txIds` (root and levels row), hashed a slice of SLICE ids per turn of
+   * the event loop from aligned chunk roots (merkle/chunks.ts: the root over them is the
+   * block's root); `each` runs on every slice first. The last one is remembered, contents
+   * compared: a producer hashes its block for the header and adds the same ids right after.
+   */
+  private async merkleOf(txIds: readonly Uint8Array[], each?: (slice: readonly Uint8Array[]) => void): Promise<BlockMerkle> {
+    const known = this.knownMerkle(txIds);
+    if (known && !each) return known;
+    const roots: Uint8Array[] = [];
+    for (let i = 0; i < txIds.length; i += SLICE) {
+      if (i) await nextTurn();
+      const slice = txIds.slice(i, i + SLICE);
+      each?.(slice);
+      if (!known) roots.push(...chunkRoots(slice));
+    }
+    if (known) return known;
+    const levels = new MerkleLevels(roots);
+    const merkle = { root: levels.root(), levels: txIds.length > CHUNK ? concatAll(levels.levels.flat()) : undefined };
+    if (txIds.length * 32 <= MERKLE_MEMO_BYTES && txIds.every((id) => id.length === 32)) this.lastMerkle = { ids: concatAll(txIds), merkle };
+    return merkle;
+  }
+
+  private knownMerkle(txIds: readonly Uint8Array[]): BlockMerkle | undefined {
+    const m = this.lastMerkle;
+    if (!m || m.ids.length !== txIds.length * 32) return undefined;
+    for (let i = 0; i < txIds.length; i++) {
+      const id = txIds[i];
+      if (id.length !== 32) return undefined;
+      for (let j = 0; j < 32; j++) if (id[j] !== m.ids[i * 32 + j]) return undefined;
+    }
+    return m.merkle;
   }
 
   private keepOrphan(signed: SignedHeader, txIds: Uint8Array[]) {
@@ -169,8 +246,8 @@ export class BlockTree {
     return this.orphanCount;
   }
 
-  /** The canonical-chain change that makes `hash` the head. */
-  private planMove(hash: Uint8Array, h: Header, txIds: Uint8Array[], head: Head): ChainMove {
+  /** The canonical-chain change that makes `hash` the head (in slices, like the checks). */
+  private async planMove(hash: Uint8Array, h: Header, txIds: Uint8Array[], head: Head): Promise<ChainMove> {
     const connect: ChainMove['connect'] = [{ hash, height: h.height, txIds }];
     let cur = h.prevHash;
     let curHeight = h.height - 1;
@@ -187,17 +264,19 @@ export class BlockTree {
       const bh = this.store.hashAt(ht)!;
       disconnect.push({ hash: bh, height: ht, txIds: this.store.getBody(bh)! });
     }
-    const incoming = new Set<string>();
+    // A block on the head alone was checked for repeats already (checkIds), and needs no set.
+    const incoming = connect.length > 1 || disconnect.length ? new IdMap<true>() : undefined;
+    let done = 0;
     for (const c of connect)
       for (const id of c.txIds) {
-        const k = toHex(id);
-        if (incoming.has(k)) throw badBlock(`transaction ${k} twice on one branch`);
-        incoming.add(k);
+        if (++done % SLICE === 0) await nextTurn();
+        if (incoming && !incoming.add(id, true)) throw badBlock(`transaction ${toHex(id)} twice on one branch`);
+        // A pending record is on no canonical block: no read (store/pendingNumbers.ts).
         const loc = this.store.location(id);
-        if (loc && loc.height <= forkHeight) throw badBlock(`transaction ${k} already in block ${loc.height}`);
+        if (loc && loc.height <= forkHeight) throw badBlock(`transaction ${toHex(id)} already in block ${loc.height}`);
       }
     const repending: Uint8Array[] = [];
-    for (const d of disconnect) for (const id of d.txIds) if (!incoming.has(toHex(id))) repending.push(id);
+    for (const d of disconnect) for (const id of d.txIds) if (!incoming!.has(id)) repending.push(id);
     return { disconnect, connect, head: { hash, height: h.height }, repending };
   }
 }

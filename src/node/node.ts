@@ -117,7 +117,7 @@ export class UrchainNode {
       store = opened;
       const consensus = consensusFor(params);
       const tree = new BlockTree(opened, consensus, params);
-      const pool = new Pool(opened.pending());
+      const pool = new Pool(opened.pending(), () => opened.pending());
       const intake = new Intake({
         store: opened,
         key,
@@ -391,6 +391,7 @@ export class UrchainNode {
     await step(() => this.intake.close());
     await step(() => this.producer?.stop());
     await step(() => this.network?.close());
+    await step(() => this.tree.idle()); // a block being added (in slices) is stored before the store closes
     await step(() => this.store.close());
     if (first) throw first;
   }

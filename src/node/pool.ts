@@ -1,39 +1,41 @@
 /**
  * @module node/pool
- * The in-memory mirror of the durable pending bucket: transaction ids in arrival order. It only
- * ever holds ids that are already on disk; the store stays the source of truth after a restart.
+ * The in-memory mirror of the durable pending bucket: transaction ids in the store's order (the
+ * order of their record numbers: arrival order). It only ever holds ids that are already on disk;
+ * the store stays the source of truth after a restart.
  *
  * Every record passes through here twice (added when durable, removed when in a block), so ids
- * are not turned into strings: they are found by a small-integer key made of their first bytes
- * (they are SHA-256 outputs, so those are evenly spread) and compared in full on a hit. Arrival
- * order is a list of entries; a removed entry is marked dead and skipped, and the list is
- * compacted once most of it is dead.
+ * are found without strings (codec/idMap). Arrival order is a list of entries; a removed entry
+ * is marked dead and skipped, and the list is compacted once most of it is dead.
+ *
+ * A reorganisation puts records back where they arrived on disk (a repended record keeps its
+ * number), not at the end: the pool then takes its order from the store again, so a running node
+ * builds its next blocks in the order a restarted one would.
  */
 import type { ChainMove } from '../store/types.js';
+import { IdMap } from '../codec/idMap.js';
 
 interface Entry {
   id: Uint8Array;
   live: boolean;
 }
 
-/** 30 bits of the id: a V8 small integer, the cheapest Map key. */
-const keyOf = (id: Uint8Array): number => id[0] | (id[1] << 8) | (id[2] << 16) | ((id[3] & 0x3f) << 24);
-
-function same(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 export class Pool {
-  /** Live entries by key; ids that share a key (rare) share an array. */
-  private byKey = new Map<number, Entry | Entry[]>();
+  /** Live entries by id. */
+  private byId = new IdMap<Entry>();
   /** Entries in arrival order from `first` on, dead ones included until compacted. */
   private order: Entry[] = [];
   private first = 0;
   private live = 0;
 
-  constructor(initial: Iterable<Uint8Array> = []) {
+  /**
+   * `initial`: the store's pending ids, in its order. `diskOrder`: reads that order again (the
+   * store's `pending()`), for a move that puts records back; without it they go to the end.
+   */
+  constructor(
+    initial: Iterable<Uint8Array> = [],
+    private readonly diskOrder?: () => Iterable<Uint8Array>,
+  ) {
     this.add(initial);
   }
   get size(): number {
@@ -41,17 +43,10 @@ export class Pool {
   }
   /** Adds ids not in the pool yet at the end; an id already in keeps its place. */
   add(ids: Iterable<Uint8Array>): void {
-    for (const id of ids) {
-      const k = keyOf(id);
-      const at = this.byKey.get(k);
-      if (at === undefined) this.byKey.set(k, this.push(id));
-      else if (Array.isArray(at)) {
-        if (!at.some((e) => same(e.id, id))) at.push(this.push(id));
-      } else if (!same(at.id, id)) this.byKey.set(k, [at, this.push(id)]);
-    }
+    for (const id of ids) if (!this.byId.has(id)) this.byId.set(id, this.push(id));
   }
   has(id: Uint8Array): boolean {
-    return this.find(id) !== undefined;
+    return this.byId.has(id);
   }
   /** The oldest `n` ids, left in the pool until a block holding them is committed. */
   take(n: number): Uint8Array[] {
@@ -60,44 +55,46 @@ export class Pool {
     for (let i = this.first; i < this.order.length && out.length < n; i++) if (this.order[i].live) out.push(this.order[i].id);
     return out;
   }
-  /** Applies a move of the canonical chain. */
+  /** Applies a move of the canonical chain (once it is durable: the store already holds it). */
   apply(move: ChainMove): void {
     this.add(move.repending);
-    for (const c of move.connect) for (const id of c.txIds) this.remove(id);
+    for (const c of move.connect)
+      for (const id of c.txIds) {
+        const e = this.byId.take(id);
+        if (e) this.kill(e);
+      }
+    if (move.repending.length && this.diskOrder) this.reorder(this.diskOrder());
     // Dead entries are dropped once they are most of the list (amortised O(1) per entry).
-    if (this.order.length > 1024 && this.live * 2 < this.order.length) {
+    else if (this.order.length > 1024 && this.live * 2 < this.order.length) {
       this.order = this.order.filter((e) => e.live);
       this.first = 0;
     }
   }
 
+  /**
+   * Orders the live entries as `ids` (the store's pending order) lists them. The store may also
+   * hold records whose commit is not durable yet: not in the pool, so passed over. A live entry
+   * it does not list (none should be) keeps its place after the others.
+   */
+  private reorder(ids: Iterable<Uint8Array>): void {
+    const out: Entry[] = [];
+    const placed = new Set<Entry>();
+    for (const id of ids) {
+      const e = this.byId.get(id);
+      if (e && !placed.has(e)) {
+        placed.add(e);
+        out.push(e);
+      }
+    }
+    for (let i = this.first; i < this.order.length; i++) if (this.order[i].live && !placed.has(this.order[i])) out.push(this.order[i]);
+    this.order = out;
+    this.first = 0;
+  }
   private push(id: Uint8Array): Entry {
     const e = { id, live: true };
     this.order.push(e);
     this.live++;
     return e;
-  }
-  private find(id: Uint8Array): Entry | undefined {
-    const at = this.byKey.get(keyOf(id));
-    if (at === undefined) return undefined;
-    if (!Array.isArray(at)) return same(at.id, id) ? at : undefined;
-    return at.find((e) => same(e.id, id));
-  }
-  private remove(id: Uint8Array): void {
-    const k = keyOf(id);
-    const at = this.byKey.get(k);
-    if (at === undefined) return;
-    if (!Array.isArray(at)) {
-      if (!same(at.id, id)) return;
-      this.byKey.delete(k);
-      this.kill(at);
-      return;
-    }
-    const i = at.findIndex((e) => same(e.id, id));
-    if (i < 0) return;
-    this.kill(at[i]);
-    at.splice(i, 1);
-    this.byKey.set(k, at.length === 1 ? at[0] : at);
   }
   private kill(e: Entry): void {
     e.live = false;

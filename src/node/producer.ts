@@ -68,7 +68,9 @@ export class Producer {
       if (this.waiting?.height !== next) this.waiting = { height: next, since: Date.now() };
       if (c.mayPropose && !c.mayPropose(this.key.publicKey, next, Date.now() - this.waiting.since, this.intervalMs)) return;
       const txIds = this.pool.take(this.maxTxs);
-      const header = this.tree.nextHeader(txIds, this.key.publicKey);
+      const header = await this.tree.proposeHeader(txIds, this.key.publicKey); // hashed in slices
+      // A block came in while the root was hashed: some of these may be in it now; next tick.
+      if (header.height !== next) return;
       let signed = await c.seal(header, this.key, this.abort.signal);
       if (this.countersign) signed = await this.countersign(signed, txIds);
       const out = await this.tree.add(signed, txIds);

@@ -17,7 +17,9 @@
  * keeps each record once, under a record number given in arrival order: an ingest appends the
  * record's value (core, batch position, payload) at the end of `records` and of `pending`, and
  * makes one random-key write, txId -> number; the block that includes it moves its number from
- * `pending` to `locations`. Every read by txId goes through that number. A store written before
+ * `pending` to `locations`. Every read by txId goes through that number, except for pending
+ * records: a writer keeps their numbers in memory (store/pendingNumbers.ts), so the block path
+ * reads nothing for a pending record it places. A store written before
  * the entanglement index had its own bucket is brought up to date when it is opened for
  * writing, in one durable commit; opened read-only, it is read as it is. Every open checks the
  * store's format version (store/format.ts) first and refuses another format; `urchain migrate`
@@ -37,6 +39,8 @@ import { CHUNK, encodeLevels } from '../merkle/chunks.js';
 import { split32 } from '../codec/bytes.js';
 import { FORMAT_KEY, checkFormat, currentFormat, formatOf, encodeFormat, migrateStore, type FormatStep, type MigrationReport } from './format.js';
 import { openEnv, metaOf, mustHoldStore, checkKey, withEnv, STORE_FILE, type TextKeyed } from './lmdbEnv.js';
+import { PendingNumbers, type Repended } from './pendingNumbers.js';
+import { placementsOf, writePlacements, type Placement } from './blockPlacements.js';
 
 export { STORE_FILE, mustHoldStore, MAX_KEY_BYTES } from './lmdbEnv.js';
 
@@ -76,6 +80,8 @@ export class LmdbStore implements Store {
   /** The number the next record taken in gets (a writer sets it past the last one at open). */
   private next = 0;
   private readonly values = new RecordValues();
+  /** The numbers of the pending records, in memory (store/pendingNumbers.ts); a writer's only. */
+  private pendingNums = new PendingNumbers();
 
   private constructor(dir: string, readOnly: boolean) {
     this.path = dir;
@@ -123,6 +129,7 @@ export class LmdbStore implements Store {
     }
     // Records taken in from now on are numbered after every record stored before.
     if (!s.readOnly) for (const k of s.records.getKeys({ reverse: true, limit: 1 })) s.next = recordNumberOf(k as Buffer) + 1;
+    if (!s.readOnly) s.pendingNums.load(s.pend.getKeys({}) as Iterable<Buffer>); // every pending record is durable here
     if (s.idemHoldsIndex()) {
       if (s.readOnly) s.indexInIdem = true;
       else {
@@ -254,7 +261,7 @@ export class LmdbStore implements Store {
     return { coreBytes: r.coreBytes.slice(), batchRoot: r.batchRoot.slice(), index: r.index };
   }
   hasTx(txId: Uint8Array): boolean {
-    return this.numbers.doesExist(buf(txId));
+    return this.pendingNums.has(txId) || this.numbers.doesExist(buf(txId));
   }
   getBatch(root: Uint8Array): StoredBatch | undefined {
     return read(batchCodec, this.batches.get(buf(root)));
@@ -264,6 +271,7 @@ export class LmdbStore implements Store {
     return v && recordPayload(u8(v)!);
   }
   location(txId: Uint8Array): TxLocation | undefined {
+    if (this.pendingNums.has(txId)) return undefined; // durably pending: on no canonical block
     const n = this.numberOf(txId);
     const place = n && read(placeCodec, this.locations.get(n));
     const blockHash = place && this.hashAt(place.height);
@@ -319,14 +327,14 @@ export class LmdbStore implements Store {
     if (w.seq !== undefined) this.meta.putSync('seq', write(seqCodec, w.seq));
   }
 
-  private writeBlock(w: BlockWrite) {
+  /** A block's writes (`placed`: placementsOf its move); `repended` gets what it puts back, numbered. */
+  private writeBlock(w: BlockWrite, placed: Placement[][], repended: Repended = []) {
     this.blocks.putSync(buf(w.hash), write(blockCodec, w.block));
     this.bodies.putSync(buf(w.hash), write(idsCodec, w.txIds));
-    if (w.txIds.length > CHUNK) this.levels!.putSync(buf(w.hash), buf(encodeLevels(w.txIds)));
+    if (w.txIds.length > CHUNK) this.levels!.putSync(buf(w.hash), buf(w.levels ?? encodeLevels(w.txIds)));
     const m = w.move;
     if (!m) return;
-    // A block's records are all stored (the block tree checks that before it adds a block), so
-    // each has a number; one without (impossible) is passed over rather than left half-placed.
+    // Every record of a block is stored (the block tree checks), so has a number; one without is passed over.
     for (const d of m.disconnect) {
       this.heights.removeSync(d.height);
       for (const id of d.txIds) {
@@ -336,17 +344,12 @@ export class LmdbStore implements Store {
     }
     for (const id of m.repending) {
       const n = this.numberOf(id); // keeps its number: back in the pool where it arrived
-      if (n) this.pend.putSync(pendingKey(n, id), EMPTY);
+      if (n) this.pend.putSync(pendingKey(n, id), EMPTY), repended.push([id, recordNumberOf(n)]);
     }
-    for (const c of m.connect) {
+    m.connect.forEach((c, i) => {
       this.heights.putSync(c.height, buf(c.hash));
-      c.txIds.forEach((id, i) => {
-        const n = this.numberOf(id);
-        if (!n) return;
-        this.locations.putSync(n, write(placeCodec, { height: c.height, index: i }));
-        this.pend.removeSync(pendingKey(n, id));
-      });
-    }
+      writePlacements(placed[i], this.locations, this.pend, this.pendingNums);
+    });
     this.meta.putSync('head', write(headCodec, m.head));
   }
 
@@ -357,20 +360,26 @@ export class LmdbStore implements Store {
   private commit(write: () => void): Promise<void> {
     return durableCommit(this.env, write);
   }
+  private placements = (w: BlockWrite) => placementsOf(w.move, (id) => this.pendingNums.numberOf(id), (id) => this.numberOf(id));
 
   async initChain(params: ChainParams, genesis: BlockWrite): Promise<void> {
     if (this.meta.get('params')) throw UrchainError.EXISTS(`${this.path} already holds a chain`);
+    const placed = await this.placements(genesis);
     await this.commit(() => {
       if (this.meta.get('params')) throw UrchainError.EXISTS(`${this.path} already holds a chain`);
       this.meta.putSync('params', write(paramsCodec, params));
-      this.writeBlock(genesis);
+      this.writeBlock(genesis, placed);
     });
   }
-  commitIngest(w: IngestWrite): Promise<void> {
-    return this.commit(() => this.writeIngest(w));
+  async commitIngest(w: IngestWrite): Promise<void> {
+    const span = [0, 0]; // the record numbers this write hands out
+    await this.commit(() => ((span[0] = this.next), this.writeIngest(w), (span[1] = this.next)));
+    this.pendingNums.afterIngest(w.txs, span[0], span[1], (id) => this.numberOf(id)); // durable now
   }
-  commitBlock(w: BlockWrite): Promise<void> {
-    return this.commit(() => this.writeBlock(w));
+  async commitBlock(w: BlockWrite): Promise<void> {
+    const [placed, repended]: [Placement[][], Repended] = [await this.placements(w), []];
+    await this.commit(() => this.writeBlock(w, placed, repended));
+    this.pendingNums.afterBlock(w.move, repended); // durable now
   }
   putPayload(txId: Uint8Array, payload: Uint8Array): Promise<void> {
     return this.commit(() => {

@@ -111,6 +111,8 @@ export interface BlockWrite {
   hash: Uint8Array;
   block: StoredBlock;
   txIds: Uint8Array[];
+  /** The block's `levels` row (merkle/chunks.ts) when the caller has it already (the block tree does); else the store computes it. */
+  levels?: Uint8Array;
   move?: ChainMove;
 }
 

@@ -1,7 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LmdbStore } from '../../src/store/lmdb.js';
-import { BlockTree } from '../../src/ledger/blocktree.js';
+import { BlockTree, SLICE } from '../../src/ledger/blocktree.js';
+import type { PendingNumbers } from '../../src/store/pendingNumbers.js';
 import { consensusFor } from '../../src/consensus/index.js';
 import { genesisWrite } from '../../src/ledger/genesis.js';
 import { chainIdOf, type ChainParams } from '../../src/chain/params.js';
@@ -40,11 +41,11 @@ async function treeOf(p: ChainParams) {
 async function setup(params: Partial<ChainParams> = {}) {
   const p = paramsOf(params);
   const { store, tree } = await treeOf(p);
-  const pool = new Pool(store.pending());
+  const pool = new Pool(store.pending(), () => store.pending()); // as node/node.ts makes it
   const intake = new Intake({ store, key: a, chainId: chainIdOf(p), role: ROLES.full, onCommitted: (ids) => pool.add(ids) });
   const ids: Uint8Array[] = [];
   for (let i = 0; i < 6; i++) ids.push(Buffer.from((await intake.submit({ payload: Buffer.from(`tx ${i}`) })).txId, 'hex'));
-  return { p, store, tree, pool, ids };
+  return { p, store, tree, pool, ids, intake };
 }
 
 async function blockOn(tree: BlockTree, parent: Uint8Array, txIds: Uint8Array[], key = b, tweak: Partial<Header> = {}) {
@@ -68,6 +69,14 @@ async function blockOn(tree: BlockTree, parent: Uint8Array, txIds: Uint8Array[],
 }
 
 T.after(() => cleanup());
+
+/** The store's pending numbers in memory (store/pendingNumbers.ts) hold exactly its pending records. */
+function mapMirrorsDisk(store: LmdbStore) {
+  const m = (store as unknown as { pendingNums: PendingNumbers }).pendingNums;
+  const disk = store.pending();
+  assert.is(m.size, disk.length);
+  for (const id of disk) assert.ok(m.has(id), `pending ${toHex(id)} is in the map`);
+}
 
 T('a heavier branch reorganises the chain and abandoned transactions go back to pending', async () => {
   const { store, tree, pool, ids } = await setup();
@@ -103,6 +112,7 @@ T('a heavier branch reorganises the chain and abandoned transactions go back to 
   assert.ok(store.pending().some((id) => toHex(id) === toHex(ids[0])), 'durably pending again');
   assert.ok(pool.has(ids[0]));
   assert.not.ok(pool.has(ids[1]));
+  mapMirrorsDisk(store); // ids[0] is back in the map of pending numbers, ids[1..3] are not
 
   // The producer path re-includes it on the new head.
   const next = tree.nextHeader(pool.take(10), a.publicKey);
@@ -110,6 +120,58 @@ T('a heavier branch reorganises the chain and abandoned transactions go back to 
   out = await tree.add(sealed, pool.take(10));
   assert.is(out[0].result, 'head');
   assert.is(store.location(ids[0])!.height, 3);
+  mapMirrorsDisk(store);
+});
+
+T('after a reorganisation the pool is in the order a restarted node reads from its store', async () => {
+  const { store, tree, pool, ids } = await setup();
+  const g = store.hashAt(0)!;
+  const a1 = await blockOn(tree, g, [ids[0], ids[1]], a);
+  pool.apply((await tree.add(a1, [ids[0], ids[1]]))[0].move!);
+  // A heavier branch without ids[0]: it goes back to where it arrived, before ids[2..5]. (b1 may
+  // already win the tie at height 1; then ids[0] and ids[1] go back, and b2 takes ids[1] again.)
+  const applied = (outs: Awaited<ReturnType<BlockTree['add']>>) => outs.forEach((o) => o.move && pool.apply(o.move));
+  const b1 = await blockOn(tree, g, [ids[2]]);
+  applied(await tree.add(b1, [ids[2]]));
+  const b2 = await blockOn(tree, blockHashOf(b1.header), [ids[1]]);
+  applied(await tree.add(b2, [ids[1]]));
+  assert.is(toHex(store.head()!.hash), toHex(blockHashOf(b2.header)));
+  const inMemory = pool.take(1e9).map(toHex);
+  assert.is(inMemory[0], toHex(ids[0]), 'a repended record keeps its place');
+  const dir = store.path;
+  await store.close();
+  const reopened = await LmdbStore.open(dir);
+  try {
+    assert.equal(inMemory, reopened.pending().map(toHex), 'memory and a reopened store agree');
+    assert.equal(new Pool(reopened.pending()).take(1e9).map(toHex), inMemory);
+  } finally {
+    await reopened.close();
+  }
+});
+
+T('a large block is added in slices: an intake commit runs before the block commit', async () => {
+  const { store, tree, pool, intake } = await setup({ consensus: 'poa', authorities: [a.publicKey], threshold: 1, difficulty: 0 });
+  const n = 3 * SLICE + 100;
+  for (let i = 0; i < n; i += 1000) await intake.acceptAll(Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({ payload: Buffer.from(`big ${i + j}`) })));
+  const txIds = pool.take(1e9);
+  assert.ok(txIds.length > n);
+  const signed = await tree.consensus.seal(await tree.proposeHeader(txIds, a.publicKey), a);
+  const calls: string[] = [];
+  const [commitBlock, commitIngest] = [store.commitBlock.bind(store), store.commitIngest.bind(store)];
+  store.commitBlock = (w) => (calls.push('block'), commitBlock(w));
+  store.commitIngest = (w) => (calls.push('ingest'), commitIngest(w));
+  const adding = tree.add(signed, txIds);
+  const idle = tree.idle().then(() => calls.push('idle')); // what a stopping node awaits before it closes the store
+  // A record arrives right after the block: without slices the add runs to its commit in one turn.
+  const arrived = intake.submit({ payload: Buffer.from('during the block') });
+  const out = await adding;
+  await arrived;
+  assert.is(out[0].result, 'head');
+  await idle;
+  assert.equal(calls, ['ingest', 'block', 'idle']);
+  mapMirrorsDisk(store);
+  assert.is(store.pending().length, 1);
+  await intake.close();
 });
 
 /** Bytewise order of two block hashes, as fork choice compares them. */

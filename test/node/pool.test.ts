@@ -39,4 +39,19 @@ test('the pool behaves as an ordered set of ids: ids sharing their first bytes, 
   assert.is(pool.has(new Uint8Array(32)), false);
 });
 
+test('a move that repends takes the order from the store: records back where they arrived, records not durable yet left out', () => {
+  const ids = Array.from({ length: 8 }, () => new Uint8Array(randomBytes(32)));
+  // On disk: 0..7 by record number; 6 and 7 are written but not durable yet (not in the pool).
+  let disk = ids.slice(2);
+  const pool = new Pool(disk.slice(0, 4), () => disk.map((b) => b.slice()));
+  // A reorg puts 0 and 1 back (they were in a block that left the chain) and places 3.
+  disk = [ids[0], ids[1], ids[2], ids[4], ids[5], ids[6], ids[7]];
+  pool.apply(move([ids[3]], [ids[1], ids[0]]));
+  assert.equal(pool.take(1e9).map(hexOf), [0, 1, 2, 4, 5].map((i) => hexOf(ids[i])));
+  // Without the store's order (no reader given) they go to the end, as before.
+  const plain = new Pool(ids.slice(2, 6));
+  plain.apply(move([ids[3]], [ids[1], ids[0]]));
+  assert.equal(plain.take(1e9).map(hexOf), [2, 4, 5, 1, 0].map((i) => hexOf(ids[i])));
+});
+
 test.run();
