@@ -25,6 +25,7 @@ import { toHex, equal } from '../codec/bytes.js';
 import { decodeCore, txIdOf, payloadMatches } from '../chain/transaction.js';
 import { indexOf } from '../epcis/meta.js';
 import { checkBatch } from '../io/checks.js';
+import { keepLeafHashes, leafHash } from '../merkle/tree.js';
 import type { AddOutcome } from '../ledger/blocktree.js';
 import { UrchainError } from '../errors.js';
 import { peerRole } from '../contracts/roles.js';
@@ -232,6 +233,11 @@ export class Flood {
         if (keeps) this.fillGaps(b, txIds);
         return undefined;
       }
+      // The block that holds these transactions hashes their leaves twice more (its check and its
+      // levels row): they are remembered now, as the origin does when it signs the batch, and the
+      // batch check below finds them too. (Only ids and their true leaf hashes go in: a forgery
+      // can cost the cache places, never give a wrong answer.)
+      keepLeafHashes(txIds, txIds.map(leafHash));
       const { root, fault } = checkBatch({ origin: b.origin, signature: b.signature, txIds });
       if (fault) throw UrchainError.BAD_SIGNATURE(`batch ${toHex(root).slice(0, 16)}…: the signature does not verify`);
       const txs = b.txs.map((t, index) => {
