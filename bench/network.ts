@@ -11,6 +11,7 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { request, Agent } from 'undici';
 import { encode as cborEncode } from 'cbor-x';
@@ -74,6 +75,7 @@ async function oneRun(emit: Emit, seconds: number, spread: boolean, profileDir: 
     const cpu0 = cpuOf();
     const client0 = cpuMicros();
     const t0 = Date.now();
+    const load = os.loadavg()[0];
     await drive(IN_FLIGHT, seconds, async (w) => {
       const res = await request(`${c.nodes[spread ? names[w] : 'producer'].url}/v1/records/batch`, { method: 'POST', body, headers: { 'content-type': 'application/cbor' }, dispatcher: agent });
       const r = (await res.body.json()) as { receipts: { txId: string }[] };
@@ -129,6 +131,8 @@ async function oneRun(emit: Emit, seconds: number, spread: boolean, profileDir: 
       cpuUsPerRecord: Object.fromEntries(names.map((n, i) => [n, perRecord(cpuUs[i])])),
       cpuUsPerRecordAllNodes: perRecord(cpuUs.reduce((a, b) => a + b, 0)),
       clientCpuUsPerRecord: perRecord(clientUs),
+      // Other work on the machine slows every node: the CPU figures above are what it skews least.
+      loadAverage1m: Math.round(load * 100) / 100,
       mustReach: 'recordsPerSecOnAllChains >= 4x the release before issue 11 (1,760 on 2026-11-26, bench/goals.ts)',
     });
   } finally {

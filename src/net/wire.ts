@@ -146,13 +146,10 @@ export function peekBatch(raw: Uint8Array): { origin: Uint8Array; signature: Uin
   const ib = raw[p];
   if (ib === undefined || ib >> 5 !== 4) return undefined;
   const ai = ib & 31;
-  let count: number;
-  if (ai < 24) count = ai;
-  else if (ai === 24) count = raw[p + 1];
-  else if (ai === 25) count = (raw[p + 1] << 8) | raw[p + 2];
-  else if (ai === 26) count = raw[p + 1] * 0x1000000 + ((raw[p + 2] << 16) | (raw[p + 3] << 8) | raw[p + 4]);
-  else return undefined;
-  if (count === undefined || Number.isNaN(count) || p + 5 > raw.length) return undefined;
+  const size = ai < 24 ? 0 : ai === 24 ? 1 : ai === 25 ? 2 : ai === 26 ? 4 : -1;
+  if (size < 0 || p + 1 + size > raw.length) return undefined;
+  let count = ai < 24 ? ai : 0;
+  for (let i = 1; i <= size; i++) count = count * 256 + raw[p + i];
   return { origin: raw.subarray(BATCH_HEAD.length, SIG_AT), signature: raw.subarray(SIG_AT + 2, SIG_AT + 66), count };
 }
 
