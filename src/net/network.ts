@@ -193,9 +193,12 @@ export class Network implements NetContext {
     })().catch((e: unknown) => this.punish(from, e));
   }
 
-  /** A message held back (net/flood keeps copies of a batch being stored): handled now, as if it had just come. */
+  /**
+   * A message held back (net/flood keeps copies of a batch being stored): handled now, as if it
+   * had just come, also when its link has closed since (what it brings is as good).
+   */
   deliver(raw: Uint8Array, from: Link): void {
-    if (from.isClosed || this.closed || this.flood.preview(raw, from)) return;
+    if (this.closed || this.flood.preview(raw, from)) return;
     let m: CborValue[];
     try {
       m = decodeMsg(raw);
