@@ -22,12 +22,10 @@ import { Query } from '../src/node/query.js';
 import { verifyProof } from '../src/proof/proof.js';
 import { audit } from '../src/node/audit.js';
 import { startNode, killChildren, BENCH_EVENTS } from '../support/children.js';
-import { diskBytes } from '../support/tmp.js';
 import { ProfichainClient, parseAddress } from '../src/ingest/profichain/client.js';
 import { openSink } from '../src/ingest/sink.js';
 import { OpcuaIngest } from '../src/ingest/opcua.js';
 import { startOpcuaServer } from '../support/opcuaServer.js';
-import { Cluster } from '../support/cluster.js';
 import { startup } from './startup.js';
 import { pct, drive, cpuMicrosOf, cpuMicros } from './common.js';
 import { hypercoreBench } from './hypercore.js';
@@ -42,6 +40,7 @@ import { passportBench } from './passport.js';
 import { epcisBench } from './epcis.js';
 import { storeBench } from './store.js';
 import { proofsBench } from './proofs.js';
+import { networkBench } from './network.js';
 
 const args = process.argv.slice(2);
 const arg = (k: string, d: string) => {
@@ -275,104 +274,13 @@ async function opcuaBench() {
   }
 }
 
-/**
- * A company network on this machine: one producer (full) and three thin nodes verifying every
- * batch and block. Records/s that reach the canonical chain of all four, and the time from a
- * receipt to the block holding it being canonical on every node (from the nodes' block events).
- * Records go in at the producer, then spread over all four nodes.
- */
-async function network() {
-  for (const spread of [false, true]) {
-    const c = new Cluster({ relay: false });
-    const names = ['producer', 'v1', 'v2', 'v3'];
-    try {
-      await c.admit('full', 'producer');
-      await c.admit('thin', 'v1', 'v2', 'v3');
-      const quiet = ['--events', BENCH_EVENTS.join(',')]; // no line per record on any node
-      await c.init('producer', ['--block-time', '1s']);
-      await c.start('producer', 'full', quiet);
-      const seed = (await c.peers('producer')).advertise;
-      for (const n of names.slice(1)) await c.start(n, 'thin', ['--seed', seed, ...quiet]);
-      // Each node up with at least two live links (a link event not yet undone by an unlink).
-      for (const n of names) {
-        const live = new Set<string>();
-        await c.nodes[n].waitFor((e) => (e.event === 'link' ? live.add(e.peer) : e.event === 'unlink' && live.delete(e.peer), live.size >= 2), 60_000);
-      }
-      const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
-      const payload = crypto.randomBytes(1024);
-      const body = cborEncode(Array.from({ length: 500 }, () => ({ payload })));
-      const sent: { txId: string; at: number }[] = [];
-      // CPU of each node from the first request until every chain holds every record: the
-      // figure that other load on a shared machine does not skew.
-      const cpuOf = () => names.map((n) => cpuMicrosOf(c.nodes[n].proc.pid!));
-      const cpu0 = cpuOf();
-      const t0 = Date.now();
-      await drive(4, SECONDS, async (w) => {
-        const res = await request(`${c.nodes[spread ? names[w] : 'producer'].url}/v1/records/batch`, { method: 'POST', body, headers: { 'content-type': 'application/cbor' }, dispatcher: agent });
-        const r = (await res.body.json()) as { receipts: { txId: string }[] };
-        if (res.statusCode !== 200) throw new Error(JSON.stringify(r));
-        const at = Date.now();
-        for (const x of r.receipts) sent.push({ txId: x.txId, at });
-        return r.receipts.length;
-      });
-      // Wait until every node's canonical chain holds the last records of every sender.
-      const last = sent.slice(-2000);
-      await c.nodes.producer.drained(600_000);
-      for (const n of names) for (const x of last.filter((_, i) => i % 250 === 0)) await c.nodes[n].included(x.txId, 600_000);
-      const allIn = Date.now();
-      const cpuUs = cpuOf().map((x, i) => x - cpu0[i]);
-      // Receipt to canonical on all: per sampled record, the block height on the producer, then
-      // the first block event for that height on each node.
-      const sample = sent.filter((_, i) => i % 97 === 0);
-      const lat: number[] = [];
-      for (const x of sample) {
-        const t = (await (await request(`${c.nodes.producer.url}/v1/txs/${x.txId}`, { dispatcher: agent })).body.json()) as { block: { height: number } };
-        let latest = 0;
-        for (const n of names) {
-          const e = c.nodes[n].events.find((ev) => ev.event === 'block' && ev.height === t.block.height);
-          latest = Math.max(latest, e ? Date.parse(e.at) : Infinity);
-        }
-        lat.push(latest - x.at);
-      }
-      // Every receipt on every node, counted once the chains are complete.
-      let missing = 0;
-      for (const n of names)
-        for (const x of sent.filter((_, i) => i % 13 === 0)) {
-          const t = (await (await request(`${c.nodes[n].url}/v1/txs/${x.txId}`, { dispatcher: agent })).body.json()) as { block?: unknown };
-          if (!t.block) missing++;
-        }
-      const heights = await Promise.all(names.map(async (n) => (await c.status(n)).height));
-      await agent.close();
-      const [full, thin] = [diskBytes(path.join(c.dir, 'producer')), diskBytes(path.join(c.dir, spread ? 'v3' : 'v1'))];
-      emit({
-        bench: 'network',
-        nodes: '1 producer (full) + 3 thin',
-        recordsSentAt: spread ? 'all four nodes' : 'the producer',
-        payloadBytes: 1024,
-        records: sent.length,
-        recordsPerSecOnAllChains: Math.round(sent.length / ((allIn - t0) / 1000)),
-        receiptToAllNodesMsP50: pct(lat, 50),
-        receiptToAllNodesMsP99: pct(lat, 99),
-        blockTimeMs: 1000,
-        sampledMissing: missing,
-        sameHeight: new Set(heights).size === 1,
-        thinToFullStorageRatio: Math.round((thin / full) * 1000) / 1000,
-        cpuUsPerRecord: Object.fromEntries(names.map((n, i) => [n, Math.round(cpuUs[i] / sent.length)])),
-        mustReach: 'recordsPerSecOnAllChains >= 4x the release before issue 11 (1,760 on 2026-11-26, bench/goals.ts)',
-      });
-    } finally {
-      await c.close();
-    }
-  }
-}
-
 baseline = { machine: `${os.cpus().length} cores`, ...opensslSpeed() };
 try {
   if (ONLY === 'all' || ONLY === 'primitives') primitives();
   if (ONLY === 'all' || ONLY === 'ingest') await ingest();
   if (ONLY === 'all' || ONLY === 'profichain') await profichain();
   if (ONLY === 'all' || ONLY === 'opcua') await opcuaBench();
-  if (ONLY === 'all' || ONLY === 'network') await network();
+  if (ONLY === 'all' || ONLY === 'network') await networkBench(emit, { seconds: SECONDS, args });
   if (ONLY === 'all' || ONLY === 'startup') await startup(emit);
   if (ONLY === 'all' || ONLY === 'hypercore') await hypercoreBench(emit, { seconds: SECONDS, args });
   if (ONLY === 'all' || ONLY === 'bytes') await bytesBench(emit, { seconds: SECONDS, args });

@@ -114,10 +114,16 @@ txIds the block's transaction ids, 32 bytes each, concatenated.
 .SH FLOODING AND SYNC
 .PP
 A node sends each batch it signs, and each block that joins its tree, to all its links; a node
-that receives one it did not have and finds valid stores it and forwards it to its other links,
-so a message crosses each link at most once. Thin and producer nodes store batches without
-payloads. A block whose transactions are unknown waits while the node asks the sender with
-GET_TXS. A node that is behind (a peer's HELLO shows a greater height or an unknown head, or a
+that receives one it did not have and finds valid forwards it to its other links (not to the
+batch's origin or the block's producer, which have it) and stores it, so a message crosses each
+link at most once. Thin and producer nodes store batches without payloads. The origin of a batch
+sends its payloads to archive and full links, and to every link while some archive or full
+member is not linked to it; a relay passes payloads only to archive and full links. A copy of a
+batch already taken (the same signature over the same number of transactions) is dropped before
+it is decoded; a copy that comes while that batch is being stored is held, and taken in its
+stead if the write fails. A block whose transactions are unknown waits while the node asks the
+sender with GET_TXS, if it is one above a block the node has and its seal verifies (at most 32
+such blocks per peer, each for at most a minute); any other is left to a sync round. A node that is behind (a peer's HELLO shows a greater height or an unknown head, or a
 block's parent is unknown) sends GET_BLOCKS with a locator: its canonical block hashes from the
 head back, the first 9 one apart, then doubling the step, and the genesis hash last. The peer
 answers with up to 200 of its canonical blocks after the newest locator hash on its canonical
@@ -129,7 +135,7 @@ blocks it has sent since) is above the node's own. An answer can be short for ma
 blocks, the message budget below, a block that came alone), so its length never ends sync: the
 heights do. An answer that moves the node's head nowhere ends sync with that peer until it shows
 a newer block; a round not answered within 10 seconds is asked again, each second, of the
-highest linked peer. \\fBurchain peers\\fR shows progress under sync: height (this node's),
+highest linked peer, one that has not left a round unanswered first. \\fBurchain peers\\fR shows progress under sync: height (this node's),
 target (the highest linked peer's), bestPeerHeight (the highest seen since start), syncing (true
 while height is below target or a request is open), waitingBlocks and missingPayloads; the node
 reports each round as a \\fBsync\\fR event (height, target) and the end as \\fBsynced\\fR, on

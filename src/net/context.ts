@@ -51,4 +51,6 @@ export interface NetContext {
   readonly closed: boolean;
   /** Scores the key behind `link` for `e` (net/scoring) and cuts it off when that bans it. */
   punish(link: Link, e: unknown): void;
+  /** Handles a message `from` held back until now (its bytes), as if it had just come. */
+  deliver(raw: Uint8Array, from: Link): void;
 }

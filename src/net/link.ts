@@ -35,6 +35,9 @@ export const MAX_HANDSHAKE_BYTES = 2 * MAX_HANDSHAKE_MESSAGE + 64 * 1024;
 /** Inbound connections in the handshake at once; more are closed at once (they retry). */
 export const MAX_HANDSHAKES = 32;
 
+/** What a link hands each message to once it is up: the decoded message and its bytes. */
+export type Listener = (m: CborValue[], link: Link, raw: Uint8Array) => void;
+
 export interface LinkContext {
   key: KeyPair;
   chainId: Uint8Array;
@@ -67,8 +70,10 @@ export class Link {
   }
   // Messages that arrive after the handshake but before `listen` is called (the same chunk can
   // carry AUTH and the first messages) wait here instead of being dropped.
-  private early: CborValue[][] = [];
-  private onMessage: (m: CborValue[], link: Link) => void = (m) => void this.early.push(m);
+  private early: { m: CborValue[]; raw: Uint8Array }[] = [];
+  private onMessage: Listener = (m, _l, raw) => void this.early.push({ m, raw });
+  /** Sees each message's bytes before they are decoded; true: it was dealt with (see `listen`). */
+  private preview?: (raw: Uint8Array, link: Link) => boolean;
   onClose: (link: Link, why: string) => void = () => undefined;
   /** A malformed or oversized message or a flood from an authenticated peer (queued like messages until `listen`). */
   private earlyBad: UrchainError[] = [];
@@ -113,16 +118,18 @@ export class Link {
         if (this.closed) return;
         if (this.up && this.flooded()) return;
         let m: CborValue[];
+        const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+        if (this.up && isBinary && this.preview?.(raw, this)) return;
         try {
           if (!isBinary) throw UrchainError.BAD_INPUT('text frame: only binary CBOR messages');
           if (!this.up && data.byteLength > MAX_HANDSHAKE_MESSAGE) throw UrchainError.TOO_LARGE(`handshake message of ${data.byteLength} bytes (at most ${MAX_HANDSHAKE_MESSAGE})`);
-          m = decodeMsg(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+          m = decodeMsg(raw);
         } catch (e) {
           if (!this.up) return fail(e as Error);
           this.onBad(this, e instanceof UrchainError ? e : UrchainError.BAD_ENCODING((e as Error).message));
           return;
         }
-        if (this.up) return this.onMessage(m, this);
+        if (this.up) return this.onMessage(m, this, raw);
         try {
           if (m[0] === Msg.ERROR) throw UrchainError.FORBIDDEN(`peer refused the link: ${String(m[2])}`);
           if (!this.hello) {
@@ -185,11 +192,17 @@ export class Link {
     return true;
   }
 
-  /** Hands every message from now on (and any that came early) to `fn`, and bad ones to `onBad`. */
-  listen(fn: (m: CborValue[], link: Link) => void, onBad: (link: Link, e: UrchainError) => void = () => undefined): void {
+  /**
+   * Hands every message from now on (and any that came early) to `fn` with its bytes, and bad
+   * ones to `onBad`. `preview`, when given, sees each later message's bytes first and may take
+   * it whole (true): then it is neither decoded nor handed on (a copy of a batch taken already
+   * costs no decoding). A message it takes still counts against the rate limit.
+   */
+  listen(fn: Listener, onBad: (link: Link, e: UrchainError) => void = () => undefined, preview?: (raw: Uint8Array, link: Link) => boolean): void {
     this.onMessage = fn;
     this.onBad = onBad;
-    for (const m of this.early.splice(0)) fn(m, this);
+    this.preview = preview;
+    for (const e of this.early.splice(0)) fn(e.m, this, e.raw);
     for (const e of this.earlyBad.splice(0)) onBad(this, e);
   }
 

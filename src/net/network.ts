@@ -17,7 +17,7 @@ import { toHex } from '../codec/bytes.js';
 import { UrchainError } from '../errors.js';
 import type { NetContext, NetworkOptions } from './context.js';
 import { Link, HandshakeGate, openLink } from './link.js';
-import { Msg, MAX_MESSAGE } from './wire.js';
+import { Msg, MAX_MESSAGE, decodeMsg } from './wire.js';
 import { PeerTable, admission } from './peers.js';
 import { Scores, punishLink } from './scoring.js';
 import { Flood } from './flood.js';
@@ -36,7 +36,7 @@ export const DEFAULT_LINKS = 8;
 const TICK_MS = 1000;
 const PEER_LIST_TICKS = 10;
 
-type Handler = (m: CborValue[], from: Link) => void | Promise<void>;
+type Handler = (m: CborValue[], from: Link, raw: Uint8Array) => void | Promise<void>;
 
 export class Network implements NetContext {
   private server?: http.Server;
@@ -63,7 +63,7 @@ export class Network implements NetContext {
   private readonly handlers = new Map<number, Handler>([
     [Msg.GET_PEERS, (m, l) => this.peerTable.onGetPeers(m, l)],
     [Msg.PEERS, (m) => this.peerTable.onPeers(m)],
-    [Msg.BATCH, async (m, l) => (await this.flood.onBatch(m, l), await this.sync.retryWaiting())],
+    [Msg.BATCH, async (m, l, raw) => (await this.flood.onBatch(m, l, raw), await this.sync.retryWaiting())],
     [Msg.BLOCK, (m, l) => this.sync.onBlock(m, l)],
     [Msg.GET_BLOCKS, (m, l) => this.sync.onGetBlocks(m, l)],
     [Msg.BLOCKS, (m, l) => this.sync.onBlocks(m, l)],
@@ -122,7 +122,7 @@ export class Network implements NetContext {
         this.links.set(k, link);
         // Messages that came with the AUTH are handled now and may close the link at once
         // (a malformed one bans the key): `unlink` takes it out of the table again.
-        link.listen((m, l) => this.handle(m, l), bad);
+        link.listen((m, l, raw) => this.handle(m, l, raw), bad, (raw, l) => this.flood.preview(raw, l));
         if (link.isClosed) return undefined;
         // Tell the other links at once, so the network learns of a newcomer without waiting for
         // the next round of GET_PEERS (a node linked only to a seed that stops would be cut off).
@@ -185,12 +185,27 @@ export class Network implements NetContext {
   }
 
   /** Hands a message to its handler; whatever it throws scores the sender. */
-  private handle(m: CborValue[], from: Link) {
+  private handle(m: CborValue[], from: Link, raw: Uint8Array) {
     void (async () => {
       const h = this.handlers.get(m[0] as number);
       if (!h) throw UrchainError.BAD_INPUT(`unknown message type ${String(m[0])}`);
-      await h(m, from);
+      await h(m, from, raw);
     })().catch((e: unknown) => this.punish(from, e));
+  }
+
+  /**
+   * A message held back (net/flood keeps copies of a batch being stored): handled now, as if it
+   * had just come, also when its link has closed since (what it brings is as good).
+   */
+  deliver(raw: Uint8Array, from: Link): void {
+    if (this.closed || this.flood.preview(raw, from)) return;
+    let m: CborValue[];
+    try {
+      m = decodeMsg(raw);
+    } catch (e) {
+      return this.punish(from, e);
+    }
+    this.handle(m, from, raw);
   }
 
   /** A batch this node took in: to every link (net/flood). */

@@ -7,7 +7,9 @@
  * with the batches their transactions came in (without payloads for nodes that do not keep
  * them), all within the message budget so that no honest message goes over the limit. Rounds go
  * on until the node has the head of its best linked peer. A block whose transactions are unknown
- * waits until they are fetched (GET_TXS).
+ * waits until they are fetched (GET_TXS), if it is one above a block this node has and its seal
+ * verifies (a few per peer, for a minute at most); any other is left to a sync round, so blocks
+ * a peer makes up cannot hold off sync or take the places of real ones.
  */
 import { toHex, equal } from '../codec/bytes.js';
 import { asArray, asBytes, asUint, type CborValue } from '../codec/cbor.js';
@@ -104,7 +106,11 @@ export const TXS_CHUNK = 10_000;
 /** A sync round not answered within this time may be asked again (of the same or another peer). */
 const SYNC_ROUND_MS = 10_000;
 /** Blocks that wait for their transactions, at most. */
-const MAX_WAITING_BLOCKS = 1024;
+export const MAX_WAITING_BLOCKS = 1024;
+/** Blocks one peer may have waiting at once: more than a burst of real ones, far fewer than all slots. */
+export const MAX_WAITING_PER_PEER = 32;
+/** A block still waiting after this long is dropped: a sync round fetches it with its transactions, if it is real. */
+const WAITING_MS = 60_000;
 
 export class Sync {
   /** Blocks that came before their transactions, by hex hash, with the link they came from. */
@@ -153,17 +159,21 @@ export class Sync {
     const { o } = this.net;
     const hash = blockHashOf(b.signed.header);
     if (o.store.getBlock(hash)) return;
-    this.bestPeerHeight = Math.max(this.bestPeerHeight, b.signed.header.height);
-    from.height = Math.max(from.height, b.signed.header.height);
     const missing = b.txIds.filter((id) => !o.store.hasTx(id));
     if (missing.length) {
-      if (this.waitingBlocks.size < MAX_WAITING_BLOCKS) this.waitingBlocks.set(toHex(hash), { block: b, from, since: Date.now() });
+      if (!this.mayWait(b, hash, from)) {
+        if (!syncing) this.requestBlocks(from); // a round brings it with its transactions, if it is real
+        return;
+      }
+      this.claims(b, from);
+      this.waitingBlocks.set(toHex(hash), { block: b, from, since: Date.now() });
       // Transactions whose batch is being stored (it came just before the block) are not asked
       // for: retryWaiting adds the block once that write is done.
       const ask = missing.filter((id) => !this.flood.coming(id));
       if (ask.length) this.askTxs(from, ask);
       return;
     }
+    this.claims(b, from);
     const height = b.signed.header.height;
     this.adding = Math.max(this.adding, height);
     let out: Awaited<ReturnType<typeof o.tree.add>>;
@@ -178,6 +188,35 @@ export class Sync {
       return;
     }
     this.flood.announceBlocks(out, from);
+  }
+
+  /** What a block a peer sent says of its chain: at least this high (what sync aims at). */
+  private claims(b: WireBlock, from: Link): void {
+    this.bestPeerHeight = Math.max(this.bestPeerHeight, b.signed.header.height);
+    from.height = Math.max(from.height, b.signed.header.height);
+  }
+
+  /**
+   * Whether a block that came before its transactions may wait for them here (kept unchecked
+   * until they come, and counted as on its way by keepSyncing). Only a block one above a block
+   * this node has (stored, or waiting itself) whose seal verifies: a peer could make up any
+   * other at will (a height far ahead, an unknown parent) to hold off sync and take the slots of
+   * real blocks. Such a block is left to a sync round. A peer has at most MAX_WAITING_PER_PEER
+   * blocks waiting, and a block waits at most WAITING_MS. A bad seal throws BAD_BLOCK: the
+   * sender is scored.
+   */
+  private mayWait(b: WireBlock, hash: Uint8Array, from: Link): boolean {
+    const now = Date.now();
+    let mine = 0;
+    for (const [hex, w] of this.waitingBlocks)
+      if (now - w.since > WAITING_MS) this.waitingBlocks.delete(hex);
+      else if (w.from === from) mine++;
+    if (this.waitingBlocks.size >= MAX_WAITING_BLOCKS || mine >= MAX_WAITING_PER_PEER) return false;
+    const h = b.signed.header;
+    const parent = this.net.o.store.getBlock(h.prevHash)?.signed.header ?? this.waitingBlocks.get(toHex(h.prevHash))?.block.signed.header;
+    if (!parent || h.height !== parent.height + 1) return false;
+    this.net.o.tree.consensus.validate(b.signed, hash);
+    return true;
   }
 
   /** Adds the waiting blocks whose transactions are all here now. */
@@ -224,7 +263,15 @@ export class Sync {
     let height = Math.max(this.net.o.tree.head().height, this.adding);
     const now = Date.now();
     for (const w of this.waitingBlocks.values()) if (now - w.since < SYNC_ROUND_MS) height = Math.max(height, w.block.signed.header.height);
-    for (const l of this.net.links.values()) if (l.height > height && (!best || l.height > best.height)) best = l;
+    // A peer that left its last round unanswered for a round's time (it may claim a height it
+    // does not have) is asked again only when no other peer is ahead.
+    const stalled = (l: Link) => {
+      const r = this.rounds.get(l.peerHex);
+      return !!r && !r.answered && now - r.asked >= SYNC_ROUND_MS;
+    };
+    const ahead = [...this.net.links.values()].filter((l) => l.height > height);
+    const answering = ahead.filter((l) => !stalled(l));
+    for (const l of answering.length ? answering : ahead) if (!best || l.height > best.height) best = l;
     const round = best && this.rounds.get(best.peerHex);
     if (best && !(round && Date.now() - round.asked < SYNC_ROUND_MS)) this.requestBlocks(best);
   }

@@ -128,6 +128,31 @@ export function helloFromCbor(a: CborValue[]): Hello {
 
 export const encodeMsg = (v: CborValue[]): Uint8Array => encode(v);
 
+/** The head of a BATCH message as a canonical encoder writes it: [5, [origin, signature, [...]]]. */
+const BATCH_HEAD = [0x82, Msg.BATCH, 0x83, 0x58, 32];
+const SIG_AT = BATCH_HEAD.length + 32;
+
+/**
+ * The origin, signature and number of transactions of a BATCH message, read from its first
+ * ~100 bytes without decoding the rest; undefined when the message does not start as a BATCH
+ * does. It only serves to recognise a copy of a batch already taken, so a malformed message
+ * that passes it is dropped as that copy would be, and any other goes to the full decoder.
+ */
+export function peekBatch(raw: Uint8Array): { origin: Uint8Array; signature: Uint8Array; count: number } | undefined {
+  for (let i = 0; i < BATCH_HEAD.length; i++) if (raw[i] !== BATCH_HEAD[i]) return undefined;
+  let p = SIG_AT;
+  if (raw[p] !== 0x58 || raw[p + 1] !== 64) return undefined;
+  p += 2 + 64;
+  const ib = raw[p];
+  if (ib === undefined || ib >> 5 !== 4) return undefined;
+  const ai = ib & 31;
+  const size = ai < 24 ? 0 : ai === 24 ? 1 : ai === 25 ? 2 : ai === 26 ? 4 : -1;
+  if (size < 0 || p + 1 + size > raw.length) return undefined;
+  let count = ai < 24 ? ai : 0;
+  for (let i = 1; i <= size; i++) count = count * 256 + raw[p + i];
+  return { origin: raw.subarray(BATCH_HEAD.length, SIG_AT), signature: raw.subarray(SIG_AT + 2, SIG_AT + 66), count };
+}
+
 /**
  * Data items one message may hold: 64 plus one per 8 bytes. Every honest message has fewer (its
  * smallest repeated item, a 32-byte id, takes 34 bytes); without the bound a message of empty

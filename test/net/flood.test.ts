@@ -14,6 +14,8 @@ import { signBatch } from '../../src/chain/batch.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
 import { sha256 } from '../../src/crypto/hash.js';
 import { toHex } from '../../src/codec/bytes.js';
+import { UrchainError } from '../../src/errors.js';
+import { encodeMsg } from '../../src/net/wire.js';
 import { ROLES, type NodeType } from '../../src/contracts/roles.js';
 import type { NetContext } from '../../src/net/context.js';
 import type { Link } from '../../src/net/link.js';
@@ -33,18 +35,26 @@ function batch(n: number): WireBatch {
 }
 
 /** A node of `type` with a store in memory and links that record what they are sent. */
-function world(type: NodeType) {
+function world(type: NodeType, o: { members?: { key: Uint8Array; role: NodeType }[] } = {}) {
   const txs = new Map<string, { coreBytes: Uint8Array }>();
   const payloads = new Map<string, Uint8Array>();
   let commits = 0;
+  /** Commits still to fail (a full disk), and each commit's outcome as it is known. */
+  let failing = 0;
+  const written: Promise<unknown>[] = [];
   const store = {
     hasTx: (id: Uint8Array) => txs.has(toHex(id)),
     getTx: (id: Uint8Array) => txs.get(toHex(id)),
     getPayload: (id: Uint8Array) => payloads.get(toHex(id)),
     location: () => undefined,
+    head: () => ({ height: 0, hash: new Uint8Array(32) }),
     commitIngest: async (w: { txs: { txId: Uint8Array; coreBytes: Uint8Array; payload?: Uint8Array }[] }) => {
       commits++;
-      await new Promise((r) => setTimeout(r, 5)); // a sync takes a while: copies arrive meanwhile
+      const fail = failing > 0 && failing--;
+      const done = new Promise((r) => setTimeout(r, 5)); // a sync takes a while: copies arrive meanwhile
+      written.push(done.then(() => !fail));
+      await done;
+      if (fail) throw UrchainError.STORE('no space left on device');
       for (const t of w.txs) {
         txs.set(toHex(t.txId), { coreBytes: t.coreBytes });
         if (t.payload) payloads.set(toHex(t.txId), t.payload);
@@ -54,10 +64,15 @@ function world(type: NodeType) {
   };
   const links = new Map<string, Link>();
   const sent = new Map<string, WireBatch[]>();
-  const link = (name: string, role: NodeType) => {
+  const raws = new Map<string, Uint8Array[]>();
+  const link = (name: string, role: NodeType, key = generateKeyPair().publicKey) => {
     sent.set(name, []);
-    const l = { hello: { role }, sendBytes: (b: Uint8Array) => sent.get(name)!.push(batchFromCbor(decodeMsg(b)[1])) } as unknown as Link;
-    links.set(name, l);
+    raws.set(name, []);
+    const l = {
+      hello: { role, nodeKey: key },
+      sendBytes: (b: Uint8Array) => (sent.get(name)!.push(batchFromCbor(decodeMsg(b)[1])), raws.get(name)!.push(b)),
+    } as unknown as Link;
+    links.set(toHex(key), l);
     return l;
   };
   const missing = new Set<string>();
@@ -69,11 +84,30 @@ function world(type: NodeType) {
       return missing.size;
     },
   };
+  const errors: unknown[] = [];
+  const handled: Promise<void>[] = [];
+  /** A message as a link hands it on: first to `preview`, then decoded to its handler (as net/network does). */
+  const arrive = (raw: Uint8Array, from: Link) => {
+    if (flood.preview(raw, from)) return;
+    handled.push(flood.onBatch(decodeMsg(raw), from, raw).catch((e: unknown) => void errors.push(e)));
+  };
+  const self = generateKeyPair();
+  const members = [{ key: origin.publicKey, role: 'full' }, { key: self.publicKey, role: type }, ...(o.members ?? [])];
   const net = {
     links,
-    o: { role: ROLES[type], store, tree: { chainId }, pool: { add: () => undefined }, members: () => ({ members: [{ key: origin.publicKey, role: 'full' }] }), onEvent: () => undefined },
+    deliver: arrive,
+    o: { key: self, role: ROLES[type], store, tree: { chainId }, pool: { add: () => undefined }, members: () => ({ members }), onEvent: () => undefined },
   } as unknown as NetContext;
-  return { flood: new Flood(net, gaps), link, sent, payloads, missing, commits: () => commits };
+  const flood = new Flood(net, gaps);
+  /** Waits until every message handed on (also those handed on later, held copies) is handled. */
+  const settled = async () => {
+    for (let n = -1; n !== handled.length; ) {
+      n = handled.length;
+      await Promise.all([...handled, ...written]);
+    }
+  };
+  const failNext = (n: number) => void (failing = n);
+  return { flood, link, sent, raws, payloads, missing, commits: () => commits, stored: (id: Uint8Array) => txs.has(toHex(id)), arrive, settled, errors, failNext };
 }
 
 const msg = (b: WireBatch) => [Msg.BATCH, batchToCbor(b)];
@@ -123,6 +157,80 @@ F('a keeper that got a batch without payloads takes them from a later copy', asy
   assert.is(w.payloads.size, 2);
   for (const t of b.txs) assert.equal(w.payloads.get(toHex(txIdOf(t.core))), t.payload);
   assert.is(w.commits(), 1);
+});
+
+F('a copy that came while another copy was being stored is taken when that write fails', async () => {
+  const w = world('thin');
+  const a = w.link('a', 'thin');
+  const c = w.link('c', 'thin');
+  w.link('d', 'thin');
+  const b = batch(4);
+  w.failNext(1); // the first copy's write fails (a full disk)
+  const first = w.flood.onBatch(msg(b), a).then(() => undefined, (e: Error) => e);
+  const second = w.flood.onBatch(msg(b), c);
+  assert.match((await first)?.message ?? 'no error', /no space/);
+  await second;
+  assert.is(w.commits(), 2);
+  for (const t of b.txs) assert.ok(w.stored(txIdOf(t.core)), 'stored from the second copy');
+  assert.ok(w.sent.get('d')!.length >= 1, 'passed on (by the first copy, after its checks, and again by the second)');
+});
+
+F('copies held undecoded while the first is stored: dropped when it is stored, taken when its write fails', async () => {
+  const w = world('thin');
+  const [a, c, d] = ['a', 'c', 'd'].map((n) => w.link(n, 'thin'));
+  const ok = batch(3);
+  const okRaw = encodeMsg(msg(ok));
+  for (const l of [a, c, d]) w.arrive(okRaw, l);
+  await w.settled();
+  assert.is(w.commits(), 1);
+  assert.is(w.errors.length, 0);
+  assert.ok(w.flood.preview(okRaw, a), 'a later copy is dropped before it is decoded');
+
+  const lost = batch(5);
+  const raw = encodeMsg(msg(lost));
+  w.failNext(1);
+  for (const l of [a, c, d]) w.arrive(raw, l); // the first is taken, the others held by preview
+  await w.settled();
+  assert.is(w.errors.length, 1, 'the failed write counts once');
+  assert.is(w.commits(), 3);
+  for (const t of lost.txs) assert.ok(w.stored(txIdOf(t.core)), 'stored from a held copy');
+});
+
+F('a relay passes a batch on as the bytes it came in, and never back to its origin', async () => {
+  const w = world('thin');
+  const from = w.link('from', 'thin');
+  w.link('origin', 'full', origin.publicKey);
+  w.link('other', 'thin');
+  const b = batch(3);
+  const stripped = { ...b, txs: b.txs.map((t) => ({ core: t.core })) };
+  const raw = encodeMsg(msg(stripped));
+  w.arrive(raw, from);
+  await w.settled();
+  assert.is(w.sent.get('origin')!.length, 0, 'the origin has it');
+  assert.is(w.raws.get('other')!.length, 1);
+  assert.ok(w.raws.get('other')![0] === raw, 'the same bytes, not encoded again');
+});
+
+/** The write of a batch this node took in, as the intake hands it to the network. */
+function ingestWrite(b: WireBatch) {
+  const txIds = b.txs.map((t) => txIdOf(t.core));
+  return { batchRoot: new Uint8Array(32), batch: { origin: b.origin, signature: b.signature, txIds }, txs: b.txs.map((t, index) => ({ txId: txIds[index], coreBytes: t.core, payload: t.payload, index })) } as never;
+}
+
+F('the origin sends payloads only to keepers when every keeper is linked, else to every link', async () => {
+  const archive = generateKeyPair().publicKey;
+  const linked = world('thin', { members: [{ key: archive, role: 'archive' }] });
+  linked.link('archive', 'archive', archive);
+  linked.link('batch origin', 'full', origin.publicKey); // a keeper too (it gets nothing: it has the batch)
+  linked.link('thin', 'thin');
+  linked.flood.announceBatch(ingestWrite(batch(2)));
+  assert.ok(withPayloads(linked.sent.get('archive')![0]));
+  assert.ok(linked.sent.get('thin')![0].txs.every((t) => !t.payload), 'a thin peer would drop them');
+
+  const unlinked = world('thin', { members: [{ key: archive, role: 'archive' }] });
+  unlinked.link('thin', 'thin');
+  unlinked.flood.announceBatch(ingestWrite(batch(2)));
+  assert.ok(withPayloads(unlinked.sent.get('thin')![0]), 'the archive gets them through a relay');
 });
 
 F.run();

@@ -6,7 +6,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Msg, decodeMsg, encodeMsg, itemBudget, MAX_TXS_PER_REQUEST, blockToCbor, blockFromCbor } from '../../src/net/wire.js';
+import { Msg, decodeMsg, encodeMsg, itemBudget, MAX_TXS_PER_REQUEST, blockToCbor, blockFromCbor, batchToCbor, peekBatch } from '../../src/net/wire.js';
 import { genesisHeader } from '../../src/chain/genesis.js';
 import type { ChainParams } from '../../src/chain/params.js';
 import { UrchainError } from '../../src/errors.js';
@@ -72,6 +72,20 @@ W('a block of a million transactions goes on the wire (its ids were once spread 
   const back = blockFromCbor(cbor as never);
   assert.is(back.txIds.length, 1_000_000);
   assert.equal(back.txIds[999_999], txIds[999_999]);
+});
+
+W('peekBatch reads the origin, signature and size of a BATCH from its head, and nothing else', () => {
+  const origin = new Uint8Array(32).fill(5);
+  const signature = new Uint8Array(64).fill(6);
+  for (const n of [1, 23, 24, 255, 256, 70_000]) {
+    const raw = encodeMsg([Msg.BATCH, batchToCbor({ origin, signature, txs: Array.from({ length: n }, () => ({ core: new Uint8Array([n & 0xff]) })) })]);
+    const h = peekBatch(raw);
+    assert.ok(h, `a batch of ${n}`);
+    assert.equal([h.origin, h.signature, h.count], [origin, signature, n]);
+  }
+  assert.is(peekBatch(encodeMsg([Msg.TXS, []])), undefined);
+  assert.is(peekBatch(encodeMsg([Msg.BATCH, [origin, new Uint8Array(63), [[new Uint8Array(1)]]]])), undefined, 'a signature of another size');
+  assert.is(peekBatch(new Uint8Array([0x82, Msg.BATCH, 0x83])), undefined, 'cut short');
 });
 
 W.run();
