@@ -35,7 +35,8 @@ import { roleOf, type MemberList } from './members.js';
 import { BAN_SCORE } from './scoring.js';
 import { MESSAGE_BUDGET, batchesFor } from './sync.js';
 import { Msg, MAX_TXS_PER_REQUEST, batchToCbor, batchFromCbor, blockToCbor, encodeMsg, peekBatch, type WireBatch } from './wire.js';
-import { IdMap, RecentIds } from './ids.js';
+import { IdMap } from '../codec/idMap.js';
+import { RecentIds } from './ids.js';
 
 /** Signatures of batches taken, remembered to drop later copies unchecked (oldest forgotten first). */
 const RECENT_BATCHES = 4096;

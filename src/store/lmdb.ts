@@ -28,7 +28,6 @@
  */
 import type { RootDatabase, Database } from 'lmdb';
 import fs from 'node:fs';
-import path from 'node:path';
 import type { ChainParams } from '../chain/params.js';
 import { UrchainError } from '../errors.js';
 import type { Store, StoredBlock, StoredTx, StoredBatch, TxLocation, Head, IngestWrite, BlockWrite } from './types.js';
@@ -38,7 +37,7 @@ import { durableCommit } from './commit.js';
 import { CHUNK, encodeLevels } from '../merkle/chunks.js';
 import { split32 } from '../codec/bytes.js';
 import { FORMAT_KEY, checkFormat, currentFormat, formatOf, encodeFormat, migrateStore, type FormatStep, type MigrationReport } from './format.js';
-import { openEnv, metaOf, mustHoldStore, checkKey, withEnv, STORE_FILE, type TextKeyed } from './lmdbEnv.js';
+import { openEnv, metaOf, mustHoldStore, checkKey, withEnv, storeSize, type TextKeyed } from './lmdbEnv.js';
 import { PendingNumbers, type Repended } from './pendingNumbers.js';
 import { placementsOf, writePlacements, type Placement } from './blockPlacements.js';
 
@@ -389,15 +388,7 @@ export class LmdbStore implements Store {
     });
   }
   size(): number {
-    let n = 0;
-    for (const f of ['chain.lmdb', 'chain.lmdb-lock']) {
-      try {
-        n += fs.statSync(path.join(this.path, f)).size;
-      } catch {
-        /* not there */
-      }
-    }
-    return n;
+    return storeSize(this.path);
   }
   async close(): Promise<void> {
     await this.env.close();

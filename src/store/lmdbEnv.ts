@@ -68,3 +68,16 @@ export function checkKey(key: string, what: string) {
   const n = Buffer.byteLength(key, 'utf8');
   if (n > MAX_KEY_BYTES - KEY_MARGIN) throw UrchainError.BAD_INPUT(`${what} of ${n} bytes does not fit the store's index (1-${MAX_KEY_BYTES - KEY_MARGIN} bytes)`);
 }
+
+/** The bytes the store in `dir` takes on disk (its file and LMDB's lock file beside it). */
+export function storeSize(dir: string): number {
+  let n = 0;
+  for (const f of [STORE_FILE, `${STORE_FILE}-lock`]) {
+    try {
+      n += fs.statSync(path.join(dir, f)).size;
+    } catch {
+      /* not there */
+    }
+  }
+  return n;
+}

@@ -165,7 +165,7 @@ async function writeBlock(t: Tx, w: BlockWrite & { encoded: EncodedBlock }): Pro
   const row = { hash: b(w.hash), height: e.height, header: b(e.header), signatures: b(e.signatures), work: e.work, frontier: b(e.frontier), body: Buffer.concat(w.txIds.map(b)) };
   await t`INSERT INTO ${t(S)}.blocks ${t(row)} ON CONFLICT (hash) DO UPDATE SET height = EXCLUDED.height, header = EXCLUDED.header, signatures = EXCLUDED.signatures, work = EXCLUDED.work, frontier = EXCLUDED.frontier, body = EXCLUDED.body`;
   // A block's levels follow from its body alone, so a row once written never changes.
-  if (w.txIds.length > LEAVES_PER_CHUNK) await t`INSERT INTO ${t(S)}.levels ${t({ hash: b(w.hash), levels: b(encodeLevels(w.txIds)) })} ON CONFLICT (hash) DO NOTHING`;
+  if (w.txIds.length > LEAVES_PER_CHUNK) await t`INSERT INTO ${t(S)}.levels ${t({ hash: b(w.hash), levels: b(w.levels ?? encodeLevels(w.txIds)) })} ON CONFLICT (hash) DO NOTHING`;
   let next = arrival;
   const m = w.move;
   if (!m) return next;
