@@ -24,7 +24,7 @@ import type { ChainParams } from '../chain/params.js';
 import { blockHashOf, type Header, type SignedHeader } from '../chain/header.js';
 import { chainIdOf } from '../chain/params.js';
 import { leafHash, rootOf, frontierAppend, frontierRoot, MerkleLevels } from '../merkle/tree.js';
-import { CHUNK, chunkRoots } from '../merkle/chunks.js';
+import { CHUNK, chunkRoots, levelsRow } from '../merkle/chunks.js';
 import { equal, toHex, compareBytes, concatAll } from '../codec/bytes.js';
 import { IdMap } from '../codec/idMap.js';
 import { badBlock, notFound } from '../errors.js';
@@ -217,7 +217,7 @@ export class BlockTree {
     }
     if (known) return known;
     const levels = new MerkleLevels(roots);
-    const merkle = { root: levels.root(), levels: txIds.length > CHUNK ? concatAll(levels.levels.flat()) : undefined };
+    const merkle = { root: levels.root(), levels: txIds.length > CHUNK ? levelsRow(levels) : undefined };
     if (txIds.length * 32 <= MERKLE_MEMO_BYTES && txIds.every((id) => id.length === 32)) this.lastMerkle = { ids: concatAll(txIds), merkle };
     return merkle;
   }

@@ -19,7 +19,7 @@
  * MerkleLevels builds: pairs, an odd last node carried up). A path among the chunk roots is then
  * read from it, one node per level, with no hashing; 2m·32 bytes, ¼ byte per leaf.
  */
-import { leafHash, rootOf, MerkleLevels } from './tree.js';
+import { leafHash, rootOnce, MerkleLevels } from './tree.js';
 import { concatAll } from '../codec/bytes.js';
 import { UrchainError } from '../errors.js';
 
@@ -42,15 +42,18 @@ export function chunkRoots(entries: readonly Uint8Array[]): Uint8Array[] {
     const [from, to] = chunkRange(entries.length, j);
     const leaves: Uint8Array[] = new Array(to - from);
     for (let i = from; i < to; i++) leaves[i - from] = leafHash(entries[i]);
-    out[j] = rootOf(leaves);
+    out[j] = rootOnce(leaves); // a chunk's root is not a block's: it stays out of tree.ts's root memo
   }
   return out;
 }
 
 /** The levels row of a tree over leafHash(entry) of `entries` (see above). */
 export function encodeLevels(entries: readonly Uint8Array[]): Uint8Array {
-  return concatAll(new MerkleLevels(chunkRoots(entries)).levels.flat());
+  return levelsRow(new MerkleLevels(chunkRoots(entries)));
 }
+
+/** The levels row of the levels over a block's chunk roots (its bytes: every level, bottom-up). */
+export const levelsRow = (overChunkRoots: MerkleLevels): Uint8Array => concatAll(overChunkRoots.levels.flat());
 
 /** Sizes of the levels over m chunk roots, bottom-up: m, ⌈m/2⌉, …, 1. */
 function levelSizes(m: number): number[] {
