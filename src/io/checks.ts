@@ -6,16 +6,20 @@
  * (src/net).
  */
 import { equal } from '../codec/bytes.js';
-import { leafHash, rootOf } from '../merkle/tree.js';
+import { leafHash, rootOnce } from '../merkle/tree.js';
 import { verifyBatch } from '../chain/batch.js';
 import type { StoredBatch } from '../store/types.js';
 
 /** Lives with the transaction format (src/proof, which may not import io, uses it too). */
 export { payloadMatches } from '../chain/transaction.js';
 
-/** The RFC 9162 root over transaction ids (a batch root, or a block's merkle root). */
+/**
+ * The RFC 9162 root over transaction ids (a batch root, or a block's merkle root). Hashed, not
+ * remembered (rootOnce): a peer's batch and a block the audit checks are not asked about again,
+ * and tree.ts's root memo would copy every one of their ids and push real block roots out.
+ */
 export function txRoot(txIds: readonly Uint8Array[]): Uint8Array {
-  return rootOf(txIds.map(leafHash));
+  return rootOnce(txIds.map(leafHash));
 }
 
 /**
