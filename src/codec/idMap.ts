@@ -78,6 +78,13 @@ export class IdMap<V> {
     this.byKey.clear();
     this.count = 0;
   }
+  /** Every entry, in no particular order (do not change the map while iterating). */
+  *entries(): IterableIterator<[Uint8Array, V]> {
+    for (const at of this.byKey.values()) {
+      if (!Array.isArray(at)) yield [at.id, at.value];
+      else for (const s of at) yield [s.id, s.value];
+    }
+  }
 
   private remove(id: Uint8Array): Slot<V> | undefined {
     const k = idKeyOf(id);

@@ -6,8 +6,10 @@
  *
  * Store format 2 (store/format.ts) keeps each record once, under a record number given in
  * arrival order: `records` holds its core, batch position and payload in one value, written once
- * and appended at the end of the tree; `recordnumbers` (txId -> number) is the one random-key
- * write per record; `pendingrecords` (number || txId, so the pool reads as keys alone) and
+ * and appended at the end of the tree; `recordnumbers` (txId -> number) answers reads by txId.
+ * Format 3 writes no random key per record at ingest: the new record's txId is appended to
+ * `recentnumbers` (number -> txId) and merged into `recordnumbers` later, many at once in key
+ * order (store/recentNumbers.ts); `pendingrecords` (number || txId, so the pool reads as keys alone) and
  * `recordlocations` are keyed by the number too, so the pool and the block that empties it touch
  * neighbouring keys. Format 1 kept txs, payloads,
  * pending and locations by txId (store/format2.ts moves such a store over).
@@ -61,8 +63,10 @@ export const BUCKETS = {
   heights: bucket('heights', 'uint32', 'height -> blockHash'),
   /** record number -> record: flags, txId, batchRoot, index in batch, core, payload (recordCodec) */
   records: bucket('records', 'binary', 'record number -> record (txId, batch root, index, core, payload)'),
-  /** txId -> record number: the one random-key write per record */
+  /** txId -> record number, for records merged from `recentnumbers` (format 3: in sorted runs, store/recentNumbers.ts) */
   txNumbers: bucket('recordnumbers', 'binary', 'txId -> record number'),
+  /** record number -> txId: records taken in since the last merge into `recordnumbers` (appended; format 3) */
+  recent: bucket('recentnumbers', 'binary', 'record number -> txId (not yet merged into recordnumbers)'),
   /** batchRoot -> [origin, signature, txId || txId || ...] */
   batches: bucket('batches', 'binary', 'batchRoot -> StoredBatch'),
   /** record number -> [height, index] (4 + 4 bytes), where the canonical chain includes it */

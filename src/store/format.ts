@@ -15,12 +15,14 @@
  * durable commit per step that also writes the step's `to`, so a migration cut short resumes where
  * it stopped and a second run does nothing. A later format change adds one row to FORMAT_STEPS.
  *
- * Format 2 (store/format2.ts) keeps each record once under a sequential record number.
+ * Format 2 (store/format2.ts) keeps each record once under a sequential record number. Format 3
+ * (store/format3.ts) indexes new records by txId in sorted runs (store/recentNumbers.ts).
  */
 import type { Database, RootDatabase } from 'lmdb';
 import { encode, decode, asUint } from '../codec/cbor.js';
 import { UrchainError } from '../errors.js';
 import { FORMAT_1_TO_2 } from './format2.js';
+import { FORMAT_2_TO_3 } from './format3.js';
 
 /** The meta row holding the format version. */
 export const FORMAT_KEY = 'format';
@@ -43,7 +45,7 @@ export interface FormatStep {
 }
 
 /** Every migration step, oldest first. */
-export const FORMAT_STEPS: readonly FormatStep[] = [FORMAT_1_TO_2];
+export const FORMAT_STEPS: readonly FormatStep[] = [FORMAT_1_TO_2, FORMAT_2_TO_3];
 
 /** The format this release writes: the newest `to` in the table. */
 export function currentFormat(steps: readonly FormatStep[] = FORMAT_STEPS): number {

@@ -13,33 +13,34 @@
  * checked against LMDB's limit before the first write. A commit that fails (a full disk: ENOSPC,
  * EIO) rejects with a STORE error and leaves the store as it was; the next commit may succeed.
  *
- * The buckets (names, key and value encodings) are the table in store/buckets.ts. Store format 2
- * keeps each record once, under a record number given in arrival order: an ingest appends the
- * record's value (core, batch position, payload) at the end of `records` and of `pending`, and
- * makes one random-key write, txId -> number; the block that includes it moves its number from
- * `pending` to `locations`. Every read by txId goes through that number, except for pending
- * records: a writer keeps their numbers in memory (store/pendingNumbers.ts), so the block path
- * reads nothing for a pending record it places. A store written before
- * the entanglement index had its own bucket is brought up to date when it is opened for
- * writing, in one durable commit; opened read-only, it is read as it is. Every open checks the
- * store's format version (store/format.ts) first and refuses another format; `urchain migrate`
- * (LmdbStore.migrate) moves an older one forward, and `urchain backup` copies the environment
- * consistently while a node writes (LmdbStore.backup).
+ * The buckets are the table in store/buckets.ts. Store format 3 keeps each record once, under a
+ * record number given in arrival order: an ingest appends the record's value (core, batch
+ * position, payload) to `records`, its number to `pendingrecords` and its txId to
+ * `recentnumbers`, all at the end of their trees; the recent txIds are merged into
+ * `recordnumbers` later, in sorted runs (store/recentNumbers.ts). The block that includes a
+ * record moves its number from `pending` to `locations`. Reads by txId go through the number
+ * (recent ones from memory); a writer keeps the pending records' numbers in memory too
+ * (store/pendingNumbers.ts). A store from before the entangle bucket is brought up to date when
+ * opened for writing (store/idemIndex.ts). Every open checks the format (store/format.ts) and
+ * refuses another; `urchain migrate` (LmdbStore.migrate) moves an older one forward, and
+ * `urchain backup` copies the environment consistently while a node writes (LmdbStore.backup).
  */
 import type { RootDatabase, Database } from 'lmdb';
 import fs from 'node:fs';
 import type { ChainParams } from '../chain/params.js';
 import { UrchainError } from '../errors.js';
 import type { Store, StoredBlock, StoredTx, StoredBatch, TxLocation, Head, IngestWrite, BlockWrite } from './types.js';
-import { BUCKETS, ENTANGLE_INDEX_PREFIXES, isEntangleIndexKey, RAW_DUP_VALUES, type BucketSpec, type Codec } from './buckets.js';
-import { blockCodec, idsCodec, batchCodec, headCodec, seqCodec, paramsCodec, recordCodec, recordPayload, recordNumberOf, pendingKey, placeCodec, RECORD_NUMBER_BYTES, pendingKeyInto, RecordValues } from './buckets.js';
+import { BUCKETS, isEntangleIndexKey, RAW_DUP_VALUES, type BucketSpec, type Codec } from './buckets.js';
+import { blockCodec, idsCodec, batchCodec, headCodec, seqCodec, paramsCodec, recordCodec, recordPayload, recordNumberOf, recordKey, pendingKey, placeCodec, RECORD_NUMBER_BYTES, pendingKeyInto, RecordValues } from './buckets.js';
 import { durableCommit } from './commit.js';
 import { CHUNK, encodeLevels } from '../merkle/chunks.js';
 import { split32 } from '../codec/bytes.js';
 import { FORMAT_KEY, checkFormat, currentFormat, formatOf, encodeFormat, migrateStore, type FormatStep, type MigrationReport } from './format.js';
-import { openEnv, metaOf, mustHoldStore, checkKey, withEnv, storeSize, type TextKeyed } from './lmdbEnv.js';
+import { openEnv, metaOf, mustHoldStore, checkKey, withEnv, storeSize, describeStore, type TextKeyed } from './lmdbEnv.js';
+import { rowsOf, idemHoldsIndex, moveIndexOutOfIdem } from './idemIndex.js';
 import { PendingNumbers, type Repended } from './pendingNumbers.js';
 import { placementsOf, writePlacements, type Placement } from './blockPlacements.js';
+import { RecentNumbers, MERGE_AT, MERGE_SLICE, type Numbered } from './recentNumbers.js';
 
 export { STORE_FILE, mustHoldStore, MAX_KEY_BYTES } from './lmdbEnv.js';
 
@@ -51,8 +52,6 @@ const read = <V>(c: Codec<V>, b: Buffer | undefined): V | undefined => (b === un
 const write = <V>(c: Codec<V>, v: V): Buffer => buf(c.encode(v));
 /** lmdb-js put option: MDB_APPEND, for a key past the last of its bucket. */
 const APPEND = { append: true };
-/** lmdb-js put option: MDB_NOOVERWRITE; putSync then answers false and writes nothing if the key is there (its types say void). */
-const NO_OVERWRITE = { noOverwrite: true };
 const EMPTY = Buffer.alloc(0);
 
 export class LmdbStore implements Store {
@@ -65,6 +64,7 @@ export class LmdbStore implements Store {
   private heights: Database<Buffer, number>;
   private records: Bin;
   private numbers: Bin;
+  private recent: Bin;
   private batches: Bin;
   private locations: Bin;
   private pend: Bin;
@@ -81,6 +81,12 @@ export class LmdbStore implements Store {
   private readonly values = new RecordValues();
   /** The numbers of the pending records, in memory (store/pendingNumbers.ts); a writer's only. */
   private pendingNums = new PendingNumbers();
+  /** txId -> number of the records not merged into `recordnumbers` yet (store/recentNumbers.ts). */
+  private recentNums = new RecentNumbers();
+  /** Ids in `recentNums` that start a merge, ids per merge commit, and the merge running. */
+  private mergeAt = MERGE_AT;
+  private mergeSlice = MERGE_SLICE;
+  private merging: Promise<void> | undefined;
 
   private constructor(dir: string, readOnly: boolean) {
     this.path = dir;
@@ -102,6 +108,7 @@ export class LmdbStore implements Store {
     this.heights = db(BUCKETS.heights);
     this.records = db(BUCKETS.records);
     this.numbers = db(BUCKETS.txNumbers);
+    this.recent = db(BUCKETS.recent);
     this.batches = db(BUCKETS.batches);
     this.locations = db(BUCKETS.locations);
     this.pend = db(BUCKETS.pending);
@@ -116,10 +123,11 @@ export class LmdbStore implements Store {
    * Opens the store of a data folder; refuses one of another format (store/format.ts). A writable
    * open of a new store writes the current format.
    */
-  static async open(dir: string, opts: { readOnly?: boolean } = {}): Promise<LmdbStore> {
+  static async open(dir: string, opts: { readOnly?: boolean; mergeAt?: number; mergeSlice?: number } = {}): Promise<LmdbStore> {
     if (opts.readOnly) mustHoldStore(dir);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const s = new LmdbStore(dir, !!opts.readOnly);
+    [s.mergeAt, s.mergeSlice] = [opts.mergeAt ?? MERGE_AT, opts.mergeSlice ?? MERGE_SLICE]; // other than the defaults: tests
     try {
       await s.recordFormat();
     } catch (e) {
@@ -129,11 +137,12 @@ export class LmdbStore implements Store {
     // Records taken in from now on are numbered after every record stored before.
     if (!s.readOnly) for (const k of s.records.getKeys({ reverse: true, limit: 1 })) s.next = recordNumberOf(k as Buffer) + 1;
     if (!s.readOnly) s.pendingNums.load(s.pend.getKeys({}) as Iterable<Buffer>); // every pending record is durable here
-    if (s.idemHoldsIndex()) {
+    s.recentNums.load(s.recent.getRange({}) as Iterable<{ key: Buffer; value: Buffer }>);
+    if (idemHoldsIndex(s.idems)) {
       if (s.readOnly) s.indexInIdem = true;
       else {
         try {
-          await s.moveIndexOutOfIdem();
+          await s.commit(() => moveIndexOutOfIdem(s.idems, s.entangle!));
         } catch (e) {
           await s.close();
           throw e;
@@ -178,49 +187,7 @@ export class LmdbStore implements Store {
     return withEnv(dir, true, (env) => env.backup(file, compact));
   }
 
-  /** The format, chain parameters and head of the store of `dir`, of any format (what decodes). */
-  static describe(dir: string): Promise<{ format: number; params?: ChainParams; head?: Head }> {
-    return withEnv(dir, true, (env) => {
-      const meta = metaOf(env);
-      const tryRead = <V>(c: Codec<V>, k: string) => {
-        try {
-          return read(c, meta.get(k));
-        } catch {
-          return undefined; // another format's row: the format says enough
-        }
-      };
-      return { format: formatOf(u8(meta.get(FORMAT_KEY))), params: tryRead(paramsCodec, 'params'), head: tryRead(headCodec, 'head') };
-    });
-  }
-
-  /** Entanglement keys in idem: a store written before the entangle bucket. */
-  private idemHoldsIndex(): boolean {
-    return ENTANGLE_INDEX_PREFIXES.some((p) => {
-      for (const _ of this.rows(this.idems, p)) return true; // closes the range again
-      return false;
-    });
-  }
-
-  /** Moves the entanglement keys from idem to their own bucket, all in one durable commit. */
-  private moveIndexOutOfIdem(): Promise<void> {
-    return this.commit(() => {
-      const rows = ENTANGLE_INDEX_PREFIXES.flatMap((p) => [...this.rows(this.idems, p)]); // read all, then write
-      for (const r of rows) {
-        this.entangle!.putSync(r.key, r.value);
-        this.idems.removeSync(r.key);
-      }
-    });
-  }
-
-  /** Rows of a text-keyed bucket in key order from `start` while keys begin with `prefix`. */
-  private *rows(db: TextKeyed | undefined, prefix: string, start = prefix): Generator<{ key: string; value: Buffer }> {
-    if (!db) return;
-    for (const { key, value } of db.getRange({ start })) {
-      const k = String(key);
-      if (!k.startsWith(prefix)) return;
-      yield { key: k, value: value as Buffer };
-    }
-  }
+  static describe = describeStore; // format, params and head of a store of any format
 
   getParams(): ChainParams | undefined {
     return read(paramsCodec, this.meta.get('params'));
@@ -243,9 +210,10 @@ export class LmdbStore implements Store {
   hashAt(height: number): Uint8Array | undefined {
     return u8(this.heights.get(height));
   }
-  /** The record number of `txId` (its 8-byte key), if the store holds it. */
+  /** The record number of `txId` (its 8-byte key), if the store holds it: recent, else merged. */
   private numberOf(txId: Uint8Array): Buffer | undefined {
-    return this.numbers.get(buf(txId));
+    const n = this.recentNums.numberOf(txId);
+    return n === undefined ? this.numbers.get(buf(txId)) : recordKey(n);
   }
   /** The stored value of the record `txId`. */
   private recordOf(txId: Uint8Array): Buffer | undefined {
@@ -260,7 +228,7 @@ export class LmdbStore implements Store {
     return { coreBytes: r.coreBytes.slice(), batchRoot: r.batchRoot.slice(), index: r.index };
   }
   hasTx(txId: Uint8Array): boolean {
-    return this.pendingNums.has(txId) || this.numbers.doesExist(buf(txId));
+    return this.pendingNums.has(txId) || this.recentNums.hasDurable(txId) || this.numbers.doesExist(buf(txId));
   }
   getBatch(root: Uint8Array): StoredBatch | undefined {
     return read(batchCodec, this.batches.get(buf(root)));
@@ -289,16 +257,17 @@ export class LmdbStore implements Store {
     return u8(this.entangle?.get(key) ?? (this.indexInIdem ? this.idems.get(key) : undefined));
   }
   *entangleRange(prefix: string, start = prefix): Iterable<{ key: string; txId: Uint8Array }> {
-    let rows: Iterable<{ key: string; value: Buffer }> = this.rows(this.entangle, prefix, start);
+    let rows: Iterable<{ key: string; value: Buffer }> = rowsOf(this.entangle, prefix, start);
     // Read-only over an old store: its index is (also) in idem; merge the two in key order.
-    if (this.indexInIdem) rows = [...rows, ...this.rows(this.idems, prefix, start)].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    if (this.indexInIdem) rows = [...rows, ...rowsOf(this.idems, prefix, start)].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     for (const r of rows) yield { key: r.key, txId: new Uint8Array(r.value) };
   }
   lastSeq(): number {
     return read(seqCodec, this.meta.get('seq')) ?? 0;
   }
 
-  private writeIngest(w: IngestWrite) {
+  /** An ingest's writes; `added` gets each record it numbers (store/recentNumbers.ts stages them). */
+  private writeIngest(w: IngestWrite, added: Numbered[]) {
     for (const t of w.txs) {
       if (t.product) checkKey(t.product, 'product code');
       for (const id of t.identifiers ?? []) checkKey(id, 'identifier');
@@ -311,12 +280,15 @@ export class LmdbStore implements Store {
     const n = pk.subarray(0, RECORD_NUMBER_BYTES);
     for (const t of w.txs) {
       const k = t.txId as Buffer; // lmdb-js copies a key's bytes: no Buffer view (it would move a small array out of V8's heap)
-      // Numbered only if new (MDB_NOOVERWRITE: one descent checks and writes): a record taken twice keeps the first.
+      // Numbered only if new: a record taken twice keeps the first. Recent ids are in memory
+      // (staged ones too: written by an ingest not yet durable), older ones in recordnumbers.
+      if (this.recentNums.numberOf(k) !== undefined || this.numbers.doesExist(k)) continue;
       pendingKeyInto(pk, this.next, k);
-      if (!(this.numbers.putSync(k, n, NO_OVERWRITE) as unknown as boolean)) continue;
-      this.next++;
-      // A new number is past every key of records and pending: both are appends (MDB_APPEND:
-      // the last page fills up instead of splitting in half).
+      added.push([k, this.next]);
+      this.recentNums.stage(k, this.next++);
+      // A new number is past every key of records, pending and recent: all three are appends
+      // (MDB_APPEND: the last page fills up instead of splitting in half).
+      this.recent.putSync(n, k, APPEND);
       this.records.putSync(n, this.values.encode({ txId: k, coreBytes: t.coreBytes, batchRoot: w.batchRoot, index: t.index, payload: t.payload }), APPEND);
       this.pend.putSync(pk, EMPTY, APPEND);
       if (t.product) this.products.putSync(t.product, k);
@@ -372,9 +344,34 @@ export class LmdbStore implements Store {
   }
   async commitIngest(w: IngestWrite): Promise<void> {
     const span = [0, 0]; // the record numbers this write hands out
-    await this.commit(() => ((span[0] = this.next), this.writeIngest(w), (span[1] = this.next)));
+    const added: Numbered[] = [];
+    try {
+      await this.commit(() => ((span[0] = this.next), this.writeIngest(w, added), (span[1] = this.next)));
+    } catch (e) {
+      this.recentNums.failed(added);
+      throw e;
+    }
+    this.recentNums.durable(added);
     this.pendingNums.afterIngest(w.txs, span[0], span[1], (id) => this.numberOf(id)); // durable now
+    if (this.recentNums.size >= this.mergeAt && !this.merging) void this.mergeRecent();
   }
+  /** Ids taken in and not yet merged into `recordnumbers`. */
+  unmerged = (): number => this.recentNums.size;
+  /** Merges every recent id into `recordnumbers` now (after a merge running, if any); resolves when done or stopped. */
+  async mergeRecent(): Promise<void> {
+    while (this.merging) await this.merging;
+    if (this.readOnly || this.closing) return;
+    this.merging = this.merge().finally(() => (this.merging = undefined));
+    return this.merging;
+  }
+  /** One merge (store/recentNumbers.ts): a slice per commit, its puts and removals together; stops at close. */
+  private merge = (): Promise<void> =>
+    this.recentNums.merge(
+      (slice) => this.commit(() => slice.forEach(([id, n]) => (this.numbers.putSync(buf(id), recordKey(n)), this.recent.removeSync(recordKey(n))))),
+      () => this.closing,
+      this.mergeSlice,
+    );
+  private closing = false; // set by close: a merge stops after its current slice
   async commitBlock(w: BlockWrite): Promise<void> {
     const [placed, repended]: [Placement[][], Repended] = [await this.placements(w), []];
     await this.commit(() => this.writeBlock(w, placed, repended));
@@ -391,6 +388,8 @@ export class LmdbStore implements Store {
     return storeSize(this.path);
   }
   async close(): Promise<void> {
+    this.closing = true;
+    await this.merging;
     await this.env.close();
   }
 }

@@ -9,7 +9,10 @@ import { open, type RootDatabase, type Database } from 'lmdb';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UrchainError } from '../errors.js';
-import { BUCKETS } from './buckets.js';
+import { BUCKETS, paramsCodec, headCodec, type Codec } from './buckets.js';
+import { FORMAT_KEY, formatOf } from './format.js';
+import type { ChainParams } from '../chain/params.js';
+import type { Head } from './types.js';
 
 /** The store's file in a data folder (LMDB keeps its lock file beside it, `chain.lmdb-lock`). */
 export const STORE_FILE = 'chain.lmdb';
@@ -39,6 +42,23 @@ export function openEnv(dir: string, readOnly: boolean): RootDatabase {
 
 /** The meta bucket alone. */
 export const metaOf = (env: RootDatabase): TextKeyed => env.openDB({ name: BUCKETS.meta.name, encoding: BUCKETS.meta.value, keyEncoding: BUCKETS.meta.key } as never) as never;
+
+/** The format, chain parameters and head of the store of `dir`, of any format (what decodes). */
+export function describeStore(dir: string): Promise<{ format: number; params?: ChainParams; head?: Head }> {
+  return withEnv(dir, true, (env) => {
+    const meta = metaOf(env);
+    const tryRead = <V>(c: Codec<V>, k: string) => {
+      try {
+        const v = meta.get(k);
+        return v === undefined ? undefined : c.decode(new Uint8Array(v));
+      } catch {
+        return undefined; // another format's row: the format says enough
+      }
+    };
+    const f = meta.get(FORMAT_KEY);
+    return { format: formatOf(f && new Uint8Array(f)), params: tryRead(paramsCodec, 'params'), head: tryRead(headCodec, 'head') };
+  });
+}
 
 /** Refuses a folder without a store (NOT_FOUND, naming the commands that make one). */
 export function mustHoldStore(dir: string) {

@@ -105,6 +105,7 @@ test('bucket names and key encodings are the disk format; each name once', () =>
     'heights:uint32:binary',
     'records:binary:binary',
     'recordnumbers:binary:binary',
+    'recentnumbers:binary:binary',
     'batches:binary:binary',
     'recordlocations:binary:binary',
     'pendingrecords:binary:binary',

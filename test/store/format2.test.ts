@@ -55,26 +55,26 @@ test('a format-1 folder: refused until migrated; after migrate every Store answe
       assert.unreachable('a format-1 store was opened');
     } catch (e) {
       assert.ok(isUrchainError(e, 'BAD_CHAIN'), String(e));
-      assert.match((e as Error).message, /store format 1, older than this urchain's format 2; .*urchain migrate/);
+      assert.match((e as Error).message, /store format 1, older than this urchain's format 3; .*urchain migrate/);
     }
   assert.equal(await dbNames(dir), before, 'the refusals wrote nothing');
 
   const r = await LmdbStore.migrate(dir);
-  assert.equal(r, { from: 1, to: 2, steps: [{ from: 1, to: 2, about: FORMAT_STEPS[0].about }], stamped: false });
+  assert.equal(r, { from: 1, to: 3, steps: FORMAT_STEPS.map(({ from, to, about }) => ({ from, to, about })), stamped: false });
   const after = await dbNames(dir);
   for (const b of Object.values(FORMAT1_BUCKETS)) assert.not.ok(after.includes(b.name), `${b.name} dropped`);
-  for (const b of [BUCKETS.records, BUCKETS.txNumbers, BUCKETS.pending, BUCKETS.locations]) assert.ok(after.includes(b.name), b.name);
+  for (const b of [BUCKETS.records, BUCKETS.txNumbers, BUCKETS.recent, BUCKETS.pending, BUCKETS.locations]) assert.ok(after.includes(b.name), b.name);
 
   for (const ro of [true, false]) {
     const s = await LmdbStore.open(dir, { readOnly: ro });
     try {
-      assert.is(s.format(), 2);
+      assert.is(s.format(), 3);
       assert.equal(dumpStore(s, fixture.keys), fixture.dump);
     } finally {
       await s.close();
     }
   }
-  assert.equal(await LmdbStore.migrate(dir), { from: 2, to: 2, steps: [], stamped: false }, 'a second run does nothing');
+  assert.equal(await LmdbStore.migrate(dir), { from: 3, to: 3, steps: [], stamped: false }, 'a second run does nothing');
 });
 
 test('a format-1 folder from before versions (no format row) migrates the same way', async () => {
@@ -82,7 +82,7 @@ test('a format-1 folder from before versions (no format row) migrates the same w
   const env = open({ path: path.join(dir, 'chain.lmdb'), maxDbs: 16, compression: false, encoding: 'binary' } as never);
   await env.openDB({ name: BUCKETS.meta.name, encoding: 'binary', keyEncoding: 'ordered-binary' } as never).remove('format');
   await env.close();
-  assert.equal((await LmdbStore.migrate(dir)).steps.length, 1);
+  assert.equal((await LmdbStore.migrate(dir)).steps.length, 2);
   const s = await LmdbStore.open(dir, { readOnly: true });
   assert.equal(dumpStore(s, fixture.keys), fixture.dump);
   await s.close();
@@ -121,7 +121,13 @@ test('the migrated store goes on: a new record is numbered after every old one a
   try {
     const numbers = env.openDB({ name: BUCKETS.txNumbers.name, encoding: 'binary', keyEncoding: 'binary' } as never);
     const records = env.openDB({ name: BUCKETS.records.name, encoding: 'binary', keyEncoding: 'binary' } as never);
-    const n = recordNumberOf(numbers.get(Buffer.from(id(900))) as Buffer);
+    // Format 3: a new record's txId is appended to recentnumbers, not yet merged into recordnumbers.
+    const recent = env.openDB({ name: BUCKETS.recent.name, encoding: 'binary', keyEncoding: 'binary' } as never);
+    const rows = [...recent.getRange({})] as { key: Buffer; value: Buffer }[];
+    assert.is(rows.length, 1);
+    assert.is(toHex(rows[0].value), toHex(id(900)));
+    assert.is(numbers.get(Buffer.from(id(900))), undefined, 'not merged yet');
+    const n = recordNumberOf(rows[0].key);
     assert.is(n, Object.keys(fixture.dump.txs).length, 'numbered right after the 48 migrated records (0..47)');
     assert.is(records.getKeysCount(), n + 1);
   } finally {

@@ -6,7 +6,9 @@
  * records no canonical block holds, every canonical record located in its block at its index,
  * the head. It guards what the record numbers must keep: a failed commit leaves nothing behind
  * (and the numbers it used only leave a gap), a reopened store numbers after every record, a
- * repended record gets its place back, a record of a dropped block loses its location.
+ * repended record gets its place back, a record of a dropped block loses its location. Format 3's
+ * merges of recent txIds into `recordnumbers` run throughout (a low threshold), between and
+ * during the other steps, and every answer stays the model's.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -25,17 +27,21 @@ const key = generateKeyPair();
 const params: ChainParams = { version: 1, name: 'model', created: 1, consensus: 'poa', authorities: [key.publicKey], threshold: 1, difficulty: 0, blockTime: 1000 };
 const id = (n: number) => {
   const b = new Uint8Array(32);
-  new DataView(b.buffer).setUint32(0, n + 1);
+  new DataView(b.buffer).setUint32(4, n + 1); // unique
+  b[0] = (n * 97) & 0xff; // spread over the first two bytes, as SHA-256 ids are: merges cut them into slices
+  b[1] = (n * 31) & 0xff;
   b[31] = 0x4d;
   return b;
 };
+/** Merges start at a handful of recent ids, a few ids per commit: they run between every other step. */
+const opts = { mergeAt: 6, mergeSlice: 3 };
 const fromHex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
 
-test('format 2 under a random run of ingests, failed commits, blocks, reorganisations, putPayload and reopenings answers as the model', async () => {
+test('format 2 and 3 under a random run of ingests, failed commits, blocks, reorganisations, putPayload and reopenings answers as the model', async () => {
   let seed = 20261126;
   const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const dir = tmpDir();
-  let s = await LmdbStore.open(dir);
+  let s = await LmdbStore.open(dir, opts);
   const g = genesisWrite(params);
   try {
     await s.initChain(params, g);
@@ -55,7 +61,8 @@ test('format 2 under a random run of ingests, failed commits, blocks, reorganisa
       const header = { ...g.block.signed.header, height, prevHash: prev, txCount: txIds.length };
       return { hash, block: { ...g.block, signed: { ...g.block.signed, header } }, txIds };
     };
-    const counts = { ingests: 0, failed: 0, blocks: 0, reorgs: 0, reopens: 0, fills: 0 };
+    const counts = { ingests: 0, failed: 0, blocks: 0, reorgs: 0, reopens: 0, fills: 0, merged: 0 };
+    let lastUnmerged = 0;
     for (let step = 0; step < 300; step++) {
       const r = rnd();
       if (r < 0.35) {
@@ -127,7 +134,7 @@ test('format 2 under a random run of ingests, failed commits, blocks, reorganisa
         counts.reorgs++;
       } else if (r < 0.9) {
         await s.close();
-        s = await LmdbStore.open(dir);
+        s = await LmdbStore.open(dir, opts);
         counts.reopens++;
       } else if (stored.size) {
         const all = [...stored];
@@ -138,6 +145,8 @@ test('format 2 under a random run of ingests, failed commits, blocks, reorganisa
       }
 
       const at = `step ${step}`;
+      if (s.unmerged() < lastUnmerged) counts.merged++;
+      lastUnmerged = s.unmerged();
       assert.equal(s.pending().map(toHex).sort(), pool(), `${at}: the pool`);
       assert.is(new Set(s.pending().map(toHex)).size, s.pending().length, `${at}: no record pending twice`);
       chain.forEach((b, height) =>

@@ -1,0 +1,165 @@
+/**
+ * Store format 3's recent txIds (store/recentNumbers.ts): an ingest writes no random key (its
+ * txIds are appended to `recentnumbers`, `recordnumbers` untouched); a merge moves them into
+ * `recordnumbers` in slices of neighbouring keys; the map in memory equals `recentnumbers`
+ * through ingests, merges, a merge cut short by close, a merge that fails on a full disk, and
+ * reopens (writable and read-only); and every read by txId answers the same throughout. (A random
+ * run with merges between blocks, reorganisations and failed commits: format2Model.test.ts.)
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import path from 'node:path';
+import fs from 'node:fs';
+import crypto from 'node:crypto';
+import { open } from 'lmdb';
+import { LmdbStore } from '../../src/store/lmdb.js';
+import { RecentNumbers } from '../../src/store/recentNumbers.js';
+import { BUCKETS, recordNumberOf } from '../../src/store/buckets.js';
+import { genesisWrite } from '../../src/ledger/genesis.js';
+import { signBatch } from '../../src/chain/batch.js';
+import { generateKeyPair } from '../../src/crypto/ed25519.js';
+import type { IngestWrite } from '../../src/store/types.js';
+import type { ChainParams } from '../../src/chain/params.js';
+import { tmpDir, cleanup, toHex } from '../helpers.js';
+import { onTmpfs, fill } from '../tmpfs.js';
+
+test.after(() => cleanup());
+
+const key = generateKeyPair();
+const params: ChainParams = { version: 1, name: 'r', created: 1, consensus: 'poa', authorities: [key.publicKey], threshold: 1, difficulty: 0, blockTime: 1000 };
+const ids = (n: number) => Array.from({ length: n }, () => new Uint8Array(crypto.randomBytes(32)));
+function write(list: Uint8Array[], tag = 1): IngestWrite {
+  const b = signBatch(list, key);
+  return { batchRoot: b.root, batch: { origin: key.publicKey, signature: b.signature, txIds: list }, txs: list.map((txId, index) => ({ txId, coreBytes: new Uint8Array([index & 0xff]), index, payload: new Uint8Array([tag, txId[0]]) })) };
+}
+
+/** The rows of `recentnumbers` and the count of `recordnumbers`, read from the file. */
+async function onDisk(dir: string): Promise<{ recent: Map<string, number>; merged: number }> {
+  const env = open({ path: path.join(dir, 'chain.lmdb'), maxDbs: 16, compression: false, encoding: 'binary', readOnly: true } as never);
+  try {
+    const db = (name: string) => env.openDB({ name, encoding: 'binary', keyEncoding: 'binary' } as never);
+    const recent = new Map<string, number>();
+    for (const { key: k, value } of db(BUCKETS.recent.name).getRange({}) as Iterable<{ key: Buffer; value: Buffer }>) recent.set(toHex(value), recordNumberOf(k));
+    return { recent, merged: db(BUCKETS.txNumbers.name).getKeysCount() };
+  } finally {
+    await env.close();
+  }
+}
+
+/** Every id answers: stored, its own payload (the first copy's `tag`). */
+function answers(s: LmdbStore, list: Uint8Array[], tag: number, at: string) {
+  list.forEach((id) => {
+    assert.ok(s.hasTx(id), `${at}: ${toHex(id).slice(0, 8)} stored`);
+    assert.equal([...(s.getPayload(id) ?? [])], [tag, id[0]], `${at}: payload of ${toHex(id).slice(0, 8)}`);
+  });
+}
+
+test('slices cover every durable id once, in key order of their first two bytes; staged and failed ids are left out', () => {
+  const r = new RecentNumbers();
+  const all = ids(5000);
+  all.forEach((id, n) => r.stage(id, n));
+  r.durable(all.slice(0, 4000).map((id, n) => [id, n]));
+  r.failed(all.slice(4000).map((id, n) => [id, 4000 + n]));
+  assert.is(r.size, 4000);
+  assert.is(r.numberOf(all[4500]), undefined, 'a failed id is gone');
+  const slices = r.slices(500);
+  assert.equal(slices.flat().map(([id]) => toHex(id)).sort(), all.slice(0, 4000).map(toHex).sort());
+  const prefix = (id: Uint8Array) => (id[0] << 8) | id[1];
+  for (let i = 0; i < slices.length; i++) {
+    assert.ok(slices[i].length >= 500 || i === slices.length - 1, `slice ${i} of ${slices[i].length}`);
+    if (i) assert.ok(Math.max(...slices[i - 1].map(([id]) => prefix(id))) <= Math.min(...slices[i].map(([id]) => prefix(id))), `slice ${i} follows ${i - 1}`);
+  }
+  r.merged(slices[0]);
+  assert.is(r.size, 4000 - slices[0].length);
+  assert.is(r.numberOf(slices[0][0][0]), undefined);
+});
+
+test('an ingest writes no random key: txIds are appended to recentnumbers; a merge moves them to recordnumbers; reads answer the same before and after, and after reopens', async () => {
+  const dir = tmpDir();
+  let s = await LmdbStore.open(dir, { mergeAt: 1e9, mergeSlice: 128 });
+  const list = ids(1000);
+  try {
+    await s.initChain(params, genesisWrite(params));
+    await s.commitIngest(write(list.slice(0, 600)));
+    await s.commitIngest(write(list.slice(600)));
+    await s.commitIngest(write(list.slice(0, 10), 9)); // taken again: the first copies stay
+    assert.is(s.unmerged(), 1000);
+    answers(s, list, 1, 'before the merge');
+    await s.close();
+    let disk = await onDisk(dir);
+    assert.is(disk.recent.size, 1000, 'every txId in recentnumbers');
+    assert.is(disk.merged, 0, 'recordnumbers untouched by ingests');
+
+    s = await LmdbStore.open(dir, { readOnly: true });
+    answers(s, list, 1, 'read-only, before the merge');
+    await s.close();
+    s = await LmdbStore.open(dir, { mergeAt: 1e9, mergeSlice: 128 });
+    assert.is(s.unmerged(), 1000, 'the map is loaded at open');
+    await s.mergeRecent();
+    assert.is(s.unmerged(), 0);
+    answers(s, list, 1, 'after the merge');
+    await s.commitIngest(write(list.slice(990), 9)); // taken again after the merge: still the first copies
+    answers(s, list, 1, 'a repeat after the merge');
+    assert.is(s.unmerged(), 0, 'a repeat is not numbered');
+    await s.close();
+    disk = await onDisk(dir);
+    assert.is(disk.recent.size, 0);
+    assert.is(disk.merged, 1000);
+    s = await LmdbStore.open(dir, { readOnly: true });
+    answers(s, list, 1, 'read-only, after the merge');
+  } finally {
+    await s.close();
+  }
+});
+
+test('merges start on their own past mergeAt, ingests go on meanwhile; close stops one between slices and the map equals the disk after every reopen', async () => {
+  const dir = tmpDir();
+  let s = await LmdbStore.open(dir, { mergeAt: 300, mergeSlice: 16 });
+  const all: Uint8Array[] = [];
+  try {
+    await s.initChain(params, genesisWrite(params));
+    for (let round = 0; round < 6; round++) {
+      for (let b = 0; b < 4; b++) {
+        const list = ids(100);
+        all.push(...list);
+        await s.commitIngest(write(list));
+      }
+      answers(s, all.slice(-400), 1, `round ${round}`);
+      const left = s.unmerged();
+      await s.close(); // a merge running stops after its slice
+      const disk = await onDisk(dir);
+      s = await LmdbStore.open(dir, { mergeAt: 300, mergeSlice: 16 });
+      assert.is(s.unmerged(), disk.recent.size, `round ${round}: the map is recentnumbers`);
+      assert.ok(disk.recent.size <= left, `round ${round}: nothing merged comes back`);
+      assert.is(disk.recent.size + disk.merged, all.length, `round ${round}: every id in one of the two`);
+    }
+    assert.ok(s.unmerged() < all.length, 'merges ran');
+    for (let i = 0; i < all.length; i += 100) answers(s, all.slice(i, i + 100), 1, `batch ${i / 100}`);
+  } finally {
+    await s.close();
+  }
+});
+
+test('a merge that fails on a full disk leaves its ids recent and every answer as it was; the next merge completes', async () => {
+  await onTmpfs('4m', async (mnt) => {
+    const dir = path.join(mnt, 'data');
+    const s = await LmdbStore.open(dir, { mergeAt: 1e9, mergeSlice: 4096 });
+    const list = ids(3000);
+    try {
+      await s.initChain(params, genesisWrite(params));
+      for (let i = 0; i < 3000; i += 1000) await s.commitIngest(write(list.slice(i, i + 1000)));
+      fill(path.join(mnt, 'filler'));
+      await s.mergeRecent();
+      assert.is(s.unmerged(), 3000, 'the failed slice left every id recent');
+      answers(s, list, 1, 'after the failed merge');
+      fs.rmSync(path.join(mnt, 'filler'));
+      await s.mergeRecent();
+      assert.is(s.unmerged(), 0);
+      answers(s, list, 1, 'after the merge that succeeds');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+test.run();
