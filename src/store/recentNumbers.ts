@@ -23,17 +23,17 @@
  *   them, a durable one moves them to the map.
  */
 import { IdMap } from '../codec/idMap.js';
-import { RECORD_NUMBER_BYTES, recordNumberOf } from './buckets.js';
+import { IdTable } from './idTable.js';
 
 /** A run of this many ids is merged into `recordnumbers` (see mergeRun for what one costs). */
 export const MERGE_AT = 1 << 18;
 /** Ids per merge commit: a slice of neighbouring keys, so its leaves are written once. */
-export const MERGE_SLICE = 8192;
+export const MERGE_SLICE = 4096;
 
 export type Numbered = [txId: Uint8Array, n: number];
 
 export class RecentNumbers {
-  private recent = new IdMap<number>();
+  private recent = new IdTable(); // typed arrays: no object per id (store/idTable.ts)
   private staged = new IdMap<number>();
 
   /** Durable ids the map holds (the rows of `recentnumbers`). */
@@ -50,7 +50,7 @@ export class RecentNumbers {
   }
   /** Every row of `recentnumbers` (number -> txId), at open. */
   load(rows: Iterable<{ key: Uint8Array; value: Uint8Array }>): void {
-    for (const { key, value } of rows) this.recent.set(new Uint8Array(value), recordNumberOf(key.subarray(0, RECORD_NUMBER_BYTES)));
+    for (const { key: k, value } of rows) this.recent.set(value, (k[0] * 2 ** 24 + k[1] * 2 ** 16 + k[2] * 2 ** 8 + k[3]) * 2 ** 32 + ((k[4] << 24) >>> 0) + (k[5] << 16) + (k[6] << 8) + k[7]); // an 8-byte key (recordNumberOf, without a view per row)
   }
   /** An ingest transaction wrote `txId` under `n` (not durable yet). */
   stage(txId: Uint8Array, n: number): void {
@@ -69,7 +69,7 @@ export class RecentNumbers {
   }
   /** A merge slice is durable: its ids are in `recordnumbers` and no longer in `recentnumbers`. */
   merged(list: readonly Numbered[]): void {
-    for (const [id, n] of list) if (this.recent.get(id) === n) this.recent.delete(id);
+    for (const [id, n] of list) this.recent.deleteIf(id, n);
   }
   /**
    * Merges the durable recent ids into `recordnumbers`: `write` commits one slice (its puts into
@@ -89,21 +89,29 @@ export class RecentNumbers {
     }
   }
   /**
-   * The durable recent ids in slices of about `slice` ids, each slice a range of neighbouring
-   * keys and the slices in key order: ids are bucketed by their first two bytes (SHA-256 outputs
-   * spread evenly) and consecutive buckets make a slice. Within a slice the order does not
-   * matter: its keys share the same few leaves. O(n), no comparison sort on the event loop.
+   * The durable recent ids (as they are when called) in slices of at least `slice` ids but the
+   * last, each slice a range of neighbouring keys and the slices in key order: a counting sort on
+   * the ids' first two bytes (SHA-256 outputs spread evenly), whole buckets to a slice. Within a
+   * slice the order does not matter: its keys share the same few leaves. O(n) over a copy, and a
+   * slice's entries are made only when it is reached.
    */
-  slices(slice = MERGE_SLICE): Numbered[][] {
-    const buckets: Numbered[][] = Array.from({ length: 65536 }, () => []);
-    for (const [id, n] of this.recent.entries()) buckets[(id[0] << 8) | id[1]].push([id, n]);
-    const out: Numbered[][] = [];
-    let cur: Numbered[] = [];
-    for (const b of buckets) {
-      for (const e of b) cur.push(e);
-      if (cur.length >= slice) out.push(cur), (cur = []);
+  *slices(slice = MERGE_SLICE): Generator<Numbered[]> {
+    const { ids, nums } = this.recent.snapshot();
+    const n = nums.length;
+    const start = new Int32Array(65537);
+    for (let i = 0; i < n; i++) start[((ids[i * 32] << 8) | ids[i * 32 + 1]) + 1]++;
+    for (let b = 0; b < 65536; b++) start[b + 1] += start[b];
+    const order = new Int32Array(n);
+    const at = start.slice(0, 65536);
+    for (let i = 0; i < n; i++) order[at[(ids[i * 32] << 8) | ids[i * 32 + 1]]++] = i;
+    for (let from = 0, b = 0; from < n; ) {
+      while (b < 65536 && start[b + 1] - from < slice) b++; // whole buckets up to `slice` ids
+      const to = b < 65536 ? start[b + 1] : n;
+      const out: Numbered[] = [];
+      for (let k = from; k < to; k++) out.push([ids.subarray(order[k] * 32, order[k] * 32 + 32), nums[order[k]]]);
+      yield out;
+      from = to;
+      b++;
     }
-    if (cur.length) out.push(cur);
-    return out;
   }
 }

@@ -1,0 +1,58 @@
+/**
+ * The typed-array id table (store/idTable.ts) against a Map: random ids and ids that share their
+ * first bytes (the table's hash), sets, number changes, removals past the point where the arena
+ * is compacted, growth, and snapshots that stay as they were while the table changes.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import crypto from 'node:crypto';
+import { IdTable } from '../../src/store/idTable.js';
+import { toHex } from '../helpers.js';
+
+test('answers as a Map through sets, changes, removals, compactions and growth', () => {
+  const t = new IdTable();
+  const model = new Map<string, number>();
+  const pool: Uint8Array[] = [];
+  let seed = 7;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const newId = () => {
+    const id = new Uint8Array(crypto.randomBytes(32));
+    if (rnd() < 0.3) id.set([1, 2, 3, 4]); // the same hash: probing must compare whole ids
+    pool.push(id);
+    return id;
+  };
+  let n = 0;
+  for (let step = 0; step < 40000; step++) {
+    const r = rnd();
+    if (r < 0.55 || pool.length === 0) {
+      const id = newId();
+      t.set(id, n);
+      model.set(toHex(id), n++);
+    } else if (r < 0.6) {
+      const id = pool[Math.floor(rnd() * pool.length)];
+      t.set(id, n);
+      model.set(toHex(id), n++);
+    } else {
+      const id = pool[Math.floor(rnd() * pool.length)];
+      const want = model.get(toHex(id));
+      const asked = rnd() < 0.2 && want !== undefined ? want + 1 : (want ?? 0);
+      const removed = t.deleteIf(id, asked);
+      assert.is(removed, want !== undefined && want === asked, `step ${step}: removal`);
+      if (removed) model.delete(toHex(id));
+    }
+    if (step % 10000 === 0 || step === 39999) {
+      assert.is(t.size, model.size, `step ${step}: size`);
+      for (const id of pool) assert.is(t.get(id), model.get(toHex(id)), `step ${step}: ${toHex(id).slice(0, 8)}`);
+    }
+  }
+  const snap = t.snapshot();
+  const got = new Map<string, number>();
+  for (let i = 0; i < snap.nums.length; i++) got.set(toHex(snap.ids.subarray(i * 32, i * 32 + 32)), snap.nums[i]);
+  assert.equal(got, model, 'the snapshot is the live entries');
+  for (const id of pool) t.deleteIf(id, t.get(id) ?? -5);
+  assert.is(t.size, 0);
+  assert.is(snap.nums.length, model.size, 'a snapshot is a copy');
+  assert.is(t.get(new Uint8Array(32)), undefined);
+});
+
+test.run();
