@@ -4,7 +4,7 @@
  * format: never rename one), what maps to what, and how keys and values are encoded. A backend
  * reads this table instead of spelling buckets out itself, and a new bucket is one new row.
  *
- * Store format 2 (store/format.ts) keeps each record once, under a record number given in
+ * Store formats 2 and 3 (store/format.ts) keep each record once, under a record number given in
  * arrival order: `records` holds its core, batch position and payload in one value, written once
  * and appended at the end of the tree; `recordnumbers` (txId -> number) answers reads by txId.
  * Format 3 writes no random key per record at ingest: the new record's txId is appended to

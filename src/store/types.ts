@@ -11,7 +11,12 @@
  *   records   record number             -> one record: txId, core bytes, batch root, index in
  *                                          batch, and its payload (only where the storage filter
  *                                          keeps it); numbers are given in arrival order
- *   recordnumbers txId                  -> record number (every read by txId goes through it)
+ *   recordnumbers txId                  -> record number, for records merged into it
+ *   recentnumbers record number         -> txId, for records taken in since the last merge
+ *                                          (format 3: an ingest appends here, a merge moves
+ *                                          many at once into recordnumbers in key order;
+ *                                          store/recentNumbers.ts). Every read by txId goes
+ *                                          through one of the two.
  *   batches   batchRoot                 -> StoredBatch (origin, signature, txIds)
  *   recordlocations record number       -> where the canonical chain includes it
  *   pendingrecords record number, txId  -> (durable pool of taken-in, unblocked txs, in arrival order)
@@ -33,7 +38,7 @@
  *                                          and log(n/256) nodes. Blocks stored before this
  *                                          bucket have no row: proofs rebuild from the body.
  *
- * (That is the LMDB store's format 2; a backend keeps the same contents its own way: PostgreSQL
+ * (That is the LMDB store's format 3; a backend keeps the same contents its own way: PostgreSQL
  * in tables, store/postgresSchema.ts.)
  *
  * Writes come in two atomic groups, each durable when its promise resolves: an ingest commit and
