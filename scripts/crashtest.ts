@@ -5,7 +5,7 @@
  * runs (support/crashCycle.ts does the work). Prints one JSON document; exits 1 unless nothing was
  * lost, nothing stored twice and the audit passed.
  *
- *   node dist/scripts/crashtest.js [--cycles N] [--http N] [--batch N] [--profichain N] [--keep]
+ *   node dist/scripts/crashtest.js [--cycles N] [--http N] [--batch N] [--profichain N] [--merge-at N] [--keep]
  */
 import '../src/io/fastCrypto.js'; // OpenSSL signing and sealing, as the CLI has
 import fs from 'node:fs';
@@ -34,6 +34,7 @@ try {
     http: num('--http', 8),
     batch: num('--batch', 2),
     profichain: num('--profichain', 2),
+    mergeAt: num('--merge-at', 4096),
     log: (l) => process.stderr.write(`crashtest: ${l}\n`),
   });
   console.log(JSON.stringify(r));

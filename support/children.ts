@@ -148,6 +148,8 @@ export interface StartOptions {
    * `included` then asks the node again at each block.
    */
   events?: string[];
+  /** Variables added to the child's environment (e.g. URCHAIN_STORE_MERGE_AT, store/recentNumbers.ts). */
+  env?: Record<string, string>;
 }
 
 /** What the bench waits for: a node started with these prints no line per record. */
@@ -158,6 +160,7 @@ export const BENCH_EVENTS = ['started', 'block', 'link', 'unlink', 'sync', 'sync
 export function startNode(dataDir: string, extra: string[] = [], o: StartOptions = {}): Promise<RunningNode> {
   const proc = spawn(process.execPath, [o.entry ?? bin, 'node', 'run', '--data', dataDir, '--api', '127.0.0.1:0', '--json', ...(o.events ? ['--events', o.events.join(',')] : []), ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: o.env ? { ...process.env, ...o.env } : undefined,
   });
   const exited = join(proc);
   const events: any[] = [];

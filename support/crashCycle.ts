@@ -28,6 +28,8 @@ export interface CrashOptions {
   /** Receipts to wait for in each cycle before the kill (so every cycle kills a node under load). */
   receiptsPerCycle?: number;
   log?: (line: string) => void;
+  /** The node merges its recent txIds into the txId index past this many (URCHAIN_STORE_MERGE_AT): low, so kills land in merges too. */
+  mergeAt?: number;
   /** `postgres://…`: the node keeps its chain there (node run --store), and the checks read it there. */
   store?: string;
 }
@@ -82,7 +84,7 @@ export async function crashCycles(o: CrashOptions): Promise<CrashResult> {
   let ready: Promise<void> = Promise.resolve();
   let markUp = () => undefined as void;
   const start = async () => {
-    node = await startNode(data, args);
+    node = await startNode(data, args, o.mergeAt ? { env: { URCHAIN_STORE_MERGE_AT: String(o.mergeAt) } } : {});
     nodes.push(node);
     pc = (await fetch(`${node.url}/v1/status`).then((r) => r.json())).profichain;
   };

@@ -40,7 +40,7 @@ import { openEnv, metaOf, mustHoldStore, checkKey, withEnv, storeSize, describeS
 import { rowsOf, idemHoldsIndex, moveIndexOutOfIdem } from './idemIndex.js';
 import { PendingNumbers, type Repended } from './pendingNumbers.js';
 import { placementsOf, writePlacements, type Placement } from './blockPlacements.js';
-import { RecentNumbers, MERGE_AT, MERGE_SLICE, type Numbered } from './recentNumbers.js';
+import { RecentNumbers, MERGE_AT, MERGE_SLICE, mergeAtOf, type Numbered } from './recentNumbers.js';
 
 export { STORE_FILE, mustHoldStore, MAX_KEY_BYTES } from './lmdbEnv.js';
 
@@ -127,7 +127,7 @@ export class LmdbStore implements Store {
     if (opts.readOnly) mustHoldStore(dir);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const s = new LmdbStore(dir, !!opts.readOnly);
-    [s.mergeAt, s.mergeSlice] = [opts.mergeAt ?? MERGE_AT, opts.mergeSlice ?? MERGE_SLICE]; // other than the defaults: tests
+    [s.mergeAt, s.mergeSlice] = [opts.mergeAt ?? mergeAtOf(), opts.mergeSlice ?? MERGE_SLICE]; // other than the defaults: tests
     try {
       await s.recordFormat();
     } catch (e) {

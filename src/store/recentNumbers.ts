@@ -25,8 +25,17 @@
 import { IdMap } from '../codec/idMap.js';
 import { IdTable } from './idTable.js';
 
-/** A run of this many ids is merged into `recordnumbers` (see mergeRun for what one costs). */
+/** A run of this many ids is merged into `recordnumbers`. */
 export const MERGE_AT = 1 << 18;
+/**
+ * The threshold a writable store uses: MERGE_AT, or the environment's URCHAIN_STORE_MERGE_AT (a
+ * positive integer), a testing knob: the crash cycles set it low so that kill -9 lands during
+ * merges too.
+ */
+export function mergeAtOf(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.URCHAIN_STORE_MERGE_AT);
+  return Number.isSafeInteger(v) && v > 0 ? v : MERGE_AT;
+}
 /** Ids per merge commit: a slice of neighbouring keys, so its leaves are written once. */
 export const MERGE_SLICE = 4096;
 

@@ -14,8 +14,8 @@ C.after(() => {
   cleanup();
 });
 
-C('kill -9 twice under four kinds of load: nothing receipted is lost, nothing is stored twice, audit passes', async () => {
-  const r = await crashCycles({ dir: tmpDir('urchain-crash-'), cycles: 2, http: 2, batch: 1, profichain: 1, batchSize: 5, receiptsPerCycle: 20 });
+C('kill -9 twice under four kinds of load, merges of recent txIds running: nothing receipted is lost, nothing is stored twice, audit passes', async () => {
+  const r = await crashCycles({ dir: tmpDir('urchain-crash-'), cycles: 2, http: 2, batch: 1, profichain: 1, batchSize: 5, receiptsPerCycle: 20, mergeAt: 8 });
   assert.ok(r.receipts > 0, 'clients got receipts');
   assert.ok(r.byClient.http > 0 && r.byClient.batch > 0 && r.byClient.profichain > 0 && r.byClient.watch > 0, JSON.stringify(r.byClient));
   assert.is(r.lost, 0, `lost: ${r.lostTxIds.join(', ')}`);

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import crypto from 'node:crypto';
 import { open } from 'lmdb';
 import { LmdbStore } from '../../src/store/lmdb.js';
-import { RecentNumbers } from '../../src/store/recentNumbers.js';
+import { RecentNumbers, MERGE_AT, mergeAtOf } from '../../src/store/recentNumbers.js';
 import { BUCKETS, recordNumberOf } from '../../src/store/buckets.js';
 import { genesisWrite } from '../../src/ledger/genesis.js';
 import { signBatch } from '../../src/chain/batch.js';
@@ -160,6 +160,13 @@ test('a merge that fails on a full disk leaves its ids recent and every answer a
       await s.close();
     }
   });
+});
+
+test('the threshold: 2^18 ids, or URCHAIN_STORE_MERGE_AT when it is a positive integer (the crash cycles set it low)', () => {
+  assert.is(MERGE_AT, 262144);
+  assert.is(mergeAtOf({}), MERGE_AT);
+  assert.is(mergeAtOf({ URCHAIN_STORE_MERGE_AT: '8' }), 8);
+  for (const bad of ['0', '-3', '1.5', 'many', '']) assert.is(mergeAtOf({ URCHAIN_STORE_MERGE_AT: bad }), MERGE_AT, bad);
 });
 
 test.run();
