@@ -280,9 +280,12 @@ export class LmdbStore implements Store {
     const n = pk.subarray(0, RECORD_NUMBER_BYTES);
     for (const t of w.txs) {
       const k = t.txId as Buffer; // lmdb-js copies a key's bytes: no Buffer view (it would move a small array out of V8's heap)
-      // Numbered only if new: a record taken twice keeps the first. Recent ids are in memory
-      // (staged ones too: written by an ingest not yet durable), older ones in recordnumbers.
-      if (this.recentNums.numberOf(k) !== undefined || this.numbers.doesExist(k)) continue;
+      // Numbered only if new: a record taken twice keeps the first. Durable recent ids are in
+      // memory, older ones in recordnumbers; one staged by an ingest not yet durable counts if
+      // this transaction sees its record (store/recentNumbers.ts).
+      if (this.recentNums.hasDurable(k) || this.numbers.doesExist(k)) continue;
+      const staged = this.recentNums.stagedNumberOf(k);
+      if (staged !== undefined && this.records.doesExist(recordKey(staged))) continue;
       pendingKeyInto(pk, this.next, k);
       added.push([k, this.next]);
       this.recentNums.stage(k, this.next++);
@@ -344,13 +347,9 @@ export class LmdbStore implements Store {
   }
   async commitIngest(w: IngestWrite): Promise<void> {
     const span = [0, 0]; // the record numbers this write hands out
-    const added: Numbered[] = [];
-    try {
-      await this.commit(() => ((span[0] = this.next), this.writeIngest(w, added), (span[1] = this.next)));
-    } catch (e) {
-      this.recentNums.failed(added);
-      throw e;
-    }
+    const added: Numbered[] = []; // staged: dropped at once if the transaction throws, when it settles if the commit fails
+    const write = () => ((span[0] = this.next), this.recentNums.staging(added, () => this.writeIngest(w, added)), (span[1] = this.next));
+    await this.commit(write).catch((e) => Promise.reject((this.recentNums.failed(added), e)));
     this.recentNums.durable(added);
     this.pendingNums.afterIngest(w.txs, span[0], span[1], (id) => this.numberOf(id)); // durable now
     if (this.recentNums.size >= this.mergeAt && !this.merging) void this.mergeRecent();

@@ -17,10 +17,13 @@
  * `recentnumbers`, or in both (a slice commits its puts and its removals together), and this
  * map holds exactly the rows of `recentnumbers` (loaded at open, grown after a durable ingest,
  * shrunk after a durable slice). A lookup asks the map first, then `recordnumbers`.
- * - `staged`: ids an ingest transaction wrote whose commit is not durable yet. A later ingest's
- *   duplicate check must see them (LMDB does, inside the write transaction, and so must we);
- *   the block path may place them (its transaction runs after theirs). A failed commit drops
- *   them, a durable one moves them to the map.
+ * - `staged`: ids an ingest transaction wrote whose commit is not durable yet. The block path
+ *   may place them (its transaction runs after theirs). A later ingest that meets one asks its
+ *   own transaction whether that record is written (a record number read, in LMDB's view, as
+ *   format 2's MDB_NOOVERWRITE did): an earlier transaction that threw, or a commit that failed,
+ *   left nothing there, and the later ingest then writes the record itself. A transaction that
+ *   throws drops its stages before the next transaction runs; a failed commit drops them when
+ *   it settles; a durable one moves them to the map.
  */
 import { IdMap } from '../codec/idMap.js';
 import { IdTable } from './idTable.js';
@@ -57,6 +60,10 @@ export class RecentNumbers {
   hasDurable(txId: Uint8Array): boolean {
     return this.recent.has(txId);
   }
+  /** The number an ingest not yet durable gave `txId`, if one did. */
+  stagedNumberOf(txId: Uint8Array): number | undefined {
+    return this.staged.get(txId);
+  }
   /** Every row of `recentnumbers` (number -> txId), at open. */
   load(rows: Iterable<{ key: Uint8Array; value: Uint8Array }>): void {
     for (const { key: k, value } of rows) this.recent.set(value, (k[0] * 2 ** 24 + k[1] * 2 ** 16 + k[2] * 2 ** 8 + k[3]) * 2 ** 32 + ((k[4] << 24) >>> 0) + (k[5] << 16) + (k[6] << 8) + k[7]); // an 8-byte key (recordNumberOf, without a view per row)
@@ -65,16 +72,25 @@ export class RecentNumbers {
   stage(txId: Uint8Array, n: number): void {
     this.staged.set(txId, n);
   }
+  /** Runs an ingest transaction's writes `f`, which stage `list`; if it throws, drops them before rethrowing. */
+  staging(list: Numbered[], f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.failed(list);
+      throw e;
+    }
+  }
   /** The commit that wrote `list` is durable. */
   durable(list: readonly Numbered[]): void {
     for (const [id, n] of list) {
-      this.staged.delete(id);
+      if (this.staged.get(id) === n) this.staged.delete(id);
       this.recent.set(id, n);
     }
   }
-  /** The commit that wrote `list` failed: nothing of it is on disk. */
+  /** The commit (or the transaction) that wrote `list` failed: nothing of it is on disk. A later ingest's stage of the same id stays. */
   failed(list: readonly Numbered[]): void {
-    for (const [id] of list) this.staged.delete(id);
+    for (const [id, n] of list) if (this.staged.get(id) === n) this.staged.delete(id);
   }
   /** A merge slice is durable: its ids are in `recordnumbers` and no longer in `recentnumbers`. */
   merged(list: readonly Numbered[]): void {

@@ -112,6 +112,27 @@ test('an ingest writes no random key: txIds are appended to recentnumbers; a mer
   }
 });
 
+test('a record staged by an ingest whose transaction throws is written by the next ingest that holds it, queued behind it', async () => {
+  const s = await LmdbStore.open(tmpDir(), { mergeAt: 1e9 });
+  try {
+    await s.initChain(params, genesisWrite(params));
+    const [x, y] = ids(2);
+    const bad = write([x, y], 1);
+    bad.txs[1].payload = 'not bytes' as never; // x is staged, then the transaction throws
+    const good = write([x], 2);
+    // Both queued before either settles: the second transaction runs right after the first aborts.
+    const [a, b] = await Promise.allSettled([s.commitIngest(bad), s.commitIngest(good)]);
+    assert.is(a.status, 'rejected');
+    assert.is(b.status, 'fulfilled', String((b as PromiseRejectedResult).reason));
+    assert.ok(s.hasTx(x), 'x is stored by the second ingest');
+    assert.equal([...(s.getPayload(x) ?? [])], [2, x[0]], "x is the second ingest's copy");
+    assert.not.ok(s.hasTx(y));
+    assert.equal(s.pending().map(toHex), [toHex(x)]);
+  } finally {
+    await s.close();
+  }
+});
+
 test('merges start on their own past mergeAt, ingests go on meanwhile; close stops one between slices and the map equals the disk after every reopen', async () => {
   const dir = tmpDir();
   let s = await LmdbStore.open(dir, { mergeAt: 300, mergeSlice: 16 });
