@@ -278,12 +278,16 @@ export class LmdbStore implements Store {
     // before it returns. The record's key `n` is the first bytes of its pending key.
     const pk = Buffer.allocUnsafe(RECORD_NUMBER_BYTES + 32);
     const n = pk.subarray(0, RECORD_NUMBER_BYTES);
+    // The node's own batch (it carries `seq`) is new by construction: each core holds this node's
+    // key and a seq above every seq stored (meta `seq` moves in the same commit, and the intake
+    // never uses one twice), so no read of the txId index, a random page at 10 million records.
+    const own = w.seq !== undefined;
     for (const t of w.txs) {
       const k = t.txId as Buffer; // lmdb-js copies a key's bytes: no Buffer view (it would move a small array out of V8's heap)
       // Numbered only if new: a record taken twice keeps the first. Durable recent ids are in
-      // memory, older ones in recordnumbers; one staged by an ingest not yet durable counts if
-      // this transaction sees its record (store/recentNumbers.ts).
-      if (this.recentNums.hasDurable(k) || this.numbers.doesExist(k)) continue;
+      // memory, older ones in recordnumbers (not read for the node's own batch, `own`); one
+      // staged by an ingest not yet durable counts if this transaction sees its record.
+      if (this.recentNums.hasDurable(k) || (!own && this.numbers.doesExist(k))) continue;
       const staged = this.recentNums.stagedNumberOf(k);
       if (staged !== undefined && this.records.doesExist(recordKey(staged))) continue;
       pendingKeyInto(pk, this.next, k);

@@ -98,7 +98,11 @@ export interface IngestWrite {
   batchRoot: Uint8Array;
   batch: StoredBatch;
   txs: IngestTx[];
-  /** This node's own counter after the batch; absent for batches received from peers. */
+  /**
+   * This node's own counter after the batch; absent for batches received from peers. A batch
+   * with `seq` is the node's own, its cores numbered above every seq stored: its records are new,
+   * and a store may skip looking for them on disk (the LMDB store does).
+   */
   seq?: number;
 }
 

@@ -133,6 +133,27 @@ test('a record staged by an ingest whose transaction throws is written by the ne
   }
 });
 
+test("the node's own batch (with seq) is not looked up in recordnumbers; a peer's batch is, and a merged record in it is not stored twice", async () => {
+  const s = await LmdbStore.open(tmpDir(), { mergeAt: 1e9 });
+  try {
+    await s.initChain(params, genesisWrite(params));
+    const numbers = (s as unknown as { numbers: { doesExist(k: Uint8Array): boolean } }).numbers;
+    const real = numbers.doesExist.bind(numbers);
+    let reads = 0;
+    numbers.doesExist = (k) => (reads++, real(k));
+    const first = ids(50);
+    await s.commitIngest({ ...write(first), seq: 50 });
+    assert.is(reads, 0, 'own batch: no read');
+    await s.mergeRecent();
+    await s.commitIngest(write([...first.slice(0, 5), ...ids(5)], 2)); // a peer's: 5 known (merged), 5 new
+    assert.is(reads, 10, "peer's batch: one read per record");
+    assert.is(s.unmerged(), 5, 'only the 5 new ones numbered');
+    answers(s, first, 1, 'the first copies');
+  } finally {
+    await s.close();
+  }
+});
+
 test('merges start on their own past mergeAt, ingests go on meanwhile; close stops one between slices and the map equals the disk after every reopen', async () => {
   const dir = tmpDir();
   let s = await LmdbStore.open(dir, { mergeAt: 300, mergeSlice: 16 });
