@@ -6,6 +6,7 @@
 import { BUCKETS, RECORD_NUMBER_BYTES } from '../src/store/buckets.js';
 import { FORMAT_STEPS, currentFormat } from '../src/store/format.js';
 import { MERGE_AT, MERGE_SLICE } from '../src/store/recentNumbers.js';
+import { MERGE_MAX } from '../src/store/txIndex.js';
 
 const roff = (l: string) => l.replace(/\\/g, '\\e').replace(/-/g, '\\-');
 
@@ -27,13 +28,13 @@ byte order is number order: a new record is appended at the end of \\fBrecords\\
 and \\fBrecentnumbers\\fR (LMDB MDB_APPEND: pages fill up instead of splitting); taking a record in writes
 no random key. A \\fBrecentnumbers\\fR value is the record's txId (32 bytes). The txId \\(-> number index is
 two buckets: \\fBrecentnumbers\\fR (number \\(-> txId) holds the records taken in since the last merge, and
-\\fBrecordnumbers\\fR (txId \\(-> number) the rest. When a node holds ${MERGE_AT} recent txIds it merges them into
+\\fBrecordnumbers\\fR (txId \\(-> number) the rest. When a node holds as many recent txIds as an eighth of \\fBrecordnumbers\\fR' entries, at least ${MERGE_AT} and at
+most ${MERGE_MAX}, it merges them into
 \\fBrecordnumbers\\fR, about ${MERGE_SLICE} neighbouring keys per transaction (ids grouped by their first two
 bytes), each transaction putting its txIds into \\fBrecordnumbers\\fR and removing their rows from
 \\fBrecentnumbers\\fR together. Every stored record's txId is therefore in one of the two buckets, or in
-both with the same number; a reader looks a txId up in \\fBrecentnumbers\\fR (which a node loads into
-memory at open) and then in \\fBrecordnumbers\\fR, and a reader that scans the buckets itself must take
-both. A \\fBrecords\\fR value is: 1 flags byte (bit 0: the payload is kept), txId (32),
+both with the same number; a reader looks a txId up in both (a node keeps \\fBrecentnumbers\\fR in memory), and a reader that scans
+the buckets itself must take both. A \\fBrecords\\fR value is: 1 flags byte (bit 0: the payload is kept), txId (32),
 batchRoot (32), index in batch (uint32 BE), core length (uint32 BE), the core bytes, then the payload
 bytes to the end of the value. A \\fBrecordlocations\\fR value is height and index (uint32 BE each); the
 block is \\fBheights\\fR' row for that height. A record taken back into the pool by a reorganisation

@@ -40,7 +40,8 @@ import { openEnv, metaOf, mustHoldStore, checkKey, withEnv, storeSize, describeS
 import { rowsOf, idemHoldsIndex, moveIndexOutOfIdem } from './idemIndex.js';
 import { PendingNumbers, type Repended } from './pendingNumbers.js';
 import { placementsOf, writePlacements, type Placement } from './blockPlacements.js';
-import { RecentNumbers, MERGE_AT, MERGE_SLICE, mergeAtOf, type Numbered } from './recentNumbers.js';
+import type { Numbered } from './recentNumbers.js';
+import { TxIndex } from './txIndex.js';
 
 export { STORE_FILE, mustHoldStore, MAX_KEY_BYTES } from './lmdbEnv.js';
 
@@ -81,14 +82,10 @@ export class LmdbStore implements Store {
   private readonly values = new RecordValues();
   /** The numbers of the pending records, in memory (store/pendingNumbers.ts); a writer's only. */
   private pendingNums = new PendingNumbers();
-  /** txId -> number of the records not merged into `recordnumbers` yet (store/recentNumbers.ts). */
-  private recentNums = new RecentNumbers();
-  /** Ids in `recentNums` that start a merge, ids per merge commit, and the merge running. */
-  private mergeAt = MERGE_AT;
-  private mergeSlice = MERGE_SLICE;
-  private merging: Promise<void> | undefined;
+  /** txId -> record number: recordnumbers, recentnumbers and the recent ids in memory (store/txIndex.ts). */
+  private index: TxIndex;
 
-  private constructor(dir: string, readOnly: boolean) {
+  private constructor(dir: string, readOnly: boolean, o: { mergeAt?: number; mergeSlice?: number }) {
     this.path = dir;
     this.readOnly = readOnly;
     this.env = openEnv(dir, readOnly);
@@ -109,6 +106,7 @@ export class LmdbStore implements Store {
     this.records = db(BUCKETS.records);
     this.numbers = db(BUCKETS.txNumbers);
     this.recent = db(BUCKETS.recent);
+    this.index = new TxIndex(this.numbers, this.recent, readOnly, (w) => this.commit(w), o);
     this.batches = db(BUCKETS.batches);
     this.locations = db(BUCKETS.locations);
     this.pend = db(BUCKETS.pending);
@@ -126,8 +124,7 @@ export class LmdbStore implements Store {
   static async open(dir: string, opts: { readOnly?: boolean; mergeAt?: number; mergeSlice?: number } = {}): Promise<LmdbStore> {
     if (opts.readOnly) mustHoldStore(dir);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const s = new LmdbStore(dir, !!opts.readOnly);
-    [s.mergeAt, s.mergeSlice] = [opts.mergeAt ?? mergeAtOf(), opts.mergeSlice ?? MERGE_SLICE]; // other than the defaults: tests
+    const s = new LmdbStore(dir, !!opts.readOnly, opts); // mergeAt, mergeSlice: tests (store/txIndex.ts)
     try {
       await s.recordFormat();
     } catch (e) {
@@ -137,7 +134,6 @@ export class LmdbStore implements Store {
     // Records taken in from now on are numbered after every record stored before.
     if (!s.readOnly) for (const k of s.records.getKeys({ reverse: true, limit: 1 })) s.next = recordNumberOf(k as Buffer) + 1;
     if (!s.readOnly) s.pendingNums.load(s.pend.getKeys({}) as Iterable<Buffer>); // every pending record is durable here
-    s.recentNums.load(s.recent.getRange({}) as Iterable<{ key: Buffer; value: Buffer }>);
     if (idemHoldsIndex(s.idems)) {
       if (s.readOnly) s.indexInIdem = true;
       else {
@@ -212,8 +208,7 @@ export class LmdbStore implements Store {
   }
   /** The record number of `txId` (its 8-byte key), if the store holds it: recent, else merged. */
   private numberOf(txId: Uint8Array): Buffer | undefined {
-    const n = this.recentNums.numberOf(txId);
-    return n === undefined ? this.numbers.get(buf(txId)) : recordKey(n);
+    return this.index.numberOf(txId);
   }
   /** The stored value of the record `txId`. */
   private recordOf(txId: Uint8Array): Buffer | undefined {
@@ -228,7 +223,7 @@ export class LmdbStore implements Store {
     return { coreBytes: r.coreBytes.slice(), batchRoot: r.batchRoot.slice(), index: r.index };
   }
   hasTx(txId: Uint8Array): boolean {
-    return this.pendingNums.has(txId) || this.recentNums.hasDurable(txId) || this.numbers.doesExist(buf(txId));
+    return this.pendingNums.has(txId) || this.index.has(txId);
   }
   getBatch(root: Uint8Array): StoredBatch | undefined {
     return read(batchCodec, this.batches.get(buf(root)));
@@ -287,15 +282,11 @@ export class LmdbStore implements Store {
       // Numbered only if new: a record taken twice keeps the first. Durable recent ids are in
       // memory, older ones in recordnumbers (not read for the node's own batch, `own`); one
       // staged by an ingest not yet durable counts if this transaction sees its record.
-      if (this.recentNums.hasDurable(k) || (!own && this.numbers.doesExist(k))) continue;
-      const staged = this.recentNums.stagedNumberOf(k);
-      if (staged !== undefined && this.records.doesExist(recordKey(staged))) continue;
+      if (this.index.taken(k, own, (m) => this.records.doesExist(recordKey(m)))) continue;
       pendingKeyInto(pk, this.next, k);
-      added.push([k, this.next]);
-      this.recentNums.stage(k, this.next++);
       // A new number is past every key of records, pending and recent: all three are appends
       // (MDB_APPEND: the last page fills up instead of splitting in half).
-      this.recent.putSync(n, k, APPEND);
+      this.index.add(n, k, this.next++, added);
       this.records.putSync(n, this.values.encode({ txId: k, coreBytes: t.coreBytes, batchRoot: w.batchRoot, index: t.index, payload: t.payload }), APPEND);
       this.pend.putSync(pk, EMPTY, APPEND);
       if (t.product) this.products.putSync(t.product, k);
@@ -352,29 +343,14 @@ export class LmdbStore implements Store {
   async commitIngest(w: IngestWrite): Promise<void> {
     const span = [0, 0]; // the record numbers this write hands out
     const added: Numbered[] = []; // staged: dropped at once if the transaction throws, when it settles if the commit fails
-    const write = () => ((span[0] = this.next), this.recentNums.staging(added, () => this.writeIngest(w, added)), (span[1] = this.next));
-    await this.commit(write).catch((e) => Promise.reject((this.recentNums.failed(added), e)));
-    this.recentNums.durable(added);
+    const write = () => ((span[0] = this.next), this.index.recent.staging(added, () => this.writeIngest(w, added)), (span[1] = this.next));
+    await this.commit(write).catch((e) => Promise.reject((this.index.recent.failed(added), e)));
+    this.index.durable(added);
     this.pendingNums.afterIngest(w.txs, span[0], span[1], (id) => this.numberOf(id)); // durable now
-    if (this.recentNums.size >= this.mergeAt && !this.merging) void this.mergeRecent();
   }
-  /** Ids taken in and not yet merged into `recordnumbers`. */
-  unmerged = (): number => this.recentNums.size;
-  /** Merges every recent id into `recordnumbers` now (after a merge running, if any); resolves when done or stopped. */
-  async mergeRecent(): Promise<void> {
-    while (this.merging) await this.merging;
-    if (this.readOnly || this.closing) return;
-    this.merging = this.merge().finally(() => (this.merging = undefined));
-    return this.merging;
-  }
-  /** One merge (store/recentNumbers.ts): a slice per commit, its puts and removals together; stops at close. */
-  private merge = (): Promise<void> =>
-    this.recentNums.merge(
-      (slice) => this.commit(() => slice.forEach(([id, n]) => (this.numbers.putSync(buf(id), recordKey(n)), this.recent.removeSync(recordKey(n))))),
-      () => this.closing,
-      this.mergeSlice,
-    );
-  private closing = false; // set by close: a merge stops after its current slice
+  /** Ids taken in and not yet merged into `recordnumbers`; merging them all now (store/txIndex.ts). */
+  unmerged = (): number => this.index.unmerged();
+  mergeRecent = (): Promise<void> => this.index.merge();
   async commitBlock(w: BlockWrite): Promise<void> {
     const [placed, repended]: [Placement[][], Repended] = [await this.placements(w), []];
     await this.commit(() => this.writeBlock(w, placed, repended));
@@ -391,8 +367,7 @@ export class LmdbStore implements Store {
     return storeSize(this.path);
   }
   async close(): Promise<void> {
-    this.closing = true;
-    await this.merging;
+    await this.index.close();
     await this.env.close();
   }
 }

@@ -8,9 +8,9 @@
  * of its pages (all of them once the tree has more leaves than a commit has records: at 10
  * million records, 1 page of 4 KiB per record), and the commit's sync waited for them. Now an
  * ingest appends `number -> txId` to `recentnumbers` (MDB_APPEND: the last page fills up) and
- * the txId goes into this map once the commit is durable. When the map holds `mergeAt` ids,
- * they are written into `recordnumbers` in key order, a slice of neighbouring keys per commit
- * (`mergeRun`), so a leaf takes all the keys it gets from the run in one write. That work is off
+ * the txId goes into this map once the commit is durable. When the map holds enough ids (the
+ * threshold: store/txIndex.ts), they are written into `recordnumbers` in key order, a slice of
+ * neighbouring keys per commit, so a leaf takes all the keys it gets from the run in one write. That work is off
  * the receipt's path: an ingest commit never waits for a merge slice of its own.
  *
  * The rule that keeps reads exact: every stored record's txId is in `recordnumbers`, in
@@ -28,17 +28,8 @@
 import { IdMap } from '../codec/idMap.js';
 import { IdTable } from './idTable.js';
 
-/** A run of this many ids is merged into `recordnumbers`. */
+/** The fewest recent ids a merge starts at (store/txIndex.ts sets the threshold). */
 export const MERGE_AT = 1 << 18;
-/**
- * The threshold a writable store uses: MERGE_AT, or the environment's URCHAIN_STORE_MERGE_AT (a
- * positive integer), a testing knob: the crash cycles set it low so that kill -9 lands during
- * merges too.
- */
-export function mergeAtOf(env: NodeJS.ProcessEnv = process.env): number {
-  const v = Number(env.URCHAIN_STORE_MERGE_AT);
-  return Number.isSafeInteger(v) && v > 0 ? v : MERGE_AT;
-}
 /** Ids per merge commit: a slice of neighbouring keys, so its leaves are written once. */
 export const MERGE_SLICE = 4096;
 
@@ -100,7 +91,7 @@ export class RecentNumbers {
    * Merges the durable recent ids into `recordnumbers`: `write` commits one slice (its puts into
    * `recordnumbers` and its removals from `recentnumbers`, durably, all or nothing). Ingests
    * commit between slices. A slice that fails (a full disk) ends the merge, its ids still
-   * recent; the next ingest past `mergeAt` starts another. `stop` ends it between slices.
+   * recent; the next ingest past the threshold starts another. `stop` ends it between slices.
    */
   async merge(write: (slice: readonly Numbered[]) => Promise<void>, stop: () => boolean, slice = MERGE_SLICE): Promise<void> {
     for (const ids of this.slices(slice)) {

@@ -13,7 +13,8 @@ import fs from 'node:fs';
 import crypto from 'node:crypto';
 import { open } from 'lmdb';
 import { LmdbStore } from '../../src/store/lmdb.js';
-import { RecentNumbers, MERGE_AT, mergeAtOf } from '../../src/store/recentNumbers.js';
+import { RecentNumbers, MERGE_AT } from '../../src/store/recentNumbers.js';
+import { mergeAtOf, MERGE_MAX } from '../../src/store/txIndex.js';
 import { BUCKETS, recordNumberOf } from '../../src/store/buckets.js';
 import { genesisWrite } from '../../src/ledger/genesis.js';
 import { signBatch } from '../../src/chain/batch.js';
@@ -204,11 +205,37 @@ test('a merge that fails on a full disk leaves its ids recent and every answer a
   });
 });
 
-test('the threshold: 2^18 ids, or URCHAIN_STORE_MERGE_AT when it is a positive integer (the crash cycles set it low)', () => {
-  assert.is(MERGE_AT, 262144);
-  assert.is(mergeAtOf({}), MERGE_AT);
-  assert.is(mergeAtOf({ URCHAIN_STORE_MERGE_AT: '8' }), 8);
-  for (const bad of ['0', '-3', '1.5', 'many', '']) assert.is(mergeAtOf({ URCHAIN_STORE_MERGE_AT: bad }), MERGE_AT, bad);
+test("the threshold: an eighth of the merged ids within [2^18, 2^21]; URCHAIN_STORE_MERGE_AT when a positive integer (the crash cycles set it low); a test's own first", () => {
+  assert.equal([MERGE_AT, MERGE_MAX], [262144, 2097152]);
+  assert.is(mergeAtOf(0, {}), MERGE_AT);
+  assert.is(mergeAtOf(10_000_000, {}), 1_250_000);
+  assert.is(mergeAtOf(1e9, {}), MERGE_MAX);
+  assert.is(mergeAtOf(10_000_000, { URCHAIN_STORE_MERGE_AT: '8' }), 8);
+  for (const bad of ['0', '-3', '1.5', 'many', '']) assert.is(mergeAtOf(0, { URCHAIN_STORE_MERGE_AT: bad }), MERGE_AT, bad);
+  assert.is(mergeAtOf(0, { URCHAIN_STORE_MERGE_AT: '8' }, 100), 100);
+});
+
+test('a reader loads the recent ids only when recordnumbers cannot answer', async () => {
+  const dir = tmpDir();
+  let s = await LmdbStore.open(dir, { mergeAt: 1e9 });
+  const [old, fresh] = [ids(20), ids(20)];
+  try {
+    await s.initChain(params, genesisWrite(params));
+    await s.commitIngest(write(old));
+    await s.mergeRecent();
+    await s.commitIngest(write(fresh));
+    await s.close();
+    s = await LmdbStore.open(dir, { readOnly: true });
+    const loaded = () => (s as unknown as { index: { loaded: boolean } }).index.loaded;
+    assert.not.ok(loaded(), 'not at open');
+    answers(s, old, 1, 'merged ones');
+    assert.not.ok(loaded(), 'not for merged records');
+    answers(s, fresh, 1, 'recent ones');
+    assert.ok(loaded(), 'at the first lookup recordnumbers cannot answer');
+    assert.is(s.unmerged(), 20);
+  } finally {
+    await s.close();
+  }
 });
 
 test.run();

@@ -1,0 +1,128 @@
+/**
+ * @module store/txIndex
+ * The LMDB store's txId -> record number index (format 3): `recordnumbers`, `recentnumbers` and
+ * the recent ids in memory (store/recentNumbers.ts), with the merges between them. Split out of
+ * store/lmdb.ts, which asks it for numbers and hands it each ingest's new records.
+ *
+ * A writer loads `recentnumbers` at open (its duplicate checks and merges need every recent id).
+ * A reader loads it at its first lookup that `recordnumbers` cannot answer: a proof of an older
+ * record, or a query that finds its record merged, opens without reading the recent ids at all.
+ *
+ * When to merge: a merge costs about one leaf page of `recordnumbers` per merged id while the
+ * run has fewer ids than the tree has leaves, and less the more ids a run puts into each leaf.
+ * So the threshold grows with the index: an eighth of the ids in `recordnumbers`, at least
+ * MERGE_AT (2^18) and at most MERGE_MAX (2^21, about 100 MB of memory and a second to load).
+ */
+import type { Database } from 'lmdb';
+import { recordKey } from './buckets.js';
+import { RecentNumbers, MERGE_AT, MERGE_SLICE, type Numbered } from './recentNumbers.js';
+
+type Bin = Database<Buffer, Buffer>;
+const buf = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+const APPEND = { append: true };
+
+/** The most recent ids a node keeps before it merges, however large the index. */
+export const MERGE_MAX = 1 << 21;
+
+/**
+ * The threshold: `fixed` (a test's), else the environment's URCHAIN_STORE_MERGE_AT (a positive
+ * integer: a testing knob, the crash cycles set it low so that kill -9 lands during merges
+ * too), else an eighth of the `indexed` ids within [MERGE_AT, MERGE_MAX].
+ */
+export function mergeAtOf(indexed: number, env: NodeJS.ProcessEnv = process.env, fixed?: number): number {
+  const v = Number(env.URCHAIN_STORE_MERGE_AT);
+  if (fixed !== undefined) return fixed;
+  if (Number.isSafeInteger(v) && v > 0) return v;
+  return Math.min(MERGE_MAX, Math.max(MERGE_AT, Math.floor(indexed / 8)));
+}
+
+export class TxIndex {
+  readonly recent = new RecentNumbers();
+  private loaded = false;
+  private mergeAt = MERGE_AT;
+  private merging: Promise<void> | undefined;
+  private closing = false;
+
+  constructor(
+    private readonly numbers: Bin,
+    private readonly rows: Bin,
+    private readonly readOnly: boolean,
+    /** One durable, all-or-nothing commit of the store. */
+    private readonly commit: (write: () => void) => Promise<void>,
+    private readonly o: { mergeAt?: number; mergeSlice?: number } = {},
+  ) {
+    if (!readOnly) this.load();
+  }
+
+  /** The record number of `txId` (its 8-byte key), if stored: recent, else merged. */
+  numberOf(txId: Uint8Array): Buffer | undefined {
+    const n = this.recent.numberOf(txId);
+    if (n !== undefined) return recordKey(n);
+    const merged = this.numbers.get(buf(txId));
+    if (merged || this.loaded) return merged;
+    this.load();
+    return this.numberOf(txId);
+  }
+  /** Is `txId` stored, durably recent or merged? */
+  has(txId: Uint8Array): boolean {
+    return this.recent.hasDurable(txId) || this.numbers.doesExist(buf(txId)) || (!this.loaded && (this.load(), this.recent.hasDurable(txId)));
+  }
+  /**
+   * Inside an ingest's transaction: is `txId` stored already, so not to be taken again? Durable
+   * recent ids from memory; merged ones from `recordnumbers`, unless `own` (the node's own
+   * batch, new by construction); one staged by an ingest not yet durable if `written(n)` (this
+   * transaction sees its record).
+   */
+  taken(txId: Uint8Array, own: boolean, written: (n: number) => boolean): boolean {
+    if (this.recent.hasDurable(txId) || (!own && this.numbers.doesExist(buf(txId)))) return true;
+    const staged = this.recent.stagedNumberOf(txId);
+    return staged !== undefined && written(staged);
+  }
+  /** Inside an ingest's transaction: the new record `txId` under number `n` (key `key`), appended and staged. */
+  add(key: Buffer, txId: Uint8Array, n: number, added: Numbered[]): void {
+    this.rows.putSync(key, txId as Buffer, APPEND);
+    added.push([txId, n]);
+    this.recent.stage(txId, n);
+  }
+  /** An ingest's commit that added `added` is durable; starts a merge past the threshold. */
+  durable(added: readonly Numbered[]): void {
+    this.recent.durable(added);
+    if (this.recent.size >= this.mergeAt && !this.merging && !this.readOnly) void this.merge();
+  }
+  /** Ids taken in and not yet merged into `recordnumbers` (loads them first, on a reader). */
+  unmerged(): number {
+    if (!this.loaded) this.load();
+    return this.recent.size;
+  }
+  /** Merges every recent id into `recordnumbers` now (after a merge running); resolves when done or stopped. */
+  async merge(): Promise<void> {
+    while (this.merging) await this.merging;
+    if (this.readOnly || this.closing) return;
+    const slice = (ids: readonly Numbered[]) =>
+      this.commit(() => {
+        for (const [id, n] of ids) {
+          const k = recordKey(n);
+          this.numbers.putSync(buf(id), k);
+          this.rows.removeSync(k);
+        }
+      });
+    this.merging = this.recent
+      .merge(slice, () => this.closing, this.o.mergeSlice ?? MERGE_SLICE)
+      .finally(() => ((this.merging = undefined), this.threshold()));
+    return this.merging;
+  }
+  /** Stops a merge after its current slice; resolves when it has. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.merging;
+  }
+
+  private load(): void {
+    this.recent.load(this.rows.getRange({}) as Iterable<{ key: Buffer; value: Buffer }>);
+    this.loaded = true;
+    this.threshold();
+  }
+  private threshold(): void {
+    this.mergeAt = mergeAtOf((this.numbers.getStats() as { entryCount: number }).entryCount, process.env, this.o.mergeAt);
+  }
+}
