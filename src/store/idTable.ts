@@ -7,14 +7,13 @@
  *
  * Entries are appended to an arena (ids 32 bytes each, numbers beside them); an open-addressing
  * slot array (linear probing on the id's first 30 bits, which SHA-256 outputs spread evenly)
- * points into it. A removed entry keeps its arena place, marked by number -1, until the arena is
- * compacted (when removed entries outnumber live ones), which also rebuilds the slots.
+ * points into it. Entries leave in bulk (deleteBelow: a merge's run), which compacts the arena and
+ * rebuilds the slots.
  */
 import { idKeyOf } from '../codec/idMap.js';
 
 const ID = 32;
 const EMPTY = -1;
-const GONE = -2; // a slot whose entry was removed: probing goes on past it
 
 export class IdTable {
   private ids = new Uint8Array(ID * 1024);
@@ -50,27 +49,35 @@ export class IdTable {
     this.place(e);
     this.live++;
   }
-  /** Removes `id` if its number is `n` (a later number set since stays); true if removed. */
-  deleteIf(id: Uint8Array, n: number): boolean {
-    const s = this.find(id);
-    if (s < 0 || this.nums[this.slots[s]] !== n) return false;
-    this.nums[this.slots[s]] = -1;
-    this.slots[s] = GONE;
-    this.live--;
-    if (this.used - this.live > Math.max(1024, this.live)) this.compact();
-    return true;
-  }
-  /** The live entries, copied (ids in one buffer, 32 bytes each): safe to keep while the table changes. */
-  snapshot(): { ids: Uint8Array; nums: Float64Array } {
-    const ids = new Uint8Array(this.live * ID);
-    const nums = new Float64Array(this.live);
+  /** The live entries numbered below `below`, copied (ids in one buffer, 32 bytes each): safe to keep while the table changes. */
+  snapshot(below = Infinity): { ids: Uint8Array; nums: Float64Array } {
+    let count = 0;
+    for (let e = 0; e < this.used; e++) if (this.nums[e] >= 0 && this.nums[e] < below) count++;
+    const ids = new Uint8Array(count * ID);
+    const nums = new Float64Array(count);
     let j = 0;
     for (let e = 0; e < this.used; e++)
-      if (this.nums[e] >= 0) {
+      if (this.nums[e] >= 0 && this.nums[e] < below) {
         for (let i = 0, a = this.ids, o = e * ID, p = j * ID; i < ID; i++) ids[p + i] = a[o + i];
         nums[j++] = this.nums[e];
       }
     return { ids, nums };
+  }
+
+  /** Removes every entry numbered below `below`. */
+  deleteBelow(below: number): void {
+    for (let e = 0; e < this.used; e++)
+      if (this.nums[e] >= 0 && this.nums[e] < below) {
+        this.nums[e] = -1;
+        this.live--;
+      }
+    this.compact(); // removed entries' slots are not marked: the rebuild drops them
+  }
+  /** The largest live number, or -1. */
+  maxNumber(): number {
+    let m = -1;
+    for (let e = 0; e < this.used; e++) if (this.nums[e] > m) m = this.nums[e];
+    return m;
   }
 
   /** The slot holding `id`, or -1. */
@@ -79,7 +86,7 @@ export class IdTable {
     for (let s = idKeyOf(id) & mask; ; s = (s + 1) & mask) {
       const e = this.slots[s];
       if (e === EMPTY) return -1;
-      if (e !== GONE && this.idAt(e, id)) return s;
+      if (this.idAt(e, id)) return s;
     }
   }
   private idAt(e: number, id: Uint8Array): boolean {
@@ -92,7 +99,7 @@ export class IdTable {
     const a = this.ids;
     const o = e * ID;
     let s = (a[o] | (a[o + 1] << 8) | (a[o + 2] << 16) | ((a[o + 3] & 0x3f) << 24)) & mask; // idKeyOf, read in place
-    while (this.slots[s] >= 0) s = (s + 1) & mask; // an empty or removed slot takes it
+    while (this.slots[s] >= 0) s = (s + 1) & mask;
     this.slots[s] = e;
   }
   private grow(): void {

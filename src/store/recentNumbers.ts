@@ -83,36 +83,44 @@ export class RecentNumbers {
   failed(list: readonly Numbered[]): void {
     for (const [id, n] of list) if (this.staged.get(id) === n) this.staged.delete(id);
   }
-  /** A merge slice is durable: its ids are in `recordnumbers` and no longer in `recentnumbers`. */
-  merged(list: readonly Numbered[]): void {
-    for (const [id, n] of list) this.recent.deleteIf(id, n);
-  }
   /**
-   * Merges the durable recent ids into `recordnumbers`: `write` commits one slice (its puts into
-   * `recordnumbers` and its removals from `recentnumbers`, durably, all or nothing). Ingests
-   * commit between slices. A slice that fails (a full disk) ends the merge, its ids still
-   * recent; the next ingest past the threshold starts another. `stop` ends it between slices.
+   * Merges the durable recent ids into `recordnumbers`, in three steps, each durable commit all
+   * or nothing, ingests committing between them:
+   * 1. `put` writes one slice of ids into `recordnumbers` (the slices of `slices`);
+   * 2. `drop(below)` removes the first rows of `recentnumbers` numbered below `below`, a chunk
+   *    at a time, and answers how many it removed (0: none left): rows in number order, so the
+   *    pages it touches are neighbours (removing each slice's rows, in txId order, touched a
+   *    random page of `recentnumbers` per id: about as many bytes as the merge itself);
+   * 3. the merged ids leave memory.
+   * The run is every durable id numbered below the smallest number of an ingest not yet durable
+   * (later ones are numbered higher), so the rows step 2 removes are exactly the run's. A run cut
+   * short (a full disk, `stop`, a crash) leaves ids in both buckets with the same number, which
+   * reads allow; the next merge writes them again.
    */
-  async merge(write: (slice: readonly Numbered[]) => Promise<void>, stop: () => boolean, slice = MERGE_SLICE): Promise<void> {
-    for (const ids of this.slices(slice)) {
-      if (stop()) return;
-      try {
-        await write(ids);
-      } catch {
-        return; // nothing of the slice is written
+  async merge(put: (slice: readonly Numbered[]) => Promise<void>, drop: (below: number) => Promise<number>, stop: () => boolean, slice = MERGE_SLICE): Promise<void> {
+    let below = this.recent.maxNumber() + 1;
+    for (const [, n] of this.staged.entries()) below = Math.min(below, n);
+    try {
+      for (const ids of this.slices(slice, below)) {
+        if (stop()) return;
+        await put(ids);
       }
-      this.merged(ids);
+      do if (stop()) return;
+      while ((await drop(below)) > 0);
+    } catch {
+      return; // nothing of the failed step is written; the ids stay recent
     }
+    this.recent.deleteBelow(below);
   }
   /**
-   * The durable recent ids (as they are when called) in slices of at least `slice` ids but the
-   * last, each slice a range of neighbouring keys and the slices in key order: a counting sort on
-   * the ids' first two bytes (SHA-256 outputs spread evenly), whole buckets to a slice. Within a
-   * slice the order does not matter: its keys share the same few leaves. O(n) over a copy, and a
-   * slice's entries are made only when it is reached.
+   * The durable recent ids numbered below `below` (as they are when called) in slices of at
+   * least `slice` ids but the last, each slice a range of neighbouring keys and the slices in
+   * key order: a counting sort on the ids' first two bytes (SHA-256 outputs spread evenly), whole
+   * buckets to a slice. Within a slice the order does not matter: its keys share the same few
+   * leaves. O(n) over a copy, and a slice's entries are made only when it is reached.
    */
-  *slices(slice = MERGE_SLICE): Generator<Numbered[]> {
-    const { ids, nums } = this.recent.snapshot();
+  *slices(slice = MERGE_SLICE, below = Infinity): Generator<Numbered[]> {
+    const { ids, nums } = this.recent.snapshot(below);
     const n = nums.length;
     const start = new Int32Array(65537);
     for (let i = 0; i < n; i++) start[((ids[i * 32] << 8) | ids[i * 32 + 1]) + 1]++;

@@ -21,6 +21,8 @@ type Bin = Database<Buffer, Buffer>;
 const buf = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 const APPEND = { append: true };
 
+/** Rows of `recentnumbers` one commit of a merge removes (neighbours: a few hundred pages). */
+const DROP_CHUNK = 16384;
 /** The most recent ids a node keeps before it merges, however large the index. */
 export const MERGE_MAX = 1 << 21;
 
@@ -98,16 +100,17 @@ export class TxIndex {
   async merge(): Promise<void> {
     while (this.merging) await this.merging;
     if (this.readOnly || this.closing) return;
-    const slice = (ids: readonly Numbered[]) =>
-      this.commit(() => {
-        for (const [id, n] of ids) {
-          const k = recordKey(n);
-          this.numbers.putSync(buf(id), k);
-          this.rows.removeSync(k);
-        }
+    const put = (ids: readonly Numbered[]) => this.commit(() => ids.forEach(([id, n]) => this.numbers.putSync(buf(id), recordKey(n))));
+    const drop = async (below: number) => {
+      let removed = 0;
+      await this.commit(() => {
+        const keys = [...(this.rows.getKeys({ end: recordKey(below), limit: DROP_CHUNK }) as Iterable<Buffer>)]; // read, then remove
+        for (const k of keys) this.rows.removeSync(k), removed++;
       });
+      return removed;
+    };
     this.merging = this.recent
-      .merge(slice, () => this.closing, this.o.mergeSlice ?? MERGE_SLICE)
+      .merge(put, drop, () => this.closing, this.o.mergeSlice ?? MERGE_SLICE)
       .finally(() => ((this.merging = undefined), this.threshold()));
     return this.merging;
   }
