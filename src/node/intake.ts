@@ -218,7 +218,7 @@ export class Intake {
     this.running++;
     const items = this.queue.splice(0, this.o.maxBatch ?? DEFAULT_MAX_BATCH);
     this.lastBatch = items.length;
-    void this.commit(items).then(this.committed);
+    void this.commit(items).then(this.committed, this.committed);
     if (this.queue.length) this.schedule(); // more than one batch waits
   };
 
