@@ -169,7 +169,9 @@ const isHealth = (target: string | undefined) => target !== undefined && target.
 
 /** A request target as a route with its arguments left out ("/v1/txs/:id"), "other" for no route: few label values. */
 export function routeOf(target: string | undefined): string {
-  const path = (target ?? '/').split('?')[0];
+  const t = target ?? '/';
+  const q = t.indexOf('?');
+  const path = q < 0 ? t : t.slice(0, q);
   if (path === '/v1/records' || path === '/v1/records/batch') return path; // the routes under load
   const p = path.split('/').filter(Boolean);
   if (p.length === 1 && (p[0] === 'metrics' || p[0] === 'checkpoint' || p[0] === 'graphql')) return `/${p[0]}`;
