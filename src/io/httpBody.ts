@@ -118,6 +118,7 @@ export function readBodyThen(req: http.IncomingMessage, max: number, o: ReadBody
   });
   req.on('end', () => {
     if (failed) return;
+    failed = true; // over: a later 'error' must not answer a second time
     const b = buf ? buf.subarray(0, n) : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
     chunks = [];
     done(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));

@@ -68,8 +68,8 @@ export class Intake {
   private lastBatch = 0;
   /** A commit is due on the next turn (startCommit). */
   private starting = false;
-  /** close() waiting for the commits in flight to end. */
-  private idle?: () => void;
+  /** What close() awaits: the moment no commit runs or waits (every caller of close the same one). */
+  private idle?: { done: Promise<void>; end: () => void };
   private seq: number;
   /** Records in flight by idempotency key: their content's fingerprint and who waits for them besides. */
   private inflightKeys = new Map<string, { fp: string; waiters: Waiter[] }>();
@@ -230,7 +230,10 @@ export class Intake {
   };
 
   private settled(): void {
-    if (!this.running && !this.starting && !this.queue.length) this.idle?.();
+    if (this.running || this.starting || this.queue.length || !this.idle) return;
+    const { end } = this.idle;
+    this.idle = undefined;
+    end();
   }
 
   /** The receipt of a stored transaction. */
@@ -317,8 +320,12 @@ export class Intake {
     this.closed = true;
     // Nothing joins the queue once closed; what is in it is still committed.
     while (this.running || this.starting || this.queue.length) {
-      await new Promise<void>((r) => (this.idle = r));
-      this.idle = undefined;
+      if (!this.idle) {
+        let end!: () => void;
+        const done = new Promise<void>((r) => (end = r));
+        this.idle = { done, end };
+      }
+      await this.idle.done;
     }
   }
 }
