@@ -5,10 +5,12 @@
  * (support/cpuProfile.ts), and each area's µs per record. The loads:
  *
  *   - HTTP batch: 1 KiB records, 100 per request, 8 requests in flight;
+ *   - HTTP single: 1 KiB records, one per request (POST /v1/records), 64 requests in flight, as
+ *     `--only ingest` (ingest.http.single) runs it;
  *   - Profichain: 1 KiB records, 8 connections, 256 records in flight on each, gathered into
  *     multi-record SUBMIT frames (the client's default), as `--only profichain` runs it.
  *
- * `--profile-load http|profichain` runs only one of them. The bench process, which is the client,
+ * `--profile-load http|single|profichain` runs only one of them. The bench process, which is the client,
  * is profiled too over the same seconds (a `profile.client` line): on a machine of two cores the
  * client's CPU is taken from the node's. The node runs the real CLI under V8's profiler
  * (support/cpuProfiled.ts). `--keep-profile FILE` keeps the node's .cpuprofile of the last load
@@ -23,15 +25,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Session } from 'node:inspector';
+import { Agent, request } from 'undici';
 import { root } from '../support/paths.js';
 import { startNode, BENCH_EVENTS } from '../support/children.js';
 import { summariseProfile, type ProfileSummary } from '../support/cpuProfile.js';
 import { ProfichainClient, parseAddress } from '../src/ingest/profichain/client.js';
 import { BatchSender, drive, flag, type BenchOptions, type Emit } from './common.js';
 
-type Load = 'http' | 'profichain';
+type Load = 'http' | 'single' | 'profichain';
 const LOADS: Record<Load, string> = {
   http: 'HTTP batch, 1 KiB, 100 per request, 8 in flight',
+  single: 'HTTP, one 1 KiB record per request, 64 in flight',
   profichain: 'Profichain, 1 KiB, 8 connections, 256 in flight each, gathered frames',
 };
 
@@ -67,6 +71,15 @@ async function profileOne(emit: Emit, o: BenchOptions, load: Load): Promise<void
     if (load === 'http') {
       const sender = new BatchSender(node.url, 100, payload);
       [workers, once, close] = [8, async () => (await sender.send()).length, () => sender.close()];
+    } else if (load === 'single') {
+      const agent = new Agent({ connections: 64, keepAliveTimeout: 30_000 });
+      const one = async () => {
+        const res = await request(`${node.url}/v1/records`, { method: 'POST', body: payload, dispatcher: agent });
+        const r = await res.body.json();
+        if (res.statusCode !== 200) throw new Error(JSON.stringify(r));
+        return 1;
+      };
+      [workers, once, close] = [64, one, () => agent.close()];
     } else {
       const addr = parseAddress(((await fetch(`${node.url}/v1/status`).then((r) => r.json())) as { profichain: string }).profichain);
       const clients = await Promise.all(Array.from({ length: 8 }, () => ProfichainClient.connect(addr)));

@@ -8,16 +8,18 @@ import type http from 'node:http';
 import { asUrchainError, type UrchainError } from '../errors.js';
 import { drain } from './httpBody.js';
 
-export { BodyBudget, readBody, drain, expectsContinue, type ReadBodyOptions } from './httpBody.js';
+export { BodyBudget, readBody, readBodyThen, drain, expectsContinue, type ReadBodyOptions } from './httpBody.js';
 
 /** Writes a JSON answer. */
-export function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function send(res: http.ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
   sendJson(res, status, JSON.stringify(body), headers);
 }
 
 /** As send, with the JSON already made (a string, or its UTF-8 bytes): a short string goes out with the headers in one write. */
-export function sendJson(res: http.ServerResponse, status: number, json: string | Uint8Array, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': typeof json === 'string' ? Buffer.byteLength(json) : json.length });
+export function sendJson(res: http.ServerResponse, status: number, json: string | Uint8Array, headers?: Record<string, string>): void {
+  const length = typeof json === 'string' ? Buffer.byteLength(json) : json.length;
+  // The usual answer has no headers of its own: no copy of an empty object for it.
+  res.writeHead(status, headers ? { ...headers, 'content-type': 'application/json', 'content-length': length } : { 'content-type': 'application/json', 'content-length': length });
   res.end(json);
 }
 

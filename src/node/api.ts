@@ -31,7 +31,7 @@ import http from 'node:http';
 import { decodeUntrusted, type UntrustedMap, type UntrustedValue } from '../codec/cbor.js';
 import { UrchainError, isUrchainError, badInput } from '../errors.js';
 import { makeGuard, type Guard } from './apiGuard.js';
-import { BodyBudget, readBody, expectsContinue, send, sendJson, sendError, knownError, logToStderr } from '../io/http.js';
+import { BodyBudget, readBody, readBodyThen, expectsContinue, send, sendJson, sendError, knownError, logToStderr } from '../io/http.js';
 import { METRICS_CONTENT_TYPE } from '../io/metrics.js';
 import type { Intake } from './intake.js';
 import { Durable, receiptsJson } from './receipt.js';
@@ -145,8 +145,13 @@ export function createApi(d: ApiDeps): http.Server {
   const log = d.onError ?? logToStderr;
   const answered = d.onAnswered;
   const gql = d.graphql ? graphqlHandler(d.query, d.graphql, log) : undefined;
+  // One listener for every answer (not a closure per request): the response knows its request.
+  const count = answered && function (this: http.ServerResponse) {
+    answered(routeOf(this.req.url), this.statusCode);
+  };
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    if (answered) res.once('finish', () => answered(routeOf(req.url), res.statusCode));
+    if (count) res.on('finish', count);
+    if (req.method === 'POST' && oneRecord(d, guard, budget, req, res, log)) return;
     void handle(d, isHealth(req.url) ? probeGuard : guard, budget, req, res, gql).catch((e) => sendError(res, e, log));
   };
   const server = http.createServer({ keepAliveTimeout: 30_000 }, onRequest);
@@ -160,11 +165,15 @@ export function createApi(d: ApiDeps): http.Server {
 }
 
 /** Whether a request target is the health route exactly (anything else goes through the token check). */
-const isHealth = (target: string | undefined) => /^\/v1\/health(\?[^#]*)?$/.test(target ?? '');
+const isHealth = (target: string | undefined) => target !== undefined && target.startsWith('/v1/health') && /^\/v1\/health(\?[^#]*)?$/.test(target);
 
 /** A request target as a route with its arguments left out ("/v1/txs/:id"), "other" for no route: few label values. */
 export function routeOf(target: string | undefined): string {
-  const p = (target ?? '/').split('?')[0].split('/').filter(Boolean);
+  const t = target ?? '/';
+  const q = t.indexOf('?');
+  const path = q < 0 ? t : t.slice(0, q);
+  if (path === '/v1/records' || path === '/v1/records/batch') return path; // the routes under load
+  const p = path.split('/').filter(Boolean);
   if (p.length === 1 && (p[0] === 'metrics' || p[0] === 'checkpoint' || p[0] === 'graphql')) return `/${p[0]}`;
   if (!methodsFor(p)) return 'other';
   return p[2] === undefined || p[1] === 'records' ? `/${p.join('/')}` : `/v1/${p[1]}/${ARG[p[1]] ?? ':arg'}`;
@@ -199,11 +208,55 @@ function methodsFor(p: string[]): string[] | undefined {
   return undefined;
 }
 
+/**
+ * POST /v1/records with its exact target (`/v1/records` or `/v1/records?…`): the route that takes
+ * one record per request, and so the one whose per-request cost counts most. Callbacks from the
+ * body to the receipt, no promise or await on the way; the same checks, answers and errors as the
+ * general path (handle), which takes every other target. False when the target is another.
+ */
+function oneRecord(d: ApiDeps, guard: Guard, budget: BodyBudget, req: http.IncomingMessage, res: http.ServerResponse, log: (e: Error) => void): boolean {
+  const t = req.url ?? '';
+  const q = t.indexOf('?');
+  if (q < 0 ? t !== '/v1/records' : q !== 11 || !t.startsWith('/v1/records') || t.includes('#')) return false;
+  const fail = (e: unknown) => sendError(res, e, log);
+  try {
+    guard.check(req);
+  } catch (e) {
+    fail(e);
+    return true;
+  }
+  readBodyThen(
+    req,
+    d.maxBody,
+    { budget, res },
+    (payload) => {
+      let rec: RecordInput;
+      try {
+        rec = q < 0 ? { payload } : recordFromQuery(new URLSearchParams(t.slice(q + 1)), payload);
+      } catch (e) {
+        return fail(e);
+      }
+      d.intake.acceptThen(rec, (r) => answer(res, r, fail), fail);
+    },
+    fail,
+  );
+  return true;
+}
+
+/** A receipt's answer. It must not throw: the intake calls it in the loop that answers a whole commit. */
+function answer(res: http.ServerResponse, r: Durable, fail: (e: unknown) => void): void {
+  try {
+    // A string: Node writes a short answer together with its headers, in one write.
+    sendJson(res, 200, r.json());
+  } catch (e) {
+    fail(e);
+  }
+}
+
 /** POST /v1/records (`query` given) and /v1/records/batch: receipts once the records are durable. */
 async function records(d: ApiDeps, budget: BodyBudget, req: http.IncomingMessage, res: http.ServerResponse, query: URLSearchParams | undefined) {
   if (query) {
     const payload = await readBody(req, d.maxBody, { budget, res });
-    // A string: Node writes a short answer together with its headers, in one write.
     return sendJson(res, 200, (await d.intake.accept(recordFromQuery(query, payload))).json());
   }
   const recs = decodeBatch(await readBody(req, BATCH_BODY_FACTOR * d.maxBody, { budget, res }));
@@ -220,14 +273,13 @@ async function records(d: ApiDeps, budget: BodyBudget, req: http.IncomingMessage
 
 async function handle(d: ApiDeps, guard: Guard, budget: BodyBudget, req: http.IncomingMessage, res: http.ServerResponse, gql?: ReturnType<typeof graphqlHandler>) {
   guard.check(req);
-  // The record routes carry the load: their exact targets skip the URL parser (anything else,
-  // a trailing slash or an escape, takes the general path below and ends in the same place).
+  // The batch route carries load: its exact target skips the URL parser (anything else, a
+  // trailing slash or an escape, takes the general path below and ends in the same place).
+  // POST /v1/records with its exact target never comes here (oneRecord).
   if (req.method === 'POST' && req.url) {
     const t = req.url;
     const q = t.indexOf('?');
-    const path = q < 0 ? t : t.slice(0, q);
-    if ((path === '/v1/records' || path === '/v1/records/batch') && !t.includes('#'))
-      return records(d, budget, req, res, path === '/v1/records' ? new URLSearchParams(q < 0 ? '' : t.slice(q + 1)) : undefined);
+    if ((q < 0 ? t : t.slice(0, q)) === '/v1/records/batch' && !t.includes('#')) return records(d, budget, req, res, undefined);
   }
   let url: URL;
   let parts: string[];

@@ -32,13 +32,16 @@ export interface Guard {
 export function makeGuard(bindHost: string, token: string | undefined): Guard {
   const loopback = isLoopback(bindHost);
   const want = token ? createHash('sha256').update(token).digest() : undefined;
+  // The last Host found to name a loopback address: a client sends the same one every time.
+  let loopbackHost: string | undefined;
   return {
     check(req) {
       const host = req.headers.host;
-      if (loopback) {
+      if (loopback && (host === undefined || host !== loopbackHost)) {
         const name = host ? hostName(host) : undefined;
         if (name === undefined || !isLoopback(name))
           throw UrchainError.FORBIDDEN(`Host ${JSON.stringify(host ?? '')} is not a loopback name; this API answers only requests addressed to 127.0.0.1, [::1] or localhost`);
+        loopbackHost = host;
       }
       const origin = req.headers.origin;
       // The API serves no pages, so an Origin other than its own is a browser sending a page's request.

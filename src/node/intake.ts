@@ -62,8 +62,14 @@ export interface IntakeOptions {
 
 export class Intake {
   private queue: Item[] = [];
-  /** The commit loop while it runs (close awaits it); undefined when idle. */
-  private flushing?: Promise<void>;
+  /** Commits running (at most PIPELINE: the next batch is signed and written while the one before is synced). */
+  private running = 0;
+  /** Records the last commit took: as many waiting start the next while it runs. */
+  private lastBatch = 0;
+  /** A commit is due on the next turn (startCommit). */
+  private starting = false;
+  /** What close() awaits: the moment no commit runs or waits (every caller of close the same one). */
+  private idle?: { done: Promise<void>; end: () => void };
   private seq: number;
   /** Records in flight by idempotency key: their content's fingerprint and who waits for them besides. */
   private inflightKeys = new Map<string, { fp: string; waiters: Waiter[] }>();
@@ -90,6 +96,11 @@ export class Intake {
   /** As submit, but answers the raw durable record: hex and receipt objects only when asked for. */
   accept(rec: RecordInput): Promise<Durable> {
     return new Promise((resolve, reject) => this.admit(rec, resolve, reject));
+  }
+
+  /** As accept, with callbacks for the HTTP API's one-record route: no promise per record. One of them is called, once. */
+  acceptThen(rec: RecordInput, done: (d: Durable) => void, fail: (e: Error) => void): void {
+    this.admit(rec, done, fail);
   }
 
   /** Takes many records in at once (one HTTP batch); per record its durable form or its error, in order. */
@@ -189,10 +200,40 @@ export class Intake {
     this.schedule();
   }
 
-  /** Starts the commit loop on the next turn unless it runs (records of this turn join its first batch). */
+  /**
+   * Starts a commit on the next turn (the records of this turn join it) when none runs, or when
+   * one runs and as many records wait as the last commit took: records that arrive while a commit
+   * is being synced are written meanwhile, and their sync follows at once, but a few early ones do
+   * not take a commit (a sync) of their own. Otherwise they wait for the running commit to end.
+   */
   private schedule(): void {
-    if (this.flushing) return;
-    this.flushing = new Promise<void>((r) => setImmediate(r)).then(() => this.flush());
+    if (this.starting || this.running >= PIPELINE || (this.running && this.queue.length < this.lastBatch)) return;
+    this.starting = true;
+    setImmediate(this.startCommit);
+  }
+
+  private readonly startCommit = (): void => {
+    this.starting = false;
+    if (!this.queue.length || this.running >= PIPELINE) return this.settled();
+    this.running++;
+    const items = this.queue.splice(0, this.o.maxBatch ?? DEFAULT_MAX_BATCH);
+    this.lastBatch = items.length;
+    void this.commit(items).then(this.committed, this.committed);
+    if (this.queue.length) this.schedule(); // more than one batch waits
+  };
+
+  private readonly committed = (): void => {
+    this.running--;
+    // Records taken in before close() are still committed.
+    if (this.queue.length) this.schedule();
+    this.settled();
+  };
+
+  private settled(): void {
+    if (this.running || this.starting || this.queue.length || !this.idle) return;
+    const { end } = this.idle;
+    this.idle = undefined;
+    end();
   }
 
   /** The receipt of a stored transaction. */
@@ -206,25 +247,6 @@ export class Intake {
     if (!tx) throw UrchainError.NOT_FOUND(`no transaction ${toHex(txId)}`);
     const c = decodeCore(tx.coreBytes);
     return new Durable(txId, new Source(toHex(c.chainId), toHex(c.origin)), c.timestamp, c.seq, c.kind, c.payloadDigest, c.payloadLength, new BatchRef(tx.batchRoot));
-  }
-
-  /**
-   * Commits batches while records wait. Up to PIPELINE commits are in flight: the next batch is
-   * signed and written while the previous one is still being synced to disk.
-   */
-  private async flush(): Promise<void> {
-    const inflight: Promise<void>[] = [];
-    try {
-      while (this.queue.length || inflight.length) {
-        if (this.queue.length && inflight.length < PIPELINE) {
-          inflight.push(this.commit(this.queue.splice(0, this.o.maxBatch ?? DEFAULT_MAX_BATCH)));
-          await new Promise((r) => setImmediate(r)); // let more records join the next batch
-        } else await inflight.shift();
-      }
-    } finally {
-      this.flushing = undefined;
-      if (this.queue.length && !this.closed) this.schedule();
-    }
   }
 
   /** Commits one batch; never throws: each record is resolved or rejected. */
@@ -296,7 +318,14 @@ export class Intake {
   /** Stops taking records; waits for the commits in flight (every record taken is answered). */
   async close(): Promise<void> {
     this.closed = true;
-    // The loop runs until the queue is empty, and nothing joins the queue once closed.
-    while (this.flushing) await this.flushing;
+    // Nothing joins the queue once closed; what is in it is still committed.
+    while (this.running || this.starting || this.queue.length) {
+      if (!this.idle) {
+        let end!: () => void;
+        const done = new Promise<void>((r) => (end = r));
+        this.idle = { done, end };
+      }
+      await this.idle.done;
+    }
   }
 }

@@ -8,7 +8,8 @@ import { Intake } from '../../src/node/intake.js';
 import { Query } from '../../src/node/query.js';
 import { decodeCore } from '../../src/chain/transaction.js';
 import { verifyEvidence } from '../../src/chain/batch.js';
-import { tmpDir, cleanupAfter, hex } from '../helpers.js';
+import { tmpDir, cleanupAfter, hex, toHex } from '../helpers.js';
+import type { Store, IngestWrite } from '../../src/store/types.js';
 import { signCheckpoint } from '../../src/chain/checkpoint.js';
 import { entangleKey, countersignKey } from '../../src/store/buckets.js';
 import type { Receipt, RecordInput } from '../../src/contracts/records.js';
@@ -195,6 +196,88 @@ test('keys stored before the namespaces still find their records', async () => {
   const own = await intake.submit({ payload: Buffer.from('mine'), idemKey: 'client:tmp' });
   assert.is(own.duplicate, undefined);
   assert.is.not(own.txId, r.txId);
+});
+
+/** A store whose commits end when the test says so: what the intake starts, and when, is visible. */
+function heldStore() {
+  const writes: { w: IngestWrite; done: () => void }[] = [];
+  const store = { lastSeq: () => 0, commitIngest: (w: IngestWrite) => new Promise<void>((done) => writes.push({ w, done })) } as unknown as Store;
+  return { store, writes };
+}
+const turns = async (n: number) => {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+};
+
+test('records that arrive while a commit syncs: as many as the last commit took start the next at once, fewer wait for a running one to end; each gets its own receipt', async () => {
+  const { store, writes } = heldStore();
+  const intake = new Intake({ store, key, chainId: chainIdOf(params), role: ROLES.full });
+  const got: Receipt[] = [];
+  const send = (...names: string[]) => names.map((n) => intake.submit({ payload: Buffer.from(n), kind: `k.${n}` }).then((r) => (got.push(r), r)));
+  const first = send('a');
+  await turns(3);
+  assert.is(writes.length, 1, 'the first record is committed alone on the next turn');
+  // Three arrive while it syncs: at least as many as it took, so theirs is written meanwhile.
+  const second = send('b', 'c', 'd');
+  await turns(3);
+  assert.is(writes.length, 2, 'a second commit starts while the first is being synced');
+  assert.is(writes[1].w.txs.length, 3);
+  // Two commits run: the next records wait.
+  const third = send('e', 'f');
+  await turns(3);
+  assert.is(writes.length, 2, 'no third commit while two run');
+  // The first ends; two wait, fewer than the running commit took: they wait for it, not a sync of their own.
+  writes[0].done();
+  await first[0];
+  await turns(3);
+  assert.is(writes.length, 2, 'fewer than the running commit took wait for it');
+  writes[1].done();
+  await Promise.all(second);
+  await turns(3);
+  assert.is(writes.length, 3, 'none runs: they go at once');
+  assert.is(writes[2].w.txs.length, 2);
+  // As many as that one took arrive while it syncs: theirs starts at once.
+  const fourth = send('g', 'h');
+  await turns(3);
+  assert.is(writes.length, 4);
+  assert.is(writes[3].w.txs.length, 2);
+  writes[2].done();
+  writes[3].done();
+  await Promise.all([...third, ...fourth]);
+  // Each record its own receipt: its own id, kind, digest and seq, the batch root of its own commit.
+  assert.is(got.length, 8);
+  const byName = new Map(got.map((r) => [r.kind.slice(2), r]));
+  assert.equal([...byName.keys()].sort(), ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']);
+  assert.is(new Set(got.map((r) => r.txId)).size, 8);
+  writes.forEach(({ w }, i) => {
+    for (let j = 0; j < w.txs.length; j++) {
+      const core = decodeCore(w.txs[j].coreBytes);
+      const r = got.find((x) => x.txId === toHex(w.txs[j].txId))!;
+      assert.is(r.kind, core.kind, `commit ${i} record ${j}`);
+      assert.is(r.seq, core.seq);
+      assert.is(r.payloadDigest, toHex(core.payloadDigest));
+      assert.is(r.batchRoot, toHex(w.batchRoot));
+    }
+  });
+  assert.equal(got.map((r) => r.seq).sort((x, y) => x - y), [1, 2, 3, 4, 5, 6, 7, 8]);
+  await intake.close();
+});
+
+test('close() answers every record taken in, also those waiting behind running commits', async () => {
+  const { store, writes } = heldStore();
+  const intake = new Intake({ store, key, chainId: chainIdOf(params), role: ROLES.full });
+  const all = Array.from({ length: 5 }, (_, i) => intake.submit({ payload: Buffer.from(`r${i}`) }));
+  await turns(2);
+  const late = [intake.submit({ payload: Buffer.from('late') })];
+  let closed = false;
+  // Two callers of close() both see it end.
+  const closing = Promise.all([intake.close(), intake.close()]).then(() => (closed = true));
+  assert.is((await refusal(intake.submit({ payload: Buffer.from('after') }))).code, 'UNAVAILABLE');
+  for (let i = 0; i < 20 && !closed; i++) {
+    await turns(2);
+    for (const w of writes.splice(0)) w.done();
+  }
+  await closing;
+  assert.is((await Promise.all([...all, ...late])).length, 6);
 });
 
 test.run();
