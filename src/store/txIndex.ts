@@ -21,8 +21,8 @@ type Bin = Database<Buffer, Buffer>;
 const buf = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 const APPEND = { append: true };
 
-/** Rows of `recentnumbers` one commit of a merge removes (neighbours: a few hundred pages). */
-const DROP_CHUNK = 16384;
+/** Rows of `recentnumbers` one commit of a merge removes: neighbours, a few dozen pages, and a turn of the event loop about as long as a slice's. */
+const DROP_CHUNK = 4096;
 /** The most recent ids a node keeps before it merges, however large the index. */
 export const MERGE_MAX = 1 << 21;
 
