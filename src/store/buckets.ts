@@ -53,8 +53,8 @@ const bucket = (name: string, key: BucketSpec['key'], layout: string, o: { value
 
 /** The buckets (store/types.ts describes what each holds for the node). */
 export const BUCKETS = {
-  /** params -> chain params (chain/params.ts); head -> [hash, height]; seq -> uint; format -> uint (store/format.ts) */
-  meta: bucket('meta', 'ordered-binary', 'name (text) -> CBOR value: params, head, seq, format'),
+  /** params -> chain params (chain/params.ts); head -> [hash, height]; seq -> uint; format -> uint (store/format.ts); merging -> empty (store/txIndex.ts) */
+  meta: bucket('meta', 'ordered-binary', 'name (text) -> CBOR value: params, head, seq, format; merging -> (empty): a merge of recent txIds begun and not ended'),
   /** blockHash -> [header bytes, [[key, sig], ...], work, [frontier hash, ...]] */
   blocks: bucket('blocks', 'binary', 'blockHash -> StoredBlock'),
   /** blockHash -> txId || txId || ... (32 bytes each, in block order) */

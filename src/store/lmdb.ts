@@ -54,6 +54,8 @@ const write = <V>(c: Codec<V>, v: V): Buffer => buf(c.encode(v));
 /** lmdb-js put option: MDB_APPEND, for a key past the last of its bucket. */
 const APPEND = { append: true };
 const EMPTY = Buffer.alloc(0);
+/** meta row: a merge of recent txIds begun and not ended (store/txIndex.ts). */
+const MERGING = 'merging';
 
 export class LmdbStore implements Store {
   readonly path: string;
@@ -106,7 +108,8 @@ export class LmdbStore implements Store {
     this.records = db(BUCKETS.records);
     this.numbers = db(BUCKETS.txNumbers);
     this.recent = db(BUCKETS.recent);
-    this.index = new TxIndex(this.numbers, this.recent, readOnly, (w) => this.commit(w), o);
+    const mark = { get: () => this.meta.get(MERGING) !== undefined, set: (on: boolean) => void (on ? this.meta.putSync(MERGING, EMPTY) : this.meta.removeSync(MERGING)) };
+    this.index = new TxIndex(this.numbers, this.recent, readOnly, (w) => this.commit(w), o, mark);
     this.batches = db(BUCKETS.batches);
     this.locations = db(BUCKETS.locations);
     this.pend = db(BUCKETS.pending);

@@ -95,7 +95,8 @@ export class RecentNumbers {
    * The run is every durable id numbered below the smallest number of an ingest not yet durable
    * (later ones are numbered higher), so the rows step 2 removes are exactly the run's. A run cut
    * short (a full disk, `stop`, a crash) leaves ids in both buckets with the same number, which
-   * reads allow; the next merge writes them again.
+   * reads allow; the next merge, told by the store's `merging` mark, puts only the ids
+   * `recordnumbers` lacks (store/txIndex.ts).
    */
   async merge(put: (slice: readonly Numbered[]) => Promise<void>, drop: (below: number) => Promise<number>, stop: () => boolean, slice = MERGE_SLICE): Promise<void> {
     let below = this.recent.maxNumber() + 1;

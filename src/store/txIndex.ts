@@ -52,6 +52,8 @@ export class TxIndex {
     /** One durable, all-or-nothing commit of the store. */
     private readonly commit: (write: () => void) => Promise<void>,
     private readonly o: { mergeAt?: number; mergeSlice?: number } = {},
+    /** The store's mark of a merge begun and not ended (a meta row), read and written in a commit. */
+    private readonly mark: { get(): boolean; set(on: boolean): void } = { get: () => false, set: () => undefined },
   ) {
     if (!readOnly) this.load();
   }
@@ -100,12 +102,20 @@ export class TxIndex {
   async merge(): Promise<void> {
     while (this.merging) await this.merging;
     if (this.readOnly || this.closing) return;
-    const put = (ids: readonly Numbered[]) => this.commit(() => ids.forEach(([id, n]) => this.numbers.putSync(buf(id), recordKey(n))));
+    // A merge cut short (close, a crash) left some of its ids in both buckets: the next one, told
+    // by the mark, puts only the ids recordnumbers does not hold (a read is cheaper than a write).
+    const resumed = this.mark.get();
+    const put = (ids: readonly Numbered[]) =>
+      this.commit(() => {
+        this.mark.set(true);
+        for (const [id, n] of ids) if (!resumed || !this.numbers.doesExist(buf(id))) this.numbers.putSync(buf(id), recordKey(n));
+      });
     const drop = async (below: number) => {
       let removed = 0;
       await this.commit(() => {
         const keys = [...(this.rows.getKeys({ end: recordKey(below), limit: DROP_CHUNK }) as Iterable<Buffer>)]; // read, then remove
         for (const k of keys) this.rows.removeSync(k), removed++;
+        if (!removed) this.mark.set(false); // the run is done
       });
       return removed;
     };

@@ -209,6 +209,44 @@ test('a merge that fails on a full disk leaves its ids recent and every answer a
   });
 });
 
+test('a merge cut short by close is resumed: the next merge puts only what recordnumbers lacks, and its end clears the mark', async () => {
+  const dir = tmpDir();
+  let s = await LmdbStore.open(dir, { mergeAt: 1e9, mergeSlice: 16 });
+  const list = ids(400);
+  const mark = async () => {
+    const env = open({ path: path.join(dir, 'chain.lmdb'), maxDbs: 16, compression: false, encoding: 'binary', readOnly: true } as never);
+    try {
+      return env.openDB({ name: BUCKETS.meta.name, encoding: 'binary', keyEncoding: 'ordered-binary' } as never).get('merging') !== undefined;
+    } finally {
+      await env.close();
+    }
+  };
+  try {
+    await s.initChain(params, genesisWrite(params));
+    await s.commitIngest(write(list));
+    const merging = s.mergeRecent(); // its first slice is under way
+    await s.close(); // stops it after that slice
+    await merging;
+    assert.ok(await mark(), 'a merge begun and not ended is marked');
+    const first = (await onDisk(dir)).merged;
+    assert.ok(first > 0 && first < 400, `cut short after ${first} ids`);
+    s = await LmdbStore.open(dir, { mergeAt: 1e9, mergeSlice: 16 });
+    const numbers = (s as unknown as { numbers: { putSync(k: Uint8Array, v: Uint8Array): boolean } }).numbers;
+    const real = numbers.putSync.bind(numbers);
+    let puts = 0;
+    numbers.putSync = (k, v) => (puts++, real(k, v));
+    await s.mergeRecent();
+    assert.is(puts, 400 - first, 'only the ids the first merge had not put');
+    assert.is(s.unmerged(), 0);
+    answers(s, list, 1, 'after the resumed merge');
+  } finally {
+    await s.close();
+  }
+  assert.not.ok(await mark(), 'the end of the run clears the mark');
+  const disk = await onDisk(dir);
+  assert.equal([disk.recent.size, disk.merged], [0, 400]);
+});
+
 test("the threshold: an eighth of the merged ids within [2^18, 2^21]; URCHAIN_STORE_MERGE_AT when a positive integer (the crash cycles set it low); a test's own first", () => {
   assert.equal([MERGE_AT, MERGE_MAX], [262144, 2097152]);
   assert.is(mergeAtOf(0, {}), MERGE_AT);
