@@ -264,6 +264,8 @@ export class LmdbStore implements Store {
     return read(seqCodec, this.meta.get('seq')) ?? 0;
   }
 
+  /** Inside a write transaction: does it see the record numbered `m`? (A staged id's, store/txIndex.ts `taken`.) */
+  private readonly written = (m: number): boolean => this.records.doesExist(recordKey(m));
   /** An ingest's writes; `added` gets each record it numbers (store/recentNumbers.ts stages them). */
   private writeIngest(w: IngestWrite, added: Numbered[]) {
     for (const t of w.txs) {
@@ -285,7 +287,7 @@ export class LmdbStore implements Store {
       // Numbered only if new: a record taken twice keeps the first. Durable recent ids are in
       // memory, older ones in recordnumbers (not read for the node's own batch, `own`); one
       // staged by an ingest not yet durable counts if this transaction sees its record.
-      if (this.index.taken(k, own, (m) => this.records.doesExist(recordKey(m)))) continue;
+      if (this.index.taken(k, own, this.written)) continue;
       pendingKeyInto(pk, this.next, k);
       // A new number is past every key of records, pending and recent: all three are appends
       // (MDB_APPEND: the last page fills up instead of splitting in half).

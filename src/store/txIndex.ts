@@ -32,8 +32,8 @@ export const MERGE_MAX = 1 << 21;
  * too), else an eighth of the `indexed` ids within [MERGE_AT, MERGE_MAX].
  */
 export function mergeAtOf(indexed: number, env: NodeJS.ProcessEnv = process.env, fixed?: number): number {
-  const v = Number(env.URCHAIN_STORE_MERGE_AT);
   if (fixed !== undefined) return fixed;
+  const v = Number(env.URCHAIN_STORE_MERGE_AT);
   if (Number.isSafeInteger(v) && v > 0) return v;
   return Math.min(MERGE_MAX, Math.max(MERGE_AT, Math.floor(indexed / 8)));
 }
@@ -63,13 +63,13 @@ export class TxIndex {
     const n = this.recent.numberOf(txId);
     if (n !== undefined) return recordKey(n);
     const merged = this.numbers.get(buf(txId));
-    if (merged || this.loaded) return merged;
-    this.load();
-    return this.numberOf(txId);
+    if (merged || !this.loadedNow()) return merged;
+    const late = this.recent.numberOf(txId);
+    return late === undefined ? undefined : recordKey(late);
   }
   /** Is `txId` stored, durably recent or merged? */
   has(txId: Uint8Array): boolean {
-    return this.recent.hasDurable(txId) || this.numbers.doesExist(buf(txId)) || (!this.loaded && (this.load(), this.recent.hasDurable(txId)));
+    return this.recent.hasDurable(txId) || this.numbers.doesExist(buf(txId)) || (this.loadedNow() && this.recent.hasDurable(txId));
   }
   /**
    * Inside an ingest's transaction: is `txId` stored already, so not to be taken again? Durable
@@ -95,7 +95,7 @@ export class TxIndex {
   }
   /** Ids taken in and not yet merged into `recordnumbers` (loads them first, on a reader). */
   unmerged(): number {
-    if (!this.loaded) this.load();
+    this.loadedNow();
     return this.recent.size;
   }
   /** Merges every recent id into `recordnumbers` now (after a merge running); resolves when done or stopped. */
@@ -105,9 +105,10 @@ export class TxIndex {
     // A merge cut short (close, a crash) left some of its ids in both buckets: the next one, told
     // by the mark, puts only the ids recordnumbers does not hold (a read is cheaper than a write).
     const resumed = this.mark.get();
+    let marked = resumed;
     const put = (ids: readonly Numbered[]) =>
       this.commit(() => {
-        this.mark.set(true);
+        if (!marked) this.mark.set((marked = true)); // with the first slice: the run has begun
         for (const [id, n] of ids) if (!resumed || !this.numbers.doesExist(buf(id))) this.numbers.putSync(buf(id), recordKey(n));
       });
     const drop = async (below: number) => {
@@ -130,6 +131,12 @@ export class TxIndex {
     await this.merging;
   }
 
+  /** Loads the recent ids if they were not (a reader's first miss); true if it loaded them now. */
+  private loadedNow(): boolean {
+    if (this.loaded) return false;
+    this.load();
+    return true;
+  }
   private load(): void {
     this.recent.load(this.rows.getRange({}) as Iterable<{ key: Buffer; value: Buffer }>);
     this.loaded = true;

@@ -49,6 +49,17 @@ async function onDisk(dir: string): Promise<{ recent: Map<string, number>; merge
   }
 }
 
+/** Runs `f` on a new store holding a chain (merges only when asked), closed afterwards. */
+async function onNewChain(f: (s: LmdbStore) => Promise<void>): Promise<void> {
+  const s = await LmdbStore.open(tmpDir(), { mergeAt: 1e9 });
+  try {
+    await s.initChain(params, genesisWrite(params));
+    await f(s);
+  } finally {
+    await s.close();
+  }
+}
+
 /** Every id answers: stored, its own payload (the first copy's `tag`). */
 function answers(s: LmdbStore, list: Uint8Array[], tag: number, at: string) {
   list.forEach((id) => {
@@ -115,9 +126,7 @@ test('an ingest writes no random key: txIds are appended to recentnumbers; a mer
 });
 
 test('a record staged by an ingest whose transaction throws is written by the next ingest that holds it, queued behind it', async () => {
-  const s = await LmdbStore.open(tmpDir(), { mergeAt: 1e9 });
-  try {
-    await s.initChain(params, genesisWrite(params));
+  await onNewChain(async (s) => {
     const [x, y] = ids(2);
     const bad = write([x, y], 1);
     bad.txs[1].payload = 'not bytes' as never; // x is staged, then the transaction throws
@@ -130,15 +139,11 @@ test('a record staged by an ingest whose transaction throws is written by the ne
     assert.equal([...(s.getPayload(x) ?? [])], [2, x[0]], "x is the second ingest's copy");
     assert.not.ok(s.hasTx(y));
     assert.equal(s.pending().map(toHex), [toHex(x)]);
-  } finally {
-    await s.close();
-  }
+  });
 });
 
 test("the node's own batch (with seq) is not looked up in recordnumbers; a peer's batch is, and a merged record in it is not stored twice", async () => {
-  const s = await LmdbStore.open(tmpDir(), { mergeAt: 1e9 });
-  try {
-    await s.initChain(params, genesisWrite(params));
+  await onNewChain(async (s) => {
     const numbers = (s as unknown as { numbers: { doesExist(k: Uint8Array): boolean } }).numbers;
     const real = numbers.doesExist.bind(numbers);
     let reads = 0;
@@ -151,9 +156,7 @@ test("the node's own batch (with seq) is not looked up in recordnumbers; a peer'
     assert.is(reads, 10, "peer's batch: one read per record");
     assert.is(s.unmerged(), 5, 'only the 5 new ones numbered');
     answers(s, first, 1, 'the first copies');
-  } finally {
-    await s.close();
-  }
+  });
 });
 
 test('merges start on their own past mergeAt, ingests go on meanwhile; close stops one between slices and the map equals the disk after every reopen', async () => {
