@@ -6,7 +6,7 @@
 import { BUCKETS, RECORD_NUMBER_BYTES } from '../src/store/buckets.js';
 import { FORMAT_STEPS, currentFormat } from '../src/store/format.js';
 import { MERGE_AT, MERGE_SLICE } from '../src/store/recentNumbers.js';
-import { MERGE_MAX } from '../src/store/txIndex.js';
+import { MERGE_MAX, DROP_CHUNK } from '../src/store/txIndex.js';
 
 const roff = (l: string) => l.replace(/\\/g, '\\e').replace(/-/g, '\\-');
 
@@ -29,11 +29,14 @@ and \\fBrecentnumbers\\fR (LMDB MDB_APPEND: pages fill up instead of splitting);
 no random key. A \\fBrecentnumbers\\fR value is the record's txId (32 bytes). The txId \\(-> number index is
 two buckets: \\fBrecentnumbers\\fR (number \\(-> txId) holds the records taken in since the last merge, and
 \\fBrecordnumbers\\fR (txId \\(-> number) the rest. When a node holds as many recent txIds as an eighth of \\fBrecordnumbers\\fR' entries, at least ${MERGE_AT} and at
-most ${MERGE_MAX}, it merges them into
-\\fBrecordnumbers\\fR, about ${MERGE_SLICE} neighbouring keys per transaction (ids grouped by their first two
-bytes), each transaction putting its txIds into \\fBrecordnumbers\\fR and removing their rows from
-\\fBrecentnumbers\\fR together. Every stored record's txId is therefore in one of the two buckets, or in
-both with the same number; a reader looks a txId up in both (a node keeps \\fBrecentnumbers\\fR in memory), and a reader that scans
+most ${MERGE_MAX}, it merges them: the run is every recent txId numbered below the first record whose
+ingest is not yet durable. First the run's txIds are put into \\fBrecordnumbers\\fR, about ${MERGE_SLICE}
+neighbouring keys per transaction (ids grouped by their first two bytes); the first of these transactions
+also writes the meta row \\fBmerging\\fR (an empty value). Then the run's rows of \\fBrecentnumbers\\fR are
+removed in number order, ${DROP_CHUNK} per transaction, and the transaction that finds none left removes
+\\fBmerging\\fR. A merge cut short (a crash, a full disk, a stop) leaves txIds in both buckets; the next merge,
+seeing \\fBmerging\\fR, puts only the txIds \\fBrecordnumbers\\fR does not hold. Every stored record's txId
+is therefore in one of the two buckets, or in both with the same number; a reader looks a txId up in both (a node keeps \\fBrecentnumbers\\fR in memory), and a reader that scans
 the buckets itself must take both. A \\fBrecords\\fR value is: 1 flags byte (bit 0: the payload is kept), txId (32),
 batchRoot (32), index in batch (uint32 BE), core length (uint32 BE), the core bytes, then the payload
 bytes to the end of the value. A \\fBrecordlocations\\fR value is height and index (uint32 BE each); the

@@ -22,7 +22,7 @@ const buf = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.b
 const APPEND = { append: true };
 
 /** Rows of `recentnumbers` one commit of a merge removes: neighbours, a few dozen pages, and a turn of the event loop about as long as a slice's. */
-const DROP_CHUNK = 4096;
+export const DROP_CHUNK = 4096;
 /** The most recent ids a node keeps before it merges, however large the index. */
 export const MERGE_MAX = 1 << 21;
 
