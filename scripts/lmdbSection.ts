@@ -24,8 +24,8 @@ format, ${currentFormat()} today; a folder of an older format is refused with th
 ${rows}
 .PP
 A record number is ${RECORD_NUMBER_BYTES} bytes big\\-endian, given in arrival order when the record is taken in, so
-byte order is number order: a new record is appended at the end of \\fBrecords\\fR, \\fBpendingrecords\\fR
-and \\fBrecentnumbers\\fR (LMDB MDB_APPEND: pages fill up instead of splitting); taking a record in writes
+byte order is number order: a new record is appended at the end of \\fBrecords\\fR and
+\\fBrecentnumbers\\fR (LMDB MDB_APPEND: pages fill up instead of splitting); taking a record in writes
 no random key. A \\fBrecentnumbers\\fR value is the record's txId (32 bytes). The txId \\(-> number index is
 two buckets: \\fBrecentnumbers\\fR (number \\(-> txId) holds the records taken in since the last merge, and
 \\fBrecordnumbers\\fR (txId \\(-> number) the rest. When a node holds as many recent txIds as an eighth of \\fBrecordnumbers\\fR' entries, at least ${MERGE_AT} and at
@@ -39,9 +39,22 @@ seeing \\fBmerging\\fR, puts only the txIds \\fBrecordnumbers\\fR does not hold.
 is therefore in one of the two buckets, or in both with the same number; a reader looks a txId up in both (a node keeps \\fBrecentnumbers\\fR in memory), and a reader that scans
 the buckets itself must take both. A \\fBrecords\\fR value is: 1 flags byte (bit 0: the payload is kept), txId (32),
 batchRoot (32), index in batch (uint32 BE), core length (uint32 BE), the core bytes, then the payload
-bytes to the end of the value. A \\fBrecordlocations\\fR value is height and index (uint32 BE each); the
-block is \\fBheights\\fR' row for that height. A record taken back into the pool by a reorganisation
-keeps its number, so the pool's order is arrival order. A \\fBrecordnumbers\\fR value is the record
+bytes to the end of the value.
+.PP
+Where the canonical chain holds records is kept as runs. A block's records, in block order, fall
+into maximal runs of consecutive record numbers at consecutive indexes; \\fBplacedruns\\fR keys each
+run by its first record's number and holds height, the first record's index in the block, and the
+run's length (uint32 BE each, 12 bytes); the block is \\fBheights\\fR' row for that height. Record
+number m is in a block if the run with the greatest key k \\(<= m has m < k + length: index + (m \\- k)
+in the block at that height. Runs never overlap. The meta row \\fBpendingfrom\\fR (8 bytes, a record
+number) is a number below which every stored record is in a run; the pool (pending records) is every
+record of \\fBrecords\\fR numbered from \\fBpendingfrom\\fR on that no run holds, in number order, which is
+arrival order. A block connected puts its runs and, in the same transaction, moves \\fBpendingfrom\\fR
+to the first stored record from it on that no run holds; a block disconnected removes its runs and
+lowers \\fBpendingfrom\\fR to the lowest record number it held. A record taken back into the pool by a
+reorganisation keeps its number, so the pool stays in arrival order. Example: records numbered 5..9
+placed by the block at height 7 in the order 5, 6, 7, 9, 8 make the runs 5 \\(-> (7, 0, 3), 9 \\(-> (7, 3,
+1) and 8 \\(-> (7, 4, 1), the first stored as key 0000000000000005, value 000000070000000000000003. A \\fBrecordnumbers\\fR value is the record
 number (${RECORD_NUMBER_BYTES} bytes big\\-endian).
 .PP
 Other values: \\fBblocks\\fR a canonical CBOR array [header bytes (BLOCK HEADER), [[key, signature], ...],

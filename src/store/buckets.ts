@@ -9,10 +9,12 @@
  * and appended at the end of the tree; `recordnumbers` (txId -> number) answers reads by txId.
  * Format 3 writes no random key per record at ingest: the new record's txId is appended to
  * `recentnumbers` (number -> txId) and merged into `recordnumbers` later, many at once in key
- * order (store/recentNumbers.ts); `pendingrecords` (number || txId, so the pool reads as keys alone) and
- * `recordlocations` are keyed by the number too, so the pool and the block that empties it touch
- * neighbouring keys. Format 1 kept txs, payloads,
- * pending and locations by txId (store/format2.ts moves such a store over).
+ * order (store/recentNumbers.ts). Format 4 keeps where the chain holds records as runs of
+ * consecutive record numbers (`placedruns`, store/placedRuns.ts): a block writes a few keys, and the
+ * pool is what no run covers, so no row per record is written for the pool or by a block; formats
+ * 2 and 3 kept `pendingrecords` (number || txId) and `recordlocations` (number -> height, index),
+ * FORMAT3_BUCKETS below. Format 1 kept txs, payloads, pending and locations by txId
+ * (store/format2.ts moves such a store over).
  *
  * Values are canonical CBOR arrays where they are small and structured, and fixed binary layouts
  * where a record's bytes are (recordCodec, placeCodec); each value shape has one codec below,
@@ -54,7 +56,7 @@ const bucket = (name: string, key: BucketSpec['key'], layout: string, o: { value
 /** The buckets (store/types.ts describes what each holds for the node). */
 export const BUCKETS = {
   /** params -> chain params (chain/params.ts); head -> [hash, height]; seq -> uint; format -> uint (store/format.ts); merging -> empty (store/txIndex.ts) */
-  meta: bucket('meta', 'ordered-binary', 'name (text) -> CBOR value: params, head, seq, format; merging -> (empty): a merge of recent txIds begun and not ended'),
+  meta: bucket('meta', 'ordered-binary', 'name (text) -> CBOR value: params, head, seq, format; merging -> (empty): a merge of recent txIds begun and not ended; pendingfrom -> record number (8 bytes): no record numbered below it is pending'),
   /** blockHash -> [header bytes, [[key, sig], ...], work, [frontier hash, ...]] */
   blocks: bucket('blocks', 'binary', 'blockHash -> StoredBlock'),
   /** blockHash -> txId || txId || ... (32 bytes each, in block order) */
@@ -69,10 +71,8 @@ export const BUCKETS = {
   recent: bucket('recentnumbers', 'binary', 'record number -> txId (not yet merged into recordnumbers)'),
   /** batchRoot -> [origin, signature, txId || txId || ...] */
   batches: bucket('batches', 'binary', 'batchRoot -> StoredBatch'),
-  /** record number -> [height, index] (4 + 4 bytes), where the canonical chain includes it */
-  locations: bucket('recordlocations', 'binary', 'record number -> height, index'),
-  /** record number || txId -> (empty): the durable pool of taken-in records no block holds yet, in arrival order */
-  pending: bucket('pendingrecords', 'binary', 'record number || txId -> (nothing)'),
+  /** first record number of a run -> [height, index, count] (4 + 4 + 4 bytes): where the canonical chain holds the run (format 4, store/placedRuns.ts) */
+  runs: bucket('placedruns', 'binary', "record number of a run's first record -> height, index, count"),
   /** identifier key (text: a product code, a canonical GS1 Digital Link URI, …) -> txId, many per key */
   products: bucket('products', 'ordered-binary', 'product code or identifier key -> txId (many)', { dupSort: true }),
   /** `client:<key>` -> txId: idempotency keys clients send (stores from before the prefix: bare) */
@@ -84,6 +84,14 @@ export const BUCKETS = {
 } as const satisfies Record<string, BucketSpec>;
 
 export type BucketName = keyof typeof BUCKETS;
+
+/** Buckets of store formats 2 and 3 that format 4 replaced with `placedruns` (store/format4.ts). */
+export const FORMAT3_BUCKETS = {
+  /** record number -> [height, index] (4 + 4 bytes), where the canonical chain includes it */
+  locations: bucket('recordlocations', 'binary', 'record number -> height, index'),
+  /** record number || txId -> (empty): the durable pool of taken-in records no block holds yet, in arrival order */
+  pending: bucket('pendingrecords', 'binary', 'record number || txId -> (nothing)'),
+} as const satisfies Record<string, BucketSpec>;
 
 /**
  * An lmdb-js value encoder that writes raw bytes as they are: lmdb-js seeks one value of a
@@ -126,7 +134,7 @@ export const batchCodec: Codec<StoredBatch> = {
 
 /**
  * A record number: 8 bytes big-endian, so LMDB's byte order is numeric order and new records
- * append at the end of `records` and `pending` (pages fill up, nothing splits). Numbers are
+ * append at the end of `records` and `recentnumbers` (pages fill up, nothing splits). Numbers are
  * JavaScript integers, exact to 2^53.
  */
 export const RECORD_NUMBER_BYTES = 8;
@@ -139,7 +147,7 @@ function writeRecordNumber(n: number, out: Buffer): Buffer {
   out.writeUInt32BE(n >>> 0, 4);
   return out;
 }
-/** A `pendingrecords` key: the record number, then its txId (the pool reads as keys alone, in arrival order). */
+/** A format-3 `pendingrecords` key: the record number, then its txId (the pool reads as keys alone, in arrival order). */
 export const pendingKey = (n: Uint8Array, txId: Uint8Array): Buffer => Buffer.concat([n, txId]);
 /**
  * The `pendingrecords` key of record number `n` written into `out` (40 bytes, reused by a writer
@@ -222,10 +230,12 @@ function recordCoreEnd(b: Uint8Array): number {
   if (end > b.length || (!(b[0] & HAS_PAYLOAD) && end !== b.length)) throw UrchainError.STORE(`a stored record of ${b.length} bytes names a core past its end`);
   return end;
 }
+/** The txId in a record value (a view), without decoding the rest. */
+export const recordTxId = (b: Uint8Array): Uint8Array => b.subarray(1, 33);
 /** The payload in a record value, without decoding the rest. */
 export const recordPayload = (b: Uint8Array): Uint8Array | undefined => (b[0] & HAS_PAYLOAD ? b.subarray(recordCoreEnd(b)) : undefined);
 
-/** A canonical location as `locations` holds it: height and index, 4 bytes each (the block is heights' row). */
+/** A canonical location as format 3's `recordlocations` holds it: height and index, 4 bytes each (the block is heights' row). */
 export const placeCodec: Codec<{ height: number; index: number }> = {
   encode(p) {
     const out = Buffer.allocUnsafe(8);

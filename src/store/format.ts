@@ -16,13 +16,15 @@
  * it stopped and a second run does nothing. A later format change adds one row to FORMAT_STEPS.
  *
  * Format 2 (store/format2.ts) keeps each record once under a sequential record number. Format 3
- * (store/format3.ts) indexes new records by txId in sorted runs (store/recentNumbers.ts).
+ * (store/format3.ts) indexes new records by txId in sorted runs (store/recentNumbers.ts). Format 4
+ * (store/format4.ts) keeps where blocks hold records as runs of record numbers (store/placedRuns.ts).
  */
 import type { Database, RootDatabase } from 'lmdb';
 import { encode, decode, asUint } from '../codec/cbor.js';
 import { UrchainError } from '../errors.js';
 import { FORMAT_1_TO_2 } from './format2.js';
 import { FORMAT_2_TO_3 } from './format3.js';
+import { FORMAT_3_TO_4 } from './format4.js';
 
 /** The meta row holding the format version. */
 export const FORMAT_KEY = 'format';
@@ -45,7 +47,7 @@ export interface FormatStep {
 }
 
 /** Every migration step, oldest first. */
-export const FORMAT_STEPS: readonly FormatStep[] = [FORMAT_1_TO_2, FORMAT_2_TO_3];
+export const FORMAT_STEPS: readonly FormatStep[] = [FORMAT_1_TO_2, FORMAT_2_TO_3, FORMAT_3_TO_4];
 
 /** The format this release writes: the newest `to` in the table. */
 export function currentFormat(steps: readonly FormatStep[] = FORMAT_STEPS): number {

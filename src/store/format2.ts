@@ -16,7 +16,7 @@ import type { Database } from 'lmdb';
 import { encode, decode, asArray, asUint, asBytes } from '../codec/cbor.js';
 import { UrchainError } from '../errors.js';
 import type { StoredTx, TxLocation } from './types.js';
-import { BUCKETS, recordCodec, recordKey, pendingKey, placeCodec, idsCodec, headCodec, type BucketSpec, type Codec } from './buckets.js';
+import { BUCKETS, FORMAT3_BUCKETS, recordCodec, recordKey, pendingKey, placeCodec, idsCodec, headCodec, type BucketSpec, type Codec } from './buckets.js';
 import type { FormatStep, StepContext } from './format.js';
 
 type Bin = Database<Buffer, Buffer>;
@@ -54,8 +54,8 @@ function run({ env, meta }: StepContext): void {
   const old = { txs: db(FORMAT1_BUCKETS.txs) as Bin, payloads: db(FORMAT1_BUCKETS.payloads) as Bin, locations: db(FORMAT1_BUCKETS.locations) as Bin, pending: db(FORMAT1_BUCKETS.pending) as Database<number, Buffer> };
   const records: Bin = db(BUCKETS.records);
   const numbers: Bin = db(BUCKETS.txNumbers);
-  const pending: Bin = db(BUCKETS.pending);
-  const locations: Bin = db(BUCKETS.locations);
+  const pending: Bin = db(FORMAT3_BUCKETS.pending);
+  const locations: Bin = db(FORMAT3_BUCKETS.locations);
   const heights: Database<Buffer, number> = db(BUCKETS.heights);
   const bodies: Bin = db(BUCKETS.bodies);
   if (records.getKeysCount({ limit: 1 }) > 0) throw UrchainError.BAD_CHAIN('the store holds format-1 and format-2 records at once; restore it from a backup');

@@ -13,14 +13,14 @@
  * checked against LMDB's limit before the first write. A commit that fails (a full disk: ENOSPC,
  * EIO) rejects with a STORE error and leaves the store as it was; the next commit may succeed.
  *
- * The buckets are the table in store/buckets.ts. Store format 3 keeps each record once, under a
+ * The buckets are the table in store/buckets.ts. Store format 4 keeps each record once, under a
  * record number given in arrival order: an ingest appends the record's value (core, batch
- * position, payload) to `records`, its number to `pendingrecords` and its txId to
- * `recentnumbers`, all at the end of their trees; the recent txIds are merged into
- * `recordnumbers` later, in sorted runs (store/recentNumbers.ts). The block that includes a
- * record moves its number from `pending` to `locations`. Reads by txId go through the number
- * (recent ones from memory); a writer keeps the pending records' numbers in memory too
- * (store/pendingNumbers.ts). A store from before the entangle bucket is brought up to date when
+ * position, payload) to `records` and its txId to `recentnumbers`, both at the end of their
+ * trees; the recent txIds are merged into `recordnumbers` later, in sorted runs
+ * (store/recentNumbers.ts). A block puts the runs of its records' numbers into `placedruns`
+ * (store/placedRuns.ts): a few keys per block. The pool is the records no run holds. Reads by txId
+ * go through the number (recent ones from memory); a writer keeps the pending records' numbers in
+ * memory too (store/pendingNumbers.ts). A store from before the entangle bucket is brought up to date when
  * opened for writing (store/idemIndex.ts). Every open checks the format (store/format.ts) and
  * refuses another; `urchain migrate` (LmdbStore.migrate) moves an older one forward, and
  * `urchain backup` copies the environment consistently while a node writes (LmdbStore.backup).
@@ -31,7 +31,7 @@ import type { ChainParams } from '../chain/params.js';
 import { UrchainError } from '../errors.js';
 import type { Store, StoredBlock, StoredTx, StoredBatch, TxLocation, Head, IngestWrite, BlockWrite } from './types.js';
 import { BUCKETS, isEntangleIndexKey, RAW_DUP_VALUES, type BucketSpec, type Codec } from './buckets.js';
-import { blockCodec, idsCodec, batchCodec, headCodec, seqCodec, paramsCodec, recordCodec, recordPayload, recordNumberOf, recordKey, pendingKey, placeCodec, RECORD_NUMBER_BYTES, pendingKeyInto, RecordValues } from './buckets.js';
+import { blockCodec, idsCodec, batchCodec, headCodec, seqCodec, paramsCodec, recordCodec, recordPayload, recordNumberOf, recordKey, recordTxId, RECORD_NUMBER_BYTES, RecordValues } from './buckets.js';
 import { durableCommit } from './commit.js';
 import { CHUNK, encodeLevels } from '../merkle/chunks.js';
 import { split32 } from '../codec/bytes.js';
@@ -39,7 +39,8 @@ import { FORMAT_KEY, checkFormat, currentFormat, formatOf, encodeFormat, migrate
 import { openEnv, metaOf, mustHoldStore, checkKey, withEnv, storeSize, describeStore, type TextKeyed } from './lmdbEnv.js';
 import { rowsOf, idemHoldsIndex, moveIndexOutOfIdem } from './idemIndex.js';
 import { PendingNumbers, type Repended } from './pendingNumbers.js';
-import { placementsOf, writePlacements, type Placement } from './blockPlacements.js';
+import { placementsOf, type Placement } from './blockPlacements.js';
+import { PlacedRuns, runsOf } from './placedRuns.js';
 import type { Numbered } from './recentNumbers.js';
 import { TxIndex } from './txIndex.js';
 
@@ -69,8 +70,8 @@ export class LmdbStore implements Store {
   private numbers: Bin;
   private recent: Bin;
   private batches: Bin;
-  private locations: Bin;
-  private pend: Bin;
+  /** Where the canonical chain holds records, and so which are pending (store/placedRuns.ts). */
+  private placed: PlacedRuns;
   private products: TextKeyed;
   private productRows: TextKeyed; // the same bucket, seeking one (key, txId) row: productHas
   private idems: TextKeyed;
@@ -111,8 +112,7 @@ export class LmdbStore implements Store {
     const mark = { get: () => this.meta.get(MERGING) !== undefined, set: (on: boolean) => void (on ? this.meta.putSync(MERGING, EMPTY) : this.meta.removeSync(MERGING)) };
     this.index = new TxIndex(this.numbers, this.recent, readOnly, (w) => this.commit(w), o, mark);
     this.batches = db(BUCKETS.batches);
-    this.locations = db(BUCKETS.locations);
-    this.pend = db(BUCKETS.pending);
+    this.placed = new PlacedRuns(db(BUCKETS.runs), this.records, this.meta);
     this.products = db(BUCKETS.products);
     this.productRows = db(BUCKETS.products, { encoder: RAW_DUP_VALUES });
     this.idems = db(BUCKETS.idem);
@@ -136,7 +136,7 @@ export class LmdbStore implements Store {
     }
     // Records taken in from now on are numbered after every record stored before.
     if (!s.readOnly) for (const k of s.records.getKeys({ reverse: true, limit: 1 })) s.next = recordNumberOf(k as Buffer) + 1;
-    if (!s.readOnly) s.pendingNums.load(s.pend.getKeys({}) as Iterable<Buffer>); // every pending record is durable here
+    if (!s.readOnly) s.pendingNums.load(s.placed.pending(recordTxId)); // every pending record is durable here
     if (idemHoldsIndex(s.idems)) {
       if (s.readOnly) s.indexInIdem = true;
       else {
@@ -238,14 +238,14 @@ export class LmdbStore implements Store {
   location(txId: Uint8Array): TxLocation | undefined {
     if (this.pendingNums.has(txId)) return undefined; // durably pending: on no canonical block
     const n = this.numberOf(txId);
-    const place = n && read(placeCodec, this.locations.get(n));
+    const place = n && this.placed.place(recordNumberOf(n));
     const blockHash = place && this.hashAt(place.height);
     return place && blockHash && { blockHash, height: place.height, index: place.index };
   }
   /** Pending transactions in arrival order: the order of their record numbers. */
   pending(): Uint8Array[] {
     const ids: Uint8Array[] = [];
-    for (const k of this.pend.getKeys({}) as Iterable<Buffer>) ids.push(new Uint8Array(k.buffer, k.byteOffset + RECORD_NUMBER_BYTES, k.byteLength - RECORD_NUMBER_BYTES)); // a copy per key
+    for (const [id] of this.placed.pending((v) => recordTxId(v).slice())) ids.push(id); // a copy each: the values are views of the map
     return ids;
   }
   productTxs = (code: string): Uint8Array[] => [...this.products.getValues(code)].map((b) => new Uint8Array(b));
@@ -275,9 +275,8 @@ export class LmdbStore implements Store {
     }
     this.batches.putSync(buf(w.batchRoot), write(batchCodec, w.batch));
     // One key buffer and one value buffer (this.values) for every record: putSync copies both
-    // before it returns. The record's key `n` is the first bytes of its pending key.
-    const pk = Buffer.allocUnsafe(RECORD_NUMBER_BYTES + 32);
-    const n = pk.subarray(0, RECORD_NUMBER_BYTES);
+    // before it returns.
+    const n = Buffer.allocUnsafe(RECORD_NUMBER_BYTES);
     // The node's own batch (it carries `seq`) is new by construction: each core holds this node's
     // key and a seq above every seq stored (meta `seq` moves in the same commit, and the intake
     // never uses one twice), so no read of the txId index, a random page at 10 million records.
@@ -288,12 +287,12 @@ export class LmdbStore implements Store {
       // memory, older ones in recordnumbers (not read for the node's own batch, `own`); one
       // staged by an ingest not yet durable counts if this transaction sees its record.
       if (this.index.taken(k, own, this.written)) continue;
-      pendingKeyInto(pk, this.next, k);
-      // A new number is past every key of records, pending and recent: all three are appends
+      n.writeUInt32BE(Math.floor(this.next / 2 ** 32), 0);
+      n.writeUInt32BE(this.next >>> 0, 4);
+      // A new number is past every key of records and recent: both are appends
       // (MDB_APPEND: the last page fills up instead of splitting in half).
       this.index.add(n, k, this.next++, added);
       this.records.putSync(n, this.values.encode({ txId: k, coreBytes: t.coreBytes, batchRoot: w.batchRoot, index: t.index, payload: t.payload }), APPEND);
-      this.pend.putSync(pk, EMPTY, APPEND);
       if (t.product) this.products.putSync(t.product, k);
       for (const id of t.identifiers ?? []) this.products.putSync(id, k);
       if (t.idemKey) (isEntangleIndexKey(t.idemKey) ? this.entangle! : this.idems).putSync(t.idemKey, k);
@@ -302,28 +301,33 @@ export class LmdbStore implements Store {
   }
 
   /** A block's writes (`placed`: placementsOf its move); `repended` gets what it puts back, numbered. */
-  private writeBlock(w: BlockWrite, placed: Placement[][], repended: Repended = []) {
+  private writeBlock(w: BlockWrite, placements: Placement[], repended: Repended = []) {
     this.blocks.putSync(buf(w.hash), write(blockCodec, w.block));
     this.bodies.putSync(buf(w.hash), write(idsCodec, w.txIds));
     if (w.txIds.length > CHUNK) this.levels!.putSync(buf(w.hash), buf(w.levels ?? encodeLevels(w.txIds)));
     const m = w.move;
     if (!m) return;
     // Every record of a block is stored (the block tree checks), so has a number; one without is passed over.
+    const numberOf = (id: Uint8Array) => {
+      const n = this.numberOf(id);
+      return n && recordNumberOf(n);
+    };
     for (const d of m.disconnect) {
       this.heights.removeSync(d.height);
-      for (const id of d.txIds) {
-        const n = this.numberOf(id);
-        if (n) this.locations.removeSync(n);
-      }
+      this.placed.remove(runsOf(d.height, d.txIds.map(numberOf)));
     }
     for (const id of m.repending) {
-      const n = this.numberOf(id); // keeps its number: back in the pool where it arrived
-      if (n) this.pend.putSync(pendingKey(n, id), EMPTY), repended.push([id, recordNumberOf(n)]);
+      const n = numberOf(id); // keeps its number: back in the pool where it arrived (its run is gone)
+      if (n !== undefined) repended.push([id, n]);
     }
     m.connect.forEach((c, i) => {
       this.heights.putSync(c.height, buf(c.hash));
-      writePlacements(placed[i], this.locations, this.pend, this.pendingNums);
+      this.placed.put(placements[i].runs);
+      // Placed while its ingest commit is written but not yet durable, or while the map was
+      // dropped: that ingest, when durable, must not add it (store/pendingNumbers.ts).
+      for (const id of placements[i].unmapped) if (!this.pendingNums.has(id)) this.pendingNums.placedEarly(id);
     });
+    this.placed.advance();
     this.meta.putSync('head', write(headCodec, m.head));
   }
 
@@ -334,7 +338,19 @@ export class LmdbStore implements Store {
   private commit(write: () => void): Promise<void> {
     return durableCommit(this.env, write);
   }
-  private placements = (w: BlockWrite) => placementsOf(w.move, (id) => this.pendingNums.numberOf(id), (id) => this.numberOf(id));
+  private placements = (w: BlockWrite) =>
+    placementsOf(
+      w.move,
+      this.pendingNums,
+      (n, id) => {
+        const v = this.records.getBinaryFast(recordKey(n));
+        return v !== undefined && Buffer.compare(recordTxId(v), id) === 0;
+      },
+      (id) => {
+        const n = this.numberOf(id);
+        return n && recordNumberOf(n);
+      },
+    );
 
   async initChain(params: ChainParams, genesis: BlockWrite): Promise<void> {
     if (this.meta.get('params')) throw UrchainError.EXISTS(`${this.path} already holds a chain`);
@@ -357,7 +373,7 @@ export class LmdbStore implements Store {
   unmerged = (): number => this.index.unmerged();
   mergeRecent = (): Promise<void> => this.index.merge();
   async commitBlock(w: BlockWrite): Promise<void> {
-    const [placed, repended]: [Placement[][], Repended] = [await this.placements(w), []];
+    const [placed, repended]: [Placement[], Repended] = [await this.placements(w), []];
     await this.commit(() => this.writeBlock(w, placed, repended));
     this.pendingNums.afterBlock(w.move, repended); // durable now
   }

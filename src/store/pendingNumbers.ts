@@ -1,8 +1,8 @@
 /**
  * @module store/pendingNumbers
- * The record numbers of the pending records, in memory (txId -> number): what `pendingrecords`
+ * The record numbers of the pending records, in memory (txId -> number): what the pool
  * holds, so the block path needs no `recordnumbers` read for a record it places and no
- * `recordlocations` read to know that a pending record is on no canonical block. It only ever
+ * `placedruns` read to know that a pending record is on no canonical block. It only ever
  * speeds a read up: an id it does not hold is looked up in the store as before.
  *
  * The rule that keeps it right: an entry exists only for a record that is pending in every
@@ -19,7 +19,7 @@
  * fails its sync is never taken back: a few bytes, and it can only leave an entry out.)
  */
 import { IdMap } from '../codec/idMap.js';
-import { RECORD_NUMBER_BYTES, recordNumberOf } from './buckets.js';
+import { recordNumberOf } from './buckets.js';
 import type { ChainMove } from './types.js';
 
 /** What a block's transaction put back into the pool: each id with its (kept) record number. */
@@ -45,9 +45,9 @@ export class PendingNumbers {
     if (this.early.delete(txId)) return;
     this.nums.set(txId, n);
   }
-  /** Every row of `pendingrecords` (number || txId), at open. */
-  load(keys: Iterable<Uint8Array>): void {
-    for (const k of keys) this.remember(k.subarray(RECORD_NUMBER_BYTES), recordNumberOf(k.subarray(0, RECORD_NUMBER_BYTES)));
+  /** Every pending record with its number, at open (store/placedRuns.ts `pending`). */
+  load(pending: Iterable<[txId: Uint8Array, n: number]>): void {
+    for (const [txId, n] of pending) this.remember(txId.slice(), n);
   }
   /** A block's transaction placed `txId`, pending on disk but not in the map: its ingest is not durable yet. */
   placedEarly(txId: Uint8Array): void {

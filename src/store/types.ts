@@ -18,8 +18,11 @@
  *                                          store/recentNumbers.ts). Every read by txId goes
  *                                          through one of the two.
  *   batches   batchRoot                 -> StoredBatch (origin, signature, txIds)
- *   recordlocations record number       -> where the canonical chain includes it
- *   pendingrecords record number, txId  -> (durable pool of taken-in, unblocked txs, in arrival order)
+ *   placedruns record number            -> where the canonical chain holds a run of records
+ *                                          numbered consecutively from it (height, index of
+ *                                          the first, count; format 4, store/placedRuns.ts).
+ *                                          The pool is every record from meta `pendingfrom`
+ *                                          on that no run holds, in arrival order.
  *   products  identifier key            -> txId (many): a record's product code and every
  *                                          identifier its core names (epcis/meta.ts), one row each
  *   idem      client idempotency key    -> txId: `client:<key>` for keys clients send (file
@@ -38,7 +41,7 @@
  *                                          and log(n/256) nodes. Blocks stored before this
  *                                          bucket have no row: proofs rebuild from the body.
  *
- * (That is the LMDB store's format 3; a backend keeps the same contents its own way: PostgreSQL
+ * (That is the LMDB store's format 4; a backend keeps the same contents its own way: PostgreSQL
  * in tables, store/postgresSchema.ts.)
  *
  * Writes come in two atomic groups, each durable when its promise resolves: an ingest commit and

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { open } from 'lmdb';
 import { LmdbStore } from '../../src/store/lmdb.js';
-import { BUCKETS, recordKey, recordNumberOf } from '../../src/store/buckets.js';
+import { BUCKETS, FORMAT3_BUCKETS, recordKey, recordNumberOf } from '../../src/store/buckets.js';
 import { FORMAT1_BUCKETS } from '../../src/store/format2.js';
 import { FORMAT_STEPS } from '../../src/store/format.js';
 import { genesisWrite } from '../../src/ledger/genesis.js';
@@ -55,26 +55,27 @@ test('a format-1 folder: refused until migrated; after migrate every Store answe
       assert.unreachable('a format-1 store was opened');
     } catch (e) {
       assert.ok(isUrchainError(e, 'BAD_CHAIN'), String(e));
-      assert.match((e as Error).message, /store format 1, older than this urchain's format 3; .*urchain migrate/);
+      assert.match((e as Error).message, /store format 1, older than this urchain's format 4; .*urchain migrate/);
     }
   assert.equal(await dbNames(dir), before, 'the refusals wrote nothing');
 
   const r = await LmdbStore.migrate(dir);
-  assert.equal(r, { from: 1, to: 3, steps: FORMAT_STEPS.map(({ from, to, about }) => ({ from, to, about })), stamped: false });
+  assert.equal(r, { from: 1, to: 4, steps: FORMAT_STEPS.map(({ from, to, about }) => ({ from, to, about })), stamped: false });
   const after = await dbNames(dir);
   for (const b of Object.values(FORMAT1_BUCKETS)) assert.not.ok(after.includes(b.name), `${b.name} dropped`);
-  for (const b of [BUCKETS.records, BUCKETS.txNumbers, BUCKETS.recent, BUCKETS.pending, BUCKETS.locations]) assert.ok(after.includes(b.name), b.name);
+  for (const b of [BUCKETS.records, BUCKETS.txNumbers, BUCKETS.recent, BUCKETS.runs]) assert.ok(after.includes(b.name), b.name);
+  for (const b of Object.values(FORMAT3_BUCKETS)) assert.not.ok(after.includes(b.name), `${b.name} dropped`);
 
   for (const ro of [true, false]) {
     const s = await LmdbStore.open(dir, { readOnly: ro });
     try {
-      assert.is(s.format(), 3);
+      assert.is(s.format(), 4);
       assert.equal(dumpStore(s, fixture.keys), fixture.dump);
     } finally {
       await s.close();
     }
   }
-  assert.equal(await LmdbStore.migrate(dir), { from: 3, to: 3, steps: [], stamped: false }, 'a second run does nothing');
+  assert.equal(await LmdbStore.migrate(dir), { from: 4, to: 4, steps: [], stamped: false }, 'a second run does nothing');
 });
 
 test('a format-1 folder from before versions (no format row) migrates the same way', async () => {
@@ -82,7 +83,7 @@ test('a format-1 folder from before versions (no format row) migrates the same w
   const env = open({ path: path.join(dir, 'chain.lmdb'), maxDbs: 16, compression: false, encoding: 'binary' } as never);
   await env.openDB({ name: BUCKETS.meta.name, encoding: 'binary', keyEncoding: 'ordered-binary' } as never).remove('format');
   await env.close();
-  assert.equal((await LmdbStore.migrate(dir)).steps.length, 2);
+  assert.equal((await LmdbStore.migrate(dir)).steps.length, 3);
   const s = await LmdbStore.open(dir, { readOnly: true });
   assert.equal(dumpStore(s, fixture.keys), fixture.dump);
   await s.close();
@@ -159,14 +160,11 @@ test('record numbers go past 2^32 and keep their order; a repended record goes b
   const env = open({ path: path.join(dir, 'chain.lmdb'), maxDbs: 16, compression: false, encoding: 'binary' } as never);
   const records = env.openDB({ name: BUCKETS.records.name, encoding: 'binary', keyEncoding: 'binary' } as never);
   const numbers = env.openDB({ name: BUCKETS.txNumbers.name, encoding: 'binary', keyEncoding: 'binary' } as never);
-  const pending = env.openDB({ name: BUCKETS.pending.name, encoding: 'binary', keyEncoding: 'binary' } as never);
   const first = records.get(recordKey(1)) as Buffer;
   await env.transaction(() => {
     records.putSync(recordKey(2 ** 32 + 5), first);
     records.removeSync(recordKey(1));
     numbers.putSync(Buffer.from(id(2)), recordKey(2 ** 32 + 5));
-    pending.removeSync(Buffer.concat([recordKey(1), Buffer.from(id(2))]));
-    pending.putSync(Buffer.concat([recordKey(2 ** 32 + 5), Buffer.from(id(2))]), Buffer.alloc(0));
   });
   await env.close();
   s = await LmdbStore.open(dir);
