@@ -37,6 +37,13 @@ export function openEnv(dir: string, readOnly: boolean): RootDatabase {
     // and leaves it unhandled when the commit fails (a full disk would end the process).
     eventTurnBatching: false,
     permissionsMode: 0o600, // chain.lmdb and chain.lmdb-lock: the node's alone
+    // A writer (the node) reads at random: txIds, recent ids, a block's records. Pages of one
+    // bucket lie between those of others (each commit appends to several), so the kernel's
+    // readahead, on a map larger than the page cache, reads hundreds of KiB around each page it
+    // faults in: on a chain of 12 million records, loading the 1.6 million recent ids at open read
+    // 13.5 GB from a cold cache (81 MB with MDB_NORDAHEAD, 2.8 s instead of 6.8 s) and evicted the
+    // pages the node needs. Readers (audit, export) scan records in order and keep readahead.
+    noReadAhead: !readOnly,
   } as never);
 }
 
