@@ -235,20 +235,30 @@ export const recordTxId = (b: Uint8Array): Uint8Array => b.subarray(1, 33);
 /** The payload in a record value, without decoding the rest. */
 export const recordPayload = (b: Uint8Array): Uint8Array | undefined => (b[0] & HAS_PAYLOAD ? b.subarray(recordCoreEnd(b)) : undefined);
 
+/**
+ * A value of fixed uint32 BE fields, in the order `fields` names them (`what` names the value in
+ * errors): a format-3 location, a format-4 run (store/placedRuns.ts).
+ */
+export function uint32Fields<K extends string>(what: string, fields: readonly K[]): Codec<Record<K, number>> {
+  const bytes = fields.length * 4;
+  return {
+    encode(v) {
+      const out = Buffer.allocUnsafe(bytes);
+      fields.forEach((f, i) => out.writeUInt32BE(v[f], i * 4));
+      return out;
+    },
+    decode(b) {
+      if (b.length !== bytes) throw UrchainError.STORE(`a stored ${what} of ${b.length} bytes (expected ${bytes})`);
+      const d = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      const out = {} as Record<K, number>;
+      fields.forEach((f, i) => (out[f] = d.getUint32(i * 4)));
+      return out;
+    },
+  };
+}
+
 /** A canonical location as format 3's `recordlocations` holds it: height and index, 4 bytes each (the block is heights' row). */
-export const placeCodec: Codec<{ height: number; index: number }> = {
-  encode(p) {
-    const out = Buffer.allocUnsafe(8);
-    out.writeUInt32BE(p.height, 0);
-    out.writeUInt32BE(p.index, 4);
-    return out;
-  },
-  decode(b) {
-    if (b.length !== 8) throw UrchainError.STORE(`a stored location of ${b.length} bytes (expected 8)`);
-    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    return { height: v.getUint32(0), index: v.getUint32(4) };
-  },
-};
+export const placeCodec = uint32Fields('location', ['height', 'index']);
 
 /** meta `head`. */
 export const headCodec: Codec<Head> = {

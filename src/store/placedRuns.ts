@@ -17,8 +17,7 @@
  * - a block disconnected removes its runs, and lowers `pendingfrom` to its first record number.
  */
 import type { Database } from 'lmdb';
-import { UrchainError } from '../errors.js';
-import { recordKey, recordNumberOf, type Codec } from './buckets.js';
+import { recordKey, recordNumberOf, uint32Fields } from './buckets.js';
 import type { TextKeyed } from './lmdbEnv.js';
 
 type Bin = Database<Buffer, Buffer>;
@@ -32,20 +31,7 @@ export interface Run {
 }
 
 /** A `placedruns` value: height, index of the run's first record, run length; uint32 BE each. */
-export const runCodec: Codec<Omit<Run, 'first'>> = {
-  encode(r) {
-    const out = Buffer.allocUnsafe(12);
-    out.writeUInt32BE(r.height, 0);
-    out.writeUInt32BE(r.index, 4);
-    out.writeUInt32BE(r.count, 8);
-    return out;
-  },
-  decode(b) {
-    if (b.length !== 12) throw UrchainError.STORE(`a stored run of ${b.length} bytes (expected 12)`);
-    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    return { height: v.getUint32(0), index: v.getUint32(4), count: v.getUint32(8) };
-  },
-};
+export const runCodec = uint32Fields('run', ['height', 'index', 'count']);
 
 /** meta row: the number from which records may be pending (8 bytes, a record number). */
 export const PENDING_FROM = 'pendingfrom';
