@@ -142,21 +142,13 @@ export function recordKey(n: number): Buffer {
   return writeRecordNumber(n, Buffer.allocUnsafe(RECORD_NUMBER_BYTES));
 }
 /** Writes the record number `n` into the first 8 bytes of `out`; returns `out`. */
-function writeRecordNumber(n: number, out: Buffer): Buffer {
+export function writeRecordNumber(n: number, out: Buffer): Buffer {
   out.writeUInt32BE(Math.floor(n / 2 ** 32), 0);
   out.writeUInt32BE(n >>> 0, 4);
   return out;
 }
 /** A format-3 `pendingrecords` key: the record number, then its txId (the pool reads as keys alone, in arrival order). */
 export const pendingKey = (n: Uint8Array, txId: Uint8Array): Buffer => Buffer.concat([n, txId]);
-/**
- * The `pendingrecords` key of record number `n` written into `out` (40 bytes, reused by a writer
- * that hands each key to LMDB before the next): its first 8 bytes are then the record's key.
- */
-export function pendingKeyInto(out: Buffer, n: number, txId: Uint8Array): Buffer {
-  out.set(txId, RECORD_NUMBER_BYTES);
-  return writeRecordNumber(n, out);
-}
 export function recordNumberOf(k: Uint8Array): number {
   if (k.length !== RECORD_NUMBER_BYTES) throw UrchainError.STORE(`a record number of ${k.length} bytes (expected ${RECORD_NUMBER_BYTES})`);
   const v = new DataView(k.buffer, k.byteOffset, k.byteLength);

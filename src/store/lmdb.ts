@@ -31,7 +31,7 @@ import type { ChainParams } from '../chain/params.js';
 import { UrchainError } from '../errors.js';
 import type { Store, StoredBlock, StoredTx, StoredBatch, TxLocation, Head, IngestWrite, BlockWrite } from './types.js';
 import { BUCKETS, isEntangleIndexKey, RAW_DUP_VALUES, type BucketSpec, type Codec } from './buckets.js';
-import { blockCodec, idsCodec, batchCodec, headCodec, seqCodec, paramsCodec, recordCodec, recordPayload, recordNumberOf, recordKey, recordTxId, RECORD_NUMBER_BYTES, RecordValues } from './buckets.js';
+import { blockCodec, idsCodec, batchCodec, headCodec, seqCodec, paramsCodec, recordCodec, recordPayload, recordNumberOf, recordKey, recordTxId, writeRecordNumber, RECORD_NUMBER_BYTES, RecordValues } from './buckets.js';
 import { durableCommit } from './commit.js';
 import { CHUNK, encodeLevels } from '../merkle/chunks.js';
 import { split32 } from '../codec/bytes.js';
@@ -287,8 +287,7 @@ export class LmdbStore implements Store {
       // memory, older ones in recordnumbers (not read for the node's own batch, `own`); one
       // staged by an ingest not yet durable counts if this transaction sees its record.
       if (this.index.taken(k, own, this.written)) continue;
-      n.writeUInt32BE(Math.floor(this.next / 2 ** 32), 0);
-      n.writeUInt32BE(this.next >>> 0, 4);
+      writeRecordNumber(this.next, n);
       // A new number is past every key of records and recent: both are appends
       // (MDB_APPEND: the last page fills up instead of splitting in half).
       this.index.add(n, k, this.next++, added);
@@ -300,7 +299,7 @@ export class LmdbStore implements Store {
     if (w.seq !== undefined) this.meta.putSync('seq', write(seqCodec, w.seq));
   }
 
-  /** A block's writes (`placed`: placementsOf its move); `repended` gets what it puts back, numbered. */
+  /** A block's writes (`placements`: placementsOf its move); `repended` gets what it puts back, numbered. */
   private writeBlock(w: BlockWrite, placements: Placement[], repended: Repended = []) {
     this.blocks.putSync(buf(w.hash), write(blockCodec, w.block));
     this.bodies.putSync(buf(w.hash), write(idsCodec, w.txIds));
