@@ -40,7 +40,7 @@ import { openEnv, metaOf, mustHoldStore, checkKey, withEnv, storeSize, describeS
 import { rowsOf, idemHoldsIndex, moveIndexOutOfIdem } from './idemIndex.js';
 import { PendingNumbers, type Repended } from './pendingNumbers.js';
 import { placementsOf, type Placement } from './blockPlacements.js';
-import { PlacedRuns, runsOf } from './placedRuns.js';
+import { PlacedRuns } from './placedRuns.js';
 import type { Numbered } from './recentNumbers.js';
 import { TxIndex } from './txIndex.js';
 
@@ -313,7 +313,7 @@ export class LmdbStore implements Store {
     };
     for (const d of m.disconnect) {
       this.heights.removeSync(d.height);
-      this.placed.remove(runsOf(d.height, d.txIds.map(numberOf)));
+      this.placed.remove(d.height, d.txIds.map(numberOf));
     }
     for (const id of m.repending) {
       const n = numberOf(id); // keeps its number: back in the pool where it arrived (its run is gone)

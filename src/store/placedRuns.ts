@@ -80,14 +80,16 @@ export class PlacedRuns {
     for (const r of runs) this.runs.putSync(recordKey(r.first), runCodec.encode(r) as Buffer); // encode makes a Buffer
   }
   /**
-   * Inside a write transaction: the runs of a block disconnected (those `runs` names that are
-   * stored as named); `pendingfrom` comes down to the first of them.
+   * Inside a write transaction: the runs of the block at `height` disconnected, found through
+   * each of its records' `numbers` (every run at that height that holds one, however the runs were
+   * cut when it was connected); `pendingfrom` comes down to the first of them. Reorganisations
+   * are rare: a read per record is cheap enough here.
    */
-  remove(runs: readonly Run[]): void {
+  remove(height: number, numbers: readonly (number | undefined)[]): void {
     let low = Infinity;
-    for (const r of runs) {
-      const at = this.covering(r.first);
-      if (at?.first === r.first && at.height === r.height) this.runs.removeSync(recordKey(r.first)), (low = Math.min(low, r.first));
+    for (const n of numbers) {
+      const r = n === undefined ? undefined : this.covering(n);
+      if (r?.height === height) this.runs.removeSync(recordKey(r.first)), (low = Math.min(low, r.first));
     }
     if (low < this.from()) this.setFrom(low);
   }

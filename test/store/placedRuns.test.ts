@@ -4,7 +4,7 @@
  * thousand records of one batch writes one run; blocks that take records out of arrival order
  * write a run per stretch, and every record is located at its index; a record a block leaves out
  * holds `pendingfrom` back without hiding the records placed after it; a reorganisation puts the
- * runs back into the pool in arrival order; a reopen reads the same pool.
+ * runs back into the pool in arrival order, however they were cut; a reopen reads the same pool.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -126,6 +126,37 @@ test('a block writes a run per stretch of arrival order; the pool is what no run
     } finally {
       await ro.close();
     }
+  } finally {
+    await s.close();
+  }
+});
+
+test('a block disconnected loses every run of its height that holds one of its records, however its runs were cut', async () => {
+  const s = await LmdbStore.open(tmpDir());
+  try {
+    await s.initChain(params, g);
+    const ids = newIds(10);
+    await s.commitIngest(batch(ids));
+    const b1 = block(1, g.hash, ids);
+    await s.commitBlock(b1);
+    assert.is(runsIn(s), 1);
+    // The same placement cut in two, as a release that cut runs differently would have stored it.
+    const placed = placedOf(s);
+    const first = numberOf(s, ids[0]);
+    await (s as unknown as { commit(w: () => void): Promise<void> }).commit(() => {
+      placed.remove(1, [first]);
+      placed.put([
+        { first, height: 1, index: 0, count: 4 },
+        { first: first + 4, height: 1, index: 4, count: 6 },
+      ]);
+    });
+    assert.is(runsIn(s), 2);
+    assert.equal(s.location(ids[7]), { blockHash: b1.hash, height: 1, index: 7 });
+    const off = block(1, g.hash, [], { disconnect: [{ hash: b1.hash, height: 1, txIds: ids }], connect: [], repending: ids });
+    await s.commitBlock({ ...g, move: { ...off.move!, head: { hash: g.hash, height: 0 } } });
+    assert.is(runsIn(s), 0, 'both halves gone');
+    assert.equal(hex(s.pending()), hex(ids));
+    assert.is(s.location(ids[7]), undefined);
   } finally {
     await s.close();
   }
