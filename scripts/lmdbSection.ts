@@ -50,7 +50,7 @@ in the block at that height. Runs never overlap. The meta row \\fBpendingfrom\\f
 number) is a number below which every stored record is in a run; the pool (pending records) is every
 record of \\fBrecords\\fR numbered from \\fBpendingfrom\\fR on that no run holds, in number order, which is
 arrival order. A block connected puts its runs and, in the same transaction, moves \\fBpendingfrom\\fR
-to the first stored record from it on that no run holds; a block disconnected removes its runs and
+to the first stored record from it on that no run holds; a block disconnected removes every run at its height that holds one of its records, and
 lowers \\fBpendingfrom\\fR to the lowest record number it held. A record taken back into the pool by a
 reorganisation keeps its number, so the pool stays in arrival order. Example: records numbered 5..9
 placed by the block at height 7 in the order 5, 6, 7, 9, 8 make the runs 5 \\(-> (7, 0, 3), 9 \\(-> (7, 3,
