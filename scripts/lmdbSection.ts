@@ -47,7 +47,7 @@ run by its first record's number and holds height, the first record's index in t
 run's length (uint32 BE each, 12 bytes); the block is \\fBheights\\fR' row for that height. Record
 number m is in a block if the run with the greatest key k \\(<= m has m < k + length: index + (m \\- k)
 in the block at that height. Runs never overlap. The meta row \\fBpendingfrom\\fR (8 bytes, a record
-number) is a number below which every stored record is in a run; the pool (pending records) is every
+number, big\\-endian; absent: 0) is a number below which every stored record is in a run; the pool (pending records) is every
 record of \\fBrecords\\fR numbered from \\fBpendingfrom\\fR on that no run holds, in number order, which is
 arrival order. A block connected puts its runs and, in the same transaction, moves \\fBpendingfrom\\fR
 to the first stored record from it on that no run holds; a block disconnected removes every run at its height that holds one of its records, and
