@@ -9,8 +9,8 @@
  * into runs, sets `pendingfrom` to the first pending record's number, and drops both old buckets.
  */
 import type { Database } from 'lmdb';
-import { BUCKETS, FORMAT3_BUCKETS, placeCodec, recordKey, recordNumberOf, RECORD_NUMBER_BYTES, type BucketSpec } from './buckets.js';
-import { PENDING_FROM, runCodec, type Run } from './placedRuns.js';
+import { BUCKETS, FORMAT3_BUCKETS, placeCodec, recordNumberOf, RECORD_NUMBER_BYTES, type BucketSpec } from './buckets.js';
+import { PlacedRuns, RunBuilder } from './placedRuns.js';
 import type { FormatStep, StepContext } from './format.js';
 
 type Bin = Database<Buffer, Buffer>;
@@ -18,19 +18,18 @@ type Bin = Database<Buffer, Buffer>;
 function run({ env, meta }: StepContext): void {
   const db = (b: BucketSpec): Bin => env.openDB({ name: b.name, encoding: b.value, keyEncoding: b.key } as never) as never;
   const [locations, pending, runs, records] = [db(FORMAT3_BUCKETS.locations), db(FORMAT3_BUCKETS.pending), db(BUCKETS.runs), db(BUCKETS.records)];
-  let r: Run | undefined;
-  const flush = () => r && runs.putSync(recordKey(r.first), runCodec.encode(r) as Buffer, { append: true });
+  const built = new RunBuilder();
   for (const { key, value } of locations.getRange({}) as Iterable<{ key: Buffer; value: Buffer }>) {
-    const [n, p] = [recordNumberOf(key), placeCodec.decode(value)];
-    if (r && n === r.first + r.count && p.height === r.height && p.index === r.index + r.count) r.count++;
-    else flush(), (r = { first: n, ...p, count: 1 });
+    const p = placeCodec.decode(value);
+    built.add(recordNumberOf(key), p.height, p.index);
   }
-  flush();
+  const placed = new PlacedRuns(runs, records, meta);
+  placed.put(built.runs);
   // Every record below the first pending one is placed; with none pending, every record is.
   let from: number | undefined;
   for (const k of pending.getKeys({ limit: 1 }) as Iterable<Buffer>) from = recordNumberOf(k.subarray(0, RECORD_NUMBER_BYTES));
   if (from === undefined) for (const k of records.getKeys({ reverse: true, limit: 1 }) as Iterable<Buffer>) from = recordNumberOf(k) + 1;
-  meta.putSync(PENDING_FROM, recordKey(from ?? 0) as never);
+  placed.setFrom(from ?? 0);
   locations.dropSync();
   pending.dropSync();
 }

@@ -136,7 +136,7 @@ export class LmdbStore implements Store {
     }
     // Records taken in from now on are numbered after every record stored before.
     if (!s.readOnly) for (const k of s.records.getKeys({ reverse: true, limit: 1 })) s.next = recordNumberOf(k as Buffer) + 1;
-    if (!s.readOnly) s.pendingNums.load(s.placed.pending(recordTxId)); // every pending record is durable here
+    if (!s.readOnly) s.pendingNums.load(s.placed.pending()); // every pending record is durable here
     if (idemHoldsIndex(s.idems)) {
       if (s.readOnly) s.indexInIdem = true;
       else {
@@ -213,6 +213,11 @@ export class LmdbStore implements Store {
   private numberOf(txId: Uint8Array): Buffer | undefined {
     return this.index.numberOf(txId);
   }
+  /** The record number of `txId` as a number, if the store holds it. */
+  private readonly numberAt = (txId: Uint8Array): number | undefined => {
+    const n = this.numberOf(txId);
+    return n && recordNumberOf(n);
+  };
   /** The stored value of the record `txId`. */
   private recordOf(txId: Uint8Array): Buffer | undefined {
     const n = this.numberOf(txId);
@@ -245,7 +250,7 @@ export class LmdbStore implements Store {
   /** Pending transactions in arrival order: the order of their record numbers. */
   pending(): Uint8Array[] {
     const ids: Uint8Array[] = [];
-    for (const [id] of this.placed.pending((v) => recordTxId(v).slice())) ids.push(id); // a copy each: the values are views of the map
+    for (const [id] of this.placed.pending()) ids.push(id);
     return ids;
   }
   productTxs = (code: string): Uint8Array[] => [...this.products.getValues(code)].map((b) => new Uint8Array(b));
@@ -307,16 +312,12 @@ export class LmdbStore implements Store {
     const m = w.move;
     if (!m) return;
     // Every record of a block is stored (the block tree checks), so has a number; one without is passed over.
-    const numberOf = (id: Uint8Array) => {
-      const n = this.numberOf(id);
-      return n && recordNumberOf(n);
-    };
     for (const d of m.disconnect) {
       this.heights.removeSync(d.height);
-      this.placed.remove(d.height, d.txIds.map(numberOf));
+      this.placed.remove(d.height, d.txIds.map(this.numberAt));
     }
     for (const id of m.repending) {
-      const n = numberOf(id); // keeps its number: back in the pool where it arrived (its run is gone)
+      const n = this.numberAt(id); // keeps its number: back in the pool where it arrived (its run is gone)
       if (n !== undefined) repended.push([id, n]);
     }
     m.connect.forEach((c, i) => {
@@ -345,10 +346,7 @@ export class LmdbStore implements Store {
         const v = this.records.getBinaryFast(recordKey(n));
         return v !== undefined && Buffer.compare(recordTxId(v), id) === 0;
       },
-      (id) => {
-        const n = this.numberOf(id);
-        return n && recordNumberOf(n);
-      },
+      this.numberAt,
     );
 
   async initChain(params: ChainParams, genesis: BlockWrite): Promise<void> {

@@ -47,7 +47,7 @@ export class PendingNumbers {
   }
   /** Every pending record with its number, at open (store/placedRuns.ts `pending`). */
   load(pending: Iterable<[txId: Uint8Array, n: number]>): void {
-    for (const [txId, n] of pending) this.remember(txId.slice(), n);
+    for (const [txId, n] of pending) this.remember(txId, n);
   }
   /** A block's transaction placed `txId`, pending on disk but not in the map: its ingest is not durable yet. */
   placedEarly(txId: Uint8Array): void {

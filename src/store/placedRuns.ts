@@ -17,7 +17,7 @@
  * - a block disconnected removes its runs, and lowers `pendingfrom` to its first record number.
  */
 import type { Database } from 'lmdb';
-import { recordKey, recordNumberOf, uint32Fields } from './buckets.js';
+import { recordKey, recordNumberOf, recordTxId, uint32Fields } from './buckets.js';
 import type { TextKeyed } from './lmdbEnv.js';
 
 type Bin = Database<Buffer, Buffer>;
@@ -36,16 +36,23 @@ export const runCodec = uint32Fields('run', ['height', 'index', 'count']);
 /** meta row: the number from which records may be pending (8 bytes, a record number). */
 export const PENDING_FROM = 'pendingfrom';
 
+/** Runs from placements given one by one in order: each extends the open run or starts one. */
+export class RunBuilder {
+  readonly runs: Run[] = [];
+  private open: Run | undefined;
+  /** Record `n` at `index` of the block at `height`. */
+  add(n: number, height: number, index: number): void {
+    const r = this.open;
+    if (r && n === r.first + r.count && height === r.height && index === r.index + r.count) r.count++;
+    else this.runs.push((this.open = { first: n, height, index, count: 1 }));
+  }
+}
+
 /** The runs of a block at `height` whose records have `numbers`, in block order (a record without one is left out). */
 export function runsOf(height: number, numbers: readonly (number | undefined)[]): Run[] {
-  const out: Run[] = [];
-  let r: Run | undefined;
-  numbers.forEach((n, index) => {
-    if (n === undefined) return void (r = undefined);
-    if (r && n === r.first + r.count && index === r.index + r.count) r.count++;
-    else out.push((r = { first: n, height, index, count: 1 }));
-  });
-  return out;
+  const b = new RunBuilder();
+  numbers.forEach((n, index) => n !== undefined && b.add(n, height, index));
+  return b.runs;
 }
 
 export class PlacedRuns {
@@ -114,27 +121,28 @@ export class PlacedRuns {
   }
   /**
    * The pool: each stored record from `pendingfrom` on that no run holds, with its number, in
-   * number order. `txIdOf` reads a record's txId from its stored value.
+   * number order (each txId a copy of its own).
    */
-  *pending(txIdOf: (value: Buffer) => Uint8Array): Generator<[txId: Uint8Array, n: number]> {
+  *pending(): Generator<[txId: Uint8Array, n: number]> {
     let at = this.from();
     for (const { key, value } of this.runs.getRange({ start: recordKey(at) }) as Iterable<{ key: Buffer; value: Buffer }>) {
       const first = recordNumberOf(key);
-      if (first > at) yield* this.recordsIn(at, first, txIdOf);
+      if (first > at) yield* this.recordsIn(at, first);
       at = Math.max(at, first + runCodec.decode(value).count);
     }
-    yield* this.recordsIn(at, undefined, txIdOf);
+    yield* this.recordsIn(at, undefined);
   }
 
-  private *recordsIn(from: number, to: number | undefined, txIdOf: (value: Buffer) => Uint8Array): Generator<[Uint8Array, number]> {
+  private *recordsIn(from: number, to: number | undefined): Generator<[Uint8Array, number]> {
     const range = this.records.getRange({ start: recordKey(from), ...(to === undefined ? {} : { end: recordKey(to) }) }) as Iterable<{ key: Buffer; value: Buffer }>;
-    for (const { key, value } of range) yield [txIdOf(value), recordNumberOf(key)];
+    for (const { key, value } of range) yield [recordTxId(value).slice(), recordNumberOf(key)];
   }
   private firstRecordFrom(n: number): number | undefined {
     for (const k of this.records.getKeys({ start: recordKey(n), limit: 1 }) as Iterable<Buffer>) return recordNumberOf(k);
     return undefined;
   }
-  private setFrom(n: number): void {
+  /** Inside a write transaction: sets `pendingfrom` (a migration; blocks move it with remove and advance). */
+  setFrom(n: number): void {
     this.meta.putSync(PENDING_FROM, recordKey(n) as never);
   }
 }

@@ -47,6 +47,13 @@ const runsIn = (s: LmdbStore) => (s as unknown as { placed: { runs: { getCount()
 const placedOf = (s: LmdbStore) => (s as unknown as { placed: PlacedRuns }).placed;
 const numberOf = (s: LmdbStore, id: Uint8Array) => recordNumberOf((s as unknown as { numberOf(id: Uint8Array): Buffer }).numberOf(id));
 const hex = (ids: Uint8Array[]) => ids.map(toHex);
+/** `ids` taken in as one batch, then placed by a block at `height` on `prev`. */
+async function placed(s: LmdbStore, ids: Uint8Array[], height: number, prev: Uint8Array) {
+  await s.commitIngest(batch(ids));
+  const b = block(height, prev, ids);
+  await s.commitBlock(b);
+  return b;
+}
 
 test('runsOf cuts a block into runs of consecutive numbers at consecutive indexes; the value is 12 bytes', () => {
   assert.equal(runsOf(7, [5, 6, 7, 9, 10, undefined, 12, 11]), [
@@ -68,9 +75,7 @@ test('a block writes a run per stretch of arrival order; the pool is what no run
     await s.initChain(params, g);
     // One batch of 1,000 placed whole by one block: one run, whatever the block's size.
     const big = newIds(1000);
-    await s.commitIngest(batch(big));
-    const b1 = block(1, g.hash, big);
-    await s.commitBlock(b1);
+    const b1 = await placed(s, big, 1, g.hash);
     assert.is(runsIn(s), 1, 'one run for 1,000 records');
     assert.equal(s.location(big[999]), { blockHash: b1.hash, height: 1, index: 999 });
     assert.equal(s.pending(), []);
@@ -91,9 +96,7 @@ test('a block writes a run per stretch of arrival order; the pool is what no run
 
     // A later batch, placed: the record left out stays pending, the later ones are not.
     const c = newIds(3);
-    await s.commitIngest(batch(c));
-    const b3 = block(3, b2.hash, c);
-    await s.commitBlock(b3);
+    const b3 = await placed(s, c, 3, b2.hash);
     assert.equal(hex(s.pending()), hex([b[5]]));
     assert.is(placedOf(s).from(), numberOf(s, b[5]));
 
@@ -136,16 +139,14 @@ test('a block disconnected loses every run of its height that holds one of its r
   try {
     await s.initChain(params, g);
     const ids = newIds(10);
-    await s.commitIngest(batch(ids));
-    const b1 = block(1, g.hash, ids);
-    await s.commitBlock(b1);
+    const b1 = await placed(s, ids, 1, g.hash);
     assert.is(runsIn(s), 1);
     // The same placement cut in two, as a release that cut runs differently would have stored it.
-    const placed = placedOf(s);
+    const runs = placedOf(s);
     const first = numberOf(s, ids[0]);
     await (s as unknown as { commit(w: () => void): Promise<void> }).commit(() => {
-      placed.remove(1, [first]);
-      placed.put([
+      runs.remove(1, [first]);
+      runs.put([
         { first, height: 1, index: 0, count: 4 },
         { first: first + 4, height: 1, index: 4, count: 6 },
       ]);
