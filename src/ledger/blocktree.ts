@@ -11,9 +11,9 @@
  * node that knows the same blocks has the same head, whatever order they arrived in, and two
  * branches of equal work need no further block to settle.
  *
- * A block of many transactions is checked, hashed and planned in slices of SLICE transactions,
- * with a turn of the event loop between them, so intake commits (and their receipts) go on while
- * a large block is added. Adds stay one at a time, so nothing a slice relies on (the head, the
+ * A block of many transactions is checked, hashed and planned in slices, giving the event loop
+ * back whenever a slice has held it for its budget (io/turns: TURN_MS), so intake commits (and
+ * their receipts) go on while a large block is added. Adds stay one at a time, so nothing a slice relies on (the head, the
  * stored blocks) changes under it; records only come in meanwhile. Ids are compared as bytes
  * (codec/idMap), never as hex strings.
  *
@@ -28,16 +28,14 @@ import { CHUNK, chunkRoots, levelsRow } from '../merkle/chunks.js';
 import { equal, toHex, compareBytes, concatAll } from '../codec/bytes.js';
 import { IdMap } from '../codec/idMap.js';
 import { badBlock, notFound } from '../errors.js';
+import { Turns, TURN_MS } from '../io/turns.js';
 import type { Store, ChainMove, Head, StoredBlock } from '../store/types.js';
 
 export const MAX_FUTURE_MS = 2 * 60_000;
 export const MAX_ORPHANS = 1024;
-/** Transactions per slice of a block's work (about a millisecond or two); a multiple of CHUNK. */
-export const SLICE = 2048;
 /** The largest block whose ids the last Merkle is remembered with (bytes of ids). */
 const MERKLE_MEMO_BYTES = 16 << 20;
 
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** A block's Merkle root, and its `levels` row when it has more than CHUNK transactions (merkle/chunks.ts). */
 interface BlockMerkle {
@@ -65,6 +63,8 @@ export class BlockTree {
     readonly store: Store,
     readonly consensus: Consensus,
     readonly params: ChainParams,
+    /** How long a slice of a block's work may hold the event loop (ms; 0 gives it back after every slice: tests). */
+    private readonly turnMs = TURN_MS,
   ) {
     this.chainId = chainIdOf(params);
   }
@@ -200,18 +200,19 @@ export class BlockTree {
   }
 
   /**
-   * The block Merkle of `txIds` (root and levels row), hashed a slice of SLICE ids per turn of
-   * the event loop from aligned chunk roots (merkle/chunks.ts: the root over them is the
-   * block's root); `each` runs on every slice first. The last one is remembered, contents
+   * The block Merkle of `txIds` (root and levels row), hashed from aligned chunk roots
+   * (merkle/chunks.ts: the root over them is the block's root) a chunk at a time, giving the
+   * event loop back when a turn's budget is spent; `each` runs on every chunk's ids first. The last one is remembered, contents
    * compared: a producer hashes its block for the header and adds the same ids right after.
    */
   private async merkleOf(txIds: readonly Uint8Array[], each?: (slice: readonly Uint8Array[]) => void): Promise<BlockMerkle> {
     const known = this.knownMerkle(txIds);
     if (known && !each) return known;
     const roots: Uint8Array[] = [];
-    for (let i = 0; i < txIds.length; i += SLICE) {
-      if (i) await nextTurn();
-      const slice = txIds.slice(i, i + SLICE);
+    const turns = new Turns(this.turnMs, 1); // a chunk's ids take ~0.5 ms
+    for (let i = 0; i < txIds.length; i += CHUNK) {
+      if (i && turns.due()) await turns.next();
+      const slice = txIds.slice(i, i + CHUNK);
       each?.(slice);
       if (!known) roots.push(...chunkRoots(slice));
     }
@@ -266,10 +267,10 @@ export class BlockTree {
     }
     // A block on the head alone was checked for repeats already (checkIds), and needs no set.
     const incoming = connect.length > 1 || disconnect.length ? new IdMap<true>() : undefined;
-    let done = 0;
+    const turns = new Turns(this.turnMs);
     for (const c of connect)
       for (const id of c.txIds) {
-        if (++done % SLICE === 0) await nextTurn();
+        if (turns.due()) await turns.next();
         if (incoming && !incoming.add(id, true)) throw badBlock(`transaction ${toHex(id)} twice on one branch`);
         // A pending record is on no canonical block: no read (store/pendingNumbers.ts).
         const loc = this.store.location(id);

@@ -1,8 +1,8 @@
 /**
  * @module store/blockPlacements
  * What a block commit writes for the records it places: the runs of their record numbers
- * (store/placedRuns.ts), made before the commit and a slice at a time, with a turn of the event
- * loop between slices. The commit itself runs in one synchronous LMDB transaction and writes a
+ * (store/placedRuns.ts), made before the commit in slices, giving the event loop back whenever
+ * a slice has held it for its budget (io/turns). The commit itself runs in one synchronous LMDB transaction and writes a
  * few keys per block, whatever its size, so intake commits and their receipts wait on a short
  * turn. Numbers never change once given, so what is made here stays right however many ingests
  * commit meanwhile.
@@ -11,6 +11,7 @@ import { UrchainError } from '../errors.js';
 import { runsOf, type Run } from './placedRuns.js';
 import type { ChainMove } from './types.js';
 import type { PendingNumbers } from './pendingNumbers.js';
+import { Turns, TURN_MS } from '../io/turns.js';
 
 /** One connected block's placements. */
 export interface Placement {
@@ -19,9 +20,6 @@ export interface Placement {
   unmapped: Uint8Array[];
 }
 
-/** Records per slice: placing one costs a few hundred nanoseconds. */
-const SLICE = 4096;
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * The placements of every block `move` connects. `mapped` answers from memory for durably
@@ -36,14 +34,15 @@ export async function placementsOf(
   nums: PendingNumbers,
   holds: (n: number, txId: Uint8Array) => boolean,
   numberOf: (txId: Uint8Array) => number | undefined,
+  turnMs = TURN_MS,
 ): Promise<Placement[]> {
   const out: Placement[] = [];
-  let done = 0;
+  const turns = new Turns(turnMs);
   for (const c of move?.connect ?? []) {
     const numbers: (number | undefined)[] = new Array(c.txIds.length);
     const unmapped: Uint8Array[] = [];
     for (let i = 0; i < c.txIds.length; i++) {
-      if (++done % SLICE === 0) await nextTurn();
+      if (turns.due()) await turns.next();
       const txId = c.txIds[i];
       const m = nums.numberOf(txId);
       if (m !== undefined && !holds(m, txId)) {
