@@ -22,9 +22,11 @@ const buf = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.b
 const APPEND = { append: true };
 
 /** Rows of `recentnumbers` one commit of a merge removes: neighbours, a few dozen pages, and a turn of the event loop about as long as a slice's. */
-export const DROP_CHUNK = 4096;
+export const DROP_CHUNK = 1024;
 /** The most recent ids a node keeps before it merges, however large the index. */
 export const MERGE_MAX = 1 << 21;
+/** Room in the map beyond the threshold: the ids that come in while a merge runs. */
+const RESERVE_MARGIN = 1 << 16;
 
 /**
  * The threshold: `fixed` (a test's), else the environment's URCHAIN_STORE_MERGE_AT (a positive
@@ -144,5 +146,8 @@ export class TxIndex {
   }
   private threshold(): void {
     this.mergeAt = mergeAtOf((this.numbers.getStats() as { entryCount: number }).entryCount, process.env, this.o.mergeAt);
+    // A writer fills the map up to the threshold again and again: room for it once, at open (the
+    // pages are touched only as ids come in), and a merge's compaction keeps it.
+    if (!this.readOnly) this.recent.reserve(Math.min(this.mergeAt, MERGE_MAX) + RESERVE_MARGIN);
   }
 }

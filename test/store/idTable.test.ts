@@ -54,4 +54,30 @@ test('answers as a Map through sets, changes, removals, compactions and growth',
   assert.is(t.get(new Uint8Array(32)), undefined);
 });
 
+test('reserved room is kept: filling up to it and a merge-style removal neither grow nor shrink the table', () => {
+  const t = new IdTable();
+  t.reserve(5000);
+  const room = t.room();
+  assert.ok(room.entries >= 5000 && room.slots >= 10000, JSON.stringify(room));
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < 5000; i++) t.set(new Uint8Array(crypto.randomBytes(32)), round * 5000 + i);
+    assert.equal(t.room(), room, `round ${round}: filled without growing`);
+    t.deleteBelow(round * 5000 + 4990); // a merge's end: ten stay
+    assert.is(t.size, 10);
+    assert.equal(t.room(), room, `round ${round}: compacted in place`);
+  }
+});
+
+test('the arena answers in place: entry e has its id at e * 32 and its number; removed entries are negative', () => {
+  const t = new IdTable();
+  const a = new Uint8Array(32).fill(7);
+  const b = new Uint8Array(32).fill(9);
+  t.set(a, 5);
+  t.set(b, 6);
+  const { ids, nums, used } = t.arena();
+  assert.is(used, 2);
+  assert.equal([...ids.subarray(32, 64)], [...b]);
+  assert.equal([...nums.subarray(0, 2)], [5, 6]);
+});
+
 test.run();

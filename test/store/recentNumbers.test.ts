@@ -87,6 +87,20 @@ test('slices cover every durable id once (or those below a number), in key order
   assert.equal([...r.slices(500, 1000)].flat().map(([, n]) => n).sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => i));
 });
 
+test('slices read the table in place: ids that come in (and grow the table) while a merge walks its slices are not in them, and the run is exactly the ids there at its first slice', () => {
+  const r = new RecentNumbers();
+  const first = ids(3000);
+  r.durable(first.map((id, n) => [id, n]));
+  const walk = r.slices(256, 3000);
+  const got = [...walk.next().value!];
+  // An ingest while the merge runs: its ids are numbered above the run and make the table grow (copy to new arrays).
+  const later = ids(20000);
+  r.durable(later.map((id, n) => [id, 3000 + n]));
+  for (const s of walk) got.push(...s);
+  assert.equal(got.map(([id]) => toHex(id)).sort(), first.map(toHex).sort(), 'the run is the first 3,000, each once');
+  assert.ok(got.every(([id, n]) => first[n] && toHex(first[n]) === toHex(id)), 'each with its own number');
+});
+
 test('an ingest writes no random key: txIds are appended to recentnumbers; a merge moves them to recordnumbers; reads answer the same before and after, and after reopens', async () => {
   const dir = tmpDir();
   let s = await LmdbStore.open(dir, { mergeAt: 1e9, mergeSlice: 128 });
