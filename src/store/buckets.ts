@@ -224,6 +224,12 @@ function recordCoreEnd(b: Uint8Array): number {
 }
 /** The txId in a record value (a view), without decoding the rest. */
 export const recordTxId = (b: Uint8Array): Uint8Array => b.subarray(1, 33);
+/** Is `txId` (32 bytes) the txId in the record value `b`? Compared in place, without a view. */
+export function sameTxId(b: Uint8Array, txId: Uint8Array): boolean {
+  if (b.length < 33 || txId.length !== 32) return false;
+  for (let i = 0; i < 32; i++) if (b[1 + i] !== txId[i]) return false;
+  return true;
+}
 /** The payload in a record value, without decoding the rest. */
 export const recordPayload = (b: Uint8Array): Uint8Array | undefined => (b[0] & HAS_PAYLOAD ? b.subarray(recordCoreEnd(b)) : undefined);
 

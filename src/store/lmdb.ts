@@ -31,7 +31,7 @@ import type { ChainParams } from '../chain/params.js';
 import { UrchainError } from '../errors.js';
 import type { Store, StoredBlock, StoredTx, StoredBatch, TxLocation, Head, IngestWrite, BlockWrite } from './types.js';
 import { BUCKETS, isEntangleIndexKey, RAW_DUP_VALUES, type BucketSpec, type Codec } from './buckets.js';
-import { blockCodec, idsCodec, batchCodec, headCodec, seqCodec, paramsCodec, recordCodec, recordPayload, recordNumberOf, recordKey, recordTxId, writeRecordNumber, RECORD_NUMBER_BYTES, RecordValues } from './buckets.js';
+import { blockCodec, idsCodec, batchCodec, headCodec, seqCodec, paramsCodec, recordCodec, recordPayload, recordNumberOf, recordKey, recordTxId, sameTxId, writeRecordNumber, RECORD_NUMBER_BYTES, RecordValues } from './buckets.js';
 import { durableCommit } from './commit.js';
 import { CHUNK, encodeLevels } from '../merkle/chunks.js';
 import { split32 } from '../codec/bytes.js';
@@ -338,16 +338,14 @@ export class LmdbStore implements Store {
   private commit(write: () => void): Promise<void> {
     return durableCommit(this.env, write);
   }
-  private placements = (w: BlockWrite) =>
-    placementsOf(
-      w.move,
-      this.pendingNums,
-      (n, id) => {
-        const v = this.records.getBinaryFast(recordKey(n));
-        return v !== undefined && Buffer.compare(recordTxId(v), id) === 0;
-      },
-      this.numberAt,
-    );
+  /** The key buffer of `holds` (lmdb-js copies a key in): one read per pending record of a block, without an allocation. */
+  private readonly holdsKey = Buffer.allocUnsafe(RECORD_NUMBER_BYTES);
+  /** Is `txId` the record numbered `n`? Compared in place in lmdb-js's shared buffer. */
+  private readonly holds = (n: number, txId: Uint8Array): boolean => {
+    const v = this.records.getBinaryFast(writeRecordNumber(n, this.holdsKey));
+    return v !== undefined && sameTxId(v, txId);
+  };
+  private placements = (w: BlockWrite) => placementsOf(w.move, this.pendingNums, this.holds, this.numberAt);
 
   async initChain(params: ChainParams, genesis: BlockWrite): Promise<void> {
     if (this.meta.get('params')) throw UrchainError.EXISTS(`${this.path} already holds a chain`);
