@@ -12,7 +12,7 @@
  * branches of equal work need no further block to settle.
  *
  * A block of many transactions is checked, hashed and planned in slices, giving the event loop
- * back whenever a slice has held it for its budget (io/turns: TURN_MS), so intake commits (and
+ * back whenever a slice has held it for its budget (src/turns.ts: TURN_MS), so intake commits (and
  * their receipts) go on while a large block is added. Adds stay one at a time, so nothing a slice relies on (the head, the
  * stored blocks) changes under it; records only come in meanwhile. Ids are compared as bytes
  * (codec/idMap), never as hex strings.
@@ -28,7 +28,7 @@ import { CHUNK, chunkRoots, levelsRow } from '../merkle/chunks.js';
 import { equal, toHex, compareBytes, concatAll } from '../codec/bytes.js';
 import { IdMap } from '../codec/idMap.js';
 import { badBlock, notFound } from '../errors.js';
-import { Turns, TURN_MS } from '../io/turns.js';
+import { Turns, TURN_MS } from '../turns.js';
 import type { Store, ChainMove, Head, StoredBlock } from '../store/types.js';
 
 export const MAX_FUTURE_MS = 2 * 60_000;

@@ -2,16 +2,16 @@
  * @module store/blockPlacements
  * What a block commit writes for the records it places: the runs of their record numbers
  * (store/placedRuns.ts), made before the commit in slices, giving the event loop back whenever
- * a slice has held it for its budget (io/turns). The commit itself runs in one synchronous LMDB transaction and writes a
- * few keys per block, whatever its size, so intake commits and their receipts wait on a short
- * turn. Numbers never change once given, so what is made here stays right however many ingests
+ * a slice has held it for its budget (src/turns.ts). The commit itself runs in one synchronous
+ * LMDB transaction and writes a few keys per block, whatever its size, so intake commits and
+ * their receipts wait on a short turn. Numbers never change once given, so what is made here stays right however many ingests
  * commit meanwhile.
  */
 import { UrchainError } from '../errors.js';
 import { runsOf, type Run } from './placedRuns.js';
 import type { ChainMove } from './types.js';
 import type { PendingNumbers } from './pendingNumbers.js';
-import { Turns, TURN_MS } from '../io/turns.js';
+import { Turns, TURN_MS } from '../turns.js';
 
 /** One connected block's placements. */
 export interface Placement {

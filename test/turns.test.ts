@@ -1,7 +1,7 @@
-/** io/turns: cut work gives the event loop back by time, and only then. */
+/** turns: cut work gives the event loop back by time, and only then. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Turns, nextTurn } from '../../src/io/turns.js';
+import { Turns, nextTurn } from '../src/turns.js';
 
 const spin = (ms: number) => {
   const end = performance.now() + ms;

@@ -1,11 +1,12 @@
 /**
- * @module io/turns
+ * @module turns
  * Long work on the event loop's thread cut into turns by time, not by count. A node's main
  * thread also reads requests, runs the intake's commit callbacks and writes receipts; each of
  * those waits for whatever runs before it. Work cut every N items holds the thread for as long
  * as N items take, which differs by item and by machine (4,096 record placements took 16 ms
- * here, and a receipt waits for several such turns), so the block path and the index merge give
- * the loop back once a turn's budget is spent instead.
+ * here, and a receipt waits for several such turns), so the block path (ledger/blocktree,
+ * store/blockPlacements) gives the loop back once a turn's budget is spent instead. It sits at
+ * the top of src/ beside errors.ts, below every folder that cuts work.
  */
 
 /** How long a turn of cut work may hold the thread (ms): about one ingest commit's callback. */
