@@ -118,7 +118,11 @@ that receives one it did not have and finds valid forwards it to its other links
 batch's origin or the block's producer, which have it) and stores it, so a message crosses each
 link at most once. Thin and producer nodes store batches without payloads. The origin of a batch
 sends its payloads to archive and full links, and to every link while some archive or full
-member is not linked to it; a relay passes payloads only to archive and full links. A copy of a
+member is not linked to it; a relay passes payloads only to archive and full links. An archive
+or full node linked to a batch's origin holds a copy without payloads that came from another
+link for up to 2 seconds, when the transactions' payload lengths (in their cores) add up to no
+more than the message limit below: the origin then sent it the payloads itself. If the origin's
+copy is taken meanwhile the held copy is dropped; otherwise it is handled when the 2 seconds end. A copy of a
 batch already taken (the same signature over the same number of transactions) is dropped before
 it is decoded; a copy that comes while that batch is being stored is held, and taken in its
 stead if the write fails. A block whose transactions are unknown waits while the node asks the

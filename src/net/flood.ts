@@ -16,7 +16,9 @@
  * passes it on once it passed its checks, as the bytes it came in, to every link but the one it
  * came from and its origin. Payloads travel to peers that keep them (archive, full); the origin,
  * the only node holding them at first, sends them to every link only while some keeper is not
- * linked to it (a relay passes them on to the keepers). A keeper that got a batch without
+ * linked to it (a relay passes them on to the keepers). A keeper linked to a batch's origin
+ * holds back a relayed copy without payloads for a moment: the origin's copy with them is on
+ * its way, and taking the bare one first meant writing every payload a second time. A keeper that got a batch without
  * payloads first takes them from a later copy that has them, instead of fetching them one by one.
  */
 import type { CborValue } from '../codec/cbor.js';
@@ -42,6 +44,8 @@ import { RecentIds } from './ids.js';
 const RECENT_BATCHES = 4096;
 /** Copies of a batch held while another copy of it is checked and stored (see `Flood.preview`). */
 const HELD_COPIES = 4;
+/** How long a keeper holds back a relayed copy without payloads for the origin's copy with them (see `Flood.defer`). */
+export const DEFER_MS = 2000;
 
 /** A batch being checked and stored. */
 interface Taking {
@@ -72,12 +76,16 @@ export class Flood {
   private recent = new RecentIds<number>(RECENT_BATCHES);
   /** Batches being checked and stored, by signature, with the copies that came meanwhile. */
   private taking = new IdMap<Taking>();
+  /** Relayed copies without payloads held back by signature (`defer`); `due` once their wait is over. */
+  private deferred = new IdMap<{ due: boolean }>();
   /** The hex keys of the members other than this node that keep every payload, for `keeperUnlinked`. */
   private keepers?: { list: MemberList; keys: string[] };
 
   constructor(
     private readonly net: NetContext,
     private readonly gaps: PayloadGaps,
+    /** How long `defer` holds a copy back (ms; tests shorten it). */
+    private readonly deferMs = DEFER_MS,
   ) {}
 
   /** Whether a block's transaction is missing but on its way (its batch is being stored). */
@@ -185,7 +193,45 @@ export class Flood {
   /** BATCH: kept, and passed on when something in it was new here (payloads only to peers that keep them). */
   async onBatch(m: CborValue[], from: Link, raw?: Uint8Array): Promise<void> {
     const b = batchFromCbor(asArray(m, 2, 'BATCH')[1]);
+    if (this.defer(b, from, raw)) return;
     await this.takeOne(b, () => this.sendBatch(b, from, (l) => !!peerRole(l.hello?.role)?.servesPayloads, raw));
+  }
+
+  /**
+   * A node that keeps every payload holds back, for up to DEFER_MS, a copy without payloads that
+   * a relay passed on, when the batch's origin is linked here and the payloads fit in one
+   * message: the origin then had every keeper linked and sent them its copy with the payloads,
+   * which the relayed copy only raced. Taken first, the bare copy was stored without payloads
+   * and each payload then written again from the origin's copy (a producer sent records at every
+   * node spent 40% of its CPU on that). The origin's copy, when it comes, is taken instead and
+   * the held one dropped; if it does not come (its link failed), the held copy is handled then,
+   * as if it had just come. True when `b` is held (or another bare copy of it already is).
+   */
+  private defer(b: WireBatch, from: Link, raw?: Uint8Array): boolean {
+    const { o } = this.net;
+    if (!o.role.keepsPayload(false) || b.txs.some((t) => t.payload)) return false;
+    const originHex = toHex(b.origin);
+    if (from.peerHex === originHex || !this.net.links.has(originHex)) return false;
+    if (this.recent.get(b.signature) === b.txs.length || this.taking.get(b.signature)) return false; // takeOne drops it
+    const held = this.deferred.get(b.signature);
+    if (held?.due) return (this.deferred.delete(b.signature), false);
+    if (held) return true;
+    let bytes = 0;
+    try {
+      for (const t of b.txs) bytes += decodeCore(t.core).payloadLength;
+    } catch {
+      return false; // takeOne finds what is wrong with it
+    }
+    if (bytes > MESSAGE_BUDGET) return false; // its origin stripped it for every link
+    const entry = { due: false };
+    this.deferred.set(b.signature, entry);
+    const bytesIn = raw ?? encodeMsg([Msg.BATCH, batchToCbor(b)]);
+    setTimeout(() => {
+      if (this.deferred.get(b.signature) !== entry) return; // the origin's copy was taken
+      entry.due = true;
+      this.net.deliver(bytesIn, from);
+    }, this.deferMs).unref();
+    return true;
   }
 
   /**
@@ -252,6 +298,7 @@ export class Flood {
         for (const id of isNew) this.storing.delete(id);
       }
       this.recent.set(b.signature, txIds.length);
+      this.deferred.delete(b.signature); // a bare copy held back for this one is not needed
       ok = true;
       if (keeps) for (const t of txs) if (!t.payload && !o.store.getPayload(t.txId)) this.gaps.note(t.txId);
       // Pending only what no canonical block holds yet. A new transaction was in no block before

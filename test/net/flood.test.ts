@@ -2,7 +2,8 @@
  * Flooding under load (net/flood): a relay passes payloads only to peers that keep them and the
  * batch without payloads to the others; a copy of a batch taken is dropped before its checks
  * and not passed on again; a keeper that got a batch without payloads takes them from a later
- * copy; a forged batch of another size under a seen signature still fails its checks.
+ * copy; a keeper linked to a batch's origin holds back a relayed copy without payloads for the
+ * origin's; a forged batch of another size under a seen signature still fails its checks.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -35,10 +36,14 @@ function batch(n: number): WireBatch {
 }
 
 /** A node of `type` with a store in memory and links that record what they are sent. */
-function world(type: NodeType, o: { members?: { key: Uint8Array; role: NodeType }[] } = {}) {
+function world(type: NodeType, o: { members?: { key: Uint8Array; role: NodeType }[]; deferMs?: number } = {}) {
   const txs = new Map<string, { coreBytes: Uint8Array }>();
   const payloads = new Map<string, Uint8Array>();
   let commits = 0;
+  let putPayloads = 0;
+  /** Resolved at each held-back copy handed on again (net.deliver). */
+  let delivered: () => void = () => undefined;
+  const nextDeliver = () => new Promise<void>((r) => (delivered = r));
   /** Commits still to fail (a full disk), and each commit's outcome as it is known. */
   let failing = 0;
   const written: Promise<unknown>[] = [];
@@ -60,7 +65,7 @@ function world(type: NodeType, o: { members?: { key: Uint8Array; role: NodeType 
         if (t.payload) payloads.set(toHex(t.txId), t.payload);
       }
     },
-    putPayload: async (id: Uint8Array, p: Uint8Array) => void payloads.set(toHex(id), p),
+    putPayload: async (id: Uint8Array, p: Uint8Array) => void (putPayloads++, payloads.set(toHex(id), p)),
   };
   const links = new Map<string, Link>();
   const sent = new Map<string, WireBatch[]>();
@@ -95,10 +100,10 @@ function world(type: NodeType, o: { members?: { key: Uint8Array; role: NodeType 
   const members = [{ key: origin.publicKey, role: 'full' }, { key: self.publicKey, role: type }, ...(o.members ?? [])];
   const net = {
     links,
-    deliver: arrive,
+    deliver: (raw: Uint8Array, from: Link) => (arrive(raw, from), delivered()),
     o: { key: self, role: ROLES[type], store, tree: { chainId }, pool: { add: () => undefined }, members: () => ({ members }), onEvent: () => undefined },
   } as unknown as NetContext;
-  const flood = new Flood(net, gaps);
+  const flood = new Flood(net, gaps, o.deferMs);
   /** Waits until every message handed on (also those handed on later, held copies) is handled. */
   const settled = async () => {
     for (let n = -1; n !== handled.length; ) {
@@ -107,7 +112,7 @@ function world(type: NodeType, o: { members?: { key: Uint8Array; role: NodeType 
     }
   };
   const failNext = (n: number) => void (failing = n);
-  return { flood, link, sent, raws, payloads, missing, commits: () => commits, stored: (id: Uint8Array) => txs.has(toHex(id)), arrive, settled, errors, failNext };
+  return { flood, link, sent, raws, payloads, missing, commits: () => commits, putPayloads: () => putPayloads, nextDeliver, stored: (id: Uint8Array) => txs.has(toHex(id)), arrive, settled, errors, failNext };
 }
 
 const msg = (b: WireBatch) => [Msg.BATCH, batchToCbor(b)];
@@ -157,6 +162,46 @@ F('a keeper that got a batch without payloads takes them from a later copy', asy
   assert.is(w.payloads.size, 2);
   for (const t of b.txs) assert.equal(w.payloads.get(toHex(txIdOf(t.core))), t.payload);
   assert.is(w.commits(), 1);
+});
+
+F('a keeper linked to the origin holds back a relayed copy without payloads and takes the origin\'s copy: one write, payloads in it, none written again', async () => {
+  const w = world('full');
+  const relay = w.link('relay', 'thin');
+  const from = w.link('origin', 'full', origin.publicKey);
+  const b = batch(3);
+  w.arrive(encodeMsg(msg({ ...b, txs: b.txs.map((t) => ({ core: t.core })) })), relay); // the relay's bare copy wins the race
+  await w.settled();
+  assert.is(w.commits(), 0, 'held back');
+  w.arrive(encodeMsg(msg(b)), from);
+  await w.settled();
+  assert.is(w.commits(), 1);
+  assert.is(w.payloads.size, 3, 'stored with its payloads');
+  assert.is(w.putPayloads(), 0, 'no payload written again');
+  assert.is(w.missing.size, 0);
+  assert.is(w.errors.length, 0);
+});
+
+F('a held-back copy is taken when the origin\'s copy does not come; a keeper not linked to the origin takes a bare copy at once', async () => {
+  const w = world('full', { deferMs: 20 });
+  const relay = w.link('relay', 'thin');
+  w.link('origin', 'full', origin.publicKey);
+  const b = batch(2);
+  const handedOn = w.nextDeliver();
+  w.arrive(encodeMsg(msg({ ...b, txs: b.txs.map((t) => ({ core: t.core })) })), relay);
+  await w.settled();
+  assert.is(w.commits(), 0);
+  const alive = setInterval(() => undefined, 1000); // the node's timer does not hold a process open; this test's must
+  await handedOn.finally(() => clearInterval(alive)); // its wait is over: handled as if it had just come
+  await w.settled();
+  assert.is(w.commits(), 1);
+  for (const t of b.txs) assert.ok(w.stored(txIdOf(t.core)), 'stored without payloads');
+  assert.is(w.missing.size, 2, 'noted for backfill');
+
+  const alone = world('full');
+  const r = alone.link('relay', 'thin');
+  const c = batch(2);
+  await alone.flood.onBatch(msg({ ...c, txs: c.txs.map((t) => ({ core: t.core })) }), r);
+  assert.is(alone.commits(), 1, 'the origin is not linked here: its copy comes only through relays');
 });
 
 F('a copy that came while another copy was being stored is taken when that write fails', async () => {
