@@ -12,10 +12,10 @@
  * branches of equal work need no further block to settle.
  *
  * A block of many transactions is checked, hashed and planned in slices, giving the event loop
- * back whenever a slice has held it for its budget (src/turns.ts: TURN_MS), so intake commits (and
- * their receipts) go on while a large block is added. Adds stay one at a time, so nothing a slice relies on (the head, the
- * stored blocks) changes under it; records only come in meanwhile. Ids are compared as bytes
- * (codec/idMap), never as hex strings.
+ * back whenever a slice has held it for its budget (src/turns.ts: TURN_MS), so intake commits
+ * (and their receipts) go on while a large block is added. Adds stay one at a time, so nothing a
+ * slice relies on (the head, the stored blocks) changes under it; records only come in
+ * meanwhile. Ids are compared as bytes (codec/idMap), never as hex strings.
  *
  * It lives above chain, consensus and store (it uses all three), so none of them imports it.
  */
@@ -35,7 +35,6 @@ export const MAX_FUTURE_MS = 2 * 60_000;
 export const MAX_ORPHANS = 1024;
 /** The largest block whose ids the last Merkle is remembered with (bytes of ids). */
 const MERKLE_MEMO_BYTES = 16 << 20;
-
 
 /** A block's Merkle root, and its `levels` row when it has more than CHUNK transactions (merkle/chunks.ts). */
 interface BlockMerkle {
@@ -202,8 +201,9 @@ export class BlockTree {
   /**
    * The block Merkle of `txIds` (root and levels row), hashed from aligned chunk roots
    * (merkle/chunks.ts: the root over them is the block's root) a chunk at a time, giving the
-   * event loop back when a turn's budget is spent; `each` runs on every chunk's ids first. The last one is remembered, contents
-   * compared: a producer hashes its block for the header and adds the same ids right after.
+   * event loop back when a turn's budget is spent; `each` runs on every chunk's ids first. The
+   * last one is remembered, contents compared: a producer hashes its block for the header and
+   * adds the same ids right after.
    */
   private async merkleOf(txIds: readonly Uint8Array[], each?: (slice: readonly Uint8Array[]) => void): Promise<BlockMerkle> {
     const known = this.knownMerkle(txIds);

@@ -18,8 +18,9 @@
  * the only node holding them at first, sends them to every link only while some keeper is not
  * linked to it (a relay passes them on to the keepers). A keeper linked to a batch's origin
  * holds back a relayed copy without payloads for a moment: the origin's copy with them is on
- * its way, and taking the bare one first meant writing every payload a second time. A keeper that got a batch without
- * payloads first takes them from a later copy that has them, instead of fetching them one by one.
+ * its way, and taking the bare one first meant writing every payload a second time. A keeper
+ * that got a batch without payloads first takes them from a later copy that has them, instead
+ * of fetching them one by one.
  */
 import type { CborValue } from '../codec/cbor.js';
 import { asArray } from '../codec/cbor.js';

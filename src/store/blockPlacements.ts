@@ -4,8 +4,8 @@
  * (store/placedRuns.ts), made before the commit in slices, giving the event loop back whenever
  * a slice has held it for its budget (src/turns.ts). The commit itself runs in one synchronous
  * LMDB transaction and writes a few keys per block, whatever its size, so intake commits and
- * their receipts wait on a short turn. Numbers never change once given, so what is made here stays right however many ingests
- * commit meanwhile.
+ * their receipts wait on a short turn. Numbers never change once given, so what is made here
+ * stays right however many ingests commit meanwhile.
  */
 import { UrchainError } from '../errors.js';
 import { runsOf, type Run } from './placedRuns.js';
@@ -19,7 +19,6 @@ export interface Placement {
   /** Records whose number came from the store, not from memory: perhaps not durable yet (`placedEarly`). */
   unmapped: Uint8Array[];
 }
-
 
 /**
  * The placements of every block `move` connects. `mapped` answers from memory for durably

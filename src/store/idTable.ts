@@ -54,8 +54,8 @@ export class IdTable {
     this.live++;
   }
   /**
-   * The arena as it is, without a copy: entry `e` < `used` has the id `ids.subarray(e * 32, e * 32 + 32)`
-   * and the number `nums[e]` (negative: removed). Sets leave those entries as they are (new ones
+   * The arena as it is, without a copy: entry `e` < `used` has the id
+   * `ids.subarray(e * 32, e * 32 + 32)` and the number `nums[e]` (negative: removed). Sets leave those entries as they are (new ones
    * go past `used`, a growth moves the table to new arrays) until the next deleteBelow, which
    * compacts the arena in place; and a number changes only by a set of the same id. Copying a
    * merge's 2 million ids instead held the thread 0.3-0.8 s (first touches of a fresh 64 MB).
@@ -63,7 +63,10 @@ export class IdTable {
   arena(): { ids: Uint8Array; nums: Float64Array; used: number } {
     return { ids: this.ids, nums: this.nums, used: this.used };
   }
-  /** Room for `n` entries without a growth or a rehash on the way (a growth copies the arena and a rehash re-places every entry, in one turn). */
+  /**
+   * Room for `n` entries without a growth or a rehash on the way (a growth copies the arena and a
+   * rehash re-places every entry, each in one turn).
+   */
   reserve(n: number): void {
     let cap = this.nums.length;
     while (cap < n) cap *= 2;

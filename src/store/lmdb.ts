@@ -31,7 +31,7 @@ import type { ChainParams } from '../chain/params.js';
 import { UrchainError } from '../errors.js';
 import type { Store, StoredBlock, StoredTx, StoredBatch, TxLocation, Head, IngestWrite, BlockWrite } from './types.js';
 import { BUCKETS, isEntangleIndexKey, RAW_DUP_VALUES, type BucketSpec, type Codec } from './buckets.js';
-import { blockCodec, idsCodec, batchCodec, headCodec, seqCodec, paramsCodec, recordCodec, recordPayload, recordNumberOf, recordKey, recordTxId, sameTxId, writeRecordNumber, RECORD_NUMBER_BYTES, RecordValues } from './buckets.js';
+import { blockCodec, idsCodec, batchCodec, headCodec, seqCodec, paramsCodec, recordCodec, recordPayload, recordNumberOf, recordKey, sameTxId, writeRecordNumber, RECORD_NUMBER_BYTES, RecordValues } from './buckets.js';
 import { durableCommit } from './commit.js';
 import { CHUNK, encodeLevels } from '../merkle/chunks.js';
 import { split32 } from '../codec/bytes.js';
