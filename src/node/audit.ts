@@ -20,6 +20,7 @@ import { checkBatch, payloadMatches, txRoot } from '../io/checks.js';
 import { chainIdOf } from '../chain/params.js';
 import { equal, toHex } from '../codec/bytes.js';
 import { indexOf } from '../epcis/meta.js';
+import { nextTurn } from '../turns.js';
 
 export interface AuditProblem {
   height?: number;
@@ -97,7 +98,7 @@ export async function auditAsync(store: Store, o: { onProgress?: (p: AuditProgre
         }
       }
       if (Date.now() - last < every) continue;
-      await new Promise((res) => setImmediate(res));
+      await nextTurn();
       last = Date.now();
       if (o.signal?.aborted) return interrupted();
     }

@@ -11,7 +11,7 @@ import { UrchainError } from '../errors.js';
 import { runsOf, type Run } from './placedRuns.js';
 import type { ChainMove } from './types.js';
 import type { PendingNumbers } from './pendingNumbers.js';
-import { Turns, TURN_MS } from '../turns.js';
+import { Turns } from '../turns.js';
 
 /** One connected block's placements. */
 export interface Placement {
@@ -33,10 +33,9 @@ export async function placementsOf(
   nums: PendingNumbers,
   holds: (n: number, txId: Uint8Array) => boolean,
   numberOf: (txId: Uint8Array) => number | undefined,
-  turnMs = TURN_MS,
 ): Promise<Placement[]> {
   const out: Placement[] = [];
-  const turns = new Turns(turnMs);
+  const turns = new Turns();
   for (const c of move?.connect ?? []) {
     const numbers: (number | undefined)[] = new Array(c.txIds.length);
     const unmapped: Uint8Array[] = [];

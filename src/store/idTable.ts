@@ -13,7 +13,8 @@
 import { idKeyOf } from '../codec/idMap.js';
 
 const ID = 32;
-const EMPTY = -1;
+/** A free slot. A slot holds its entry's arena index + 1, so a new slot array (zeroed by the OS, page by page as touched) needs no fill. */
+const EMPTY = 0;
 
 export class IdTable {
   private ids = new Uint8Array(ID * 1024);
@@ -21,7 +22,7 @@ export class IdTable {
   /** Arena entries used, live or removed. */
   private used = 0;
   private live = 0;
-  private slots = new Int32Array(2048).fill(EMPTY);
+  private slots = new Int32Array(2048);
 
   get size(): number {
     return this.live;
@@ -33,7 +34,7 @@ export class IdTable {
   /** `id`: 32 bytes (a longer view is read to its first 32). */
   get(id: Uint8Array): number | undefined {
     const s = this.find(id);
-    return s < 0 ? undefined : this.nums[this.slots[s]];
+    return s < 0 ? undefined : this.nums[this.slots[s] - 1];
   }
   has(id: Uint8Array): boolean {
     return this.find(id) >= 0;
@@ -42,7 +43,7 @@ export class IdTable {
   set(id: Uint8Array, n: number): void {
     const s = this.find(id);
     if (s >= 0) {
-      this.nums[this.slots[s]] = n;
+      this.nums[this.slots[s] - 1] = n;
       return;
     }
     if (this.used === this.nums.length) this.grow(this.nums.length * 2);
@@ -110,8 +111,8 @@ export class IdTable {
   private find(id: Uint8Array): number {
     const mask = this.slots.length - 1;
     for (let s = idKeyOf(id) & mask; ; s = (s + 1) & mask) {
-      const e = this.slots[s];
-      if (e === EMPTY) return -1;
+      const e = this.slots[s] - 1;
+      if (e < 0) return -1;
       if (this.idAt(e, id)) return s;
     }
   }
@@ -125,8 +126,8 @@ export class IdTable {
     const a = this.ids;
     const o = e * ID;
     let s = (a[o] | (a[o + 1] << 8) | (a[o + 2] << 16) | ((a[o + 3] & 0x3f) << 24)) & mask; // idKeyOf, read in place
-    while (this.slots[s] >= 0) s = (s + 1) & mask;
-    this.slots[s] = e;
+    while (this.slots[s] !== EMPTY) s = (s + 1) & mask;
+    this.slots[s] = e + 1;
   }
   private grow(entries: number): void {
     const ids = new Uint8Array(entries * ID);
@@ -137,7 +138,7 @@ export class IdTable {
   }
   private rehash(size: number): void {
     if (size === this.slots.length) this.slots.fill(EMPTY);
-    else this.slots = new Int32Array(size).fill(EMPTY);
+    else this.slots = new Int32Array(size);
     for (let e = 0; e < this.used; e++) if (this.nums[e] >= 0) this.place(e);
   }
   /**

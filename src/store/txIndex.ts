@@ -144,14 +144,14 @@ export class TxIndex {
     return true;
   }
   private load(): void {
+    this.threshold(); // first: a writer's room is made before the ids come in, not grown under them
     this.recent.load(this.rows.getRange({}) as Iterable<{ key: Buffer; value: Buffer }>);
     this.loaded = true;
-    this.threshold();
   }
   private threshold(): void {
     this.mergeAt = mergeAtOf((this.numbers.getStats() as { entryCount: number }).entryCount, process.env, this.o.mergeAt);
-    // A writer fills the map up to the threshold again and again: room for it once, at open (the
-    // pages are touched only as ids come in), and a merge's compaction keeps it.
+    // A writer fills the map up to the threshold again and again: room for it once, at open
+    // (empty arrays: their pages are touched only as ids come in), and a merge's compaction keeps it.
     if (!this.readOnly) this.recent.reserve(Math.min(this.mergeAt, MERGE_MAX) + RESERVE_MARGIN);
   }
 }
