@@ -6,9 +6,16 @@
  * their time and garbage.
  *
  * An id is found by a small-integer key made of its first bytes (SHA-256 outputs are evenly
- * spread, so keys rarely collide) and compared in full on a hit; ids that share a key share an
- * array. Lookups accept any Uint8Array view with the same bytes (ids come back from the store and
- * the network as other objects).
+ * spread, so keys rarely collide) and compared in full on a hit. Lookups accept any Uint8Array
+ * view with the same bytes (ids come back from the store and the network as other objects).
+ *
+ * The table is open addressing over typed arrays (linear probing on the key, removals shift the
+ * run back so no tombstones pile up), and it never shrinks. A JS Map rehashes all its entries in
+ * one call whenever it doubles and again whenever removals leave it a quarter full: the pool and
+ * the pending numbers fill up to a block's worth of ids and empty again every block, and each of
+ * those rehashes held the node's thread 5-16 ms (a Map of 16,384 to 65,536 entries) right when
+ * receipts waited. Here a table grows only to a size it has not had before; emptied, it keeps
+ * its room, and so does its entry arena (removed entries are reused).
  */
 
 /** 30 bits of the id: a V8 small integer, the cheapest Map key. */
@@ -21,43 +28,65 @@ export function sameId(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-interface Slot<V> {
-  id: Uint8Array;
-  value: V;
-}
+/** A free slot. A slot holds its entry's index + 1. */
+const FREE = 0;
 
 export class IdMap<V> {
-  private byKey = new Map<number, Slot<V> | Slot<V>[]>();
+  /** Open addressing: entry index + 1, or FREE; a power of two, at least twice the entries. */
+  private slots = new Int32Array(16);
+  /** Per entry: its id's key (idKeyOf); the entry is live while `ids[e]` is set. */
+  private keys = new Int32Array(8);
+  private ids: (Uint8Array | undefined)[] = [];
+  private vals: (V | undefined)[] = [];
+  /** Entries removed, to be reused before the arena grows. */
+  private spare: number[] = [];
   private count = 0;
+
+  /** `expected`: entries to make room for at once (no rehash on the way to that many). */
+  constructor(expected = 0) {
+    let size = 16;
+    while (size < expected * 2) size *= 2;
+    if (size > 16) this.slots = new Int32Array(size);
+  }
 
   get size(): number {
     return this.count;
   }
+  /** Slots the table has (tests: it grows only past its largest size, and never shrinks). */
+  get capacity(): number {
+    return this.slots.length;
+  }
   get(id: Uint8Array): V | undefined {
-    return this.slot(id)?.value;
+    const s = this.find(id);
+    return s < 0 ? undefined : this.vals[this.slots[s] - 1];
   }
   has(id: Uint8Array): boolean {
-    return this.slot(id) !== undefined;
+    return this.find(id) >= 0;
   }
   /** Sets the value of `id`; keeps the id object of an entry that exists. */
   set(id: Uint8Array, value: V): this {
-    const k = idKeyOf(id);
-    const at = this.byKey.get(k);
-    if (at === undefined) {
-      this.byKey.set(k, { id, value });
-      this.count++;
-    } else if (Array.isArray(at)) {
-      const s = at.find((e) => sameId(e.id, id));
-      if (s) s.value = value;
-      else {
-        at.push({ id, value });
-        this.count++;
-      }
-    } else if (sameId(at.id, id)) at.value = value;
-    else {
-      this.byKey.set(k, [at, { id, value }]);
-      this.count++;
+    const s = this.find(id);
+    if (s >= 0) {
+      this.vals[this.slots[s] - 1] = value;
+      return this;
     }
+    if ((this.count + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    let e = this.spare.pop();
+    if (e === undefined) {
+      e = this.ids.length;
+      if (e === this.keys.length) {
+        const keys = new Int32Array(e * 2);
+        keys.set(this.keys);
+        this.keys = keys;
+      }
+      this.ids.push(undefined);
+      this.vals.push(undefined);
+    }
+    this.keys[e] = idKeyOf(id);
+    this.ids[e] = id;
+    this.vals[e] = value;
+    this.place(e);
+    this.count++;
     return this;
   }
   /** Adds `id` unless it is in; true when it was not (a set's "first time seen"). */
@@ -68,46 +97,77 @@ export class IdMap<V> {
   }
   /** Removes `id`; its value, or undefined when it was not in. */
   take(id: Uint8Array): V | undefined {
-    return this.remove(id)?.value;
+    const s = this.find(id);
+    if (s < 0) return undefined;
+    const e = this.slots[s] - 1;
+    const value = this.vals[e];
+    this.removeAt(s);
+    return value;
   }
   /** Removes `id`; true when it was in. */
   delete(id: Uint8Array): boolean {
-    return this.remove(id) !== undefined;
+    const s = this.find(id);
+    if (s < 0) return false;
+    this.removeAt(s);
+    return true;
   }
+  /** Removes every entry; the table keeps its room. */
   clear(): void {
-    this.byKey.clear();
+    this.slots.fill(FREE);
+    this.ids = [];
+    this.vals = [];
+    this.spare = [];
     this.count = 0;
   }
   /** Every entry, in no particular order (do not change the map while iterating). */
   *entries(): IterableIterator<[Uint8Array, V]> {
-    for (const at of this.byKey.values()) {
-      if (!Array.isArray(at)) yield [at.id, at.value];
-      else for (const s of at) yield [s.id, s.value];
+    for (let e = 0; e < this.ids.length; e++) {
+      const id = this.ids[e];
+      if (id !== undefined) yield [id, this.vals[e] as V];
     }
   }
 
-  private remove(id: Uint8Array): Slot<V> | undefined {
-    const k = idKeyOf(id);
-    const at = this.byKey.get(k);
-    if (at === undefined) return undefined;
-    let s: Slot<V> | undefined;
-    if (!Array.isArray(at)) {
-      if (!sameId(at.id, id)) return undefined;
-      this.byKey.delete(k);
-      s = at;
-    } else {
-      const i = at.findIndex((e) => sameId(e.id, id));
-      if (i < 0) return undefined;
-      [s] = at.splice(i, 1);
-      this.byKey.set(k, at.length === 1 ? at[0] : at);
+  /** The slot of `id`, or -1. */
+  private find(id: Uint8Array): number {
+    const key = idKeyOf(id);
+    const mask = this.slots.length - 1;
+    for (let s = key & mask; ; s = (s + 1) & mask) {
+      const e = this.slots[s] - 1;
+      if (e < 0) return -1;
+      if (this.keys[e] === key && sameId(this.ids[e]!, id)) return s;
     }
-    this.count--;
-    return s;
   }
-  private slot(id: Uint8Array): Slot<V> | undefined {
-    const at = this.byKey.get(idKeyOf(id));
-    if (at === undefined) return undefined;
-    if (!Array.isArray(at)) return sameId(at.id, id) ? at : undefined;
-    return at.find((e) => sameId(e.id, id));
+  private place(e: number): void {
+    const mask = this.slots.length - 1;
+    let s = this.keys[e] & mask;
+    while (this.slots[s] !== FREE) s = (s + 1) & mask;
+    this.slots[s] = e + 1;
+  }
+  /**
+   * Frees slot `s` and its entry, then moves back each later entry of the same run that may sit
+   * in the hole (its home slot is not cyclically within (hole, its slot]), so every entry stays
+   * reachable from its home slot without tombstones.
+   */
+  private removeAt(s: number): void {
+    const e = this.slots[s] - 1;
+    this.ids[e] = undefined;
+    this.vals[e] = undefined;
+    this.spare.push(e);
+    this.count--;
+    const mask = this.slots.length - 1;
+    let hole = s;
+    this.slots[hole] = FREE;
+    for (let j = (hole + 1) & mask; this.slots[j] !== FREE; j = (j + 1) & mask) {
+      const home = this.keys[this.slots[j] - 1] & mask;
+      const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
+      if (stays) continue;
+      this.slots[hole] = this.slots[j];
+      this.slots[j] = FREE;
+      hole = j;
+    }
+  }
+  private rehash(size: number): void {
+    this.slots = new Int32Array(size);
+    for (let e = 0; e < this.ids.length; e++) if (this.ids[e] !== undefined) this.place(e);
   }
 }

@@ -117,7 +117,7 @@ export class BlockTree {
     const hash = blockHashOf(h);
     if (this.store.getBlock(hash)) return [{ result: 'known', hash }];
     this.checkHeader(signed, txIds);
-    const seen = new IdMap<true>();
+    const seen = new IdMap<true>(txIds.length);
     const merkle = await this.merkleOf(txIds, (slice) => this.checkIds(slice, seen));
     if (!equal(merkle.root, h.merkleRoot)) throw badBlock('merkle root does not match the transactions');
     const parent = this.store.getBlock(h.prevHash);
@@ -176,7 +176,7 @@ export class BlockTree {
   /** All of add's checks that need no parent, at once (checkProposal; add runs them in slices). */
   private checkStandalone(signed: SignedHeader, txIds: Uint8Array[]) {
     this.checkHeader(signed, txIds);
-    this.checkIds(txIds, new IdMap<true>());
+    this.checkIds(txIds, new IdMap<true>(txIds.length));
     if (!equal(rootOf(txIds.map(leafHash)), signed.header.merkleRoot)) throw badBlock('merkle root does not match the transactions');
   }
 

@@ -36,4 +36,65 @@ test('an IdMap behaves as a Map keyed by the ids bytes, also when ids share thei
   assert.not.ok(m.has(ids[2]));
 });
 
+/** An id whose key is `key` (idKeyOf reads the first four bytes, 30 bits) and the rest random. */
+const idWithKey = (key: number): Uint8Array => {
+  const b = new Uint8Array(randomBytes(32));
+  b[0] = key & 0xff;
+  b[1] = (key >>> 8) & 0xff;
+  b[2] = (key >>> 16) & 0xff;
+  b[3] = (b[3] & 0xc0) | ((key >>> 24) & 0x3f);
+  return b;
+};
+
+test('an IdMap agrees with a Map through random sets, takes and deletes that wrap around its slots', () => {
+  // Keys crowd the last slots of the table and its first ones (home slots near the end wrap
+  // around), and some repeat: removals must move the right entries back into the holes they leave.
+  let seed = 7;
+  const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+  const pool = Array.from({ length: 600 }, (_, i) => idWithKey(i % 4 === 0 ? 1023 - (i % 5) : i % 3 === 0 ? rnd(4) : rnd(1 << 30)));
+  const m = new IdMap<number>();
+  const model = new Map<string, number>();
+  for (let step = 0; step < 40_000; step++) {
+    const id = pool[rnd(pool.length)];
+    const k = hexOf(id);
+    const op = rnd(10);
+    if (op < 5) {
+      m.set(id.slice(), step);
+      model.set(k, step);
+    } else if (op < 7) assert.is(m.take(id.slice()), model.get(k), `take at step ${step}`);
+    else if (op < 9) assert.is(m.delete(id), model.has(k), `delete at step ${step}`);
+    else assert.is(m.add(id, step), !model.has(k), `add at step ${step}`);
+    if (op >= 5 && op < 9) model.delete(k);
+    if (op === 9 && !model.has(k)) model.set(k, step);
+    assert.is(m.size, model.size);
+    if (step % 997 === 0) for (const x of pool) assert.is(m.get(x), model.get(hexOf(x)), `get at step ${step}`);
+  }
+  const listed = new Map([...m.entries()].map(([id, v]) => [hexOf(id), v]));
+  assert.equal(listed, model);
+});
+
+test('an IdMap keeps its room when emptied: filled to the same size again, it does not rehash', () => {
+  const ids = Array.from({ length: 20_000 }, () => new Uint8Array(randomBytes(32)));
+  const m = new IdMap<number>();
+  for (const [i, id] of ids.entries()) m.set(id, i);
+  const room = m.capacity;
+  assert.ok(room >= 40_000);
+  for (let round = 0; round < 3; round++) {
+    for (const id of ids) assert.ok(m.delete(id));
+    assert.is(m.size, 0);
+    assert.is(m.capacity, room, 'emptying does not shrink it');
+    for (const [i, id] of ids.entries()) m.set(id, i + round);
+    assert.is(m.capacity, room, 'refilling to the same size does not grow it');
+    assert.is(m.get(ids[12_345]), 12_345 + round);
+  }
+  const sized = new IdMap<true>(20_000);
+  assert.is(sized.capacity, room, 'room asked for at construction');
+  for (const id of ids) sized.set(id, true);
+  assert.is(sized.capacity, room);
+  m.clear();
+  assert.is(m.size, 0);
+  assert.is(m.capacity, room);
+  assert.not.ok(m.has(ids[0]));
+});
+
 test.run();
