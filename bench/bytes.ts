@@ -3,7 +3,10 @@
  * over the HTTP batch API (100 per request, 8 requests in flight) for `--seconds`; its
  * `/proc/PID/io` before and after (the records' blocks stored too: the count ends once no record
  * is pending) gives write_bytes (what reached the disk) and wchar (what the process asked to
- * write, stdout included) per record. Then the node stops, and proofs of records taken in during
+ * write, stdout included) per record, and the data folder's block device its sectors written over
+ * the same window (every writer on it: read it on an idle machine). write_bytes charges a whole
+ * page-cache folio when a write dirties part of one: on a kernel with large folios (Linux 6.18 and
+ * ext4 here) a random 4 KiB page write can be charged far more than reaches the device. Then the node stops, and proofs of records taken in during
  * the phase are generated from the store in this process, cold (a new Query: nothing cached) and
  * warm (the same proofs again), one proof per block sampled.
  *
@@ -16,13 +19,14 @@
  * 13 GB of disk.
  */
 import crypto from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startNode, type RunningNode, BENCH_EVENTS } from '../support/children.js';
 import { LmdbStore } from '../src/store/lmdb.js';
 import { Query } from '../src/node/query.js';
-import { BatchSender, cpuMicrosOf, drive, flag, ioDelta, pct, procIo, type BenchOptions, type Emit } from './common.js';
+import { BatchSender, cpuMicrosOf, deviceWrites, drive, flag, ioDelta, pct, procIo, type BenchOptions, type Emit } from './common.js';
 
 /** Records taken in during one phase, and what the node wrote for them. */
 interface Phase {
@@ -32,6 +36,8 @@ interface Phase {
   recordsPerSec: number;
   writeBytesPerRecord: number;
   wcharPerRecord: number;
+  /** Bytes written to the data folder's block device over the same window (all writers: idle machine), after a `sync`; absent off a block device. */
+  deviceWriteBytesPerRecord?: number;
   nodeCpuUsPerRecord: number;
   /** Receipted txIds, every 50th, for the proofs. */
   sample: string[];
@@ -40,8 +46,10 @@ interface Phase {
 /** Only the events the bench waits on are kept: one line per record would fill memory. */
 const started = (e: { event: string }) => e.event === 'started';
 
-async function measure(node: RunningNode, sender: BatchSender, seconds: number, chain: string, recordsBefore: number): Promise<Phase> {
+async function measure(node: RunningNode, sender: BatchSender, seconds: number, chain: string, recordsBefore: number, data: string): Promise<Phase> {
   const pid = node.proc.pid!;
+  execFileSync('sync'); // what others left dirty is written before the window, not in it
+  const dev0 = deviceWrites(data);
   const io0 = procIo(pid);
   const cpu0 = cpuMicrosOf(pid);
   const sample: string[] = [];
@@ -53,6 +61,10 @@ async function measure(node: RunningNode, sender: BatchSender, seconds: number, 
   });
   await node.drained(600_000); // the blocks holding them are written too
   const io = ioDelta(io0, procIo(pid));
+  // The node syncs every commit; a sync here adds what the file system still holds back (its
+  // journal commits metadata on a timer), so the device count has all of the window's writes.
+  execFileSync('sync');
+  const dev1 = deviceWrites(data);
   return {
     chain,
     recordsBefore,
@@ -60,6 +72,7 @@ async function measure(node: RunningNode, sender: BatchSender, seconds: number, 
     recordsPerSec: Math.round(n / secs),
     writeBytesPerRecord: Math.round(io.writeBytes / n),
     wcharPerRecord: Math.round(io.wchar / n),
+    ...(dev0 !== undefined && dev1 !== undefined ? { deviceWriteBytesPerRecord: Math.round((dev1 - dev0) / n) } : {}),
     nodeCpuUsPerRecord: Math.round((cpuMicrosOf(pid) - cpu0) / n),
     sample,
   };
@@ -110,7 +123,7 @@ export async function bytesBench(emit: Emit, o: BenchOptions): Promise<void> {
       const sender = new BatchSender(node.url, 100, payload);
       try {
         const total = before + ((await prepare?.(node)) ?? 0);
-        const p = await measure(node, sender, o.seconds, chain, total);
+        const p = await measure(node, sender, o.seconds, chain, total, data);
         await sender.close();
         await node.stop();
         const proofs = await proofTimes(data, p.sample);

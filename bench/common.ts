@@ -126,6 +126,27 @@ export function ioDelta(a: ProcIo, b: ProcIo): ProcIo {
   return { wchar: b.wchar - a.wchar, writeBytes: b.writeBytes - a.writeBytes, rchar: b.rchar - a.rchar, readBytes: b.readBytes - a.readBytes };
 }
 
+/**
+ * Bytes written to the block device that holds `dir`, so far: sectors written
+ * (/sys/dev/block/MAJOR:MINOR/stat, 512-byte units whatever the device's sector size) of the
+ * partition or disk. Every writer on that device counts, journal and metadata included: a
+ * difference over a window is what one process cost the disk only on an otherwise idle machine.
+ * Undefined where the folder is on no block device (tmpfs, overlay) or /sys is not there.
+ */
+export function deviceWrites(dir: string): number | undefined {
+  try {
+    const dev = fs.statSync(dir, { bigint: true }).dev;
+    // glibc's encoding of dev_t: major in bits 8-19 and 32-43, minor in bits 0-7 and 20-31
+    const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn));
+    const minor = Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
+    const fields = fs.readFileSync(`/sys/dev/block/${major}:${minor}/stat`, 'utf8').trim().split(/\s+/);
+    const sectors = Number(fields[6]); // the 7th field: sectors written
+    return Number.isFinite(sectors) ? sectors * 512 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU time (user + system) of this process, in µs. */
 export const cpuMicros = () => {
   const u = process.cpuUsage();
