@@ -33,9 +33,11 @@ export const MERGE_AT = 1 << 18;
 /**
  * Ids per merge commit: a slice of neighbouring keys, so its leaves are written once. Ingest
  * commits wait behind a slice's, on the thread (its puts run in the transaction callback, 4-7 ms)
- * and in LMDB's writer; 1,024 per slice shortened that but wrote 4,934 bytes per record instead
- * of 4,316 over a minute of batches on a fresh chain (each commit rewrites its branch pages and
- * free list), for no receipt tail the latency bench could tell apart.
+ * and in LMDB's writer. 1,024 per slice changed neither the receipt tail (receipts over 20 ms at
+ * 17,000 records/s: 64-105 of 850 against 65-99) nor what reached the device over a minute of
+ * batches on a fresh chain (1,965-1,978 bytes per record against 1,910-1,965); write_bytes
+ * said 5,100 against 4,421-4,613, but it charges whole page-cache folios (bench/bytes.ts).
+ * Fewer commits, then.
  */
 export const MERGE_SLICE = 4096;
 
