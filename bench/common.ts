@@ -69,6 +69,8 @@ export async function drive(workers: number, seconds: number, once: (worker: num
  */
 export async function paced(perSec: number, seconds: number, once: () => Promise<number>, maxInFlight = 4096) {
   const lat: number[] = [];
+  /** When each answered request was due (performance.now()), in the order of `lat`. */
+  const dueAt: number[] = [];
   const total = Math.max(1, Math.round(perSec * seconds));
   const t0 = performance.now();
   let started = 0;
@@ -95,6 +97,7 @@ export async function paced(perSec: number, seconds: number, once: () => Promise
         (k) => {
           n += k;
           lat.push(performance.now() - due);
+          dueAt.push(due);
         },
         () => void failed++,
       ).finally(() => {
@@ -105,7 +108,7 @@ export async function paced(perSec: number, seconds: number, once: () => Promise
     );
   }
   await Promise.all(running);
-  return { n, lat, failed, secs: (performance.now() - t0) / 1000 };
+  return { n, lat, dueAt, failed, secs: (performance.now() - t0) / 1000 };
 }
 
 /** A process's I/O counters: bytes it asked to write (wchar), bytes that reached the disk (write_bytes). */

@@ -10,6 +10,9 @@
  * twice a half-load one, and storing it is not half load (with blocks more than 10 s apart it
  * does not wait). The node makes a block every second (`--block-time D` sets another, e.g. 60s
  * for a run without blocks: what the block commit adds to the tail is the difference).
+ * `receiptsOver20ms` counts the paced run's receipts over the goal's 20 ms, and
+ * `receiptsOver20msInBlockWindows` those of them due in the 250 ms before a block event came or
+ * the 50 ms after it (where a block's checks, placements and commit run).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -24,7 +27,11 @@ export async function latencyBench(emit: Emit, o: BenchOptions): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'urchain-bench-latency-'));
   const blockTime = flag(o.args, '--block-time', '1s');
   const blockMs = parseDuration(blockTime, '--block-time');
-  const node = await startNode(path.join(dir, 'data'), ['--block-time', blockTime], { keep: (e) => e.event === 'started', events: BENCH_EVENTS });
+  // When each block event came (performance.now()): a block's checks, placements and commit run
+  // in the ~250 ms before its event, and the slow receipts are counted by whether they were due then.
+  const blocksAt: number[] = [];
+  const keep = (e: { event: string }) => (e.event === 'block' && blocksAt.push(performance.now()), e.event === 'started');
+  const node = await startNode(path.join(dir, 'data'), ['--block-time', blockTime], { keep, events: BENCH_EVENTS });
   const payload = crypto.randomBytes(1024);
   const sender = new BatchSender(node.url, 100, payload);
   const single = async () => {
@@ -62,6 +69,7 @@ export async function latencyBench(emit: Emit, o: BenchOptions): Promise<void> {
         receiptLatencyMsP99: pct(half.lat, 99),
         receiptLatencyMsP999: pct(half.lat, 99.9),
         receiptLatencyMsMax: pct(half.lat, 100),
+        ...slowReceipts(half, blocksAt),
         mustReach: 'receiptLatencyMsP99 <= 20 (issue 11)',
       });
     }
@@ -70,4 +78,24 @@ export async function latencyBench(emit: Emit, o: BenchOptions): Promise<void> {
     await node.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A block's work comes before its event: a receipt due this long before it, or up to 50 ms after, counts as in its window. */
+const BLOCK_WINDOW_MS = 250;
+
+/**
+ * How many receipts took over 20 ms (the issue's p99 goal), and how many of those were due within
+ * a block's window: what the block path adds to the tail, beside what the rest does (merges of the
+ * recent ids, garbage collection, the intake's own turns).
+ */
+function slowReceipts(run: { lat: number[]; dueAt: number[] }, blocksAt: number[]) {
+  let over = 0;
+  let nearBlock = 0;
+  for (let i = 0; i < run.lat.length; i++) {
+    if (run.lat[i] <= 20) continue;
+    over++;
+    const due = run.dueAt[i];
+    if (blocksAt.some((b) => due >= b - BLOCK_WINDOW_MS && due <= b + 50)) nearBlock++;
+  }
+  return { receiptsOver20ms: over, receiptsOver20msInBlockWindows: nearBlock };
 }
