@@ -16,6 +16,11 @@
  * those rehashes held the node's thread 5-16 ms (a Map of 16,384 to 65,536 entries) right when
  * receipts waited. Here a table grows only to a size it has not had before; emptied, it keeps
  * its room, and so does its entry arena (removed entries are reused).
+ *
+ * The slot of an id is its key mixed with a random number drawn per process (multiply-shift), not
+ * the key's low bits: ids come from peers, and one who made many whose keys share their low bits
+ * (2^15 hashes each for a table of 32,768 slots) would pile them into one probe run. Sharing a
+ * slot here without knowing the number takes ids with the same 30-bit key, 2^30 hashes each.
  */
 
 /** 30 bits of the id: a V8 small integer, the cheapest Map key. */
@@ -30,10 +35,22 @@ export function sameId(a: Uint8Array, b: Uint8Array): boolean {
 
 /** A free slot. A slot holds its entry's index + 1. */
 const FREE = 0;
+/** Mixed into every key before it picks a slot (see above); a test may pass its own. */
+const SEED = globalThis.crypto.getRandomValues(new Int32Array(1))[0];
+/** The multiplier of multiply-shift hashing (2^32 / the golden ratio, odd). */
+const GOLDEN = 0x9e3779b1 | 0;
+
+/**
+ * The slot where the probe run of `key` (idKeyOf) starts in a table of 2^(32 - shift) slots: the
+ * top bits of the key mixed with `seed` (multiply-shift). store/idTable.ts slots its ids the same way.
+ */
+export const homeSlot = (key: number, shift: number, seed = SEED): number => Math.imul(key ^ seed, GOLDEN) >>> shift;
 
 export class IdMap<V> {
   /** Open addressing: entry index + 1, or FREE; a power of two, at least twice the entries. */
   private slots = new Int32Array(16);
+  /** 32 - log2(slots.length): the top bits of the mixed key pick the slot. */
+  private shift = 28;
   /** Per entry: its id's key (idKeyOf); the entry is live while `ids[e]` is set. */
   private keys = new Int32Array(8);
   private ids: (Uint8Array | undefined)[] = [];
@@ -43,10 +60,13 @@ export class IdMap<V> {
   private count = 0;
 
   /** `expected`: entries to make room for at once (no rehash on the way to that many). */
-  constructor(expected = 0) {
+  constructor(
+    expected = 0,
+    private readonly seed = SEED,
+  ) {
     let size = 16;
     while (size < expected * 2) size *= 2;
-    if (size > 16) this.slots = new Int32Array(size);
+    if (size > 16) this.setSlots(size);
   }
 
   get size(): number {
@@ -131,15 +151,19 @@ export class IdMap<V> {
   private find(id: Uint8Array): number {
     const key = idKeyOf(id);
     const mask = this.slots.length - 1;
-    for (let s = key & mask; ; s = (s + 1) & mask) {
+    for (let s = this.home(key); ; s = (s + 1) & mask) {
       const e = this.slots[s] - 1;
       if (e < 0) return -1;
       if (this.keys[e] === key && sameId(this.ids[e]!, id)) return s;
     }
   }
+  /** The slot a key's probe run starts at. */
+  private home(key: number): number {
+    return homeSlot(key, this.shift, this.seed);
+  }
   private place(e: number): void {
     const mask = this.slots.length - 1;
-    let s = this.keys[e] & mask;
+    let s = this.home(this.keys[e]);
     while (this.slots[s] !== FREE) s = (s + 1) & mask;
     this.slots[s] = e + 1;
   }
@@ -158,7 +182,7 @@ export class IdMap<V> {
     let hole = s;
     this.slots[hole] = FREE;
     for (let j = (hole + 1) & mask; this.slots[j] !== FREE; j = (j + 1) & mask) {
-      const home = this.keys[this.slots[j] - 1] & mask;
+      const home = this.home(this.keys[this.slots[j] - 1]);
       const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
       if (stays) continue;
       this.slots[hole] = this.slots[j];
@@ -166,8 +190,12 @@ export class IdMap<V> {
       hole = j;
     }
   }
-  private rehash(size: number): void {
+  private setSlots(size: number): void {
     this.slots = new Int32Array(size);
+    this.shift = 32 - Math.log2(size);
+  }
+  private rehash(size: number): void {
+    this.setSlots(size);
     for (let e = 0; e < this.ids.length; e++) if (this.ids[e] !== undefined) this.place(e);
   }
 }

@@ -6,11 +6,12 @@
  * (measured: 2.0 s to load 2^18 ids into an IdMap under load, against tens of ms here).
  *
  * Entries are appended to an arena (ids 32 bytes each, numbers beside them); an open-addressing
- * slot array (linear probing on the id's first 30 bits, which SHA-256 outputs spread evenly)
- * points into it. Entries leave in bulk (deleteBelow: a merge's run), which compacts the arena and
+ * slot array points into it, probed linearly from the id's first 30 bits mixed with a number drawn
+ * per process (codec/idMap `homeSlot`: ids a peer ground to share their low bits do not pile up in
+ * one run). Entries leave in bulk (deleteBelow: a merge's run), which compacts the arena and
  * rebuilds the slots.
  */
-import { idKeyOf } from '../codec/idMap.js';
+import { homeSlot, idKeyOf } from '../codec/idMap.js';
 
 const ID = 32;
 /** A free slot. A slot holds its entry's arena index + 1, so a new slot array (zeroed by the OS, page by page as touched) needs no fill. */
@@ -110,7 +111,7 @@ export class IdTable {
   /** The slot holding `id`, or -1. */
   private find(id: Uint8Array): number {
     const mask = this.slots.length - 1;
-    for (let s = idKeyOf(id) & mask; ; s = (s + 1) & mask) {
+    for (let s = homeSlot(idKeyOf(id), Math.clz32(mask)); ; s = (s + 1) & mask) {
       const e = this.slots[s] - 1;
       if (e < 0) return -1;
       if (this.idAt(e, id)) return s;
@@ -125,7 +126,7 @@ export class IdTable {
     const mask = this.slots.length - 1;
     const a = this.ids;
     const o = e * ID;
-    let s = (a[o] | (a[o + 1] << 8) | (a[o + 2] << 16) | ((a[o + 3] & 0x3f) << 24)) & mask; // idKeyOf, read in place
+    let s = homeSlot(a[o] | (a[o + 1] << 8) | (a[o + 2] << 16) | ((a[o + 3] & 0x3f) << 24), Math.clz32(mask)); // idKeyOf, read in place
     while (this.slots[s] !== EMPTY) s = (s + 1) & mask;
     this.slots[s] = e + 1;
   }

@@ -46,15 +46,22 @@ const idWithKey = (key: number): Uint8Array => {
   return b;
 };
 
-test('an IdMap agrees with a Map through random sets, takes and deletes that wrap around its slots', () => {
-  // Keys crowd the last slots of the table and its first ones (home slots near the end wrap
-  // around), and some repeat: removals must move the right entries back into the holes they leave.
+test('an IdMap agrees with a Map through random sets, takes and deletes, its probe runs long and wrapping', () => {
+  // Many ids share one of a handful of keys (long probe runs) and the table runs up to half full:
+  // removals must move the right entries back into the holes they leave. Then tables of 16 slots,
+  // where runs that start near the end wrap around to its first slots (seeds fixed: the same slots
+  // every run).
   let seed = 7;
   const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
   const pool = Array.from({ length: 600 }, (_, i) => idWithKey(i % 4 === 0 ? 1023 - (i % 5) : i % 3 === 0 ? rnd(4) : rnd(1 << 30)));
-  const m = new IdMap<number>();
+  const small = Array.from({ length: 8 }, (_, i) => idWithKey([77, 99, 1 << 29][i % 3]));
+  agree(new IdMap<number>(0, 0x2545f491), pool, 40_000, rnd);
+  for (let k = 1; k <= 200; k++) agree(new IdMap<number>(0, k), small, 2_000, rnd);
+});
+
+function agree(m: IdMap<number>, pool: readonly Uint8Array[], steps: number, rnd: (n: number) => number) {
   const model = new Map<string, number>();
-  for (let step = 0; step < 40_000; step++) {
+  for (let step = 0; step < steps; step++) {
     const id = pool[rnd(pool.length)];
     const k = hexOf(id);
     const op = rnd(10);
@@ -71,7 +78,7 @@ test('an IdMap agrees with a Map through random sets, takes and deletes that wra
   }
   const listed = new Map([...m.entries()].map(([id, v]) => [hexOf(id), v]));
   assert.equal(listed, model);
-});
+}
 
 test('an IdMap keeps its room when emptied: filled to the same size again, it does not rehash', () => {
   const ids = Array.from({ length: 20_000 }, () => new Uint8Array(randomBytes(32)));
@@ -95,6 +102,19 @@ test('an IdMap keeps its room when emptied: filled to the same size again, it do
   assert.is(m.size, 0);
   assert.is(m.capacity, room);
   assert.not.ok(m.has(ids[0]));
+});
+
+test('ids that share the low bits of their key spread over the table (the slot mixes in a seed)', () => {
+  // 2,000 ids whose keys agree in their low 16 bits: with the key's low bits as the slot they
+  // would form one probe run of 2,000; mixed, they land about as random ids do.
+  const m = new IdMap<number>(4_000);
+  const ids = Array.from({ length: 2_000 }, (_, i) => idWithKey((i << 16) | 0x1234));
+  for (const [i, id] of ids.entries()) m.set(id, i);
+  for (const [i, id] of ids.entries()) assert.is(m.get(id), i);
+  const slots = (m as unknown as { slots: Int32Array }).slots;
+  let longest = 0;
+  for (let s = 0, run = 0; s < slots.length * 2; s++) longest = Math.max(longest, (run = slots[s % slots.length] ? run + 1 : 0));
+  assert.ok(longest < 100, `longest probe run ${longest} (the key's low bits alone: 2,000)`);
 });
 
 test.run();

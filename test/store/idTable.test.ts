@@ -80,4 +80,22 @@ test('the arena answers in place: entry e has its id at e * 32 and its number; r
   assert.equal([...nums.subarray(0, 2)], [5, 6]);
 });
 
+test('ids whose keys share their low bits spread over the slots (the slot mixes in a seed)', () => {
+  // 3,000 ids whose first bytes agree in the low 16 bits of their key: slotted by those bits they
+  // would make one probe run of 3,000.
+  const t = new IdTable();
+  const ids = Array.from({ length: 3_000 }, (_, i) => {
+    const b = new Uint8Array(crypto.randomBytes(32));
+    [b[0], b[1], b[2]] = [0x34, 0x12, i & 0xff];
+    b[3] = (b[3] & 0xc0) | ((i >> 8) & 0x3f);
+    return b;
+  });
+  ids.forEach((id, i) => t.set(id, i));
+  ids.forEach((id, i) => assert.is(t.get(id), i));
+  const slots = (t as unknown as { slots: Int32Array }).slots;
+  let longest = 0;
+  for (let s = 0, run = 0; s < slots.length * 2; s++) longest = Math.max(longest, (run = slots[s % slots.length] ? run + 1 : 0));
+  assert.ok(longest < 100, `longest probe run ${longest}`);
+});
+
 test.run();
