@@ -3,12 +3,13 @@
  * over the HTTP batch API (100 per request, 8 requests in flight) for `--seconds`; its
  * `/proc/PID/io` before and after (the records' blocks stored too: the count ends once no record
  * is pending) gives write_bytes (what reached the disk) and wchar (what the process asked to
- * write, stdout included) per record, and the data folder's block device its sectors written over
- * the same window (every writer on it: read it on an idle machine). write_bytes charges a whole
- * page-cache folio when a write dirties part of one: on a kernel with large folios (Linux 6.18 and
- * ext4 here) a random 4 KiB page write can be charged far more than reaches the device. Then the node stops, and proofs of records taken in during
- * the phase are generated from the store in this process, cold (a new Query: nothing cached) and
- * warm (the same proofs again), one proof per block sampled.
+ * write, stdout and sockets included) per record, and the data folder's block device its sectors
+ * written over the same window (every writer on it: read it on an idle machine). write_bytes
+ * charges a whole page-cache folio when a write dirties part of one: on a kernel with large folios
+ * (Linux 6.18 and ext4 here) a random 4 KiB page write can be charged far more than reaches the
+ * device. Then the node stops, and proofs of records taken in during the phase are generated from
+ * the store in this process, cold (a new Query: nothing cached) and warm (the same proofs again),
+ * one proof per block sampled.
  *
  * `--long` first fills the chain to `--fill N` records (default 1,000,000; the issue's goal is
  * measured at 10,000,000) and measures again, then once more on a new fresh chain: the "cost

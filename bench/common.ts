@@ -139,9 +139,9 @@ export function ioDelta(a: ProcIo, b: ProcIo): ProcIo {
 export function deviceWrites(dir: string): number | undefined {
   try {
     const dev = fs.statSync(dir, { bigint: true }).dev;
-    // glibc's encoding of dev_t: major in bits 8-19 and 32-43, minor in bits 0-7 and 20-31
-    const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn));
-    const minor = Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
+    // glibc's encoding of dev_t: major in bits 8-19 and 44-63, minor in bits 0-7 and 20-43
+    const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & 0xfffff000n));
+    const minor = Number((dev & 0xffn) | ((dev >> 12n) & 0xffffff00n));
     const fields = fs.readFileSync(`/sys/dev/block/${major}:${minor}/stat`, 'utf8').trim().split(/\s+/);
     const sectors = Number(fields[6]); // the 7th field: sectors written
     return Number.isFinite(sectors) ? sectors * 512 : undefined;

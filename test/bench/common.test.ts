@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { paced, procIo, ioDelta, spread, pct } from '../../bench/common.js';
+import { paced, procIo, ioDelta, spread, pct, deviceWrites } from '../../bench/common.js';
 import { tmpDir, cleanupAfter } from '../helpers.js';
 
 cleanupAfter(test);
@@ -61,6 +61,35 @@ test('spread and pct', () => {
   assert.equal(spread([3, 1, 2]), { min: 1, median: 2, max: 3 });
   assert.is(pct([1, 2, 3, 4], 50), 3);
   assert.is(pct([1, 2, 3, 4], 100), 4);
+});
+
+test('paced: dueAt gives each answered call its due time, in the order of lat', async () => {
+  const t0 = performance.now();
+  const r = await paced(200, 0.05, async () => (await wait(1), 1));
+  assert.is(r.dueAt.length, r.lat.length);
+  assert.ok(r.dueAt.every((d) => d >= t0 - 1 && d <= t0 + 60), 'due within the 50 ms run');
+});
+
+test('deviceWrites: a synced write of 4 MB in the folder shows on its block device (or the folder is on none)', () => {
+  const dir = tmpDir('devwrites-');
+  const before = deviceWrites(dir);
+  if (before === undefined) {
+    // tmpfs or overlay: no /sys/dev/block entry for its device, which is why there is no figure
+    const dev = fs.statSync(dir, { bigint: true }).dev;
+    const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & 0xfffff000n));
+    const minor = Number((dev & 0xffn) | ((dev >> 12n) & 0xffffff00n));
+    assert.not.ok(fs.existsSync(`/sys/dev/block/${major}:${minor}/stat`));
+    return;
+  }
+  const fd = fs.openSync(path.join(dir, 'f'), 'w');
+  try {
+    fs.writeSync(fd, Buffer.alloc(4 << 20, 7));
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  const after = deviceWrites(dir)!;
+  assert.ok(after - before >= 4 << 20, `device counter grew by ${after - before} bytes`);
 });
 
 test.run();
