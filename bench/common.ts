@@ -129,6 +129,15 @@ export function ioDelta(a: ProcIo, b: ProcIo): ProcIo {
   return { wchar: b.wchar - a.wchar, writeBytes: b.writeBytes - a.writeBytes, rchar: b.rchar - a.rchar, readBytes: b.readBytes - a.readBytes };
 }
 
+/** The /sys file with the I/O counters of the block device (disk or partition) that holds `dir`; it exists only for a block device. */
+export function deviceStatFile(dir: string): string {
+  const dev = fs.statSync(dir, { bigint: true }).dev;
+  // glibc's encoding of dev_t: major in bits 8-19 and 44-63, minor in bits 0-7 and 20-43
+  const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & 0xfffff000n));
+  const minor = Number((dev & 0xffn) | ((dev >> 12n) & 0xffffff00n));
+  return `/sys/dev/block/${major}:${minor}/stat`;
+}
+
 /**
  * Bytes written to the block device that holds `dir`, so far: sectors written
  * (/sys/dev/block/MAJOR:MINOR/stat, 512-byte units whatever the device's sector size) of the
@@ -138,11 +147,7 @@ export function ioDelta(a: ProcIo, b: ProcIo): ProcIo {
  */
 export function deviceWrites(dir: string): number | undefined {
   try {
-    const dev = fs.statSync(dir, { bigint: true }).dev;
-    // glibc's encoding of dev_t: major in bits 8-19 and 44-63, minor in bits 0-7 and 20-43
-    const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & 0xfffff000n));
-    const minor = Number((dev & 0xffn) | ((dev >> 12n) & 0xffffff00n));
-    const fields = fs.readFileSync(`/sys/dev/block/${major}:${minor}/stat`, 'utf8').trim().split(/\s+/);
+    const fields = fs.readFileSync(deviceStatFile(dir), 'utf8').trim().split(/\s+/);
     const sectors = Number(fields[6]); // the 7th field: sectors written
     return Number.isFinite(sectors) ? sectors * 512 : undefined;
   } catch {

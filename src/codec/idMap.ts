@@ -49,8 +49,6 @@ export const homeSlot = (key: number, shift: number, seed = SEED): number => Mat
 export class IdMap<V> {
   /** Open addressing: entry index + 1, or FREE; a power of two, at least twice the entries. */
   private slots = new Int32Array(16);
-  /** 32 - log2(slots.length): the top bits of the mixed key pick the slot. */
-  private shift = 28;
   /** Per entry: its id's key (idKeyOf); the entry is live while `ids[e]` is set. */
   private keys = new Int32Array(8);
   private ids: (Uint8Array | undefined)[] = [];
@@ -66,7 +64,7 @@ export class IdMap<V> {
   ) {
     let size = 16;
     while (size < expected * 2) size *= 2;
-    if (size > 16) this.setSlots(size);
+    if (size > 16) this.slots = new Int32Array(size);
   }
 
   get size(): number {
@@ -159,7 +157,7 @@ export class IdMap<V> {
   }
   /** The slot a key's probe run starts at. */
   private home(key: number): number {
-    return homeSlot(key, this.shift, this.seed);
+    return homeSlot(key, Math.clz32(this.slots.length - 1), this.seed);
   }
   private place(e: number): void {
     const mask = this.slots.length - 1;
@@ -190,12 +188,8 @@ export class IdMap<V> {
       hole = j;
     }
   }
-  private setSlots(size: number): void {
-    this.slots = new Int32Array(size);
-    this.shift = 32 - Math.log2(size);
-  }
   private rehash(size: number): void {
-    this.setSlots(size);
+    this.slots = new Int32Array(size);
     for (let e = 0; e < this.ids.length; e++) if (this.ids[e] !== undefined) this.place(e);
   }
 }

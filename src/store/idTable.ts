@@ -57,10 +57,11 @@ export class IdTable {
   }
   /**
    * The arena as it is, without a copy: entry `e` < `used` has the id
-   * `ids.subarray(e * 32, e * 32 + 32)` and the number `nums[e]` (negative: removed). Sets leave those entries as they are (new ones
-   * go past `used`, a growth moves the table to new arrays) until the next deleteBelow, which
-   * compacts the arena in place; and a number changes only by a set of the same id. Copying a
-   * merge's 2 million ids instead held the thread 0.3-0.8 s (first touches of a fresh 64 MB).
+   * `ids.subarray(e * 32, e * 32 + 32)` and the number `nums[e]` (negative: removed). Sets leave
+   * those entries as they are (new ones go past `used`, a growth moves the table to new arrays)
+   * until the next deleteBelow, which compacts the arena in place; and a number changes only by a
+   * set of the same id. Copying a merge's 2 million ids instead held the thread 0.3-0.8 s (first
+   * touches of a fresh 64 MB).
    */
   arena(): { ids: Uint8Array; nums: Float64Array; used: number } {
     return { ids: this.ids, nums: this.nums, used: this.used };

@@ -24,7 +24,8 @@ const APPEND = { append: true };
 /**
  * Rows of `recentnumbers` one commit of a merge removes: neighbours, a dozen pages. Removes cost
  * the thread ~1.4 us each inside the transaction callback; 1,024 keeps that near 1.5 ms, and
- * wrote no more bytes per record than 4,096 did (4,261 against 4,316, a minute on a fresh chain).
+ * wrote no more bytes per record than 4,096 did (write_bytes 4,261 against 4,316, a minute on a
+ * fresh chain).
  */
 export const DROP_CHUNK = 1024;
 /** The most recent ids a node keeps before it merges, however large the index. */

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { paced, procIo, ioDelta, spread, pct, deviceWrites } from '../../bench/common.js';
+import { paced, procIo, ioDelta, spread, pct, deviceWrites, deviceStatFile } from '../../bench/common.js';
 import { tmpDir, cleanupAfter } from '../helpers.js';
 
 cleanupAfter(test);
@@ -75,10 +75,7 @@ test('deviceWrites: a synced write of 4 MB in the folder shows on its block devi
   const before = deviceWrites(dir);
   if (before === undefined) {
     // tmpfs or overlay: no /sys/dev/block entry for its device, which is why there is no figure
-    const dev = fs.statSync(dir, { bigint: true }).dev;
-    const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & 0xfffff000n));
-    const minor = Number((dev & 0xffn) | ((dev >> 12n) & 0xffffff00n));
-    assert.not.ok(fs.existsSync(`/sys/dev/block/${major}:${minor}/stat`));
+    assert.not.ok(fs.existsSync(deviceStatFile(dir)));
     return;
   }
   const fd = fs.openSync(path.join(dir, 'f'), 'w');
