@@ -274,6 +274,35 @@ async function opcuaBench() {
   }
 }
 
+/** The benches by name, in the order a plain run takes them (`paper` only when asked for). */
+const BENCHES = ['primitives', 'ingest', 'profichain', 'opcua', 'network', 'startup', 'hypercore', 'bytes', 'latency', 'profile', 'frontends', 'paper', 'graphql', 'passport', 'epcis', 'store', 'proofs'];
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(
+    [
+      'Usage: npm run bench -- [--seconds N] [--only NAME] [options of that bench]',
+      '',
+      'Prints one JSON line per measurement, each with OpenSSL\'s ed25519 and SHA-256 speed of the same run;',
+      'goal lines (bench/goals.ts) come last. Without --only, every bench but paper runs.',
+      '',
+      `NAME: ${BENCHES.join(', ')}`,
+      '  profile    --profile-load http|profichain|single',
+      '  frontends  --rounds N --frontends-load http|single|profichain',
+      '  hypercore  --rounds N',
+      '  bytes      --long [--fill N] [--keep DIR]',
+      '  latency    --block-time D',
+      '  proofs     --block-sizes 1000,10000,100000,1000000 [--proofs N]',
+      '',
+      'README.md, section Benchmarks, says what each line measures.',
+      '',
+    ].join('\n'),
+  );
+  process.exit(0);
+}
+if (ONLY !== 'all' && !BENCHES.includes(ONLY)) {
+  process.stderr.write(`bench: --only ${ONLY}: no such bench; one of ${BENCHES.join(', ')} (--help lists their options)\n`);
+  process.exit(2);
+}
+
 baseline = { machine: `${os.cpus().length} cores`, ...opensslSpeed() };
 try {
   if (ONLY === 'all' || ONLY === 'primitives') primitives();
