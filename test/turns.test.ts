@@ -48,4 +48,56 @@ test('work cut by Turns lets a request in within about a budget', async () => {
   await nextTurn();
 });
 
+/** Other work on the loop: `n` callbacks one after another, each holding the thread `ms`; resolves with their end times. */
+function busyChain(n: number, ms: number): Promise<number[]> {
+  const ends: number[] = [];
+  return new Promise((resolve) => {
+    const step = () => {
+      spin(ms);
+      ends.push(performance.now());
+      if (ends.length < n) setImmediate(step);
+      else resolve(ends);
+    };
+    setImmediate(step);
+  });
+}
+
+test('next() on an idle loop comes back after one turn', async () => {
+  const t = new Turns(2, 1, 50);
+  const start = performance.now();
+  await t.next();
+  assert.ok(performance.now() - start < 25, 'no waiting (up to 50 ms) for work that is not there');
+  assert.is(t.yielded, 1);
+});
+
+test('next() lets other work go on until the loop is idle: a chain of callbacks runs to its end first', async () => {
+  // Six callbacks of 1 ms each, queued one after the other: one turn given back lets only the
+  // first run; next() waits for all six (a request's read, commit callback and answer).
+  const t = new Turns(2, 1, 50);
+  const chain = busyChain(6, 1);
+  spin(3);
+  await t.next();
+  const back = performance.now();
+  const ends = await chain;
+  assert.ok(ends.every((e) => e <= back), `all ${ends.length} callbacks ran before next() came back`);
+});
+
+test('next() waits for other work at most maxWaitMs: cut work still gets its turns on a thread that is never idle', async () => {
+  const t = new Turns(2, 1, 10);
+  const chain = busyChain(60, 1); // 60 ms of other work
+  const start = performance.now();
+  await t.next();
+  const waited = performance.now() - start;
+  const ends = await chain;
+  assert.ok(waited >= 10 && waited < 40, `came back after ${waited.toFixed(1)} ms`);
+  assert.ok(ends.filter((e) => e > start + waited).length > 30, 'most of the other work was still to run');
+  const one = new Turns(2, 1, 0);
+  const chain2 = busyChain(6, 1);
+  const s2 = performance.now();
+  await one.next();
+  const w2 = performance.now() - s2;
+  await chain2;
+  assert.ok(w2 < 3, `maxWaitMs 0: one turn (${w2.toFixed(1)} ms)`);
+});
+
 test.run();
