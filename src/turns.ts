@@ -25,6 +25,15 @@ export const IDLE_TURN_MS = 0.25;
  */
 export const MAX_WAIT_MS = 5 * TURN_MS;
 
+/**
+ * What one piece of cut work waits for other work in all, at most (ms): past it, each turn given
+ * back is one turn again. On a thread that is never idle (a node at full load) a block is then
+ * stored at most this much later per piece than without the waits, instead of up to six times
+ * its own thread time later (with 10 ms per turn and no total, blocks of 40,000 records came
+ * up to 2.4 s apart under a closed loop of batches, against 1.3 s).
+ */
+export const MAX_TOTAL_WAIT_MS = 100;
+
 /** Resolves on the next turn of the event loop, after pending I/O. */
 export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -55,7 +64,11 @@ export class Turns {
     private readonly every = 32,
     /** How long `next()` may wait for other work to finish (0: one turn, whatever the loop holds). */
     readonly maxWaitMs = MAX_WAIT_MS,
+    /** How long all of this work's `next()` calls may wait for other work, together. */
+    readonly maxTotalWaitMs = MAX_TOTAL_WAIT_MS,
   ) {}
+  /** Time given to other work so far, beyond one turn per `next()` (ms). */
+  private waited = 0;
 
   /** Has this turn used up its budget? */
   due(): boolean {
@@ -65,18 +78,20 @@ export class Turns {
   }
 
   /**
-   * Gives the loop back until a turn finds it idle, or for `maxWaitMs` at most; the next budget
-   * starts when it returns.
+   * Gives the loop back until a turn finds it idle, or for `maxWaitMs` at most (one turn once
+   * `maxTotalWaitMs` is used up); the next budget starts when it returns.
    */
   async next(): Promise<void> {
     this.yielded++;
     const from = performance.now();
+    const limit = Math.min(this.maxWaitMs, this.maxTotalWaitMs - this.waited);
     let back = from;
-    for (;;) {
+    for (let first = true; ; first = false) {
       const before = back;
       await nextTurn();
       back = performance.now();
-      if (back - before < IDLE_TURN_MS || back - from >= this.maxWaitMs) break;
+      if (!first) this.waited += back - before;
+      if (back - before < IDLE_TURN_MS || back - from >= limit) break;
     }
     this.start = back;
     this.calls = 0;

@@ -100,4 +100,20 @@ test('next() waits for other work at most maxWaitMs: cut work still gets its tur
   assert.ok(w2 < 3, `maxWaitMs 0: one turn (${w2.toFixed(1)} ms)`);
 });
 
+test('all the waits of one piece of work together stay under maxTotalWaitMs: past it, one turn per next()', async () => {
+  const t = new Turns(2, 1, 10, 15);
+  const chain = busyChain(80, 1); // 80 ms of other work
+  const took: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const s = performance.now();
+    await t.next();
+    took.push(performance.now() - s);
+  }
+  await chain;
+  assert.ok(took[0] >= 10, `the first waits its maxWaitMs (${took[0].toFixed(1)} ms)`);
+  assert.ok(took[1] < 10, `the second only what is left of the total (${took[1].toFixed(1)} ms)`);
+  assert.ok(took[2] < 8, `the third one turn (${took[2].toFixed(1)} ms)`);
+  assert.ok(took[0] + took[1] + took[2] < 40, `${took.map((x) => x.toFixed(1)).join(' + ')} ms in all`);
+});
+
 test.run();
