@@ -20,8 +20,8 @@ export const IDLE_TURN_MS = 0.25;
 
 /**
  * The longest cut work waits for other work to finish before it takes its next turn anyway
- * (ms): it keeps at least TURN_MS in TURN_MS + MAX_WAIT_MS of a busy thread, so a block is
- * stored in at most about six times the thread time it needs, whatever the load.
+ * (ms): it keeps at least TURN_MS in TURN_MS + MAX_WAIT_MS of a busy thread (and once
+ * MAX_TOTAL_WAIT_MS is used up, every other turn), so a block is stored whatever the load.
  */
 export const MAX_WAIT_MS = 5 * TURN_MS;
 
