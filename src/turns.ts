@@ -9,8 +9,13 @@
  * the top of src/ beside errors.ts, below every folder that cuts work.
  */
 
-/** How long a turn of cut work may hold the thread (ms): about one ingest commit's callback. */
-export const TURN_MS = 2;
+/**
+ * How long a turn of cut work may hold the thread (ms): under one ingest commit's callback. A
+ * callback that becomes ready while a turn runs waits for its end: at 17,000 records/s in
+ * batches, a block a second, 14 interleaved runs had a median of 26 receipts over 20 ms (of
+ * 1,360) with 1 ms turns and 58.5 with 2 ms turns (waits of 5 and 10 ms, MAX_WAIT_MS).
+ */
+export const TURN_MS = 1;
 
 /**
  * A turn given back that comes back within this (ms) found the loop idle: nothing else was
