@@ -23,8 +23,11 @@
  * slot here without knowing the number takes ids with the same 30-bit key, 2^30 hashes each.
  */
 
+/** 30 bits of the id that starts at `o` in `a` (an arena of ids, read in place): a V8 small integer. */
+export const idKeyAt = (a: Uint8Array, o: number): number => a[o] | (a[o + 1] << 8) | (a[o + 2] << 16) | ((a[o + 3] & 0x3f) << 24);
+
 /** 30 bits of the id: a V8 small integer, the cheapest Map key. */
-export const idKeyOf = (id: Uint8Array): number => id[0] | (id[1] << 8) | (id[2] << 16) | ((id[3] & 0x3f) << 24);
+export const idKeyOf = (id: Uint8Array): number => idKeyAt(id, 0);
 
 /** Byte equality without allocating (codec/bytes `equal` is the general one; this is the hot loop). */
 export function sameId(a: Uint8Array, b: Uint8Array): boolean {

@@ -11,7 +11,7 @@
  * one run). Entries leave in bulk (deleteBelow: a merge's run), which compacts the arena and
  * rebuilds the slots.
  */
-import { homeSlot, idKeyOf } from '../codec/idMap.js';
+import { homeSlot, idKeyAt, idKeyOf } from '../codec/idMap.js';
 
 const ID = 32;
 /** A free slot. A slot holds its entry's arena index + 1, so a new slot array (zeroed by the OS, page by page as touched) needs no fill. */
@@ -109,10 +109,14 @@ export class IdTable {
     return m;
   }
 
+  /** The slot a key's probe run starts at (codec/idMap `homeSlot`). */
+  private home(key: number): number {
+    return homeSlot(key, Math.clz32(this.slots.length - 1));
+  }
   /** The slot holding `id`, or -1. */
   private find(id: Uint8Array): number {
     const mask = this.slots.length - 1;
-    for (let s = homeSlot(idKeyOf(id), Math.clz32(mask)); ; s = (s + 1) & mask) {
+    for (let s = this.home(idKeyOf(id)); ; s = (s + 1) & mask) {
       const e = this.slots[s] - 1;
       if (e < 0) return -1;
       if (this.idAt(e, id)) return s;
@@ -125,9 +129,7 @@ export class IdTable {
   }
   private place(e: number): void {
     const mask = this.slots.length - 1;
-    const a = this.ids;
-    const o = e * ID;
-    let s = homeSlot(a[o] | (a[o + 1] << 8) | (a[o + 2] << 16) | ((a[o + 3] & 0x3f) << 24), Math.clz32(mask)); // idKeyOf, read in place
+    let s = this.home(idKeyAt(this.ids, e * ID));
     while (this.slots[s] !== EMPTY) s = (s + 1) & mask;
     this.slots[s] = e + 1;
   }
