@@ -10,7 +10,9 @@
  *   - Profichain: 1 KiB records, 8 connections, 256 records in flight on each, gathered into
  *     multi-record SUBMIT frames (the client's default), as `--only profichain` runs it.
  *
- * `--profile-load http|single|profichain` runs only one of them. The bench process, which is the client,
+ * `--profile-load http|single|profichain` runs only one of them. `--data DIR` runs the node on the
+ * chain in DIR (a chain kept by `--only bytes --long --keep DIR`, to see where a filled chain's
+ * time goes) instead of a fresh one; the load adds its records to it. The bench process, which is the client,
  * is profiled too over the same seconds (a `profile.client` line): on a machine of two cores the
  * client's CPU is taken from the node's. The node runs the real CLI under V8's profiler
  * (support/cpuProfiled.ts). `--keep-profile FILE` keeps the node's .cpuprofile of the last load
@@ -53,10 +55,11 @@ async function profileOne(emit: Emit, o: BenchOptions, load: Load): Promise<void
   const file = path.join(dir, 'node.cpuprofile');
   const clientFile = path.join(dir, 'client.cpuprofile');
   const keepAs = flag(o.args, '--keep-profile', '');
+  const data = flag(o.args, '--data', '');
   const extra = load === 'profichain' ? ['--profichain', '127.0.0.1:0'] : [];
   // Only this child sees the variable: it is set around the spawn and taken back at once.
   process.env.URCHAIN_CPU_PROFILE = file;
-  const started = startNode(path.join(dir, 'data'), ['--block-time', '1s', ...extra], { entry: path.join(root, 'dist', 'support', 'cpuProfiled.js'), keep: (e) => e.event === 'started', events: BENCH_EVENTS });
+  const started = startNode(data ? path.resolve(data) : path.join(dir, 'data'), ['--block-time', '1s', ...extra], { entry: path.join(root, 'dist', 'support', 'cpuProfiled.js'), keep: (e) => e.event === 'started', events: BENCH_EVENTS });
   delete process.env.URCHAIN_CPU_PROFILE;
   const node = await started;
   let records = 0;
@@ -105,7 +108,7 @@ async function profileOne(emit: Emit, o: BenchOptions, load: Load): Promise<void
     const s = summariseProfile(file);
     const c = summariseProfile(clientFile);
     if (keepAs) fs.copyFileSync(file, keepAs);
-    emit({ bench: 'profile', load: LOADS[load], records, recordsPerSec: Math.round(records / secs), usPerRecord: perRecord(s, records), ...s, profile: keepAs || '(removed; --keep-profile FILE keeps it)' });
+    emit({ bench: 'profile', load: LOADS[load], ...(data ? { data: path.resolve(data) } : {}), records, recordsPerSec: Math.round(records / secs), usPerRecord: perRecord(s, records), ...s, profile: keepAs || '(removed; --keep-profile FILE keeps it)' });
     emit({ bench: 'profile.client', load: LOADS[load], records, usPerRecord: perRecord(c, records), busyShare: c.busyShare, areas: c.areas, top: c.top.slice(0, 10) });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
