@@ -6,7 +6,8 @@
 import { BUCKETS, RECORD_NUMBER_BYTES } from '../src/store/buckets.js';
 import { FORMAT_STEPS, currentFormat } from '../src/store/format.js';
 import { MERGE_AT, MERGE_SLICE } from '../src/store/recentNumbers.js';
-import { MERGE_MAX, DROP_CHUNK } from '../src/store/txIndex.js';
+import { DROP_CHUNK } from '../src/store/txIndex.js';
+import { ENTRIES_PER_BLOCK, ENTRY_BYTES, FENCES_PER_ROW } from '../src/store/txRuns.js';
 
 const roff = (l: string) => l.replace(/\\/g, '\\e').replace(/-/g, '\\-');
 
@@ -24,20 +25,40 @@ format, ${currentFormat()} today; a folder of an older format is refused with th
 ${rows}
 .PP
 A record number is ${RECORD_NUMBER_BYTES} bytes big\\-endian, given in arrival order when the record is taken in, so
-byte order is number order: a new record is appended at the end of \\fBrecords\\fR and
-\\fBrecentnumbers\\fR (LMDB MDB_APPEND: pages fill up instead of splitting); taking a record in writes
-no random key. A \\fBrecentnumbers\\fR value is the record's txId (32 bytes). The txId \\(-> number index is
-two buckets: \\fBrecentnumbers\\fR (number \\(-> txId) holds the records taken in since the last merge, and
-\\fBrecordnumbers\\fR (txId \\(-> number) the rest. When a node holds as many recent txIds as an eighth of \\fBrecordnumbers\\fR' entries, at least ${MERGE_AT} and at
-most ${MERGE_MAX}, it merges them: the run is every recent txId numbered below the first record whose
-ingest is not yet durable. First the run's txIds are put into \\fBrecordnumbers\\fR, about ${MERGE_SLICE}
-neighbouring keys per transaction (ids grouped by their first two bytes); the first of these transactions
-also writes the meta row \\fBmerging\\fR (an empty value). Then the run's rows of \\fBrecentnumbers\\fR are
-removed in number order, ${DROP_CHUNK} per transaction, and the transaction that finds none left removes
-\\fBmerging\\fR. A merge cut short (a crash, a full disk, a stop) leaves txIds in both buckets; the next merge,
-seeing \\fBmerging\\fR, puts only the txIds \\fBrecordnumbers\\fR does not hold. Every stored record's txId
-is therefore in one of the two buckets, or in both with the same number; a reader looks a txId up in both (a node keeps \\fBrecentnumbers\\fR in memory), and a reader that scans
-the buckets itself must take both. A \\fBrecords\\fR value is: 1 flags byte (bit 0: the payload is kept), txId (32),
+byte order is number order: a new record is appended at the end of \\fBrecords\\fR (LMDB MDB_APPEND:
+pages fill up instead of splitting); taking a record in writes no random key. The txId \\(-> number
+index is the recent records, those numbered from the meta row \\fBrecentfrom\\fR (8 bytes, a record
+number, big\\-endian; absent: 0) on, whose \\fBrecords\\fR values hold their txIds; the sorted runs of
+\\fBtxruns\\fR; and, in a store migrated from format 4, \\fBrecordnumbers\\fR (txId \\(-> number, read
+and never written since). Every record numbered below \\fBrecentfrom\\fR has its txId in a listed run or
+in \\fBrecordnumbers\\fR. A run is a sequence of entries, each a txId (32 bytes) followed by its record
+number (8 bytes big\\-endian), ${ENTRY_BYTES} bytes, in ascending bytewise txId order, each txId once. It is stored
+as blocks of ${ENTRIES_PER_BLOCK} entries (the last block fewer, never none), concatenated, under the \\fBtxruns\\fR key
+run id (uint32 BE) || block index (uint32 BE, from 0). \\fBtxfences\\fR holds under the key run id ||
+row index (uint32 BE each) the first 8 bytes of the first txId of each block, in block order, ${FENCES_PER_ROW}
+blocks to a row (the last row fewer). The meta row \\fBtxruns\\fR lists the live runs, oldest first,
+as a canonical CBOR array of [run id, number of entries] (a run has \\(lcentries/${ENTRIES_PER_BLOCK}\\(rc blocks);
+keys of \\fBtxruns\\fR and \\fBtxfences\\fR under a run id the list does not name are left over and mean
+nothing. To look a txId up: among the recent records; then in each live run from the newest to the
+oldest, in the last block whose fence is \\(<= the txId's first 8 bytes (none: not in that run), and,
+while that fence equals the txId's first 8 bytes, in the block before it too; then in
+\\fBrecordnumbers\\fR. A txId may be found in more than one of these places, always under the same
+number. Example: run 1 holding txIds 0a0a..0a (32 bytes) as record 5 and 0b0b..0b as record 258 is
+the \\fBtxruns\\fR key 0000000100000000 with the value 0a0a..0a 0000000000000005 0b0b..0b 0000000000000102
+(80 bytes), the \\fBtxfences\\fR key 0000000100000000 with the value 0a0a0a0a0a0a0a0a, and, were it the
+only run, the meta row \\fBtxruns\\fR 81820102 ([[1, 2]]).
+.PP
+When a node holds ${MERGE_AT} recent txIds durably, it flushes them: the new run takes a run id above every
+run id with keys on disk and holds every recent txId numbered below the first record whose ingest
+is not yet durable. Its blocks are appended about ${MERGE_SLICE} entries per transaction; one transaction
+writes the last block, the fences and the new list, and moves \\fBrecentfrom\\fR to that first record's
+number. While floor(log2(entries)) of the newest run is at
+least that of the run before it, the two are merged into a new run (read in order, written the same
+way, a txId in both once), listed in their place by one transaction. Keys of runs the list no
+longer names are then removed, ${DROP_CHUNK} per transaction. Cut short anywhere (a crash, a full disk, a
+stop), this leaves keys of a run not listed, which the next merge removes; a record whose txId is
+both recent and in a run (a store migrated from format 4) is there under the same number. A reader
+that scans the index itself must take every part of it. A \\fBrecords\\fR value is: 1 flags byte (bit 0: the payload is kept), txId (32),
 batchRoot (32), index in batch (uint32 BE), core length (uint32 BE), the core bytes, then the payload
 bytes to the end of the value.
 .PP

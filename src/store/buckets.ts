@@ -13,8 +13,11 @@
  * consecutive record numbers (`placedruns`, store/placedRuns.ts): a block writes a few keys, and the
  * pool is what no run covers, so no row per record is written for the pool or by a block; formats
  * 2 and 3 kept `pendingrecords` (number || txId) and `recordlocations` (number -> height, index),
- * FORMAT3_BUCKETS below. Format 1 kept txs, payloads, pending and locations by txId
- * (store/format2.ts moves such a store over).
+ * FORMAT3_BUCKETS below. Format 5 flushes the recent txIds into immutable sorted runs (`txruns`,
+ * `txfences`: store/txRuns.ts), written and merged in order, and keeps no `recentnumbers`: the
+ * recent records are those numbered from the meta row `recentfrom` on (FORMAT4_BUCKETS below);
+ * `recordnumbers` is read, never written. Format 1 kept txs, payloads, pending and locations by
+ * txId (store/format2.ts moves such a store over).
  *
  * Values are canonical CBOR arrays where they are small and structured, and fixed binary layouts
  * where a record's bytes are (recordCodec, placeCodec); each value shape has one codec below,
@@ -56,7 +59,7 @@ const bucket = (name: string, key: BucketSpec['key'], layout: string, o: { value
 /** The buckets (store/types.ts describes what each holds for the node). */
 export const BUCKETS = {
   /** params -> chain params (chain/params.ts); head -> [hash, height]; seq -> uint; format -> uint (store/format.ts); merging -> empty (store/txIndex.ts) */
-  meta: bucket('meta', 'ordered-binary', 'name (text) -> CBOR value: params, head, seq, format; merging -> (empty): a merge of recent txIds begun and not ended; pendingfrom -> record number (8 bytes): no record numbered below it is pending'),
+  meta: bucket('meta', 'ordered-binary', 'name (text) -> CBOR value: params, head, seq, format; txruns -> [[run id, entries], ...]: the live runs of txruns, oldest first; pendingfrom -> record number (8 bytes): no record numbered below it is pending; recentfrom -> record number (8 bytes): every record numbered below it is in a run'),
   /** blockHash -> [header bytes, [[key, sig], ...], work, [frontier hash, ...]] */
   blocks: bucket('blocks', 'binary', 'blockHash -> StoredBlock'),
   /** blockHash -> txId || txId || ... (32 bytes each, in block order) */
@@ -65,10 +68,12 @@ export const BUCKETS = {
   heights: bucket('heights', 'uint32', 'height -> blockHash'),
   /** record number -> record: flags, txId, batchRoot, index in batch, core, payload (recordCodec) */
   records: bucket('records', 'binary', 'record number -> record (txId, batch root, index, core, payload)'),
-  /** txId -> record number, for records merged from `recentnumbers` (format 3: in sorted runs, store/recentNumbers.ts) */
-  txNumbers: bucket('recordnumbers', 'binary', 'txId -> record number'),
-  /** record number -> txId: records taken in since the last merge into `recordnumbers` (appended; format 3) */
-  recent: bucket('recentnumbers', 'binary', 'record number -> txId (not yet merged into recordnumbers)'),
+  /** txId -> record number, for records merged from `recentnumbers` by formats 3 and 4; format 5 reads it and never writes it (store/txIndex.ts) */
+  txNumbers: bucket('recordnumbers', 'binary', 'txId -> record number (merged by format 4; read only)'),
+  /** run id || block index -> up to 48 entries txId || record number, in txId order (format 5, store/txRuns.ts) */
+  txRuns: bucket('txruns', 'binary', 'run id, block index -> txId, record number (48 entries at most, sorted)'),
+  /** run id || row index -> the first 8 bytes of each block's first txId, 240 blocks a row (format 5) */
+  txFences: bucket('txfences', 'binary', "run id, row index -> first 8 bytes of each block's first txId"),
   /** batchRoot -> [origin, signature, txId || txId || ...] */
   batches: bucket('batches', 'binary', 'batchRoot -> StoredBatch'),
   /** first record number of a run -> [height, index, count] (4 + 4 + 4 bytes): where the canonical chain holds the run (format 4, store/placedRuns.ts) */
@@ -84,6 +89,12 @@ export const BUCKETS = {
 } as const satisfies Record<string, BucketSpec>;
 
 export type BucketName = keyof typeof BUCKETS;
+
+/** The bucket of store formats 3 and 4 that format 5 replaced with the meta row `recentfrom` (store/format5.ts). */
+export const FORMAT4_BUCKETS = {
+  /** record number -> txId: records taken in since the last merge into `recordnumbers` (appended) */
+  recent: bucket('recentnumbers', 'binary', 'record number -> txId (not yet merged into recordnumbers)'),
+} as const satisfies Record<string, BucketSpec>;
 
 /** Buckets of store formats 2 and 3 that format 4 replaced with `placedruns` (store/format4.ts). */
 export const FORMAT3_BUCKETS = {
@@ -134,7 +145,7 @@ export const batchCodec: Codec<StoredBatch> = {
 
 /**
  * A record number: 8 bytes big-endian, so LMDB's byte order is numeric order and new records
- * append at the end of `records` and `recentnumbers` (pages fill up, nothing splits). Numbers are
+ * append at the end of `records` (pages fill up, nothing splits). Numbers are
  * JavaScript integers, exact to 2^53.
  */
 export const RECORD_NUMBER_BYTES = 8;

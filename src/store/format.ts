@@ -25,6 +25,7 @@ import { UrchainError } from '../errors.js';
 import { FORMAT_1_TO_2 } from './format2.js';
 import { FORMAT_2_TO_3 } from './format3.js';
 import { FORMAT_3_TO_4 } from './format4.js';
+import { FORMAT_4_TO_5 } from './format5.js';
 
 /** The meta row holding the format version. */
 export const FORMAT_KEY = 'format';
@@ -47,7 +48,7 @@ export interface FormatStep {
 }
 
 /** Every migration step, oldest first. */
-export const FORMAT_STEPS: readonly FormatStep[] = [FORMAT_1_TO_2, FORMAT_2_TO_3, FORMAT_3_TO_4];
+export const FORMAT_STEPS: readonly FormatStep[] = [FORMAT_1_TO_2, FORMAT_2_TO_3, FORMAT_3_TO_4, FORMAT_4_TO_5];
 
 /** The format this release writes: the newest `to` in the table. */
 export function currentFormat(steps: readonly FormatStep[] = FORMAT_STEPS): number {

@@ -8,11 +8,11 @@
  * the format row is what changes, so that a release that knows only format 2, which would not
  * look in `recentnumbers`, refuses the store instead of missing its newest records.
  */
-import { BUCKETS } from './buckets.js';
+import { FORMAT4_BUCKETS } from './buckets.js';
 import type { FormatStep, StepContext } from './format.js';
 
 function run({ env }: StepContext): void {
-  const b = BUCKETS.recent;
+  const b = FORMAT4_BUCKETS.recent;
   env.openDB({ name: b.name, encoding: b.value, keyEncoding: b.key } as never); // created empty
 }
 

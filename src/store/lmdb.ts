@@ -13,11 +13,11 @@
  * checked against LMDB's limit before the first write. A commit that fails (a full disk: ENOSPC,
  * EIO) rejects with a STORE error and leaves the store as it was; the next commit may succeed.
  *
- * The buckets are the table in store/buckets.ts. Store format 4 keeps each record once, under a
+ * The buckets are the table in store/buckets.ts. Store format 5 keeps each record once, under a
  * record number given in arrival order: an ingest appends the record's value (core, batch
- * position, payload) to `records` and its txId to `recentnumbers`, both at the end of their
- * trees; the recent txIds are merged into `recordnumbers` later, in sorted runs
- * (store/recentNumbers.ts). A block puts the runs of its records' numbers into `placedruns`
+ * position, payload) to `records`, at the end of the tree; the recent txIds (the records from the
+ * meta row `recentfrom` on, kept in memory) are flushed later into sorted runs, written and merged
+ * in order (`txruns`: store/txIndex.ts, store/txRuns.ts). A block puts the runs of its records' numbers into `placedruns`
  * (store/placedRuns.ts): a few keys per block. The pool is the records no run holds. Reads by txId
  * go through the number (recent ones from memory); a writer keeps the pending records' numbers in
  * memory too (store/pendingNumbers.ts). A store from before the entangle bucket is brought up to date when
@@ -54,9 +54,8 @@ const read = <V>(c: Codec<V>, b: Buffer | undefined): V | undefined => (b === un
 const write = <V>(c: Codec<V>, v: V): Buffer => buf(c.encode(v));
 /** lmdb-js put option: MDB_APPEND, for a key past the last of its bucket. */
 const APPEND = { append: true };
-const EMPTY = Buffer.alloc(0);
-/** meta row: a merge of recent txIds begun and not ended (store/txIndex.ts). */
-const MERGING = 'merging';
+/** meta rows: the live runs of the txId index (store/txRuns.ts); the first record not in a run (store/txIndex.ts). */
+const [RUN_LIST, RECENT_FROM] = ['txruns', 'recentfrom'];
 
 export class LmdbStore implements Store {
   readonly path: string;
@@ -68,7 +67,6 @@ export class LmdbStore implements Store {
   private heights: Database<Buffer, number>;
   private records: Bin;
   private numbers: Bin;
-  private recent: Bin;
   private batches: Bin;
   /** Where the canonical chain holds records, and so which are pending (store/placedRuns.ts). */
   private placed: PlacedRuns;
@@ -85,7 +83,7 @@ export class LmdbStore implements Store {
   private readonly values = new RecordValues();
   /** The numbers of the pending records, in memory (store/pendingNumbers.ts); a writer's only. */
   private pendingNums = new PendingNumbers();
-  /** txId -> record number: recordnumbers, recentnumbers and the recent ids in memory (store/txIndex.ts). */
+  /** txId -> record number: the recent ids in memory, the runs of txruns, recordnumbers (store/txIndex.ts). */
   private index: TxIndex;
 
   private constructor(dir: string, readOnly: boolean, o: { mergeAt?: number; mergeSlice?: number }) {
@@ -108,9 +106,9 @@ export class LmdbStore implements Store {
     this.heights = db(BUCKETS.heights);
     this.records = db(BUCKETS.records);
     this.numbers = db(BUCKETS.txNumbers);
-    this.recent = db(BUCKETS.recent);
-    const mark = { get: () => this.meta.get(MERGING) !== undefined, set: (on: boolean) => void (on ? this.meta.putSync(MERGING, EMPTY) : this.meta.removeSync(MERGING)) };
-    this.index = new TxIndex(this.numbers, this.recent, readOnly, (w) => this.commit(w), o, mark);
+    const row = (name: string) => ({ get: () => this.meta.get(name), set: (v: Buffer) => void this.meta.putSync(name, v) });
+    const index = { numbers: this.numbers, records: this.records, runs: db(BUCKETS.txRuns), fences: db(BUCKETS.txFences), list: row(RUN_LIST), from: row(RECENT_FROM) };
+    this.index = new TxIndex(index, readOnly, (w) => this.commit(w), o);
     this.batches = db(BUCKETS.batches);
     this.placed = new PlacedRuns(db(BUCKETS.runs), this.records, this.meta);
     this.products = db(BUCKETS.products);
@@ -289,13 +287,13 @@ export class LmdbStore implements Store {
     for (const t of w.txs) {
       const k = t.txId as Buffer; // lmdb-js copies a key's bytes: no Buffer view (it would move a small array out of V8's heap)
       // Numbered only if new: a record taken twice keeps the first. Durable recent ids are in
-      // memory, older ones in recordnumbers (not read for the node's own batch, `own`); one
+      // memory, older ones in the runs (not read for the node's own batch, `own`); one
       // staged by an ingest not yet durable counts if this transaction sees its record.
       if (this.index.taken(k, own, this.written)) continue;
       writeRecordNumber(this.next, n);
-      // A new number is past every key of records and recent: both are appends
-      // (MDB_APPEND: the last page fills up instead of splitting in half).
-      this.index.add(n, k, this.next++, added);
+      // A new number is past every key of records: an append (MDB_APPEND: the last page fills
+      // up instead of splitting in half).
+      this.index.add(k, this.next++, added);
       this.records.putSync(n, this.values.encode({ txId: k, coreBytes: t.coreBytes, batchRoot: w.batchRoot, index: t.index, payload: t.payload }), APPEND);
       if (t.product) this.products.putSync(t.product, k);
       for (const id of t.identifiers ?? []) this.products.putSync(id, k);
@@ -364,7 +362,7 @@ export class LmdbStore implements Store {
     this.index.durable(added);
     this.pendingNums.afterIngest(w.txs, span[0], span[1], (id) => this.numberOf(id)); // durable now
   }
-  /** Ids taken in and not yet merged into `recordnumbers`; merging them all now (store/txIndex.ts). */
+  /** Ids taken in and not yet flushed into a run; flushing them all now, and merging runs (store/txIndex.ts). */
   unmerged = (): number => this.index.unmerged();
   mergeRecent = (): Promise<void> => this.index.merge();
   async commitBlock(w: BlockWrite): Promise<void> {

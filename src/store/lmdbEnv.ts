@@ -28,7 +28,7 @@ export type TextKeyed = Database<Buffer, string>;
 export function openEnv(dir: string, readOnly: boolean): RootDatabase {
   return open({
     path: path.join(dir, STORE_FILE),
-    maxDbs: 16,
+    maxDbs: 32, // 15 buckets today; a migration step opens old ones beside them
     overlappingSync: !readOnly,
     compression: false,
     encoding: 'binary',

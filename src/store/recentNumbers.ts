@@ -1,22 +1,22 @@
 /**
  * @module store/recentNumbers
- * Store format 3's index of the records taken in lately (txId -> record number), kept in memory
- * and on disk as an append-only bucket, and merged into `recordnumbers` in sorted runs.
+ * The index of the records taken in lately (txId -> record number), kept in memory, and flushed
+ * into a sorted run of the txId index (format 5: store/txRuns.ts, store/txIndex.ts).
  *
- * Why: `recordnumbers` is keyed by txId, a SHA-256 output, so each record taken in wrote to a
- * random leaf of a B-tree that grows with the chain. Each 1,000-record commit dirtied hundreds
- * of its pages (all of them once the tree has more leaves than a commit has records: at 10
- * million records, 1 page of 4 KiB per record), and the commit's sync waited for them. Now an
- * ingest appends `number -> txId` to `recentnumbers` (MDB_APPEND: the last page fills up) and
+ * Why: a txId is a SHA-256 output, so an index keyed by it takes each record at a random place.
+ * An ingest writes only the record (an append to `records`, whose value holds the txId), and
  * the txId goes into this map once the commit is durable. When the map holds enough ids (the
- * threshold: store/txIndex.ts), they are written into `recordnumbers` in key order, a slice of
- * neighbouring keys per commit, so a leaf takes all the keys it gets from the run in one write. That work is off
- * the receipt's path: an ingest commit never waits for a merge slice of its own.
+ * threshold: store/txIndex.ts), they are written in txId order into a new run, a slice per
+ * commit, and the meta row `recentfrom` moves past them. That work is off the receipt's path:
+ * an ingest commit never waits for a flush slice of its own. (Formats 3 and 4 also appended each
+ * txId to a bucket `recentnumbers` and removed the rows after a merge, a commit per 1,024 rows:
+ * under load those commits queued behind the ingests' and the merges fell behind.)
  *
- * The rule that keeps reads exact: every stored record's txId is in `recordnumbers`, in
- * `recentnumbers`, or in both (a slice commits its puts and its removals together), and this
- * map holds exactly the rows of `recentnumbers` (loaded at open, grown after a durable ingest,
- * shrunk after a durable slice). A lookup asks the map first, then `recordnumbers`.
+ * The rule that keeps reads exact: every stored record's txId is in a listed run (or format 4's
+ * `recordnumbers`) or its record is numbered from `recentfrom` on, or both under the same
+ * number, and this map holds exactly the durable records from `recentfrom` on (loaded at open
+ * from `records`, grown after a durable ingest, shrunk after a durable flush). A lookup asks the
+ * map first, then the runs.
  * - `staged`: ids an ingest transaction wrote whose commit is not durable yet. The block path
  *   may place them (its transaction runs after theirs). A later ingest that meets one asks its
  *   own transaction whether that record is written (a record number read, in LMDB's view, as
@@ -27,27 +27,33 @@
  */
 import { IdMap } from '../codec/idMap.js';
 import { IdTable } from './idTable.js';
+import { compareIds } from './txRuns.js';
 
 /** The fewest recent ids a merge starts at (store/txIndex.ts sets the threshold). */
 export const MERGE_AT = 1 << 18;
 /**
- * Ids per merge commit: a slice of neighbouring keys, so its leaves are written once. Ingest
- * commits wait behind a slice's, on the thread (its puts run in the transaction callback, 4-7 ms)
- * and in LMDB's writer. 1,024 per slice changed neither the receipt tail (receipts over 20 ms at
- * 17,000 records/s: 64-105 of 850 against 65-99) nor what reached the device over a minute of
- * batches on a fresh chain (1,965-1,978 bytes per record against 1,910-1,965); write_bytes
- * said 5,100 against 4,421-4,613, but it charges whole page-cache folios (bench/bytes.ts).
- * Fewer commits, then.
+ * Entries per commit of a flush or of a merge of runs: about 340 blocks of a run, 650 KB
+ * appended, 3-5 ms of the thread (sorting and packing them: ~0.2 us per entry). With 4,096 per
+ * commit a flush fell behind a closed loop of 1,000-record batches (commits queue behind the
+ * intake's: txIndex.ts IN_FLIGHT).
  */
-export const MERGE_SLICE = 4096;
+export const MERGE_SLICE = 16384;
 
 export type Numbered = [txId: Uint8Array, n: number];
+/** Ids `order[from..to)` of an arena: id `e` is `ids[32e..32e+32)`, numbered `nums[e]`. */
+export interface Slice {
+  ids: Uint8Array;
+  nums: Float64Array;
+  order: Int32Array;
+  from: number;
+  to: number;
+}
 
 export class RecentNumbers {
   private recent = new IdTable(); // typed arrays: no object per id (store/idTable.ts)
   private staged = new IdMap<number>();
 
-  /** Durable ids the map holds (the rows of `recentnumbers`). */
+  /** Durable ids the map holds (the records from meta `recentfrom` on). */
   get size(): number {
     return this.recent.size;
   }
@@ -67,9 +73,9 @@ export class RecentNumbers {
   stagedNumberOf(txId: Uint8Array): number | undefined {
     return this.staged.get(txId);
   }
-  /** Every row of `recentnumbers` (number -> txId), at open. */
-  load(rows: Iterable<{ key: Uint8Array; value: Uint8Array }>): void {
-    for (const { key: k, value } of rows) this.recent.set(value, (k[0] * 2 ** 24 + k[1] * 2 ** 16 + k[2] * 2 ** 8 + k[3]) * 2 ** 32 + ((k[4] << 24) >>> 0) + (k[5] << 16) + (k[6] << 8) + k[7]); // an 8-byte key (recordNumberOf, without a view per row)
+  /** The recent records' txIds with their numbers, at open (the records from meta `recentfrom` on). */
+  load(entries: Iterable<Numbered>): void {
+    for (const [id, n] of entries) this.recent.set(id, n);
   }
   /** An ingest transaction wrote `txId` under `n` (not durable yet). */
   stage(txId: Uint8Array, n: number): void {
@@ -96,43 +102,42 @@ export class RecentNumbers {
     for (const [id, n] of list) if (this.staged.get(id) === n) this.staged.delete(id);
   }
   /**
-   * Merges the durable recent ids into `recordnumbers`, in three steps, each durable commit all
-   * or nothing, ingests committing between them:
-   * 1. `put` writes one slice of ids into `recordnumbers` (the slices of `slices`);
-   * 2. `drop(below)` removes the first rows of `recentnumbers` numbered below `below`, a chunk
-   *    at a time, and answers how many it removed (0: none left): rows in number order, so the
-   *    pages it touches are neighbours (removing each slice's rows, in txId order, touched a
-   *    random page of `recentnumbers` per id: about as many bytes as the merge itself);
-   * 3. the merged ids leave memory.
+   * Flushes the durable recent ids into a new run of the txId index (store/txRuns.ts), in
+   * durable commits, each all or nothing, ingests committing between them:
+   * 1. `put` takes one slice of ids, in txId order (the slices of `sorted`), and writes the run's
+   *    blocks it completes;
+   * 2. `seal(below)` writes the run's last block and fences, lists the run (meta `txruns`) and
+   *    moves meta `recentfrom` up to `below`, in one commit: from then on reads find the ids in
+   *    the run, and no open loads them as recent;
+   * 3. the flushed ids leave memory.
    * The run is every durable id numbered below the smallest number of an ingest not yet durable
-   * (later ones are numbered higher), so the rows step 2 removes are exactly the run's. A run cut
-   * short (a full disk, `stop`, a crash) leaves ids in both buckets with the same number, which
-   * reads allow; the next merge, told by the store's `merging` mark, puts only the ids
-   * `recordnumbers` lacks (store/txIndex.ts).
+   * (later ones are numbered higher), so the records from `below` on are exactly the ids left
+   * recent. A flush cut short before step 2 (a full disk, `stop`, a crash) leaves a run nobody
+   * lists, which the next merge removes, and every id still recent.
    */
-  async merge(put: (slice: readonly Numbered[]) => Promise<void>, drop: (below: number) => Promise<number>, stop: () => boolean, slice = MERGE_SLICE): Promise<void> {
+  async merge(put: (slice: Slice) => Promise<void>, seal: (below: number) => Promise<void>, stop: () => boolean, slice = MERGE_SLICE): Promise<void> {
     let below = this.recent.maxNumber() + 1;
     for (const [, n] of this.staged.entries()) below = Math.min(below, n);
     try {
-      for (const ids of this.slices(slice, below)) {
+      for (const ids of this.sorted(slice, below)) {
         if (stop()) return;
         await put(ids);
       }
-      do if (stop()) return;
-      while ((await drop(below)) > 0);
+      if (stop()) return;
+      await seal(below);
     } catch {
       return; // nothing of the failed step is written; the ids stay recent
     }
     this.recent.deleteBelow(below);
   }
   /**
-   * The durable recent ids numbered below `below` (as they are when the first slice is asked for) in slices of at
-   * least `slice` ids but the last, each slice a range of neighbouring keys and the slices in
-   * key order: a counting sort on the ids' first two bytes (SHA-256 outputs spread evenly), whole
-   * buckets to a slice. Within a slice the order does not matter: its keys share the same few
-   * leaves. O(n) over the table's arena in place, and a slice's entries are made only when it is reached.
+   * The durable recent ids numbered below `below` (as they are when the first slice is asked for),
+   * in txId order, in slices of at least `slice` ids but the last: a counting sort on the ids'
+   * first two bytes (SHA-256 outputs spread evenly), whole buckets to a slice, each bucket of a
+   * handful of ids sorted by insertion when its slice is reached. About O(n) over the table's
+   * arena in place; a slice is a range of an order array into it, no object per id.
    */
-  *slices(slice = MERGE_SLICE, below = Infinity): Generator<Numbered[]> {
+  *sorted(slice = MERGE_SLICE, below = Infinity): Generator<Slice> {
     // The table's own arrays, no copy (IdTable.arena: they stay as they are until the merge's
     // deleteBelow, after the last slice); the entries taken are those live and below `below` now.
     const { ids, nums, used } = this.recent.arena();
@@ -144,13 +149,28 @@ export class RecentNumbers {
     const at = start.slice(0, 65536);
     for (let e = 0; e < used; e++) if (nums[e] >= 0 && nums[e] < below) order[at[(ids[e * 32] << 8) | ids[e * 32 + 1]]++] = e;
     for (let from = 0, b = 0; from < n; ) {
+      const first = b;
       while (b < 65536 && start[b + 1] - from < slice) b++; // whole buckets up to `slice` ids
       const to = b < 65536 ? start[b + 1] : n;
+      // Each bucket of the slice (ids sharing their first two bytes) in txId order, by insertion.
+      for (let c = first; c <= Math.min(b, 65535); c++)
+        for (let k = start[c] + 1; k < start[c + 1]; k++) {
+          const e = order[k];
+          let j = k - 1;
+          for (; j >= start[c] && compareIds(ids, order[j] * 32, ids, e * 32) > 0; j--) order[j + 1] = order[j];
+          order[j + 1] = e;
+        }
+      yield { ids, nums, order, from, to };
+      from = to;
+      b++;
+    }
+  }
+  /** `sorted` as lists of [txId, number] (tests). */
+  *slices(slice = MERGE_SLICE, below = Infinity): Generator<Numbered[]> {
+    for (const { ids, nums, order, from, to } of this.sorted(slice, below)) {
       const out: Numbered[] = [];
       for (let k = from; k < to; k++) out.push([ids.subarray(order[k] * 32, order[k] * 32 + 32), nums[order[k]]]);
       yield out;
-      from = to;
-      b++;
     }
   }
 }

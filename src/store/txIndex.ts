@@ -1,67 +1,126 @@
 /**
  * @module store/txIndex
- * The LMDB store's txId -> record number index (format 3): `recordnumbers`, `recentnumbers` and
- * the recent ids in memory (store/recentNumbers.ts), with the merges between them. Split out of
- * store/lmdb.ts, which asks it for numbers and hands it each ingest's new records.
+ * The LMDB store's txId -> record number index (format 5): the recent ids (the records numbered
+ * from meta `recentfrom` on, in memory: store/recentNumbers.ts), the sorted runs they are flushed
+ * into (`txruns`, store/txRuns.ts), and, in a store migrated from format 4, the old
+ * `recordnumbers` tree, read and never written again. Split out of store/lmdb.ts, which asks it
+ * for numbers and hands it each ingest's new records.
  *
- * A writer loads `recentnumbers` at open (its duplicate checks and merges need every recent id).
- * A reader loads it at its first lookup that `recordnumbers` cannot answer: a proof of an older
- * record, or a query that finds its record merged, opens without reading the recent ids at all.
+ * A writer reads the recent records' txIds at open (its duplicate checks and flushes need every
+ * recent id). A reader reads them at its first lookup that the runs cannot answer: a proof of an
+ * older record opens without reading the recent ids at all.
  *
- * When to merge: a merge costs about one leaf page of `recordnumbers` per merged id while the
- * run has fewer ids than the tree has leaves, and less the more ids a run puts into each leaf.
- * So the threshold grows with the index: an eighth of the ids in `recordnumbers`, at least
- * MERGE_AT (2^18) and at most MERGE_MAX (2^21, about 100 MB of memory and a second to load).
+ * Merging: once MERGE_AT (2^18) recent ids are durable, they are flushed into a new run, and
+ * while the newest run is of the size class (floor(log2(entries))) of the one before it or above,
+ * the two are merged into one (a binary counter: about log2(records / MERGE_AT) runs, and each id
+ * rewritten as many times, 40 bytes in order). Runs no longer listed are removed in chunks after. All of it
+ * is off the receipt's path: an ingest commit never waits for a merge step of its own.
  */
 import type { Database } from 'lmdb';
-import { recordKey } from './buckets.js';
-import { RecentNumbers, MERGE_AT, MERGE_SLICE, type Numbered } from './recentNumbers.js';
+import { recordKey, recordNumberOf, recordTxId } from './buckets.js';
+import { RecentNumbers, MERGE_AT, MERGE_SLICE, type Numbered, type Slice } from './recentNumbers.js';
+import { TxRuns, RunBuilder, mergeInto, type Run } from './txRuns.js';
 
 type Bin = Database<Buffer, Buffer>;
 const buf = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-const APPEND = { append: true };
 
 /**
- * Rows of `recentnumbers` one commit of a merge removes: neighbours, a dozen pages. Removes cost
- * the thread ~1.4 us each inside the transaction callback; 1,024 keeps that near 1.5 ms, and
- * wrote no more bytes per record than 4,096 did (write_bytes 4,261 against 4,316, a minute on a
- * fresh chain).
+ * Keys of a run no longer listed that one commit removes: neighbours, a dozen pages. Removes cost
+ * the thread ~1.4 us each inside the transaction callback; 1,024 keeps that near 1.5 ms.
  */
 export const DROP_CHUNK = 1024;
-/** The most recent ids a node keeps before it merges, however large the index. */
-export const MERGE_MAX = 1 << 21;
-/** Room in the map beyond the threshold: the ids that come in while a merge runs. */
+/**
+ * Commits of a run's blocks a flush or merge keeps in flight. LMDB runs commits one after the
+ * other, the ingests' among them: with one in flight and its sync awaited, a flush waited behind
+ * the intake's commits for each slice (55 ms a commit under a closed loop of 1,000-record
+ * batches) and fell behind it. The blocks of a run not yet listed are harmless if a commit
+ * fails (the run is removed later), so they need not be durable one by one: the commit that
+ * lists the run waits for them all.
+ */
+const IN_FLIGHT = 4;
+
+/** Up to `max` promises in flight: `add` waits for room; `all` for every one, rejecting if one did. */
+class InFlight {
+  private set = new Set<Promise<void>>();
+  private failed: unknown;
+  constructor(private readonly max: number) {}
+  async add(p: Promise<void>): Promise<void> {
+    const tracked = p.then(
+      () => void this.set.delete(tracked),
+      (e) => void (this.set.delete(tracked), (this.failed ??= e)),
+    );
+    this.set.add(tracked);
+    while (this.set.size >= this.max) await Promise.race(this.set);
+    this.check();
+  }
+  async all(): Promise<void> {
+    await Promise.all(this.set);
+    this.check();
+  }
+  private check(): void {
+    if (this.failed === undefined) return;
+    const e = this.failed;
+    this.failed = undefined;
+    throw e;
+  }
+}
+
+/** Room in the map beyond the threshold: the ids that come in while a flush runs. */
 const RESERVE_MARGIN = 1 << 16;
+/** The most room made at open (a test's or the environment's threshold may be far above). */
+const RESERVE_MAX = 1 << 21;
 
 /**
  * The threshold: `fixed` (a test's), else the environment's URCHAIN_STORE_MERGE_AT (a positive
  * integer: a testing knob, the crash cycles set it low so that kill -9 lands during merges
- * too), else an eighth of the `indexed` ids within [MERGE_AT, MERGE_MAX].
+ * too), else MERGE_AT.
  */
-export function mergeAtOf(indexed: number, env: NodeJS.ProcessEnv = process.env, fixed?: number): number {
+export function mergeAtOf(env: NodeJS.ProcessEnv = process.env, fixed?: number): number {
   if (fixed !== undefined) return fixed;
   const v = Number(env.URCHAIN_STORE_MERGE_AT);
-  if (Number.isSafeInteger(v) && v > 0) return v;
-  return Math.min(MERGE_MAX, Math.max(MERGE_AT, Math.floor(indexed / 8)));
+  return Number.isSafeInteger(v) && v > 0 ? v : MERGE_AT;
+}
+
+/** The store's own pieces the index reads and writes. */
+export interface TxIndexBuckets {
+  /** `recordnumbers`: format 4's merged ids (txId -> number), read only. */
+  numbers: Bin;
+  /** `records`: number -> record, whose value holds the txId (store/buckets.ts recordTxId). */
+  records: Bin;
+  runs: Bin;
+  fences: Bin;
+  /** The meta row `txruns`. */
+  list: { get(): Buffer | undefined; set(v: Buffer): void };
+  /** The meta row `recentfrom` (8 bytes, a record number; absent: 0). */
+  from: { get(): Buffer | undefined; set(v: Buffer): void };
 }
 
 export class TxIndex {
   readonly recent = new RecentNumbers();
+  readonly runs: TxRuns;
+  private readonly numbers: Bin;
+  private readonly records: Bin;
+  private readonly from: TxIndexBuckets['from'];
+  /** `recordnumbers` holds ids (a store migrated from format 4): looked up last. */
+  private readonly legacy: boolean;
   private loaded = false;
-  private mergeAt = MERGE_AT;
+  private readonly mergeAt: number;
   private merging: Promise<void> | undefined;
   private closing = false;
+  /** A run's block commits in flight (IN_FLIGHT at most). */
+  private readonly writing = new InFlight(IN_FLIGHT);
 
   constructor(
-    private readonly numbers: Bin,
-    private readonly rows: Bin,
+    b: TxIndexBuckets,
     private readonly readOnly: boolean,
     /** One durable, all-or-nothing commit of the store. */
     private readonly commit: (write: () => void) => Promise<void>,
     private readonly o: { mergeAt?: number; mergeSlice?: number } = {},
-    /** The store's mark of a merge begun and not ended (a meta row), read and written in a commit. */
-    private readonly mark: { get(): boolean; set(on: boolean): void } = { get: () => false, set: () => undefined },
   ) {
+    [this.numbers, this.records, this.from] = [b.numbers, b.records, b.from];
+    this.runs = new TxRuns(b.runs, b.fences, b.list, readOnly);
+    this.legacy = (b.numbers.getStats() as { entryCount: number }).entryCount > 0;
+    this.mergeAt = mergeAtOf(process.env, o.mergeAt);
     if (!readOnly) this.load();
   }
 
@@ -69,29 +128,28 @@ export class TxIndex {
   numberOf(txId: Uint8Array): Buffer | undefined {
     const n = this.recent.numberOf(txId);
     if (n !== undefined) return recordKey(n);
-    const merged = this.numbers.get(buf(txId));
+    const merged = this.mergedNumberOf(txId);
     if (merged || !this.loadedNow()) return merged;
     const late = this.recent.numberOf(txId);
     return late === undefined ? undefined : recordKey(late);
   }
   /** Is `txId` stored, durably recent or merged? */
   has(txId: Uint8Array): boolean {
-    return this.recent.hasDurable(txId) || this.numbers.doesExist(buf(txId)) || (this.loadedNow() && this.recent.hasDurable(txId));
+    return this.recent.hasDurable(txId) || this.mergedHas(txId) || (this.loadedNow() && this.recent.hasDurable(txId));
   }
   /**
    * Inside an ingest's transaction: is `txId` stored already, so not to be taken again? Durable
-   * recent ids from memory; merged ones from `recordnumbers`, unless `own` (the node's own
-   * batch, new by construction); one staged by an ingest not yet durable if `written(n)` (this
-   * transaction sees its record).
+   * recent ids from memory; merged ones from the runs (and `recordnumbers`), unless `own` (the
+   * node's own batch, new by construction); one staged by an ingest not yet durable if
+   * `written(n)` (this transaction sees its record).
    */
   taken(txId: Uint8Array, own: boolean, written: (n: number) => boolean): boolean {
-    if (this.recent.hasDurable(txId) || (!own && this.numbers.doesExist(buf(txId)))) return true;
+    if (this.recent.hasDurable(txId) || (!own && this.mergedHas(txId))) return true;
     const staged = this.recent.stagedNumberOf(txId);
     return staged !== undefined && written(staged);
   }
-  /** Inside an ingest's transaction: the new record `txId` under number `n` (key `key`), appended and staged. */
-  add(key: Buffer, txId: Uint8Array, n: number, added: Numbered[]): void {
-    this.rows.putSync(key, txId as Buffer, APPEND);
+  /** Inside an ingest's transaction: the new record `txId` under number `n` (its record written beside), staged. */
+  add(txId: Uint8Array, n: number, added: Numbered[]): void {
     added.push([txId, n]);
     this.recent.stage(txId, n);
   }
@@ -100,42 +158,101 @@ export class TxIndex {
     this.recent.durable(added);
     if (this.recent.size >= this.mergeAt && !this.merging && !this.readOnly) void this.merge();
   }
-  /** Ids taken in and not yet merged into `recordnumbers` (loads them first, on a reader). */
+  /** Ids taken in and not yet flushed into a run (loads them first, on a reader). */
   unmerged(): number {
     this.loadedNow();
     return this.recent.size;
   }
-  /** Merges every recent id into `recordnumbers` now (after a merge running); resolves when done or stopped. */
+  /**
+   * Flushes every recent id into a run now, merges runs as the policy says and removes what is
+   * no longer listed (after a merge running); resolves when done or stopped. A step that fails (a
+   * full disk) ends it: what is listed stays as it was, and the next merge removes what it left.
+   */
   async merge(): Promise<void> {
     while (this.merging) await this.merging;
     if (this.readOnly || this.closing) return;
-    // A merge cut short (close, a crash) left some of its ids in both buckets: the next one, told
-    // by the mark, puts only the ids recordnumbers does not hold (a read is cheaper than a write).
-    const resumed = this.mark.get();
-    let marked = resumed;
-    const put = (ids: readonly Numbered[]) =>
-      this.commit(() => {
-        if (!marked) this.mark.set((marked = true)); // with the first slice: the run has begun
-        for (const [id, n] of ids) if (!resumed || !this.numbers.doesExist(buf(id))) this.numbers.putSync(buf(id), recordKey(n));
-      });
-    const drop = async (below: number) => {
-      let removed = 0;
-      await this.commit(() => {
-        const keys = [...(this.rows.getKeys({ end: recordKey(below), limit: DROP_CHUNK }) as Iterable<Buffer>)]; // read, then remove
-        for (const k of keys) this.rows.removeSync(k), removed++;
-        if (!removed) this.mark.set(false); // the run is done
-      });
-      return removed;
-    };
-    this.merging = this.recent
-      .merge(put, drop, () => this.closing, this.o.mergeSlice ?? MERGE_SLICE)
-      .finally(() => ((this.merging = undefined), this.threshold()));
+    this.merging = this.mergeAll().finally(() => (this.merging = undefined));
     return this.merging;
   }
-  /** Stops a merge after its current slice; resolves when it has. */
+  /** Stops a merge after its current step; resolves when it has. */
   async close(): Promise<void> {
     this.closing = true;
     await this.merging;
+  }
+
+  private mergedNumberOf(txId: Uint8Array): Buffer | undefined {
+    const n = this.runs.numberOf(txId);
+    if (n !== undefined) return recordKey(n);
+    return this.legacy ? this.numbers.get(buf(txId)) : undefined;
+  }
+  private mergedHas(txId: Uint8Array): boolean {
+    return this.runs.numberOf(txId) !== undefined || (this.legacy && this.numbers.doesExist(buf(txId)));
+  }
+  private async mergeAll(): Promise<void> {
+    try {
+      if (this.recent.size > 0) await this.flush(); // first: its first slice is on its way before this returns
+      for (let pair = this.mergeable(); pair && !this.closing; pair = this.mergeable()) await this.mergeRuns(pair);
+      await this.sweep();
+    } catch {
+      // a failed commit: nothing of it is written, the list is as it was
+    } finally {
+      await this.writing.all().catch(() => undefined); // blocks of a run cut short: the next merge removes them
+    }
+  }
+  /** The recent ids into a new run (store/recentNumbers.ts `merge` says the steps). */
+  private async flush(): Promise<void> {
+    const out = new RunBuilder(this.runs.nextId());
+    const put = async ({ ids, nums, order, from, to }: Slice) => {
+      for (let k = from; k < to; k++) out.add(ids, order[k] * 32, nums[order[k]]);
+      const rows = out.take();
+      if (rows.length) await this.writing.add(this.commit(() => this.runs.putBlocks(rows)));
+    };
+    await this.recent.merge(put, (below) => this.seal(out, this.runs.runs, below), () => this.closing, this.o.mergeSlice ?? MERGE_SLICE);
+  }
+  /**
+   * Writes the rest of `out` and lists it after `before` in one commit (a flush also moves
+   * `recentfrom` up to `below`); the list in memory follows once it is durable.
+   */
+  private async seal(out: RunBuilder, before: Run[], below?: number): Promise<void> {
+    await this.writing.all(); // every block before the commit that lists them
+    const { blocks, fences } = out.finish();
+    const list: Run[] = [...before, { id: out.id, entries: out.entries, fences: out.fences }];
+    await this.commit(() => {
+      this.runs.putBlocks(blocks);
+      this.runs.putFences(fences);
+      this.runs.writeList(list);
+      if (below !== undefined) this.from.set(recordKey(below));
+    });
+    this.runs.adopt(list);
+  }
+  /**
+   * The two newest runs if the newer is of the older's size class or above (floor(log2(entries))):
+   * flushes of equal size then make a binary counter, about log2(records / flush) runs, and each
+   * entry is rewritten once per class it passes.
+   */
+  private mergeable(): [Run, Run] | undefined {
+    const r = this.runs.runs;
+    const size = (x: Run) => Math.floor(Math.log2(Math.max(1, x.entries)));
+    return r.length >= 2 && size(r[r.length - 1]) >= size(r[r.length - 2]) ? [r[r.length - 2], r[r.length - 1]] : undefined;
+  }
+  /** Merges the two newest runs into a new one, a slice of entries per commit, and lists it in their place. */
+  private async mergeRuns([older, newer]: [Run, Run]): Promise<void> {
+    const out = new RunBuilder(this.runs.nextId());
+    const readers = [this.runs.reader(older), this.runs.reader(newer)];
+    const slice = this.o.mergeSlice ?? MERGE_SLICE;
+    for (;;) {
+      if (this.closing) return; // unlisted: the next merge removes it
+      if (mergeInto(readers, out, slice)) break;
+      const rows = out.take();
+      if (rows.length) await this.writing.add(this.commit(() => this.runs.putBlocks(rows)));
+    }
+    await this.seal(out, this.runs.runs.slice(0, -2));
+  }
+  /** Removes the keys of every run the list does not name, a chunk per commit. */
+  private async sweep(): Promise<void> {
+    for (const id of this.runs.leftOver()) {
+      for (let removed = 1; removed > 0 && !this.closing; ) await this.commit(() => (removed = this.runs.removeSome(id, DROP_CHUNK)));
+    }
   }
 
   /** Loads the recent ids if they were not (a reader's first miss); true if it loaded them now. */
@@ -145,14 +262,18 @@ export class TxIndex {
     return true;
   }
   private load(): void {
-    this.threshold(); // first: a writer's room is made before the ids come in, not grown under them
-    this.recent.load(this.rows.getRange({}) as Iterable<{ key: Buffer; value: Buffer }>);
+    // First: a writer's room is made before the ids come in, not grown under them, once at open
+    // (empty arrays: their pages are touched only as ids come in), and a flush's compaction keeps it.
+    if (!this.readOnly) this.recent.reserve(Math.min(this.mergeAt, RESERVE_MAX) + RESERVE_MARGIN);
+    this.recent.load(this.recentRecords());
     this.loaded = true;
   }
-  private threshold(): void {
-    this.mergeAt = mergeAtOf((this.numbers.getStats() as { entryCount: number }).entryCount, process.env, this.o.mergeAt);
-    // A writer fills the map up to the threshold again and again: room for it once, at open
-    // (empty arrays: their pages are touched only as ids come in), and a merge's compaction keeps it.
-    if (!this.readOnly) this.recent.reserve(Math.min(this.mergeAt, MERGE_MAX) + RESERVE_MARGIN);
+  /** The txIds and numbers of the records from `recentfrom` on. */
+  private *recentRecords(): Generator<Numbered> {
+    const row = this.from.get();
+    for (const k of this.records.getKeys({ start: row ?? recordKey(0) }) as Iterable<Buffer>) {
+      const v = this.records.getBinaryFast(k);
+      if (v !== undefined) yield [recordTxId(v), recordNumberOf(k)]; // a view of lmdb-js's buffer: the table copies it at once
+    }
   }
 }

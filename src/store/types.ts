@@ -11,12 +11,15 @@
  *   records   record number             -> one record: txId, core bytes, batch root, index in
  *                                          batch, and its payload (only where the storage filter
  *                                          keeps it); numbers are given in arrival order
- *   recordnumbers txId                  -> record number, for records merged into it
- *   recentnumbers record number         -> txId, for records taken in since the last merge
- *                                          (format 3: an ingest appends here, a merge moves
- *                                          many at once into recordnumbers in key order;
- *                                          store/recentNumbers.ts). Every read by txId goes
- *                                          through one of the two.
+ *   recordnumbers txId                  -> record number, for records formats 3 and 4 merged
+ *                                          into it (format 5 reads it, never writes it)
+ *   txruns    run id, block index       -> sorted txId || record number entries: the runs the
+ *                                          recent ids (the records from meta `recentfrom` on,
+ *                                          store/recentNumbers.ts) are flushed into and merged
+ *                                          (format 5, store/txRuns.ts); txfences holds each
+ *                                          block's first 8 bytes, meta `txruns` the live runs.
+ *                                          Every read by txId goes through the recent ids, the
+ *                                          runs or recordnumbers.
  *   batches   batchRoot                 -> StoredBatch (origin, signature, txIds)
  *   placedruns record number            -> where the canonical chain holds a run of records
  *                                          numbered consecutively from it (height, index of

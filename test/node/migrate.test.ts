@@ -1,7 +1,7 @@
 /**
  * The store format seen from the command line: `node run`, `audit` and `backup` refuse a folder
  * of a newer format (naming both versions) or an older one (naming `urchain migrate`); `urchain
- * migrate` says what it did (a real format-1 folder to format 4), does nothing the second time,
+ * migrate` says what it did (a real format-1 folder to format 5), does nothing the second time,
  * and refuses while a node runs.
  */
 import { suite } from 'uvu';
@@ -32,20 +32,20 @@ const nodeRun = (dir: string) => cli(['node', 'run', '--data', dir, '--api', '12
 M('a newer format: node run, audit and migrate refuse it, naming both versions; backup copies it, restore refuses that copy', async () => {
   const dir = tmpDir();
   assert.is((await cli(['init', '--data', dir])).code, 0);
-  await setFormat(dir, 5);
+  await setFormat(dir, 6);
   for (const args of [['node', 'run', '--data', dir, '--api', '127.0.0.1:0'], ['audit', '--data', dir], ['migrate', '--data', dir]]) {
     const r = await cli(args);
     assert.is(r.code, 1, `${args[0]}: ${r.stderr}`);
-    assert.match(r.stderr, /holds store format 5, newer than this urchain knows \(format 4\)/, args[0]);
+    assert.match(r.stderr, /holds store format 6, newer than this urchain knows \(format 5\)/, args[0]);
   }
   const out = path.join(tmpDir(), 'newer.tar');
   const b = await cli(['backup', '--data', dir, '--out', out]);
   assert.is(b.code, 0, b.stderr);
-  assert.is(b.json.format, 5);
+  assert.is(b.json.format, 6);
   const target = path.join(tmpDir(), 'target');
   const rs = await cli(['restore', '--from', out, '--data', target]);
   assert.is(rs.code, 1);
-  assert.match(rs.stderr, /holds store format 5, newer than this urchain knows \(format 4\)/);
+  assert.match(rs.stderr, /holds store format 6, newer than this urchain knows \(format 5\)/);
   assert.not.ok(fs.existsSync(target), 'nothing written');
 });
 
@@ -55,7 +55,7 @@ M('an older format: refused with the migrate command; migrate without a step fro
   await setFormat(dir, 0);
   const r = await nodeRun(dir);
   assert.is(r.code, 1, r.stderr);
-  assert.match(r.stderr, /holds store format 0, older than this urchain's format 4; stop any node on it and run `urchain migrate --data /);
+  assert.match(r.stderr, /holds store format 0, older than this urchain's format 5; stop any node on it and run `urchain migrate --data /);
   const m = await cli(['migrate', '--data', dir]);
   assert.is(m.code, 1);
   assert.match(m.stderr, /no migration from store format 0/);
@@ -78,15 +78,15 @@ function format1Folder(): string {
   return dir;
 }
 
-M('a format-1 folder: node run refuses it naming migrate; migrate moves it to format 4, audit then passes with the same counts, the node serves its records', async () => {
+M('a format-1 folder: node run refuses it naming migrate; migrate moves it to format 5, audit then passes with the same counts, the node serves its records', async () => {
   const dir = format1Folder();
   const expected = JSON.parse(fs.readFileSync(path.join(root, 'test', 'store', 'fixtures', 'format1', 'format1.json'), 'utf8')).dump;
   const r = await nodeRun(dir);
   assert.is(r.code, 1, r.stderr);
-  assert.match(r.stderr, /holds store format 1, older than this urchain's format 4; stop any node on it and run `urchain migrate --data /);
+  assert.match(r.stderr, /holds store format 1, older than this urchain's format 5; stop any node on it and run `urchain migrate --data /);
   const m = await cli(['migrate', '--data', dir]);
   assert.is(m.code, 0, m.stderr);
-  assert.equal({ ...m.json, steps: m.json.steps.map((s: { from: number; to: number }) => [s.from, s.to]) }, { data: dir, from: 1, to: 4, steps: [[1, 2], [2, 3], [3, 4]], stamped: false });
+  assert.equal({ ...m.json, steps: m.json.steps.map((s: { from: number; to: number }) => [s.from, s.to]) }, { data: dir, from: 1, to: 5, steps: [[1, 2], [2, 3], [3, 4], [4, 5]], stamped: false });
   const a = await cli(['audit', '--data', dir, '--json']);
   assert.is(a.code, 0, a.stderr);
   for (const k of ['ok', 'height', 'blocks', 'transactions', 'batches', 'payloads', 'pending']) assert.is(a.json[k], expected.audit[k], k);
@@ -99,7 +99,7 @@ M('a format-1 folder: node run refuses it naming migrate; migrate moves it to fo
   } finally {
     await node.stop();
   }
-  assert.equal((await cli(['migrate', '--data', dir])).json, { data: dir, from: 4, to: 4, steps: [], stamped: false });
+  assert.equal((await cli(['migrate', '--data', dir])).json, { data: dir, from: 5, to: 5, steps: [], stamped: false });
 });
 
 M('migrate: has nothing to do on a current folder; refused while a node runs', async () => {
@@ -107,7 +107,7 @@ M('migrate: has nothing to do on a current folder; refused while a node runs', a
   assert.is((await cli(['init', '--data', dir])).code, 0);
   const first = await cli(['migrate', '--data', dir]);
   assert.is(first.code, 0, first.stderr);
-  assert.equal(first.json, { data: dir, from: 4, to: 4, steps: [], stamped: false });
+  assert.equal(first.json, { data: dir, from: 5, to: 5, steps: [], stamped: false });
   const node = await startNode(dir);
   const busy = await cli(['migrate', '--data', dir]);
   assert.is(busy.code, 1);

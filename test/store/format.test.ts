@@ -59,51 +59,51 @@ async function refused(p: Promise<unknown>, re: RegExp) {
   assert.unreachable(`expected a refusal matching ${re}`);
 }
 
-test('this release writes format 4; a new store records it on its first writable open', async () => {
-  assert.is(currentFormat(), 4);
+test('this release writes format 5; a new store records it on its first writable open', async () => {
+  assert.is(currentFormat(), 5);
   assert.is(FIRST_FORMAT, 1);
-  assert.equal(FORMAT_STEPS.map((s) => [s.from, s.to]), [[1, 2], [2, 3], [3, 4]]);
+  assert.equal(FORMAT_STEPS.map((s) => [s.from, s.to]), [[1, 2], [2, 3], [3, 4], [4, 5]]);
   assert.is(Buffer.from(encodeFormat(3)).toString('hex'), '03'); // a CBOR unsigned integer
   const dir = await chain();
-  assert.is(await formatRow(dir), 4);
+  assert.is(await formatRow(dir), 5);
 });
 
 test('a folder without a version holding a chain is format 1: every open refuses it, untouched; one without a chain is new', async () => {
   const dir = await chain();
   await setFormat(dir, undefined);
-  await refused(LmdbStore.open(dir, { readOnly: true }), /store format 1, older than this urchain's format 4; .*urchain migrate --data/);
+  await refused(LmdbStore.open(dir, { readOnly: true }), /store format 1, older than this urchain's format 5; .*urchain migrate --data/);
   await refused(LmdbStore.open(dir), /store format 1, older/);
   assert.is(await formatRow(dir), undefined, 'a refusing open writes nothing');
   const empty = tmpDir();
   const s = await LmdbStore.open(empty);
-  assert.is(s.format(), 4);
+  assert.is(s.format(), 5);
   await s.close();
-  assert.is(await formatRow(empty), 4);
+  assert.is(await formatRow(empty), 5);
 });
 
 test('a newer format is refused by every open, naming both versions, and by migrate', async () => {
   const dir = await chain();
-  await setFormat(dir, 5);
-  await refused(LmdbStore.open(dir), /store format 5, newer than this urchain knows \(format 4\)/);
-  await refused(LmdbStore.open(dir, { readOnly: true }), /store format 5, newer .*format 4/);
-  await refused(LmdbStore.migrate(dir), /store format 5, newer .*format 4/);
-  assert.is(await formatRow(dir), 5, 'left as it was');
+  await setFormat(dir, 6);
+  await refused(LmdbStore.open(dir), /store format 6, newer than this urchain knows \(format 5\)/);
+  await refused(LmdbStore.open(dir, { readOnly: true }), /store format 6, newer .*format 5/);
+  await refused(LmdbStore.migrate(dir), /store format 6, newer .*format 5/);
+  assert.is(await formatRow(dir), 6, 'left as it was');
 });
 
 test('a store of a newer format is refused untouched: no bucket of this release is created in it', async () => {
   const dir = tmpDir();
   fs.mkdirSync(dir, { recursive: true });
-  await rawMeta(dir, (m) => m.put(FORMAT_KEY, Buffer.from(encodeFormat(5)))); // a later release's store: meta only
+  await rawMeta(dir, (m) => m.put(FORMAT_KEY, Buffer.from(encodeFormat(6)))); // a later release's store: meta only
   const names = () => rawMeta(dir, (_m, env) => [...env.getKeys()].map(String).sort());
   const before = await names();
-  await refused(LmdbStore.open(dir), /store format 5, newer/);
+  await refused(LmdbStore.open(dir), /store format 6, newer/);
   assert.equal(await names(), before, 'the refusing open wrote nothing');
 });
 
 test('an older format is refused with the migrate command; with no step from it, migrate says so', async () => {
   const dir = await chain();
   await setFormat(dir, 0);
-  await refused(LmdbStore.open(dir), new RegExp(`store format 0, older than this urchain's format 4; .*urchain migrate --data ${dir}`));
+  await refused(LmdbStore.open(dir), new RegExp(`store format 0, older than this urchain's format 5; .*urchain migrate --data ${dir}`));
   await refused(LmdbStore.open(dir, { readOnly: true }), /urchain migrate --data/);
   await refused(LmdbStore.migrate(dir), /no migration from store format 0/);
 });
@@ -125,16 +125,16 @@ test('migrate runs the steps from the found format to the current one, each with
       meta.removeSync('counter');
     },
   };
-  // Then the real steps 1 -> 2 -> 3 -> 4 (on a chain with no records: they have nothing to move).
+  // Then the real steps 1 -> 2 -> 3 -> 4 -> 5 (on a chain with no records: they have nothing to move).
   const r = await LmdbStore.migrate(dir, [renameCounter, ...FORMAT_STEPS]);
   const real = FORMAT_STEPS.map(({ from, to, about }) => ({ from, to, about }));
-  assert.equal(r, { from: 0, to: 4, steps: [{ from: 0, to: 1, about: "meta 'counter' is now 'seq'" }, ...real], stamped: false });
+  assert.equal(r, { from: 0, to: 5, steps: [{ from: 0, to: 1, about: "meta 'counter' is now 'seq'" }, ...real], stamped: false });
   const s = await LmdbStore.open(dir);
   assert.is(s.lastSeq(), 42);
-  assert.is(s.format(), 4);
+  assert.is(s.format(), 5);
   await s.close();
-  assert.equal(await LmdbStore.migrate(dir, [renameCounter, ...FORMAT_STEPS]), { from: 4, to: 4, steps: [], stamped: false });
-  assert.equal(await LmdbStore.migrate(dir), { from: 4, to: 4, steps: [], stamped: false });
+  assert.equal(await LmdbStore.migrate(dir, [renameCounter, ...FORMAT_STEPS]), { from: 5, to: 5, steps: [], stamped: false });
+  assert.equal(await LmdbStore.migrate(dir), { from: 5, to: 5, steps: [], stamped: false });
 });
 
 test('a later format is one more row: steps run in order, a failed step leaves the last good version, and the rerun resumes there', async () => {

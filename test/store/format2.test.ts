@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { open } from 'lmdb';
 import { LmdbStore } from '../../src/store/lmdb.js';
-import { BUCKETS, FORMAT3_BUCKETS, recordKey, recordNumberOf } from '../../src/store/buckets.js';
+import { BUCKETS, FORMAT3_BUCKETS, FORMAT4_BUCKETS, recordKey, recordNumberOf, recordTxId } from '../../src/store/buckets.js';
 import { FORMAT1_BUCKETS } from '../../src/store/format2.js';
 import { FORMAT_STEPS } from '../../src/store/format.js';
 import { genesisWrite } from '../../src/ledger/genesis.js';
@@ -55,27 +55,28 @@ test('a format-1 folder: refused until migrated; after migrate every Store answe
       assert.unreachable('a format-1 store was opened');
     } catch (e) {
       assert.ok(isUrchainError(e, 'BAD_CHAIN'), String(e));
-      assert.match((e as Error).message, /store format 1, older than this urchain's format 4; .*urchain migrate/);
+      assert.match((e as Error).message, /store format 1, older than this urchain's format 5; .*urchain migrate/);
     }
   assert.equal(await dbNames(dir), before, 'the refusals wrote nothing');
 
   const r = await LmdbStore.migrate(dir);
-  assert.equal(r, { from: 1, to: 4, steps: FORMAT_STEPS.map(({ from, to, about }) => ({ from, to, about })), stamped: false });
+  assert.equal(r, { from: 1, to: 5, steps: FORMAT_STEPS.map(({ from, to, about }) => ({ from, to, about })), stamped: false });
   const after = await dbNames(dir);
   for (const b of Object.values(FORMAT1_BUCKETS)) assert.not.ok(after.includes(b.name), `${b.name} dropped`);
-  for (const b of [BUCKETS.records, BUCKETS.txNumbers, BUCKETS.recent, BUCKETS.runs]) assert.ok(after.includes(b.name), b.name);
+  for (const b of [BUCKETS.records, BUCKETS.txNumbers, BUCKETS.runs, BUCKETS.txRuns, BUCKETS.txFences]) assert.ok(after.includes(b.name), b.name);
+  assert.not.ok(after.includes(FORMAT4_BUCKETS.recent.name), 'recentnumbers dropped (format 5)');
   for (const b of Object.values(FORMAT3_BUCKETS)) assert.not.ok(after.includes(b.name), `${b.name} dropped`);
 
   for (const ro of [true, false]) {
     const s = await LmdbStore.open(dir, { readOnly: ro });
     try {
-      assert.is(s.format(), 4);
+      assert.is(s.format(), 5);
       assert.equal(dumpStore(s, fixture.keys), fixture.dump);
     } finally {
       await s.close();
     }
   }
-  assert.equal(await LmdbStore.migrate(dir), { from: 4, to: 4, steps: [], stamped: false }, 'a second run does nothing');
+  assert.equal(await LmdbStore.migrate(dir), { from: 5, to: 5, steps: [], stamped: false }, 'a second run does nothing');
 });
 
 test('a format-1 folder from before versions (no format row) migrates the same way', async () => {
@@ -83,7 +84,7 @@ test('a format-1 folder from before versions (no format row) migrates the same w
   const env = open({ path: path.join(dir, 'chain.lmdb'), maxDbs: 16, compression: false, encoding: 'binary' } as never);
   await env.openDB({ name: BUCKETS.meta.name, encoding: 'binary', keyEncoding: 'ordered-binary' } as never).remove('format');
   await env.close();
-  assert.equal((await LmdbStore.migrate(dir)).steps.length, 3);
+  assert.equal((await LmdbStore.migrate(dir)).steps.length, 4);
   const s = await LmdbStore.open(dir, { readOnly: true });
   assert.equal(dumpStore(s, fixture.keys), fixture.dump);
   await s.close();
@@ -122,14 +123,14 @@ test('the migrated store goes on: a new record is numbered after every old one a
   try {
     const numbers = env.openDB({ name: BUCKETS.txNumbers.name, encoding: 'binary', keyEncoding: 'binary' } as never);
     const records = env.openDB({ name: BUCKETS.records.name, encoding: 'binary', keyEncoding: 'binary' } as never);
-    // Format 3: a new record's txId is appended to recentnumbers, not yet merged into recordnumbers.
-    const recent = env.openDB({ name: BUCKETS.recent.name, encoding: 'binary', keyEncoding: 'binary' } as never);
-    const rows = [...recent.getRange({})] as { key: Buffer; value: Buffer }[];
-    assert.is(rows.length, 1);
-    assert.is(toHex(rows[0].value), toHex(id(900)));
-    assert.is(numbers.get(Buffer.from(id(900))), undefined, 'not merged yet');
-    const n = recordNumberOf(rows[0].key);
-    assert.is(n, Object.keys(fixture.dump.txs).length, 'numbered right after the 48 migrated records (0..47)');
+    // Format 5: a new record is appended to records only; it is recent (numbered from meta
+    // recentfrom on), not in recordnumbers.
+    const meta = env.openDB({ name: BUCKETS.meta.name, encoding: 'binary', keyEncoding: 'ordered-binary' } as never);
+    const from = recordNumberOf(meta.get('recentfrom') as Buffer);
+    const n = Object.keys(fixture.dump.txs).length;
+    assert.is(from, n, 'every migrated record is in recordnumbers: recent from the next number');
+    assert.is(toHex(recordTxId(records.get(recordKey(n)) as Buffer)), toHex(id(900)), 'numbered right after the 48 migrated records (0..47)');
+    assert.is(numbers.get(Buffer.from(id(900))), undefined, 'not merged');
     assert.is(records.getKeysCount(), n + 1);
   } finally {
     await env.close();

@@ -1,10 +1,12 @@
 /**
- * Store format 3's recent txIds (store/recentNumbers.ts): an ingest writes no random key (its
- * txIds are appended to `recentnumbers`, `recordnumbers` untouched); a merge moves them into
- * `recordnumbers` in slices of neighbouring keys; the map in memory equals `recentnumbers`
- * through ingests, merges, a merge cut short by close, a merge that fails on a full disk, and
- * reopens (writable and read-only); and every read by txId answers the same throughout. (A random
- * run with merges between blocks, reorganisations and failed commits: format2Model.test.ts.)
+ * The recent txIds (store/recentNumbers.ts) and the runs they are flushed into (store/txRuns.ts,
+ * store/txIndex.ts): an ingest writes no random key (only its records, appended);
+ * a flush writes them into a sorted run and lists it; runs of similar size are merged and the
+ * old ones removed; the map in memory equals the records from meta `recentfrom` on through
+ * ingests, flushes, a flush cut
+ * short by close, one that fails on a full disk, and reopens (writable and read-only); and every
+ * read by txId answers the same throughout. (A random run with merges between blocks,
+ * reorganisations and failed commits: format2Model.test.ts.)
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -14,8 +16,9 @@ import crypto from 'node:crypto';
 import { open } from 'lmdb';
 import { LmdbStore } from '../../src/store/lmdb.js';
 import { RecentNumbers, MERGE_AT } from '../../src/store/recentNumbers.js';
-import { mergeAtOf, MERGE_MAX } from '../../src/store/txIndex.js';
-import { BUCKETS, recordNumberOf } from '../../src/store/buckets.js';
+import { mergeAtOf } from '../../src/store/txIndex.js';
+import { runListCodec, ENTRY_BYTES } from '../../src/store/txRuns.js';
+import { BUCKETS, recordNumberOf, recordTxId } from '../../src/store/buckets.js';
 import { genesisWrite } from '../../src/ledger/genesis.js';
 import { signBatch } from '../../src/chain/batch.js';
 import { generateKeyPair } from '../../src/crypto/ed25519.js';
@@ -34,20 +37,46 @@ function write(list: Uint8Array[], tag = 1): IngestWrite {
   return { batchRoot: b.root, batch: { origin: key.publicKey, signature: b.signature, txIds: list }, txs: list.map((txId, index) => ({ txId, coreBytes: new Uint8Array([index & 0xff]), index, payload: new Uint8Array([tag, txId[0]]) })) };
 }
 
-/** The rows of `recentnumbers` and the count of `recordnumbers`, read from the file. */
-async function onDisk(dir: string): Promise<{ recent: Map<string, number>; merged: number; mergedIds: Map<string, number> }> {
+/**
+ * The recent records (from meta `recentfrom` on), and the entries of the listed runs (`merged`: ids in them, a txId
+ * in two runs once; `mergedIds`), and the run ids with keys on disk that the list does not name,
+ * read from the file.
+ */
+async function onDisk(dir: string): Promise<{ recent: Map<string, number>; merged: number; mergedIds: Map<string, number>; runs: number[]; leftOver: number[] }> {
   const env = open({ path: path.join(dir, 'chain.lmdb'), maxDbs: 16, compression: false, encoding: 'binary', readOnly: true } as never);
   try {
-    const db = (name: string) => env.openDB({ name, encoding: 'binary', keyEncoding: 'binary' } as never);
+    const db = (name: string, keyEncoding = 'binary') => env.openDB({ name, encoding: 'binary', keyEncoding } as never);
+    // The recent records: those numbered from meta recentfrom on.
     const recent = new Map<string, number>();
-    for (const { key: k, value } of db(BUCKETS.recent.name).getRange({}) as Iterable<{ key: Buffer; value: Buffer }>) recent.set(toHex(value), recordNumberOf(k));
+    const from = db(BUCKETS.meta.name, 'ordered-binary').get('recentfrom') as Buffer | undefined;
+    for (const { key: k, value } of db(BUCKETS.records.name).getRange({ start: from ?? Buffer.alloc(8) }) as Iterable<{ key: Buffer; value: Buffer }>) recent.set(toHex(recordTxId(value)), recordNumberOf(k));
+    const row = db(BUCKETS.meta.name, 'ordered-binary').get('txruns') as Buffer | undefined;
+    const runs = row ? runListCodec.decode(new Uint8Array(row)) : [];
     const mergedIds = new Map<string, number>();
-    for (const { key: k, value } of db(BUCKETS.txNumbers.name).getRange({}) as Iterable<{ key: Buffer; value: Buffer }>) mergedIds.set(toHex(k), recordNumberOf(value));
-    return { recent, merged: mergedIds.size, mergedIds };
+    const onDiskIds = new Set<number>();
+    for (const name of [BUCKETS.txRuns.name, BUCKETS.txFences.name])
+      for (const k of db(name).getKeys({}) as Iterable<Buffer>) onDiskIds.add(k.readUInt32BE(0));
+    for (const r of runs) {
+      let count = 0;
+      for (const { key: k, value: v } of db(BUCKETS.txRuns.name).getRange({ start: Buffer.from([...u32(r.id), 0, 0, 0, 0]), end: Buffer.from([...u32(r.id + 1), 0, 0, 0, 0]) }) as Iterable<{ key: Buffer; value: Buffer }>) {
+        assert.is(k.readUInt32BE(4), count / 48, `run ${r.id}: blocks in order, 48 entries each but the last`);
+        for (let o = 0; o < v.length; o += ENTRY_BYTES, count++) {
+          const h = toHex(v.subarray(o, o + 32));
+          const n = recordNumberOf(v.subarray(o + 32, o + 40));
+          if (mergedIds.has(h)) assert.is(mergedIds.get(h), n, `${h.slice(0, 8)} in two runs under one number`);
+          mergedIds.set(h, n);
+          if (o) assert.ok(Buffer.compare(v.subarray(o - ENTRY_BYTES, o - 8), v.subarray(o, o + 32)) < 0, `run ${r.id}: in txId order`);
+        }
+      }
+      assert.is(count, r.entries, `run ${r.id}: the list's count`);
+    }
+    const live = new Set(runs.map((r) => r.id));
+    return { recent, merged: mergedIds.size, mergedIds, runs: runs.map((r) => r.entries), leftOver: [...onDiskIds].filter((id) => !live.has(id)) };
   } finally {
     await env.close();
   }
 }
+const u32 = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
 
 /** Runs `f` on a new store holding a chain (merges only when asked), closed afterwards. */
 async function onNewChain(f: (s: LmdbStore) => Promise<void>): Promise<void> {
@@ -68,7 +97,7 @@ function answers(s: LmdbStore, list: Uint8Array[], tag: number, at: string) {
   });
 }
 
-test('slices cover every durable id once (or those below a number), in key order of their first two bytes; staged and failed ids are left out', () => {
+test('slices cover every durable id once (or those below a number), in txId order; staged and failed ids are left out', () => {
   const r = new RecentNumbers();
   const all = ids(5000);
   all.forEach((id, n) => r.stage(id, n));
@@ -78,11 +107,9 @@ test('slices cover every durable id once (or those below a number), in key order
   assert.is(r.numberOf(all[4500]), undefined, 'a failed id is gone');
   const slices = [...r.slices(500)];
   assert.equal(slices.flat().map(([id]) => toHex(id)).sort(), all.slice(0, 4000).map(toHex).sort());
-  const prefix = (id: Uint8Array) => (id[0] << 8) | id[1];
-  for (let i = 0; i < slices.length; i++) {
-    assert.ok(slices[i].length >= 500 || i === slices.length - 1, `slice ${i} of ${slices[i].length}`);
-    if (i) assert.ok(Math.max(...slices[i - 1].map(([id]) => prefix(id))) <= Math.min(...slices[i].map(([id]) => prefix(id))), `slice ${i} follows ${i - 1}`);
-  }
+  for (let i = 0; i < slices.length; i++) assert.ok(slices[i].length >= 500 || i === slices.length - 1, `slice ${i} of ${slices[i].length}`);
+  const flat = slices.flat().map(([id]) => Buffer.from(id));
+  for (let i = 1; i < flat.length; i++) assert.ok(Buffer.compare(flat[i - 1], flat[i]) < 0, `id ${i} follows ${i - 1} in txId order`);
   // A run is the ids numbered below a bound: those of slices(…, 1000) are 0..999.
   assert.equal([...r.slices(500, 1000)].flat().map(([, n]) => n).sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => i));
 });
@@ -101,7 +128,7 @@ test('slices read the table in place: ids that come in (and grow the table) whil
   assert.ok(got.every(([id, n]) => first[n] && toHex(first[n]) === toHex(id)), 'each with its own number');
 });
 
-test('an ingest writes no random key: txIds are appended to recentnumbers; a merge moves them to recordnumbers; reads answer the same before and after, and after reopens', async () => {
+test('an ingest writes no random key, only its records; a flush moves them into a sorted run; reads answer the same before and after, and after reopens', async () => {
   const dir = tmpDir();
   let s = await LmdbStore.open(dir, { mergeAt: 1e9, mergeSlice: 128 });
   const list = ids(1000);
@@ -114,8 +141,8 @@ test('an ingest writes no random key: txIds are appended to recentnumbers; a mer
     answers(s, list, 1, 'before the merge');
     await s.close();
     let disk = await onDisk(dir);
-    assert.is(disk.recent.size, 1000, 'every txId in recentnumbers');
-    assert.is(disk.merged, 0, 'recordnumbers untouched by ingests');
+    assert.is(disk.recent.size, 1000, 'every record recent');
+    assert.is(disk.merged, 0, 'no run written by ingests');
 
     s = await LmdbStore.open(dir, { readOnly: true });
     answers(s, list, 1, 'read-only, before the merge');
@@ -132,6 +159,7 @@ test('an ingest writes no random key: txIds are appended to recentnumbers; a mer
     disk = await onDisk(dir);
     assert.is(disk.recent.size, 0);
     assert.is(disk.merged, 1000);
+    assert.equal(disk.runs, [1000], 'one run');
     s = await LmdbStore.open(dir, { readOnly: true });
     answers(s, list, 1, 'read-only, after the merge');
   } finally {
@@ -156,18 +184,20 @@ test('a record staged by an ingest whose transaction throws is written by the ne
   });
 });
 
-test("the node's own batch (with seq) is not looked up in recordnumbers; a peer's batch is, and a merged record in it is not stored twice", async () => {
+test("the node's own batch (with seq) is not looked up in the runs; a peer's batch is, and a merged record in it is not stored twice", async () => {
   await onNewChain(async (s) => {
-    const numbers = (s as unknown as { numbers: { doesExist(k: Uint8Array): boolean } }).numbers;
-    const real = numbers.doesExist.bind(numbers);
+    const runs = (s as unknown as { index: { runs: { numberOf(k: Uint8Array): number | undefined } } }).index.runs;
+    const real = runs.numberOf.bind(runs);
     let reads = 0;
-    numbers.doesExist = (k) => (reads++, real(k));
+    runs.numberOf = (k) => (reads++, real(k));
     const first = ids(50);
     await s.commitIngest({ ...write(first), seq: 50 });
     assert.is(reads, 0, 'own batch: no read');
     await s.mergeRecent();
+    reads = 0;
     await s.commitIngest(write([...first.slice(0, 5), ...ids(5)], 2)); // a peer's: 5 known (merged), 5 new
-    assert.is(reads, 10, "peer's batch: one read per record");
+    // One read per record in the transaction (10), and one for each known record (5) when the pool's numbers are set after it.
+    assert.is(reads, 15, "peer's batch: one read per record, and the known ones once more");
     assert.is(s.unmerged(), 5, 'only the 5 new ones numbered');
     answers(s, first, 1, 'the first copies');
   });
@@ -190,9 +220,9 @@ test('merges start on their own past mergeAt, ingests go on meanwhile; close sto
       await s.close(); // a merge running stops after its slice
       const disk = await onDisk(dir);
       s = await LmdbStore.open(dir, { mergeAt: 300, mergeSlice: 16 });
-      assert.is(s.unmerged(), disk.recent.size, `round ${round}: the map is recentnumbers`);
+      assert.is(s.unmerged(), disk.recent.size, `round ${round}: the map is the records from recentfrom on`);
       assert.ok(disk.recent.size <= left, `round ${round}: nothing merged comes back`);
-      // A merge cut short leaves ids in both, under the same number.
+      // A flush cut short after its run was listed leaves ids in both, under the same number.
       for (const [h, n] of disk.recent) if (disk.mergedIds.has(h)) assert.is(disk.mergedIds.get(h), n, `round ${round}: ${h.slice(0, 8)} in both under one number`);
       assert.is(new Set([...disk.recent.keys(), ...disk.mergedIds.keys()]).size, all.length, `round ${round}: every id in one of the two`);
     }
@@ -202,9 +232,42 @@ test('merges start on their own past mergeAt, ingests go on meanwhile; close sto
   } finally {
     await s.close();
   }
+  const disk = await onDisk(dir);
+  assert.is(disk.merged, all.length, 'every id in a run');
+  assert.equal(disk.leftOver, [], 'no keys of a run cut short or merged away are left');
+  assert.ok(disk.runs.length <= Math.log2(all.length / 300) + 2, `${disk.runs.length} runs (${disk.runs.join(', ')}) for ${all.length} ids`);
 });
 
-test('a merge that fails on a full disk leaves its ids recent and every answer as it was; the next merge completes', async () => {
+test('runs of similar size are merged (a binary counter): few runs, each id once, the merged-away runs removed; a reader opened before keeps answering', async () => {
+  const dir = tmpDir();
+  const s = await LmdbStore.open(dir, { mergeAt: 1e9, mergeSlice: 64 });
+  const all: Uint8Array[] = [];
+  let reader: LmdbStore | undefined;
+  try {
+    await s.initChain(params, genesisWrite(params));
+    for (let flush = 1; flush <= 13; flush++) {
+      const list = ids(200);
+      all.push(...list);
+      await s.commitIngest(write(list));
+      await s.mergeRecent();
+      reader ??= await LmdbStore.open(dir, { readOnly: true }); // opened after the first run
+      const disk = await onDisk(dir);
+      // After k flushes of 200 ids, the runs are the binary digits of k: 13 = 8 + 4 + 1.
+      const want = [8, 4, 2, 1].filter((b) => flush & b).map((b) => b * 200);
+      assert.equal(disk.runs, want, `after flush ${flush}`);
+      assert.equal(disk.leftOver, [], `after flush ${flush}: merged-away runs removed`);
+      answers(reader, all, 1, `reader, after flush ${flush}`);
+    }
+    assert.is((await onDisk(dir)).merged, 2600);
+    answers(s, all, 1, 'writer');
+    assert.not.ok(s.hasTx(ids(1)[0]), 'an unknown id is not found');
+  } finally {
+    await reader?.close();
+    await s.close();
+  }
+});
+
+test('a flush that fails on a full disk leaves its ids recent and every answer as it was; the next one completes', async () => {
   await onTmpfs('4m', async (mnt) => {
     const dir = path.join(mnt, 'data');
     const s = await LmdbStore.open(dir, { mergeAt: 1e9, mergeSlice: 4096 });
@@ -226,55 +289,42 @@ test('a merge that fails on a full disk leaves its ids recent and every answer a
   });
 });
 
-test('a merge cut short by close is resumed: the next merge puts only what recordnumbers lacks, and its end clears the mark', async () => {
+test('a flush cut short by close leaves a run nobody lists and every id recent; the next merge removes it and flushes again', async () => {
   const dir = tmpDir();
-  let s = await LmdbStore.open(dir, { mergeAt: 1e9, mergeSlice: 16 });
+  let s = await LmdbStore.open(dir, { mergeAt: 1e9, mergeSlice: 64 });
   const list = ids(400);
-  const mark = async () => {
-    const env = open({ path: path.join(dir, 'chain.lmdb'), maxDbs: 16, compression: false, encoding: 'binary', readOnly: true } as never);
-    try {
-      return env.openDB({ name: BUCKETS.meta.name, encoding: 'binary', keyEncoding: 'ordered-binary' } as never).get('merging') !== undefined;
-    } finally {
-      await env.close();
-    }
-  };
   try {
     await s.initChain(params, genesisWrite(params));
     await s.commitIngest(write(list));
     const merging = s.mergeRecent(); // its first slice is under way
     await s.close(); // stops it after that slice
     await merging;
-    assert.ok(await mark(), 'a merge begun and not ended is marked');
-    const first = (await onDisk(dir)).merged;
-    assert.ok(first > 0 && first < 400, `cut short after ${first} ids`);
-    s = await LmdbStore.open(dir, { mergeAt: 1e9, mergeSlice: 16 });
-    const numbers = (s as unknown as { numbers: { putSync(k: Uint8Array, v: Uint8Array): boolean } }).numbers;
-    const real = numbers.putSync.bind(numbers);
-    let puts = 0;
-    numbers.putSync = (k, v) => (puts++, real(k, v));
+    let disk = await onDisk(dir);
+    assert.equal([disk.runs, disk.recent.size], [[], 400], 'nothing listed, every id recent');
+    assert.is(disk.leftOver.length, 1, 'the blocks of the run cut short are on disk');
+    s = await LmdbStore.open(dir, { readOnly: true });
+    answers(s, list, 1, 'read-only, after the flush cut short');
+    await s.close();
+    s = await LmdbStore.open(dir, { mergeAt: 1e9, mergeSlice: 64 });
     await s.mergeRecent();
-    assert.is(puts, 400 - first, 'only the ids the first merge had not put');
     assert.is(s.unmerged(), 0);
-    answers(s, list, 1, 'after the resumed merge');
+    answers(s, list, 1, 'after the next flush');
   } finally {
     await s.close();
   }
-  assert.not.ok(await mark(), 'the end of the run clears the mark');
   const disk = await onDisk(dir);
-  assert.equal([disk.recent.size, disk.merged], [0, 400]);
+  assert.equal([disk.runs, disk.recent.size, disk.merged, disk.leftOver], [[400], 0, 400, []]);
 });
 
-test("the threshold: an eighth of the merged ids within [2^18, 2^21]; URCHAIN_STORE_MERGE_AT when a positive integer (the crash cycles set it low); a test's own first", () => {
-  assert.equal([MERGE_AT, MERGE_MAX], [262144, 2097152]);
-  assert.is(mergeAtOf(0, {}), MERGE_AT);
-  assert.is(mergeAtOf(10_000_000, {}), 1_250_000);
-  assert.is(mergeAtOf(1e9, {}), MERGE_MAX);
-  assert.is(mergeAtOf(10_000_000, { URCHAIN_STORE_MERGE_AT: '8' }), 8);
-  for (const bad of ['0', '-3', '1.5', 'many', '']) assert.is(mergeAtOf(0, { URCHAIN_STORE_MERGE_AT: bad }), MERGE_AT, bad);
-  assert.is(mergeAtOf(0, { URCHAIN_STORE_MERGE_AT: '8' }, 100), 100);
+test("the threshold: MERGE_AT (2^18); URCHAIN_STORE_MERGE_AT when a positive integer (the crash cycles set it low); a test's own first", () => {
+  assert.is(MERGE_AT, 262144);
+  assert.is(mergeAtOf({}), MERGE_AT);
+  assert.is(mergeAtOf({ URCHAIN_STORE_MERGE_AT: '8' }), 8);
+  for (const bad of ['0', '-3', '1.5', 'many', '']) assert.is(mergeAtOf({ URCHAIN_STORE_MERGE_AT: bad }), MERGE_AT, bad);
+  assert.is(mergeAtOf({ URCHAIN_STORE_MERGE_AT: '8' }, 100), 100);
 });
 
-test('a reader loads the recent ids only when recordnumbers cannot answer', async () => {
+test('a reader loads the recent ids only when the runs cannot answer', async () => {
   const dir = tmpDir();
   let s = await LmdbStore.open(dir, { mergeAt: 1e9 });
   const [old, fresh] = [ids(20), ids(20)];
@@ -290,7 +340,7 @@ test('a reader loads the recent ids only when recordnumbers cannot answer', asyn
     answers(s, old, 1, 'merged ones');
     assert.not.ok(loaded(), 'not for merged records');
     answers(s, fresh, 1, 'recent ones');
-    assert.ok(loaded(), 'at the first lookup recordnumbers cannot answer');
+    assert.ok(loaded(), 'at the first lookup the runs cannot answer');
     assert.is(s.unmerged(), 20);
   } finally {
     await s.close();
