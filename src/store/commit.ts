@@ -30,6 +30,20 @@ export async function durableCommit(env: RootDatabase, write: () => void): Promi
 }
 
 /**
+ * Runs `write` as one abortable LMDB transaction and resolves once it is written, not synced: for
+ * writes whose loss in a crash is harmless until a later durable commit (which, LMDB syncing
+ * commits in order, makes this one durable too). A failure rejects with a STORE error as
+ * durableCommit's.
+ */
+export async function writtenCommit(env: RootDatabase, write: () => void): Promise<void> {
+  try {
+    await env.childTransaction(write);
+  } catch (e) {
+    throw await storeError(e);
+  }
+}
+
+/**
  * A failed commit as a STORE error that says why. lmdb-js rejects with "Commit failed" and puts
  * the cause (ENOSPC, EIO, ...) in a second promise, `commitError`, which must be handled too or
  * it ends the process as an unhandled rejection. It settles in the same turn as the first.

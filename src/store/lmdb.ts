@@ -32,7 +32,7 @@ import { UrchainError } from '../errors.js';
 import type { Store, StoredBlock, StoredTx, StoredBatch, TxLocation, Head, IngestWrite, BlockWrite } from './types.js';
 import { BUCKETS, isEntangleIndexKey, RAW_DUP_VALUES, type BucketSpec, type Codec } from './buckets.js';
 import { blockCodec, idsCodec, batchCodec, headCodec, seqCodec, paramsCodec, recordCodec, recordPayload, recordNumberOf, recordKey, sameTxId, writeRecordNumber, RECORD_NUMBER_BYTES, RecordValues } from './buckets.js';
-import { durableCommit } from './commit.js';
+import { durableCommit, writtenCommit } from './commit.js';
 import { CHUNK, encodeLevels } from '../merkle/chunks.js';
 import { split32 } from '../codec/bytes.js';
 import { FORMAT_KEY, checkFormat, currentFormat, formatOf, encodeFormat, migrateStore, type FormatStep, type MigrationReport } from './format.js';
@@ -108,7 +108,7 @@ export class LmdbStore implements Store {
     this.numbers = db(BUCKETS.txNumbers);
     const row = (name: string) => ({ get: () => this.meta.get(name), set: (v: Buffer) => void this.meta.putSync(name, v) });
     const index = { numbers: this.numbers, records: this.records, runs: db(BUCKETS.txRuns), fences: db(BUCKETS.txFences), list: row(RUN_LIST), from: row(RECENT_FROM) };
-    this.index = new TxIndex(index, readOnly, (w) => this.commit(w), o);
+    this.index = new TxIndex(index, readOnly, (w) => this.commit(w), o, (w) => writtenCommit(this.env, w));
     this.batches = db(BUCKETS.batches);
     this.placed = new PlacedRuns(db(BUCKETS.runs), this.records, this.meta);
     this.products = db(BUCKETS.products);

@@ -40,6 +40,8 @@ export const MERGE_AT = 1 << 18;
 export const MERGE_SLICE = 16384;
 
 export type Numbered = [txId: Uint8Array, n: number];
+/** Arena entries between pauses of `sorted`'s counting passes (a power of two, less one). */
+const PAUSE_EVERY = (1 << 15) - 1;
 /** Ids `order[from..to)` of an arena: id `e` is `ids[32e..32e+32)`, numbered `nums[e]`. */
 export interface Slice {
   ids: Uint8Array;
@@ -51,23 +53,27 @@ export interface Slice {
 
 export class RecentNumbers {
   private recent = new IdTable(); // typed arrays: no object per id (store/idTable.ts)
+  /** The ids a flush is writing into a run, until its run is listed: a table of their own, dropped whole then. */
+  private flushing: IdTable | undefined;
   private staged = new IdMap<number>();
+  private room = 0;
 
   /** Durable ids the map holds (the records from meta `recentfrom` on). */
   get size(): number {
-    return this.recent.size;
+    return this.recent.size + (this.flushing?.size ?? 0);
   }
   /** Makes room for `n` durable ids, so the map does not grow (a copy and a rehash in one turn) on the way there. */
   reserve(n: number): void {
+    this.room = n;
     this.recent.reserve(n);
   }
   /** The number of `txId` if it is recent, durable or staged. */
   numberOf(txId: Uint8Array): number | undefined {
-    return this.recent.get(txId) ?? this.staged.get(txId);
+    return this.recent.get(txId) ?? this.flushing?.get(txId) ?? this.staged.get(txId);
   }
   /** Is `txId` a durable recent record? */
   hasDurable(txId: Uint8Array): boolean {
-    return this.recent.has(txId);
+    return this.recent.has(txId) || (this.flushing !== undefined && this.flushing.has(txId));
   }
   /** The number an ingest not yet durable gave `txId`, if one did. */
   stagedNumberOf(txId: Uint8Array): number | undefined {
@@ -104,31 +110,46 @@ export class RecentNumbers {
   /**
    * Flushes the durable recent ids into a new run of the txId index (store/txRuns.ts), in
    * durable commits, each all or nothing, ingests committing between them:
-   * 1. `put` takes one slice of ids, in txId order (the slices of `sorted`), and writes the run's
-   *    blocks it completes;
-   * 2. `seal(below)` writes the run's last block and fences, lists the run (meta `txruns`) and
+   * 1. the table of durable ids becomes the run (`flushing`: lookups still find them), and ids
+   *    that become durable from now on go into a new table;
+   * 2. `put` takes one slice of the run, in txId order (the slices of `sorted`), and writes the
+   *    run's blocks it completes; `pause` is awaited between pieces of the sorting;
+   * 3. `seal(below)` writes the run's last block and fences, lists the run (meta `txruns`) and
    *    moves meta `recentfrom` up to `below`, in one commit: from then on reads find the ids in
    *    the run, and no open loads them as recent;
-   * 3. the flushed ids leave memory.
-   * The run is every durable id numbered below the smallest number of an ingest not yet durable
-   * (later ones are numbered higher), so the records from `below` on are exactly the ids left
-   * recent. A flush cut short before step 2 (a full disk, `stop`, a crash) leaves a run nobody
-   * lists, which the next merge removes, and every id still recent.
+   * 4. the run's table is dropped whole.
+   * `below` is the smallest number of an ingest not yet durable (later ones are numbered higher),
+   * so every record numbered below it is in the run or an older one. A flush cut short before step
+   * 3 (a full disk, `stop`, a crash) leaves a run nobody lists, which the next merge removes, and
+   * its ids go back into the recent table.
    */
-  async merge(put: (slice: Slice) => Promise<void>, seal: (below: number) => Promise<void>, stop: () => boolean, slice = MERGE_SLICE): Promise<void> {
-    let below = this.recent.maxNumber() + 1;
+  async merge(put: (slice: Slice) => Promise<void>, seal: (below: number) => Promise<void>, stop: () => boolean, slice = MERGE_SLICE, pause: () => Promise<void> = async () => undefined): Promise<void> {
+    const run = this.recent;
+    let below = run.maxNumber() + 1;
     for (const [, n] of this.staged.entries()) below = Math.min(below, n);
+    this.flushing = run;
+    this.recent = new IdTable();
+    this.recent.reserve(this.room);
     try {
-      for (const ids of this.sorted(slice, below)) {
-        if (stop()) return;
-        await put(ids);
+      for (const ids of this.sorted(slice, Infinity, run)) {
+        if (stop()) return this.unflush();
+        if (ids) await put(ids);
+        else await pause();
       }
-      if (stop()) return;
+      if (stop()) return this.unflush();
       await seal(below);
     } catch {
-      return; // nothing of the failed step is written; the ids stay recent
+      return this.unflush(); // nothing of the failed step is written; the ids stay recent
     }
-    this.recent.deleteBelow(below);
+    this.flushing = undefined;
+  }
+  /** A flush that did not list its run: its ids go back into the recent table. */
+  private unflush(): void {
+    const run = this.flushing;
+    this.flushing = undefined;
+    if (!run) return;
+    const { ids, nums, used } = run.arena();
+    for (let e = 0; e < used; e++) if (nums[e] >= 0 && !this.recent.has(ids.subarray(e * 32, e * 32 + 32))) this.recent.set(ids.subarray(e * 32, e * 32 + 32), nums[e]);
   }
   /**
    * The durable recent ids numbered below `below` (as they are when the first slice is asked for),
@@ -137,29 +158,38 @@ export class RecentNumbers {
    * handful of ids sorted by insertion when its slice is reached. About O(n) over the table's
    * arena in place; a slice is a range of an order array into it, no object per id.
    */
-  *sorted(slice = MERGE_SLICE, below = Infinity): Generator<Slice> {
-    // The table's own arrays, no copy (IdTable.arena: they stay as they are until the merge's
-    // deleteBelow, after the last slice); the entries taken are those live and below `below` now.
-    const { ids, nums, used } = this.recent.arena();
+  *sorted(slice = MERGE_SLICE, below = Infinity, table = this.recent): Generator<Slice | undefined> {
+    // The table's own arrays, no copy (IdTable.arena: a flush's table is not written while it
+    // runs); the entries taken are those live and below `below` now. `undefined` is a pause:
+    // a place where the caller may give the event loop back.
+    const { ids, nums, used } = table.arena();
     const start = new Int32Array(65537);
-    for (let e = 0; e < used; e++) if (nums[e] >= 0 && nums[e] < below) start[((ids[e * 32] << 8) | ids[e * 32 + 1]) + 1]++;
+    for (let e = 0; e < used; e++) {
+      if (nums[e] >= 0 && nums[e] < below) start[((ids[e * 32] << 8) | ids[e * 32 + 1]) + 1]++;
+      if ((e & PAUSE_EVERY) === PAUSE_EVERY) yield undefined;
+    }
     for (let b = 0; b < 65536; b++) start[b + 1] += start[b];
     const n = start[65536];
     const order = new Int32Array(n);
     const at = start.slice(0, 65536);
-    for (let e = 0; e < used; e++) if (nums[e] >= 0 && nums[e] < below) order[at[(ids[e * 32] << 8) | ids[e * 32 + 1]]++] = e;
+    for (let e = 0; e < used; e++) {
+      if (nums[e] >= 0 && nums[e] < below) order[at[(ids[e * 32] << 8) | ids[e * 32 + 1]]++] = e;
+      if ((e & PAUSE_EVERY) === PAUSE_EVERY) yield undefined;
+    }
     for (let from = 0, b = 0; from < n; ) {
       const first = b;
       while (b < 65536 && start[b + 1] - from < slice) b++; // whole buckets up to `slice` ids
       const to = b < 65536 ? start[b + 1] : n;
       // Each bucket of the slice (ids sharing their first two bytes) in txId order, by insertion.
-      for (let c = first; c <= Math.min(b, 65535); c++)
+      for (let c = first; c <= Math.min(b, 65535); c++) {
         for (let k = start[c] + 1; k < start[c + 1]; k++) {
           const e = order[k];
           let j = k - 1;
           for (; j >= start[c] && compareIds(ids, order[j] * 32, ids, e * 32) > 0; j--) order[j + 1] = order[j];
           order[j + 1] = e;
         }
+        if ((c & 1023) === 1023) yield undefined;
+      }
       yield { ids, nums, order, from, to };
       from = to;
       b++;
@@ -167,7 +197,9 @@ export class RecentNumbers {
   }
   /** `sorted` as lists of [txId, number] (tests). */
   *slices(slice = MERGE_SLICE, below = Infinity): Generator<Numbered[]> {
-    for (const { ids, nums, order, from, to } of this.sorted(slice, below)) {
+    for (const s of this.sorted(slice, below)) {
+      if (!s) continue;
+      const { ids, nums, order, from, to } = s;
       const out: Numbered[] = [];
       for (let k = from; k < to; k++) out.push([ids.subarray(order[k] * 32, order[k] * 32 + 32), nums[order[k]]]);
       yield out;

@@ -20,6 +20,7 @@ import type { Database } from 'lmdb';
 import { recordKey, recordNumberOf, recordTxId } from './buckets.js';
 import { RecentNumbers, MERGE_AT, MERGE_SLICE, type Numbered, type Slice } from './recentNumbers.js';
 import { TxRuns, RunBuilder, mergeInto, type Run } from './txRuns.js';
+import { Turns, TURN_MS, MAX_WAIT_MS } from '../turns.js';
 
 type Bin = Database<Buffer, Buffer>;
 const buf = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -30,14 +31,24 @@ const buf = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.b
  */
 export const DROP_CHUNK = 1024;
 /**
- * Commits of a run's blocks a flush or merge keeps in flight. LMDB runs commits one after the
- * other, the ingests' among them: with one in flight and its sync awaited, a flush waited behind
- * the intake's commits for each slice (55 ms a commit under a closed loop of 1,000-record
- * batches) and fell behind it. The blocks of a run not yet listed are harmless if a commit
- * fails (the run is removed later), so they need not be durable one by one: the commit that
- * lists the run waits for them all.
+ * Commits of a run's blocks a flush or merge keeps in flight, each awaited until written, not
+ * synced. LMDB runs commits one after the other, the ingests' among them. With one in flight and
+ * its sync awaited, a flush waited behind the intake's commits for each slice (55 ms a commit
+ * under a closed loop of 1,000-record batches) and fell behind it; with four in flight and synced,
+ * an ingest commit could queue behind 2.6 MB of them (receipts of 100-127 ms at half load). The
+ * blocks of a run not yet listed are harmless if lost (the run is removed later), so they need not
+ * be synced one by one: the commit that lists the run is, and LMDB syncs in order.
  */
-const IN_FLIGHT = 4;
+const IN_FLIGHT = 2;
+
+/** Entries a merge of runs takes between looks at the clock (~0.3 us each). */
+const MERGE_STEP = 1024;
+/**
+ * A flush's or merge's cut work (src/turns.ts): 1 ms turns, and no total bound on the waits for
+ * other work, as block work has: this is background work, 0.2-0.3 us an entry, a few percent of
+ * the thread at the intake's maximum, and it yields to receipts for as long as they come.
+ */
+const backgroundTurns = () => new Turns(TURN_MS, 1, MAX_WAIT_MS, Infinity);
 
 /** Up to `max` promises in flight: `add` waits for room; `all` for every one, rejecting if one did. */
 class InFlight {
@@ -116,6 +127,8 @@ export class TxIndex {
     /** One durable, all-or-nothing commit of the store. */
     private readonly commit: (write: () => void) => Promise<void>,
     private readonly o: { mergeAt?: number; mergeSlice?: number } = {},
+    /** One all-or-nothing commit, resolved once written (not synced): a run's blocks before the commit that lists it. */
+    private readonly written: (write: () => void) => Promise<void> = commit,
   ) {
     [this.numbers, this.records, this.from] = [b.numbers, b.records, b.from];
     this.runs = new TxRuns(b.runs, b.fences, b.list, readOnly);
@@ -202,12 +215,17 @@ export class TxIndex {
   /** The recent ids into a new run (store/recentNumbers.ts `merge` says the steps). */
   private async flush(): Promise<void> {
     const out = new RunBuilder(this.runs.nextId());
+    const turns = backgroundTurns();
     const put = async ({ ids, nums, order, from, to }: Slice) => {
-      for (let k = from; k < to; k++) out.add(ids, order[k] * 32, nums[order[k]]);
+      for (let k = from; k < to; k++) {
+        if ((k & 511) === 0 && turns.due()) await turns.next();
+        out.add(ids, order[k] * 32, nums[order[k]]);
+      }
       const rows = out.take();
-      if (rows.length) await this.writing.add(this.commit(() => this.runs.putBlocks(rows)));
+      if (rows.length) await this.writing.add(this.written(() => this.runs.putBlocks(rows)));
     };
-    await this.recent.merge(put, (below) => this.seal(out, this.runs.runs, below), () => this.closing, this.o.mergeSlice ?? MERGE_SLICE);
+    const pause = async () => void (turns.due() && (await turns.next()));
+    await this.recent.merge(put, (below) => this.seal(out, this.runs.runs, below), () => this.closing, this.o.mergeSlice ?? MERGE_SLICE, pause);
   }
   /**
    * Writes the rest of `out` and lists it after `before` in one commit (a flush also moves
@@ -240,11 +258,17 @@ export class TxIndex {
     const out = new RunBuilder(this.runs.nextId());
     const readers = [this.runs.reader(older), this.runs.reader(newer)];
     const slice = this.o.mergeSlice ?? MERGE_SLICE;
+    const turns = backgroundTurns();
     for (;;) {
+      let done = false;
+      for (let n = 0; n < slice && !done; n += MERGE_STEP) {
+        if (turns.due()) await turns.next();
+        done = mergeInto(readers, out, Math.min(MERGE_STEP, slice - n));
+      }
       if (this.closing) return; // unlisted: the next merge removes it
-      if (mergeInto(readers, out, slice)) break;
+      if (done) break;
       const rows = out.take();
-      if (rows.length) await this.writing.add(this.commit(() => this.runs.putBlocks(rows)));
+      if (rows.length) await this.writing.add(this.written(() => this.runs.putBlocks(rows)));
     }
     await this.seal(out, this.runs.runs.slice(0, -2));
   }
