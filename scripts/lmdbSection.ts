@@ -52,8 +52,8 @@ When a node holds ${MERGE_AT} recent txIds durably, it flushes them: the new run
 run id with keys on disk and holds every recent txId numbered below the first record whose ingest
 is not yet durable. Its blocks are appended about ${MERGE_SLICE} entries per transaction; one transaction
 writes the last block, the fences and the new list, and moves \\fBrecentfrom\\fR to that first record's
-number. While floor(log2(entries)) of the newest run is at
-least that of the run before it, the two are merged into a new run (read in order, written the same
+number. While some run's floor(log2(entries)) is at least
+that of the run before it (the newest such pair first), the two are merged into a new run (read in order, written the same
 way, a txId in both once), listed in their place by one transaction. Keys of runs the list no
 longer names are then removed, ${DROP_CHUNK} per transaction. Cut short anywhere (a crash, a full disk, a
 stop), this leaves keys of a run not listed, which the next merge removes; a record whose txId is

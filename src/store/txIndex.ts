@@ -11,9 +11,10 @@
  * older record opens without reading the recent ids at all.
  *
  * Merging: once MERGE_AT (2^18) recent ids are durable, they are flushed into a new run, and
- * while the newest run is of the size class (floor(log2(entries))) of the one before it or above,
- * the two are merged into one (a binary counter: about log2(records / MERGE_AT) runs, and each id
- * rewritten as many times, 40 bytes in order). Runs no longer listed are removed in chunks after. All of it
+ * while a run is of the size class (floor(log2(entries))) of the one before it or above, the two
+ * are merged into one (a binary counter: about log2(records / MERGE_AT) runs, and each id
+ * rewritten as many times, 40 bytes in order). Merges of runs are paced by the intake (`paced`):
+ * the occasional merge of the whole index is spread over the records that pay for it. Runs no longer listed are removed in chunks after. All of it
  * is off the receipt's path: an ingest commit never waits for a merge step of its own.
  */
 import type { Database } from 'lmdb';
@@ -41,6 +42,16 @@ export const DROP_CHUNK = 1024;
  */
 const IN_FLIGHT = 2;
 
+/**
+ * Merge credit per record taken in: a record's txId is rewritten about log2(records / MERGE_AT)
+ * times over its life (5 at 10 million records), so 8 lets merges keep up, on average, to about
+ * 60 million records, and the time credit does beyond that.
+ */
+const MERGE_CREDIT = 8;
+/** Merge credit per millisecond whatever comes in (100,000 entries a second, ~3 % of a core). */
+const IDLE_CREDIT_PER_MS = 100;
+/** The most credit saved up: a burst after a quiet spell is bounded. */
+const CREDIT_CAP = 1 << 22;
 /** Entries a merge of runs takes between looks at the clock (~0.3 us each). */
 const MERGE_STEP = 1024;
 /**
@@ -118,6 +129,9 @@ export class TxIndex {
   private readonly mergeAt: number;
   private merging: Promise<void> | undefined;
   private closing = false;
+  /** Entries merges of runs may still write now (`paced`). */
+  private credit = 0;
+  private creditAt = performance.now();
   /** A run's block commits in flight (IN_FLIGHT at most). */
   private readonly writing = new InFlight(IN_FLIGHT);
 
@@ -169,7 +183,8 @@ export class TxIndex {
   /** An ingest's commit that added `added` is durable; starts a merge past the threshold. */
   durable(added: readonly Numbered[]): void {
     this.recent.durable(added);
-    if (this.recent.size >= this.mergeAt && !this.merging && !this.readOnly) void this.merge();
+    this.credit += added.length * MERGE_CREDIT;
+    if (this.recent.size >= this.mergeAt && !this.merging && !this.readOnly) void this.merge(true);
   }
   /** Ids taken in and not yet flushed into a run (loads them first, on a reader). */
   unmerged(): number {
@@ -181,10 +196,10 @@ export class TxIndex {
    * no longer listed (after a merge running); resolves when done or stopped. A step that fails (a
    * full disk) ends it: what is listed stays as it was, and the next merge removes what it left.
    */
-  async merge(): Promise<void> {
+  async merge(paced = false): Promise<void> {
     while (this.merging) await this.merging;
     if (this.readOnly || this.closing) return;
-    this.merging = this.mergeAll().finally(() => (this.merging = undefined));
+    this.merging = this.mergeAll(paced).finally(() => (this.merging = undefined));
     return this.merging;
   }
   /** Stops a merge after its current step; resolves when it has. */
@@ -201,11 +216,14 @@ export class TxIndex {
   private mergedHas(txId: Uint8Array): boolean {
     return this.runs.numberOf(txId) !== undefined || (this.legacy && this.numbers.doesExist(buf(txId)));
   }
-  private async mergeAll(): Promise<void> {
+  private async mergeAll(paced: boolean): Promise<void> {
     try {
       if (this.recent.size > 0) await this.flush(); // first: its first slice is on its way before this returns
-      for (let pair = this.mergeable(); pair && !this.closing; pair = this.mergeable()) await this.mergeRuns(pair);
       await this.sweep();
+      for (let i = this.mergeable(); i !== undefined && !this.closing; i = this.mergeable()) {
+        await this.mergeRuns(i, paced);
+        await this.sweep();
+      }
     } catch {
       // a failed commit: nothing of it is written, the list is as it was
     } finally {
@@ -225,16 +243,16 @@ export class TxIndex {
       if (rows.length) await this.writing.add(this.written(() => this.runs.putBlocks(rows)));
     };
     const pause = async () => void (turns.due() && (await turns.next()));
-    await this.recent.merge(put, (below) => this.seal(out, this.runs.runs, below), () => this.closing, this.o.mergeSlice ?? MERGE_SLICE, pause);
+    await this.recent.merge(put, (below) => this.seal(out, this.runs.runs, [], below), () => this.closing, this.o.mergeSlice ?? MERGE_SLICE, pause);
   }
   /**
    * Writes the rest of `out` and lists it after `before` in one commit (a flush also moves
    * `recentfrom` up to `below`); the list in memory follows once it is durable.
    */
-  private async seal(out: RunBuilder, before: Run[], below?: number): Promise<void> {
+  private async seal(out: RunBuilder, before: Run[], after: Run[], below?: number): Promise<void> {
     await this.writing.all(); // every block before the commit that lists them
     const { blocks, fences } = out.finish();
-    const list: Run[] = [...before, { id: out.id, entries: out.entries, fences: out.fences }];
+    const list: Run[] = [...before, { id: out.id, entries: out.entries, fences: out.fences }, ...after];
     await this.commit(() => {
       this.runs.putBlocks(blocks);
       this.runs.putFences(fences);
@@ -248,13 +266,16 @@ export class TxIndex {
    * flushes of equal size then make a binary counter, about log2(records / flush) runs, and each
    * entry is rewritten once per class it passes.
    */
-  private mergeable(): [Run, Run] | undefined {
+  private mergeable(): number | undefined {
     const r = this.runs.runs;
     const size = (x: Run) => Math.floor(Math.log2(Math.max(1, x.entries)));
-    return r.length >= 2 && size(r[r.length - 1]) >= size(r[r.length - 2]) ? [r[r.length - 2], r[r.length - 1]] : undefined;
+    // The newest such pair: a merge cut short (a stop) may have left one before the newest run.
+    for (let i = r.length - 2; i >= 0; i--) if (size(r[i + 1]) >= size(r[i])) return i;
+    return undefined;
   }
-  /** Merges the two newest runs into a new one, a slice of entries per commit, and lists it in their place. */
-  private async mergeRuns([older, newer]: [Run, Run]): Promise<void> {
+  /** Merges runs `i` and `i + 1` into a new one, a slice of entries per commit, and lists it in their place. */
+  private async mergeRuns(i: number, paced: boolean): Promise<void> {
+    const [older, newer] = this.runs.runs.slice(i, i + 2);
     const out = new RunBuilder(this.runs.nextId());
     const readers = [this.runs.reader(older), this.runs.reader(newer)];
     const slice = this.o.mergeSlice ?? MERGE_SLICE;
@@ -269,8 +290,26 @@ export class TxIndex {
       if (done) break;
       const rows = out.take();
       if (rows.length) await this.writing.add(this.written(() => this.runs.putBlocks(rows)));
+      if (paced) await this.paced(slice);
     }
-    await this.seal(out, this.runs.runs.slice(0, -2));
+    const runs = this.runs.runs;
+    await this.seal(out, runs.slice(0, i), runs.slice(i + 2));
+  }
+  /**
+   * Waits until the merge has `n` entries of credit, and spends them. Credit comes with the
+   * records taken in (MERGE_CREDIT each) and with time (IDLE_CREDIT_PER_MS), up to CREDIT_CAP:
+   * the merge of two large runs (at 10 million records, the whole index once in a while) is
+   * spread over the intake it pays for instead of taking the machine in one burst.
+   */
+  private async paced(n: number): Promise<void> {
+    for (;;) {
+      const now = performance.now();
+      this.credit = Math.min(CREDIT_CAP, this.credit + (now - this.creditAt) * IDLE_CREDIT_PER_MS);
+      this.creditAt = now;
+      if (this.credit >= n || this.closing) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    this.credit -= n;
   }
   /** Removes the keys of every run the list does not name, a chunk per commit. */
   private async sweep(): Promise<void> {

@@ -289,6 +289,37 @@ test('a flush that fails on a full disk leaves its ids recent and every answer a
   });
 });
 
+test('the merge policy: the newest pair whose newer run is of the older one\'s size class or above, also before the newest run (a merge a stop cut short)', async () => {
+  await onNewChain(async (s) => {
+    const index = (s as unknown as { index: { runs: { runs: { entries: number }[] }; mergeable(): number | undefined } }).index;
+    const at = (sizes: number[]) => ((index.runs.runs = sizes.map((entries) => ({ entries }))), index.mergeable());
+    assert.is(at([]), undefined);
+    assert.is(at([800]), undefined);
+    assert.is(at([800, 400, 200]), undefined, 'a binary counter at rest');
+    assert.is(at([800, 400, 200, 200]), 2, 'the newest pair');
+    assert.is(at([800, 400, 200, 300]), 2, 'the same class (floor(log2)): 200 and 300 are both 2^7..2^8');
+    assert.is(at([800, 300, 300, 100]), 1, 'a pair before the newest run');
+    assert.is(at([300, 800, 100]), 0, 'a newer run larger than the older');
+    index.runs.runs = [];
+  });
+});
+
+test('merges of runs started by the intake are paced: they wait for credit, which records taken in and time bring', async () => {
+  await onNewChain(async (s) => {
+    const index = s as unknown as { index: { credit: number; creditAt: number; paced(n: number): Promise<void>; durable(a: [Uint8Array, number][]): void } };
+    const i = index.index;
+    [i.credit, i.creditAt] = [0, performance.now()];
+    let t = performance.now();
+    await i.paced(1000); // 100 entries of credit a millisecond: 10 ms at least
+    assert.ok(performance.now() - t >= 9, `waited ${(performance.now() - t).toFixed(1)} ms for time credit`);
+    [i.credit, i.creditAt] = [0, performance.now()];
+    i.durable(ids(200).map((id, n) => [id, 1000 + n])); // 8 entries of credit a record: 1,600
+    t = performance.now();
+    await i.paced(1000);
+    assert.ok(performance.now() - t < 9, 'the records paid for it');
+  });
+});
+
 test('a flush cut short by close leaves a run nobody lists and every id recent; the next merge removes it and flushes again', async () => {
   const dir = tmpDir();
   let s = await LmdbStore.open(dir, { mergeAt: 1e9, mergeSlice: 64 });
