@@ -290,6 +290,9 @@ export class TxIndex {
       if (done) break;
       const rows = out.take();
       if (rows.length) await this.writing.add(this.written(() => this.runs.putBlocks(rows)));
+      // The intake's ids are flushed meanwhile: a merge of the whole index may take minutes, and
+      // the recent table would grow past its room. The new run goes after the two being merged.
+      if (this.recent.size >= this.mergeAt) await this.flush();
       if (paced) await this.paced(slice);
     }
     const runs = this.runs.runs;

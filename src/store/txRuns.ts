@@ -265,6 +265,7 @@ export function mergeInto(readers: RunReader[], out: RunBuilder, limit: number):
  */
 export class TxRuns {
   runs: Run[] = [];
+  private given = -1;
   private row: Buffer | undefined;
   private readonly key = Buffer.allocUnsafe(8);
 
@@ -323,11 +324,11 @@ export class TxRuns {
   putFences(rows: [Buffer, Buffer][]): void {
     for (const [k, v] of rows) this.fenceRows.putSync(k, v, APPEND);
   }
-  /** An id above every run id on disk, listed or left over. */
+  /** An id above every run id on disk, listed or left over, and every one given out before (a run being written may have no key yet). */
   nextId(): number {
-    let id = this.runs.reduce((m, r) => Math.max(m, r.id + 1), 0);
+    let id = this.runs.reduce((m, r) => Math.max(m, r.id + 1), this.given + 1);
     for (const db of [this.blocks, this.fenceRows]) for (const k of db.getKeys({ reverse: true, limit: 1 }) as Iterable<Buffer>) id = Math.max(id, k.readUInt32BE(0) + 1);
-    return id;
+    return (this.given = id);
   }
   /** Ids of runs with keys on disk that the list does not name (left over), lowest first. */
   leftOver(): number[] {
