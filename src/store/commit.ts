@@ -36,8 +36,15 @@ export async function durableCommit(env: RootDatabase, write: () => void): Promi
  * durableCommit's.
  */
 export async function writtenCommit(env: RootDatabase, write: () => void): Promise<void> {
+  const ran = env.childTransaction(write);
+  // The child's promise settles when its callback has run inside lmdb-js's batch, not when that
+  // batch is committed: a batch that then fails (a full disk) takes the child with it. So the
+  // batch's own commit is awaited too, taken now, as durableCommit takes `flushed`.
+  const committed = new Promise((resolve, reject) => void (env as unknown as { committed: PromiseLike<unknown> }).committed.then(resolve, reject));
+  committed.catch(() => undefined); // awaited below unless the child failed first
   try {
-    await env.childTransaction(write);
+    await ran;
+    await committed;
   } catch (e) {
     throw await storeError(e);
   }

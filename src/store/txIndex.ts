@@ -79,11 +79,9 @@ class InFlight {
     await Promise.all(this.set);
     this.check();
   }
+  /** A failure stays: every later `add` and `all` of this run's writer throws it (its run must not be listed). */
   private check(): void {
-    if (this.failed === undefined) return;
-    const e = this.failed;
-    this.failed = undefined;
-    throw e;
+    if (this.failed !== undefined) throw this.failed;
   }
 }
 
@@ -132,8 +130,6 @@ export class TxIndex {
   /** Entries merges of runs may still write now (`paced`). */
   private credit = 0;
   private creditAt = performance.now();
-  /** A run's block commits in flight (IN_FLIGHT at most). */
-  private readonly writing = new InFlight(IN_FLIGHT);
 
   constructor(
     b: TxIndexBuckets,
@@ -226,13 +222,12 @@ export class TxIndex {
       }
     } catch {
       // a failed commit: nothing of it is written, the list is as it was
-    } finally {
-      await this.writing.all().catch(() => undefined); // blocks of a run cut short: the next merge removes them
     }
   }
   /** The recent ids into a new run (store/recentNumbers.ts `merge` says the steps). */
   private async flush(): Promise<void> {
     const out = new RunBuilder(this.runs.nextId());
+    const writing = new InFlight(IN_FLIGHT); // this run's block commits: one failed, it is never listed
     const turns = backgroundTurns();
     const put = async ({ ids, nums, order, from, to }: Slice) => {
       for (let k = from; k < to; k++) {
@@ -240,17 +235,21 @@ export class TxIndex {
         out.add(ids, order[k] * 32, nums[order[k]]);
       }
       const rows = out.take();
-      if (rows.length) await this.writing.add(this.written(() => this.runs.putBlocks(rows)));
+      if (rows.length) await writing.add(this.written(() => this.runs.putBlocks(rows)));
     };
     const pause = async () => void (turns.due() && (await turns.next()));
-    await this.recent.merge(put, (below) => this.seal(out, this.runs.runs, [], below), () => this.closing, this.o.mergeSlice ?? MERGE_SLICE, pause);
+    try {
+      await this.recent.merge(put, (below) => this.seal(out, writing, this.runs.runs, [], below), () => this.closing, this.o.mergeSlice ?? MERGE_SLICE, pause);
+    } finally {
+      await writing.all().catch(() => undefined); // blocks of a run cut short: the next merge removes them
+    }
   }
   /**
    * Writes the rest of `out` and lists it after `before` in one commit (a flush also moves
    * `recentfrom` up to `below`); the list in memory follows once it is durable.
    */
-  private async seal(out: RunBuilder, before: Run[], after: Run[], below?: number): Promise<void> {
-    await this.writing.all(); // every block before the commit that lists them
+  private async seal(out: RunBuilder, writing: InFlight, before: Run[], after: Run[], below?: number): Promise<void> {
+    await writing.all(); // every block before the commit that lists them; one failed: not listed
     const { blocks, fences } = out.finish();
     const list: Run[] = [...before, { id: out.id, entries: out.entries, fences: out.fences }, ...after];
     await this.commit(() => {
@@ -277,6 +276,14 @@ export class TxIndex {
   private async mergeRuns(i: number, paced: boolean): Promise<void> {
     const [older, newer] = this.runs.runs.slice(i, i + 2);
     const out = new RunBuilder(this.runs.nextId());
+    const writing = new InFlight(IN_FLIGHT);
+    try {
+      await this.writeMerge(i, older, newer, out, writing, paced);
+    } finally {
+      await writing.all().catch(() => undefined);
+    }
+  }
+  private async writeMerge(i: number, older: Run, newer: Run, out: RunBuilder, writing: InFlight, paced: boolean): Promise<void> {
     const readers = [this.runs.reader(older), this.runs.reader(newer)];
     const slice = this.o.mergeSlice ?? MERGE_SLICE;
     const turns = backgroundTurns();
@@ -289,14 +296,14 @@ export class TxIndex {
       if (this.closing) return; // unlisted: the next merge removes it
       if (done) break;
       const rows = out.take();
-      if (rows.length) await this.writing.add(this.written(() => this.runs.putBlocks(rows)));
+      if (rows.length) await writing.add(this.written(() => this.runs.putBlocks(rows)));
       // The intake's ids are flushed meanwhile: a merge of the whole index may take minutes, and
       // the recent table would grow past its room. The new run goes after the two being merged.
       if (this.recent.size >= this.mergeAt) await this.flush();
       if (paced) await this.paced(slice);
     }
     const runs = this.runs.runs;
-    await this.seal(out, runs.slice(0, i), runs.slice(i + 2));
+    await this.seal(out, writing, runs.slice(0, i), runs.slice(i + 2));
   }
   /**
    * Waits until the merge has `n` entries of credit, and spends them. Credit comes with the

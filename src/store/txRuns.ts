@@ -40,6 +40,20 @@ export const FENCES_PER_ROW = 240;
 const BLOCK_BYTES = ENTRY_BYTES * ENTRIES_PER_BLOCK;
 const APPEND = { append: true };
 
+/**
+ * Puts `rows` (ascending keys) into `db`, as appends (MDB_APPEND: pages fill up) when they come
+ * after its last key: a run's keys usually do, but not while a flush writes a newer run in the
+ * middle of a merge's. LMDB refuses an append below the last key; lmdb-js then answers false,
+ * which must not pass silently (the run would be listed without its block).
+ */
+function put(db: Bin, rows: [Buffer, Buffer][]): void {
+  if (!rows.length) return;
+  let last: Buffer | undefined;
+  for (const k of db.getKeys({ reverse: true, limit: 1 }) as Iterable<Buffer>) last = k;
+  const o = last === undefined || Buffer.compare(rows[0][0], last) > 0 ? APPEND : undefined;
+  for (const [k, v] of rows) if ((db.putSync(k, v, o as never) as unknown) === false) throw UrchainError.STORE(`could not write key ${k.toString('hex')} of a txId run`);
+}
+
 /** A key of `txruns` or `txfences`: run id || index, 8 bytes. */
 export function runKey(run: number, i: number, out: Buffer = Buffer.allocUnsafe(8)): Buffer {
   out.writeUInt32BE(run, 0);
@@ -317,12 +331,12 @@ export class TxRuns {
   reader(run: RunInfo): RunReader {
     return new RunReader(this.blocks, run);
   }
-  /** Writes built blocks (appends: a new run's id is above every key). */
+  /** Inside a commit: writes built blocks of a run. */
   putBlocks(rows: [Buffer, Buffer][]): void {
-    for (const [k, v] of rows) this.blocks.putSync(k, v, APPEND);
+    put(this.blocks, rows);
   }
   putFences(rows: [Buffer, Buffer][]): void {
-    for (const [k, v] of rows) this.fenceRows.putSync(k, v, APPEND);
+    put(this.fenceRows, rows);
   }
   /** An id above every run id on disk, listed or left over, and every one given out before (a run being written may have no key yet). */
   nextId(): number {

@@ -114,6 +114,30 @@ test('merging runs keeps each txId once, in order; equal txIds from two runs are
   }
 });
 
+test("a run's blocks written after a newer run's (a flush in the middle of a merge) are all there: no append below the last key", () => {
+  const env = open({ path: path.join(tmpDir(), 'o.lmdb'), maxDbs: 4, compression: false, encoding: 'binary' } as never);
+  try {
+    const db = (name: string) => env.openDB({ name, encoding: 'binary', keyEncoding: 'binary' } as never) as never;
+    let row: Buffer | undefined;
+    const runs = new TxRuns(db('txruns'), db('txfences'), { get: () => row, set: (v) => void (row = v) }, false);
+    const [merged, flushed] = [new RunBuilder(runs.nextId()), new RunBuilder(runs.nextId())];
+    assert.equal([merged.id, flushed.id], [0, 1], 'ids given out are not given again, keys or not');
+    const made = [merged, flushed].map((b) => {
+      const ids = Array.from({ length: 100 }, () => crypto.randomBytes(32)).sort(Buffer.compare);
+      ids.forEach((id, i) => b.add(id, 0, i));
+      return ids;
+    });
+    for (const b of [flushed, merged]) {
+      const { blocks, fences } = b.finish();
+      env.transactionSync(() => (runs.putBlocks(blocks), runs.putFences(fences)));
+    }
+    runs.adopt([merged, flushed].map((b) => ({ id: b.id, entries: b.entries, fences: b.fences })));
+    made.forEach((ids, r) => ids.forEach((id, i) => assert.is(runs.numberOf(id), i, `run ${r}, id ${i}`)));
+  } finally {
+    void env.close();
+  }
+});
+
 const key = generateKeyPair();
 const params: ChainParams = { version: 1, name: 't', created: 1, consensus: 'poa', authorities: [key.publicKey], threshold: 1, difficulty: 0, blockTime: 1000 };
 function write(list: Uint8Array[], tag = 1): IngestWrite {
