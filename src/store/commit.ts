@@ -14,19 +14,8 @@ import { UrchainError } from '../errors.js';
  * Open the environment with `eventTurnBatching: false` (see openEnv in store/lmdb.ts). Any lmdb-js
  * environment that must survive a full disk can use it (the broker's store, too).
  */
-export async function durableCommit(env: RootDatabase, write: () => void): Promise<void> {
-  const committed = env.childTransaction(write);
-  // `env.flushed` means the flush of the newest transaction queued when it is asked: asked
-  // after the await, it may be that of a later commit, which never comes if that one fails
-  // (a full disk), and this commit would wait forever. So it is taken now, for this one.
-  const flushed = new Promise((resolve, reject) => void env.flushed.then(resolve, reject));
-  flushed.catch(() => undefined); // awaited below unless the commit failed first
-  try {
-    await committed;
-    await flushed;
-  } catch (e) {
-    throw await storeError(e);
-  }
+export function durableCommit(env: RootDatabase, write: () => void): Promise<void> {
+  return commitUntil(env, write, 'flushed');
 }
 
 /**
@@ -35,16 +24,26 @@ export async function durableCommit(env: RootDatabase, write: () => void): Promi
  * commits in order, makes this one durable too). A failure rejects with a STORE error as
  * durableCommit's.
  */
-export async function writtenCommit(env: RootDatabase, write: () => void): Promise<void> {
+export function writtenCommit(env: RootDatabase, write: () => void): Promise<void> {
+  return commitUntil(env, write, 'committed');
+}
+
+/**
+ * `write` as a child transaction, awaited until lmdb-js's batch holding it is `committed`
+ * (written) or `flushed` (synced). The child's own promise settles when its callback has run in
+ * the batch; a batch that then fails (a full disk) takes the child with it, so the batch's promise
+ * is awaited too. It is taken now, for this batch: `env.flushed` (or `committed`) asked after the
+ * await means a later batch, which never comes if that one fails, and this commit would wait
+ * forever.
+ */
+async function commitUntil(env: RootDatabase, write: () => void, until: 'committed' | 'flushed'): Promise<void> {
   const ran = env.childTransaction(write);
-  // The child's promise settles when its callback has run inside lmdb-js's batch, not when that
-  // batch is committed: a batch that then fails (a full disk) takes the child with it. So the
-  // batch's own commit is awaited too, taken now, as durableCommit takes `flushed`.
-  const committed = new Promise((resolve, reject) => void (env as unknown as { committed: PromiseLike<unknown> }).committed.then(resolve, reject));
-  committed.catch(() => undefined); // awaited below unless the child failed first
+  const batch = (env as unknown as Record<typeof until, PromiseLike<unknown>>)[until];
+  const done = new Promise((resolve, reject) => void batch.then(resolve, reject));
+  done.catch(() => undefined); // awaited below unless the child failed first
   try {
     await ran;
-    await committed;
+    await done;
   } catch (e) {
     throw await storeError(e);
   }

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { open } from 'lmdb';
+import { open, type RootDatabase } from 'lmdb';
 import { LmdbStore } from '../../src/store/lmdb.js';
 import { RunBuilder, TxRuns, Fences, runListCodec, mergeInto, ENTRIES_PER_BLOCK, FENCES_PER_ROW } from '../../src/store/txRuns.js';
 import { BUCKETS, FORMAT4_BUCKETS, recordTxId } from '../../src/store/buckets.js';
@@ -23,6 +23,19 @@ import { tmpDir, cleanup, toHex } from '../helpers.js';
 test.after(() => cleanup());
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+/** A bare LMDB environment, a writer's runs over it (the run list in a variable) and a reader's; closed after `f`. */
+function withRuns(f: (env: RootDatabase, runs: TxRuns, reader: () => TxRuns) => void): void {
+  const env = open({ path: path.join(tmpDir(), 'runs.lmdb'), maxDbs: 4, compression: false, encoding: 'binary' } as never) as RootDatabase;
+  try {
+    const db = (name: string) => env.openDB({ name, encoding: 'binary', keyEncoding: 'binary' } as never) as never;
+    let row: Buffer | undefined;
+    const runs = new TxRuns(db('txruns'), db('txfences'), { get: () => row, set: (v) => void (row = v) }, false);
+    f(env, runs, () => new TxRuns(db('txruns'), db('txfences'), { get: () => row, set: () => assert.unreachable() }, true));
+  } finally {
+    void env.close();
+  }
+}
 const rep = (byte: string, n: number) => byte.repeat(n);
 
 test('the bytes of a run: blocks of txId || number in txId order, fence rows, the list (the example of urchain-formats(5))', () => {
@@ -47,11 +60,7 @@ test('the bytes of a run: blocks of txId || number in txId order, fence rows, th
 });
 
 test('a lookup finds every txId of a run, also where blocks begin inside a group of txIds sharing their first 8 bytes, and nothing else', () => {
-  const env = open({ path: path.join(tmpDir(), 'x.lmdb'), maxDbs: 4, compression: false, encoding: 'binary' } as never);
-  try {
-    const db = (name: string) => env.openDB({ name, encoding: 'binary', keyEncoding: 'binary' } as never) as never;
-    let row: Buffer | undefined;
-    const runs = new TxRuns(db('txruns'), db('txfences'), { get: () => row, set: (v) => void (row = v) }, false);
+  withRuns((env, runs, reader) => {
     // 150 ids sharing 8 bytes (more than three blocks), between random ones.
     const prefix = crypto.randomBytes(8);
     const shared = Array.from({ length: 150 }, () => Buffer.concat([prefix, crypto.randomBytes(24)]));
@@ -69,23 +78,16 @@ test('a lookup finds every txId of a run, also where blocks begin inside a group
     for (let i = 0; i < 200; i++) assert.is(runs.numberOf(crypto.randomBytes(32)), undefined);
     for (let i = 0; i < 50; i++) assert.is(runs.numberOf(Buffer.concat([prefix, crypto.randomBytes(24)])), undefined, 'same prefix, not stored');
     // A reader (its list from the meta row) answers the same.
-    const reader = new TxRuns(db('txruns'), db('txfences'), { get: () => row, set: () => assert.unreachable() }, true);
-    ids.forEach((id, i) => assert.is(reader.numberOf(id), i * 7));
+    ids.forEach((id, i) => assert.is(reader().numberOf(id), i * 7));
     // Fences: the last block whose first 8 bytes are <= the key's.
     const f = Fences.fromRows([Buffer.from('00000001000000050000000100000005000000020000000000000009ffffffff', 'hex')], 4);
     assert.equal([f.find(0, 0), f.find(1, 4), f.find(1, 5), f.find(2, 0), f.find(9, 0xffffffff), f.find(10, 0)], [-1, -1, 1, 2, 3, 3]);
     assert.throws(() => Fences.fromRows([Buffer.alloc(16)], 3), /2 fences for 3 blocks/);
-  } finally {
-    void env.close();
-  }
+  });
 });
 
 test('merging runs keeps each txId once, in order; equal txIds from two runs are one entry', () => {
-  const env = open({ path: path.join(tmpDir(), 'm.lmdb'), maxDbs: 4, compression: false, encoding: 'binary' } as never);
-  try {
-    const db = (name: string) => env.openDB({ name, encoding: 'binary', keyEncoding: 'binary' } as never) as never;
-    let row: Buffer | undefined;
-    const runs = new TxRuns(db('txruns'), db('txfences'), { get: () => row, set: (v) => void (row = v) }, false);
+  withRuns((env, runs, reader) => {
     const common = Array.from({ length: 30 }, () => crypto.randomBytes(32));
     const sets = [[...common, ...Array.from({ length: 100 }, () => crypto.randomBytes(32))], [...common, ...Array.from({ length: 70 }, () => crypto.randomBytes(32))]];
     const number = new Map<string, number>();
@@ -109,17 +111,11 @@ test('merging runs keeps each txId once, in order; equal txIds from two runs are
     env.transactionSync(() => (runs.putBlocks(blocks), runs.putFences(fences)));
     runs.adopt([{ id: out.id, entries: out.entries, fences: out.fences }]);
     for (const [h, n] of number) assert.is(runs.numberOf(Buffer.from(h, 'hex')), n);
-  } finally {
-    void env.close();
-  }
+  });
 });
 
 test("a run's blocks written after a newer run's (a flush in the middle of a merge) are all there: no append below the last key", () => {
-  const env = open({ path: path.join(tmpDir(), 'o.lmdb'), maxDbs: 4, compression: false, encoding: 'binary' } as never);
-  try {
-    const db = (name: string) => env.openDB({ name, encoding: 'binary', keyEncoding: 'binary' } as never) as never;
-    let row: Buffer | undefined;
-    const runs = new TxRuns(db('txruns'), db('txfences'), { get: () => row, set: (v) => void (row = v) }, false);
+  withRuns((env, runs, reader) => {
     const [merged, flushed] = [new RunBuilder(runs.nextId()), new RunBuilder(runs.nextId())];
     assert.equal([merged.id, flushed.id], [0, 1], 'ids given out are not given again, keys or not');
     const made = [merged, flushed].map((b) => {
@@ -133,9 +129,7 @@ test("a run's blocks written after a newer run's (a flush in the middle of a mer
     }
     runs.adopt([merged, flushed].map((b) => ({ id: b.id, entries: b.entries, fences: b.fences })));
     made.forEach((ids, r) => ids.forEach((id, i) => assert.is(runs.numberOf(id), i, `run ${r}, id ${i}`)));
-  } finally {
-    void env.close();
-  }
+  });
 });
 
 const key = generateKeyPair();
