@@ -153,17 +153,21 @@ export function recordKey(n: number): Buffer {
   return writeRecordNumber(n, Buffer.allocUnsafe(RECORD_NUMBER_BYTES));
 }
 /** Writes the record number `n` into the first 8 bytes of `out`; returns `out`. */
-export function writeRecordNumber(n: number, out: Buffer): Buffer {
-  out.writeUInt32BE(Math.floor(n / 2 ** 32), 0);
-  out.writeUInt32BE(n >>> 0, 4);
+export function writeRecordNumber(n: number, out: Buffer, at = 0): Buffer {
+  out.writeUInt32BE(Math.floor(n / 2 ** 32), at);
+  out.writeUInt32BE(n >>> 0, at + 4);
   return out;
 }
 /** A format-3 `pendingrecords` key: the record number, then its txId (the pool reads as keys alone, in arrival order). */
 export const pendingKey = (n: Uint8Array, txId: Uint8Array): Buffer => Buffer.concat([n, txId]);
 export function recordNumberOf(k: Uint8Array): number {
   if (k.length !== RECORD_NUMBER_BYTES) throw UrchainError.STORE(`a record number of ${k.length} bytes (expected ${RECORD_NUMBER_BYTES})`);
-  const v = new DataView(k.buffer, k.byteOffset, k.byteLength);
-  return v.getUint32(0) * 2 ** 32 + v.getUint32(4);
+  return recordNumberAt(k, 0);
+}
+/** The record number in the 8 bytes of `b` from `at` (no view made: a txId run's entries are read this way). */
+export function recordNumberAt(b: Uint8Array, at: number): number {
+  const u32 = (o: number) => ((b[o] << 24) >>> 0) + (b[o + 1] << 16) + (b[o + 2] << 8) + b[o + 3];
+  return u32(at) * 2 ** 32 + u32(at + 4);
 }
 
 /** One record as `records` holds it: its core and where its batch put it, and its payload when kept. */

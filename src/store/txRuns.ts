@@ -29,6 +29,7 @@
 import type { Database } from 'lmdb';
 import { encode, decode, asArray, asUint } from '../codec/cbor.js';
 import { UrchainError } from '../errors.js';
+import { recordNumberAt, writeRecordNumber } from './buckets.js';
 
 type Bin = Database<Buffer, Buffer>;
 
@@ -81,19 +82,6 @@ export const runListCodec = {
 
 const blocksOf = (entries: number) => Math.ceil(entries / ENTRIES_PER_BLOCK);
 const u32 = (b: Uint8Array, o: number) => ((b[o] << 24) >>> 0) + (b[o + 1] << 16) + (b[o + 2] << 8) + b[o + 3];
-const numberAt = (b: Uint8Array, o: number) => u32(b, o) * 2 ** 32 + u32(b, o + 4);
-function putNumber(b: Uint8Array, o: number, n: number): void {
-  const hi = Math.floor(n / 2 ** 32);
-  const lo = n >>> 0;
-  b[o] = hi >>> 24;
-  b[o + 1] = (hi >>> 16) & 255;
-  b[o + 2] = (hi >>> 8) & 255;
-  b[o + 3] = hi & 255;
-  b[o + 4] = lo >>> 24;
-  b[o + 5] = (lo >>> 16) & 255;
-  b[o + 6] = (lo >>> 8) & 255;
-  b[o + 7] = lo & 255;
-}
 /** Compares 32 bytes of `a` at `ao` with 32 bytes of `b` at `bo`. */
 export function compareIds(a: Uint8Array, ao: number, b: Uint8Array, bo: number): number {
   for (let i = 0; i < 32; i++) {
@@ -191,13 +179,13 @@ export class RunBuilder {
     }
     if (this.inBlock === 0) this.fences.push(id, o);
     for (let i = 0; i < 32; i++) block[at + i] = id[o + i];
-    putNumber(block, at + 32, n);
+    writeRecordNumber(n, block, at + 32);
     this.entries++;
     if (++this.inBlock === ENTRIES_PER_BLOCK) this.flushBlock();
   }
   /** Adds entry `i` of a block (as stored). */
   addEntry(block: Uint8Array, i: number): void {
-    this.add(block, i * ENTRY_BYTES, numberAt(block, i * ENTRY_BYTES + 32));
+    this.add(block, i * ENTRY_BYTES, recordNumberAt(block, i * ENTRY_BYTES + 32));
   }
   /** Full blocks not yet taken: [key, value], in key order. */
   take(): [Buffer, Buffer][] {
@@ -306,7 +294,7 @@ export class TxRuns {
         while (x < y) {
           const m = (x + y) >>> 1;
           const c = compareIds(v, m * ENTRY_BYTES, txId, 0);
-          if (c === 0) return numberAt(v, m * ENTRY_BYTES + 32);
+          if (c === 0) return recordNumberAt(v, m * ENTRY_BYTES + 32);
           if (c < 0) x = m + 1;
           else y = m;
         }
@@ -314,10 +302,6 @@ export class TxRuns {
       }
     }
     return undefined;
-  }
-  /** Entries in all live runs (a txId in two runs counts twice). */
-  get entries(): number {
-    return this.runs.reduce((s, r) => s + r.entries, 0);
   }
   /** Inside the commit that lists them: the live runs become `runs` (oldest first). The caller sets `this.runs` once that commit is durable (`adopt`). */
   writeList(runs: readonly RunInfo[]): void {
@@ -384,8 +368,6 @@ export class TxRuns {
   }
   private fencesOf(r: RunInfo): Fences {
     const rows = this.fenceRows.getRange({ start: runKey(r.id, 0), end: runKey(r.id + 1, 0) }) as Iterable<{ value: Buffer }>;
-    return Fences.fromRows((function* () {
-      for (const { value } of rows) yield value;
-    })(), blocksOf(r.entries));
+    return Fences.fromRows(Array.from(rows, (row) => row.value), blocksOf(r.entries));
   }
 }
