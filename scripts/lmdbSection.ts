@@ -40,10 +40,12 @@ blocks to a row (the last row fewer). The meta row \\fBtxruns\\fR lists the live
 as a canonical CBOR array of [run id, number of entries] (a run has \\(lcentries/${ENTRIES_PER_BLOCK}\\(rc blocks);
 keys of \\fBtxruns\\fR and \\fBtxfences\\fR under a run id the list does not name are left over and mean
 nothing. To look a txId up: among the recent records; then in each live run from the newest to the
-oldest, in the last block whose fence is \\(<= the txId's first 8 bytes (none: not in that run), and,
+oldest, in the last block whose fence is \\(<= the txId's first 8 bytes, compared bytewise as unsigned
+(none: not in that run), and,
 while that fence equals the txId's first 8 bytes, in the block before it too; then in
 \\fBrecordnumbers\\fR. A txId may be found in more than one of these places, always under the same
-number. Example: run 1 holding txIds 0a0a..0a (32 bytes) as record 5 and 0b0b..0b as record 258 is
+number. A listed run with a block missing, or whose fence rows do not hold exactly one fence per
+block, is a damaged store (this release refuses the lookup with a STORE error). Example: run 1 holding txIds 0a0a..0a (32 bytes) as record 5 and 0b0b..0b as record 258 is
 the \\fBtxruns\\fR key 0000000100000000 with the value 0a0a..0a 0000000000000005 0b0b..0b 0000000000000102
 (80 bytes), the \\fBtxfences\\fR key 0000000100000000 with the value 0a0a0a0a0a0a0a0a, and, were it the
 only run, the meta row \\fBtxruns\\fR 81820102 ([[1, 2]]).
