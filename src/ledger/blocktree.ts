@@ -55,6 +55,12 @@ export class BlockTree {
   private orphans = new Map<string, { signed: SignedHeader; txIds: Uint8Array[] }[]>();
   private orphanCount = 0;
   private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * Runs after each durable change of the canonical chain, before the add that made it resolves
+   * and before the next add starts (the node's pool follows the chain here, in turns: node/pool.ts
+   * `applyInTurns`), so no block is checked or made against a pool that lags.
+   */
+  afterMove?: (move: ChainMove) => Promise<void>;
   /** The last block Merkle hashed (proposeHeader, then the add of the same ids) and its ids, flat. */
   private lastMerkle?: { ids: Uint8Array; merkle: BlockMerkle };
 
@@ -134,6 +140,7 @@ export class BlockTree {
     let move: ChainMove | undefined;
     if (heavier(work, hash, headBlock.work, head.hash)) move = await this.planMove(hash, h, txIds, head);
     await this.store.commitBlock({ hash, block: { signed, work, frontier }, txIds, move, levels: merkle.levels });
+    if (move && this.afterMove) await this.afterMove(move);
     const out: AddOutcome[] = [{ result: move ? 'head' : 'side', hash, move }];
     // Orphans waiting for this block can now be added.
     const waiting = this.orphans.get(toHex(hash));

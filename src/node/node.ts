@@ -118,6 +118,7 @@ export class UrchainNode {
       const consensus = consensusFor(params);
       const tree = new BlockTree(opened, consensus, params);
       const pool = new Pool(opened.pending(), () => opened.pending());
+      tree.afterMove = (move) => pool.applyInTurns(move); // before the add resolves: blocks are made and checked on a pool that follows
       const intake = new Intake({
         store: opened,
         key,
@@ -321,7 +322,6 @@ export class UrchainNode {
   private onBlocks(out: AddOutcome[]) {
     for (const o of out) {
       if (o.move) {
-        this.pool.apply(o.move);
         if (o.move.disconnect.length) this.emit({ event: 'reorg', dropped: o.move.disconnect.length, repending: o.move.repending.length });
         for (const c of o.move.connect)
           this.emit({ event: 'block', height: c.height, hash: toHex(c.hash), txCount: c.txIds.length, ...(this.opts.recordEvents ? { txIds: c.txIds.map(toHex) } : {}), pending: this.pool.size });

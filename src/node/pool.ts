@@ -14,6 +14,7 @@
  */
 import type { ChainMove } from '../store/types.js';
 import { IdMap } from '../codec/idMap.js';
+import { Turns } from '../turns.js';
 
 interface Entry {
   id: Uint8Array;
@@ -57,10 +58,24 @@ export class Pool {
   }
   /** Applies a move of the canonical chain (once it is durable: the store already holds it). */
   apply(move: ChainMove): void {
+    for (const _ of this.applying(move));
+  }
+  /**
+   * apply, in turns (src/turns.ts): a producer's block of 26,000 records took 3 ms in one piece.
+   * Meanwhile the pool may still list some of the block's records: adds of new records are
+   * unaffected, and the block path awaits it (ledger/blocktree.ts `afterMove`), so no block is
+   * made or checked against it before it is done.
+   */
+  async applyInTurns(move: ChainMove, turns = new Turns()): Promise<void> {
+    for (const _ of this.applying(move)) if (turns.due()) await turns.next();
+  }
+  /** apply's steps; it yields every 256 records, where it may give the event loop back. */
+  private *applying(move: ChainMove): Generator<void> {
     this.add(move.repending);
     for (const c of move.connect)
-      for (const id of c.txIds) {
-        const e = this.byId.take(id);
+      for (let i = 0; i < c.txIds.length; i++) {
+        if ((i & 255) === 255) yield;
+        const e = this.byId.take(c.txIds[i]);
         if (e) this.kill(e);
       }
     if (move.repending.length && this.diskOrder) this.reorder(this.diskOrder());

@@ -368,7 +368,7 @@ export class LmdbStore implements Store {
   async commitBlock(w: BlockWrite): Promise<void> {
     const [placed, repended]: [Placement[], Repended] = [await this.placements(w), []];
     await this.commit(() => this.writeBlock(w, placed, repended));
-    this.pendingNums.afterBlock(w.move, repended); // durable now
+    await this.pendingNums.afterBlock(w.move, repended); // durable now
   }
   putPayload(txId: Uint8Array, payload: Uint8Array): Promise<void> {
     return this.commit(() => {

@@ -178,6 +178,33 @@ T('a large block is added in slices: an intake commit runs before the block comm
 /** Bytewise order of two block hashes, as fork choice compares them. */
 const lower = (x: Uint8Array, y: Uint8Array) => Buffer.compare(Buffer.from(x), Buffer.from(y)) < 0;
 
+T('afterMove runs before the add that made the move resolves, and before the next add starts', async () => {
+  const { store, tree, pool, ids } = await setup();
+  const log: string[] = [];
+  tree.afterMove = async (m) => {
+    const h = m.head.height;
+    log.push(`start ${h}`);
+    await pool.applyInTurns(m);
+    await new Promise((r) => setTimeout(r, 20)); // a pool that takes a while to follow
+    log.push(`end ${h}`);
+  };
+  const g = store.head()!.hash;
+  const b1 = await blockOn(tree, g, [ids[0], ids[1]]);
+  let started!: () => void;
+  const firstStarted = new Promise<void>((r) => (started = r));
+  const hook = tree.afterMove;
+  tree.afterMove = (m) => (started(), hook(m));
+  const first = tree.add(b1, [ids[0], ids[1]]).then((o) => (log.push('added 1'), o));
+  // While the first block's afterMove runs (the block is stored by then), a second is added: it waits.
+  await firstStarted;
+  const b2 = await blockOn(tree, blockHashOf(b1.header), [ids[2]]);
+  const second = tree.add(b2, [ids[2]]).then((o) => (log.push('added 2'), o));
+  await Promise.all([first, second]);
+  assert.equal(log, ['start 1', 'end 1', 'added 1', 'start 2', 'end 2', 'added 2']);
+  assert.equal(pool.take(10).map(toHex), ids.slice(3).map(toHex), 'the pool followed both blocks');
+  await store.close();
+});
+
 T('equally heavy heads: the lowest block hash wins, whatever the arrival order', async () => {
   const p = paramsOf();
   const one = await treeOf(p);

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
 import { Pool } from '../../src/node/pool.js';
 import type { ChainMove } from '../../src/store/types.js';
+import { Turns } from '../../src/turns.js';
 
 const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const move = (connect: Uint8Array[], repending: Uint8Array[] = []) => ({ connect: [{ txIds: connect }], repending, disconnect: [] }) as unknown as ChainMove;
@@ -52,6 +53,26 @@ test('a move that repends takes the order from the store: records back where the
   const plain = new Pool(ids.slice(2, 6));
   plain.apply(move([ids[3]], [ids[1], ids[0]]));
   assert.equal(plain.take(1e9).map(hexOf), [2, 4, 5, 1, 0].map((i) => hexOf(ids[i])));
+});
+
+test('applyInTurns ends as apply does, gives the loop back on a large move, and takes adds meanwhile', async () => {
+  const ids = Array.from({ length: 6000 }, () => new Uint8Array(randomBytes(32)));
+  const a = new Pool(ids.slice(0, 5000));
+  const b = new Pool(ids.slice(0, 5000));
+  const gone = ids.slice(0, 4000).map((x) => x.slice());
+  a.apply(move(gone, [ids[0]]));
+  let ranBetween = false;
+  setImmediate(() => {
+    ranBetween = true;
+    b.add(ids.slice(5000)); // a commit's records come in while the pool follows a block
+  });
+  const turns = new Turns(0, 1); // every 256 ids a turn is due
+  await b.applyInTurns(move(gone, [ids[0]]), turns);
+  assert.ok(ranBetween, 'other work ran before it was done');
+  assert.ok(turns.yielded >= 4000 / 256 - 1, `gave the loop back ${turns.yielded} times`);
+  a.add(ids.slice(5000));
+  assert.equal(b.take(1e9).map(hexOf), a.take(1e9).map(hexOf));
+  assert.is(b.size, a.size);
 });
 
 test.run();

@@ -51,7 +51,7 @@ async function blockOf(tree: BlockTree, ids: Uint8Array[]) {
   return tree.add(signed, ids);
 }
 
-test('the rule: an ingest adds only what no block placed meanwhile; a block removes what it placed and adds what it put back', () => {
+test('the rule: an ingest adds only what no block placed meanwhile; a block removes what it placed and adds what it put back', async () => {
   const m = new PendingNumbers();
   const [a, b, c, d] = [newId(), newId(), newId(), newId()];
   m.afterIngest([{ txId: a }, { txId: b }], 10, 12, () => undefined);
@@ -66,11 +66,11 @@ test('the rule: an ingest adds only what no block placed meanwhile; a block remo
   const e = newId();
   const numbers = new Map([[a, 10], [e, 14]].map(([id, n]) => [Buffer.from(id as Uint8Array).toString('hex'), n as number]));
   const keyOf = (n: number) => { const k = Buffer.alloc(8); k.writeUInt32BE(n, 4); return k; };
-  m.afterBlock({ connect: [{ txIds: [a] }], disconnect: [], repending: [] } as unknown as ChainMove, []);
+  await m.afterBlock({ connect: [{ txIds: [a] }], disconnect: [], repending: [] } as unknown as ChainMove, []);
   m.afterIngest([{ txId: a }, { txId: e }], 14, 15, (id) => keyOf(numbers.get(Buffer.from(id).toString('hex'))!));
   assert.not.ok(m.has(a), 'stored before and placed since: not pending again');
   assert.is(m.numberOf(e), 14);
-  m.afterBlock({ connect: [{ txIds: [b, e] }], disconnect: [], repending: [a] } as unknown as ChainMove, [[a, 10]]);
+  await m.afterBlock({ connect: [{ txIds: [b, e] }], disconnect: [], repending: [a] } as unknown as ChainMove, [[a, 10]]);
   assert.equal([m.has(a), m.has(b), m.has(e)], [true, false, false]);
   assert.is(m.size, 2);
 });
