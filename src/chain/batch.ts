@@ -13,7 +13,7 @@
  * size, and nothing in a proof may change without breaking it. A batch of one has an empty
  * path and batchRoot = leafHash(txId).
  */
-import { leafHash, rootOnce, inclusionProof, rootFromInclusion } from '../merkle/tree.js';
+import { leafHash, entriesRoot, inclusionProof, rootFromInclusion } from '../merkle/tree.js';
 import { sign, verify, type KeyPair } from '../crypto/ed25519.js';
 import { batchMessage } from '../crypto/signed.js';
 import { toHex, fromHex } from '../codec/bytes.js';
@@ -29,7 +29,6 @@ export interface Evidence {
 export interface SignedBatch {
   root: Uint8Array;
   signature: Uint8Array;
-  leaves: Uint8Array[];
 }
 
 /** The hash a batch signature signs: SHA-256 of the canonical CBOR [size, root] (built in crypto/signed). */
@@ -37,9 +36,8 @@ export { batchHead } from '../crypto/signed.js';
 
 export function signBatch(txIds: readonly Uint8Array[], key: KeyPair): SignedBatch {
   if (txIds.length === 0) throw badInput('batch: nothing to sign');
-  const leaves = txIds.map(leafHash);
-  const root = rootOnce(leaves);
-  return { root, signature: sign(batchMessage(leaves.length, root), key.secretKey), leaves };
+  const root = entriesRoot(txIds);
+  return { root, signature: sign(batchMessage(txIds.length, root), key.secretKey) };
 }
 
 /** True iff `origin` signed the batch of `size` transactions with this root. */

@@ -36,6 +36,11 @@ export interface CryptoBackend {
   /** "portable" or "node:crypto": what the bench and `status` may report. */
   readonly name: string;
   sha256(data: Uint8Array): Uint8Array;
+  /**
+   * SHA-256 written into `out` at `at` (32 bytes), no array of its own: Merkle trees hash their
+   * levels into one buffer (merkle/tree.ts `entriesRoot`). Without it, sha256 and a copy.
+   */
+  sha256Into?(data: Uint8Array, out: Uint8Array, at: number): void;
   /** SHA-256 over several parts without concatenating them first. */
   sha256Parts(parts: readonly Uint8Array[]): Uint8Array;
   /** HKDF-SHA-256 (RFC 5869). */

@@ -12,6 +12,13 @@ export const HASH_LEN = 32;
 
 export const sha256 = (data: Uint8Array): Uint8Array => backend.sha256(data);
 
+/** SHA-256 of `data` written into `out[at .. at + 32)`. */
+export const sha256Into = (data: Uint8Array, out: Uint8Array, at: number): void => {
+  const into = backend.sha256Into;
+  if (into) into(data, out, at);
+  else out.set(backend.sha256(data), at);
+};
+
 /** SHA-256 over several parts without concatenating them first. */
 export const sha256Parts = (...parts: Uint8Array[]): Uint8Array => backend.sha256Parts(parts);
 

@@ -6,7 +6,7 @@
  * (src/net).
  */
 import { equal } from '../codec/bytes.js';
-import { leafHash, rootOnce } from '../merkle/tree.js';
+import { entriesRoot } from '../merkle/tree.js';
 import { verifyBatch } from '../chain/batch.js';
 import type { StoredBatch } from '../store/types.js';
 
@@ -15,11 +15,11 @@ export { payloadMatches } from '../chain/transaction.js';
 
 /**
  * The RFC 9162 root over transaction ids (a batch root, or a block's merkle root). Hashed, not
- * remembered (rootOnce): a peer's batch and a block the audit checks are not asked about again,
+ * remembered (entriesRoot): a peer's batch and a block the audit checks are not asked about again,
  * and tree.ts's root memo would copy every one of their ids and push real block roots out.
  */
 export function txRoot(txIds: readonly Uint8Array[]): Uint8Array {
-  return rootOnce(txIds.map(leafHash));
+  return entriesRoot(txIds);
 }
 
 /**

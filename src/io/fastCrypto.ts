@@ -62,6 +62,10 @@ function fromLatin1(s: string): Uint8Array {
 export const openSslBackend: CryptoBackend = {
   name: 'node:crypto',
   sha256: (data) => fromLatin1(crypto.hash('sha256', data, 'binary')),
+  sha256Into: (data, out, at) => {
+    const s = crypto.hash('sha256', data, 'binary');
+    for (let i = 0; i < 32; i++) out[at + i] = s.charCodeAt(i);
+  },
   sha256Parts: (parts) => {
     const h = crypto.createHash('sha256');
     for (const p of parts) h.update(p);

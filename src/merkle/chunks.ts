@@ -19,7 +19,7 @@
  * MerkleLevels builds: pairs, an odd last node carried up). A path among the chunk roots is then
  * read from it, one node per level, with no hashing; 2m·32 bytes, ¼ byte per leaf.
  */
-import { leafHash, rootOnce, MerkleLevels } from './tree.js';
+import { entriesRoot, MerkleLevels } from './tree.js';
 import { concatAll } from '../codec/bytes.js';
 import { UrchainError } from '../errors.js';
 
@@ -40,9 +40,7 @@ export function chunkRoots(entries: readonly Uint8Array[]): Uint8Array[] {
   const out: Uint8Array[] = new Array(chunkCount(entries.length));
   for (let j = 0; j < out.length; j++) {
     const [from, to] = chunkRange(entries.length, j);
-    const leaves: Uint8Array[] = new Array(to - from);
-    for (let i = from; i < to; i++) leaves[i - from] = leafHash(entries[i]);
-    out[j] = rootOnce(leaves); // a chunk's root is not a block's: it stays out of tree.ts's root memo
+    out[j] = entriesRoot(entries, from, to); // a chunk's root is not a block's: it stays out of tree.ts's root memo
   }
   return out;
 }

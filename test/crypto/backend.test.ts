@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openSslBackend } from '../../src/io/fastCrypto.js';
 import { backend, portableBackend, useCryptoBackend } from '../../src/crypto/backend.js';
-import { sha256, sha256Parts } from '../../src/crypto/hash.js';
+import { sha256, sha256Parts, sha256Into } from '../../src/crypto/hash.js';
 import { sign, verify, publicKeyOf } from '../../src/crypto/ed25519.js';
 import { blockMessage } from '../../src/crypto/signed.js';
 import { seal, hkdf } from '../../src/crypto/seal.js';
@@ -69,6 +69,23 @@ test('sealing without the OpenSSL backend is UNAVAILABLE, not a wrong answer', (
     assert.unreachable('sealed without X25519');
   } catch (e) {
     assert.ok(isUrchainError(e, 'UNAVAILABLE'), String(e));
+  }
+});
+
+test('sha256Into writes the digest at the offset and nothing else, with either backend', () => {
+  for (const b of [openSslBackend, portableBackend]) {
+    const old = useCryptoBackend(b);
+    try {
+      for (const len of [0, 33, 65, 1024]) {
+        const data = openSslBackend.randomBytes(len);
+        const out = new Uint8Array(100).fill(0xaa);
+        sha256Into(data, out, 40);
+        assert.is(toHex(out.subarray(40, 72)), toHex(sha256(data)), `${b.name}, ${len} bytes`);
+        assert.ok(out.subarray(0, 40).every((x) => x === 0xaa) && out.subarray(72).every((x) => x === 0xaa), `${b.name}: only 32 bytes written`);
+      }
+    } finally {
+      useCryptoBackend(old);
+    }
   }
 });
 

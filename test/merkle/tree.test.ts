@@ -116,4 +116,23 @@ test('a block root is hashed once (its leaves are compared, not hashed into a tr
   }
 });
 
+test('entriesRoot is rootOnce over the leaf hashes, sizes 0..300 and ranges, entries of any length, with either backend', async () => {
+  const { useCryptoBackend, portableBackend } = await import('../../src/crypto/backend.js');
+  const all = Array.from({ length: 300 }, (_, i) => new Uint8Array(randomBytes(i % 7 === 3 ? i % 50 : 32)));
+  const expect = (from: number, to: number) => m.rootOnce(all.slice(from, to).map(m.leafHash));
+  for (let n = 0; n <= 300; n++) assert.equal(m.entriesRoot(all, 0, n), expect(0, n), `size ${n}`);
+  for (const [from, to] of [[1, 2], [5, 6], [7, 263], [256, 300], [299, 300], [3, 3]]) assert.equal(m.entriesRoot(all, from, to), expect(from, to), `${from}..${to}`);
+  // The portable backend has no sha256Into: the fallback copies, same bytes.
+  const old = useCryptoBackend(portableBackend);
+  try {
+    for (const n of [0, 1, 2, 3, 255, 256, 257]) assert.equal(m.entriesRoot(all, 0, n), expect(0, n), `portable, size ${n}`);
+  } finally {
+    useCryptoBackend(old);
+  }
+  // A fresh array each time, not a view of a shared buffer: a caller may keep or change it.
+  const a = m.entriesRoot(all, 0, 10);
+  a[0] ^= 1;
+  assert.equal(m.entriesRoot(all, 0, 10), expect(0, 10));
+});
+
 test.run();
