@@ -304,6 +304,9 @@ export function decodeUntrusted(bytes: Uint8Array, opts: UntrustedLimits = {}): 
   return v;
 }
 
+/** Map keys of the records the API takes (node/api.ts): decoded by a byte comparison, no string built. */
+const KNOWN_KEYS = ['payload', 'kind', 'meta', 'key'];
+
 class UntrustedReader {
   pos = 0;
   private items = 0;
@@ -333,6 +336,30 @@ class UntrustedReader {
   private length(n: number | bigint, what: string, at: number): number {
     if (typeof n === 'bigint' || n > this.b.length - this.pos) throw fail(`${what} at byte ${at} is longer than the input`);
     return n;
+  }
+
+  /**
+   * A map key that is one of KNOWN_KEYS, read without building a string (the same interned
+   * string each time: a batch body repeats `payload` per record); undefined, and nothing read,
+   * for any other item.
+   */
+  private knownKey(): string | undefined {
+    const b = this.b;
+    const ib = b[this.pos];
+    const len = ib - 0x60; // a text string of 0-23 bytes: its head is the one byte 0x60 + length
+    if (len < 1 || len > 23 || this.pos + 1 + len > b.length) return undefined;
+    for (const k of KNOWN_KEYS) {
+      if (k.length !== len) continue;
+      let j = 0;
+      while (j < len && b[this.pos + 1 + j] === k.charCodeAt(j)) j++;
+      if (j < len) continue;
+      this.count(1);
+      this.strBytes += len;
+      if (this.strBytes > this.maxBytes) throw fail(`strings longer than ${this.maxBytes} bytes in all (at byte ${this.pos})`);
+      this.pos += 1 + len;
+      return k;
+    }
+    return undefined;
   }
 
   value(depth: number): UntrustedValue {
@@ -372,7 +399,7 @@ class UntrustedReader {
         const out: UntrustedMap = Object.create(null);
         for (let i = 0; i < len; i++) {
           const kAt = this.pos;
-          const k = this.value(depth + 1);
+          const k = (depth < this.maxDepth && this.knownKey()) || this.value(depth + 1);
           if (typeof k !== 'string') throw fail(`map key at byte ${kAt} is not a text string`);
           if (Object.prototype.hasOwnProperty.call(out, k)) throw fail(`map key ${JSON.stringify(k.slice(0, 64))} given twice (at byte ${kAt})`);
           out[k] = this.value(depth + 1);

@@ -72,6 +72,26 @@ test('limits: depth, items, string bytes, lengths beyond the input, trailing byt
   refused('62c328', /invalid UTF-8/);
 });
 
+test('the record keys (payload, kind, meta, key) decode as any text key: twice refused, counted against the limits, a truncated one refused', () => {
+  const rec = cborxEncode({ payload: new Uint8Array([1, 2]), kind: 'k', meta: { key: 'v' }, key: 'i' });
+  const v = decodeUntrusted(rec, { tags: [64] }) as any;
+  assert.equal(Object.keys(v), ['payload', 'kind', 'meta', 'key']);
+  assert.equal([...v.payload], [1, 2]);
+  assert.is(v.meta.key, 'v');
+  // a map of {payload: 1, payload: 2} by hand: the known key given twice
+  refused('a2677061796c6f616401677061796c6f616402', /map key "payload" given twice/);
+  // its 7 bytes count in maxBytes and its item in maxItems, as any key's do
+  refused('a1677061796c6f616401', /strings longer than 6 bytes in all/, { maxBytes: 6 });
+  refused('a1677061796c6f616401', /more than 2 data items/, { maxItems: 2 });
+  // a key cut short: the input ends inside it
+  refused('a1677061796c6f61', /longer than the input/);
+  // a known key one byte off, or a prefix of one, is an ordinary key
+  assert.equal(Object.keys(decodeUntrusted(hex('a2677061796c6f616501667061796c6f6102')) as any), ['payloae', 'payloa']);
+  // at the deepest level a map's key is still refused as nested too deep
+  refused('81'.repeat(16) + 'a1677061796c6f616401', /nested deeper than 16 \(at byte 17\)/);
+  assert.ok(decodeUntrusted(hex('81'.repeat(15) + 'a1677061796c6f616401')));
+});
+
 test('byte strings are copies by default, views with copy: false', () => {
   const input = hex('420102');
   const copy = decodeUntrusted(input) as Uint8Array;
