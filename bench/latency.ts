@@ -14,6 +14,8 @@
  * `receiptsOver20msInBlockWindows` those of them due in the 250 ms before a block event came or
  * the 50 ms after it (where a block's checks, placements and commit run).
  *
+ * `--latency-load single` or `batch` runs one of the two ways in (default both: `single,batch`).
+ *
  * The paced run is measured after `--settle D` (default 2s) of the same half load, whose figures
  * are printed beside it (`settle...`), not in the goal: for about a second after the closed loop's
  * full load the node's commits run some three times slower (3-4 ms against 1.1-1.5 for records
@@ -35,6 +37,8 @@ export async function latencyBench(emit: Emit, o: BenchOptions): Promise<void> {
   const blockTime = flag(o.args, '--block-time', '1s');
   const blockMs = parseDuration(blockTime, '--block-time');
   const settleMs = parseDuration(flag(o.args, '--settle', '2s'), '--settle');
+  const load = flag(o.args, '--latency-load', 'single,batch').split(',');
+  for (const l of load) if (l !== 'single' && l !== 'batch') throw new Error(`--latency-load: expected single, batch or both (single,batch), not ${JSON.stringify(l)}`);
   // When each block event came (performance.now()): a block's checks, placements and commit run
   // in the ~250 ms before its event, and the slow receipts are counted by whether they were due then.
   const blocksAt: number[] = [];
@@ -50,10 +54,11 @@ export async function latencyBench(emit: Emit, o: BenchOptions): Promise<void> {
   };
   const batch = async () => (await sender.send()).length;
   try {
-    for (const [api, perRequest, inFlight, once] of [
-      ['HTTP, one record per request', 1, 64, single],
-      ['HTTP batch, 100 per request', 100, 8, batch],
-    ] as const) {
+    const apis = [
+      ['single', 'HTTP, one record per request', 1, 64, single],
+      ['batch', 'HTTP batch, 100 per request', 100, 8, batch],
+    ] as const;
+    for (const [, api, perRequest, inFlight, once] of apis.filter(([k]) => load.includes(k))) {
       await drive(inFlight, Math.min(1, o.seconds / 2), once); // warm-up: a fresh process compiles its hot paths first
       const max = await drive(inFlight, o.seconds, once);
       // The closed loop leaves a pool of a second or more of records at full rate: its block

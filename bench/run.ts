@@ -3,7 +3,7 @@
  * measured in the same run on the same machine: OpenSSL's own ed25519 sign/verify speed and its
  * SHA-256 speed (`openssl speed`). Runs a real node process on 127.0.0.1 and a temp folder.
  *
- *   node dist/bench/run.js [--seconds N] [--only primitives|ingest|profichain|opcua|network|startup|hypercore|bytes|latency [--block-time D] [--settle D]|profile [--profile-load http|profichain|single] [--data DIR] [--keep-profile FILE]|frontends [--rounds N] [--frontends-load http|single|profichain]|paper|graphql|passport|epcis|store|proofs] [--long [--fill N] [--keep DIR]] [--block-sizes 1000,10000,100000,1000000 [--proofs N]]
+ *   node dist/bench/run.js [--seconds N] [--only primitives|ingest|profichain|opcua|network|startup|hypercore|bytes|latency [--block-time D] [--settle D] [--latency-load single,batch]|profile [--profile-load http|profichain|single] [--data DIR] [--keep-profile FILE]|frontends [--rounds N] [--frontends-load http|single|profichain]|paper|graphql|passport|epcis|store|proofs] [--long [--fill N] [--keep DIR]] [--block-sizes 1000,10000,100000,1000000 [--proofs N]]
  */
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -289,7 +289,8 @@ if (args.includes('--help') || args.includes('-h')) {
       '  frontends  --rounds N --frontends-load http|single|profichain',
       '  hypercore  --rounds N',
       '  bytes      --long [--fill N] [--keep DIR]',
-      '  latency    --block-time D, --settle D (half load before the measured run, default 2s)',
+      '  latency    --block-time D, --settle D (half load before the measured run, default 2s),',
+      '             --latency-load single|batch|single,batch (which ways in; default both)',
       '  proofs     --block-sizes 1000,10000,100000,1000000 [--proofs N]',
       '',
       'README.md, section Benchmarks, says what each line measures.',
