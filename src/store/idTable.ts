@@ -24,6 +24,8 @@ export class IdTable {
   private used = 0;
   private live = 0;
   private slots = new Int32Array(2048);
+  /** The largest live number, or -1 (kept as entries come and go: a flush asks for it in one turn). */
+  private top = -1;
 
   get size(): number {
     return this.live;
@@ -44,7 +46,10 @@ export class IdTable {
   set(id: Uint8Array, n: number): void {
     const s = this.find(id);
     if (s >= 0) {
+      const old = this.nums[this.slots[s] - 1];
       this.nums[this.slots[s] - 1] = n;
+      if (n > this.top) this.top = n;
+      else if (old === this.top && n < old) this.top = this.scanTop();
       return;
     }
     if (this.used === this.nums.length) this.grow(this.nums.length * 2);
@@ -54,6 +59,7 @@ export class IdTable {
     this.nums[e] = n;
     this.place(e);
     this.live++;
+    if (n > this.top) this.top = n;
   }
   /**
    * The arena as it is, without a copy: entry `e` < `used` has the id
@@ -104,6 +110,20 @@ export class IdTable {
   }
   /** The largest live number, or -1. */
   maxNumber(): number {
+    return this.top;
+  }
+  /**
+   * Empties the table and keeps its room (arena and slots): a flush's table, once its run is
+   * listed, takes the next flush's ids instead of a new table (a new one's 24 MB of arrays at every
+   * flush set off a full garbage collection under load). The slots are zeroed, ~1 ms for 2^20.
+   */
+  clear(): void {
+    this.slots.fill(EMPTY);
+    this.used = 0;
+    this.live = 0;
+    this.top = -1;
+  }
+  private scanTop(): number {
     let m = -1;
     for (let e = 0; e < this.used; e++) if (this.nums[e] > m) m = this.nums[e];
     return m;
@@ -155,6 +175,7 @@ export class IdTable {
     this.ids.set(ids);
     this.nums.set(nums);
     this.used = this.live;
+    this.top = this.scanTop();
     let size = this.slots.length;
     while (size < this.live * 2) size *= 2;
     this.rehash(size);

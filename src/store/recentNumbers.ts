@@ -42,6 +42,8 @@ export const MERGE_SLICE = 16384;
 export type Numbered = [txId: Uint8Array, n: number];
 /** Arena entries between pauses of `sorted`'s counting passes (a power of two, less one): 32,767 held the thread up to 7 ms a piece, 4,095 up to 1-2.5 (2^18 ids sorted alone). */
 const PAUSE_EVERY = (1 << 12) - 1;
+/** What a piece of a counting pass costs, in ids of a slice (an arena entry is counted in a quarter of the time an id is sorted and packed). */
+const COUNTING_WORK = (PAUSE_EVERY + 1) >> 2;
 /** Ids `order[from..to)` of an arena: id `e` is `ids[32e..32e+32)`, numbered `nums[e]`. */
 export interface Slice {
   ids: Uint8Array;
@@ -55,6 +57,8 @@ export class RecentNumbers {
   private recent = new IdTable(); // typed arrays: no object per id (store/idTable.ts)
   /** The ids a flush is writing into a run, until its run is listed: a table of their own, dropped whole then. */
   private flushing: IdTable | undefined;
+  /** The table of the last flush, emptied: the next flush's new table (IdTable.clear). */
+  private spare: IdTable | undefined;
   private staged = new IdMap<number>();
   private room = 0;
 
@@ -62,10 +66,16 @@ export class RecentNumbers {
   get size(): number {
     return this.recent.size + (this.flushing?.size ?? 0);
   }
-  /** Makes room for `n` durable ids, so the map does not grow (a copy and a rehash in one turn) on the way there. */
+  /**
+   * Makes room for `n` durable ids, so the map does not grow (a copy and a rehash in one turn) on
+   * the way there; and the table the first flush hands the new ids to, made now too (its arrays,
+   * 24 MB for 2^18 ids and the margin, made under load set off a full garbage collection).
+   */
   reserve(n: number): void {
     this.room = n;
     this.recent.reserve(n);
+    this.spare ??= new IdTable();
+    this.spare.reserve(n);
   }
   /** The number of `txId` if it is recent, durable or staged. */
   numberOf(txId: Uint8Array): number | undefined {
@@ -113,28 +123,30 @@ export class RecentNumbers {
    * 1. the table of durable ids becomes the run (`flushing`: lookups still find them), and ids
    *    that become durable from now on go into a new table;
    * 2. `put` takes one slice of the run, in txId order (the slices of `sorted`), and writes the
-   *    run's blocks it completes; `pause` is awaited between pieces of the sorting;
+   *    run's blocks it completes; `pause(work)` is awaited between pieces of the sorting (`work`:
+   *    what the piece cost, in ids of a slice, see `sorted`);
    * 3. `seal(below)` writes the run's last block and fences, lists the run (meta `txruns`) and
    *    moves meta `recentfrom` up to `below`, in one commit: from then on reads find the ids in
    *    the run, and no open loads them as recent;
-   * 4. the run's table is dropped whole.
+   * 4. the run's table is emptied whole and kept for the next flush (`spare`).
    * `below` is the smallest number of an ingest not yet durable (later ones are numbered higher),
    * so every record numbered below it is in the run or an older one. A flush cut short before step
    * 3 (a full disk, `stop`, a crash) leaves a run nobody lists, which the next merge removes, and
    * its ids go back into the recent table.
    */
-  async merge(put: (slice: Slice) => Promise<void>, seal: (below: number) => Promise<void>, stop: () => boolean, slice = MERGE_SLICE, pause: () => Promise<void> = async () => undefined): Promise<void> {
+  async merge(put: (slice: Slice) => Promise<void>, seal: (below: number) => Promise<void>, stop: () => boolean, slice = MERGE_SLICE, pause: (work: number) => Promise<void> = async () => undefined): Promise<void> {
     const run = this.recent;
     let below = run.maxNumber() + 1;
     for (const [, n] of this.staged.entries()) below = Math.min(below, n);
     this.flushing = run;
-    this.recent = new IdTable();
+    this.recent = this.spare ?? new IdTable();
+    this.spare = undefined;
     this.recent.reserve(this.room);
     try {
-      for (const ids of this.sorted(slice, Infinity, run)) {
+      for (const s of this.sorted(slice, Infinity, run)) {
         if (stop()) return this.unflush();
-        if (ids) await put(ids);
-        else await pause();
+        if (typeof s === 'number') await pause(s);
+        else await put(s);
       }
       if (stop()) return this.unflush();
       await seal(below);
@@ -142,6 +154,8 @@ export class RecentNumbers {
       return this.unflush(); // nothing of the failed step is written; the ids stay recent
     }
     this.flushing = undefined;
+    run.clear();
+    this.spare = run;
   }
   /** A flush that did not list its run: its ids go back into the recent table. */
   private unflush(): void {
@@ -158,15 +172,16 @@ export class RecentNumbers {
    * handful of ids sorted by insertion when its slice is reached. About O(n) over the table's
    * arena in place; a slice is a range of an order array into it, no object per id.
    */
-  *sorted(slice = MERGE_SLICE, below = Infinity, table = this.recent): Generator<Slice | undefined> {
+  *sorted(slice = MERGE_SLICE, below = Infinity, table = this.recent): Generator<Slice | number> {
     // The table's own arrays, no copy (IdTable.arena: a flush's table is not written while it
-    // runs); the entries taken are those live and below `below` now. `undefined` is a pause:
-    // a place where the caller may give the event loop back.
+    // runs); the entries taken are those live and below `below` now. A number is a pause: a
+    // place where the caller may give the event loop back, and what the piece before it cost, in
+    // ids of a slice (an arena entry counted, a quarter; an id sorted within its bucket, one).
     const { ids, nums, used } = table.arena();
     const start = new Int32Array(65537);
     for (let e = 0; e < used; e++) {
       if (nums[e] >= 0 && nums[e] < below) start[((ids[e * 32] << 8) | ids[e * 32 + 1]) + 1]++;
-      if ((e & PAUSE_EVERY) === PAUSE_EVERY) yield undefined;
+      if ((e & PAUSE_EVERY) === PAUSE_EVERY) yield COUNTING_WORK;
     }
     for (let b = 0; b < 65536; b++) start[b + 1] += start[b];
     const n = start[65536];
@@ -174,7 +189,7 @@ export class RecentNumbers {
     const at = start.slice(0, 65536);
     for (let e = 0; e < used; e++) {
       if (nums[e] >= 0 && nums[e] < below) order[at[(ids[e * 32] << 8) | ids[e * 32 + 1]]++] = e;
-      if ((e & PAUSE_EVERY) === PAUSE_EVERY) yield undefined;
+      if ((e & PAUSE_EVERY) === PAUSE_EVERY) yield COUNTING_WORK;
     }
     for (let from = 0, b = 0; from < n; ) {
       const first = b;
@@ -188,7 +203,7 @@ export class RecentNumbers {
           for (; j >= start[c] && compareIds(ids, order[j] * 32, ids, e * 32) > 0; j--) order[j + 1] = order[j];
           order[j + 1] = e;
         }
-        if ((c & 1023) === 1023) yield undefined;
+        if ((c & 255) === 255) yield start[c + 1] - start[c - 255];
       }
       yield { ids, nums, order, from, to };
       from = to;
@@ -198,7 +213,7 @@ export class RecentNumbers {
   /** `sorted` as lists of [txId, number] (tests). */
   *slices(slice = MERGE_SLICE, below = Infinity): Generator<Numbered[]> {
     for (const s of this.sorted(slice, below)) {
-      if (!s) continue;
+      if (typeof s === 'number') continue;
       const { ids, nums, order, from, to } = s;
       const out: Numbered[] = [];
       for (let k = from; k < to; k++) out.push([ids.subarray(order[k] * 32, order[k] * 32 + 32), nums[order[k]]]);

@@ -13,9 +13,11 @@
  * Merging: once MERGE_AT (2^18) recent ids are durable, they are flushed into a new run, and
  * while a run is of the size class (floor(log2(entries))) of the one before it or above, the two
  * are merged into one (a binary counter: about log2(records / MERGE_AT) runs, and each id
- * rewritten as many times, 40 bytes in order). Merges of runs are paced by the intake (`paced`):
- * the occasional merge of the whole index is spread over the records that pay for it. Runs no longer listed are removed in chunks after. All of it
- * is off the receipt's path: an ingest commit never waits for a merge step of its own.
+ * rewritten as many times, 40 bytes in order). Flushes and merges of runs are paced by the
+ * intake (`Pacer`): a flush, and the occasional merge of the whole index, is spread over the
+ * records that pay for it, a step at a time, instead of taking the thread in one burst. Runs no
+ * longer listed are removed in chunks after. All of it is off the receipt's path: an ingest
+ * commit never waits for a merge step of its own.
  */
 import type { Database } from 'lmdb';
 import { recordKey, recordNumberOf, recordTxId } from './buckets.js';
@@ -48,10 +50,54 @@ const IN_FLIGHT = 2;
  * 60 million records, and the time credit does beyond that.
  */
 const MERGE_CREDIT = 8;
-/** Merge credit per millisecond whatever comes in (100,000 entries a second, ~3 % of a core). */
+/**
+ * Flush credit per record taken in: a flush of MERGE_AT ids is done by the time half as many new
+ * ones came in (the table they go into has room for MERGE_AT and more). Unpaced, a flush of 2^18
+ * ids took a 60 %-busy thread to saturation for half a second (~110 ms of sorting and packing),
+ * and receipts queued behind it.
+ */
+const FLUSH_CREDIT = 2;
+/** Credit per millisecond whatever comes in (100,000 entries a second, ~3 % of a core), for each. */
 const IDLE_CREDIT_PER_MS = 100;
-/** The most credit saved up: a burst after a quiet spell is bounded. */
-const CREDIT_CAP = 1 << 22;
+/**
+ * Entries of credit one step of paced work spends (a flush's or a merge's entries, ~0.3-0.4 us
+ * each): the work comes in steps this size, spread over the intake, not a slice at once.
+ */
+const PACE_STEP = 1024;
+/**
+ * The most credit saved up: after a quiet spell, or a burst of records whose credit would pay for
+ * a long stretch at full speed, the work still comes a few steps at a time.
+ */
+const CREDIT_CAP = 4 * PACE_STEP;
+
+/**
+ * Credit for background index work: earned per record taken in and per millisecond, saved up to
+ * a cap, spent per entry written; `spend` waits until there is enough.
+ */
+export class Pacer {
+  private credit = 0;
+  private at = performance.now();
+  constructor(
+    private readonly perRecord: number,
+    private readonly perMs: number,
+    private readonly cap: number,
+  ) {}
+  earn(records: number): void {
+    this.credit = Math.min(this.cap, this.credit + records * this.perRecord);
+  }
+  /** Waits for `n` entries of credit (at most the cap) and spends them; at once when `stop()`. */
+  async spend(n: number, stop: () => boolean): Promise<void> {
+    const need = Math.min(n, this.cap);
+    for (;;) {
+      const now = performance.now();
+      this.credit = Math.min(this.cap, this.credit + (now - this.at) * this.perMs);
+      this.at = now;
+      if (this.credit >= need || stop()) break;
+      await new Promise((r) => setTimeout(r, Math.max(1, Math.min(10, (need - this.credit) / this.perMs))));
+    }
+    this.credit = Math.max(0, this.credit - need);
+  }
+}
 /** Entries a merge of runs takes between looks at the clock (~0.3 us each). */
 const MERGE_STEP = 1024;
 /**
@@ -127,9 +173,9 @@ export class TxIndex {
   private readonly mergeAt: number;
   private merging: Promise<void> | undefined;
   private closing = false;
-  /** Entries merges of runs may still write now (`paced`). */
-  private credit = 0;
-  private creditAt = performance.now();
+  /** Paces merges of runs and flushes started by the intake (`durable`), each on its own credit. */
+  private readonly mergePacer: Pacer;
+  private readonly flushPacer: Pacer;
 
   constructor(
     b: TxIndexBuckets,
@@ -144,6 +190,8 @@ export class TxIndex {
     this.runs = new TxRuns(b.runs, b.fences, b.list, readOnly);
     this.legacy = (b.numbers.getStats() as { entryCount: number }).entryCount > 0;
     this.mergeAt = mergeAtOf(process.env, o.mergeAt);
+    this.mergePacer = new Pacer(MERGE_CREDIT, IDLE_CREDIT_PER_MS, CREDIT_CAP);
+    this.flushPacer = new Pacer(FLUSH_CREDIT, IDLE_CREDIT_PER_MS, CREDIT_CAP);
     if (!readOnly) this.load();
   }
 
@@ -179,7 +227,8 @@ export class TxIndex {
   /** An ingest's commit that added `added` is durable; starts a merge past the threshold. */
   durable(added: readonly Numbered[]): void {
     this.recent.durable(added);
-    this.credit += added.length * MERGE_CREDIT;
+    this.mergePacer.earn(added.length);
+    this.flushPacer.earn(added.length);
     if (this.recent.size >= this.mergeAt && !this.merging && !this.readOnly) void this.merge(true);
   }
   /** Ids taken in and not yet flushed into a run (loads them first, on a reader). */
@@ -214,7 +263,7 @@ export class TxIndex {
   }
   private async mergeAll(paced: boolean): Promise<void> {
     try {
-      if (this.recent.size > 0) await this.flush(); // first: its first slice is on its way before this returns
+      if (this.recent.size > 0) await this.flush(paced); // first: its first slice is on its way before this returns
       await this.sweep();
       for (let i = this.mergeable(); i !== undefined && !this.closing; i = this.mergeable()) {
         await this.mergeRuns(i, paced);
@@ -224,20 +273,27 @@ export class TxIndex {
       // a failed commit: nothing of it is written, the list is as it was
     }
   }
-  /** The recent ids into a new run (store/recentNumbers.ts `merge` says the steps). */
-  private async flush(): Promise<void> {
+  /** The recent ids into a new run (store/recentNumbers.ts `merge` says the steps); `paced`: a step at a time as credit comes. */
+  private async flush(paced = false): Promise<void> {
     const out = new RunBuilder(this.runs.nextId());
     const writing = new InFlight(IN_FLIGHT); // this run's block commits: one failed, it is never listed
     const turns = backgroundTurns();
+    const stop = () => this.closing;
     const put = async ({ ids, nums, order, from, to }: Slice) => {
       for (let k = from; k < to; k++) {
+        if (paced && (k - from) % PACE_STEP === 0) await this.flushPacer.spend(Math.min(PACE_STEP, to - k), stop);
         if ((k & 511) === 0 && turns.due()) await turns.next();
         out.add(ids, order[k] * 32, nums[order[k]]);
       }
       const rows = out.take();
       if (rows.length) await writing.add(this.written(() => this.runs.putBlocks(rows)));
     };
-    const pause = async () => void (turns.due() && (await turns.next()));
+    // The sorting is paced too (recentNumbers `sorted` says what each piece cost): unpaced, the
+    // sorting of 2^18 ids (~65 ms of the thread) ran in about 230 ms and receipts queued behind it.
+    const pause = async (work: number) => {
+      if (paced && work > 0) await this.flushPacer.spend(work, stop);
+      if (turns.due()) await turns.next();
+    };
     try {
       await this.recent.merge(put, (below) => this.seal(out, writing, this.runs.runs, [], below), () => this.closing, this.o.mergeSlice ?? MERGE_SLICE, pause);
     } finally {
@@ -290,6 +346,7 @@ export class TxIndex {
     for (;;) {
       let done = false;
       for (let n = 0; n < slice && !done; n += MERGE_STEP) {
+        if (paced) await this.mergePacer.spend(MERGE_STEP, () => this.closing);
         if (turns.due()) await turns.next();
         done = mergeInto(readers, out, Math.min(MERGE_STEP, slice - n));
       }
@@ -299,27 +356,10 @@ export class TxIndex {
       if (rows.length) await writing.add(this.written(() => this.runs.putBlocks(rows)));
       // The intake's ids are flushed meanwhile: a merge of the whole index may take minutes, and
       // the recent table would grow past its room. The new run goes after the two being merged.
-      if (this.recent.size >= this.mergeAt) await this.flush();
-      if (paced) await this.paced(slice);
+      if (this.recent.size >= this.mergeAt) await this.flush(paced);
     }
     const runs = this.runs.runs;
     await this.seal(out, writing, runs.slice(0, i), runs.slice(i + 2));
-  }
-  /**
-   * Waits until the merge has `n` entries of credit, and spends them. Credit comes with the
-   * records taken in (MERGE_CREDIT each) and with time (IDLE_CREDIT_PER_MS), up to CREDIT_CAP:
-   * the merge of two large runs (at 10 million records, the whole index once in a while) is
-   * spread over the intake it pays for instead of taking the machine in one burst.
-   */
-  private async paced(n: number): Promise<void> {
-    for (;;) {
-      const now = performance.now();
-      this.credit = Math.min(CREDIT_CAP, this.credit + (now - this.creditAt) * IDLE_CREDIT_PER_MS);
-      this.creditAt = now;
-      if (this.credit >= n || this.closing) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    this.credit -= n;
   }
   /** Removes the keys of every run the list does not name, a chunk per commit. */
   private async sweep(): Promise<void> {

@@ -32,7 +32,18 @@ test('answers as a Map through sets, changes, removals, compactions and growth',
       const id = pool[Math.floor(rnd() * pool.length)];
       t.set(id, n);
       model.set(toHex(id), n++);
-    } else if (r < 0.6005) {
+    } else if (r < 0.605) {
+      // A number changed to a lower one (the largest may be the one lowered).
+      const id = rnd() < 0.5 ? pool[pool.length - 1] : pool[Math.floor(rnd() * pool.length)];
+      if (model.has(toHex(id))) {
+        const lower = Math.floor(model.get(toHex(id))! * rnd());
+        t.set(id, lower);
+        model.set(toHex(id), lower);
+      }
+    } else if (r < 0.6051) {
+      t.clear(); // a flush's table emptied for the next flush: its room stays
+      model.clear();
+    } else if (r < 0.6055) {
       // A merge's end: every entry numbered below a bound leaves (and the arena is compacted).
       const below = Math.floor(n * rnd());
       t.deleteBelow(below);
@@ -42,6 +53,7 @@ test('answers as a Map through sets, changes, removals, compactions and growth',
       assert.is(t.size, model.size, `step ${step}: size`);
       for (const id of pool) assert.is(t.get(id), model.get(toHex(id)), `step ${step}: ${toHex(id).slice(0, 8)}`);
     }
+    if (step % 97 === 0) assert.is(t.maxNumber(), model.size ? Math.max(...model.values()) : -1, `step ${step}: the largest number`);
   }
   const snap = t.snapshot();
   const got = new Map<string, number>();

@@ -304,20 +304,32 @@ test('the merge policy: the newest pair whose newer run is of the older one\'s s
   });
 });
 
-test('merges of runs started by the intake are paced: they wait for credit, which records taken in and time bring', async () => {
-  await onNewChain(async (s) => {
-    const index = s as unknown as { index: { credit: number; creditAt: number; paced(n: number): Promise<void>; durable(a: [Uint8Array, number][]): void } };
-    const i = index.index;
-    [i.credit, i.creditAt] = [0, performance.now()];
-    let t = performance.now();
-    await i.paced(1000); // 100 entries of credit a millisecond: 10 ms at least
-    assert.ok(performance.now() - t >= 9, `waited ${(performance.now() - t).toFixed(1)} ms for time credit`);
-    [i.credit, i.creditAt] = [0, performance.now()];
-    i.durable(ids(200).map((id, n) => [id, 1000 + n])); // 8 entries of credit a record: 1,600
-    t = performance.now();
-    await i.paced(1000);
-    assert.ok(performance.now() - t < 9, 'the records paid for it');
-  });
+test('flushes and merges started by the intake are paced: they wait for credit, which records and time bring, saved up to a cap', async () => {
+  const { Pacer } = await import('../../src/store/txIndex.js');
+  const never = () => false;
+  let p = new Pacer(8, 100, 2000);
+  let t = performance.now();
+  await p.spend(1000, never); // 100 entries of credit a millisecond: 10 ms at least
+  assert.ok(performance.now() - t >= 9, `waited ${(performance.now() - t).toFixed(1)} ms for time credit`);
+  p = new Pacer(8, 100, 2000);
+  p.earn(200); // 8 entries a record: 1,600
+  t = performance.now();
+  await p.spend(1000, never);
+  assert.ok(performance.now() - t < 9, 'the records paid for it');
+  // A burst of records saves up no more than the cap: the second slice waits for time credit.
+  p = new Pacer(8, 100, 2000);
+  p.earn(1e6);
+  t = performance.now();
+  await p.spend(2000, never);
+  assert.ok(performance.now() - t < 9, 'the cap is there at once');
+  await p.spend(2000, never);
+  assert.ok(performance.now() - t >= 19, `the next 2,000 took ${(performance.now() - t).toFixed(1)} ms of time credit`);
+  // More than the cap at once is not a wait forever; a stop ends a wait at once.
+  p = new Pacer(8, 100, 500);
+  await p.spend(1e9, never);
+  t = performance.now();
+  await p.spend(1e9, () => true);
+  assert.ok(performance.now() - t < 9, 'stopped');
 });
 
 test('a flush cut short by close leaves a run nobody lists and every id recent; the next merge removes it and flushes again', async () => {
