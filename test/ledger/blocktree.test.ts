@@ -1,4 +1,5 @@
 import { suite } from 'uvu';
+import { randomBytes } from 'node:crypto';
 import * as assert from 'uvu/assert';
 import { LmdbStore } from '../../src/store/lmdb.js';
 import { BlockTree } from '../../src/ledger/blocktree.js';
@@ -203,6 +204,37 @@ T('afterMove runs before the add that made the move resolves, and before the nex
   assert.equal(log, ['start 1', 'end 1', 'added 1', 'start 2', 'end 2', 'added 2']);
   assert.equal(pool.take(10).map(toHex), ids.slice(3).map(toHex), 'the pool followed both blocks');
   await store.close();
+});
+
+T('the block Merkle is remembered: the same ids again are compared chunk by chunk, not hashed; other ids of the same count are hashed', async () => {
+  const { backend, useCryptoBackend } = await import('../../src/crypto/backend.js');
+  const { store, tree } = await treeOf(paramsOf());
+  const merkleOf = (ids: Uint8Array[], each?: (s: readonly Uint8Array[]) => void) => (tree as unknown as { merkleOf(i: Uint8Array[], e?: typeof each): Promise<{ root: Uint8Array }> }).merkleOf(ids, each);
+  const prev = backend;
+  let calls = 0;
+  useCryptoBackend({ ...prev, sha256: (d) => (calls++, prev.sha256(d)), sha256Into: (d, o, a) => (calls++, prev.sha256Into!(d, o, a)) });
+  try {
+    const ids = Array.from({ length: 1000 }, () => new Uint8Array(randomBytes(32)));
+    const first = await merkleOf(ids);
+    assert.equal(first.root, rootOf(ids.map(leafHash)));
+    calls = 0;
+    const seen: number[] = [];
+    const again = await merkleOf(ids.map((x) => x.slice()), (s) => seen.push(s.length));
+    assert.equal([calls, again.root], [0, first.root], 'the same bytes: compared, not hashed');
+    assert.equal(seen, [256, 256, 256, 232], 'every chunk still checked');
+    // One id changed in the third chunk: the chunks before it are hashed then, the root is the ids' own.
+    const other = ids.map((x) => x.slice());
+    other[600][3] ^= 1;
+    const changed = await merkleOf(other);
+    assert.equal(changed.root, rootOf(other.map(leafHash)));
+    assert.not.equal(changed.root, first.root);
+    calls = 0;
+    assert.equal((await merkleOf(other)).root, changed.root);
+    assert.is(calls, 0, 'the changed ids are the ones remembered now');
+  } finally {
+    useCryptoBackend(prev);
+    await store.close();
+  }
 });
 
 T('equally heavy heads: the lowest block hash wins, whatever the arrival order', async () => {
