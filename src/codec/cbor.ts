@@ -5,8 +5,8 @@
  * always definite-length and in the shortest head. No maps, no floats, no tags: a structure is a
  * fixed-order array, so two implementations agree byte for byte. The decoder is strict: it
  * refuses anything the encoder would not have produced, so one value has exactly one encoding.
- * `decodeUntrusted` is the one decoder for CBOR from outside clients (maps allowed, not hashed):
- * bounded in depth, items and bytes, without shared references or tags the caller did not list.
+ * CBOR from outside clients (maps allowed, not hashed) has a decoder of its own, codec/untrusted.ts,
+ * which reads heads and text with the helpers exported here (readArg, textOf, fail).
  */
 import { UrchainError } from '../errors.js';
 
@@ -153,7 +153,7 @@ export function decode(bytes: Uint8Array, maxItems = Infinity): CborValue {
   return v;
 }
 
-function fail(msg: string) {
+export function fail(msg: string) {
   return UrchainError.BAD_ENCODING(`cbor: ${msg}`);
 }
 
@@ -162,7 +162,7 @@ function fail(msg: string) {
  * (the canonical decoder checks that, the untrusted one does not). Arguments above 2^53 come back
  * as bigints; indefinite lengths and reserved additional info are refused.
  */
-function readArg(b: Uint8Array, r: { pos: number }): { major: number; ai: number; n: number | bigint } {
+export function readArg(b: Uint8Array, r: { pos: number }): { major: number; ai: number; n: number | bigint } {
   if (r.pos >= b.length) throw fail('unexpected end of input');
   const at = r.pos;
   const ib = b[r.pos++];
@@ -189,7 +189,7 @@ function readArg(b: Uint8Array, r: { pos: number }): { major: number; ai: number
  * A text string's bytes as a string: short ASCII (map keys, kinds, most metadata) without the
  * decoder's call, anything else through the fatal UTF-8 decoder. Throws on invalid UTF-8.
  */
-function textOf(s: Uint8Array): string {
+export function textOf(s: Uint8Array): string {
   if (s.length <= 32) {
     let out = '';
     for (let i = 0; i < s.length; i++) {
@@ -264,159 +264,4 @@ export function asBytes(v: CborValue, what: string, len?: number): Uint8Array {
 export function asText(v: CborValue, what: string): string {
   if (typeof v !== 'string') throw fail(`${what}: expected a text string`);
   return v;
-}
-
-/*
- * Untrusted CBOR: bodies from outside clients (the HTTP batch API) that use maps and are not
- * hashed. Generic decoders such as cbor-x honour shared references (tags 28/29), record
- * extensions and typed-array tags, so a few bytes can stand for megabytes once decoded: a 1 MiB
- * request once stored 210 MB. This decoder builds nothing it did not read. It takes unsigned and
- * negative integers, byte and text strings, arrays, maps with text keys (each key once), false,
- * true, null and undefined; definite lengths only; a tag only when the caller lists it (its
- * content is returned as is); never tags 28/29, floats or other simple values. Every data item,
- * every string byte and the nesting depth count against limits, checked before anything is
- * allocated. Heads need not be in the shortest form (generic encoders use longer map heads).
- */
-
-export type UntrustedValue = number | bigint | boolean | null | undefined | Uint8Array | string | UntrustedValue[] | UntrustedMap;
-export interface UntrustedMap {
-  [key: string]: UntrustedValue;
-}
-
-export interface UntrustedLimits {
-  /** Deepest nesting of arrays, maps and tags (default 16). */
-  maxDepth?: number;
-  /** Data items in all, every array element, map key and value counted (default 100,000). */
-  maxItems?: number;
-  /** Bytes of all byte and text strings together (default: the input length). */
-  maxBytes?: number;
-  /** Tags whose content is accepted, e.g. [64] (a byte string tagged as a Uint8Array). Default none. */
-  tags?: number[];
-  /** Copy byte strings out of the input (default true); false returns views into it. */
-  copy?: boolean;
-}
-
-/** Decodes one CBOR item from untrusted bytes within `opts`; throws BAD_ENCODING saying what and where. */
-export function decodeUntrusted(bytes: Uint8Array, opts: UntrustedLimits = {}): UntrustedValue {
-  const d = new UntrustedReader(bytes, opts);
-  const v = d.value(0);
-  if (d.pos !== bytes.length) throw fail(`${bytes.length - d.pos} trailing bytes after the value`);
-  return v;
-}
-
-/** Map keys of the records the API takes (node/api.ts): decoded by a byte comparison, no string built. */
-const KNOWN_KEYS = ['payload', 'kind', 'meta', 'key'];
-
-class UntrustedReader {
-  pos = 0;
-  private items = 0;
-  private strBytes = 0;
-  private readonly maxDepth: number;
-  private readonly maxItems: number;
-  private readonly maxBytes: number;
-  private readonly tags: Set<number>;
-  private readonly copy: boolean;
-
-  constructor(
-    private readonly b: Uint8Array,
-    o: UntrustedLimits,
-  ) {
-    this.maxDepth = o.maxDepth ?? 16;
-    this.maxItems = o.maxItems ?? 100_000;
-    this.maxBytes = o.maxBytes ?? b.length;
-    this.tags = new Set(o.tags ?? []);
-    this.copy = o.copy ?? true;
-  }
-
-  private count(n: number) {
-    this.items += n;
-    if (this.items > this.maxItems) throw fail(`more than ${this.maxItems} data items (at byte ${this.pos})`);
-  }
-
-  private length(n: number | bigint, what: string, at: number): number {
-    if (typeof n === 'bigint' || n > this.b.length - this.pos) throw fail(`${what} at byte ${at} is longer than the input`);
-    return n;
-  }
-
-  /**
-   * A map key that is one of KNOWN_KEYS, read without building a string (the same interned
-   * string each time: a batch body repeats `payload` per record); undefined, and nothing read,
-   * for any other item.
-   */
-  private knownKey(): string | undefined {
-    const b = this.b;
-    const ib = b[this.pos];
-    const len = ib - 0x60; // a text string of 0-23 bytes: its head is the one byte 0x60 + length
-    if (len < 1 || len > 23 || this.pos + 1 + len > b.length) return undefined;
-    for (const k of KNOWN_KEYS) {
-      if (k.length !== len) continue;
-      let j = 0;
-      while (j < len && b[this.pos + 1 + j] === k.charCodeAt(j)) j++;
-      if (j < len) continue;
-      this.count(1);
-      this.strBytes += len;
-      if (this.strBytes > this.maxBytes) throw fail(`strings longer than ${this.maxBytes} bytes in all (at byte ${this.pos})`);
-      this.pos += 1 + len;
-      return k;
-    }
-    return undefined;
-  }
-
-  value(depth: number): UntrustedValue {
-    if (depth > this.maxDepth) throw fail(`nested deeper than ${this.maxDepth} (at byte ${this.pos})`);
-    this.count(1);
-    const at = this.pos;
-    const { major, ai, n } = readArg(this.b, this);
-    switch (major) {
-      case 0:
-        return n;
-      case 1:
-        return typeof n === 'bigint' || n >= Number.MAX_SAFE_INTEGER ? -1n - BigInt(n) : -1 - n;
-      case 2:
-      case 3: {
-        const len = this.length(n, major === 2 ? 'byte string' : 'text string', at);
-        this.strBytes += len;
-        if (this.strBytes > this.maxBytes) throw fail(`strings longer than ${this.maxBytes} bytes in all (at byte ${at})`);
-        const s = this.b.subarray(this.pos, this.pos + len);
-        this.pos += len;
-        if (major === 2) return this.copy ? s.slice() : s;
-        try {
-          return textOf(s);
-        } catch {
-          throw fail(`invalid UTF-8 in the text string at byte ${at}`);
-        }
-      }
-      case 4: {
-        // Every element takes at least one byte: a length beyond the input is refused before allocating.
-        const len = this.length(n, 'array', at);
-        const out: UntrustedValue[] = [];
-        for (let i = 0; i < len; i++) out.push(this.value(depth + 1));
-        return out;
-      }
-      case 5: {
-        const len = this.length(n, 'map', at);
-        // A null-prototype object: a key such as "__proto__" is plain data, not a prototype.
-        const out: UntrustedMap = Object.create(null);
-        for (let i = 0; i < len; i++) {
-          const kAt = this.pos;
-          const k = (depth < this.maxDepth && this.knownKey()) || this.value(depth + 1);
-          if (typeof k !== 'string') throw fail(`map key at byte ${kAt} is not a text string`);
-          if (Object.prototype.hasOwnProperty.call(out, k)) throw fail(`map key ${JSON.stringify(k.slice(0, 64))} given twice (at byte ${kAt})`);
-          out[k] = this.value(depth + 1);
-        }
-        return out;
-      }
-      case 6: {
-        if (n === 28 || n === 29) throw fail(`shared references (tag ${n} at byte ${at}) are not accepted`);
-        if (typeof n === 'bigint' || !this.tags.has(n)) throw fail(`tag ${n} at byte ${at} is not accepted here`);
-        return this.value(depth + 1);
-      }
-      default:
-        if (ai === 20) return false;
-        if (ai === 21) return true;
-        if (ai === 22) return null;
-        if (ai === 23) return undefined;
-        throw fail(ai >= 25 && ai <= 27 ? `floating-point number at byte ${at} is not accepted` : `simple value ${n} at byte ${at} is not accepted`);
-    }
-  }
 }

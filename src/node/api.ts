@@ -28,7 +28,7 @@
  * (io/httpBody), so a request that does not fit is refused (413 / 503) instead of buffered.
  */
 import http from 'node:http';
-import { decodeUntrusted, type UntrustedMap, type UntrustedValue } from '../codec/cbor.js';
+import { decodeUntrusted, type UntrustedMap, type UntrustedValue } from '../codec/untrusted.js';
 import { UrchainError, isUrchainError, badInput } from '../errors.js';
 import { makeGuard, type Guard } from './apiGuard.js';
 import { BodyBudget, readBody, readBodyThen, expectsContinue, send, sendJson, sendError, knownError, logToStderr } from '../io/http.js';

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { encode as cborxEncode } from 'cbor-x';
-import { decodeUntrusted } from '../../src/codec/cbor.js';
+import { decodeUntrusted } from '../../src/codec/untrusted.js';
 import { hex } from '../helpers.js';
 
 const refused = (h: string | Uint8Array, re: RegExp, opts = {}) => {
