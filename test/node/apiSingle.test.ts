@@ -8,6 +8,10 @@ import * as assert from 'uvu/assert';
 import http from 'node:http';
 import crypto from 'node:crypto';
 import { serveApi, raw, type Answer } from './apiHelpers.js';
+import { cleanup } from '../helpers.js';
+
+// serveApi makes a store folder per test: removed after the file, pass or fail (run alone, it left 4 in /tmp).
+test.after(() => cleanup());
 
 const sha256 = (b: Uint8Array) => crypto.createHash('sha256').update(b).digest('hex');
 
