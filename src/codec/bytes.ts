@@ -155,6 +155,25 @@ export function equal(a: Uint8Array, b: Uint8Array): boolean {
   return d === 0;
 }
 
+/** Whether `ids` are the 32-byte ids of `flat` from id `at` on (an id of another length is not). */
+export function idsAt(flat: Uint8Array, at: number, ids: readonly Uint8Array[]): boolean {
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k];
+    if (id.length !== 32) return false;
+    for (let j = 0, o = (at + k) * 32; j < 32; j++) if (id[j] !== flat[o + j]) return false;
+  }
+  return true;
+}
+
+/** Copies 32-byte `ids` into `flat` from id `at` on; false (the copy is not whole) if one is of another length. */
+export function copyIds(flat: Uint8Array, at: number, ids: readonly Uint8Array[]): boolean {
+  for (let k = 0; k < ids.length; k++) {
+    if (ids[k].length !== 32) return false;
+    flat.set(ids[k], (at + k) * 32);
+  }
+  return true;
+}
+
 /** Splits a buffer of concatenated 32-byte hashes. */
 export function split32(buf: Uint8Array): Uint8Array[] {
   if (buf.length % 32 !== 0) throw badInput(`expected a multiple of 32 bytes, got ${buf.length}`);

@@ -55,17 +55,19 @@ const x25519Private = (secret: Uint8Array) => crypto.createPrivateKey({ key: Buf
  */
 function fromLatin1(s: string): Uint8Array {
   const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  latin1Into(s, out, 0);
   return out;
+}
+
+/** fromLatin1 into `out` at `at`, no array of its own (sha256Into). */
+function latin1Into(s: string, out: Uint8Array, at: number): void {
+  for (let i = 0; i < s.length; i++) out[at + i] = s.charCodeAt(i);
 }
 
 export const openSslBackend: CryptoBackend = {
   name: 'node:crypto',
   sha256: (data) => fromLatin1(crypto.hash('sha256', data, 'binary')),
-  sha256Into: (data, out, at) => {
-    const s = crypto.hash('sha256', data, 'binary');
-    for (let i = 0; i < 32; i++) out[at + i] = s.charCodeAt(i);
-  },
+  sha256Into: (data, out, at) => latin1Into(crypto.hash('sha256', data, 'binary'), out, at),
   sha256Parts: (parts) => {
     const h = crypto.createHash('sha256');
     for (const p of parts) h.update(p);

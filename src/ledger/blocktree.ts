@@ -25,7 +25,7 @@ import { blockHashOf, type Header, type SignedHeader } from '../chain/header.js'
 import { chainIdOf } from '../chain/params.js';
 import { leafHash, rootOf, frontierAppend, frontierRoot, MerkleLevels } from '../merkle/tree.js';
 import { CHUNK, chunkRoots, levelsRow } from '../merkle/chunks.js';
-import { equal, toHex, compareBytes } from '../codec/bytes.js';
+import { equal, toHex, compareBytes, idsAt, copyIds } from '../codec/bytes.js';
 import { IdMap } from '../codec/idMap.js';
 import { badBlock, notFound } from '../errors.js';
 import { Turns, TURN_MS } from '../turns.js';
@@ -290,25 +290,6 @@ export class BlockTree {
     for (const d of disconnect) for (const id of d.txIds) if (!incoming!.has(id)) repending.push(id);
     return { disconnect, connect, head: { hash, height: h.height }, repending };
   }
-}
-
-/** Whether the ids of `slice` are the 32-byte ids of `flat` from id `at` on. */
-function idsAt(flat: Uint8Array, at: number, slice: readonly Uint8Array[]): boolean {
-  for (let k = 0; k < slice.length; k++) {
-    const id = slice[k];
-    if (id.length !== 32) return false;
-    for (let j = 0, o = (at + k) * 32; j < 32; j++) if (id[j] !== flat[o + j]) return false;
-  }
-  return true;
-}
-
-/** Copies the ids of `slice` into `flat` from id `at` on; false (nothing to remember) if one is not 32 bytes. */
-function copyIds(flat: Uint8Array, at: number, slice: readonly Uint8Array[]): boolean {
-  for (let k = 0; k < slice.length; k++) {
-    if (slice[k].length !== 32) return false;
-    flat.set(slice[k], (at + k) * 32);
-  }
-  return true;
 }
 
 /** Fork choice: does a block with `work` and `hash` beat the head? More work, or as much and a lower hash. */

@@ -11,6 +11,7 @@
  */
 import { sha256, sha256Into } from '../crypto/hash.js';
 import { UrchainError } from '../errors.js';
+import { idsAt, copyIds } from '../codec/bytes.js';
 
 export const EMPTY_ROOT = sha256(new Uint8Array(0));
 
@@ -25,13 +26,9 @@ nodeBuf[0] = 1;
  * the intake more than that.
  */
 export function leafHash(entry: Uint8Array): Uint8Array {
-  if (entry.length === 32) {
-    leafBuf.set(entry, 1);
-    return sha256(leafBuf);
-  }
-  const b = new Uint8Array(entry.length + 1);
-  b.set(entry, 1);
-  return sha256(b);
+  if (entry.length !== 32) return sha256(leafInput(entry));
+  leafBuf.set(entry, 1);
+  return sha256(leafBuf);
 }
 
 /*
@@ -50,26 +47,15 @@ function memoRoot(leaves: readonly Uint8Array[]): Uint8Array | undefined {
   const n = leaves.length;
   for (const m of rootMemo) {
     if (m.leaves.length !== n * 32) continue;
-    let i = 0;
-    while (i < n && leaves[i].length === 32 && sameAt(m.leaves, i * 32, leaves[i])) i++;
-    if (i === n) return m.root;
+    if (idsAt(m.leaves, 0, leaves)) return m.root;
   }
   return undefined;
-}
-
-/** Whether `b` equals the 32 bytes of `flat` at `at`. */
-function sameAt(flat: Uint8Array, at: number, b: Uint8Array): boolean {
-  for (let j = 0; j < 32; j++) if (b[j] !== flat[at + j]) return false;
-  return true;
 }
 
 function keepRoot(leaves: readonly Uint8Array[], root: Uint8Array): void {
   if (leaves.length * 32 > ROOT_MEMO_BYTES) return;
   const flat = new Uint8Array(leaves.length * 32);
-  for (let i = 0; i < leaves.length; i++) {
-    if (leaves[i].length !== 32) return;
-    flat.set(leaves[i], i * 32);
-  }
+  if (!copyIds(flat, 0, leaves)) return;
   rootMemo.unshift({ leaves: flat, root });
   let bytes = 0;
   for (let i = 0; i < rootMemo.length; i++) {
