@@ -92,6 +92,17 @@ test('the record keys (payload, kind, meta, key) decode as any text key: twice r
   assert.ok(decodeUntrusted(hex('81'.repeat(15) + 'a1677061796c6f616401')));
 });
 
+test('keys repeated across maps (kept after their first map) decode as the first time: ASCII, non-ASCII, 23 and 24 bytes, __proto__', () => {
+  const keys = ['lot', 'ünï', 'k'.repeat(23), 'k'.repeat(24), '__proto__', '1'];
+  const maps = Array.from({ length: 4 }, (_, i) => Object.fromEntries(keys.map((k) => [k, i])));
+  const v = decodeUntrusted(cborxEncode(maps)) as any[];
+  for (let i = 0; i < 4; i++) {
+    assert.equal(Object.keys(v[i]).sort(), keys.slice().sort(), `map ${i}`);
+    for (const k of keys) assert.is(Object.getOwnPropertyDescriptor(v[i], k)?.value, i, `map ${i}, key ${k}`);
+    assert.is(Object.getPrototypeOf(v[i]), null);
+  }
+});
+
 test('byte strings are copies by default, views with copy: false', () => {
   const input = hex('420102');
   const copy = decodeUntrusted(input) as Uint8Array;
