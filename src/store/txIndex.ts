@@ -173,6 +173,8 @@ export class TxIndex {
   private readonly mergeAt: number;
   private merging: Promise<void> | undefined;
   private closing = false;
+  /** Whether a flush or merge should stop after its current step (close). */
+  private readonly stopping = (): boolean => this.closing;
   /** Paces merges of runs and flushes started by the intake (`durable`), each on its own credit. */
   private readonly mergePacer: Pacer;
   private readonly flushPacer: Pacer;
@@ -278,10 +280,9 @@ export class TxIndex {
     const out = new RunBuilder(this.runs.nextId());
     const writing = new InFlight(IN_FLIGHT); // this run's block commits: one failed, it is never listed
     const turns = backgroundTurns();
-    const stop = () => this.closing;
     const put = async ({ ids, nums, order, from, to }: Slice) => {
       for (let k = from; k < to; k++) {
-        if (paced && (k - from) % PACE_STEP === 0) await this.flushPacer.spend(Math.min(PACE_STEP, to - k), stop);
+        if (paced && (k - from) % PACE_STEP === 0) await this.flushPacer.spend(Math.min(PACE_STEP, to - k), this.stopping);
         if ((k & 511) === 0 && turns.due()) await turns.next();
         out.add(ids, order[k] * 32, nums[order[k]]);
       }
@@ -291,11 +292,11 @@ export class TxIndex {
     // The sorting is paced too (recentNumbers `sorted` says what each piece cost): unpaced, the
     // sorting of 2^18 ids (~65 ms of the thread) ran in about 230 ms and receipts queued behind it.
     const pause = async (work: number) => {
-      if (paced && work > 0) await this.flushPacer.spend(work, stop);
+      if (paced && work > 0) await this.flushPacer.spend(work, this.stopping);
       if (turns.due()) await turns.next();
     };
     try {
-      await this.recent.merge(put, (below) => this.seal(out, writing, this.runs.runs, [], below), () => this.closing, this.o.mergeSlice ?? MERGE_SLICE, pause);
+      await this.recent.merge(put, (below) => this.seal(out, writing, this.runs.runs, [], below), this.stopping, this.o.mergeSlice ?? MERGE_SLICE, pause);
     } finally {
       await writing.all().catch(() => undefined); // blocks of a run cut short: the next merge removes them
     }
@@ -346,7 +347,7 @@ export class TxIndex {
     for (;;) {
       let done = false;
       for (let n = 0; n < slice && !done; n += MERGE_STEP) {
-        if (paced) await this.mergePacer.spend(MERGE_STEP, () => this.closing);
+        if (paced) await this.mergePacer.spend(MERGE_STEP, this.stopping);
         if (turns.due()) await turns.next();
         done = mergeInto(readers, out, Math.min(MERGE_STEP, slice - n));
       }
