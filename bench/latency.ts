@@ -33,12 +33,12 @@ import { parseDuration } from '../commands/base.js';
 import { BatchSender, drive, flag, paced, pct, type BenchOptions, type Emit } from './common.js';
 
 export async function latencyBench(emit: Emit, o: BenchOptions): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'urchain-bench-latency-'));
   const blockTime = flag(o.args, '--block-time', '1s');
   const blockMs = parseDuration(blockTime, '--block-time');
   const settleMs = parseDuration(flag(o.args, '--settle', '2s'), '--settle');
   const load = flag(o.args, '--latency-load', 'single,batch').split(',');
   for (const l of load) if (l !== 'single' && l !== 'batch') throw new Error(`--latency-load: expected single, batch or both (single,batch), not ${JSON.stringify(l)}`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'urchain-bench-latency-')); // after the options: a wrong one leaves no folder
   // When each block event came (performance.now()): a block's checks, placements and commit run
   // in the ~250 ms before its event, and the slow receipts are counted by whether they were due then.
   const blocksAt: number[] = [];
