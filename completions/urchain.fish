@@ -226,6 +226,7 @@ complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcom
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l graphql-max-page -r -F -d 'Largest page (first) a GraphQL query may ask for (default 1000)'
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l graphql-timeout -r -F -d 'Time budget of one GraphQL query (default 5s)'
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l graphql-introspection -r -F -d 'true (default) or false: whether GraphQL answers __schema and __type'
+complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l heap-growth -r -F -d 'How far the JavaScript heap may grow between full garbage collections, in percent of what the last one kept (default 400: five times; 0 leaves it to V8). Fewer full collections, fewer pauses of the node'\''s thread under load, for more memory'
 complete -c urchain -n '__fish_seen_subcommand_from node; and __fish_seen_subcommand_from run' -l graphql-max-payload -r -F -d 'Largest payload a GraphQL answer carries, in bytes (default 1 MiB)'
 complete -c urchain -n '__fish_seen_subcommand_from passport' -l json -d 'Print JSON (the default when stdout is not a terminal)'
 complete -c urchain -n '__fish_seen_subcommand_from passport' -l data -r -F -d 'Read from this data folder (works while a node runs on it)'
