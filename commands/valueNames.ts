@@ -38,6 +38,7 @@ const BY_FLAG: Record<string, string> = {
   '--sampling-interval': 'DURATION',
   '--publishing-interval': 'DURATION',
   '--max-payload': 'BYTES',
+  '--heap-growth': 'PERCENT',
   '--links': 'N',
   '--threshold': 'N',
   '--depth': 'N',

@@ -144,7 +144,7 @@ ${Object.entries(EVENTS)
   graphqlTimeout = Option.String('--graphql-timeout', { description: `Time budget of one GraphQL query (default ${GQL.timeoutMs / 1000}s)` });
   graphqlIntrospection = Option.String('--graphql-introspection', { description: 'true (default) or false: whether GraphQL answers __schema and __type' });
   heapGrowth = Option.String('--heap-growth', {
-    description: `How far the JavaScript heap may grow between full garbage collections, in percent of what the last one kept (default ${DEFAULT_HEAP_GROWTH}: five times; 0 leaves it to V8). Fewer full collections, fewer pauses of the node's thread under load, for more memory`,
+    description: `How far the JavaScript heap may grow between full garbage collections, in percent of what the last one kept (default ${DEFAULT_HEAP_GROWTH}: eleven times; 0 leaves it to V8). Fewer full collections, fewer pauses of the node's thread under load, for more memory`,
   });
   graphqlMaxPayload = Option.String('--graphql-max-payload', { description: `Largest payload a GraphQL answer carries, in bytes (default ${GQL.maxPayload / 1024 / 1024} MiB)` });
 
