@@ -137,15 +137,15 @@ ${Object.entries(EVENTS)
   quiet = Option.Boolean('--quiet', false, { description: 'Print warnings and errors only (--log-level warn)' });
   events = Option.String('--events', { description: 'Print only these events, by name, comma-separated (e.g. started,block,error), within --log-level; a node not asked for record events does not make them' });
   name = Option.String('--name', { description: 'Name of this node in every event line (default: the first 8 hex digits of its key)' });
+  heapGrowth = Option.String('--heap-growth', {
+    description: `How far the JavaScript heap may grow between full garbage collections, in percent of what the last one kept (default ${DEFAULT_HEAP_GROWTH}: eleven times; 0 leaves it to V8). Fewer full collections, fewer pauses of the node's thread under load, for more memory`,
+  });
   graphql = Option.Boolean('--graphql', false, { description: 'Also serve GraphQL (read-only) at /graphql on the --api address, under the same token rules (urchain-api(7), GRAPHQL)' });
   graphqlMaxDepth = Option.String('--graphql-max-depth', { description: `Deepest field nesting a GraphQL query may have (default ${GQL.maxDepth})` });
   graphqlMaxCost = Option.String('--graphql-max-cost', { description: `Highest cost of one GraphQL query, computed before it runs (default ${GQL.maxCost}; urchain-api(7) says how it is counted)` });
   graphqlMaxPage = Option.String('--graphql-max-page', { description: `Largest page (first) a GraphQL query may ask for (default ${GQL.maxPage})` });
   graphqlTimeout = Option.String('--graphql-timeout', { description: `Time budget of one GraphQL query (default ${GQL.timeoutMs / 1000}s)` });
   graphqlIntrospection = Option.String('--graphql-introspection', { description: 'true (default) or false: whether GraphQL answers __schema and __type' });
-  heapGrowth = Option.String('--heap-growth', {
-    description: `How far the JavaScript heap may grow between full garbage collections, in percent of what the last one kept (default ${DEFAULT_HEAP_GROWTH}: eleven times; 0 leaves it to V8). Fewer full collections, fewer pauses of the node's thread under load, for more memory`,
-  });
   graphqlMaxPayload = Option.String('--graphql-max-payload', { description: `Largest payload a GraphQL answer carries, in bytes (default ${GQL.maxPayload / 1024 / 1024} MiB)` });
 
   async run() {
