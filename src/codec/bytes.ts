@@ -155,6 +155,9 @@ export function equal(a: Uint8Array, b: Uint8Array): boolean {
   return d === 0;
 }
 
+/** The big-endian unsigned 32-bit number in the 4 bytes of `b` from `o` (no view made). */
+export const u32At = (b: Uint8Array, o: number): number => ((b[o] << 24) >>> 0) + (b[o + 1] << 16) + (b[o + 2] << 8) + b[o + 3];
+
 /** Whether `ids` are the 32-byte ids of `flat` from id `at` on (an id of another length is not). */
 export function idsAt(flat: Uint8Array, at: number, ids: readonly Uint8Array[]): boolean {
   for (let k = 0; k < ids.length; k++) {

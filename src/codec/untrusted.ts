@@ -81,6 +81,12 @@ class UntrustedReader {
     if (this.items > this.maxItems) throw fail(`more than ${this.maxItems} data items (at byte ${this.pos})`);
   }
 
+  /** Counts a string of `len` bytes (its head at `at`) against the limit of all strings' bytes. */
+  private strings(len: number, at: number) {
+    this.strBytes += len;
+    if (this.strBytes > this.maxBytes) throw fail(`strings longer than ${this.maxBytes} bytes in all (at byte ${at})`);
+  }
+
   private length(n: number | bigint, what: string, at: number): number {
     if (typeof n === 'bigint' || n > this.b.length - this.pos) throw fail(`${what} at byte ${at} is longer than the input`);
     return n;
@@ -102,8 +108,7 @@ class UntrustedReader {
       while (j < len && b[this.pos + 1 + j] === k.charCodeAt(j)) j++;
       if (j < len) continue;
       this.count(1);
-      this.strBytes += len;
-      if (this.strBytes > this.maxBytes) throw fail(`strings longer than ${this.maxBytes} bytes in all (at byte ${this.pos})`);
+      this.strings(len, this.pos);
       this.pos += 1 + len;
       return k;
     }
@@ -123,8 +128,7 @@ class UntrustedReader {
       case 2:
       case 3: {
         const len = this.length(n, major === 2 ? 'byte string' : 'text string', at);
-        this.strBytes += len;
-        if (this.strBytes > this.maxBytes) throw fail(`strings longer than ${this.maxBytes} bytes in all (at byte ${at})`);
+        this.strings(len, at);
         const s = this.b.subarray(this.pos, this.pos + len);
         this.pos += len;
         if (major === 2) return this.copy ? s.slice() : s;

@@ -104,6 +104,15 @@ export function entriesRoot(entries: readonly Uint8Array[], from = 0, to = entri
     if (e.length === 32) leafBuf.set(e, 1);
     sha256Into(e.length === 32 ? leafBuf : leafInput(e), lv, i * 32);
   }
+  return rootInPlace(lv, n);
+}
+
+/**
+ * The root over the `n` 32-byte nodes at the start of `lv`, each level hashed over the one below
+ * in place (node j of a level overwrites pair j of the level below, read before; an odd last
+ * node is carried up): RFC 9162's tree, built bottom-up. `lv` is overwritten.
+ */
+function rootInPlace(lv: Uint8Array, n: number): Uint8Array {
   for (let len = n; len > 1; len = Math.ceil(len / 2))
     for (let j = 0; 2 * j < len; j++) {
       if (2 * j + 1 === len) lv.copyWithin(32 * j, 64 * j, 64 * j + 32);
@@ -122,17 +131,12 @@ function leafInput(entry: Uint8Array): Uint8Array {
   return b;
 }
 
-/** Root over leaf hashes, not remembered: for a tree nobody asks about again (a batch's). */
+/** Root over leaf hashes (32 bytes each), not remembered: a subtree's (consistency proofs), or a tree too small for the memo. */
 export function rootOnce(leaves: readonly Uint8Array[]): Uint8Array {
   if (leaves.length === 0) return EMPTY_ROOT;
-  let level = leaves.slice();
-  while (level.length > 1) {
-    const next: Uint8Array[] = new Array(Math.ceil(level.length / 2));
-    for (let i = 0, j = 0; i < level.length; i += 2, j++)
-      next[j] = i + 1 < level.length ? nodeHash(level[i], level[i + 1]) : level[i];
-    level = next;
-  }
-  return level[0];
+  const lv = new Uint8Array(leaves.length * 32);
+  if (!copyIds(lv, 0, leaves)) throw UrchainError.BAD_PROOF('merkle: a leaf hash that is not 32 bytes');
+  return rootInPlace(lv, leaves.length);
 }
 
 /** Inclusion proof (RFC 9162 §2.1.3.1 PATH), bottom-up, for leaf `index` of `leaves`. */

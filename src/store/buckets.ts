@@ -30,7 +30,7 @@
  * over (store/lmdb.ts), one opened read-only reads them where they are.
  */
 import { encode, decode, asArray, asUint, asBig, asBytes } from '../codec/cbor.js';
-import { concatAll, split32 } from '../codec/bytes.js';
+import { concatAll, split32, u32At } from '../codec/bytes.js';
 import { decodeHeader, encodeHeader, sigsToCbor, sigsFromCbor } from '../chain/header.js';
 import { encodeParams, decodeParams, type ChainParams } from '../chain/params.js';
 import { UrchainError } from '../errors.js';
@@ -166,8 +166,7 @@ export function recordNumberOf(k: Uint8Array): number {
 }
 /** The record number in the 8 bytes of `b` from `at` (no view made: a txId run's entries are read this way). */
 export function recordNumberAt(b: Uint8Array, at: number): number {
-  const u32 = (o: number) => ((b[o] << 24) >>> 0) + (b[o + 1] << 16) + (b[o + 2] << 8) + b[o + 3];
-  return u32(at) * 2 ** 32 + u32(at + 4);
+  return u32At(b, at) * 2 ** 32 + u32At(b, at + 4);
 }
 
 /** One record as `records` holds it: its core and where its batch put it, and its payload when kept. */

@@ -30,6 +30,7 @@ import type { Database } from 'lmdb';
 import { encode, decode, asArray, asUint } from '../codec/cbor.js';
 import { UrchainError } from '../errors.js';
 import { recordNumberAt, writeRecordNumber } from './buckets.js';
+import { u32At } from '../codec/bytes.js';
 
 type Bin = Database<Buffer, Buffer>;
 
@@ -81,7 +82,6 @@ export const runListCodec = {
 };
 
 const blocksOf = (entries: number) => Math.ceil(entries / ENTRIES_PER_BLOCK);
-const u32 = (b: Uint8Array, o: number) => ((b[o] << 24) >>> 0) + (b[o + 1] << 16) + (b[o + 2] << 8) + b[o + 3];
 /** Compares 32 bytes of `a` at `ao` with 32 bytes of `b` at `bo`. */
 export function compareIds(a: Uint8Array, ao: number, b: Uint8Array, bo: number): number {
   for (let i = 0; i < 32; i++) {
@@ -107,8 +107,8 @@ export class Fences {
       lo.set(this.lo);
       [this.hi, this.lo] = [hi, lo];
     }
-    this.hi[this.length] = u32(id, o);
-    this.lo[this.length++] = u32(id, o + 4);
+    this.hi[this.length] = u32At(id, o);
+    this.lo[this.length++] = u32At(id, o + 4);
   }
   /** The last block whose fence is <= (hi, lo); -1 if none. */
   find(hi: number, lo: number): number {
@@ -283,8 +283,8 @@ export class TxRuns {
   /** The record number of `txId` in the newest run that holds it. */
   numberOf(txId: Uint8Array): number | undefined {
     if (this.readOnly) this.refresh();
-    const hi = u32(txId, 0);
-    const lo = u32(txId, 4);
+    const hi = u32At(txId, 0);
+    const lo = u32At(txId, 4);
     for (let r = this.runs.length - 1; r >= 0; r--) {
       const run = this.runs[r];
       for (let b = run.fences.find(hi, lo); b >= 0; b--) {
