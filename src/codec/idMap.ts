@@ -10,7 +10,12 @@
  * view with the same bytes (ids come back from the store and the network as other objects).
  *
  * The table is open addressing over typed arrays (linear probing on the key, removals shift the
- * run back so no tombstones pile up), and it never shrinks. A JS Map rehashes all its entries in
+ * run back so no tombstones pile up), and it never shrinks. A 32-byte id is copied into the
+ * table's own arena (32 bytes per entry), so the map keeps no reference to the caller's object:
+ * the pool and the pending numbers hold a block's worth of ids for up to a block time, and each
+ * id object they kept alive (~210 bytes) outlived the young generation and was promoted, ~9 MB/s
+ * at 24,000 records/s, which set off a full collection every few seconds (README, issue 11's
+ * eleventh part). Keys of another length (batch signatures) are kept by reference. A JS Map rehashes all its entries in
  * one call whenever it doubles and again whenever removals leave it a quarter full: the pool and
  * the pending numbers fill up to a block's worth of ids and empty again every block, and each of
  * those rehashes held the node's thread 5-16 ms (a Map of 16,384 to 65,536 entries) right when
@@ -36,8 +41,13 @@ export function sameId(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** A free slot. A slot holds its entry's index + 1. */
+/** A free slot (a slot holds its entry's index + 1), and a free entry (`kinds`). */
 const FREE = 0;
+/** An entry whose id is in the arena (ID bytes), or held by reference (another length). */
+const FLAT = 1;
+const HELD = 2;
+/** The length of the ids kept flat: SHA-256 outputs. */
+const ID = 32;
 /** Mixed into every key before it picks a slot (see above); a test may pass its own. */
 const SEED = globalThis.crypto.getRandomValues(new Int32Array(1))[0];
 /** The multiplier of multiply-shift hashing (2^32 / the golden ratio, odd). */
@@ -52,10 +62,17 @@ export const homeSlot = (key: number, shift: number, seed = SEED): number => Mat
 export class IdMap<V> {
   /** Open addressing: entry index + 1, or FREE; a power of two, at least twice the entries. */
   private slots = new Int32Array(16);
-  /** Per entry: its id's key (idKeyOf); the entry is live while `ids[e]` is set. */
+  /** Per entry: its id's key (idKeyOf). */
   private keys = new Int32Array(8);
-  private ids: (Uint8Array | undefined)[] = [];
+  /** Per entry: FREE, FLAT (its id is in `arena`) or HELD (its id is `held[e]`, another length). */
+  private kinds = new Uint8Array(8);
+  /** The 32-byte ids, entry e at e * ID. */
+  private arena = new Uint8Array(8 * ID);
+  /** Ids of another length than ID, by entry (undefined for flat and free entries). */
+  private held: (Uint8Array | undefined)[] = [];
   private vals: (V | undefined)[] = [];
+  /** Entries in use or spare (the arena's and `kinds`' length in use). */
+  private entryCount = 0;
   /** Entries removed, to be reused before the arena grows. */
   private spare: number[] = [];
   private count = 0;
@@ -67,7 +84,10 @@ export class IdMap<V> {
   ) {
     let size = 16;
     while (size < expected * 2) size *= 2;
-    if (size > 16) this.slots = new Int32Array(size);
+    if (size > 16) {
+      this.slots = new Int32Array(size);
+      this.room(size / 2);
+    }
   }
 
   get size(): number {
@@ -84,7 +104,7 @@ export class IdMap<V> {
   has(id: Uint8Array): boolean {
     return this.find(id) >= 0;
   }
-  /** Sets the value of `id`; keeps the id object of an entry that exists. */
+  /** Sets the value of `id` (a 32-byte id is copied in: the map holds no reference to it). */
   set(id: Uint8Array, value: V): this {
     const s = this.find(id);
     if (s >= 0) {
@@ -94,17 +114,18 @@ export class IdMap<V> {
     if ((this.count + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
     let e = this.spare.pop();
     if (e === undefined) {
-      e = this.ids.length;
-      if (e === this.keys.length) {
-        const keys = new Int32Array(e * 2);
-        keys.set(this.keys);
-        this.keys = keys;
-      }
-      this.ids.push(undefined);
-      this.vals.push(undefined);
+      e = this.entryCount++;
+      if (e === this.keys.length) this.room(e * 2);
+      if (e === this.vals.length) this.vals.push(undefined);
     }
     this.keys[e] = idKeyOf(id);
-    this.ids[e] = id;
+    if (id.length === ID) {
+      this.kinds[e] = FLAT;
+      for (let i = 0, a = this.arena, o = e * ID; i < ID; i++) a[o + i] = id[i];
+    } else {
+      this.kinds[e] = HELD;
+      this.held[e] = id;
+    }
     this.vals[e] = value;
     this.place(e);
     this.count++;
@@ -135,16 +156,18 @@ export class IdMap<V> {
   /** Removes every entry; the table keeps its room. */
   clear(): void {
     this.slots.fill(FREE);
-    this.ids = [];
-    this.vals = [];
+    this.kinds.fill(FREE, 0, this.entryCount);
+    this.vals.fill(undefined, 0, this.entryCount); // the array keeps its room too
+    if (this.held.length) this.held = [];
     this.spare = [];
+    this.entryCount = 0;
     this.count = 0;
   }
-  /** Every entry, in no particular order (do not change the map while iterating). */
+  /** Every entry, in no particular order (do not change the map while iterating); a 32-byte id is a copy. */
   *entries(): IterableIterator<[Uint8Array, V]> {
-    for (let e = 0; e < this.ids.length; e++) {
-      const id = this.ids[e];
-      if (id !== undefined) yield [id, this.vals[e] as V];
+    for (let e = 0; e < this.entryCount; e++) {
+      const kind = this.kinds[e];
+      if (kind !== FREE) yield [kind === FLAT ? this.arena.slice(e * ID, e * ID + ID) : this.held[e]!, this.vals[e] as V];
     }
   }
 
@@ -152,11 +175,28 @@ export class IdMap<V> {
   private find(id: Uint8Array): number {
     const key = idKeyOf(id);
     const mask = this.slots.length - 1;
+    const flat = id.length === ID;
     for (let s = this.home(key); ; s = (s + 1) & mask) {
       const e = this.slots[s] - 1;
       if (e < 0) return -1;
-      if (this.keys[e] === key && sameId(this.ids[e]!, id)) return s;
+      if (this.keys[e] === key && (flat ? this.kinds[e] === FLAT && this.flatIs(e, id) : this.kinds[e] === HELD && sameId(this.held[e]!, id))) return s;
     }
+  }
+  /** Is entry `e`'s id in the arena `id` (32 bytes)? */
+  private flatIs(e: number, id: Uint8Array): boolean {
+    for (let i = 0, a = this.arena, o = e * ID; i < ID; i++) if (a[o + i] !== id[i]) return false;
+    return true;
+  }
+  /** Room for `entries` entries in the per-entry arrays. */
+  private room(entries: number): void {
+    if (entries <= this.keys.length) return;
+    const keys = new Int32Array(entries);
+    keys.set(this.keys);
+    const kinds = new Uint8Array(entries);
+    kinds.set(this.kinds);
+    const arena = new Uint8Array(entries * ID);
+    arena.set(this.arena);
+    [this.keys, this.kinds, this.arena] = [keys, kinds, arena];
   }
   /** The slot a key's probe run starts at. */
   private home(key: number): number {
@@ -175,7 +215,8 @@ export class IdMap<V> {
    */
   private removeAt(s: number): void {
     const e = this.slots[s] - 1;
-    this.ids[e] = undefined;
+    if (this.kinds[e] === HELD) this.held[e] = undefined;
+    this.kinds[e] = FREE;
     this.vals[e] = undefined;
     this.spare.push(e);
     this.count--;
@@ -193,6 +234,6 @@ export class IdMap<V> {
   }
   private rehash(size: number): void {
     this.slots = new Int32Array(size);
-    for (let e = 0; e < this.ids.length; e++) if (this.ids[e] !== undefined) this.place(e);
+    for (let e = 0; e < this.entryCount; e++) if (this.kinds[e] !== FREE) this.place(e);
   }
 }

@@ -61,6 +61,8 @@ export class BlockTree {
    * `applyInTurns`), so no block is checked or made against a pool that lags.
    */
   afterMove?: (move: ChainMove) => Promise<void>;
+  /** The ids of the block being added so far (addNow; adds run one at a time). */
+  private readonly seen = new IdMap<true>();
   /** The last block Merkle hashed (proposeHeader, then the add of the same ids) and its ids, flat. */
   private lastMerkle?: { ids: Uint8Array; merkle: BlockMerkle };
 
@@ -123,7 +125,8 @@ export class BlockTree {
     const hash = blockHashOf(h);
     if (this.store.getBlock(hash)) return [{ result: 'known', hash }];
     this.checkHeader(signed, txIds);
-    const seen = new IdMap<true>(txIds.length);
+    const seen = this.seen;
+    seen.clear(); // its room stays: no new table per block (its arrays outlived the young generation)
     const merkle = await this.merkleOf(txIds, (slice) => this.checkIds(slice, seen));
     if (!equal(merkle.root, h.merkleRoot)) throw badBlock('merkle root does not match the transactions');
     const parent = this.store.getBlock(h.prevHash);

@@ -5,8 +5,14 @@
  * the store stays the source of truth after a restart.
  *
  * Every record passes through here twice (added when durable, removed when in a block), so ids
- * are found without strings (codec/idMap). Arrival order is a list of entries; a removed entry
- * is marked dead and skipped, and the list is compacted once most of it is dead.
+ * are found without strings (codec/idMap). Arrival order is a ring of ids, 32 bytes each, by
+ * position (absolute; slot p mod its size); a removed id's position is marked dead and skipped,
+ * and a dead one is written over once every position before it is dead too. No object per id,
+ * and no buffer per block but `take`'s: the pool holds a block time of ids, and an object each
+ * (the id and an entry, ~250 bytes) was promoted out of the young generation at every block,
+ * ~9 MB/s at 24,000 records/s, which set off a full collection every few seconds (README,
+ * issue 11's eleventh part); buffers that outlive a block time are promoted the same way, and
+ * V8 counts their bytes as external memory, whose growth sets off full collections too.
  *
  * A reorganisation puts records back where they arrived on disk (a repended record keeps its
  * number), not at the end: the pool then takes its order from the store again, so a running node
@@ -16,17 +22,24 @@ import type { ChainMove } from '../store/types.js';
 import { IdMap } from '../codec/idMap.js';
 import { Turns } from '../turns.js';
 
-interface Entry {
-  id: Uint8Array;
-  live: boolean;
-}
+const ID = 32;
+/** Slots of a new ring (a power of two). */
+const FIRST_RING = 1024;
+/** Positions stay below this (V8 small integers: a larger value in `byId` is an object per id); then they start over. */
+const POSITION_LIMIT = 2 ** 30;
 
 export class Pool {
-  /** Live entries by id. */
-  private byId = new IdMap<Entry>();
-  /** Entries in arrival order from `first` on, dead ones included until compacted. */
-  private order: Entry[] = [];
+  /** Live ids by id: their position. */
+  private byId = new IdMap<number>();
+  /** The ring: the id at position p at (p & mask) * ID. */
+  private ids = new Uint8Array(FIRST_RING * ID);
+  /** 1 where the id at a position was removed (slot p & mask). */
+  private dead = new Uint8Array(FIRST_RING);
+  private mask = FIRST_RING - 1;
+  /** Positions before this one are dead (their slots free). */
   private first = 0;
+  /** The next position. */
+  private end = 0;
   private live = 0;
 
   /**
@@ -36,6 +49,8 @@ export class Pool {
   constructor(
     initial: Iterable<Uint8Array> = [],
     private readonly diskOrder?: () => Iterable<Uint8Array>,
+    /** Positions start over at this one (tests: a smaller one). */
+    private readonly positionLimit = POSITION_LIMIT,
   ) {
     this.add(initial);
   }
@@ -44,16 +59,26 @@ export class Pool {
   }
   /** Adds ids not in the pool yet at the end; an id already in keeps its place. */
   add(ids: Iterable<Uint8Array>): void {
-    for (const id of ids) if (!this.byId.has(id)) this.byId.set(id, this.push(id));
+    for (const id of ids) if (!this.byId.has(id)) this.push(id);
   }
   has(id: Uint8Array): boolean {
     return this.byId.has(id);
   }
-  /** The oldest `n` ids, left in the pool until a block holding them is committed. */
+  /**
+   * The oldest `n` ids, left in the pool until a block holding them is committed: views into one
+   * new buffer of their own (they may be kept as long as the block is; the ring changes).
+   */
   take(n: number): Uint8Array[] {
-    const out: Uint8Array[] = [];
-    while (this.first < this.order.length && !this.order[this.first].live) this.first++;
-    for (let i = this.first; i < this.order.length && out.length < n; i++) if (this.order[i].live) out.push(this.order[i].id);
+    this.skipDead();
+    const count = Math.min(n, this.live);
+    const flat = new Uint8Array(count * ID);
+    const out: Uint8Array[] = new Array(count);
+    for (let p = this.first, k = 0; k < count; p++)
+      if (!this.dead[p & this.mask]) {
+        flat.set(this.slot(p), k * ID);
+        out[k] = flat.subarray(k * ID, k * ID + ID);
+        k++;
+      }
     return out;
   }
   /** Applies a move of the canonical chain (once it is durable: the store already holds it). */
@@ -75,44 +100,84 @@ export class Pool {
     for (const c of move.connect)
       for (let i = 0; i < c.txIds.length; i++) {
         if ((i & 255) === 255) yield;
-        const e = this.byId.take(c.txIds[i]);
-        if (e) this.kill(e);
+        const p = this.byId.take(c.txIds[i]);
+        if (p !== undefined) {
+          this.dead[p & this.mask] = 1;
+          this.live--;
+        }
       }
+    this.skipDead();
     if (move.repending.length && this.diskOrder) this.reorder(this.diskOrder());
-    // Dead entries are dropped once they are most of the list (amortised O(1) per entry).
-    else if (this.order.length > 1024 && this.live * 2 < this.order.length) {
-      this.order = this.order.filter((e) => e.live);
-      this.first = 0;
-    }
   }
 
   /**
-   * Orders the live entries as `ids` (the store's pending order) lists them. The store may also
-   * hold records whose commit is not durable yet: not in the pool, so passed over. A live entry
-   * it does not list (none should be) keeps its place after the others.
+   * Orders the live ids as `ids` (the store's pending order) lists them. The store may also hold
+   * records whose commit is not durable yet: not in the pool, so passed over. A live id it does
+   * not list (none should be) keeps its place after the others.
    */
   private reorder(ids: Iterable<Uint8Array>): void {
-    const out: Entry[] = [];
-    const placed = new Set<Entry>();
+    const placed = new Set<number>();
+    const order: number[] = [];
     for (const id of ids) {
-      const e = this.byId.get(id);
-      if (e && !placed.has(e)) {
-        placed.add(e);
-        out.push(e);
+      const p = this.byId.get(id);
+      if (p !== undefined && !placed.has(p)) {
+        placed.add(p);
+        order.push(p);
       }
     }
-    for (let i = this.first; i < this.order.length; i++) if (this.order[i].live && !placed.has(this.order[i])) out.push(this.order[i]);
-    this.order = out;
-    this.first = 0;
+    for (let p = this.first; p < this.end; p++) if (!this.dead[p & this.mask] && !placed.has(p)) order.push(p);
+    this.rewrite(order);
   }
-  private push(id: Uint8Array): Entry {
-    const e = { id, live: true };
-    this.order.push(e);
+  /** The slot of position `p` in the ring (a view: read it before the ring changes). */
+  private slot(p: number): Uint8Array {
+    const o = (p & this.mask) * ID;
+    return this.ids.subarray(o, o + ID);
+  }
+  private skipDead(): void {
+    while (this.first < this.end && this.dead[this.first & this.mask]) this.first++;
+  }
+  private push(id: Uint8Array): void {
+    if (this.end >= this.positionLimit) this.rewrite(this.livePositions(), 0);
+    if (this.end - this.first === this.dead.length) this.makeRoom();
+    const o = (this.end & this.mask) * ID;
+    for (let i = 0; i < ID; i++) this.ids[o + i] = id[i];
+    this.dead[this.end & this.mask] = 0;
+    this.byId.set(id, this.end++);
     this.live++;
-    return e;
   }
-  private kill(e: Entry): void {
-    e.live = false;
-    this.live--;
+  /**
+   * The ring is full from `first` to `end`. Mostly live: a ring twice the size, positions kept.
+   * Mostly dead (some id before them stays in the pool, while blocks take later ones): the live
+   * ids move up to new positions, in order, and the dead ones are dropped.
+   */
+  private makeRoom(): void {
+    if (this.live * 2 > this.dead.length) {
+      const ring = this.dead.length * 2;
+      const [ids, dead, mask] = [new Uint8Array(ring * ID), new Uint8Array(ring), ring - 1];
+      for (let p = this.first; p < this.end; p++) {
+        ids.set(this.slot(p), (p & mask) * ID);
+        dead[p & mask] = this.dead[p & this.mask];
+      }
+      [this.ids, this.dead, this.mask] = [ids, dead, mask];
+      return;
+    }
+    this.rewrite(this.livePositions());
+  }
+  private livePositions(): number[] {
+    const order: number[] = [];
+    for (let p = this.first; p < this.end; p++) if (!this.dead[p & this.mask]) order.push(p);
+    return order;
+  }
+  /** Writes the live ids at positions `order`, in that order, to new positions from `from` on (a new ring). */
+  private rewrite(order: number[], from = this.end): void {
+    let ring = this.dead.length;
+    while (order.length * 2 > ring) ring *= 2;
+    const [ids, dead, mask] = [new Uint8Array(ring * ID), new Uint8Array(ring), ring - 1];
+    for (let k = 0; k < order.length; k++) {
+      const id = this.slot(order[k]);
+      ids.set(id, ((from + k) & mask) * ID);
+      this.byId.set(id, from + k);
+    }
+    [this.ids, this.dead, this.mask, this.first, this.end] = [ids, dead, mask, from, from + order.length];
   }
 }

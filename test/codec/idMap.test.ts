@@ -117,4 +117,39 @@ test('ids that share the low bits of their key spread over the table (the slot m
   assert.ok(longest < 100, `longest probe run ${longest} (the key's low bits alone: 2,000)`);
 });
 
+test('an IdMap copies a 32-byte id in: the caller may reuse or change its buffer; keys of another length are kept as given', () => {
+  // One scratch buffer for every id, as a reader that fills the same buffer each time: a map that
+  // kept the object would see every entry change with it.
+  const ids = Array.from({ length: 500 }, () => new Uint8Array(randomBytes(32)));
+  const scratch = new Uint8Array(32);
+  const m = new IdMap<number>();
+  ids.forEach((id, i) => {
+    scratch.set(id);
+    m.set(scratch, i);
+  });
+  scratch.fill(0);
+  assert.is(m.size, 500);
+  ids.forEach((id, i) => assert.is(m.get(id), i));
+  assert.not.ok(m.has(scratch), 'the zeroed scratch buffer is no id of the map');
+  const listed = new Map([...m.entries()].map(([id, v]) => [hexOf(id), v]));
+  assert.equal(listed, new Map(ids.map((id, i) => [hexOf(id), i])));
+  // A 64-byte key (a batch signature) whose first 32 bytes are a 32-byte key of the map is another key.
+  const long = new Uint8Array(64);
+  long.set(ids[7]);
+  long.set(randomBytes(32), 32);
+  m.set(long, -1);
+  assert.is(m.get(long.slice()), -1);
+  assert.is(m.get(ids[7]), 7);
+  assert.is(m.get(long.subarray(0, 48)), undefined);
+  assert.ok(m.delete(long));
+  assert.is(m.get(long), undefined);
+  assert.is(m.get(ids[7]), 7);
+  // Emptied and filled again, the arena's entries are reused with their new bytes.
+  m.clear();
+  ids.slice(0, 100).forEach((id, i) => m.set(id, i + 1000));
+  assert.is(m.size, 100);
+  assert.is(m.get(ids[99]), 1099);
+  assert.is(m.get(ids[100]), undefined);
+});
+
 test.run();

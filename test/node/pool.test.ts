@@ -75,4 +75,51 @@ test('applyInTurns ends as apply does, gives the loop back on a large move, and 
   assert.is(b.size, a.size);
 });
 
+test('ids handed out by take stay as they were while the pool goes on; the pool keeps no reference to the ids it is given', () => {
+  const ids = Array.from({ length: 6000 }, () => new Uint8Array(randomBytes(32)));
+  const scratch = new Uint8Array(32);
+  const pool = new Pool();
+  for (const id of ids.slice(0, 100)) {
+    scratch.set(id); // one buffer for every add, as a reader that fills the same buffer each time
+    pool.add([scratch]);
+  }
+  scratch.fill(0);
+  assert.equal(pool.take(1e9).map(hexOf), ids.slice(0, 100).map(hexOf));
+  const block = pool.take(50);
+  const was = block.map(hexOf);
+  // Thousands more come and go: the ring grows, wraps around and moves.
+  for (let k = 100; k < 6000; k += 100) {
+    pool.add(ids.slice(k, k + 100));
+    pool.apply(move(pool.take(1e9).slice(50, 130))); // the block's 50 stay in the pool meanwhile
+  }
+  assert.equal(block.map(hexOf), was);
+  assert.equal(pool.take(50).map(hexOf), was);
+  pool.apply(move(block));
+  assert.not.ok(block.some((id) => pool.has(id)));
+});
+
+test('an id that stays while later ones come and go keeps the pool bounded; positions start over at their limit', () => {
+  const ids = Array.from({ length: 20_000 }, () => new Uint8Array(randomBytes(32)));
+  const pool = new Pool([ids[0]], undefined, 5000);
+  const model = [hexOf(ids[0])];
+  for (let k = 1; k < 20_000; k += 100) {
+    const batch = ids.slice(k, k + 100);
+    pool.add(batch);
+    model.push(...batch.map(hexOf));
+    // Blocks take all but the first id, and all but one of the batch, which stays a round.
+    const stays = batch[k % 7];
+    const gone = pool.take(1e9).slice(1).filter((id) => !equalBytes(id, stays));
+    pool.apply(move(gone));
+    const goneHex = new Set(gone.map(hexOf));
+    model.splice(0, model.length, ...model.filter((h) => !goneHex.has(h)));
+    assert.equal(pool.take(1e9).map(hexOf), model);
+  }
+  assert.is(pool.size, 2);
+  const ring = (pool as unknown as { dead: Uint8Array }).dead.length;
+  assert.ok(ring <= 1024, `the ring holds ${ring} slots for 2 live ids among 20,000 that came`);
+  assert.ok((pool as unknown as { end: number }).end < 5000, 'positions started over');
+});
+
+const equalBytes = (a: Uint8Array, b: Uint8Array) => hexOf(a) === hexOf(b);
+
 test.run();
