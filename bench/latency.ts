@@ -31,6 +31,7 @@ import { request } from 'undici';
 import { startNode, BENCH_EVENTS } from '../support/children.js';
 import { parseDuration } from '../commands/base.js';
 import { BatchSender, drive, flag, paced, pct, type BenchOptions, type Emit } from './common.js';
+import { setHeapGrowth, DEFAULT_HEAP_GROWTH } from '../src/io/heapGrowth.js';
 
 export async function latencyBench(emit: Emit, o: BenchOptions): Promise<void> {
   const blockTime = flag(o.args, '--block-time', '1s');
@@ -38,6 +39,10 @@ export async function latencyBench(emit: Emit, o: BenchOptions): Promise<void> {
   const settleMs = parseDuration(flag(o.args, '--settle', '2s'), '--settle');
   const load = flag(o.args, '--latency-load', 'single,batch').split(',');
   for (const l of load) if (l !== 'single' && l !== 'batch') throw new Error(`--latency-load: expected single, batch or both (single,batch), not ${JSON.stringify(l)}`);
+  // The client's heap may grow as the node's does: with V8's own factor its old generation
+  // (~17 MB live, limits ~16 MB above) had a full collection every 1.5-4 s, 5-7 ms each plus
+  // 8-14 ms of steps, on the cores the node shares, and those showed as slow receipts.
+  setHeapGrowth(DEFAULT_HEAP_GROWTH);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'urchain-bench-latency-')); // after the options: a wrong one leaves no folder
   // When each block event came (performance.now()): a block's checks, placements and commit run
   // in the ~250 ms before its event, and the slow receipts are counted by whether they were due then.
