@@ -59,7 +59,7 @@ _urchain() {
     'member list') opts='--json --members' ;;
     'member revoke') opts='--json --membership-key --network-key --members' ;;
     'migrate') opts='--json --data' ;;
-    'node run') opts='--json --data --store --api --api-token-file --type --profichain --listen --advertise --seed --links --members --genesis --watch --include --block-time --max-payload --log-level --quiet --events --name --heap-growth --graphql --graphql-max-depth --graphql-max-cost --graphql-max-page --graphql-timeout --graphql-introspection --graphql-max-payload' ;;
+    'node run') opts='--json --data --store --api --api-token-file --type --profichain --listen --advertise --seed --links --members --genesis --watch --include --block-time --max-payload --log-level --quiet --events --name --heap-growth --allocation-site-pretenuring --graphql --graphql-max-depth --graphql-max-cost --graphql-max-page --graphql-timeout --graphql-introspection --graphql-max-payload' ;;
     'passport') opts='--json --data --node --countersigned --stripped --out -o --html --trust' ;;
     'passport merge') opts='--json --out -o' ;;
     'peers') opts='--json --node' ;;

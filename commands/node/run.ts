@@ -11,7 +11,7 @@ import { toHex } from '../../src/codec/bytes.js';
 import { graphqlOptions } from '../graphql/flags.js';
 import { DEFAULT_LIMITS as GQL } from '../../src/node/graphql/limits.js';
 import { storeOption } from '../storeOption.js';
-import { DEFAULT_HEAP_GROWTH, MAX_HEAP_GROWTH, setHeapGrowth } from '../../src/io/heapGrowth.js';
+import { DEFAULT_HEAP_GROWTH, MAX_HEAP_GROWTH, setHeapGrowth, setPretenuring } from '../../src/io/heapGrowth.js';
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
 
@@ -140,6 +140,10 @@ ${Object.entries(EVENTS)
   heapGrowth = Option.String('--heap-growth', {
     description: `How far the JavaScript heap may grow between full garbage collections, in percent of what the last one kept (default ${DEFAULT_HEAP_GROWTH}: eleven times; 0 leaves it to V8). Fewer full collections, fewer pauses of the node's thread under load, for more memory`,
   });
+  pretenuring = Option.Boolean('--allocation-site-pretenuring', false, {
+    description:
+      "Let V8 allocate a code site's objects straight into the old generation once most of them outlive a young collection (V8's default; off in a node: under load it did that to the record objects of requests in flight, which then kept their request bodies for a full collection to free, and full collections came every second or two)",
+  });
   graphql = Option.Boolean('--graphql', false, { description: 'Also serve GraphQL (read-only) at /graphql on the --api address, under the same token rules (urchain-api(7), GRAPHQL)' });
   graphqlMaxDepth = Option.String('--graphql-max-depth', { description: `Deepest field nesting a GraphQL query may have (default ${GQL.maxDepth})` });
   graphqlMaxCost = Option.String('--graphql-max-cost', { description: `Highest cost of one GraphQL query, computed before it runs (default ${GQL.maxCost}; urchain-api(7) says how it is counted)` });
@@ -159,6 +163,7 @@ ${Object.entries(EVENTS)
     if (heapGrowth > MAX_HEAP_GROWTH) throw UrchainError.BAD_INPUT(`--heap-growth: expected a whole number of at most ${MAX_HEAP_GROWTH}, got ${JSON.stringify(this.heapGrowth)}`);
     // A full collection every second or two held the thread 3-16 ms each time (src/io/heapGrowth.ts).
     setHeapGrowth(heapGrowth);
+    setPretenuring(this.pretenuring);
     let nodeName = this.name ?? '';
     const priority = journalPrefix(this.context.stdout);
     // Listen first: a SIGTERM right after the `started` event must still stop the node cleanly.

@@ -1,7 +1,8 @@
 /**
  * io/heapGrowth and `node run --heap-growth`: the factor set at run time reaches V8 (a child
  * process that keeps promoting objects runs far fewer full collections at 1000 % than at 10 %),
- * bad values are refused, by the function and by the command.
+ * bad values are refused, by the function and by the command; pretenuring switched off at run
+ * time makes V8 tenure no allocation site.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -9,7 +10,7 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { setHeapGrowth, MAX_HEAP_GROWTH } from '../../src/io/heapGrowth.js';
+import { setHeapGrowth, setPretenuring, MAX_HEAP_GROWTH } from '../../src/io/heapGrowth.js';
 import { root } from '../../support/paths.js';
 import { tmpDir, cli, cleanupAfter } from '../helpers.js';
 
@@ -52,6 +53,32 @@ H('node run --heap-growth takes a whole number up to the maximum', async () => {
     assert.is(r.code, 2, r.stderr);
     assert.match(r.stderr, msg);
   }
+});
+
+/**
+ * V8's pretenuring decisions (--trace-pretenuring-statistics lines "=> tenure") in a child that
+ * sets pretenuring `on` or off, then makes objects at one literal site that all live through
+ * several young collections: the site V8 would allocate in the old generation.
+ */
+async function tenureDecisions(on: boolean): Promise<number> {
+  const mod = pathToFileURL(path.join(root, 'dist/src/io/heapGrowth.js')).href;
+  const script = `import { setPretenuring } from ${JSON.stringify(mod)};
+setPretenuring(${on});
+const keep = [];
+const make = (i) => ({ i, a: i + 1, s: 'x' });
+for (let round = 0; round < 40; round++) {
+  for (let i = 0; i < 50000; i++) keep.push(make(i));
+  if (keep.length > 400000) keep.splice(0, 200000);
+}`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--trace-pretenuring-statistics', '--input-type=module', '-e', script], { timeout: 60_000, maxBuffer: 16 << 20 });
+  return stdout.split('\n').filter((l) => l.includes('=> tenure')).length;
+}
+
+H('pretenuring switched off at run time: V8 tenures no allocation site (switched on, it does)', async () => {
+  const on = await tenureDecisions(true);
+  const off = await tenureDecisions(false);
+  assert.ok(on >= 1, `tenure decisions with pretenuring on: ${on}`);
+  assert.is(off, 0, `tenure decisions with pretenuring off: ${off}`);
 });
 
 H.run();
