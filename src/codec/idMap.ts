@@ -10,12 +10,7 @@
  * view with the same bytes (ids come back from the store and the network as other objects).
  *
  * The table is open addressing over typed arrays (linear probing on the key, removals shift the
- * run back so no tombstones pile up), and it never shrinks. A 32-byte id is copied into the
- * table's own arena (32 bytes per entry), so the map keeps no reference to the caller's object:
- * the pool and the pending numbers hold a block's worth of ids for up to a block time, and each
- * id object they kept alive (~210 bytes) outlived the young generation and was promoted, ~9 MB/s
- * at 24,000 records/s, which set off a full collection every few seconds (README, issue 11's
- * eleventh part). Keys of another length (batch signatures) are kept by reference. A JS Map rehashes all its entries in
+ * run back so no tombstones pile up), and it never shrinks. A JS Map rehashes all its entries in
  * one call whenever it doubles and again whenever removals leave it a quarter full: the pool and
  * the pending numbers fill up to a block's worth of ids and empty again every block, and each of
  * those rehashes held the node's thread 5-16 ms (a Map of 16,384 to 65,536 entries) right when
@@ -26,6 +21,12 @@
  * the key's low bits: ids come from peers, and one who made many whose keys share their low bits
  * (2^15 hashes each for a table of 32,768 slots) would pile them into one probe run. Sharing a
  * slot here without knowing the number takes ids with the same 30-bit key, 2^30 hashes each.
+ *
+ * A 32-byte id is copied into the table's own arena (32 bytes per entry), so the map keeps no
+ * reference to the caller's object: the pool and the pending numbers hold a block's worth of ids
+ * for up to a block time, and each id object they kept alive (~210 bytes) outlived the young
+ * generation, ~9 MB/s at 24,000 records/s, garbage only a full collection frees (README, issue
+ * 11's eleventh part). Keys of another length (batch signatures) are kept by reference.
  */
 
 /** 30 bits of the id that starts at `o` in `a` (an arena of ids, read in place): a V8 small integer. */

@@ -75,7 +75,7 @@ export class Pool {
     const out: Uint8Array[] = new Array(count);
     for (let p = this.first, k = 0; k < count; p++)
       if (!this.dead[p & this.mask]) {
-        flat.set(this.slot(p), k * ID);
+        for (let i = 0, o = (p & this.mask) * ID, at = k * ID; i < ID; i++) flat[at + i] = this.ids[o + i];
         out[k] = flat.subarray(k * ID, k * ID + ID);
         k++;
       }
