@@ -158,13 +158,23 @@ export function equal(a: Uint8Array, b: Uint8Array): boolean {
 /** The big-endian unsigned 32-bit number in the 4 bytes of `b` from `o` (no view made). */
 export const u32At = (b: Uint8Array, o: number): number => ((b[o] << 24) >>> 0) + (b[o + 1] << 16) + (b[o + 2] << 8) + b[o + 3];
 
+/**
+ * Whether the 32 bytes of `flat` from byte `o` are the first 32 of `id`, compared in place: the
+ * one loop behind every arena of ids (codec/idMap, store/idTable, node/pool, the Merkle memos).
+ */
+export function idIsAt(flat: Uint8Array, o: number, id: Uint8Array): boolean {
+  for (let i = 0; i < 32; i++) if (flat[o + i] !== id[i]) return false;
+  return true;
+}
+
+/** Copies the 32 bytes of `src` from byte `so` into `dst` at byte `o` (a loop: cheaper than `set` for 32 bytes, and no view). */
+export function copyId(dst: Uint8Array, o: number, src: Uint8Array, so = 0): void {
+  for (let i = 0; i < 32; i++) dst[o + i] = src[so + i];
+}
+
 /** Whether `ids` are the 32-byte ids of `flat` from id `at` on (an id of another length is not). */
 export function idsAt(flat: Uint8Array, at: number, ids: readonly Uint8Array[]): boolean {
-  for (let k = 0; k < ids.length; k++) {
-    const id = ids[k];
-    if (id.length !== 32) return false;
-    for (let j = 0, o = (at + k) * 32; j < 32; j++) if (id[j] !== flat[o + j]) return false;
-  }
+  for (let k = 0; k < ids.length; k++) if (ids[k].length !== 32 || !idIsAt(flat, (at + k) * 32, ids[k])) return false;
   return true;
 }
 
@@ -172,7 +182,7 @@ export function idsAt(flat: Uint8Array, at: number, ids: readonly Uint8Array[]):
 export function copyIds(flat: Uint8Array, at: number, ids: readonly Uint8Array[]): boolean {
   for (let k = 0; k < ids.length; k++) {
     if (ids[k].length !== 32) return false;
-    flat.set(ids[k], (at + k) * 32);
+    copyId(flat, (at + k) * 32, ids[k]);
   }
   return true;
 }

@@ -28,6 +28,7 @@
  * generation, ~9 MB/s at 24,000 records/s, garbage only a full collection frees (README, issue
  * 11's eleventh part). Keys of another length (batch signatures) are kept by reference.
  */
+import { copyId, idIsAt } from './bytes.js';
 
 /** 30 bits of the id that starts at `o` in `a` (an arena of ids, read in place): a V8 small integer. */
 export const idKeyAt = (a: Uint8Array, o: number): number => a[o] | (a[o + 1] << 8) | (a[o + 2] << 16) | ((a[o + 3] & 0x3f) << 24);
@@ -122,7 +123,7 @@ export class IdMap<V> {
     this.keys[e] = idKeyOf(id);
     if (id.length === ID) {
       this.kinds[e] = FLAT;
-      for (let i = 0, a = this.arena, o = e * ID; i < ID; i++) a[o + i] = id[i];
+      copyId(this.arena, e * ID, id);
     } else {
       this.kinds[e] = HELD;
       this.held[e] = id;
@@ -180,13 +181,8 @@ export class IdMap<V> {
     for (let s = this.home(key); ; s = (s + 1) & mask) {
       const e = this.slots[s] - 1;
       if (e < 0) return -1;
-      if (this.keys[e] === key && (flat ? this.kinds[e] === FLAT && this.flatIs(e, id) : this.kinds[e] === HELD && sameId(this.held[e]!, id))) return s;
+      if (this.keys[e] === key && (flat ? this.kinds[e] === FLAT && idIsAt(this.arena, e * ID, id) : this.kinds[e] === HELD && sameId(this.held[e]!, id))) return s;
     }
-  }
-  /** Is entry `e`'s id in the arena `id` (32 bytes)? */
-  private flatIs(e: number, id: Uint8Array): boolean {
-    for (let i = 0, a = this.arena, o = e * ID; i < ID; i++) if (a[o + i] !== id[i]) return false;
-    return true;
   }
   /** Room for `entries` entries in the per-entry arrays. */
   private room(entries: number): void {

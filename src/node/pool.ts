@@ -20,6 +20,7 @@
  */
 import type { ChainMove } from '../store/types.js';
 import { IdMap } from '../codec/idMap.js';
+import { copyId } from '../codec/bytes.js';
 import { Turns } from '../turns.js';
 
 const ID = 32;
@@ -40,7 +41,6 @@ export class Pool {
   private first = 0;
   /** The next position. */
   private end = 0;
-  private live = 0;
 
   /**
    * `initial`: the store's pending ids, in its order. `diskOrder`: reads that order again (the
@@ -55,7 +55,7 @@ export class Pool {
     this.add(initial);
   }
   get size(): number {
-    return this.live;
+    return this.byId.size; // the live ids
   }
   /** Adds ids not in the pool yet at the end; an id already in keeps its place. */
   add(ids: Iterable<Uint8Array>): void {
@@ -70,12 +70,12 @@ export class Pool {
    */
   take(n: number): Uint8Array[] {
     this.skipDead();
-    const count = Math.min(n, this.live);
+    const count = Math.min(n, this.size);
     const flat = new Uint8Array(count * ID);
     const out: Uint8Array[] = new Array(count);
     for (let p = this.first, k = 0; k < count; p++)
       if (!this.dead[p & this.mask]) {
-        for (let i = 0, o = (p & this.mask) * ID, at = k * ID; i < ID; i++) flat[at + i] = this.ids[o + i];
+        copyId(flat, k * ID, this.ids, (p & this.mask) * ID);
         out[k] = flat.subarray(k * ID, k * ID + ID);
         k++;
       }
@@ -101,10 +101,7 @@ export class Pool {
       for (let i = 0; i < c.txIds.length; i++) {
         if ((i & 255) === 255) yield;
         const p = this.byId.take(c.txIds[i]);
-        if (p !== undefined) {
-          this.dead[p & this.mask] = 1;
-          this.live--;
-        }
+        if (p !== undefined) this.dead[p & this.mask] = 1;
       }
     this.skipDead();
     if (move.repending.length && this.diskOrder) this.reorder(this.diskOrder());
@@ -139,11 +136,9 @@ export class Pool {
   private push(id: Uint8Array): void {
     if (this.end >= this.positionLimit) this.rewrite(this.livePositions(), 0);
     if (this.end - this.first === this.dead.length) this.makeRoom();
-    const o = (this.end & this.mask) * ID;
-    for (let i = 0; i < ID; i++) this.ids[o + i] = id[i];
+    copyId(this.ids, (this.end & this.mask) * ID, id);
     this.dead[this.end & this.mask] = 0;
     this.byId.set(id, this.end++);
-    this.live++;
   }
   /**
    * The ring is full from `first` to `end`. Mostly live: a ring twice the size, positions kept.
@@ -151,11 +146,11 @@ export class Pool {
    * ids move up to new positions, in order, and the dead ones are dropped.
    */
   private makeRoom(): void {
-    if (this.live * 2 > this.dead.length) {
+    if (this.size * 2 > this.dead.length) {
       const ring = this.dead.length * 2;
       const [ids, dead, mask] = [new Uint8Array(ring * ID), new Uint8Array(ring), ring - 1];
       for (let p = this.first; p < this.end; p++) {
-        ids.set(this.slot(p), (p & mask) * ID);
+        copyId(ids, (p & mask) * ID, this.ids, (p & this.mask) * ID);
         dead[p & mask] = this.dead[p & this.mask];
       }
       [this.ids, this.dead, this.mask] = [ids, dead, mask];
@@ -175,7 +170,7 @@ export class Pool {
     const [ids, dead, mask] = [new Uint8Array(ring * ID), new Uint8Array(ring), ring - 1];
     for (let k = 0; k < order.length; k++) {
       const id = this.slot(order[k]);
-      ids.set(id, ((from + k) & mask) * ID);
+      copyId(ids, ((from + k) & mask) * ID, id);
       this.byId.set(id, from + k);
     }
     [this.ids, this.dead, this.mask, this.first, this.end] = [ids, dead, mask, from, from + order.length];

@@ -30,7 +30,7 @@
  * over (store/lmdb.ts), one opened read-only reads them where they are.
  */
 import { encode, decode, asArray, asUint, asBig, asBytes } from '../codec/cbor.js';
-import { concatAll, split32, u32At } from '../codec/bytes.js';
+import { concatAll, split32, u32At, idIsAt } from '../codec/bytes.js';
 import { decodeHeader, encodeHeader, sigsToCbor, sigsFromCbor } from '../chain/header.js';
 import { encodeParams, decodeParams, type ChainParams } from '../chain/params.js';
 import { UrchainError } from '../errors.js';
@@ -240,9 +240,7 @@ function recordCoreEnd(b: Uint8Array): number {
 export const recordTxId = (b: Uint8Array): Uint8Array => b.subarray(1, 33);
 /** Is `txId` (32 bytes) the txId in the record value `b`? Compared in place, without a view. */
 export function sameTxId(b: Uint8Array, txId: Uint8Array): boolean {
-  if (b.length < 33 || txId.length !== 32) return false;
-  for (let i = 0; i < 32; i++) if (b[1 + i] !== txId[i]) return false;
-  return true;
+  return b.length >= 33 && txId.length === 32 && idIsAt(b, 1, txId);
 }
 /** The payload in a record value, without decoding the rest. */
 export const recordPayload = (b: Uint8Array): Uint8Array | undefined => (b[0] & HAS_PAYLOAD ? b.subarray(recordCoreEnd(b)) : undefined);

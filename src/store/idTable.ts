@@ -12,6 +12,7 @@
  * rebuilds the slots.
  */
 import { homeSlot, idKeyAt, idKeyOf } from '../codec/idMap.js';
+import { copyId, idIsAt } from '../codec/bytes.js';
 
 const ID = 32;
 /** A free slot. A slot holds its entry's arena index + 1, so a new slot array (zeroed by the OS, page by page as touched) needs no fill. */
@@ -55,7 +56,7 @@ export class IdTable {
     if (this.used === this.nums.length) this.grow(this.nums.length * 2);
     if ((this.used + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
     const e = this.used++;
-    for (let i = 0, a = this.ids, o = e * ID; i < ID; i++) a[o + i] = id[i];
+    copyId(this.ids, e * ID, id);
     this.nums[e] = n;
     this.place(e);
     this.live++;
@@ -93,7 +94,7 @@ export class IdTable {
     let j = 0;
     for (let e = 0; e < this.used; e++)
       if (this.nums[e] >= 0 && this.nums[e] < below) {
-        for (let i = 0, a = this.ids, o = e * ID, p = j * ID; i < ID; i++) ids[p + i] = a[o + i];
+        copyId(ids, j * ID, this.ids, e * ID);
         nums[j++] = this.nums[e];
       }
     return { ids, nums };
@@ -139,13 +140,8 @@ export class IdTable {
     for (let s = this.home(idKeyOf(id)); ; s = (s + 1) & mask) {
       const e = this.slots[s] - 1;
       if (e < 0) return -1;
-      if (this.idAt(e, id)) return s;
+      if (idIsAt(this.ids, e * ID, id)) return s;
     }
-  }
-  private idAt(e: number, id: Uint8Array): boolean {
-    const a = this.ids;
-    for (let i = 0, o = e * ID; i < ID; i++) if (a[o + i] !== id[i]) return false;
-    return true;
   }
   private place(e: number): void {
     const mask = this.slots.length - 1;

@@ -30,7 +30,7 @@ import type { Database } from 'lmdb';
 import { encode, decode, asArray, asUint } from '../codec/cbor.js';
 import { UrchainError } from '../errors.js';
 import { recordNumberAt, writeRecordNumber } from './buckets.js';
-import { u32At } from '../codec/bytes.js';
+import { u32At, copyId } from '../codec/bytes.js';
 
 type Bin = Database<Buffer, Buffer>;
 
@@ -178,7 +178,7 @@ export class RunBuilder {
       if (c < 0) throw UrchainError.STORE('txId run entries out of order (a bug)');
     }
     if (this.inBlock === 0) this.fences.push(id, o);
-    for (let i = 0; i < 32; i++) block[at + i] = id[o + i];
+    copyId(block, at, id, o);
     writeRecordNumber(n, block, at + 32);
     this.entries++;
     if (++this.inBlock === ENTRIES_PER_BLOCK) this.flushBlock();
